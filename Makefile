@@ -1,0 +1,65 @@
+# muniscope: the two commands of the README quick start live here.
+#
+#   make run    installs missing Debian packages, builds, starts the daemon in
+#               the foreground with config/example.yaml (database under ./var/)
+#   make test   installs missing Debian packages, builds, runs every test via ctest
+#
+# Both are safe to repeat: packages already installed are not touched, and the
+# build is incremental.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CONFIG     ?= config/example.yaml
+
+# Everything the build, the tests and `make run` need, as Debian 12 packages.
+DEB_PACKAGES := g++ make cmake pkg-config ca-certificates tzdata \
+  libcurl4-openssl-dev rapidjson-dev libspdlog-dev libfmt-dev \
+  libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev doctest-dev \
+  libcli11-dev libcpp-httplib-dev libsystemd-dev
+
+.PHONY: all deps configure build run test bench install package format clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "muniscope: installing missing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@mkdir -p var
+	./$(BUILD_DIR)/muniscope run --config $(CONFIG) --db var/muniscope.db
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target muniscope_bench muniscope_bench_metrics
+	./$(BUILD_DIR)/bench/muniscope_bench
+	./$(BUILD_DIR)/bench/muniscope_bench_metrics
+
+install: build
+	cmake --install $(BUILD_DIR)
+
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+format:
+	@find src connectors tests bench -name '*.h' -o -name '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

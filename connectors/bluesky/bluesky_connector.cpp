@@ -1,0 +1,324 @@
+// Bluesky connector (AT Protocol AppView, no authentication).
+//
+// Endpoints (XRPC GETs under /xrpc/, lexicons in bluesky-social/atproto):
+//   app.bsky.actor.getProfile?actor=HANDLE|DID    resolves the handle to the
+//       DID (the stable id; handles change) and gives followersCount,
+//       followsCount, postsCount, createdAt (all optional in the lexicon)
+//   app.bsky.feed.getAuthorFeed?actor=DID&limit=100&cursor=C
+//       newest first by sortAt = min(createdAt, indexedAt); the opaque cursor
+//       is absent on the last page
+//   app.bsky.feed.getPosts?uris=U&uris=V...        up to 25 posts, current counts
+//
+// There is no "since" parameter: an incremental poll pages from the newest
+// entry until it meets the newest entry stored before (the cursor's head).
+// Crash safety across pages: while catching up, the cursor saves the feed
+// cursor of the next page and the head that will apply once caught up
+// ("pending"); a restart resumes there, so no entry between is skipped.
+//
+// Known feed quirks handled (research notes, platform-api-open.md):
+//   - short or empty pages that still carry a cursor: keep paging
+//     (bluesky-social/atproto#2127); a cursor that repeats ends the paging;
+//   - the cursor can end before the account's first post (atproto#2134,
+//     #2616): backfill then compares the posts stored with the profile's
+//     postsCount and records the history as incomplete.
+//
+// Rate limits: the AppView publishes no numbers ("generous"); muniscope
+// assumes the documented PDS limit, 3,000 requests per 5 minutes per IP
+// (bsky-docs advanced-guides/rate-limits.md), and follows RateLimit-Limit /
+// -Remaining / -Reset (epoch seconds) / -Policy ("3000;w=300") when sent.
+//
+// Errors: 400 {"error":"InvalidRequest","message":"Profile not found"},
+// AccountTakedown, AccountDeactivated, BlockedActor, BlockedByActor.
+#include "connectors/bluesky/bluesky_connector.h"
+
+#include <algorithm>
+
+#include "connectors/bluesky/bluesky_parse.h"
+#include "core/json.h"
+#include "core/strings.h"
+
+namespace muni {
+
+namespace {
+
+constexpr const char* kDefaultAppView = "https://public.api.bsky.app";
+constexpr int kFeedPageSize = 100;  // lexicon maximum
+constexpr int kMaxPagesPerPoll = 20;
+constexpr size_t kGetPostsBatch = 25;  // lexicon maximum of uris
+
+struct Head {
+  std::string key;
+  TimeMs at = 0;
+  bool empty() const { return key.empty(); }
+};
+
+struct Cursor {
+  std::string did;
+  Head head;            // newest feed entry stored by a completed catch-up
+  std::string pending;  // feed cursor of the next page of an unfinished catch-up
+  Head pending_head;    // head to adopt once that catch-up completes
+  std::string back;     // feed cursor of the next backfill page
+  std::optional<int64_t> posts_count;  // postsCount at the last profile read
+
+  static Cursor parse(const std::string& text) {
+    Cursor c;
+    if (text.empty()) return c;
+    auto doc = parse_json(text);
+    if (!doc.ok() || !(*doc)->IsObject()) return c;
+    const JsonValue& d = **doc;
+    c.did = json_string(d, "did").value_or("");
+    c.head = Head{json_string(d, "head").value_or(""), json_int(d, "head_at").value_or(0)};
+    c.pending = json_string(d, "pending").value_or("");
+    c.pending_head = Head{json_string(d, "pending_head").value_or(""), json_int(d, "pending_head_at").value_or(0)};
+    c.back = json_string(d, "back").value_or("");
+    c.posts_count = json_int(d, "posts_count");
+    return c;
+  }
+  std::string str() const {
+    JsonWriter w;
+    w.begin_object().key("did").value(did).key("head").value(head.key).key("head_at").value(head.at);
+    if (!pending.empty()) {
+      w.key("pending").value(pending).key("pending_head").value(pending_head.key).key("pending_head_at").value(pending_head.at);
+    }
+    if (!back.empty()) w.key("back").value(back);
+    if (posts_count) w.key("posts_count").value(*posts_count);
+    w.end_object();
+    return w.str();
+  }
+};
+
+std::string appview_of(const AccountView& a) { return a.base_url.value_or(kDefaultAppView); }
+
+HttpRequest get(std::string url) {
+  HttpRequest r;
+  r.url = std::move(url);
+  r.headers.push_back({"Accept", "application/json"});
+  return r;
+}
+
+StepResult classify_error(const HttpResponse& r, const std::string& what) {
+  const auto xrpc = bluesky::parse_error(r.body);
+  const std::string name = xrpc ? xrpc->error : "";
+  std::string msg = what + ": HTTP " + std::to_string(r.status);
+  if (xrpc) msg += " " + xrpc->error + (xrpc->message.empty() ? "" : " (" + xrpc->message + ")");
+  if (r.status == 400 && name == "InvalidRequest" && xrpc->message.find("not found") != std::string::npos) {
+    return StepResult::fail(FailureKind::kNotFound, msg, r.status);
+  }
+  if (name == "AccountTakedown" || name == "AccountDeactivated" || name == "RepoTakendown" ||
+      name == "RepoDeactivated" || name == "RepoSuspended") {
+    return StepResult::fail(FailureKind::kSuspended, msg, r.status);
+  }
+  if (name == "BlockedActor" || name == "BlockedByActor") return StepResult::fail(FailureKind::kBlocked, msg, r.status);
+  if (r.status == 401 || r.status == 403) return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
+  return StepResult::fail(FailureKind::kMalformed, msg, r.status);
+}
+
+class Session : public ConnectorSession {
+ public:
+  Session(AccountView account, WorkKind work) : account_(std::move(account)), work_(work) {
+    cursor_ = Cursor::parse(account_.cursor);
+    if (cursor_.did.empty()) cursor_.did = account_.platform_id;
+    base_ = appview_of(account_);
+  }
+
+  StepResult start() override {
+    switch (work_) {
+      case WorkKind::kPoll: {
+        state_ = State::kProfile;
+        const std::string actor = cursor_.did.empty() ? account_.handle : cursor_.did;
+        return StepResult::send(get(base_ + "/xrpc/app.bsky.actor.getProfile?actor=" + url_encode(actor)));
+      }
+      case WorkKind::kBackfill:
+        if (cursor_.did.empty() || cursor_.back.empty()) return StepResult::finish();
+        state_ = State::kBackfill;
+        last_feed_cursor_ = cursor_.back;
+        return StepResult::send(feed_request(cursor_.back));
+      case WorkKind::kRefresh:
+        if (account_.refresh_ids.empty()) return StepResult::finish();
+        state_ = State::kRefresh;
+        return next_refresh_batch(Page{});
+    }
+    return StepResult::finish();
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    switch (state_) {
+      case State::kProfile: return on_profile(r);
+      case State::kFeed: return on_feed(r);
+      case State::kBackfill: return on_backfill(r);
+      case State::kRefresh: return on_refresh(r);
+    }
+    return StepResult::fail(FailureKind::kMalformed, "unexpected response");
+  }
+
+ private:
+  enum class State { kProfile, kFeed, kBackfill, kRefresh };
+
+  HttpRequest feed_request(const std::string& feed_cursor) const {
+    std::string url = base_ + "/xrpc/app.bsky.feed.getAuthorFeed?actor=" + url_encode(cursor_.did) +
+                      "&limit=" + std::to_string(kFeedPageSize);
+    if (!feed_cursor.empty()) url += "&cursor=" + url_encode(feed_cursor);
+    return get(url);
+  }
+
+  StepResult on_profile(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "getProfile");
+    auto snap = bluesky::parse_profile(r.body);
+    if (!snap.ok()) return StepResult::fail(FailureKind::kMalformed, snap.error().message, r.status);
+    if (!cursor_.did.empty() && snap->platform_id != cursor_.did) {
+      return StepResult::fail(FailureKind::kMalformed,
+                              "getProfile returned " + snap->platform_id + " for " + cursor_.did, r.status);
+    }
+    Page page;
+    if (cursor_.did.empty()) {
+      page.batch.events.push_back({"resolved", account_.handle + " is " + snap->platform_id});
+    }
+    if (snap->handle == "handle.invalid") {
+      page.history_note = "the account's handle currently fails verification (handle.invalid)";
+    }
+    cursor_.did = snap->platform_id;
+    cursor_.posts_count = snap->posts;
+    page.platform_id = cursor_.did;
+    page.batch.snapshot = *snap;
+    page.cursor = cursor_.str();
+    state_ = State::kFeed;
+    // Resume an unfinished catch-up first; otherwise start at the newest entry.
+    catching_up_ = !cursor_.pending.empty();
+    last_feed_cursor_ = cursor_.pending;
+    return StepResult::send(feed_request(cursor_.pending), std::move(page));
+  }
+
+  StepResult on_feed(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "getAuthorFeed");
+    auto feed = bluesky::parse_author_feed(r.body, cursor_.did);
+    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    ++pages_;
+    Page page;
+    const bool first_ever = cursor_.head.empty() && account_.backfill_state == BackfillState::kPending;
+    if (first_ever) {
+      // The first page ever: store it, make its newest entry the head and
+      // let backfill continue below it.
+      if (!feed->items.empty()) cursor_.head = Head{feed->items.front().key, feed->items.front().sort_at};
+      cursor_.back = feed->cursor;
+      if (feed->cursor.empty()) {
+        page.backfill_state = BackfillState::kComplete;
+        page.expected_own_posts = cursor_.posts_count;
+      } else if (!feed->items.empty() && account_.backfill_since &&
+                 feed->items.back().sort_at < *account_.backfill_since) {
+        page.backfill_state = BackfillState::kReachedStart;
+        cursor_.back.clear();
+      }
+      for (auto& item : feed->items) page.batch.posts.push_back(std::move(item.post));
+      page.cursor = cursor_.str();
+      return StepResult::finish(std::move(page));
+    }
+    // An incremental catch-up: take entries until the stored head.
+    if (!catching_up_ && cursor_.pending_head.empty() && !feed->items.empty()) {
+      cursor_.pending_head = Head{feed->items.front().key, feed->items.front().sort_at};
+    }
+    bool reached = false;
+    for (auto& item : feed->items) {
+      if (!cursor_.head.empty() && (item.key == cursor_.head.key || item.sort_at < cursor_.head.at)) {
+        reached = true;
+        break;
+      }
+      page.batch.posts.push_back(std::move(item.post));
+    }
+    const bool cursor_repeats = !feed->cursor.empty() && feed->cursor == last_feed_cursor_;
+    const bool feed_ended = feed->cursor.empty() || cursor_repeats;
+    if (reached || feed_ended) {
+      if (!cursor_.pending_head.empty()) cursor_.head = cursor_.pending_head;
+      cursor_.pending.clear();
+      cursor_.pending_head = Head{};
+      page.cursor = cursor_.str();
+      return StepResult::finish(std::move(page));
+    }
+    // More to read: remember where, so a crash resumes exactly here.
+    cursor_.pending = feed->cursor;
+    last_feed_cursor_ = feed->cursor;
+    page.cursor = cursor_.str();
+    if (pages_ >= kMaxPagesPerPoll) return StepResult::finish(std::move(page));  // continue next poll
+    return StepResult::send(feed_request(feed->cursor), std::move(page));
+  }
+
+  StepResult on_backfill(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "getAuthorFeed (backfill)");
+    auto feed = bluesky::parse_author_feed(r.body, cursor_.did);
+    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    Page page;
+    const bool repeats = !feed->cursor.empty() && feed->cursor == last_feed_cursor_;
+    if (feed->cursor.empty() || repeats) {
+      cursor_.back.clear();
+      page.backfill_state = BackfillState::kComplete;
+      page.expected_own_posts = cursor_.posts_count;  // the store checks and may record kIncomplete
+      page.history_note = "paged to the end of the author feed";
+    } else if (!feed->items.empty() && account_.backfill_since && feed->items.back().sort_at < *account_.backfill_since) {
+      cursor_.back.clear();
+      page.backfill_state = BackfillState::kReachedStart;
+    } else {
+      // Short or empty pages with a cursor are normal (atproto#2127).
+      cursor_.back = feed->cursor;
+    }
+    for (auto& item : feed->items) page.batch.posts.push_back(std::move(item.post));
+    page.cursor = cursor_.str();
+    return StepResult::finish(std::move(page));
+  }
+
+  StepResult next_refresh_batch(Page page) {
+    const size_t end = std::min(account_.refresh_ids.size(), refresh_pos_ + kGetPostsBatch);
+    if (refresh_pos_ >= end) return StepResult::finish(std::move(page));
+    std::string url = base_ + "/xrpc/app.bsky.feed.getPosts?";
+    batch_.assign(account_.refresh_ids.begin() + static_cast<long>(refresh_pos_),
+                  account_.refresh_ids.begin() + static_cast<long>(end));
+    for (size_t i = 0; i < batch_.size(); ++i) url += (i ? "&uris=" : "uris=") + url_encode(batch_[i]);
+    refresh_pos_ = end;
+    return StepResult::send(get(url), std::move(page));
+  }
+
+  StepResult on_refresh(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "getPosts");
+    auto posts = bluesky::parse_posts_counts(r.body);
+    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    Page page;
+    // getPosts leaves out posts that no longer exist.
+    for (const std::string& uri : batch_) {
+      const bool present = std::any_of(posts->begin(), posts->end(),
+                                       [&](const PostRecord& p) { return p.platform_post_id == uri; });
+      if (!present) page.batch.deleted_post_ids.push_back(uri);
+    }
+    page.batch.posts = std::move(*posts);
+    return next_refresh_batch(std::move(page));
+  }
+
+  AccountView account_;
+  WorkKind work_;
+  Cursor cursor_;
+  std::string base_;
+  State state_ = State::kProfile;
+  bool catching_up_ = false;
+  std::string last_feed_cursor_;
+  int pages_ = 0;
+  size_t refresh_pos_ = 0;
+  std::vector<std::string> batch_;
+};
+
+class BlueskyConnector : public Connector {
+ public:
+  std::string_view platform() const override { return "bluesky"; }
+  ConnectorDefaults defaults() const override {
+    return ConnectorDefaults{RateBudgetDefaults{3000, 5 * kMinuteMs}, false};
+  }
+  std::string host_for(const AccountView& account) const override {
+    auto url = parse_url(appview_of(account));
+    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : "public.api.bsky.app";
+  }
+  std::unique_ptr<ConnectorSession> begin(const AccountView& account, WorkKind work) const override {
+    return std::make_unique<Session>(account, work);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Connector> make_bluesky_connector() { return std::make_unique<BlueskyConnector>(); }
+
+}  // namespace muni

@@ -1,0 +1,55 @@
+// Bluesky AppView (AT Protocol XRPC) responses -> normalized records. Pure
+// functions over response text. Shapes follow the lexicons
+// app.bsky.actor.defs#profileViewDetailed and app.bsky.feed.defs
+// (feedViewPost, postView, reasonRepost, notFoundPost, blockedPost); the
+// fixtures and their sources are in tests/fixtures/bluesky/SOURCES.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.h"
+#include "core/model.h"
+#include "core/result.h"
+
+namespace muni::bluesky {
+
+// app.bsky.actor.getProfile -> snapshot (platform_id = DID). Every count may
+// be absent in the lexicon; absent stays std::nullopt.
+Result<AccountSnapshot> parse_profile(std::string_view body);
+
+struct FeedItem {
+  PostRecord post;
+  std::string key;  // stable identity of the feed entry (post URI, or the repost's)
+  TimeMs sort_at = 0;  // the feed's order: repost time, or min(createdAt, indexedAt)
+};
+
+struct FeedPage {
+  std::vector<FeedItem> items;
+  std::string cursor;  // "" when the feed says there is no more
+};
+
+// app.bsky.feed.getAuthorFeed. `own_did` is the polled account.
+Result<FeedPage> parse_author_feed(std::string_view body, std::string_view own_did);
+// One feedViewPost.
+Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did);
+
+// app.bsky.feed.getPosts: current counts of the given posts, as counts-only
+// records (PostRecord::counts_only).
+Result<std::vector<PostRecord>> parse_posts_counts(std::string_view body);
+
+struct XrpcError {
+  std::string error;    // "InvalidRequest", "AccountTakedown", ...
+  std::string message;  // "Profile not found"
+};
+// {"error": "...", "message": "..."}; nullopt when the body is not one.
+std::optional<XrpcError> parse_error(std::string_view body);
+
+// "at://did:plc:abc/app.bsky.feed.post/3k..." -> "did:plc:abc"
+std::string did_of_uri(std::string_view at_uri);
+// "at://did/app.bsky.feed.post/rkey" -> "https://bsky.app/profile/did/post/rkey"
+std::string web_url_of(std::string_view at_uri);
+
+}  // namespace muni::bluesky

@@ -1,0 +1,13 @@
+// Mastodon and servers with the Mastodon client API (GoToSocial, Akkoma,
+// Pleroma, Pixelfed where public reads are allowed).
+#pragma once
+
+#include <memory>
+
+#include "engine/connector.h"
+
+namespace muni {
+
+std::unique_ptr<Connector> make_mastodon_connector();
+
+}  // namespace muni

@@ -1,0 +1,58 @@
+// Mastodon client API responses -> normalized records. Pure functions over
+// response text; no IO, no clock. Field meanings are those of the official
+// entity docs (docs.joinmastodon.org/entities/Account, /Status, /Quote);
+// fixtures and their sources are in tests/fixtures/mastodon/SOURCES.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.h"
+#include "core/model.h"
+#include "core/result.h"
+
+namespace muni::mastodon {
+
+struct AccountInfo {
+  AccountSnapshot snapshot;  // platform_id = account id on its home instance
+  std::string username;
+  bool suspended = false;  // "suspended": true (3.3.0+), counts are then zero
+  bool limited = false;    // "limited": true (3.5.3+), hidden by moderators
+  // "moved": the account announced a move to another account.
+  std::string moved_acct;
+  std::string moved_url;
+  std::string moved_username;
+};
+
+// Parses an Account entity (lookup or GET /api/v1/accounts/:id).
+// Fails with kParse for invalid JSON or a body that is not an Account.
+Result<AccountInfo> parse_account(std::string_view body);
+
+// Parses an array of Status entities. `own_account_id` is the polled
+// account's id on its home instance (replies to it are self-thread replies).
+Result<std::vector<PostRecord>> parse_statuses(std::string_view body, std::string_view own_account_id);
+// One Status entity.
+Result<PostRecord> parse_status(const JsonValue& status, std::string_view own_account_id);
+
+// Creation time encoded in a Mastodon status id: the id is a Snowflake-like
+// integer whose upper 48 bits are milliseconds since the Unix epoch (id >> 16;
+// Mastodon lib/mastodon/snowflake.rb). nullopt for non-numeric ids (Pleroma
+// and Akkoma use FlakeIds) or implausible times (before 2016, or after
+// `not_after` when given: a parent cannot be younger than its reply).
+std::optional<TimeMs> snowflake_time(std::string_view id, std::optional<TimeMs> not_after = std::nullopt);
+
+// The "error" text of an error body ({"error": "Record not found"}), or a
+// short excerpt of the body when it is not one.
+std::string error_text(std::string_view body);
+
+// Base URL and local user name of a canonical handle (core/handles.h):
+// "user@host" -> ("https://host", "user"); "http://h:p/@user" -> ("http://h:p", "user").
+struct Home {
+  std::string base_url;
+  std::string username;
+};
+std::optional<Home> home_of(std::string_view canonical_handle);
+
+}  // namespace muni::mastodon

@@ -1,0 +1,265 @@
+#include "cli/commands.h"
+
+#include <cstdio>
+#include <map>
+
+#include "cli/output.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/platform.h"
+#include "store/store.h"
+
+namespace muni {
+
+namespace {
+
+void print_issues(const ConfigLoad& load) {
+  for (const auto& e : load.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
+  for (const auto& w : load.warnings) std::fprintf(stderr, "warning: %s\n", w.format().c_str());
+}
+
+// Loads the config for a query command; prints problems. nullopt on errors.
+std::optional<Config> config_for(const CommonOptions& o) {
+  ConfigLoad load = load_config(o.config_path);
+  if (!load.config) {
+    print_issues(load);
+    std::fprintf(stderr, "muniscope: configuration %s is invalid\n", o.config_path.c_str());
+    return std::nullopt;
+  }
+  return load.config;
+}
+
+std::string time_cell(const std::optional<TimeMs>& t) { return t ? format_iso8601(*t) : ""; }
+
+// "in 5m" / "3h ago" relative to now, for status tables.
+std::string relative(const std::optional<TimeMs>& t, TimeMs now) {
+  if (!t) return "";
+  const DurationMs d = *t - now;
+  if (d >= 0) return "in " + format_duration(d - d % 1000);
+  return format_duration((-d) - (-d) % 1000) + " ago";
+}
+
+int print_table(const Table& t, const std::string& format) {
+  auto f = parse_output_format(format);
+  if (!f.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", f.error().message.c_str());
+    return 2;
+  }
+  std::fputs(t.render(*f).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_check_config(const std::string& path) {
+  const ConfigLoad load = load_config(path);
+  print_issues(load);
+  if (!load.config) {
+    std::fprintf(stderr, "%s: INVALID (%zu error(s))\n", path.c_str(), load.errors.size());
+    return 2;
+  }
+  const Config& c = *load.config;
+  std::map<std::string, int> by_platform;
+  std::map<std::string, int> by_kind;
+  for (const auto& m : c.municipalities) {
+    ++by_kind[std::string(municipality_kind_label(m.kind))];
+    for (const auto& a : m.accounts) ++by_platform[a.platform];
+  }
+  std::printf("%s: OK (%zu file(s))\n", path.c_str(), c.files.size());
+  std::printf("  municipalities: %zu", c.municipalities.size());
+  const char* sep = " (";
+  for (const auto& [k, n] : by_kind) {
+    std::printf("%s%s %d", sep, k.c_str(), n);
+    sep = ", ";
+  }
+  std::printf("%s\n", c.municipalities.empty() ? "" : ")");
+  std::printf("  accounts: %zu", c.account_count());
+  sep = " (";
+  for (const auto& [p, n] : by_platform) {
+    std::printf("%s%s %d", sep, p.c_str(), n);
+    sep = ", ";
+  }
+  std::printf("%s\n", by_platform.empty() ? "" : ")");
+  std::printf("  store: %s\n", c.resolved_store_path().c_str());
+  std::printf("  timezone: %s\n", c.defaults.timezone.c_str());
+  std::printf("  user agent: %s\n", c.effective_user_agent().c_str());
+  std::printf("  poll interval: %s\n", format_duration(c.defaults.poll_interval_ms).c_str());
+  if (!c.metrics_listen.empty()) std::printf("  metrics endpoint: http://%s/metrics\n", c.metrics_listen.c_str());
+  return 0;
+}
+
+int cmd_municipalities(const CommonOptions& o) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  Table t({{"id"}, {"name"}, {"ags"}, {"kind"}, {"state"}, {"population"}, {"accounts"}, {"labels"}});
+  for (const auto& m : config->municipalities) {
+    std::string labels;
+    for (const auto& l : m.labels) labels += (labels.empty() ? "" : ",") + l;
+    t.add_row({m.id, m.name, m.ags, std::string(municipality_kind_label(m.kind)), m.state, cell(m.population),
+               static_cast<int64_t>(m.accounts.size()), cell(labels)});
+  }
+  return print_table(t, o.format);
+}
+
+int cmd_accounts(const CommonOptions& o, const std::string& municipality, const std::string& platform) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  // State comes from the store when there is one; a fresh install lists the
+  // configured accounts as never polled.
+  std::map<std::string, StoredAccount> stored;
+  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
+  if (store.ok()) {
+    if (auto rows = (*store)->load_accounts(false); rows.ok()) {
+      for (auto& a : *rows) stored[a.account_key] = std::move(a);
+    }
+  }
+  Table t({{"id"}, {"municipality"}, {"platform"}, {"category"}, {"handle"}, {"role"}, {"state"}, {"followers"},
+           {"posts_stored"}, {"backfill"}, {"last_success"}});
+  for (const auto& m : config->municipalities) {
+    if (!municipality.empty() && m.id != municipality) continue;
+    for (const auto& a : m.accounts) {
+      if (!platform.empty() && a.platform != platform) continue;
+      const PlatformInfo* info = find_platform(a.platform);
+      const auto it = stored.find(a.key());
+      Cell id, state = std::string("never polled"), posts, backfill, last, followers;
+      if (it != stored.end()) {
+        const StoredAccount& s = it->second;
+        id = s.id;
+        state = s.state;
+        posts = s.own_posts_stored;
+        backfill = std::string(backfill_state_id(s.backfill_state));
+        last = cell(time_cell(s.last_success_at));
+        SQLite::Statement q((*store)->db(),
+                            "SELECT followers FROM account_samples WHERE account_id = ? AND followers IS NOT NULL "
+                            "ORDER BY observed_at DESC LIMIT 1");
+        q.bind(1, s.id);
+        if (q.executeStep()) followers = q.getColumn(0).getInt64();
+      }
+      t.add_row({id, m.id, a.platform, std::string(info ? category_id(info->category) : ""), a.handle, cell(a.role),
+                 state, followers, posts, backfill, last});
+    }
+  }
+  return print_table(t, o.format);
+}
+
+int cmd_status(const CommonOptions& o) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
+  if (!store.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  auto accounts = (*store)->load_accounts(true);
+  if (!accounts.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", accounts.error().message.c_str());
+    return 1;
+  }
+  const TimeMs now = SystemClock().now();
+  auto format = parse_output_format(o.format);
+  if (!format.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", format.error().message.c_str());
+    return 2;
+  }
+  const bool table = *format == OutputFormat::kTable;
+  Table t({{"id"}, {"account"}, {"state"}, {"last_success"}, {"next_due"}, {"skipped"}, {"last_error"}});
+  for (const StoredAccount& a : *accounts) {
+    const bool error_state = a.state != "ok" && a.state != "pending";
+    t.add_row({a.id, a.municipality_id + "/" + a.account_key, a.state,
+               cell(table ? relative(a.last_success_at, now) : time_cell(a.last_success_at)),
+               cell(table ? relative(a.next_due_at, now) : time_cell(a.next_due_at)), a.skipped_polls,
+               cell(error_state ? a.state_reason : std::string())});
+  }
+  Table h({{"host"}, {"platform"}, {"budget"}, {"remaining"}, {"window"}, {"source"}, {"resets"}, {"waiting_until"},
+           {"in_flight"}, {"queued"}, {"requests"}, {"http_429"}});
+  auto hosts = (*store)->load_hosts();
+  if (hosts.ok()) {
+    for (const HostStatusRow& r : *hosts) {
+      h.add_row({r.host, r.platform, r.limit > 0 ? Cell(static_cast<int64_t>(r.limit)) : Cell(),
+                 r.remaining >= 0 ? Cell(static_cast<int64_t>(r.remaining)) : Cell(),
+                 cell(r.window_ms > 0 ? format_duration(r.window_ms) : std::string()), r.budget_source,
+                 cell(table ? relative(r.reset_at, now) : time_cell(r.reset_at)),
+                 cell(table ? relative(r.wait_until, now) : time_cell(r.wait_until)), static_cast<int64_t>(r.in_flight),
+                 static_cast<int64_t>(r.queued), r.requests_total, r.rate_limited_total});
+    }
+  }
+  if (!table) {
+    // Machine formats: accounts first; hosts with --format and a second call
+    // would be clumsy, so JSON carries both, CSV the accounts only.
+    if (*format == OutputFormat::kJson) {
+      std::printf("{\"accounts\":%s,\"hosts\":%s}\n", t.render_json().c_str(), h.render_json().c_str());
+      return 0;
+    }
+    std::fputs(t.render(*format).c_str(), stdout);
+    return 0;
+  }
+  std::map<std::string, int> by_state;
+  for (const auto& a : *accounts) ++by_state[a.state];
+  std::printf("accounts: %zu", accounts->size());
+  for (const auto& [st, n] : by_state) std::printf(", %s %d", st.c_str(), n);
+  std::printf("\n");
+  if (auto reload = (*store)->get_meta("config_reload"); reload.ok() && reload->has_value()) {
+    std::printf("last configuration load: %s\n", (*reload)->c_str());
+  }
+  std::printf("\n%s", t.render_table().c_str());
+  if (h.size() > 0) std::printf("\nhosts (rate-limit budgets in force):\n%s", h.render_table().c_str());
+  return 0;
+}
+
+int cmd_store_compact(const CommonOptions& o) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadWrite);
+  if (!store.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  auto r = (*store)->apply_retention(config->retention, SystemClock().now());
+  if (!r.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("removed %lld engagement samples and %lld account samples; store %lld -> %lld bytes\n",
+              static_cast<long long>(r->engagement_samples_deleted), static_cast<long long>(r->account_samples_deleted),
+              static_cast<long long>(r->bytes_before), static_cast<long long>(r->bytes_after));
+  return 0;
+}
+
+int cmd_store_backup(const CommonOptions& o, const std::string& destination) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
+  if (!store.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  if (auto st = (*store)->backup_to(destination); !st.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  std::printf("backup written to %s\n", destination.c_str());
+  return 0;
+}
+
+int cmd_store_info(const CommonOptions& o) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  const std::string path = store_path_for(&*config, o.db_override);
+  auto store = Store::open(path, OpenMode::kReadOnly);
+  if (!store.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  SQLite::Database& db = (*store)->db();
+  Table t({{"item"}, {"value"}});
+  t.add_row({std::string("path"), path});
+  t.add_row({std::string("schema version"), static_cast<int64_t>((*store)->schema_version())});
+  t.add_row({std::string("size (bytes)"), (*store)->file_size_bytes()});
+  for (const char* table : {"municipalities", "accounts", "posts", "post_samples", "account_samples", "comments",
+                            "account_events", "poll_log"}) {
+    t.add_row({std::string(table) + " rows", db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64()});
+  }
+  return print_table(t, o.format);
+}
+
+}  // namespace muni

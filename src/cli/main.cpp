@@ -1,0 +1,110 @@
+// muniscope: one executable for the daemon and every query over its store.
+// Thin by design: parse arguments, call a command, return its exit code
+// (0 ok, 1 runtime error, 2 usage or configuration error).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+
+namespace {
+
+std::string default_config_path() {
+  if (const char* env = std::getenv("MUNISCOPE_CONFIG"); env != nullptr && *env != '\0') return env;
+  return "/etc/muniscope/muniscope.yaml";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  muni::setup_logging("info");
+  CLI::App app{
+      "muniscope observes the public social media accounts of German municipalities, stores their activity\n"
+      "as time series, computes usage metrics and checks self-reported survey answers against them.\n"
+      "Documentation: README.md and docs/ (installed under /usr/share/doc/muniscope)."};
+  app.name("muniscope");
+  app.set_version_flag("--version", std::string("muniscope ") + muni::kMuniscopeVersion);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  muni::CommonOptions common;
+  common.config_path = default_config_path();
+  app.add_option("-c,--config", common.config_path,
+                 "Configuration file (default: $MUNISCOPE_CONFIG, else /etc/muniscope/muniscope.yaml)");
+  app.add_option("--db", common.db_override, "Store (SQLite file) to use instead of the one the config names");
+
+  // check-config
+  auto* check = app.add_subcommand("check-config", "Validate a configuration file and print a summary");
+  std::string check_path;
+  check->add_option("file", check_path, "File to check (default: --config)");
+  check->footer("Exit status 0 when valid, 2 when not; every problem is printed as file:line:column: key: message.");
+
+  // run
+  auto* run = app.add_subcommand("run", "Run the polling daemon in the foreground (what the systemd service starts)");
+  run->footer(
+      "Signals: SIGTERM/SIGINT stop within 5 s after committing what has arrived; SIGHUP reloads the\n"
+      "configuration (an invalid one is reported and the old one kept). Logs go to stderr.");
+
+  // poll
+  muni::PollOnceOptions poll_opts;
+  bool once = false;
+  auto* poll = app.add_subcommand("poll", "Poll accounts once, backfill included, and print a summary");
+  poll->add_flag("--once", once, "Run every due account (or the selection) to completion and exit (required)");
+  poll->add_option("--account", poll_opts.accounts, "Account to poll: id, platform:handle or handle (repeatable)");
+  poll->add_option("--municipality", poll_opts.municipalities, "Poll the accounts of this municipality (repeatable)");
+  poll->add_flag("--all", poll_opts.all, "Poll every account now, whether due or not");
+
+  // status
+  auto* status = app.add_subcommand("status", "Accounts with state, last success, next due, last error; per-host budgets");
+  status->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+
+  // municipalities / accounts
+  auto* munis = app.add_subcommand("municipalities", "List the configured municipalities");
+  munis->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  std::string acc_municipality, acc_platform;
+  auto* accounts = app.add_subcommand("accounts", "List the configured accounts with their state in the store");
+  accounts->add_option("--municipality", acc_municipality, "Only this municipality");
+  accounts->add_option("--platform", acc_platform, "Only this platform");
+  accounts->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+
+  // store maintenance
+  auto* store = app.add_subcommand("store", "Store maintenance: compact, backup, info");
+  store->require_subcommand(1);
+  auto* compact = store->add_subcommand("compact", "Apply sample retention now and return free pages to the file system");
+  std::string backup_file;
+  auto* backup = store->add_subcommand("backup", "Copy the store with SQLite's online backup API (safe while the daemon runs)");
+  backup->add_option("file", backup_file, "Destination file (must not exist)")->required();
+  auto* info = store->add_subcommand("info", "Schema version, size and row counts");
+  info->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (*check) return muni::cmd_check_config(check_path.empty() ? common.config_path : check_path);
+  if (*run) return muni::run_daemon({common.config_path, common.db_override});
+  if (*poll) {
+    if (!once) {
+      std::fprintf(stderr, "muniscope: poll needs --once (continuous polling is `muniscope run`)\n");
+      return 2;
+    }
+    poll_opts.config_path = common.config_path;
+    poll_opts.db_override = common.db_override;
+    return muni::run_poll_once(poll_opts);
+  }
+  if (*status) return muni::cmd_status(common);
+  if (*munis) return muni::cmd_municipalities(common);
+  if (*accounts) return muni::cmd_accounts(common, acc_municipality, acc_platform);
+  if (*compact) return muni::cmd_store_compact(common);
+  if (*backup) return muni::cmd_store_backup(common, backup_file);
+  if (*info) return muni::cmd_store_info(common);
+  return 2;
+}

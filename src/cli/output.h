@@ -1,0 +1,56 @@
+// Tabular output for every query command: an aligned table for terminals,
+// CSV (RFC 4180) and JSON (an array of objects) for programs. Numbers get
+// thousands separators only in the table form; missing values print as "-"
+// in tables, empty in CSV and null in JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+namespace muni {
+
+enum class OutputFormat { kTable, kCsv, kJson, kHtml };
+
+Result<OutputFormat> parse_output_format(const std::string& text, bool allow_html = false);
+
+using Cell = std::variant<std::monostate, std::string, int64_t, double>;
+
+struct Column {
+  std::string name;       // header; also the JSON key and CSV header
+  int decimals = 2;       // for double cells
+  bool percent = false;   // double cell holds a share 0..1; tables show "42.0 %"
+};
+
+class Table {
+ public:
+  explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  void add_row(std::vector<Cell> row) { rows_.push_back(std::move(row)); }
+  size_t size() const { return rows_.size(); }
+  const std::vector<Column>& columns() const { return columns_; }
+  const std::vector<std::vector<Cell>>& rows() const { return rows_; }
+
+  std::string render(OutputFormat format) const;
+  std::string render_table() const;
+  std::string render_csv() const;
+  std::string render_json() const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<Cell>> rows_;
+};
+
+// Helpers to build cells from optionals.
+inline Cell cell(const std::optional<int64_t>& v) { return v ? Cell(*v) : Cell(); }
+inline Cell cell(const std::optional<double>& v) { return v ? Cell(*v) : Cell(); }
+inline Cell cell(const std::string& s) { return s.empty() ? Cell() : Cell(s); }
+
+std::string with_thousands(int64_t v);
+std::string csv_escape(const std::string& s);
+std::string html_escape(const std::string& s);
+
+}  // namespace muni

@@ -1,0 +1,694 @@
+#include "config/config.h"
+
+#include <glob.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/handles.h"
+#include "core/strings.h"
+#include "core/tz.h"
+
+namespace muni {
+
+const char* const kMuniscopeVersion = MUNISCOPE_VERSION;
+
+std::string ConfigIssue::format() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  out += message;
+  return out;
+}
+
+std::string CredentialRef::describe() const {
+  switch (kind) {
+    case Kind::kNone: return "none";
+    case Kind::kEnv: return "env " + name;
+    case Kind::kFile: return "file " + name;
+    case Kind::kInline: return "inline value (not recommended)";
+  }
+  return "none";
+}
+
+std::string Config::effective_user_agent() const {
+  if (!defaults.user_agent.empty()) return defaults.user_agent;
+  return std::string("muniscope/") + kMuniscopeVersion + " (+" + defaults.contact + ")";
+}
+
+const PlatformSettings* Config::platform(const std::string& id) const {
+  const auto it = platforms.find(id);
+  return it == platforms.end() ? nullptr : &it->second;
+}
+
+std::string Config::resolved_store_path() const {
+  if (!store_path.empty()) return store_path;
+  // systemd's StateDirectory= sets STATE_DIRECTORY for the service.
+  if (const char* dir = std::getenv("STATE_DIRECTORY"); dir != nullptr && *dir != '\0') {
+    std::string d(dir);
+    const size_t colon = d.find(':');  // several directories are ':'-separated
+    if (colon != std::string::npos) d = d.substr(0, colon);
+    return d + "/muniscope.db";
+  }
+  return "var/muniscope.db";
+}
+
+size_t Config::account_count() const {
+  size_t n = 0;
+  for (const auto& m : municipalities) n += m.accounts.size();
+  return n;
+}
+
+Result<std::string> read_credential(const CredentialRef& ref) {
+  switch (ref.kind) {
+    case CredentialRef::Kind::kNone:
+      return make_error(ErrorCode::kNotFound, "no credential configured");
+    case CredentialRef::Kind::kInline:
+      return ref.inline_value;
+    case CredentialRef::Kind::kEnv: {
+      const char* v = std::getenv(ref.name.c_str());
+      if (v == nullptr || *v == '\0') {
+        return make_error(ErrorCode::kNotFound, "environment variable " + ref.name + " is not set");
+      }
+      return std::string(trim(v));
+    }
+    case CredentialRef::Kind::kFile: {
+      std::string path = ref.name;
+      if (!path.empty() && path[0] != '/') {
+        // systemd LoadCredential= puts files into $CREDENTIALS_DIRECTORY.
+        if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr && *dir != '\0') {
+          path = std::string(dir) + "/" + path;
+        }
+      }
+      std::ifstream in(path);
+      if (!in) return make_error(ErrorCode::kNotFound, "credential file " + path + " cannot be read");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      const std::string value(trim(ss.str()));
+      if (value.empty()) return make_error(ErrorCode::kNotFound, "credential file " + path + " is empty");
+      return value;
+    }
+  }
+  return make_error(ErrorCode::kInternal, "unknown credential kind");
+}
+
+namespace {
+
+// Levenshtein distance, for "did you mean" hints on misspelt keys.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string join_keys(const std::vector<std::string_view>& keys) {
+  std::string out;
+  for (const auto k : keys) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+// Reads one file's worth of YAML into the Config, collecting issues.
+class Loader {
+ public:
+  explicit Loader(ConfigLoad& out) : out_(out) {}
+
+  void load_main(const YAML::Node& root, const std::string& file) {
+    Config& cfg = config_;
+    cfg.files.push_back(file);
+    if (!root || root.IsNull()) {
+      issue(file, root, "", "the file is empty; see config/example.yaml for a starting point");
+      return;
+    }
+    if (!root.IsMap()) {
+      issue(file, root, "", "the top level must be a mapping of keys");
+      return;
+    }
+    check_keys(file, root, "",
+               {"include", "store", "defaults", "metrics", "platforms", "municipalities", "metrics_listen",
+                "metrics_listen_allow_remote", "log"});
+    if (const auto n = root["store"]) read_store(file, n);
+    if (const auto n = root["defaults"]) read_defaults(file, n);
+    if (const auto n = root["metrics"]) read_metrics(file, n);
+    if (const auto n = root["platforms"]) read_platforms(file, n);
+    if (const auto n = root["metrics_listen"]) cfg.metrics_listen = scalar(file, n, "metrics_listen");
+    if (const auto n = root["metrics_listen_allow_remote"]) {
+      cfg.metrics_listen_allow_remote = boolean(file, n, "metrics_listen_allow_remote");
+    }
+    if (const auto n = root["log"]) {
+      if (expect_map(file, n, "log")) {
+        check_keys(file, n, "log", {"level"});
+        if (const auto l = n["level"]) {
+          cfg.log_level = to_lower_ascii(scalar(file, l, "log.level"));
+          static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+          if (!kLevels.count(cfg.log_level)) {
+            issue(file, l, "log.level", "must be one of trace, debug, info, warn, error, critical, off");
+          }
+        }
+      }
+    }
+    if (const auto n = root["municipalities"]) read_municipalities(file, n);
+    if (const auto n = root["include"]) read_includes(file, n);
+    validate_globals(file, root);
+  }
+
+  Config take() { return std::move(config_); }
+
+ private:
+  ConfigLoad& out_;
+  Config config_;
+  std::set<std::string> seen_files_;
+  std::map<std::string, std::pair<std::string, int>> municipality_ids_;  // id -> (file, line)
+  std::map<std::string, std::pair<std::string, int>> account_keys_;
+
+  static int line_of(const YAML::Node& n) { return n && n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+  static int column_of(const YAML::Node& n) { return n && n.Mark().column >= 0 ? n.Mark().column + 1 : 0; }
+
+  void issue(const std::string& file, const YAML::Node& at, const std::string& key, const std::string& msg) {
+    out_.errors.push_back({file, line_of(at), column_of(at), key, msg});
+  }
+  void warn(const std::string& file, const YAML::Node& at, const std::string& key, const std::string& msg) {
+    out_.warnings.push_back({file, line_of(at), column_of(at), key, msg});
+  }
+
+  static std::string child_path(const std::string& parent, const std::string& key) {
+    return parent.empty() ? key : parent + "." + key;
+  }
+
+  // Reports every key of `map` that is not in `allowed`, at the key's position.
+  void check_keys(const std::string& file, const YAML::Node& map, const std::string& path,
+                  const std::vector<std::string_view>& allowed) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string hint;
+      size_t best = 3;
+      for (const auto a : allowed) {
+        const size_t d = edit_distance(key, a);
+        if (d < best) {
+          best = d;
+          hint = " (did you mean '" + std::string(a) + "'?)";
+        }
+      }
+      issue(file, it->first, child_path(path, key),
+            "unknown key '" + key + "'" + hint + "; known keys here: " + join_keys(allowed));
+    }
+  }
+
+  bool expect_map(const std::string& file, const YAML::Node& n, const std::string& path) {
+    if (n.IsMap()) return true;
+    issue(file, n, path, "must be a mapping (key: value lines)");
+    return false;
+  }
+
+  std::string scalar(const std::string& file, const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) {
+      issue(file, n, path, "must be a single value, not a list or mapping");
+      return "";
+    }
+    return n.Scalar();
+  }
+
+  bool boolean(const std::string& file, const YAML::Node& n, const std::string& path) {
+    const std::string v = to_lower_ascii(scalar(file, n, path));
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    issue(file, n, path, "must be true or false");
+    return false;
+  }
+
+  std::optional<int64_t> integer(const std::string& file, const YAML::Node& n, const std::string& path,
+                                 int64_t min, int64_t max) {
+    const std::string v = scalar(file, n, path);
+    auto parsed = parse_int64(v);
+    if (!parsed || *parsed < min || *parsed > max) {
+      issue(file, n, path, "must be a whole number between " + std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  std::optional<DurationMs> duration(const std::string& file, const YAML::Node& n, const std::string& path,
+                                     DurationMs min = kSecondMs) {
+    const std::string v = scalar(file, n, path);
+    auto d = parse_duration(v);
+    if (!d) {
+      issue(file, n, path, "must be a duration such as 90s, 15m, 1h, 7d");
+      return std::nullopt;
+    }
+    if (*d < min) {
+      issue(file, n, path, "must be at least " + format_duration(min));
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  std::optional<CivilDate> date(const std::string& file, const YAML::Node& n, const std::string& path) {
+    const std::string v = scalar(file, n, path);
+    auto d = parse_civil_date(v);
+    if (!d) issue(file, n, path, "must be a date YYYY-MM-DD");
+    return d;
+  }
+
+  void read_store(const std::string& file, const YAML::Node& n) {
+    if (!expect_map(file, n, "store")) return;
+    check_keys(file, n, "store", {"path", "retention"});
+    if (const auto p = n["path"]) config_.store_path = scalar(file, p, "store.path");
+    if (const auto r = n["retention"]) {
+      if (!expect_map(file, r, "store.retention")) return;
+      check_keys(file, r, "store.retention", {"keep_all", "daily_until", "run_every"});
+      auto& ret = config_.retention;
+      if (const auto v = r["keep_all"]) ret.keep_all_ms = duration(file, v, "store.retention.keep_all", kDayMs).value_or(ret.keep_all_ms);
+      if (const auto v = r["daily_until"]) ret.daily_until_ms = duration(file, v, "store.retention.daily_until", kDayMs).value_or(ret.daily_until_ms);
+      if (const auto v = r["run_every"]) ret.run_interval_ms = duration(file, v, "store.retention.run_every", kMinuteMs).value_or(ret.run_interval_ms);
+      if (ret.daily_until_ms < ret.keep_all_ms) {
+        issue(file, r, "store.retention", "daily_until must not be shorter than keep_all");
+      }
+    }
+  }
+
+  void read_defaults(const std::string& file, const YAML::Node& n) {
+    if (!expect_map(file, n, "defaults")) return;
+    check_keys(file, n, "defaults",
+               {"poll_interval", "backfill", "timezone", "contact", "user_agent", "refresh_interval",
+                "refresh_window", "recheck_interval", "not_found_confirmations", "max_backoff", "connect_timeout",
+                "request_timeout", "max_response_bytes", "max_connections_per_host"});
+    Defaults& d = config_.defaults;
+    if (const auto v = n["poll_interval"]) d.poll_interval_ms = duration(file, v, "defaults.poll_interval", kMinuteMs).value_or(d.poll_interval_ms);
+    if (const auto v = n["backfill"]) {
+      if (expect_map(file, v, "defaults.backfill")) {
+        check_keys(file, v, "defaults.backfill", {"since"});
+        if (const auto s = v["since"]) {
+          const std::string text = scalar(file, s, "defaults.backfill.since");
+          if (text != "all" && text != "first_post") d.backfill_since = date(file, s, "defaults.backfill.since");
+        }
+      }
+    }
+    if (const auto v = n["timezone"]) {
+      d.timezone = scalar(file, v, "defaults.timezone");
+      if (auto tz = TimeZone::load(d.timezone); !tz.ok()) issue(file, v, "defaults.timezone", tz.error().message);
+    }
+    if (const auto v = n["contact"]) d.contact = std::string(trim(scalar(file, v, "defaults.contact")));
+    if (const auto v = n["user_agent"]) d.user_agent = std::string(trim(scalar(file, v, "defaults.user_agent")));
+    if (const auto v = n["refresh_interval"]) d.refresh_interval_ms = duration(file, v, "defaults.refresh_interval", kMinuteMs).value_or(d.refresh_interval_ms);
+    if (const auto v = n["refresh_window"]) d.refresh_window_ms = duration(file, v, "defaults.refresh_window", kHourMs).value_or(d.refresh_window_ms);
+    if (const auto v = n["recheck_interval"]) d.recheck_interval_ms = duration(file, v, "defaults.recheck_interval", kMinuteMs).value_or(d.recheck_interval_ms);
+    if (const auto v = n["not_found_confirmations"]) {
+      d.not_found_confirmations = static_cast<int>(integer(file, v, "defaults.not_found_confirmations", 1, 100).value_or(2));
+    }
+    if (const auto v = n["max_backoff"]) d.max_backoff_ms = duration(file, v, "defaults.max_backoff", kSecondMs).value_or(d.max_backoff_ms);
+    if (const auto v = n["connect_timeout"]) d.connect_timeout_ms = duration(file, v, "defaults.connect_timeout", 100).value_or(d.connect_timeout_ms);
+    if (const auto v = n["request_timeout"]) d.request_timeout_ms = duration(file, v, "defaults.request_timeout", kSecondMs).value_or(d.request_timeout_ms);
+    if (const auto v = n["max_response_bytes"]) {
+      d.max_response_bytes = integer(file, v, "defaults.max_response_bytes", 1024, int64_t{1} << 32).value_or(d.max_response_bytes);
+    }
+    if (const auto v = n["max_connections_per_host"]) {
+      d.max_connections_per_host = static_cast<int>(integer(file, v, "defaults.max_connections_per_host", 1, 256).value_or(4));
+    }
+  }
+
+  void read_metrics(const std::string& file, const YAML::Node& n) {
+    if (!expect_map(file, n, "metrics")) return;
+    check_keys(file, n, "metrics", {"dormant_after", "min_coverage", "office_hours"});
+    MetricsSettings& m = config_.metrics;
+    if (const auto v = n["dormant_after"]) m.dormant_after_ms = duration(file, v, "metrics.dormant_after", kDayMs).value_or(m.dormant_after_ms);
+    if (const auto v = n["min_coverage"]) {
+      auto d = parse_double(scalar(file, v, "metrics.min_coverage"));
+      if (!d || *d < 0 || *d > 1) {
+        issue(file, v, "metrics.min_coverage", "must be a share between 0 and 1, e.g. 0.8");
+      } else {
+        m.min_coverage = *d;
+      }
+    }
+    if (const auto v = n["office_hours"]) {
+      // "08-18": local hours, Monday to Friday.
+      const std::string text = scalar(file, v, "metrics.office_hours");
+      const auto parts = split(text, '-');
+      std::optional<int64_t> a, b;
+      if (parts.size() == 2) {
+        a = parse_int64(parts[0]);
+        b = parse_int64(parts[1]);
+      }
+      if (!a || !b || *a < 0 || *b > 24 || *a >= *b) {
+        issue(file, v, "metrics.office_hours", "must be a range of local hours such as 08-18");
+      } else {
+        m.office_start_hour = static_cast<int>(*a);
+        m.office_end_hour = static_cast<int>(*b);
+      }
+    }
+  }
+
+  void read_credential(const std::string& file, const YAML::Node& n, const std::string& path, CredentialRef& ref) {
+    if (n.IsScalar()) {
+      ref.kind = CredentialRef::Kind::kInline;
+      ref.inline_value = n.Scalar();
+      warn(file, n, path,
+           "a secret is written inline in the config file; use {env: VARIABLE} or {file: PATH} "
+           "(systemd LoadCredential=) so it stays out of backups and version control");
+      return;
+    }
+    if (!expect_map(file, n, path)) return;
+    check_keys(file, n, path, {"env", "file"});
+    if (n["env"] && n["file"]) {
+      issue(file, n, path, "give either env or file, not both");
+    } else if (const auto e = n["env"]) {
+      ref.kind = CredentialRef::Kind::kEnv;
+      ref.name = scalar(file, e, path + ".env");
+    } else if (const auto f = n["file"]) {
+      ref.kind = CredentialRef::Kind::kFile;
+      ref.name = scalar(file, f, path + ".file");
+    } else {
+      issue(file, n, path, "needs env: VARIABLE or file: PATH");
+    }
+  }
+
+  void read_platforms(const std::string& file, const YAML::Node& n) {
+    if (!expect_map(file, n, "platforms")) return;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string id = it->first.IsScalar() ? it->first.Scalar() : "?";
+      const std::string path = "platforms." + id;
+      if (find_platform(id) == nullptr) {
+        issue(file, it->first, path, "unknown platform '" + id + "'; known platforms: " + known_platform_list());
+        continue;
+      }
+      const YAML::Node& p = it->second;
+      PlatformSettings ps;
+      ps.platform = id;
+      if (p.IsNull()) {
+        config_.platforms[id] = ps;
+        continue;
+      }
+      if (!expect_map(file, p, path)) continue;
+      check_keys(file, p, path, {"base_url", "credential", "rate_limit", "poll_interval", "max_connections_per_host"});
+      if (const auto v = p["base_url"]) {
+        const std::string url = scalar(file, v, path + ".base_url");
+        if (!parse_url(url)) {
+          issue(file, v, path + ".base_url", "must be an http(s) URL such as https://public.api.bsky.app");
+        } else {
+          std::string trimmed = url;
+          while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
+          ps.base_url = trimmed;
+        }
+      }
+      if (const auto v = p["credential"]) read_credential(file, v, path + ".credential", ps.credential);
+      if (const auto v = p["rate_limit"]) {
+        if (expect_map(file, v, path + ".rate_limit")) {
+          check_keys(file, v, path + ".rate_limit", {"requests", "per"});
+          const auto req = v["requests"];
+          const auto per = v["per"];
+          if (!req || !per) {
+            issue(file, v, path + ".rate_limit", "needs both requests and per, e.g. {requests: 300, per: 5m}");
+          } else {
+            ps.rate_limit.requests = static_cast<int>(integer(file, req, path + ".rate_limit.requests", 1, 1000000).value_or(0));
+            ps.rate_limit.window_ms = duration(file, per, path + ".rate_limit.per").value_or(0);
+          }
+        }
+      }
+      if (const auto v = p["poll_interval"]) ps.poll_interval = duration(file, v, path + ".poll_interval", kMinuteMs);
+      if (const auto v = p["max_connections_per_host"]) {
+        ps.max_connections_per_host = static_cast<int>(integer(file, v, path + ".max_connections_per_host", 1, 256).value_or(4));
+      }
+      config_.platforms[id] = ps;
+    }
+  }
+
+  void read_municipalities(const std::string& file, const YAML::Node& n) {
+    if (!n.IsSequence()) {
+      issue(file, n, "municipalities", "must be a list (each entry starting with '- id: ...')");
+      return;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      read_municipality(file, n[i], "municipalities[" + std::to_string(i) + "]");
+    }
+  }
+
+  static bool valid_id(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (const char c : id) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+    }
+    return true;
+  }
+
+  void read_municipality(const std::string& file, const YAML::Node& n, const std::string& path) {
+    if (!expect_map(file, n, path)) return;
+    check_keys(file, n, path, {"id", "name", "ags", "kind", "state", "population", "labels", "accounts"});
+    MunicipalityConfig m;
+    m.file = file;
+    m.line = line_of(n);
+    auto required = [&](const char* key) -> std::optional<std::string> {
+      const auto v = n[key];
+      if (!v) {
+        issue(file, n, path + "." + key, std::string("is required"));
+        return std::nullopt;
+      }
+      std::string s(trim(scalar(file, v, path + "." + key)));
+      if (s.empty()) {
+        issue(file, v, path + "." + key, "must not be empty");
+        return std::nullopt;
+      }
+      return s;
+    };
+    const auto id = required("id");
+    const auto name = required("name");
+    const auto ags = required("ags");
+    const auto kind_text = required("kind");
+    const auto state_text = required("state");
+    if (id) {
+      m.id = *id;
+      if (!valid_id(m.id)) {
+        issue(file, n["id"], path + ".id", "'" + m.id + "' must use only a-z, 0-9, '-' and '_' (at most 64)");
+      } else if (const auto seen = municipality_ids_.find(m.id); seen != municipality_ids_.end()) {
+        issue(file, n["id"], path + ".id",
+              "duplicate municipality id '" + m.id + "' (first defined at " + seen->second.first + ":" +
+                  std::to_string(seen->second.second) + ")");
+      } else {
+        municipality_ids_[m.id] = {file, line_of(n["id"])};
+      }
+    }
+    if (name) m.name = *name;
+    std::optional<MunicipalityKind> kind;
+    if (kind_text) {
+      kind = parse_municipality_kind(*kind_text);
+      if (!kind) {
+        issue(file, n["kind"], path + ".kind", "'" + *kind_text + "' is not one of " + municipality_kind_choices());
+      } else {
+        m.kind = *kind;
+      }
+    }
+    const Land* land = nullptr;
+    if (state_text) {
+      land = find_land(*state_text);
+      if (land == nullptr) {
+        issue(file, n["state"], path + ".state",
+              "'" + *state_text + "' is not a German Land (name such as Baden-Württemberg, ISO code such as BW, or AGS code 08)");
+      } else {
+        m.state = std::string(land->name);
+      }
+    }
+    if (ags) {
+      m.ags = *ags;
+      if (auto problem = check_ags(*ags, kind, land)) issue(file, n["ags"], path + ".ags", *problem);
+    }
+    if (const auto v = n["population"]) m.population = integer(file, v, path + ".population", 0, 100'000'000);
+    if (const auto v = n["labels"]) {
+      if (!v.IsSequence()) {
+        issue(file, v, path + ".labels", "must be a list of words, e.g. [pilot, wave2016]");
+      } else {
+        for (size_t i = 0; i < v.size(); ++i) m.labels.push_back(scalar(file, v[i], path + ".labels"));
+      }
+    }
+    if (const auto v = n["accounts"]) {
+      if (!v.IsSequence()) {
+        issue(file, v, path + ".accounts", "must be a list of accounts");
+      } else {
+        for (size_t i = 0; i < v.size(); ++i) {
+          read_account(file, v[i], path + ".accounts[" + std::to_string(i) + "]", m);
+        }
+      }
+    }
+    config_.municipalities.push_back(std::move(m));
+  }
+
+  void read_account(const std::string& file, const YAML::Node& n, const std::string& path, MunicipalityConfig& m) {
+    if (!expect_map(file, n, path)) return;
+    check_keys(file, n, path, {"platform", "handle", "role", "interval", "backfill_since", "source", "follow_moves"});
+    AccountConfig a;
+    a.file = file;
+    a.line = line_of(n);
+    const auto platform = n["platform"];
+    const auto handle = n["handle"];
+    if (!platform) issue(file, n, path + ".platform", "is required (one of " + known_platform_list() + ")");
+    if (!handle) issue(file, n, path + ".handle", "is required (handle, profile URL or channel id)");
+    if (!platform || !handle) return;
+    a.platform = to_lower_ascii(trim(scalar(file, platform, path + ".platform")));
+    if (find_platform(a.platform) == nullptr) {
+      issue(file, platform, path + ".platform",
+            "unknown platform '" + a.platform + "'; known platforms: " + known_platform_list());
+      return;
+    }
+    a.raw_handle = scalar(file, handle, path + ".handle");
+    auto canonical = canonical_handle(a.platform, a.raw_handle);
+    if (!canonical.ok()) {
+      issue(file, handle, path + ".handle", canonical.error().message);
+      return;
+    }
+    a.handle = *canonical;
+    if (const auto v = n["role"]) a.role = std::string(trim(scalar(file, v, path + ".role")));
+    if (const auto v = n["interval"]) a.interval = duration(file, v, path + ".interval", kMinuteMs);
+    if (const auto v = n["backfill_since"]) a.backfill_since = date(file, v, path + ".backfill_since");
+    if (const auto v = n["source"]) a.source = std::string(trim(scalar(file, v, path + ".source")));
+    if (const auto v = n["follow_moves"]) a.follow_moves = boolean(file, v, path + ".follow_moves");
+    const std::string key = a.key();
+    if (const auto seen = account_keys_.find(key); seen != account_keys_.end()) {
+      issue(file, handle, path + ".handle",
+            "duplicate account " + key + " (already configured at " + seen->second.first + ":" +
+                std::to_string(seen->second.second) + ")");
+      return;
+    }
+    account_keys_[key] = {file, a.line};
+    m.accounts.push_back(std::move(a));
+  }
+
+  void read_includes(const std::string& file, const YAML::Node& n) {
+    std::vector<std::pair<std::string, YAML::Node>> patterns;
+    if (n.IsScalar()) {
+      patterns.emplace_back(n.Scalar(), n);
+    } else if (n.IsSequence()) {
+      for (size_t i = 0; i < n.size(); ++i) patterns.emplace_back(scalar(file, n[i], "include"), n[i]);
+    } else {
+      issue(file, n, "include", "must be a path or a list of paths (globs allowed)");
+      return;
+    }
+    const std::filesystem::path base = std::filesystem::path(file).parent_path();
+    for (const auto& [pattern, node] : patterns) {
+      if (pattern.empty()) continue;
+      const std::string full = pattern[0] == '/' ? pattern : (base / pattern).string();
+      glob_t g{};
+      const int rc = ::glob(full.c_str(), GLOB_NOSORT, nullptr, &g);
+      std::vector<std::string> matches;
+      if (rc == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+      }
+      globfree(&g);
+      std::sort(matches.begin(), matches.end());
+      const bool is_glob = pattern.find_first_of("*?[") != std::string::npos;
+      if (matches.empty() && !is_glob) {
+        issue(file, node, "include", "file '" + full + "' does not exist");
+        continue;
+      }
+      for (const std::string& path : matches) load_included(path, node, file);
+    }
+  }
+
+  void load_included(const std::string& path, const YAML::Node& from, const std::string& from_file) {
+    std::error_code ec;
+    const std::string canon = std::filesystem::weakly_canonical(path, ec).string();
+    if (seen_files_.count(canon)) {
+      issue(from_file, from, "include", "'" + path + "' is included twice (or includes itself)");
+      return;
+    }
+    seen_files_.insert(canon);
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(path);
+    } catch (const YAML::ParserException& e) {
+      out_.errors.push_back({path, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+      return;
+    } catch (const YAML::Exception& e) {
+      out_.errors.push_back({path, 0, 0, "", std::string("cannot read: ") + e.what()});
+      return;
+    }
+    config_.files.push_back(path);
+    if (!root || root.IsNull()) return;  // an empty include is harmless
+    if (!root.IsMap()) {
+      issue(path, root, "", "an included file must be a mapping with municipalities: (and optionally include:)");
+      return;
+    }
+    check_keys(path, root, "", {"municipalities", "include"});
+    if (const auto n = root["municipalities"]) read_municipalities(path, n);
+    if (const auto n = root["include"]) read_includes(path, n);
+  }
+
+  void validate_globals(const std::string& file, const YAML::Node& root) {
+    Config& cfg = config_;
+    const std::string& contact = cfg.defaults.contact;
+    const std::string& ua = cfg.defaults.user_agent;
+    if (contact.empty() && ua.empty()) {
+      issue(file, root["defaults"] ? root["defaults"] : root, "defaults.contact",
+            "is required: an e-mail address or URL where platform operators can reach you; it goes into "
+            "the User-Agent (Wikimedia and fediverse admins expect one)");
+    } else if (!contact.empty() && contact.find('@') == std::string::npos && !starts_with(contact, "http")) {
+      issue(file, root["defaults"]["contact"], "defaults.contact", "must be an e-mail address or an http(s) URL");
+    } else if (!ua.empty() && ua.find('@') == std::string::npos && ua.find("http") == std::string::npos) {
+      issue(file, root["defaults"]["user_agent"], "defaults.user_agent",
+            "must carry a contact (e-mail address or URL) so operators can reach you");
+    }
+    if (!cfg.metrics_listen.empty()) {
+      const size_t colon = cfg.metrics_listen.rfind(':');
+      const auto port = colon == std::string::npos ? std::nullopt : parse_int64(cfg.metrics_listen.substr(colon + 1));
+      if (!port || *port <= 0 || *port > 65535) {
+        issue(file, root["metrics_listen"], "metrics_listen", "must be host:port, e.g. 127.0.0.1:9464");
+      } else {
+        std::string host = cfg.metrics_listen.substr(0, colon);
+        if (starts_with(host, "[") && ends_with(host, "]")) host = host.substr(1, host.size() - 2);
+        const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || starts_with(host, "127.");
+        if (!loopback && !cfg.metrics_listen_allow_remote) {
+          issue(file, root["metrics_listen"], "metrics_listen",
+                "'" + host + "' is not a loopback address; set metrics_listen_allow_remote: true to expose "
+                "the metrics endpoint beyond this machine");
+        }
+      }
+    }
+  }
+};
+
+ConfigLoad finish(ConfigLoad load, Loader& loader) {
+  if (load.errors.empty()) load.config = loader.take();
+  return load;
+}
+
+}  // namespace
+
+ConfigLoad load_config_from_string(const std::string& text, const std::string& file_name) {
+  ConfigLoad load;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    load.errors.push_back({file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    return load;
+  }
+  Loader loader(load);
+  loader.load_main(root, file_name);
+  return finish(std::move(load), loader);
+}
+
+ConfigLoad load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    ConfigLoad load;
+    load.errors.push_back({path, 0, 0, "", "cannot open the configuration file"});
+    return load;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_from_string(ss.str(), path);
+}
+
+}  // namespace muni

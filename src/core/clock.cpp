@@ -1,0 +1,14 @@
+#include "core/clock.h"
+
+#include <chrono>
+
+namespace muni {
+
+TimeMs SystemClock::now() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SystemRandom::SystemRandom() : gen_(std::random_device{}()) {}
+
+}  // namespace muni

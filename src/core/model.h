@@ -1,0 +1,150 @@
+// The normalized, platform-neutral records connectors produce and the store
+// keeps. A field the platform does not report stays empty (std::nullopt):
+// muniscope never turns "unknown" into 0.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time_util.h"
+
+namespace muni {
+
+// How a post relates to other posts. Exactly one kind per post; precedence
+// when several apply: repost > reply > quote > original (a reply that also
+// quotes is a reply, with quoted_post_id set).
+enum class PostKind {
+  kOriginal,      // the account's own new post
+  kReplyOther,    // reply to a post of another account ("dialogue")
+  kReplySelf,     // reply to one of the account's own posts (a thread)
+  kReplyUnknown,  // reply whose parent's author cannot be determined
+  kRepost,        // boost / repost / retweet of someone else's (or own) post
+  kQuote,         // quote post
+};
+
+std::string_view post_kind_id(PostKind kind);  // "original", "reply_other", ...
+std::optional<PostKind> parse_post_kind(std::string_view id);
+// Own posts = originals + replies + quotes (everything but reposts).
+inline bool is_own_post(PostKind k) { return k != PostKind::kRepost; }
+inline bool is_reply(PostKind k) {
+  return k == PostKind::kReplyOther || k == PostKind::kReplySelf || k == PostKind::kReplyUnknown;
+}
+
+// What is known about the post a reply answers.
+enum class ParentState {
+  kNone,     // not a reply
+  kVisible,  // parent seen in the response (author and time known)
+  kDeleted,  // parent deleted (Bluesky #notFoundPost)
+  kBlocked,  // parent hidden by a block (Bluesky #blockedPost)
+  kUnknown,  // only a reference (Mastodon in_reply_to_id)
+};
+std::string_view parent_state_id(ParentState s);
+
+struct Engagement {
+  std::optional<int64_t> likes;
+  std::optional<int64_t> replies;
+  std::optional<int64_t> reposts;
+  std::optional<int64_t> quotes;
+  std::optional<int64_t> views;
+  bool operator==(const Engagement&) const = default;
+  bool empty() const { return !likes && !replies && !reposts && !quotes && !views; }
+};
+
+struct PostRecord {
+  std::string platform_post_id;  // stable id on the platform
+  TimeMs created_at = 0;         // for reposts: the time of the repost
+  PostKind kind = PostKind::kOriginal;
+  // Reply parent, repost original or quoted post, depending on kind.
+  std::string parent_post_id;
+  std::string parent_author_id;
+  std::optional<TimeMs> parent_created_at;
+  ParentState parent_state = ParentState::kNone;
+  std::string quoted_post_id;  // set for quotes (also quote-replies)
+  std::string url;
+  std::string text;      // plain text (HTML stripped, entities decoded)
+  std::string language;  // BCP 47 as reported, "" if none
+  bool has_link = false;
+  bool has_media = false;
+  int mentions = 0;  // other accounts mentioned
+  std::optional<TimeMs> edited_at;
+  // Engagement as observed now. Empty for reposts: the counts of a reposted
+  // post belong to its author, not to the municipality.
+  Engagement engagement;
+  // Set by refreshes that only re-read counts (e.g. Bluesky getPosts): the
+  // store then updates the counts of an existing post and nothing else.
+  bool counts_only = false;
+};
+
+// A post by someone else on one of the account's posts (a citizen comment),
+// on platforms that show them (Facebook, YouTube, WordPress, Discourse).
+struct CommentRecord {
+  std::string platform_comment_id;
+  std::string on_post_id;  // the account's post commented on
+  std::string author_id;
+  bool by_account = false;             // the account's own answer
+  std::string reply_to_comment_id;     // "" for a top-level comment
+  TimeMs created_at = 0;
+};
+
+// A profile observation.
+struct AccountSnapshot {
+  std::string platform_id;
+  std::string handle;  // current handle on the platform
+  std::string display_name;
+  std::string profile_url;
+  std::optional<int64_t> followers;
+  std::optional<int64_t> following;
+  std::optional<int64_t> posts;
+  std::optional<TimeMs> created_at;
+  bool created_at_day_precision = false;  // Mastodon rounds created_at to midnight
+  std::optional<TimeMs> last_status_at;
+};
+
+// Something that happened to the account itself.
+struct AccountEvent {
+  std::string kind;  // "handle_changed", "moved", "history_incomplete", "resolved"
+  std::string detail;
+};
+
+// Where backfill stands for an account.
+enum class BackfillState {
+  kPending,       // older history remains to be fetched
+  kComplete,      // paged down to the account's first post
+  kReachedStart,  // stopped at the configured start date
+  kIncomplete,    // the platform stopped giving history early (see note)
+};
+std::string_view backfill_state_id(BackfillState s);
+std::optional<BackfillState> parse_backfill_state(std::string_view id);
+
+// One page worth of normalized records. The engine commits a batch together
+// with the cursor that follows it in one transaction.
+struct Batch {
+  std::optional<AccountSnapshot> snapshot;
+  std::vector<PostRecord> posts;
+  std::vector<CommentRecord> comments;
+  std::vector<std::string> deleted_post_ids;  // posts seen to have disappeared
+  std::vector<AccountEvent> events;
+  bool empty() const {
+    return !snapshot && posts.empty() && comments.empty() && deleted_post_ids.empty() && events.empty();
+  }
+};
+
+// A batch plus what follows it: the cursor to save, a newly resolved platform
+// id, and where backfill stands. The engine commits a Page atomically.
+struct Page {
+  Batch batch;
+  std::optional<std::string> cursor;
+  std::optional<std::string> platform_id;
+  std::optional<BackfillState> backfill_state;
+  std::optional<std::string> history_note;
+  // With backfill_state kComplete: how many own posts (not reposts) the
+  // platform says the account has. If fewer are stored, the store records the
+  // history as kIncomplete instead (feeds that end early).
+  std::optional<int64_t> expected_own_posts;
+  bool empty() const { return batch.empty() && !cursor && !platform_id && !backfill_state && !history_note; }
+};
+
+}  // namespace muni

@@ -1,0 +1,295 @@
+#include "core/strings.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+
+namespace muni {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      return out;
+    }
+    out.emplace_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::optional<int64_t> parse_int64(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  std::string copy(s);
+  char* end = nullptr;
+  const double v = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size()) return std::nullopt;
+  return v;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else if (s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// RFC 3492 Punycode encoding of one label given as UTF-8.
+std::optional<std::string> punycode_encode(std::string_view label) {
+  std::vector<uint32_t> cps;
+  for (size_t i = 0; i < label.size();) {
+    const unsigned char c = static_cast<unsigned char>(label[i]);
+    uint32_t cp = 0;
+    int len = 0;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c >> 5) == 0x6) {
+      cp = c & 0x1f;
+      len = 2;
+    } else if ((c >> 4) == 0xe) {
+      cp = c & 0x0f;
+      len = 3;
+    } else if ((c >> 3) == 0x1e) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      return std::nullopt;
+    }
+    if (i + static_cast<size_t>(len) > label.size()) return std::nullopt;
+    for (int k = 1; k < len; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(label[i + static_cast<size_t>(k)]);
+      if ((cc >> 6) != 0x2) return std::nullopt;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Lower-case the Latin-1 letters a German host name can carry (Ä Ö Ü).
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) cp += 0x20;
+    cps.push_back(cp);
+    i += static_cast<size_t>(len);
+  }
+  constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72,
+                     kInitialN = 128;
+  auto encode_digit = [](uint32_t d) { return static_cast<char>(d < 26 ? 'a' + d : '0' + (d - 26)); };
+  auto adapt = [&](uint32_t delta, uint32_t numpoints, bool first) {
+    delta = first ? delta / kDamp : delta / 2;
+    delta += delta / numpoints;
+    uint32_t k = 0;
+    while (delta > ((kBase - kTmin) * kTmax) / 2) {
+      delta /= kBase - kTmin;
+      k += kBase;
+    }
+    return k + (kBase - kTmin + 1) * delta / (delta + kSkew);
+  };
+  std::string out;
+  for (const uint32_t cp : cps) {
+    if (cp < 0x80) out += static_cast<char>(cp);
+  }
+  const uint32_t b = static_cast<uint32_t>(out.size());
+  uint32_t h = b;
+  if (b > 0) out += '-';
+  uint32_t n = kInitialN, delta = 0, bias = kInitialBias;
+  while (h < cps.size()) {
+    uint32_t m = UINT32_MAX;
+    for (const uint32_t cp : cps) {
+      if (cp >= n && cp < m) m = cp;
+    }
+    delta += (m - n) * (h + 1);
+    n = m;
+    for (const uint32_t cp : cps) {
+      if (cp < n) ++delta;
+      if (cp == n) {
+        uint32_t q = delta;
+        for (uint32_t k = kBase;; k += kBase) {
+          const uint32_t t = k <= bias ? kTmin : (k >= bias + kTmax ? kTmax : k - bias);
+          if (q < t) break;
+          out += encode_digit(t + (q - t) % (kBase - t));
+          q = (q - t) / (kBase - t);
+        }
+        out += encode_digit(q);
+        bias = adapt(delta, h + 1, h == b);
+        delta = 0;
+        ++h;
+      }
+    }
+    ++delta;
+    ++n;
+  }
+  return "xn--" + out;
+}
+
+}  // namespace
+
+std::optional<std::string> url_query_param(std::string_view url, std::string_view key) {
+  const size_t q = url.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = url.substr(q + 1);
+  const size_t hash = query.find('#');
+  if (hash != std::string_view::npos) query = query.substr(0, hash);
+  for (const std::string& pair : split(query, '&')) {
+    const size_t eq = pair.find('=');
+    const std::string name = url_decode(pair.substr(0, eq));
+    if (name == key) return eq == std::string::npos ? std::string() : url_decode(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> normalize_host(std::string_view host) {
+  if (host.empty()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const std::string& label : split(host, '.')) {
+    if (label.empty()) return std::nullopt;
+    bool ascii = true;
+    for (const char c : label) {
+      if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
+    }
+    if (ascii) {
+      for (const char c : label) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return std::nullopt;
+      }
+      out.push_back(to_lower_ascii(label));
+    } else {
+      auto encoded = punycode_encode(label);
+      if (!encoded) return std::nullopt;
+      out.push_back(to_lower_ascii(*encoded));
+    }
+  }
+  return join(out, ".");
+}
+
+std::string UrlParts::origin() const {
+  std::string o = scheme + "://" + host;
+  if (port != 0) o += ":" + std::to_string(port);
+  return o;
+}
+
+std::optional<UrlParts> parse_url(std::string_view url) {
+  UrlParts parts;
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return std::nullopt;
+  parts.scheme = to_lower_ascii(url.substr(0, sep));
+  if (parts.scheme != "http" && parts.scheme != "https") return std::nullopt;
+  std::string_view rest = url.substr(sep + 3);
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  parts.path = end == std::string_view::npos ? "" : std::string(rest.substr(end));
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no userinfo
+  std::string_view host = authority;
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos) {
+    const auto port = parse_int64(authority.substr(colon + 1));
+    if (!port || *port <= 0 || *port > 65535) return std::nullopt;
+    parts.port = static_cast<int>(*port);
+    host = authority.substr(0, colon);
+    if ((parts.scheme == "https" && parts.port == 443) || (parts.scheme == "http" && parts.port == 80)) {
+      parts.port = 0;
+    }
+  }
+  auto normalized = normalize_host(host);
+  if (!normalized) return std::nullopt;
+  parts.host = *normalized;
+  return parts;
+}
+
+std::string redact_url(std::string_view url) {
+  const size_t q = url.find('?');
+  if (q == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, q + 1));
+  const std::vector<std::string> pairs = split(url.substr(q + 1), '&');
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i) out += '&';
+    const size_t eq = pairs[i].find('=');
+    const std::string name = to_lower_ascii(pairs[i].substr(0, eq));
+    const bool secret = name == "key" || name == "api_key" || name == "apikey" || name == "token" ||
+                        name == "access_token" || name == "secret" || name == "password" ||
+                        name == "client_secret";
+    if (secret && eq != std::string::npos) {
+      out += pairs[i].substr(0, eq) + "=REDACTED";
+    } else {
+      out += pairs[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace muni

@@ -1,0 +1,47 @@
+// Small string helpers shared by config, connectors and output code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace muni {
+
+std::string_view trim(std::string_view s);
+std::string to_lower_ascii(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::optional<int64_t> parse_int64(std::string_view s);
+std::optional<double> parse_double(std::string_view s);
+
+// Percent-encoding for URL query values (RFC 3986 unreserved kept).
+std::string url_encode(std::string_view s);
+// Value of `key` in a URL's query string, percent-decoded; nullopt if absent.
+std::optional<std::string> url_query_param(std::string_view url, std::string_view key);
+
+// Host names: lower-cases ASCII and converts non-ASCII labels to their
+// Punycode "xn--" form (RFC 3492), so "bawü.social" and "xn--baw-joa.social"
+// name the same host. Only lower-casing is applied as mapping; full IDNA2008
+// normalisation (NFC, width mapping) is out of scope.
+std::optional<std::string> normalize_host(std::string_view host);
+
+// Splits "https://host:port/path?query" into origin ("https://host:port") and
+// the rest. Returns nullopt for anything that is not http(s).
+struct UrlParts {
+  std::string scheme;  // "https"
+  std::string host;    // normalized
+  int port = 0;        // 0 = default for the scheme
+  std::string path;    // "/..." including query, "" if none
+  std::string origin() const;  // scheme://host[:port]
+};
+std::optional<UrlParts> parse_url(std::string_view url);
+
+// Redacts values of query parameters whose names look like credentials
+// (key, token, access_token, secret, password) for logs.
+std::string redact_url(std::string_view url);
+
+}  // namespace muni

@@ -1,0 +1,277 @@
+#include "core/time_util.h"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+
+namespace muni {
+
+int64_t days_from_civil(CivilDate date) {
+  // Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms".
+  int64_t y = date.year;
+  const unsigned m = static_cast<unsigned>(date.month);
+  const unsigned d = static_cast<unsigned>(date.day);
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+CivilDate civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return CivilDate{static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
+}
+
+int weekday_from_days(int64_t days) {
+  // 1970-01-01 was a Thursday (3 when Monday is 0).
+  int64_t w = (days + 3) % 7;
+  if (w < 0) w += 7;
+  return static_cast<int>(w);
+}
+
+int days_in_month(int year, int month) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2) {
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return leap ? 29 : 28;
+  }
+  return kDays[static_cast<size_t>(month - 1)];
+}
+
+namespace {
+
+// Reads exactly `n` digits at `pos`; advances pos.
+bool read_digits(std::string_view s, size_t& pos, int n, int& out) {
+  if (pos + static_cast<size_t>(n) > s.size()) return false;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    const char c = s[pos + static_cast<size_t>(i)];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  pos += static_cast<size_t>(n);
+  out = v;
+  return true;
+}
+
+bool valid_date(int y, int m, int d) {
+  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+}  // namespace
+
+std::optional<CivilDate> parse_civil_date(std::string_view s) {
+  size_t pos = 0;
+  int y = 0, m = 0, d = 0;
+  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, m) ||
+      pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, d) || pos != s.size()) {
+    return std::nullopt;
+  }
+  if (!valid_date(y, m, d)) return std::nullopt;
+  return CivilDate{y, m, d};
+}
+
+std::optional<TimeMs> parse_iso8601(std::string_view s) {
+  size_t pos = 0;
+  int y = 0, mo = 0, d = 0;
+  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, mo) ||
+      pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, d)) {
+    return std::nullopt;
+  }
+  if (!valid_date(y, mo, d)) return std::nullopt;
+  const int64_t days = days_from_civil({y, mo, d});
+  if (pos == s.size()) return days * kDayMs;  // bare date: midnight UTC
+  if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
+  ++pos;
+  int h = 0, mi = 0, sec = 0;
+  if (!read_digits(s, pos, 2, h) || pos >= s.size() || s[pos++] != ':' || !read_digits(s, pos, 2, mi)) {
+    return std::nullopt;
+  }
+  if (pos < s.size() && s[pos] == ':') {
+    ++pos;
+    if (!read_digits(s, pos, 2, sec)) return std::nullopt;
+  }
+  if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  int64_t ms = 0;
+  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+    ++pos;
+    int digits = 0;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      if (digits < 3) ms = ms * 10 + (s[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 3; ++i) ms *= 10;
+  }
+  int64_t offset_minutes = 0;
+  if (pos >= s.size()) return std::nullopt;  // a time without zone is ambiguous
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    const int sign = s[pos] == '-' ? -1 : 1;
+    ++pos;
+    int oh = 0, om = 0;
+    if (!read_digits(s, pos, 2, oh)) return std::nullopt;
+    if (pos < s.size() && s[pos] == ':') ++pos;
+    if (!read_digits(s, pos, 2, om)) return std::nullopt;
+    offset_minutes = sign * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec) - offset_minutes * 60;
+  return secs * 1000 + ms;
+}
+
+std::optional<TimeMs> parse_http_date(std::string_view s) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const size_t comma = s.find(", ");
+  if (comma == std::string_view::npos) return std::nullopt;
+  size_t pos = comma + 2;
+  int d = 0, y = 0, h = 0, mi = 0, sec = 0;
+  if (!read_digits(s, pos, 2, d) || pos >= s.size() || s[pos++] != ' ') return std::nullopt;
+  if (pos + 4 > s.size()) return std::nullopt;
+  const std::string_view mon = s.substr(pos, 3);
+  int m = 0;
+  for (int i = 0; i < 12; ++i) {
+    if (mon == kMonths[static_cast<size_t>(i)]) m = i + 1;
+  }
+  if (m == 0 || s[pos + 3] != ' ') return std::nullopt;
+  pos += 4;
+  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != ' ' || !read_digits(s, pos, 2, h) ||
+      pos >= s.size() || s[pos++] != ':' || !read_digits(s, pos, 2, mi) || pos >= s.size() ||
+      s[pos++] != ':' || !read_digits(s, pos, 2, sec)) {
+    return std::nullopt;
+  }
+  if (s.substr(pos) != " GMT" || !valid_date(y, m, d)) return std::nullopt;
+  return (days_from_civil({y, m, d}) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+}
+
+std::string format_iso8601(TimeMs t) {
+  int64_t days = t / kDayMs;
+  int64_t rem = t % kDayMs;
+  if (rem < 0) {
+    rem += kDayMs;
+    --days;
+  }
+  const CivilDate d = civil_from_days(days);
+  const int64_t secs = rem / 1000;
+  const int64_t ms = rem % 1000;
+  char buf[40];
+  if (ms == 0) {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day,
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", d.year, d.month, d.day,
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
+                  static_cast<int>(ms));
+  }
+  return buf;
+}
+
+std::string format_civil_date(CivilDate d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+
+std::string format_http_date(TimeMs t) {
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<const char*, 7> kDays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  int64_t days = t / kDayMs;
+  int64_t rem = t % kDayMs;
+  if (rem < 0) {
+    rem += kDayMs;
+    --days;
+  }
+  const CivilDate d = civil_from_days(days);
+  const int64_t secs = rem / 1000;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                kDays[static_cast<size_t>(weekday_from_days(days))], d.day,
+                kMonths[static_cast<size_t>(d.month - 1)], d.year, static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  return buf;
+}
+
+std::optional<DurationMs> parse_duration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  DurationMs total = 0;
+  size_t pos = 0;
+  bool any = false;
+  while (pos < s.size()) {
+    int64_t n = 0;
+    size_t start = pos;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      n = n * 10 + (s[pos] - '0');
+      if (n > 1'000'000'000) return std::nullopt;
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+    DurationMs unit = kSecondMs;
+    if (pos < s.size()) {
+      if (s.substr(pos, 2) == "ms") {
+        unit = 1;
+        pos += 2;
+      } else {
+        switch (s[pos]) {
+          case 's': unit = kSecondMs; break;
+          case 'm': unit = kMinuteMs; break;
+          case 'h': unit = kHourMs; break;
+          case 'd': unit = kDayMs; break;
+          case 'w': unit = kWeekMs; break;
+          default: return std::nullopt;
+        }
+        ++pos;
+      }
+    } else if (any) {
+      return std::nullopt;  // "1h30" is ambiguous
+    }
+    total += n * unit;
+    any = true;
+  }
+  return total;
+}
+
+std::string format_duration(DurationMs d) {
+  if (d == 0) return "0s";
+  std::string out;
+  if (d < 0) {
+    out = "-";
+    d = -d;
+  }
+  if (d < kSecondMs) return out + std::to_string(d) + "ms";
+  struct Unit {
+    DurationMs ms;
+    char suffix;
+  };
+  static constexpr std::array<Unit, 4> kUnits = {{{kDayMs, 'd'}, {kHourMs, 'h'}, {kMinuteMs, 'm'}, {kSecondMs, 's'}}};
+  int parts = 0;
+  for (const Unit& u : kUnits) {
+    if (d >= u.ms && parts < 2) {
+      out += std::to_string(d / u.ms);
+      out += u.suffix;
+      d %= u.ms;
+      ++parts;
+    } else if (parts > 0) {
+      ++parts;  // only the two largest adjacent units: "1h30m", never "1d0h5m"
+    }
+  }
+  return out;
+}
+
+}  // namespace muni

@@ -1,0 +1,354 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "cli/output.h"
+#include "config/config.h"
+#include "connectors/builtin.h"
+#include "core/clock.h"
+#include "core/strings.h"
+#include "daemon/logging.h"
+#include "daemon/self_metrics.h"
+#include "daemon/systemd_notify.h"
+#include "engine/curl_transport.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace muni {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> log() {
+  auto l = spdlog::get("daemon");
+  return l ? l : spdlog::default_logger();
+}
+
+// SIGTERM, SIGINT and SIGHUP arrive through a signalfd that wakes the event
+// loop, so they are handled between loop turns, never inside a handler.
+class SignalChannel {
+ public:
+  SignalChannel() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  }
+  ~SignalChannel() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int fd() const { return fd_; }
+  // Returns the pending signals (0 when none).
+  std::vector<int> drain() {
+    std::vector<int> out;
+    signalfd_siginfo info;
+    while (fd_ >= 0 && read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      out.push_back(static_cast<int>(info.ssi_signo));
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+void print_config_issues(const ConfigLoad& load) {
+  for (const auto& w : load.warnings) log()->warn("{}", w.format());
+  for (const auto& e : load.errors) log()->error("{}", e.format());
+}
+
+CurlTransportOptions transport_options(const Config& c) {
+  CurlTransportOptions o;
+  o.user_agent = c.effective_user_agent();
+  o.connect_timeout_ms = static_cast<long>(c.defaults.connect_timeout_ms);
+  o.total_timeout_ms = static_cast<long>(c.defaults.request_timeout_ms);
+  o.max_response_bytes = c.defaults.max_response_bytes;
+  return o;
+}
+
+std::string status_line(const EngineSummary& s) {
+  return std::to_string(s.ok) + " accounts ok, " + std::to_string(s.backing_off) + " backing off, " +
+         std::to_string(s.failing) + " failing; " + std::to_string(s.in_flight) + " requests in flight";
+}
+
+// Everything both modes share: config, store, connectors, transport, engine.
+struct Setup {
+  Config config;
+  std::unique_ptr<Store> store;
+  ConnectorRegistry registry;
+  SystemClock clock;
+  SystemRandom random;
+  std::unique_ptr<CurlTransport> transport;
+  std::unique_ptr<Engine> engine;
+};
+
+// Returns an exit code on failure.
+std::optional<int> prepare(const std::string& config_path, const std::string& db_override, Setup& s) {
+  const ConfigLoad load = load_config(config_path);
+  print_config_issues(load);
+  if (!load.config) {
+    log()->error("configuration {} is invalid ({} error(s)); not starting", config_path, load.errors.size());
+    return 2;
+  }
+  s.config = *load.config;
+  set_log_level(s.config.log_level);
+  const std::string db = store_path_for(&s.config, db_override);
+  auto store = Store::open(db, OpenMode::kReadWrite);
+  if (!store.ok()) {
+    log()->error("{}", store.error().message);
+    return 1;
+  }
+  s.store = std::move(*store);
+  auto sync = s.store->sync_config(s.config, s.clock.now());
+  if (!sync.ok()) {
+    log()->error("{}", sync.error().message);
+    return 1;
+  }
+  s.registry = builtin_connectors();
+  s.transport = std::make_unique<CurlTransport>(transport_options(s.config));
+  s.engine = std::make_unique<Engine>(s.clock, s.random, *s.transport, *s.store, s.registry,
+                                      EngineOptions::from_config(s.config));
+  if (auto st = s.engine->load(s.config); !st.ok()) {
+    log()->error("{}", st.error().message);
+    return 1;
+  }
+  log()->info("store {}; {} municipalities, {} accounts configured (+{} new, {} no longer configured)", db,
+              sync->municipalities, s.config.account_count(), sync->accounts_added, sync->accounts_deactivated);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  SignalChannel signals;  // before any thread starts, so all inherit the mask
+  Setup s;
+  if (auto rc = prepare(options.config_path, options.db_override, s)) return *rc;
+  s.transport->add_wakeup_fd(signals.fd());
+  SystemdNotifier notifier;
+  const TimeMs started = s.clock.now();
+  bool last_reload_ok = true;
+  TimeMs last_reload_at = started;
+  (void)s.store->set_meta("config_reload", "ok " + format_iso8601(started));
+
+  MetricsServer metrics;
+  if (!s.config.metrics_listen.empty()) {
+    if (auto st = metrics.start(s.config.metrics_listen); !st.ok()) {
+      log()->error("{}", st.error().message);
+      return 1;
+    }
+    log()->info("metrics endpoint on http://{}/metrics", s.config.metrics_listen);
+  }
+  auto refresh_metrics = [&] {
+    SelfMetricsInput in;
+    in.counters = s.engine->counters();
+    in.summary = s.engine->summary();
+    in.hosts = s.engine->host_status();
+    in.store_bytes = s.store->file_size_bytes();
+    in.last_reload_ok = last_reload_ok;
+    in.last_reload_at = last_reload_at;
+    in.started_at = started;
+    in.version = kMuniscopeVersion;
+    metrics.update(render_prometheus(in));
+  };
+  refresh_metrics();
+
+  notifier.ready(status_line(s.engine->summary()));
+  log()->info("muniscope {} running (pid {}); user agent \"{}\"", kMuniscopeVersion, getpid(),
+              s.config.effective_user_agent());
+
+  TimeMs next_status = 0;
+  TimeMs next_retention = started + s.config.retention.run_interval_ms;
+  TimeMs next_summary = started + 10 * kMinuteMs;
+  EngineCounters at_last_summary;
+  bool stop = false;
+  while (!stop) {
+    s.engine->step(1000);
+    const TimeMs now = s.clock.now();
+    for (const int sig : signals.drain()) {
+      if (sig == SIGHUP) {
+        notifier.reloading();
+        const ConfigLoad load = load_config(options.config_path);
+        last_reload_at = now;
+        if (!load.config) {
+          last_reload_ok = false;
+          for (const auto& e : load.errors) log()->error("{}", e.format());
+          log()->error("configuration reload FAILED ({} error(s)); keeping the old configuration", load.errors.size());
+          (void)s.store->set_meta("config_reload", "failed " + format_iso8601(now));
+        } else {
+          for (const auto& w : load.warnings) log()->warn("{}", w.format());
+          const Config& next = *load.config;
+          if (store_path_for(&next, options.db_override) != s.store->path()) {
+            log()->warn("store path changed in the configuration; restart muniscope to switch stores");
+          }
+          auto sync = s.store->sync_config(next, now);
+          if (!sync.ok()) {
+            last_reload_ok = false;
+            log()->error("configuration reload failed: {}; keeping the old configuration", sync.error().message);
+          } else {
+            s.config = next;
+            set_log_level(s.config.log_level);
+            s.transport->set_user_agent(s.config.effective_user_agent());
+            if (auto st = s.engine->load(s.config); !st.ok()) log()->error("{}", st.error().message);
+            last_reload_ok = true;
+            (void)s.store->set_meta("config_reload", "ok " + format_iso8601(now));
+            log()->info("configuration reloaded: {} municipalities, {} accounts (+{} new, {} no longer configured)",
+                        sync->municipalities, s.config.account_count(), sync->accounts_added,
+                        sync->accounts_deactivated);
+          }
+        }
+        notifier.status(status_line(s.engine->summary()));
+        notifier.ready(status_line(s.engine->summary()));
+      } else {
+        log()->info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop = true;
+      }
+    }
+    notifier.watchdog_tick(now);
+    if (now >= next_status) {
+      notifier.status(status_line(s.engine->summary()));
+      s.engine->save_host_status();
+      refresh_metrics();
+      next_status = now + 5 * kSecondMs;
+    }
+    if (now >= next_summary) {
+      const EngineCounters& c = s.engine->counters();
+      log()->info("last 10 minutes: {} requests, {} new and {} updated posts, {} rate-limit waits; {}",
+                  c.requests - at_last_summary.requests, c.posts_new - at_last_summary.posts_new,
+                  c.posts_updated - at_last_summary.posts_updated,
+                  c.rate_limit_waits - at_last_summary.rate_limit_waits, status_line(s.engine->summary()));
+      at_last_summary = c;
+      next_summary = now + 10 * kMinuteMs;
+    }
+    if (now >= next_retention) {
+      auto r = s.store->apply_retention(s.config.retention, now);
+      if (r.ok()) {
+        log()->info("retention: {} engagement and {} account samples thinned out; store {} -> {} bytes",
+                    r->engagement_samples_deleted, r->account_samples_deleted, r->bytes_before, r->bytes_after);
+      } else {
+        log()->error("retention: {}", r.error().message);
+      }
+      next_retention = now + s.config.retention.run_interval_ms;
+    }
+  }
+
+  // Graceful stop: no new work; let running exchanges finish for up to 4 s
+  // (each page is committed the moment it arrives), then cancel the rest.
+  notifier.stopping();
+  s.engine->stop_new_work();
+  const TimeMs deadline = s.clock.now() + 4 * kSecondMs;
+  while (!s.engine->idle() && s.clock.now() < deadline) {
+    s.engine->step(100);
+    signals.drain();
+  }
+  if (!s.engine->idle()) {
+    log()->info("cancelling {} unfinished unit(s) of work", s.engine->summary().sessions);
+    s.engine->abort_in_flight();
+  }
+  s.engine->save_host_status();
+  metrics.stop();
+  log()->info("stopped");
+  return 0;
+}
+
+int run_poll_once(const PollOnceOptions& options) {
+  SignalChannel signals;
+  Setup s;
+  if (auto rc = prepare(options.config_path, options.db_override, s)) return *rc;
+  s.transport->add_wakeup_fd(signals.fd());
+
+  auto accounts = s.store->load_accounts(true);
+  if (!accounts.ok()) {
+    log()->error("{}", accounts.error().message);
+    return 1;
+  }
+  std::set<int64_t> selected;
+  bool explicit_selection = false;
+  for (const std::string& ref : options.accounts) {
+    explicit_selection = true;
+    auto a = s.store->find_account(ref);
+    if (!a.ok()) {
+      std::fprintf(stderr, "muniscope: %s\n", a.error().message.c_str());
+      return 2;
+    }
+    selected.insert(a->id);
+  }
+  for (const std::string& m : options.municipalities) {
+    explicit_selection = true;
+    bool any = false;
+    for (const StoredAccount& a : *accounts) {
+      if (a.municipality_id == m) {
+        selected.insert(a.id);
+        any = true;
+      }
+    }
+    if (!any) {
+      std::fprintf(stderr, "muniscope: no active accounts for municipality '%s' (see `muniscope municipalities`)\n",
+                   m.c_str());
+      return 2;
+    }
+  }
+  if (!explicit_selection) {
+    for (const StoredAccount& a : *accounts) selected.insert(a.id);
+  }
+  std::vector<int64_t> ids(selected.begin(), selected.end());
+  const size_t unsupported = static_cast<size_t>(std::count_if(accounts->begin(), accounts->end(), [&](const StoredAccount& a) {
+    return selected.count(a.id) && s.registry.find(a.platform) == nullptr;
+  }));
+  s.engine->start_once(ids, options.all || explicit_selection);
+  bool interrupted = false;
+  while (!s.engine->once_finished()) {
+    s.engine->step(500);
+    if (!signals.drain().empty()) {
+      interrupted = true;
+      s.engine->stop_new_work();
+      const TimeMs deadline = s.clock.now() + 4 * kSecondMs;
+      while (!s.engine->idle() && s.clock.now() < deadline) s.engine->step(100);
+      s.engine->abort_in_flight();
+      break;
+    }
+  }
+  s.engine->save_host_status();
+
+  // Summary: what was done, and what failed by kind.
+  const EngineCounters& c = s.engine->counters();
+  std::map<std::string, int64_t> by_outcome;
+  int64_t failures = 0;
+  for (const auto& [key, n] : c.polls) {
+    by_outcome[key.second] += n;
+    if (key.second != "ok") failures += n;
+  }
+  Table table({{"item"}, {"value"}});
+  table.add_row({std::string("accounts selected"), static_cast<int64_t>(ids.size())});
+  if (unsupported > 0) table.add_row({std::string("accounts without connector"), static_cast<int64_t>(unsupported)});
+  table.add_row({std::string("requests"), c.requests});
+  table.add_row({std::string("posts new"), c.posts_new});
+  table.add_row({std::string("posts updated"), c.posts_updated});
+  for (const auto& [outcome, n] : by_outcome) table.add_row({"units of work " + outcome, n});
+  std::fputs(table.render_table().c_str(), stdout);
+  if (failures > 0) {
+    auto after = s.store->load_accounts(true);
+    if (after.ok()) {
+      std::puts("");
+      Table errors({{"account"}, {"state"}, {"reason"}});
+      for (const StoredAccount& a : *after) {
+        if (selected.count(a.id) && a.state != "ok" && a.state != "pending") {
+          errors.add_row({a.municipality_id + "/" + a.account_key, a.state, a.state_reason});
+        }
+      }
+      if (errors.size() > 0) std::fputs(errors.render_table().c_str(), stdout);
+    }
+  }
+  if (interrupted) return 1;
+  return failures > 0 ? 1 : 0;
+}
+
+}  // namespace muni

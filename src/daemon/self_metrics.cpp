@@ -1,0 +1,135 @@
+#include "daemon/self_metrics.h"
+
+#include <httplib.h>
+
+#include <cstdio>
+
+#include "core/strings.h"
+
+namespace muni {
+
+namespace {
+
+std::string label_value(const std::string& v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void sample(std::string& out, const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels,
+            double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (i) out += ',';
+      out += labels[i].first + "=\"" + label_value(labels[i].second) + "\"";
+    }
+    out += '}';
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " %.17g\n", value);
+  out += buf;
+}
+
+}  // namespace
+
+std::string render_prometheus(const SelfMetricsInput& in) {
+  std::string out;
+  header(out, "muniscope_polls_total", "counter", "Units of work (poll, backfill, refresh) finished, by platform and outcome.");
+  for (const auto& [key, n] : in.counters.polls) {
+    sample(out, "muniscope_polls_total", {{"platform", key.first}, {"outcome", key.second}}, static_cast<double>(n));
+  }
+  header(out, "muniscope_http_responses_total", "counter", "HTTP exchanges by platform and status class (transport = no response).");
+  for (const auto& [key, n] : in.counters.http) {
+    sample(out, "muniscope_http_responses_total", {{"platform", key.first}, {"class", key.second}}, static_cast<double>(n));
+  }
+  header(out, "muniscope_requests_total", "counter", "HTTP requests sent.");
+  sample(out, "muniscope_requests_total", {}, static_cast<double>(in.counters.requests));
+  header(out, "muniscope_rate_limit_waits_total", "counter", "429 answers plus times a host's budget held requests back.");
+  sample(out, "muniscope_rate_limit_waits_total", {}, static_cast<double>(in.counters.rate_limit_waits));
+  header(out, "muniscope_skipped_polls_total", "counter", "Polls that came due while the previous one had not finished.");
+  sample(out, "muniscope_skipped_polls_total", {}, static_cast<double>(in.counters.skipped_polls));
+  header(out, "muniscope_posts_ingested_total", "counter", "Posts written to the store, new or updated.");
+  sample(out, "muniscope_posts_ingested_total", {{"change", "new"}}, static_cast<double>(in.counters.posts_new));
+  sample(out, "muniscope_posts_ingested_total", {{"change", "updated"}}, static_cast<double>(in.counters.posts_updated));
+  header(out, "muniscope_accounts", "gauge", "Configured accounts by state.");
+  for (const auto& [state, n] : in.summary.accounts_by_state) sample(out, "muniscope_accounts", {{"state", state}}, n);
+  header(out, "muniscope_in_flight_requests", "gauge", "HTTP requests in flight.");
+  sample(out, "muniscope_in_flight_requests", {}, in.summary.in_flight);
+  header(out, "muniscope_host_rate_limit_remaining", "gauge", "Requests left in the current window per host (-1 unknown).");
+  for (const auto& h : in.hosts) sample(out, "muniscope_host_rate_limit_remaining", {{"host", h.host}}, h.remaining);
+  header(out, "muniscope_host_waiting", "gauge", "1 while a host's requests are held back by its rate limit.");
+  for (const auto& h : in.hosts) sample(out, "muniscope_host_waiting", {{"host", h.host}}, h.wait_until ? 1 : 0);
+  header(out, "muniscope_store_size_bytes", "gauge", "Size of the SQLite store (database plus WAL).");
+  sample(out, "muniscope_store_size_bytes", {}, static_cast<double>(in.store_bytes));
+  header(out, "muniscope_config_last_reload_success", "gauge", "1 if the last configuration (re)load succeeded.");
+  sample(out, "muniscope_config_last_reload_success", {}, in.last_reload_ok ? 1 : 0);
+  header(out, "muniscope_config_last_reload_timestamp_seconds", "gauge", "Time of the last configuration (re)load attempt.");
+  sample(out, "muniscope_config_last_reload_timestamp_seconds", {}, static_cast<double>(in.last_reload_at) / 1000.0);
+  header(out, "muniscope_start_time_seconds", "gauge", "Start time of the daemon.");
+  sample(out, "muniscope_start_time_seconds", {}, static_cast<double>(in.started_at) / 1000.0);
+  header(out, "muniscope_build_info", "gauge", "Build information.");
+  sample(out, "muniscope_build_info", {{"version", in.version}}, 1);
+  return out;
+}
+
+struct MetricsServer::Impl {
+  httplib::Server server;
+  std::mutex mu;
+  std::string exposition;  // guarded by mu
+};
+
+MetricsServer::MetricsServer() : impl_(std::make_unique<Impl>()) {}
+MetricsServer::~MetricsServer() { stop(); }
+
+Status MetricsServer::start(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (starts_with(host, "[") && ends_with(host, "]")) host = host.substr(1, host.size() - 2);
+  const auto port = parse_int64(listen.substr(colon + 1));
+  if (!port) return make_error(ErrorCode::kInvalidArgument, "metrics_listen: bad port in " + listen);
+  impl_->server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    res.set_content(impl_->exposition, "text/plain; version=0.0.4; charset=utf-8");
+  });
+  impl_->server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("muniscope: metrics at /metrics\n", "text/plain");
+  });
+  if (*port == 0) {
+    port_ = impl_->server.bind_to_any_port(host.c_str());
+    if (port_ <= 0) return make_error(ErrorCode::kIo, "cannot bind metrics endpoint on " + listen);
+  } else {
+    if (!impl_->server.bind_to_port(host.c_str(), static_cast<int>(*port))) {
+      return make_error(ErrorCode::kIo, "cannot bind metrics endpoint on " + listen + " (address in use?)");
+    }
+    port_ = static_cast<int>(*port);
+  }
+  thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+  return ok_status();
+}
+
+void MetricsServer::update(std::string exposition) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->exposition = std::move(exposition);
+}
+
+void MetricsServer::stop() {
+  if (thread_.joinable()) {
+    impl_->server.stop();
+    thread_.join();
+  }
+}
+
+}  // namespace muni

@@ -1,0 +1,137 @@
+// The connector contract. A connector is a pure translator between one
+// platform's API and muniscope's normalized records: given an account, its
+// saved cursor and the last response, it says which request to send next, or
+// hands back a page of records plus the cursor to save. It never performs IO,
+// sleeps, retries, reads the clock or touches the store; the engine does all
+// of that for every platform alike.
+//
+// Multi-step flows (resolve a handle, read the profile, page through posts;
+// channel -> uploads playlist -> video statistics; feed with conditional GET)
+// are small state machines inside a ConnectorSession. One session performs
+// one unit of work (WorkKind) for one account.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "engine/http.h"
+#include "engine/rate_limit.h"
+
+namespace muni {
+
+enum class WorkKind {
+  kPoll,      // resolve if needed, profile snapshot, new posts since the cursor
+  kBackfill,  // one step further back into the account's history
+  kRefresh,   // updated engagement counts (and deletions) of recent posts
+};
+std::string_view work_kind_id(WorkKind w);
+
+// What the engine tells a connector about an account.
+struct AccountView {
+  int64_t account_id = 0;
+  std::string platform;
+  std::string handle;       // canonical configured handle (core/handles.h)
+  std::string platform_id;  // stable platform id once resolved, else ""
+  std::string cursor;       // the connector's saved cursor, "" at first
+  BackfillState backfill_state = BackfillState::kPending;
+  std::optional<TimeMs> backfill_since;  // stop backfill at this instant
+  bool follow_moves = true;
+  int64_t own_posts_stored = 0;           // for history-completeness checks
+  std::optional<std::string> base_url;    // API base URL override from config
+  // kRefresh only: own posts to refresh (newest first) and the window start.
+  std::vector<std::string> refresh_ids;
+  TimeMs refresh_since = 0;
+};
+
+// How a unit of work failed, as the connector classifies the platform's answer.
+enum class FailureKind {
+  kNone,
+  kNotFound,      // the account does not exist (the engine confirms on later polls)
+  kGone,          // the account existed and was removed (HTTP 410)
+  kSuspended,     // suspended, taken down, deactivated, or limited by the server
+  kAuthRequired,  // the server wants authentication for public data (secure mode)
+  kAuthFailed,    // the configured credential was rejected
+  kBlocked,       // the account blocks the viewer
+  kMalformed,     // the answer could not be understood; nothing from it is stored
+  kServerError,   // a server-side error the engine should retry later
+  kInvalidHandle, // the configured handle cannot be used on this platform
+};
+std::string_view failure_kind_id(FailureKind f);
+
+struct StepResult {
+  // Records and cursor to commit atomically before anything else happens.
+  std::optional<Page> page;
+  // The next request; its response comes back through on_response().
+  std::optional<HttpRequest> request;
+  // The unit of work is finished (successfully unless failure is set).
+  bool done = false;
+  FailureKind failure = FailureKind::kNone;
+  std::string reason;  // human-readable detail for failures and notes
+  int http_status = 0;  // status of the response that led to a failure
+
+  static StepResult send(HttpRequest r, std::optional<Page> page = std::nullopt) {
+    StepResult s;
+    s.request = std::move(r);
+    s.page = std::move(page);
+    return s;
+  }
+  static StepResult finish(std::optional<Page> page = std::nullopt) {
+    StepResult s;
+    s.page = std::move(page);
+    s.done = true;
+    return s;
+  }
+  static StepResult fail(FailureKind kind, std::string reason, int http_status = 0) {
+    StepResult s;
+    s.done = true;
+    s.failure = kind;
+    s.reason = std::move(reason);
+    s.http_status = http_status;
+    return s;
+  }
+};
+
+class ConnectorSession {
+ public:
+  virtual ~ConnectorSession() = default;
+  // The first step: usually a request, possibly an immediate finish.
+  virtual StepResult start() = 0;
+  // The answer to the last request. The engine handles transport errors,
+  // 429 and 5xx itself; every other status arrives here.
+  virtual StepResult on_response(const HttpResponse& response) = 0;
+};
+
+// Defaults a connector declares for its platform; platforms.<id>.rate_limit
+// in the config overrides the budget.
+struct ConnectorDefaults {
+  RateBudgetDefaults rate_budget;  // documented platform limit, with its source in the connector
+  bool uses_credential = false;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual std::string_view platform() const = 0;
+  virtual ConnectorDefaults defaults() const = 0;
+  // The host this account's requests go to; budgets and concurrency caps are
+  // kept per host (a Mastodon instance, the Bluesky AppView).
+  virtual std::string host_for(const AccountView& account) const = 0;
+  virtual std::unique_ptr<ConnectorSession> begin(const AccountView& account, WorkKind work) const = 0;
+};
+
+// The connectors compiled into this build, looked up by platform id.
+class ConnectorRegistry {
+ public:
+  void add(std::unique_ptr<Connector> connector);
+  const Connector* find(std::string_view platform) const;
+  std::vector<std::string> platforms() const;
+
+ private:
+  std::vector<std::unique_ptr<Connector>> connectors_;
+};
+
+}  // namespace muni

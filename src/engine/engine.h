@@ -1,0 +1,179 @@
+// The polling engine: one event loop that schedules work for every account,
+// drives the connectors' state machines, sends their requests through one
+// HttpTransport under per-host concurrency caps and rate budgets, commits
+// every page with its cursor in one transaction, and keeps each account's
+// state (ok, backing off, not found, ...) in the store.
+//
+// Scheduling, in short:
+//   - each account is polled every `interval`, at a fixed offset within the
+//     interval derived from a hash of its key, so load spreads evenly and a
+//     restart keeps the rhythm;
+//   - fresh polls go first, then engagement refreshes, then backfill pages,
+//     and backfill only runs while a reserve of the host's budget remains, so
+//     history never starves fresh polls;
+//   - an account has at most one unit of work running; a poll that comes due
+//     while the previous one still runs is skipped and counted;
+//   - transport errors and 5xx back off per account (full jitter), a 429
+//     holds the whole host until its reset, 401/403 with a credential marks
+//     the platform's credential failed without touching other platforms.
+//
+// Threading: single-threaded. step() is the loop body; the caller (daemon or
+// `poll --once`) owns the loop, signals and timers. Time and randomness come
+// from the injected Clock and Random, IO from the injected HttpTransport.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "engine/backoff.h"
+#include "engine/connector.h"
+#include "engine/rate_limit.h"
+#include "engine/transport.h"
+#include "store/store.h"
+
+namespace muni {
+
+struct EngineOptions {
+  DurationMs refresh_interval_ms = 6 * kHourMs;
+  DurationMs refresh_window_ms = 14 * kDayMs;
+  DurationMs recheck_interval_ms = 24 * kHourMs;
+  int not_found_confirmations = 2;
+  BackoffPolicy backoff;
+  double backfill_reserve = 0.2;   // backfill only while this share of a host's budget remains
+  int max_rate_limit_retries = 5;  // 429 answers tolerated within one unit of work
+  size_t refresh_max_posts = 400;
+  // poll --once: attempts per unit of work before giving up.
+  int once_max_attempts = 3;
+  BackoffPolicy once_backoff{kSecondMs, 10 * kSecondMs, 500};
+
+  static EngineOptions from_config(const Config& config);
+};
+
+// Counters for logs, sd_notify STATUS and the Prometheus endpoint.
+struct EngineCounters {
+  std::map<std::pair<std::string, std::string>, int64_t> polls;  // (platform, outcome) -> count
+  std::map<std::pair<std::string, std::string>, int64_t> http;   // (platform, "2xx".."5xx"/"transport") -> count
+  int64_t requests = 0;
+  int64_t rate_limit_waits = 0;  // 429 answers plus requests held back by a budget
+  int64_t posts_new = 0;
+  int64_t posts_updated = 0;
+  int64_t skipped_polls = 0;
+};
+
+struct EngineSummary {
+  std::map<std::string, int> accounts_by_state;
+  int ok = 0;
+  int backing_off = 0;
+  int failing = 0;
+  int in_flight = 0;
+  int sessions = 0;
+};
+
+class Engine {
+ public:
+  Engine(const Clock& clock, Random& random, HttpTransport& transport, Store& store,
+         const ConnectorRegistry& registry, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // (Re)loads accounts from the store and platform settings from `config`.
+  // Accounts that stay keep their runtime state; removed accounts are
+  // dropped once their running work finishes.
+  Status load(const Config& config);
+
+  // `poll --once` mode: only the given accounts get work; each gets one poll
+  // (even when not due if `all_now`), then backfill to completion, then one
+  // engagement refresh. once_finished() turns true when all of it is done.
+  void start_once(const std::vector<int64_t>& account_ids, bool all_now);
+  bool once_finished() const;
+
+  // One turn of the loop: queue due work, start what caps and budgets allow,
+  // wait at most max_wait_ms for IO, handle what completed.
+  void step(int max_wait_ms);
+
+  // Graceful stop: no new work or requests from now on. idle() turns true
+  // when every running unit of work has finished.
+  void stop_new_work() { stopping_ = true; }
+  bool idle() const { return sessions_.empty(); }
+  // Cancels transfers still in flight (logged as interrupted). Pages already
+  // received were committed when they arrived.
+  void abort_in_flight();
+
+  EngineSummary summary() const;
+  const EngineCounters& counters() const { return counters_; }
+  std::vector<HostStatusRow> host_status() const;
+  // Writes host budgets to the store for `muniscope status`.
+  void save_host_status();
+
+ private:
+  struct AccountRt;
+  struct HostRt;
+  struct Session;
+  struct DueEntry {
+    TimeMs at;
+    int64_t account_id;
+    WorkKind work;
+    uint64_t generation;
+    bool operator>(const DueEntry& o) const { return at > o.at; }
+  };
+  struct Finish {
+    std::string outcome;  // poll_log outcome
+    FailureKind failure = FailureKind::kNone;
+    bool transient = false;  // retry after backoff
+    std::string reason;
+    int http_status = 0;
+  };
+
+  AccountRt* account(int64_t id);
+  HostRt& host_for(AccountRt& a);
+  // Records when `work` is next due; push=false records without a timer.
+  void schedule(AccountRt& a, WorkKind work, TimeMs at, bool push = true);
+  void enqueue(AccountRt& a, WorkKind work);
+  void queue_due(TimeMs now);
+  void dispatch(HostRt& host, TimeMs now);
+  void start_session(AccountRt& a, WorkKind work, TimeMs now);
+  void handle_step(Session& s, StepResult step, TimeMs now);
+  void send_ready(HostRt& host, Session& s, TimeMs now);
+  void on_completion(uint64_t tag, HttpResponse response);
+  void finish(Session& s, const Finish& f, TimeMs now);
+  void apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now);
+  void persist_runtime(AccountRt& a, TimeMs now);
+  TimeMs slot_after(const AccountRt& a, TimeMs t) const;
+  AccountView view_of(const AccountRt& a) const;
+  TimeMs next_wakeup(TimeMs now) const;
+  void maybe_finish_once(AccountRt& a);
+
+  const Clock& clock_;
+  Random& random_;
+  HttpTransport& transport_;
+  Store& store_;
+  const ConnectorRegistry& registry_;
+  EngineOptions options_;
+  Config config_;
+
+  std::vector<std::unique_ptr<AccountRt>> accounts_;
+  std::unordered_map<int64_t, AccountRt*> by_id_;
+  std::map<std::string, std::unique_ptr<HostRt>> hosts_;
+  std::unordered_map<uint64_t, std::unique_ptr<Session>> sessions_;
+  std::unordered_map<uint64_t, uint64_t> transfer_to_session_;
+  std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_;
+  std::map<std::string, std::string> credential_secrets_;  // platform -> secret
+  std::map<std::string, std::string> credential_failures_;  // platform -> reason
+  uint64_t next_session_id_ = 1;
+  uint64_t next_transfer_id_ = 1;
+  bool stopping_ = false;
+  bool once_mode_ = false;
+  size_t once_pending_ = 0;
+  EngineCounters counters_;
+};
+
+}  // namespace muni

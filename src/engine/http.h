@@ -1,0 +1,52 @@
+// HTTP requests and responses as plain values. Connectors build HttpRequests
+// and read HttpResponses; only the transport (curl_transport.cpp) performs IO.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace muni {
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+// How the engine attaches the platform credential to a request. Connectors
+// say where the secret goes; they never see it.
+struct CredentialUse {
+  enum class Kind { kNone, kBearerHeader, kQueryParameter } kind = Kind::kNone;
+  std::string parameter;  // query parameter name for kQueryParameter ("key")
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<HttpHeader> headers;
+  CredentialUse credential;
+  // Conditional GET: the engine adds If-None-Match / If-Modified-Since from
+  // the validators it saved for this URL and passes a 304 to the connector.
+  bool conditional = false;
+};
+
+struct HttpResponse {
+  int status = 0;  // 0: no HTTP response at all (see transport_error)
+  std::vector<HttpHeader> headers;
+  std::string body;
+  std::string transport_error;  // connection refused, timeout, body too large, ...
+  std::string url;              // final URL after redirects
+  double seconds = 0;           // total time of the exchange
+
+  // First header with this name, compared case-insensitively.
+  std::optional<std::string> header(std::string_view name) const;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+// RFC 8288 Link header: rel -> URL, e.g. Mastodon's
+// <https://host/api/v1/...&max_id=1>; rel="next", <...&min_id=9>; rel="prev".
+std::vector<std::pair<std::string, std::string>> parse_link_header(std::string_view value);
+std::optional<std::string> link_rel(std::string_view value, std::string_view rel);
+
+}  // namespace muni

@@ -1,0 +1,170 @@
+#include "engine/rate_limit.h"
+
+#include <algorithm>
+
+#include "core/strings.h"
+
+namespace muni {
+
+namespace {
+
+// Looks a header up under each of the spellings platforms use.
+std::optional<std::string> first_header(const HttpResponse& r, std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    if (auto v = r.header(n)) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now) {
+  if (auto secs = parse_int64(value)) {
+    if (*secs < 0) return std::nullopt;
+    return now + *secs * kSecondMs;
+  }
+  if (auto date = parse_http_date(std::string(trim(value)))) return *date;
+  return std::nullopt;
+}
+
+std::optional<TimeMs> RateLimiter::parse_reset(const std::string& raw, TimeMs now,
+                                               std::optional<TimeMs> server_now) const {
+  const std::string value(trim(raw));
+  const TimeMs skew = server_now ? *server_now - now : 0;  // server clock minus ours
+  if (auto n = parse_int64(value)) {
+    if (*n > 1'000'000'000) return *n * kSecondMs - skew;  // epoch seconds, in server time
+    if (*n >= 0) return now + *n * kSecondMs;                // delta seconds
+    return std::nullopt;
+  }
+  if (auto d = parse_double(value); d && *d >= 0 && *d < 1e6) return now + static_cast<TimeMs>(*d * 1000);
+  if (auto t = parse_iso8601(value)) return *t - skew;
+  return std::nullopt;
+}
+
+TimeMs RateLimiter::clamp_reset(TimeMs reset, TimeMs now) {
+  const DurationMs window = header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 5 * kMinuteMs);
+  const DurationMs max_wait = std::max(kMaxPlausibleWait, 2 * window);
+  if (reset > now + max_wait) {
+    // A clock that is hours off, or a bogus value: wait one window instead.
+    ++clamped_resets_;
+    return now + window;
+  }
+  if (reset < now - max_wait) {
+    ++clamped_resets_;
+    return now;
+  }
+  return reset;
+}
+
+void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
+  std::optional<TimeMs> server_now;
+  if (auto date = r.header("Date")) server_now = parse_http_date(*date);
+  const auto limit = first_header(r, {"X-RateLimit-Limit", "RateLimit-Limit", "x-rate-limit-limit"});
+  const auto remaining = first_header(r, {"X-RateLimit-Remaining", "RateLimit-Remaining", "x-rate-limit-remaining"});
+  const auto reset = first_header(r, {"X-RateLimit-Reset", "RateLimit-Reset", "x-rate-limit-reset"});
+  if (auto policy = r.header("RateLimit-Policy")) {
+    // "3000;w=300": limit and window in seconds (atproto xrpc-server).
+    const size_t w = policy->find("w=");
+    if (w != std::string::npos) {
+      const std::string rest = policy->substr(w + 2);
+      if (auto secs = parse_int64(rest.substr(0, rest.find_first_of(";, ")))) {
+        if (*secs > 0) header_window_ = *secs * kSecondMs;
+      }
+    }
+  }
+  if (limit) {
+    if (auto n = parse_int64(*limit); n && *n > 0) header_limit_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
+  }
+  if (remaining) {
+    if (auto n = parse_int64(*remaining); n && *n >= 0) header_remaining_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
+  }
+  if (reset) {
+    if (auto t = parse_reset(*reset, now, server_now)) header_reset_ = clamp_reset(*t, now);
+  }
+  if (r.status != 429 && r.status > 0) consecutive_429_ = 0;
+}
+
+void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now) {
+  observe(r, now);
+  ++consecutive_429_;
+  std::optional<TimeMs> until;
+  if (auto ra = r.header("Retry-After")) {
+    if (auto t = parse_retry_after(*ra, now)) until = clamp_reset(*t, now);
+  }
+  if (!until && header_reset_ && *header_reset_ > now) until = header_reset_;
+  if (!until) {
+    // The server gave no hint: pause 30 s, doubling per consecutive 429, up
+    // to 15 minutes.
+    const DurationMs pause = std::min<DurationMs>(15 * kMinuteMs, 30 * kSecondMs << std::min(consecutive_429_ - 1, 5));
+    until = now + pause;
+  }
+  blocked_until_ = std::max(blocked_until_, *until);
+  header_remaining_ = 0;
+}
+
+TimeMs RateLimiter::try_acquire(TimeMs now, int in_flight) {
+  if (blocked_until_ > now) return blocked_until_;
+  // The server's view wins while it is current.
+  if (header_remaining_ && header_reset_ && *header_reset_ > now) {
+    // Keep in-flight requests in reserve: they will count against the
+    // remaining budget before their responses update it.
+    if (*header_remaining_ - std::max(in_flight, 0) <= 0) return *header_reset_;
+    --*header_remaining_;
+    return 0;
+  }
+  if (header_reset_ && *header_reset_ <= now) {
+    // The server's window is over; until it tells us more, assume its limit.
+    header_remaining_.reset();
+    header_reset_.reset();
+  }
+  const int limit = header_limit_.value_or(defaults_.requests);
+  const DurationMs window = header_window_.value_or(defaults_.window_ms);
+  if (limit <= 0 || window <= 0) return 0;
+  if (now >= window_start_ + window || window_start_ == 0) {
+    window_start_ = now;
+    used_in_window_ = 0;
+  }
+  if (used_in_window_ >= limit) return window_start_ + window;
+  ++used_in_window_;
+  return 0;
+}
+
+int RateLimiter::limit() const { return header_limit_.value_or(defaults_.requests); }
+
+int RateLimiter::remaining() const {
+  if (header_remaining_) return *header_remaining_;
+  if (defaults_.requests > 0) return std::max(0, limit() - used_in_window_);
+  return -1;
+}
+
+DurationMs RateLimiter::window_ms() const { return header_window_.value_or(defaults_.window_ms); }
+
+std::optional<TimeMs> RateLimiter::reset_at(TimeMs now) const {
+  if (header_reset_ && *header_reset_ > now) return header_reset_;
+  if (window_start_ > 0 && window_ms() > 0 && window_start_ + window_ms() > now) return window_start_ + window_ms();
+  return std::nullopt;
+}
+
+std::optional<TimeMs> RateLimiter::blocked_until(TimeMs now) const {
+  if (blocked_until_ > now) return blocked_until_;
+  return std::nullopt;
+}
+
+std::string RateLimiter::source() const {
+  if (header_limit_ || header_remaining_) return "headers";
+  if (defaults_.requests > 0) return "config";
+  return "none";
+}
+
+double RateLimiter::headroom(TimeMs now) const {
+  if (blocked_until_ > now) return 0;
+  const int lim = limit();
+  if (lim <= 0) return 1;
+  const int rem = remaining();
+  if (rem < 0) return 1;
+  if (header_remaining_ && !(header_reset_ && *header_reset_ > now)) return 1;  // stale: a new window began
+  if (!header_remaining_ && window_start_ + window_ms() <= now) return 1;
+  return static_cast<double>(rem) / lim;
+}
+
+}  // namespace muni

@@ -1,0 +1,83 @@
+// Per-host request budget (one per host and credential). It starts from the
+// configured or connector default budget ("300 requests per 5 minutes") and
+// is corrected by what the server says in its responses:
+//
+//   X-RateLimit-Limit / -Remaining / -Reset   Mastodon, GoToSocial, PeerTube
+//   RateLimit-Limit / -Remaining / -Reset / -Policy   atproto (Bluesky)
+//   x-rate-limit-limit / -remaining / -reset   X API v2
+//   Retry-After (seconds or HTTP-date)          429 and 503 answers
+//
+// Reset values come as ISO-8601 timestamps (Mastodon), epoch seconds
+// (atproto, PeerTube, X) or delta seconds (IETF RateLimit draft); all three
+// are accepted. Server timestamps are corrected by the server's Date header
+// (clock skew), and a reset implausibly far in the past or future is clamped
+// to one window, so a skewed clock cannot stall a host for hours.
+//
+// Pure bookkeeping: time comes in as arguments.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/time_util.h"
+#include "engine/http.h"
+
+namespace muni {
+
+struct RateBudgetDefaults {
+  int requests = 0;        // 0: no budget known, only the concurrency cap applies
+  DurationMs window_ms = 0;
+};
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(RateBudgetDefaults defaults) : defaults_(defaults) {}
+
+  // Returns 0 and counts the request when one may be sent now; otherwise
+  // the time at which to ask again.
+  TimeMs try_acquire(TimeMs now, int in_flight);
+  // Reads the rate-limit headers of any response.
+  void observe(const HttpResponse& response, TimeMs now);
+  // A 429 answer: hold all requests until the announced reset (Retry-After,
+  // or the reset header), or for a growing pause when the server says nothing.
+  void on_too_many_requests(const HttpResponse& response, TimeMs now);
+
+  // What is in force, for `muniscope status` and the metrics endpoint.
+  int limit() const;
+  int remaining() const;  // -1 when unknown
+  DurationMs window_ms() const;
+  std::optional<TimeMs> reset_at(TimeMs now) const;
+  std::optional<TimeMs> blocked_until(TimeMs now) const;
+  std::string source() const;  // "headers", "config", "none"
+  // Share of the budget left in the current window (1 when unknown).
+  double headroom(TimeMs now) const;
+  int64_t clamped_resets() const { return clamped_resets_; }
+
+  // Largest wait a server may impose through a reset value; beyond it the
+  // value is considered skewed and replaced by one window.
+  static constexpr DurationMs kMaxPlausibleWait = 2 * kHourMs;
+
+ private:
+  // Converts a reset header value to local time (nullopt if unparseable).
+  std::optional<TimeMs> parse_reset(const std::string& value, TimeMs now, std::optional<TimeMs> server_now) const;
+  TimeMs clamp_reset(TimeMs reset, TimeMs now);
+
+  RateBudgetDefaults defaults_;
+  // Local accounting for the configured budget.
+  TimeMs window_start_ = 0;
+  int used_in_window_ = 0;
+  // Latest server view.
+  std::optional<int> header_limit_;
+  std::optional<int> header_remaining_;
+  std::optional<TimeMs> header_reset_;
+  std::optional<DurationMs> header_window_;
+  TimeMs blocked_until_ = 0;
+  int consecutive_429_ = 0;
+  int64_t clamped_resets_ = 0;
+};
+
+// Parses Retry-After: delta seconds or an HTTP-date. Returns the local time
+// to wait until.
+std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now);
+
+}  // namespace muni

@@ -1,0 +1,217 @@
+// The time-series store: one SQLite database (WAL mode), schema versioned by
+// migrations in PRAGMA user_version. The only code in muniscope that writes
+// SQL. docs/store.md documents the schema for people who read the database
+// directly from R, Python or DuckDB.
+//
+// Crash safety: commit_page() writes a page's records and the cursor that
+// follows them in one transaction, so after a crash at any instant the saved
+// cursor always matches the stored posts; posts are unique per
+// (account, platform post id), so a page fetched twice is upserted, never
+// duplicated. synchronous=NORMAL in WAL mode survives any process crash
+// (kill -9); a power loss may lose the last commits, never consistency.
+//
+// Thread safety: a Store is one connection; use it from one thread. Open
+// another Store (read-only) for concurrent readers such as the CLI.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/model.h"
+#include "core/result.h"
+#include "core/time_util.h"
+
+namespace muni {
+
+// The latest schema version; docs/store.md describes this version.
+constexpr int kSchemaVersion = 1;
+
+enum class OpenMode {
+  kReadWrite,  // creates the file and runs migrations as needed
+  kReadOnly,   // requires an existing store at a version this build understands
+};
+
+// An account as the engine and CLI see it: configuration plus saved state.
+struct StoredAccount {
+  int64_t id = 0;
+  std::string municipality_id;
+  std::string platform;
+  std::string category;
+  std::string handle;  // canonical configured handle
+  std::string account_key;
+  std::string role;
+  std::string source;
+  std::optional<DurationMs> interval_ms;
+  std::optional<CivilDate> backfill_since;
+  bool follow_moves = true;
+  bool active = true;
+  // Resolved identity and profile.
+  std::string platform_id;
+  std::string current_handle;
+  std::string display_name;
+  std::string profile_url;
+  std::optional<TimeMs> created_at;
+  bool created_at_day_precision = false;
+  std::optional<TimeMs> last_status_at;
+  // Polling state.
+  std::string cursor;
+  BackfillState backfill_state = BackfillState::kPending;
+  std::string history_note;
+  std::string state = "pending";
+  std::string state_reason;
+  std::optional<TimeMs> state_since;
+  std::optional<TimeMs> last_attempt_at;
+  std::optional<TimeMs> last_success_at;
+  std::optional<TimeMs> next_due_at;
+  std::optional<TimeMs> next_refresh_at;
+  std::optional<TimeMs> backoff_until;
+  int failures = 0;
+  int not_found_strikes = 0;
+  int64_t skipped_polls = 0;
+  int64_t own_posts_stored = 0;  // filled by load_accounts
+};
+
+// What the engine writes back after each unit of work.
+struct AccountRuntime {
+  std::string state;
+  std::string state_reason;
+  std::optional<TimeMs> last_attempt_at;
+  std::optional<TimeMs> last_success_at;
+  std::optional<TimeMs> next_due_at;
+  std::optional<TimeMs> next_refresh_at;
+  std::optional<TimeMs> backoff_until;
+  int failures = 0;
+  int not_found_strikes = 0;
+  int64_t skipped_polls = 0;
+};
+
+struct PageCounts {
+  int posts_new = 0;
+  int posts_updated = 0;
+  int engagement_samples = 0;
+  int account_samples = 0;
+};
+
+struct PollLogEntry {
+  int64_t account_id = 0;
+  std::string work;     // poll, backfill, refresh
+  TimeMs started_at = 0;
+  TimeMs ended_at = 0;
+  std::string outcome;  // ok, not_modified, transport_error, server_error, not_found, ...
+  int http_status = 0;
+  std::string error;
+  int posts_new = 0;
+  int posts_updated = 0;
+  int requests = 0;
+};
+
+struct HostStatusRow {
+  std::string host;
+  std::string platform;
+  int limit = 0;              // requests per window in force (0 unknown)
+  int remaining = -1;         // -1 unknown
+  DurationMs window_ms = 0;
+  std::optional<TimeMs> reset_at;
+  std::optional<TimeMs> wait_until;  // requests held back until then
+  std::string budget_source;  // "config", "headers", "default"
+  int in_flight = 0;
+  int queued = 0;
+  int64_t requests_total = 0;
+  int64_t rate_limited_total = 0;
+  TimeMs updated_at = 0;
+};
+
+struct SyncSummary {
+  int municipalities = 0;
+  int municipalities_deactivated = 0;
+  int accounts_added = 0;
+  int accounts_updated = 0;
+  int accounts_deactivated = 0;
+};
+
+struct MunicipalityRow {
+  std::string id, name, ags, kind, state;
+  std::optional<int64_t> population;
+  std::vector<std::string> labels;
+  bool active = true;
+  int accounts = 0;
+};
+
+struct RetentionSummary {
+  int64_t engagement_samples_deleted = 0;
+  int64_t account_samples_deleted = 0;
+  int64_t bytes_before = 0;
+  int64_t bytes_after = 0;
+};
+
+struct HttpCacheEntry {
+  std::string etag;
+  std::string last_modified;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(const std::string& path, OpenMode mode);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const { return path_; }
+  int schema_version() const;
+
+  // Upserts municipalities and accounts from the config. Accounts or
+  // municipalities no longer configured are marked inactive and keep their
+  // history.
+  Result<SyncSummary> sync_config(const Config& config, TimeMs now);
+
+  // --- engine -----------------------------------------------------------
+  Result<std::vector<StoredAccount>> load_accounts(bool active_only);
+  Result<PageCounts> commit_page(int64_t account_id, const Page& page, TimeMs now);
+  Status save_account_runtime(int64_t account_id, const AccountRuntime& rt, TimeMs now);
+  Status log_poll(const PollLogEntry& entry);
+  // Own posts (not reposts, not deleted) created at or after `since`, newest first.
+  Result<std::vector<std::string>> recent_post_ids(int64_t account_id, TimeMs since, size_t limit);
+  Status save_hosts(const std::vector<HostStatusRow>& hosts);
+  Result<std::optional<HttpCacheEntry>> http_cache_get(const std::string& url);
+  Status http_cache_put(const std::string& url, const HttpCacheEntry& entry, TimeMs now);
+  Status set_meta(const std::string& key, const std::string& value);
+  Result<std::optional<std::string>> get_meta(const std::string& key);
+
+  // --- queries ----------------------------------------------------------
+  Result<std::vector<MunicipalityRow>> list_municipalities();
+  Result<std::vector<HostStatusRow>> load_hosts();
+  // Finds an account by numeric id, account key (platform:handle) or handle.
+  Result<StoredAccount> find_account(const std::string& ref);
+
+  // --- maintenance ------------------------------------------------------
+  // Downsamples engagement and account samples by age (see RetentionSettings);
+  // the first and the last sample of every series are always kept.
+  Result<RetentionSummary> apply_retention(const RetentionSettings& settings, TimeMs now);
+  // Online copy through SQLite's backup API; safe while the daemon writes.
+  Status backup_to(const std::string& destination);
+  // Returns free pages to the file system (auto_vacuum=INCREMENTAL).
+  Status incremental_vacuum();
+  int64_t file_size_bytes() const;
+
+  // For read-only query modules (metrics, survey, CLI). Do not write through it.
+  SQLite::Database& db() { return *db_; }
+
+ private:
+  Store(std::string path, std::unique_ptr<SQLite::Database> db);
+  Status migrate();
+  struct Statements;
+
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<Statements> stmts_;  // prepared lazily for the write path
+};
+
+// Standard location of a store file given a config (and an explicit --db).
+std::string store_path_for(const Config* config, const std::string& override_path);
+
+}  // namespace muni

@@ -1,0 +1,66 @@
+// The muniscope executable: exit codes and messages as a user meets them.
+#include <doctest/doctest.h>
+
+#include "test_support.h"
+
+using namespace muni;
+
+namespace {
+std::string example() { return test::source_dir() + "/config/example.yaml"; }
+}  // namespace
+
+TEST_CASE("cli: check-config accepts the example and prints a summary") {
+  const auto r = test::run_muniscope("check-config " + example());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(": OK") != std::string::npos);
+  CHECK(r.out.find("municipalities: 3") != std::string::npos);
+  CHECK(r.out.find("mastodon 1") != std::string::npos);
+}
+
+TEST_CASE("cli: a misspelt key exits 2 naming file, line and key") {
+  test::TempDir dir;
+  std::string text = test::read_file(example());
+  const size_t pos = text.find("  poll_interval: 1h");
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, 18, "  poll_intervall: 1h");
+  test::write_file(dir.file("bad.yaml"), text);
+  const auto r = test::run_muniscope("check-config " + dir.file("bad.yaml"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(dir.file("bad.yaml") + ":") != std::string::npos);
+  CHECK(r.err.find("defaults.poll_intervall: unknown key 'poll_intervall'") != std::string::npos);
+  CHECK(r.err.find("did you mean 'poll_interval'") != std::string::npos);
+}
+
+TEST_CASE("cli: usage errors exit 2, help exits 0") {
+  CHECK(test::run_muniscope("no-such-command").exit_code == 2);
+  CHECK(test::run_muniscope("").exit_code == 2);
+  CHECK(test::run_muniscope("status --format xml -c " + example()).exit_code == 2);
+  CHECK(test::run_muniscope("poll -c " + example()).exit_code == 2);  // --once is required
+  const auto help = test::run_muniscope("--help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("check-config") != std::string::npos);
+  const auto sub = test::run_muniscope("poll --help");
+  CHECK(sub.exit_code == 0);
+  CHECK(sub.out.find("--municipality") != std::string::npos);
+  CHECK(test::run_muniscope("--version").out.find("muniscope ") == 0);
+}
+
+TEST_CASE("cli: municipalities and accounts work from the config alone") {
+  test::TempDir dir;
+  const std::string db = " --db " + dir.file("none.db") + " -c " + example();
+  auto r = test::run_muniscope("municipalities --format csv" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("id,name,ags,kind,state,population,accounts,labels\r\n") == 0);
+  CHECK(r.out.find("pforzheim,Stadt Pforzheim,08231000,kreisfreie Stadt,Baden-Württemberg,,1,example") != std::string::npos);
+  r = test::run_muniscope("accounts --format json" + db);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"handle\":\"stadtpforzheim@xn--baw-joa.social\"") != std::string::npos);
+  CHECK(r.out.find("\"state\":\"never polled\"") != std::string::npos);
+  // status needs a store: a runtime error, not a usage error.
+  r = test::run_muniscope("status" + db);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("no store at") != std::string::npos);
+  // A broken config is a config error for every command.
+  r = test::run_muniscope("municipalities -c " + dir.file("missing.yaml"));
+  CHECK(r.exit_code == 2);
+}

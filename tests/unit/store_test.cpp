@@ -1,0 +1,288 @@
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/Statement.h>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "test_support.h"
+
+using namespace muni;
+
+namespace {
+
+Config two_account_config(bool with_second = true) {
+  std::string text = R"(
+defaults: {contact: team@example.org}
+municipalities:
+  - id: pforzheim
+    name: Stadt Pforzheim
+    ags: "08231000"
+    kind: kreisfreie Stadt
+    state: BW
+    accounts:
+      - {platform: mastodon, handle: "@stadtpforzheim@bawü.social"}
+)";
+  if (with_second) text += "      - {platform: bluesky, handle: stadt.example.de}\n";
+  ConfigLoad load = load_config_from_string(text, "t.yaml");
+  REQUIRE(load.config.has_value());
+  return *load.config;
+}
+
+PostRecord post(const std::string& id, TimeMs created, PostKind kind = PostKind::kOriginal) {
+  PostRecord p;
+  p.platform_post_id = id;
+  p.created_at = created;
+  p.kind = kind;
+  p.text = "text " + id;
+  return p;
+}
+
+int64_t count(Store& s, const std::string& sql) { return s.db().execAndGet(sql).getInt64(); }
+
+}  // namespace
+
+TEST_CASE("store: migrations from empty, idempotent reopen, read-only checks") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  CHECK_FALSE(Store::open(path, OpenMode::kReadOnly).ok());  // nothing there yet
+  {
+    auto s = Store::open(path, OpenMode::kReadWrite);
+    REQUIRE(s.ok());
+    CHECK((*s)->schema_version() == kSchemaVersion);
+    CHECK((*s)->db().execAndGet("PRAGMA journal_mode").getString() == "wal");
+    CHECK((*s)->db().execAndGet("PRAGMA auto_vacuum").getInt() == 2);  // incremental
+  }
+  {
+    auto s = Store::open(path, OpenMode::kReadWrite);  // second open: no migration re-run
+    REQUIRE(s.ok());
+    CHECK((*s)->schema_version() == kSchemaVersion);
+    CHECK(count(**s, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'posts'") == 1);
+  }
+  auto ro = Store::open(path, OpenMode::kReadOnly);
+  REQUIRE(ro.ok());
+  CHECK((*ro)->db().execAndGet("PRAGMA foreign_keys").getInt() == 1);
+  {
+    // A store from a newer muniscope is refused, not damaged.
+    auto s = Store::open(path, OpenMode::kReadWrite);
+    (*s)->db().exec("PRAGMA user_version = 99");
+  }
+  auto newer = Store::open(path, OpenMode::kReadWrite);
+  REQUIRE_FALSE(newer.ok());
+  CHECK(newer.error().message.find("newer than this muniscope") != std::string::npos);
+}
+
+TEST_CASE("store: config sync keeps the history of accounts that leave the config") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  REQUIRE(s.ok());
+  Store& store = **s;
+  auto sync = store.sync_config(two_account_config(), 1000);
+  REQUIRE(sync.ok());
+  CHECK(sync->accounts_added == 2);
+  auto accounts = *store.load_accounts(true);
+  REQUIRE(accounts.size() == 2);
+  const StoredAccount bluesky = accounts[0].platform == "bluesky" ? accounts[0] : accounts[1];
+  CHECK(bluesky.category == "microblog");
+  Page page;
+  page.batch.posts.push_back(post("at://did:plc:x/app.bsky.feed.post/1", 500));
+  REQUIRE(store.commit_page(bluesky.id, page, 1500).ok());
+
+  sync = store.sync_config(two_account_config(false), 2000);
+  REQUIRE(sync.ok());
+  CHECK(sync->accounts_deactivated == 1);
+  CHECK(store.load_accounts(true)->size() == 1);
+  auto all = *store.load_accounts(false);
+  REQUIRE(all.size() == 2);
+  for (const auto& a : all) {
+    if (a.id == bluesky.id) {
+      CHECK_FALSE(a.active);
+      CHECK(a.state == "inactive");
+      CHECK(a.own_posts_stored == 1);  // history kept
+    }
+  }
+  sync = store.sync_config(two_account_config(), 3000);  // back in the config: same row, same history
+  CHECK(sync->accounts_added == 0);
+  CHECK(store.load_accounts(true)->size() == 2);
+  CHECK(count(store, "SELECT COUNT(*) FROM posts") == 1);
+  CHECK(store.find_account("bluesky:stadt.example.de")->id == bluesky.id);
+  CHECK(store.find_account("stadt.example.de")->id == bluesky.id);
+  CHECK_FALSE(store.find_account("nobody").ok());
+}
+
+TEST_CASE("store: commit_page upserts posts and writes engagement samples only on change") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const int64_t id = store.load_accounts(true)->front().id;
+
+  Page page;
+  PostRecord p = post("100", 1000);
+  p.engagement = Engagement{3, 1, 0, std::nullopt, std::nullopt};
+  page.batch.posts.push_back(p);
+  page.cursor = "c1";
+  auto c = store.commit_page(id, page, 10);
+  REQUIRE(c.ok());
+  CHECK(c->posts_new == 1);
+  CHECK(c->engagement_samples == 1);
+
+  c = store.commit_page(id, page, 20);  // the same page again
+  CHECK(c->posts_new == 0);
+  CHECK(c->posts_updated == 0);
+  CHECK(c->engagement_samples == 0);
+  CHECK(count(store, "SELECT COUNT(*) FROM posts") == 1);
+  CHECK(count(store, "SELECT first_seen FROM posts") == 10);
+  CHECK(count(store, "SELECT last_seen FROM posts") == 20);
+
+  page.batch.posts[0].engagement.likes = 5;
+  c = store.commit_page(id, page, 30);
+  CHECK(c->posts_updated == 1);
+  CHECK(c->engagement_samples == 1);
+  CHECK(count(store, "SELECT likes FROM posts") == 5);
+
+  // A count missing from a later answer keeps its value and adds no sample.
+  page.batch.posts[0].engagement = Engagement{std::nullopt, 1, 0, std::nullopt, std::nullopt};
+  c = store.commit_page(id, page, 40);
+  CHECK(c->engagement_samples == 0);
+  CHECK(count(store, "SELECT likes FROM posts") == 5);
+  CHECK(count(store, "SELECT COUNT(*) FROM post_samples") == 2);
+  CHECK(store.db().execAndGet("SELECT quotes FROM posts").isNull());  // never reported: NULL, not 0
+  CHECK(store.load_accounts(true)->front().cursor == "c1");
+}
+
+TEST_CASE("store: reposts carry no engagement; self-thread replies are recognised in either order") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const int64_t id = store.load_accounts(true)->front().id;
+  Page page;
+  PostRecord repost = post("r1", 100, PostKind::kRepost);
+  repost.engagement = Engagement{99, 9, 9, std::nullopt, std::nullopt};  // the original's counts
+  page.batch.posts.push_back(repost);
+  // A reply arriving before its parent, which turns out to be the account's own.
+  PostRecord reply = post("child", 300, PostKind::kReplyOther);
+  reply.parent_post_id = "parent";
+  reply.parent_author_id = "someone";
+  page.batch.posts.push_back(reply);
+  REQUIRE(store.commit_page(id, page, 5).ok());
+  CHECK(store.db().execAndGet("SELECT likes FROM posts WHERE platform_post_id = 'r1'").isNull());
+  CHECK(count(store, "SELECT COUNT(*) FROM post_samples") == 0);
+  CHECK(store.db().execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'child'").getString() == "reply_other");
+
+  Page older;
+  older.batch.posts.push_back(post("parent", 200, PostKind::kOriginal));
+  PostRecord grandchild = post("grandchild", 400, PostKind::kReplyOther);
+  grandchild.parent_post_id = "child";
+  older.batch.posts.push_back(grandchild);
+  REQUIRE(store.commit_page(id, older, 6).ok());
+  CHECK(store.db().execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'child'").getString() == "reply_self");
+  CHECK(store.db().execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'grandchild'").getString() == "reply_self");
+}
+
+TEST_CASE("store: snapshots, handle changes, deletions and incomplete history") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const int64_t id = store.load_accounts(true)->front().id;
+  Page page;
+  AccountSnapshot snap;
+  snap.platform_id = "42";
+  snap.handle = "old@x.social";
+  snap.followers = 10;
+  snap.created_at = 86400000;
+  snap.created_at_day_precision = true;
+  page.batch.snapshot = snap;
+  page.batch.posts.push_back(post("1", 100));
+  page.batch.posts.push_back(post("2", 200));
+  REQUIRE(store.commit_page(id, page, 10).ok());
+  REQUIRE(store.commit_page(id, page, 20).ok());  // same followers: no second sample
+  CHECK(count(store, "SELECT COUNT(*) FROM account_samples") == 1);
+  page.batch.snapshot->handle = "new@x.social";
+  page.batch.snapshot->followers = 11;
+  page.batch.posts.clear();
+  page.batch.deleted_post_ids = {"2"};
+  page.backfill_state = BackfillState::kComplete;
+  page.expected_own_posts = 5;  // the platform says 5, only 2 stored
+  REQUIRE(store.commit_page(id, page, 30).ok());
+  CHECK(count(store, "SELECT COUNT(*) FROM account_samples") == 2);
+  CHECK(store.db().execAndGet("SELECT detail FROM account_events WHERE kind = 'handle_changed'").getString() ==
+        "old@x.social -> new@x.social");
+  CHECK(count(store, "SELECT deleted_at FROM posts WHERE platform_post_id = '2'") == 30);
+  const StoredAccount a = store.load_accounts(true)->front();
+  CHECK(a.platform_id == "42");
+  CHECK(a.created_at_day_precision);
+  CHECK(a.backfill_state == BackfillState::kIncomplete);
+  CHECK(a.history_note.find("profile reports 5") != std::string::npos);
+}
+
+TEST_CASE("store: retention keeps exactly the documented samples") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const int64_t account = store.load_accounts(true)->front().id;
+  Page page;
+  page.batch.posts.push_back(post("p1", 1));
+  page.batch.posts.push_back(post("p2", 2));
+  REQUIRE(store.commit_page(account, page, 1).ok());
+  const TimeMs now = test::at("2026-01-01T00:00:00Z");  // a Thursday
+  const auto day = [&](int days_ago, int hour, int minute = 0) {
+    return now - days_ago * kDayMs + hour * kHourMs + minute * kMinuteMs;
+  };
+  SQLite::Statement ins(store.db(), "INSERT INTO post_samples (post_id, observed_at, likes) "
+                                    "VALUES ((SELECT id FROM posts WHERE platform_post_id = ?), ?, 1)");
+  auto add = [&](const char* post_id, TimeMs t) {
+    ins.bind(1, post_id);
+    ins.bind(2, static_cast<int64_t>(t));
+    ins.exec();
+    ins.reset();
+  };
+  // p1: first sample long ago, a week bucket of three, a day bucket of three,
+  // a lone old day, and two young samples.
+  const std::vector<TimeMs> p1 = {day(500, 12), day(402, 10), day(401, 10), day(400, 10), day(41, 9),
+                                  day(40, 10),  day(40, 12),  day(40, 20),  day(2, 0),    day(1, 0)};
+  for (const TimeMs t : p1) add("p1", t);
+  // p2: three old samples on one day; the first and the last of the series survive.
+  for (const TimeMs t : {day(100, 8), day(100, 8, 30), day(100, 9)}) add("p2", t);
+  // Account samples follow the same rules.
+  SQLite::Statement acc(store.db(), "INSERT INTO account_samples (account_id, observed_at, followers) VALUES (?, ?, 1)");
+  for (const TimeMs t : {day(60, 1), day(60, 2), day(60, 3), day(5, 1)}) {
+    acc.bind(1, account);
+    acc.bind(2, static_cast<int64_t>(t));
+    acc.exec();
+    acc.reset();
+  }
+  auto r = store.apply_retention(RetentionSettings{}, now);
+  REQUIRE(r.ok());
+  auto remaining = [&](const char* post_id) {
+    std::vector<TimeMs> out;
+    SQLite::Statement q(store.db(), "SELECT observed_at FROM post_samples WHERE post_id = "
+                                    "(SELECT id FROM posts WHERE platform_post_id = ?) ORDER BY observed_at");
+    q.bind(1, post_id);
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+    return out;
+  };
+  CHECK(remaining("p1") == std::vector<TimeMs>{day(500, 12), day(400, 10), day(41, 9), day(40, 20), day(2, 0), day(1, 0)});
+  CHECK(remaining("p2") == std::vector<TimeMs>{day(100, 8), day(100, 9)});
+  CHECK(r->engagement_samples_deleted == 5);
+  // Account series: first (60d 01:00) kept, 02:00 dropped, 03:00 kept (latest of its day), young kept.
+  CHECK(count(store, "SELECT COUNT(*) FROM account_samples") == 3);
+  CHECK(r->account_samples_deleted == 1);
+  // Running it again changes nothing.
+  r = store.apply_retention(RetentionSettings{}, now);
+  CHECK(r->engagement_samples_deleted == 0);
+}
+
+TEST_CASE("store: online backup produces an intact copy") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  REQUIRE((*s)->sync_config(two_account_config(), 1).ok());
+  REQUIRE((*s)->backup_to(dir.file("copy.db")).ok());
+  CHECK_FALSE((*s)->backup_to(dir.file("copy.db")).ok());  // never overwrites
+  auto copy = Store::open(dir.file("copy.db"), OpenMode::kReadOnly);
+  REQUIRE(copy.ok());
+  CHECK((*copy)->db().execAndGet("PRAGMA integrity_check").getString() == "ok");
+  CHECK((*copy)->load_accounts(true)->size() == 2);
+}
