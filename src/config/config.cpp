@@ -642,8 +642,8 @@ class Loader {
     if (!cfg.metrics_listen.empty()) {
       const size_t colon = cfg.metrics_listen.rfind(':');
       const auto port = colon == std::string::npos ? std::nullopt : parse_int64(cfg.metrics_listen.substr(colon + 1));
-      if (!port || *port <= 0 || *port > 65535) {
-        issue(file, root["metrics_listen"], "metrics_listen", "must be host:port, e.g. 127.0.0.1:9464");
+      if (!port || *port < 0 || *port > 65535) {
+        issue(file, root["metrics_listen"], "metrics_listen", "must be host:port, e.g. 127.0.0.1:9464 (port 0: any free port, logged at start)");
       } else {
         std::string host = cfg.metrics_listen.substr(0, colon);
         if (starts_with(host, "[") && ends_with(host, "]")) host = host.substr(1, host.size() - 2);

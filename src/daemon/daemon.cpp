@@ -37,9 +37,12 @@ class SignalChannel {
   SignalChannel() {
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
+    for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {
+      // An ignored signal is discarded before a signalfd can see it, and a
+      // parent (nohup, some supervisors) may have left these ignored.
+      ::signal(sig, SIG_DFL);
+      sigaddset(&set, sig);
+    }
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   }
@@ -76,8 +79,10 @@ CurlTransportOptions transport_options(const Config& c) {
 }
 
 std::string status_line(const EngineSummary& s) {
-  return std::to_string(s.ok) + " accounts ok, " + std::to_string(s.backing_off) + " backing off, " +
-         std::to_string(s.failing) + " failing; " + std::to_string(s.in_flight) + " requests in flight";
+  std::string line = std::to_string(s.ok) + " accounts ok, " + std::to_string(s.backing_off) + " backing off, " +
+                     std::to_string(s.failing) + " failing";
+  if (s.unsupported > 0) line += ", " + std::to_string(s.unsupported) + " without connector";
+  return line + "; " + std::to_string(s.in_flight) + " requests in flight";
 }
 
 // Everything both modes share: config, store, connectors, transport, engine.
@@ -145,7 +150,7 @@ int run_daemon(const DaemonOptions& options) {
       log()->error("{}", st.error().message);
       return 1;
     }
-    log()->info("metrics endpoint on http://{}/metrics", s.config.metrics_listen);
+    log()->info("metrics endpoint on http://{}:{}/metrics", s.config.metrics_listen.substr(0, s.config.metrics_listen.rfind(':')), metrics.port());
   }
   auto refresh_metrics = [&] {
     SelfMetricsInput in;
@@ -205,8 +210,8 @@ int run_daemon(const DaemonOptions& options) {
                         sync->accounts_deactivated);
           }
         }
-        notifier.status(status_line(s.engine->summary()));
         notifier.ready(status_line(s.engine->summary()));
+        refresh_metrics();
       } else {
         log()->info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         stop = true;

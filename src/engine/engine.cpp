@@ -272,27 +272,26 @@ void Engine::schedule(AccountRt& a, WorkKind work, TimeMs at, bool push) {
 
 void Engine::enqueue(AccountRt& a, WorkKind work) {
   const int w = idx(work);
-  if (a.busy && a.busy_work == work) {
-    if (work == WorkKind::kPoll) {
-      ++a.stored.skipped_polls;
-      ++counters_.skipped_polls;
-    }
-    a.pending[w] = true;
-    return;
-  }
-  if (a.queued[w] || a.pending[w]) {
-    if (work == WorkKind::kPoll) {
-      ++a.stored.skipped_polls;
-      ++counters_.skipped_polls;
-    }
-    return;
-  }
+  if (a.queued[w] || a.pending[w] || (a.busy && a.busy_work == work)) return;  // already on its way
   if (a.busy) {
-    a.pending[w] = true;
+    a.pending[w] = true;  // runs as soon as the account's current work ends
     return;
   }
   a.queued[w] = true;
   host_for(a).queue[w].push_back(a.stored.id);
+}
+
+void Engine::poll_came_due(AccountRt& a, TimeMs now) {
+  const int w = idx(WorkKind::kPoll);
+  if (!a.once && (a.queued[w] || a.pending[w] || (a.busy && a.busy_work == WorkKind::kPoll))) {
+    // The previous poll has not finished (or not even started): this one is
+    // skipped, counted, and the rhythm continues with the next slot.
+    ++a.stored.skipped_polls;
+    ++counters_.skipped_polls;
+    schedule(a, WorkKind::kPoll, slot_after(a, now));
+    return;
+  }
+  enqueue(a, WorkKind::kPoll);
 }
 
 void Engine::queue_due(TimeMs now) {
@@ -303,7 +302,11 @@ void Engine::queue_due(TimeMs now) {
     if (a == nullptr || a->connector == nullptr || a->generation[idx(e.work)] != e.generation) continue;
     if (once_mode_ && (!a->once || a->once_done)) continue;
     if (stopping_) continue;
-    enqueue(*a, e.work);
+    if (e.work == WorkKind::kPoll) {
+      poll_came_due(*a, now);
+    } else {
+      enqueue(*a, e.work);
+    }
   }
 }
 
@@ -390,6 +393,9 @@ void Engine::start_session(AccountRt& a, WorkKind work, TimeMs now) {
   s.started_at = now;
   a.busy = true;
   a.busy_work = work;
+  // The next poll is due at the next slot whether or not this one finishes
+  // in time; if it does not, that poll is skipped and counted.
+  if (work == WorkKind::kPoll) schedule(a, WorkKind::kPoll, slot_after(a, now), !a.once);
   HostRt& host = host_for(a);
   ++host.active;
   sessions_[s.id] = std::move(session);
@@ -626,7 +632,7 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
   const bool push = !a.once;
   if (success) {
     if (work == WorkKind::kPoll) {
-      schedule(a, WorkKind::kPoll, slot_after(a, now), push);
+      // The next poll slot was set when this one started.
       if (a.next_at[idx(WorkKind::kRefresh)] == 0) {
         schedule(a, WorkKind::kRefresh, now + options_.refresh_interval_ms, push);
       }
@@ -732,7 +738,9 @@ EngineSummary Engine::summary() const {
       ++out.ok;
     } else if (st == "backing_off") {
       ++out.backing_off;
-    } else if (st != "unsupported") {
+    } else if (st == "unsupported") {
+      ++out.unsupported;
+    } else {
       ++out.failing;
     }
   }

@@ -73,6 +73,7 @@ struct EngineSummary {
   int ok = 0;
   int backing_off = 0;
   int failing = 0;
+  int unsupported = 0;  // configured on a platform without connector
   int in_flight = 0;
   int sessions = 0;
 };
@@ -138,6 +139,7 @@ class Engine {
   // Records when `work` is next due; push=false records without a timer.
   void schedule(AccountRt& a, WorkKind work, TimeMs at, bool push = true);
   void enqueue(AccountRt& a, WorkKind work);
+  void poll_came_due(AccountRt& a, TimeMs now);
   void queue_due(TimeMs now);
   void dispatch(HostRt& host, TimeMs now);
   void start_session(AccountRt& a, WorkKind work, TimeMs now);

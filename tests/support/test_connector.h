@@ -1,0 +1,25 @@
+// A tiny connector for engine tests, speaking a toy JSON API:
+//
+//   GET {base}/u/{user}/posts?since=N     posts with id > N, newest first
+//   GET {base}/u/{user}/posts?before=N    posts with id < N, newest first
+//   -> {"followers": 12, "posts": [{"id": 7, "t": <ms>, "likes": 3}], "more": true}
+//
+// The handle is "user" (base from platforms.<id>.base_url) or a full URL
+// "http://host:port/user". Cursor: {"newest": N, "oldest": N}. 404 means not
+// found, 401/403 a rejected credential, anything unparseable is malformed.
+// Like every connector it does no IO: the engine moves its requests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/connector.h"
+
+namespace muni::test {
+
+std::unique_ptr<Connector> make_test_connector(std::string platform = "rss", bool uses_credential = false);
+
+// The toy API's page size.
+constexpr int kTestPageSize = 20;
+
+}  // namespace muni::test

@@ -1,0 +1,330 @@
+// The engine in virtual time: the simulated transport answers from a toy
+// world and advances a fake clock, so hours of scheduling run in
+// milliseconds and every timing assertion is exact.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "engine/engine.h"
+#include "simulated_transport.h"
+#include "test_connector.h"
+#include "test_support.h"
+#include "toy_world.h"
+
+using namespace muni;
+using namespace muni::test;
+
+namespace {
+
+struct Harness {
+  explicit Harness(const std::string& extra_yaml = "", DurationMs latency = 50, double jitter = 0.5)
+      : random(jitter), transport(clock, [this](const HttpRequest& r) { return world.handle(r); }, latency) {
+    yaml = "defaults:\n  contact: team@example.org\n  poll_interval: 1h\n  max_connections_per_host: 4\n"
+           "platforms:\n  rss:\n    base_url: http://toy.test\n" +
+           extra_yaml;
+  }
+
+  void add_municipality(const std::string& id, const std::vector<std::string>& handles,
+                        const std::string& platform = "rss") {
+    municipalities += "  - id: " + id + "\n    name: " + id + "\n    ags: \"08231000\"\n    kind: kreisfreie Stadt\n"
+                      "    state: BW\n    accounts:\n";
+    for (const auto& h : handles) municipalities += "      - {platform: " + platform + ", handle: \"" + h + "\"}\n";
+  }
+
+  void start(ConnectorRegistry reg = {}) {
+    ConfigLoad load = load_config_from_string(yaml + "municipalities:\n" + municipalities, "engine-test.yaml");
+    for (const auto& e : load.errors) FAIL(e.format());
+    config = *load.config;
+    auto s = Store::open(dir.file("engine.db"), OpenMode::kReadWrite);
+    REQUIRE(s.ok());
+    store = std::move(*s);
+    REQUIRE(store->sync_config(config, clock.now()).ok());
+    if (reg.platforms().empty()) reg.add(make_test_connector("rss"));
+    registry = std::move(reg);
+    EngineOptions options = EngineOptions::from_config(config);
+    engine = std::make_unique<Engine>(clock, random, transport, *store, registry, options);
+    REQUIRE(engine->load(config).ok());
+  }
+
+  // Runs the loop for `d` of virtual time.
+  void run_for(DurationMs d) {
+    const TimeMs end = clock.now() + d;
+    while (clock.now() < end) engine->step(static_cast<int>(std::min<DurationMs>(end - clock.now(), 60'000)));
+  }
+
+  StoredAccount account(const std::string& handle) { return *store->find_account("rss:" + handle); }
+  int64_t posts(const std::string& handle) {
+    SQLite::Statement q(store->db(), "SELECT COUNT(*), COUNT(DISTINCT platform_post_id) FROM posts WHERE account_id = ?");
+    q.bind(1, account(handle).id);
+    q.executeStep();
+    REQUIRE(q.getColumn(0).getInt64() == q.getColumn(1).getInt64());  // never a duplicate
+    return q.getColumn(0).getInt64();
+  }
+  std::vector<TimeMs> request_times(const std::string& needle) const {
+    std::vector<TimeMs> out;
+    for (const auto& s : transport.sent()) {
+      if (s.request.url.find(needle) != std::string::npos) out.push_back(s.at);
+    }
+    return out;
+  }
+
+  TempDir dir;
+  FakeClock clock;
+  FixedRandom random;
+  ToyWorld world;
+  SimulatedTransport transport;
+  std::string yaml;
+  std::string municipalities;
+  Config config;
+  std::unique_ptr<Store> store;
+  ConnectorRegistry registry;
+  std::unique_ptr<Engine> engine;
+};
+
+}  // namespace
+
+TEST_CASE("engine: first poll, backfill of the history, then incremental polls without loss or duplicates") {
+  Harness h;
+  h.world.add_posts("anna", 50, h.clock.now() - 100 * kDayMs);
+  h.add_municipality("m1", {"anna"});
+  h.start();
+  h.run_for(10 * kMinuteMs);
+  CHECK(h.posts("anna") == 50);
+  const StoredAccount a = h.account("anna");
+  CHECK(a.state == "ok");
+  CHECK(a.backfill_state == BackfillState::kComplete);
+  CHECK(h.request_times("before=").size() == 2);  // 30 older posts in pages of 20
+  h.world.add_posts("anna", 25, h.clock.now());
+  h.run_for(2 * kHourMs);
+  CHECK(h.posts("anna") == 75);
+  // Polls keep their rhythm: one per interval after the first.
+  const auto polls = h.request_times("since=");
+  REQUIRE(polls.size() >= 3);
+  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'ok'").getInt() >= 3);
+}
+
+TEST_CASE("engine: polls spread over the interval by a deterministic offset per account") {
+  Harness h;
+  std::vector<std::string> users;
+  for (int i = 0; i < 60; ++i) {
+    users.push_back("user" + std::to_string(i));
+    h.world.add_posts(users.back(), 1, h.clock.now() - kDayMs);
+  }
+  h.add_municipality("m1", users);
+  h.start();
+  h.run_for(5 * kMinuteMs);
+  std::set<TimeMs> next;
+  const TimeMs now = h.clock.now();
+  for (const auto& u : users) {
+    const StoredAccount a = h.account(u);
+    REQUIRE(a.next_due_at.has_value());
+    CHECK(*a.next_due_at > now - 5 * kMinuteMs);
+    CHECK(*a.next_due_at <= now + kHourMs);
+    next.insert(*a.next_due_at % kHourMs);
+  }
+  CHECK(next.size() >= 55);  // spread, not all at one instant
+  // The offset depends only on the account key: a second engine agrees.
+  Harness h2;
+  h2.clock.set(h.clock.now() - 5 * kMinuteMs);
+  for (const auto& u : users) h2.world.add_posts(u, 1, h2.clock.now() - kDayMs);
+  h2.add_municipality("m1", users);
+  h2.start();
+  h2.run_for(5 * kMinuteMs);
+  for (const auto& u : users) CHECK(h2.account(u).next_due_at == h.account(u).next_due_at);
+}
+
+TEST_CASE("engine: at most max_connections_per_host requests per host at once") {
+  Harness h("", 200);
+  std::vector<std::string> users, others;
+  for (int i = 0; i < 30; ++i) {
+    users.push_back("u" + std::to_string(i));
+    h.world.add_posts(users.back(), 3, h.clock.now() - kDayMs);
+    others.push_back("http://other.test/o" + std::to_string(i));
+    h.world.add_posts("o" + std::to_string(i), 3, h.clock.now() - kDayMs);
+  }
+  h.add_municipality("m1", users);
+  h.add_municipality("m2", others);
+  h.start();
+  h.run_for(10 * kMinuteMs);
+  CHECK(h.transport.peak_in_flight("toy.test") == 4);
+  CHECK(h.transport.peak_in_flight("other.test") == 4);
+  CHECK(h.posts("u29") == 3);
+  CHECK(*h.store->find_account("rss:http://other.test/o29").value().last_success_at > 0);
+}
+
+TEST_CASE("engine: a 429 holds its host until Retry-After; other hosts carry on") {
+  Harness h;
+  h.world.add_posts("slow", 5, h.clock.now() - kDayMs);
+  h.world.add_posts("o1", 5, h.clock.now() - kDayMs);
+  h.world.script("slow", {{429, "{\"error\":\"Too many requests\"}", {{"Retry-After", "120"}}}});
+  h.add_municipality("m1", {"slow"});
+  h.add_municipality("m2", {"http://other.test/o1"});
+  const TimeMs t0 = h.clock.now();
+  h.start();
+  h.run_for(30 * kSecondMs);
+  auto hosts = h.engine->host_status();
+  bool waiting = false;
+  for (const auto& r : hosts) {
+    if (r.host == "toy.test") waiting = r.wait_until.has_value() && *r.wait_until >= t0 + 120 * kSecondMs;
+  }
+  CHECK(waiting);
+  CHECK(h.posts("http://other.test/o1") == 5);  // unaffected
+  CHECK(h.posts("slow") == 0);
+  h.run_for(3 * kMinuteMs);
+  const auto times = h.request_times("/u/slow/");
+  REQUIRE(times.size() >= 2);
+  CHECK(times[1] >= t0 + 120 * kSecondMs);
+  CHECK(h.posts("slow") == 5);
+  CHECK(h.account("slow").state == "ok");  // a 429 is the host's wait, not the account's failure
+  CHECK(h.engine->counters().rate_limit_waits >= 1);
+}
+
+TEST_CASE("engine: transport errors and 5xx back off per account with full jitter") {
+  Harness h;  // jitter 0.5: delays are half the exponential ceiling (30 s base)
+  h.world.add_posts("flaky", 5, h.clock.now() - kDayMs);
+  h.world.add_posts("fine", 5, h.clock.now() - kDayMs);
+  h.world.script("flaky", {{503, "busy", {}}, {502, "bad gateway", {}}, {500, "oops", {}}});
+  h.add_municipality("m1", {"flaky", "fine"});
+  h.start();
+  h.run_for(10 * kSecondMs);
+  CHECK(h.account("flaky").state == "backing_off");
+  CHECK(h.account("flaky").state_reason.find("HTTP 503") != std::string::npos);
+  CHECK(h.account("fine").state == "ok");
+  h.run_for(10 * kMinuteMs);
+  const auto t = h.request_times("/u/flaky/");
+  REQUIRE(t.size() >= 4);
+  CHECK(t[1] - t[0] >= 15 * kSecondMs);  // 0.5 * 30 s
+  CHECK(t[2] - t[1] >= 30 * kSecondMs);  // 0.5 * 60 s
+  CHECK(t[3] - t[2] >= 60 * kSecondMs);  // 0.5 * 120 s
+  CHECK(t[1] - t[0] < 16 * kSecondMs);
+  CHECK(h.account("flaky").state == "ok");
+  CHECK(h.posts("flaky") == 5);
+}
+
+TEST_CASE("engine: not found is confirmed on consecutive polls, then re-checked daily") {
+  Harness h;
+  h.add_municipality("m1", {"ghost"});
+  h.start();
+  h.run_for(kMinuteMs);
+  StoredAccount a = h.account("ghost");
+  CHECK(a.state == "backing_off");
+  CHECK(a.state_reason.find("1 of 2") != std::string::npos);
+  h.run_for(20 * kMinuteMs);
+  a = h.account("ghost");
+  CHECK(a.state == "not_found");
+  REQUIRE(a.next_due_at.has_value());
+  CHECK(*a.next_due_at >= h.clock.now() + 23 * kHourMs);
+  // The account appears: the daily re-check finds it.
+  h.world.add_posts("ghost", 2, h.clock.now());
+  h.run_for(25 * kHourMs);
+  CHECK(h.account("ghost").state == "ok");
+  CHECK(h.posts("ghost") == 2);
+}
+
+TEST_CASE("engine: a rejected credential fails its platform only; secrets go in headers, not logs") {
+  setenv("MUNI_TEST_TOKEN", "tok-123", 1);
+  Harness h("    credential: {env: MUNI_TEST_TOKEN}\n  wordpress:\n    base_url: http://wp.test\n");
+  h.world.add_posts("a1", 3, h.clock.now() - kDayMs);
+  h.world.add_posts("w1", 3, h.clock.now() - kDayMs);
+  h.world.script("a1", {{401, "{\"error\":\"bad token\"}", {}}});
+  h.add_municipality("m1", {"a1"});
+  h.add_municipality("m2", {"w1"}, "wordpress");
+  ConnectorRegistry reg;
+  reg.add(make_test_connector("rss", true));
+  reg.add(make_test_connector("wordpress", false));
+  h.start(std::move(reg));
+  h.run_for(5 * kMinuteMs);
+  CHECK(h.account("a1").state == "auth_failed");
+  CHECK(h.store->find_account("wordpress:w1")->state == "ok");
+  bool authorized = false;
+  for (const auto& s : h.transport.sent()) {
+    for (const auto& hd : s.request.headers) {
+      if (hd.name == "Authorization" && hd.value == "Bearer tok-123" && s.request.url.find("/u/a1/") != std::string::npos) {
+        authorized = true;
+      }
+    }
+  }
+  CHECK(authorized);
+  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM poll_log WHERE error LIKE '%tok-123%'").getInt() == 0);
+  unsetenv("MUNI_TEST_TOKEN");
+}
+
+TEST_CASE("engine: a missing credential is reported at load, without requests") {
+  unsetenv("MUNI_TEST_ABSENT");
+  Harness h("    credential: {env: MUNI_TEST_ABSENT}\n");
+  h.world.add_posts("a1", 3, h.clock.now());
+  h.add_municipality("m1", {"a1"});
+  h.start();
+  h.run_for(5 * kMinuteMs);
+  CHECK(h.account("a1").state == "auth_failed");
+  CHECK(h.account("a1").state_reason.find("MUNI_TEST_ABSENT is not set") != std::string::npos);
+  CHECK(h.transport.sent().empty());
+}
+
+TEST_CASE("engine: a malformed answer degrades the account and stores nothing from that page") {
+  Harness h;
+  h.world.add_posts("broken", 5, h.clock.now() - kDayMs);
+  h.world.add_posts("fine", 5, h.clock.now() - kDayMs);
+  h.world.script("broken", {{200, "<html><body>Maintenance</body></html>", {}}});
+  h.add_municipality("m1", {"broken", "fine"});
+  h.start();
+  h.run_for(10 * kSecondMs);
+  const StoredAccount a = h.account("broken");
+  CHECK(a.state == "degraded");
+  CHECK(a.state_reason.find("HTML or XML where JSON was expected") != std::string::npos);
+  CHECK(h.posts("broken") == 0);
+  CHECK(h.posts("fine") == 5);
+  h.run_for(10 * kMinuteMs);  // the retry succeeds
+  CHECK(h.account("broken").state == "ok");
+  CHECK(h.posts("broken") == 5);
+}
+
+TEST_CASE("engine: backfill waits behind fresh polls and leaves a reserve of the budget") {
+  Harness h("    rate_limit: {requests: 10, per: 1m}\n");
+  for (const char* u : {"a", "b", "c"}) h.world.add_posts(u, 400, h.clock.now() - 30 * kDayMs);
+  h.add_municipality("m1", {"a", "b", "c"});
+  h.start();
+  h.run_for(3 * kMinuteMs);
+  const auto& sent = h.transport.sent();
+  REQUIRE(sent.size() > 10);
+  // The three fresh polls come first.
+  for (size_t i = 0; i < 3; ++i) CHECK(sent[i].request.url.find("since=") != std::string::npos);
+  // Never more than the budget per window; backfill stops at the 20 % reserve.
+  std::map<TimeMs, int> per_window;
+  for (const auto& s : sent) ++per_window[(s.at - sent[0].at) / kMinuteMs];
+  for (const auto& [w, n] : per_window) CHECK(n <= 8);
+  CHECK(h.account("a").backfill_state == BackfillState::kPending);
+  CHECK(h.posts("a") > 20);
+}
+
+TEST_CASE("engine: an account never has two polls at once; skipped polls are counted") {
+  Harness h("", 90 * kMinuteMs);  // answers take longer than the interval
+  h.world.add_posts("slowpoke", 3, h.clock.now() - kDayMs);
+  h.add_municipality("m1", {"slowpoke"});
+  h.start();
+  int peak = 0;
+  const TimeMs end = h.clock.now() + 5 * kHourMs;
+  while (h.clock.now() < end) {
+    h.engine->step(60000);
+    peak = std::max(peak, static_cast<int>(h.transport.in_flight()));
+  }
+  CHECK(peak == 1);
+  CHECK(h.account("slowpoke").skipped_polls >= 1);
+  CHECK(h.engine->counters().skipped_polls >= 1);
+}
+
+TEST_CASE("engine: poll --once runs the selection to completion, backfill included") {
+  Harness h;
+  h.world.add_posts("x", 70, h.clock.now() - 10 * kDayMs);
+  h.world.add_posts("y", 5, h.clock.now() - 10 * kDayMs);
+  h.add_municipality("m1", {"x", "y"});
+  h.start();
+  h.engine->start_once({h.account("x").id}, true);
+  int steps = 0;
+  while (!h.engine->once_finished() && ++steps < 10000) h.engine->step(1000);
+  CHECK(h.engine->once_finished());
+  CHECK(h.posts("x") == 70);
+  CHECK(h.posts("y") == 0);  // not selected
+  CHECK(h.account("x").backfill_state == BackfillState::kComplete);
+}

@@ -1,0 +1,118 @@
+#include <doctest/doctest.h>
+
+#include "engine/backoff.h"
+#include "engine/rate_limit.h"
+#include "test_support.h"
+
+using namespace muni;
+
+namespace {
+
+HttpResponse with_headers(int status, std::vector<HttpHeader> headers) {
+  HttpResponse r;
+  r.status = status;
+  r.headers = std::move(headers);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("rate limit: the configured budget holds requests until the window ends") {
+  RateLimiter l({3, kMinuteMs});
+  const TimeMs t0 = 1'000'000;
+  CHECK(l.try_acquire(t0, 0) == 0);
+  CHECK(l.try_acquire(t0 + 1, 0) == 0);
+  CHECK(l.try_acquire(t0 + 2, 0) == 0);
+  CHECK(l.try_acquire(t0 + 3, 0) == t0 + kMinuteMs);
+  CHECK(l.remaining() == 0);
+  CHECK(l.source() == "config");
+  CHECK(l.try_acquire(t0 + kMinuteMs, 0) == 0);  // a new window
+  RateLimiter unlimited({});
+  for (int i = 0; i < 1000; ++i) REQUIRE(unlimited.try_acquire(t0, 0) == 0);
+}
+
+TEST_CASE("rate limit: Mastodon headers (ISO-8601 reset) take over from the configured budget") {
+  RateLimiter l({300, 5 * kMinuteMs});
+  const TimeMs now = test::at("2026-08-01T13:50:00Z");
+  l.observe(with_headers(200, {{"x-ratelimit-limit", "300"},
+                               {"x-ratelimit-remaining", "1"},
+                               {"x-ratelimit-reset", "2026-08-01T13:55:00.212100Z"}}),
+            now);
+  CHECK(l.source() == "headers");
+  CHECK(l.remaining() == 1);
+  CHECK(l.try_acquire(now, 0) == 0);
+  // Budget spent: wait for the server's reset.
+  CHECK(l.try_acquire(now + 1, 0) == test::at("2026-08-01T13:55:00.212Z"));
+  // In-flight requests count against what is left.
+  RateLimiter m({});
+  m.observe(with_headers(200, {{"X-RateLimit-Remaining", "2"}, {"X-RateLimit-Reset", "2026-08-01T13:55:00Z"}}), now);
+  CHECK(m.try_acquire(now, 2) == test::at("2026-08-01T13:55:00Z"));
+  CHECK(m.try_acquire(now, 1) == 0);
+}
+
+TEST_CASE("rate limit: atproto headers, epoch-second resets and the Date header's clock skew") {
+  RateLimiter l({});
+  const TimeMs now = test::at("2025-05-19T17:41:26Z");
+  // The server's clock runs one hour ahead of ours; its reset is 30 s after its now.
+  const TimeMs server_now = now + kHourMs;
+  l.observe(with_headers(200, {{"Date", format_http_date(server_now)},
+                               {"RateLimit-Limit", "3000"},
+                               {"RateLimit-Remaining", "0"},
+                               {"RateLimit-Reset", std::to_string((server_now + 30 * kSecondMs) / 1000)},
+                               {"RateLimit-Policy", "3000;w=300"}}),
+            now);
+  CHECK(l.limit() == 3000);
+  CHECK(l.window_ms() == 300 * kSecondMs);
+  CHECK(l.try_acquire(now, 0) == now + 30 * kSecondMs);  // in our time, not the server's
+  CHECK(l.clamped_resets() == 0);
+}
+
+TEST_CASE("rate limit: an implausible reset is clamped to one window") {
+  RateLimiter l({300, 5 * kMinuteMs});
+  const TimeMs now = test::at("2026-01-01T00:00:00Z");
+  l.observe(with_headers(200, {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "2026-01-09T00:00:00Z"}}), now);
+  CHECK(l.clamped_resets() == 1);
+  CHECK(l.try_acquire(now, 0) == now + 5 * kMinuteMs);
+}
+
+TEST_CASE("rate limit: 429 waits until Retry-After, or for a growing pause without hints") {
+  const TimeMs now = 10'000'000;
+  RateLimiter l({});
+  l.on_too_many_requests(with_headers(429, {{"Retry-After", "7"}}), now);
+  CHECK(l.blocked_until(now) == now + 7000);
+  CHECK(l.try_acquire(now + 6999, 0) == now + 7000);
+  CHECK(l.try_acquire(now + 7000, 0) == 0);
+  RateLimiter d({});
+  d.on_too_many_requests(with_headers(429, {{"Retry-After", format_http_date(now + 90 * kSecondMs)}}), now);
+  CHECK(d.blocked_until(now) == now + 90 * kSecondMs);
+  RateLimiter silent({});
+  silent.on_too_many_requests(with_headers(429, {}), now);
+  CHECK(silent.blocked_until(now) == now + 30 * kSecondMs);
+  silent.on_too_many_requests(with_headers(429, {}), now + 30 * kSecondMs);
+  CHECK(silent.blocked_until(now + 30 * kSecondMs) == now + 90 * kSecondMs);  // 60 s the second time
+  // X API spelling of the reset, epoch seconds.
+  const TimeMs today = test::at("2026-01-01T00:00:00Z");
+  RateLimiter x({});
+  x.on_too_many_requests(with_headers(429, {{"x-rate-limit-remaining", "0"}, {"x-rate-limit-reset", std::to_string((today + 600000) / 1000)}}), today);
+  CHECK(x.blocked_until(today) == today + 600000);
+}
+
+TEST_CASE("rate limit: headroom is the share of the budget left") {
+  RateLimiter l({10, kMinuteMs});
+  const TimeMs now = 5'000'000;
+  CHECK(l.headroom(now) == 1.0);
+  for (int i = 0; i < 8; ++i) REQUIRE(l.try_acquire(now, 0) == 0);
+  CHECK(l.headroom(now) == doctest::Approx(0.2));
+  CHECK(l.headroom(now + kMinuteMs) == 1.0);  // the window is over
+}
+
+TEST_CASE("backoff: full jitter between a floor and the capped exponential") {
+  BackoffPolicy p{30 * kSecondMs, 10 * kMinuteMs, kSecondMs};
+  test::FixedRandom half(0.5), low(0.0), high(0.999999);
+  CHECK(backoff_delay(p, 1, half) == 15 * kSecondMs);
+  CHECK(backoff_delay(p, 2, half) == 30 * kSecondMs);
+  CHECK(backoff_delay(p, 3, half) == 60 * kSecondMs);
+  CHECK(backoff_delay(p, 30, half) == 5 * kMinuteMs);  // half of the cap
+  CHECK(backoff_delay(p, 1, low) == kSecondMs);        // never immediately
+  CHECK(backoff_delay(p, 100, high) <= 10 * kMinuteMs);
+}
