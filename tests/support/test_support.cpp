@@ -70,3 +70,26 @@ TimeMs at(const char* iso) {
 }
 
 }  // namespace muni::test
+
+#include "core/strings.h"
+
+namespace muni::test {
+
+HttpResponse fixture_response(int status, const std::string& body_file, const std::string& headers_file) {
+  HttpResponse r;
+  r.status = status;
+  r.body = read_fixture(body_file);
+  if (!headers_file.empty()) {
+    for (const std::string& line : split(read_fixture(headers_file), '\n')) {
+      const std::string_view l = trim(line);
+      if (l.empty() || starts_with(l, "HTTP/")) continue;
+      const size_t colon = l.find(':');
+      if (colon != std::string_view::npos) {
+        r.headers.push_back({std::string(trim(l.substr(0, colon))), std::string(trim(l.substr(colon + 1)))});
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace muni::test

@@ -71,3 +71,14 @@ RunResult run_muniscope(const std::string& args);
 TimeMs at(const char* iso8601);  // parse_iso8601 or abort
 
 }  // namespace muni::test
+
+#include "engine/http.h"
+
+namespace muni::test {
+
+// An HttpResponse from fixture files: tests/fixtures/<body_file> and, when
+// given, a headers file whose first line may be the status line
+// ("HTTP/1.1 429 Too Many Requests") followed by "Name: value" lines.
+HttpResponse fixture_response(int status, const std::string& body_file, const std::string& headers_file = "");
+
+}  // namespace muni::test

@@ -1,0 +1,298 @@
+// Bluesky: parsers over fixtures (every stored field), and the connector's
+// state machine: resolution, incremental catch-up to the stored head with a
+// crash-safe pending cursor, backfill with its completeness check, refresh.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "connectors/bluesky/bluesky_connector.h"
+#include "connectors/bluesky/bluesky_parse.h"
+#include "core/json.h"
+#include "test_support.h"
+
+using namespace muni;
+using muni::test::at;
+using muni::test::fixture_response;
+using muni::test::read_fixture;
+
+namespace {
+
+constexpr const char* kOwn = "did:plc:mustrstadt2345abcdefghij";
+constexpr const char* kApp = "https://public.api.bsky.app/xrpc/";
+
+std::string post_uri(const char* rkey) { return std::string("at://") + kOwn + "/app.bsky.feed.post/" + rkey; }
+
+bluesky::FeedPage mixed() {
+  auto page = bluesky::parse_author_feed(read_fixture("bluesky/getAuthorFeed_mixed.json"), kOwn);
+  REQUIRE(page.ok());
+  return *page;
+}
+
+AccountView view(std::string cursor = "", BackfillState bf = BackfillState::kPending) {
+  AccountView v;
+  v.account_id = 1;
+  v.platform = "bluesky";
+  v.handle = "stadt.musterstadt.example";
+  v.cursor = std::move(cursor);
+  v.backfill_state = bf;
+  if (!v.cursor.empty()) v.platform_id = kOwn;
+  return v;
+}
+
+std::unique_ptr<rapidjson::Document> cursor_of(const Page& p) {
+  REQUIRE(p.cursor.has_value());
+  auto doc = parse_json(*p.cursor);
+  REQUIRE(doc.ok());
+  return std::move(*doc);
+}
+
+std::string head_cursor(const std::string& key, TimeMs at_ms, const std::string& extra = "") {
+  return std::string(R"({"did":")") + kOwn + R"(","head":")" + key + R"(","head_at":)" + std::to_string(at_ms) + extra + "}";
+}
+
+}  // namespace
+
+TEST_CASE("bluesky: profiles, with counts absent left unknown") {
+  auto p = bluesky::parse_profile(read_fixture("bluesky/getProfile.json"));
+  REQUIRE(p.ok());
+  CHECK(p->platform_id == kOwn);
+  CHECK(p->handle == "stadt.musterstadt.example");
+  CHECK(p->followers == 1532);
+  CHECK(p->following == 48);
+  CHECK(p->posts == 212);
+  CHECK(p->created_at == at("2025-02-03T08:15:42.120Z"));
+  CHECK(p->profile_url == std::string("https://bsky.app/profile/") + kOwn);
+  auto m = bluesky::parse_profile(read_fixture("bluesky/getProfile_minimal.json"));
+  REQUIRE(m.ok());
+  CHECK_FALSE(m->followers.has_value());
+  CHECK_FALSE(m->posts.has_value());
+  CHECK_FALSE(m->created_at.has_value());
+}
+
+TEST_CASE("bluesky: every feed entry on a mixed page is classified, with all its fields") {
+  const auto page = mixed();
+  CHECK(page.cursor == "2025-05-01T09:00:00.000Z");
+  REQUIRE(page.items.size() == 11);
+  std::vector<PostKind> kinds;
+  for (const auto& i : page.items) kinds.push_back(i.post.kind);
+  CHECK(kinds == std::vector<PostKind>{PostKind::kOriginal, PostKind::kReplyOther, PostKind::kReplySelf,
+                                       PostKind::kOriginal, PostKind::kRepost, PostKind::kReplyUnknown,
+                                       PostKind::kReplyUnknown, PostKind::kQuote, PostKind::kQuote,
+                                       PostKind::kOriginal, PostKind::kOriginal});
+  const auto& p = page.items;
+  SUBCASE("original with an external link") {
+    const PostRecord& x = p[0].post;
+    CHECK(x.platform_post_id == post_uri("3lqlinkpost2a"));
+    CHECK(x.url == std::string("https://bsky.app/profile/") + kOwn + "/post/3lqlinkpost2a");
+    CHECK(x.created_at == at("2025-05-06T10:00:00Z"));
+    CHECK(x.has_link);
+    CHECK_FALSE(x.has_media);
+    CHECK(x.language == "de");
+    CHECK(x.engagement == Engagement{12, 0, 4, 1, std::nullopt});
+    CHECK(p[0].key == x.platform_post_id);
+  }
+  SUBCASE("reply to another account: the parent's createdAt gives the response time") {
+    const PostRecord& x = p[1].post;
+    CHECK(x.parent_post_id == "at://did:plc:buergerin234567abcdefgh/app.bsky.feed.post/3lqcitizenq2a");
+    CHECK(x.parent_author_id == "did:plc:buergerin234567abcdefgh");
+    CHECK(x.parent_created_at == at("2025-05-06T07:10:00Z"));
+    CHECK(x.parent_state == ParentState::kVisible);
+    CHECK(x.mentions == 1);
+  }
+  SUBCASE("self-thread reply and its root with images") {
+    CHECK(p[2].post.parent_author_id == kOwn);
+    CHECK(p[2].post.parent_post_id == post_uri("3lqownroot22a"));
+    CHECK(p[3].post.has_media);
+    CHECK(p[3].post.engagement.likes == 14);
+  }
+  SUBCASE("repost: keyed by the repost record, timed at the repost, the original's author kept") {
+    const PostRecord& x = p[4].post;
+    CHECK(x.platform_post_id == std::string("at://") + kOwn + "/app.bsky.feed.repost/3lqrepostrec2");
+    CHECK(x.created_at == at("2025-05-04T18:30:00Z"));
+    CHECK(p[4].sort_at == x.created_at);
+    CHECK(x.parent_post_id == "at://did:plc:landkreis23456abcdefghi/app.bsky.feed.post/3lqkreisrep2a");
+    CHECK(x.parent_author_id == "did:plc:landkreis23456abcdefghi");
+    CHECK(x.parent_created_at == at("2025-05-04T16:00:00Z"));
+    CHECK(x.engagement.empty());  // 55 likes belong to the Landkreis
+  }
+  SUBCASE("replies whose parent is deleted or blocked have an unknown target") {
+    CHECK(p[5].post.parent_state == ParentState::kDeleted);
+    CHECK(p[5].post.parent_author_id == "did:plc:geloescht234567abcdefgh");  // kept from the AT-URI
+    CHECK_FALSE(p[5].post.parent_created_at.has_value());
+    CHECK(p[6].post.parent_state == ParentState::kBlocked);
+    CHECK(p[6].post.parent_author_id == "did:plc:blockiert234567abcdefgh");
+  }
+  SUBCASE("quotes, with and without media") {
+    const PostRecord& q = p[7].post;
+    CHECK(q.quoted_post_id == "at://did:plc:landkreis23456abcdefghi/app.bsky.feed.post/3lqkreisquo2a");
+    CHECK(q.parent_author_id == "did:plc:landkreis23456abcdefghi");
+    CHECK(q.parent_created_at == at("2025-05-03T12:00:00Z"));
+    const PostRecord& qm = p[8].post;
+    CHECK(qm.quoted_post_id == q.quoted_post_id);
+    CHECK(qm.has_media);
+    CHECK(qm.parent_state == ParentState::kUnknown);
+  }
+  SUBCASE("counts absent stay unknown; microsecond createdAt; feed order by the earlier time") {
+    const PostRecord& x = p[9].post;
+    CHECK(x.engagement.empty());
+    CHECK_FALSE(x.engagement.likes.has_value());
+    CHECK(x.created_at == at("2025-05-02T09:00:00.189Z"));
+    CHECK(p[9].sort_at == at("2025-05-02T08:59:59Z"));
+  }
+  SUBCASE("embedding a feed generator is not a quote") {
+    CHECK(p[10].post.quoted_post_id.empty());
+  }
+}
+
+TEST_CASE("bluesky: getPosts counts, XRPC errors, AT-URI helpers") {
+  auto posts = bluesky::parse_posts_counts(read_fixture("bluesky/getPosts.json"));
+  REQUIRE(posts.ok());
+  REQUIRE(posts->size() == 2);
+  CHECK((*posts)[0].counts_only);
+  CHECK((*posts)[0].engagement.likes == 20);
+  CHECK((*posts)[0].engagement.replies == 1);
+  auto e = bluesky::parse_error(read_fixture("bluesky/error_profile_not_found.json"));
+  REQUIRE(e.has_value());
+  CHECK(e->error == "InvalidRequest");
+  CHECK(e->message == "Profile not found");
+  CHECK_FALSE(bluesky::parse_error("<html>").has_value());
+  CHECK(bluesky::did_of_uri("at://did:plc:abc/app.bsky.feed.post/1") == "did:plc:abc");
+  CHECK(bluesky::did_of_uri("at://handle.example/app.bsky.feed.post/1").empty());
+  CHECK(bluesky::web_url_of("at://did:plc:abc/app.bsky.feed.repost/1").empty());
+  CHECK_FALSE(bluesky::parse_author_feed("{\"cursor\":\"x\"}", kOwn).ok());
+}
+
+TEST_CASE("bluesky connector: the first poll resolves the handle, snapshots and starts backfill") {
+  auto connector = make_bluesky_connector();
+  CHECK(connector->host_for(view()) == "public.api.bsky.app");
+  auto s = connector->begin(view(), WorkKind::kPoll);
+  StepResult r = s->start();
+  CHECK(r.request->url == std::string(kApp) + "app.bsky.actor.getProfile?actor=stadt.musterstadt.example");
+  r = s->on_response(fixture_response(200, "bluesky/getProfile.json"));
+  CHECK(r.page->platform_id == kOwn);
+  REQUIRE(r.page->batch.events.size() == 1);
+  CHECK(r.page->batch.events[0].kind == "resolved");
+  CHECK(r.request->url == std::string(kApp) + "app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Amustrstadt2345abcdefghij&limit=100");
+  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json", "bluesky/getAuthorFeed_mixed.headers"));
+  CHECK(r.done);
+  CHECK(r.page->batch.posts.size() == 11);
+  auto c = cursor_of(*r.page);
+  CHECK(json_string(*c, "head") == post_uri("3lqlinkpost2a"));
+  CHECK(json_string(*c, "back") == "2025-05-01T09:00:00.000Z");
+  CHECK(json_int(*c, "posts_count") == 212);
+}
+
+TEST_CASE("bluesky connector: an incremental poll takes entries until the stored head") {
+  auto connector = make_bluesky_connector();
+  // Head = the self-thread reply: the two newer entries are new.
+  const std::string cursor = head_cursor(post_uri("3lqselfrepl2a"), at("2025-05-05T09:01:00Z"));
+  auto s = connector->begin(view(cursor, BackfillState::kComplete), WorkKind::kPoll);
+  StepResult r = s->start();
+  CHECK(r.request->url == std::string(kApp) + "app.bsky.actor.getProfile?actor=did%3Aplc%3Amustrstadt2345abcdefghij");
+  r = s->on_response(fixture_response(200, "bluesky/getProfile_renamed.json"));
+  CHECK(r.page->batch.snapshot->handle == "rathaus.musterstadt.example");  // the store records the change
+  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));
+  CHECK(r.done);
+  REQUIRE(r.page->batch.posts.size() == 2);
+  CHECK(r.page->batch.posts[1].kind == PostKind::kReplyOther);
+  auto c = cursor_of(*r.page);
+  CHECK(json_string(*c, "head") == post_uri("3lqlinkpost2a"));
+  CHECK_FALSE(json_member(*c, "pending"));
+}
+
+TEST_CASE("bluesky connector: a long catch-up saves where it is, and resumes there after a crash") {
+  auto connector = make_bluesky_connector();
+  // The head is older than everything on the page: keep paging.
+  const std::string cursor = head_cursor(post_uri("3lqveryold22a"), at("2025-04-01T00:00:00Z"));
+  auto s = connector->begin(view(cursor, BackfillState::kComplete), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "bluesky/getProfile.json"));
+  StepResult r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));
+  REQUIRE_FALSE(r.done);
+  CHECK(r.page->batch.posts.size() == 11);
+  CHECK(r.request->url.find("&cursor=2025-05-01T09%3A00%3A00.000Z") != std::string::npos);
+  auto c = cursor_of(*r.page);
+  CHECK(json_string(*c, "pending") == "2025-05-01T09:00:00.000Z");
+  CHECK(json_string(*c, "pending_head") == post_uri("3lqlinkpost2a"));
+  CHECK(json_string(*c, "head") == post_uri("3lqveryold22a"));  // not yet: the gap is not closed
+  // An empty page with a cursor is not the end.
+  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_empty_with_cursor.json"));
+  REQUIRE_FALSE(r.done);
+  CHECK(r.request->url.find("&cursor=2025-04-25T00%3A00%3A00.000Z") != std::string::npos);
+
+  // Crash here. The next poll resumes from the saved pending cursor.
+  auto resumed = connector->begin(view(*r.page->cursor, BackfillState::kComplete), WorkKind::kPoll);
+  (void)resumed->start();
+  r = resumed->on_response(fixture_response(200, "bluesky/getProfile.json"));
+  CHECK(r.request->url.find("&cursor=2025-04-25T00%3A00%3A00.000Z") != std::string::npos);
+  r = resumed->on_response(fixture_response(200, "bluesky/getAuthorFeed_last_page.json"));
+  CHECK(r.done);
+  c = cursor_of(*r.page);
+  CHECK(json_string(*c, "head") == post_uri("3lqlinkpost2a"));  // the head adopted once caught up
+  CHECK_FALSE(json_member(*c, "pending"));
+}
+
+TEST_CASE("bluesky connector: backfill to the end checks the profile's post count; a repeating cursor ends it") {
+  auto connector = make_bluesky_connector();
+  const std::string cursor = head_cursor(post_uri("3lqlinkpost2a"), at("2025-05-06T10:00:00Z"),
+                                         R"(,"back":"2025-05-01T09:00:00.000Z","posts_count":212)");
+  auto s = connector->begin(view(cursor), WorkKind::kBackfill);
+  StepResult r = s->start();
+  CHECK(r.request->url.find("&cursor=2025-05-01T09%3A00%3A00.000Z") != std::string::npos);
+  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_last_page.json"));
+  CHECK(r.done);
+  CHECK(r.page->backfill_state == BackfillState::kComplete);
+  CHECK(r.page->expected_own_posts == 212);  // the store turns this into kIncomplete if fewer are stored
+  const std::string repeating = head_cursor(post_uri("3lqlinkpost2a"), 0, R"(,"back":"2025-05-01T09:00:00.000Z")");
+  auto s2 = connector->begin(view(repeating), WorkKind::kBackfill);
+  (void)s2->start();
+  r = s2->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));  // returns the same cursor
+  CHECK(r.page->backfill_state == BackfillState::kComplete);
+  auto s3 = connector->begin(view(cursor), WorkKind::kBackfill);
+  (void)s3->start();
+  r = s3->on_response(fixture_response(200, "bluesky/getAuthorFeed_empty_with_cursor.json"));
+  CHECK_FALSE(r.page->backfill_state.has_value());  // still pending
+  CHECK(json_string(*cursor_of(*r.page), "back") == "2025-04-25T00:00:00.000Z");
+}
+
+TEST_CASE("bluesky connector: a refresh asks getPosts in batches of 25 and reports deletions") {
+  auto connector = make_bluesky_connector();
+  AccountView v = view(head_cursor("x", 0));
+  v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqownroot22a"), post_uri("3lqdeleted22a")};
+  auto s = connector->begin(v, WorkKind::kRefresh);
+  StepResult r = s->start();
+  CHECK(r.request->url == std::string(kApp) + "app.bsky.feed.getPosts?uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqlinkpost2a&uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqownroot22a&uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqdeleted22a");
+  r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
+  CHECK(r.done);
+  CHECK(r.page->batch.posts.size() == 2);
+  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{post_uri("3lqdeleted22a")});
+  v.refresh_ids.clear();
+  for (int i = 0; i < 30; ++i) v.refresh_ids.push_back(post_uri(("p" + std::to_string(i)).c_str()));
+  auto many = connector->begin(v, WorkKind::kRefresh);
+  r = many->start();
+  CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 24);  // 25 uris
+  r = many->on_response(fixture_response(200, "bluesky/getPosts.json"));
+  REQUIRE_FALSE(r.done);
+  CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 4);   // the other 5
+}
+
+TEST_CASE("bluesky connector: XRPC errors are classified") {
+  auto connector = make_bluesky_connector();
+  auto run = [&](int status, const char* file) {
+    auto s = connector->begin(view(), WorkKind::kPoll);
+    (void)s->start();
+    return s->on_response(fixture_response(status, file));
+  };
+  StepResult r = run(400, "bluesky/error_profile_not_found.json");
+  CHECK(r.failure == FailureKind::kNotFound);
+  CHECK(r.reason.find("Profile not found") != std::string::npos);
+  CHECK(run(400, "bluesky/error_account_takedown.json").failure == FailureKind::kSuspended);
+  CHECK(run(400, "bluesky/error_account_deactivated.json").failure == FailureKind::kSuspended);
+  CHECK(run(400, "bluesky/error_blocked_actor.json").failure == FailureKind::kBlocked);
+  CHECK(run(200, "bluesky/getAuthorFeed_mixed.json").failure == FailureKind::kMalformed);  // not a profile
+  AccountView custom = view();
+  custom.base_url = "http://127.0.0.1:4321";
+  CHECK(connector->host_for(custom) == "127.0.0.1:4321");
+  CHECK(connector->begin(custom, WorkKind::kPoll)->start().request->url ==
+        "http://127.0.0.1:4321/xrpc/app.bsky.actor.getProfile?actor=stadt.musterstadt.example");
+}

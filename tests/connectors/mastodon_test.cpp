@@ -1,0 +1,304 @@
+// Mastodon: parsers over fixtures (every stored field), and the connector's
+// state machine driven with fixture responses (requests, cursors, errors).
+#include <doctest/doctest.h>
+
+#include "connectors/mastodon/mastodon_connector.h"
+#include "connectors/mastodon/mastodon_parse.h"
+#include "core/json.h"
+#include "test_support.h"
+
+using namespace muni;
+using muni::test::at;
+using muni::test::fixture_response;
+using muni::test::read_fixture;
+
+namespace {
+
+constexpr const char* kOwn = "109318765432109876";
+constexpr const char* kBase = "https://social.musterstadt.example";
+
+std::vector<PostRecord> mixed_page() {
+  auto posts = mastodon::parse_statuses(read_fixture("mastodon/statuses_mixed_page.json"), kOwn);
+  REQUIRE(posts.ok());
+  return *posts;
+}
+
+AccountView view(std::string cursor = "", std::string platform_id = "") {
+  AccountView v;
+  v.account_id = 1;
+  v.platform = "mastodon";
+  v.handle = "rathaus@social.musterstadt.example";
+  v.cursor = std::move(cursor);
+  v.platform_id = std::move(platform_id);
+  return v;
+}
+
+std::string cursor_field(const Page& p, const char* name) {
+  REQUIRE(p.cursor.has_value());
+  auto doc = parse_json(*p.cursor);
+  REQUIRE(doc.ok());
+  return json_string(**doc, name).value_or("");
+}
+
+}  // namespace
+
+TEST_CASE("mastodon: parse_account reads counts, day-precision creation and the last status date") {
+  auto a = mastodon::parse_account(read_fixture("mastodon/account_lookup.json"));
+  REQUIRE(a.ok());
+  CHECK(a->snapshot.platform_id == kOwn);
+  CHECK(a->username == "rathaus");
+  CHECK(a->snapshot.display_name == "Stadt Musterstadt");
+  CHECK(a->snapshot.profile_url == "https://social.musterstadt.example/@rathaus");
+  CHECK(a->snapshot.followers == 2841);
+  CHECK(a->snapshot.following == 112);
+  CHECK(a->snapshot.posts == 1204);
+  CHECK(a->snapshot.created_at == at("2022-11-08T00:00:00Z"));
+  CHECK(a->snapshot.created_at_day_precision);
+  CHECK(a->snapshot.last_status_at == at("2026-08-01T00:00:00Z"));
+  CHECK_FALSE(a->suspended);
+  CHECK(a->moved_acct.empty());
+
+  auto s = mastodon::parse_account(read_fixture("mastodon/account_suspended.json"));
+  REQUIRE(s.ok());
+  CHECK(s->suspended);
+  CHECK(s->snapshot.followers == 0);
+  CHECK_FALSE(s->snapshot.last_status_at.has_value());  // null stays unknown
+
+  auto m = mastodon::parse_account(read_fixture("mastodon/account_moved.json"));
+  REQUIRE(m.ok());
+  CHECK(m->moved_acct == "stadt@bawue.example");
+  CHECK(m->moved_url == "https://bawue.example/@stadt");
+  CHECK(m->moved_username == "stadt");
+}
+
+TEST_CASE("mastodon: every status on a mixed page is classified, with all its fields") {
+  const auto p = mixed_page();
+  REQUIRE(p.size() == 8);
+  std::vector<PostKind> kinds;
+  for (const auto& x : p) kinds.push_back(x.kind);
+  CHECK(kinds == std::vector<PostKind>{PostKind::kQuote, PostKind::kOriginal, PostKind::kReplyOther, PostKind::kReplySelf,
+                                       PostKind::kOriginal, PostKind::kRepost, PostKind::kReplyUnknown, PostKind::kOriginal});
+
+  SUBCASE("quote (Mastodon 4.4 Quote entity)") {
+    const PostRecord& q = p[0];
+    CHECK(q.platform_post_id == "117019685683200000");
+    CHECK(q.created_at == at("2026-08-01T10:05:00Z"));
+    CHECK(q.quoted_post_id == "117015891148800003");
+    CHECK(q.parent_post_id == q.quoted_post_id);
+    CHECK(q.parent_author_id == "109500000000000002");
+    CHECK(q.parent_created_at == at("2026-07-31T18:00:00Z"));
+    CHECK(q.parent_state == ParentState::kVisible);
+    CHECK(q.engagement == Engagement{7, 1, 2, 0, std::nullopt});
+    CHECK(q.text == "Auch der Kreistag berichtet live – schaut rein!");
+  }
+  SUBCASE("edited original with media and a link card") {
+    const PostRecord& e = p[1];
+    CHECK(e.created_at == at("2026-08-01T09:30:00.123Z"));
+    CHECK(e.edited_at == at("2026-08-01T09:41:02.510Z"));
+    CHECK(e.has_media);
+    CHECK(e.has_link);
+    CHECK(e.text == "Baustelle Hauptstraße: Sperrung bis 15. August. Details: https://musterstadt.example/baustellen");
+    CHECK(e.url == "https://social.musterstadt.example/@rathaus/117019548065660928");
+    CHECK(e.language == "de");
+    CHECK(e.engagement == Engagement{23, 4, 11, 1, std::nullopt});
+    CHECK(e.parent_state == ParentState::kNone);
+  }
+  SUBCASE("reply to another account: parent time from the Snowflake id, no extra request") {
+    const PostRecord& r = p[2];
+    CHECK(r.parent_post_id == "117015144038400007");
+    CHECK(r.parent_author_id == "109400000000000001");
+    CHECK(r.parent_created_at == at("2026-07-31T14:50:00Z"));
+    CHECK(r.parent_state == ParentState::kUnknown);
+    CHECK(r.mentions == 1);
+    CHECK_FALSE(r.has_link);  // a mention is not a link
+    CHECK(r.text == "@buergerin Danke für den Hinweis, wir geben das an das Ordnungsamt weiter.");
+  }
+  SUBCASE("self-thread reply") {
+    const PostRecord& r = p[3];
+    CHECK(r.parent_post_id == p[4].platform_post_id);
+    CHECK(r.parent_author_id == kOwn);
+    CHECK(r.parent_created_at == at("2026-07-31T15:00:00Z"));
+  }
+  SUBCASE("hashtags and mentions are not links") {
+    CHECK_FALSE(p[4].has_link);
+    CHECK(p[4].mentions == 1);
+  }
+  SUBCASE("boost: the original's id, author and time; no engagement of its own") {
+    const PostRecord& b = p[5];
+    CHECK(b.platform_post_id == "117007869542400000");
+    CHECK(b.created_at == at("2026-07-30T08:00:00Z"));
+    CHECK(b.parent_post_id == "117004802457600002");
+    CHECK(b.parent_author_id == "109500000000000002");
+    CHECK(b.parent_created_at == at("2026-07-29T19:00:00Z"));
+    CHECK(b.text == "Hitzewarnung für morgen: viel trinken!");
+    CHECK(b.url == "https://landkreis.example/@landkreis/2");
+    CHECK(b.engagement.empty());
+  }
+  SUBCASE("reply to an unknown account with a non-Snowflake parent id") {
+    const PostRecord& r = p[6];
+    CHECK(r.parent_post_id == "9YzKXq3bLmNp");
+    CHECK(r.parent_author_id.empty());
+    CHECK_FALSE(r.parent_created_at.has_value());
+  }
+  SUBCASE("HTML to plain text with entities and breaks") {
+    CHECK(p[7].text == "Öffnungszeiten & Termine:\nMo–Fr 8–12 Uhr\n\"Bürgerbüro\" 'Rathaus' <EG>\n\nZweiter Absatz 😀");
+    CHECK(p[7].engagement.likes == 1);
+  }
+}
+
+TEST_CASE("mastodon: malformed bodies are errors, never partial pages") {
+  auto t = mastodon::parse_statuses(read_fixture("mastodon/statuses_truncated.json"), kOwn);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.error().message.find("invalid JSON") != std::string::npos);
+  auto h = mastodon::parse_statuses(read_fixture("mastodon/maintenance_page.html"), kOwn);
+  REQUIRE_FALSE(h.ok());
+  CHECK(h.error().message.find("HTML or XML where JSON was expected") != std::string::npos);
+  auto w = mastodon::parse_statuses(read_fixture("mastodon/statuses_wrong_types.json"), kOwn);
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.error().message.find("without id") != std::string::npos);
+  CHECK_FALSE(mastodon::parse_statuses("{\"error\":\"x\"}", kOwn).ok());  // object, not array
+  CHECK_FALSE(mastodon::parse_account("[]").ok());
+}
+
+TEST_CASE("mastodon: Snowflake times, error texts and home instances") {
+  CHECK(mastodon::snowflake_time("117020580518794573") == at("2026-08-01T13:52:34.107Z"));
+  CHECK_FALSE(mastodon::snowflake_time("9YzKXq3bLmNp").has_value());  // Pleroma/Akkoma FlakeId
+  CHECK_FALSE(mastodon::snowflake_time("1234").has_value());          // pre-2.0 sequential id
+  CHECK_FALSE(mastodon::snowflake_time("117020580518794573", at("2026-08-01T12:00:00Z")).has_value());
+  CHECK(mastodon::error_text(read_fixture("mastodon/error_404_record_not_found.json")) == "Record not found");
+  CHECK(mastodon::error_text("<html>oops</html>") == "<html>oops</html>");
+  auto h = mastodon::home_of("stadtpforzheim@xn--baw-joa.social");
+  REQUIRE(h.has_value());
+  CHECK(h->base_url == "https://xn--baw-joa.social");
+  CHECK(h->username == "stadtpforzheim");
+  CHECK(mastodon::home_of("http://127.0.0.1:8080/@rathaus")->base_url == "http://127.0.0.1:8080");
+}
+
+TEST_CASE("mastodon connector: first poll resolves, snapshots, stores the newest page and starts backfill") {
+  auto connector = make_mastodon_connector();
+  CHECK(connector->host_for(view()) == "social.musterstadt.example");
+  auto s = connector->begin(view(), WorkKind::kPoll);
+  StepResult r = s->start();
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/lookup?acct=rathaus");
+  r = s->on_response(fixture_response(200, "mastodon/account_lookup.json"));
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->platform_id == kOwn);
+  REQUIRE(r.page->batch.snapshot.has_value());
+  CHECK(r.page->batch.snapshot->handle == "rathaus@social.musterstadt.example");
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
+  r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json", "mastodon/statuses_mixed_page.headers"));
+  CHECK(r.done);
+  CHECK(r.failure == FailureKind::kNone);
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->batch.posts.size() == 8);
+  CHECK(cursor_field(*r.page, "newest") == "117019685683200000");  // Link rel="prev" min_id
+  CHECK(cursor_field(*r.page, "back") == "116996485939200000");    // Link rel="next" max_id
+  CHECK_FALSE(r.page->backfill_state.has_value());                  // still pending
+}
+
+TEST_CASE("mastodon connector: incremental polls ask with min_id; backfill pages with max_id to the end") {
+  auto connector = make_mastodon_connector();
+  const std::string cursor = R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"117019685683200000","back":"116996485939200000"})";
+  auto poll = connector->begin(view(cursor, kOwn), WorkKind::kPoll);
+  StepResult r = poll->start();
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn);
+  r = poll->on_response(fixture_response(200, "mastodon/account_lookup.json"));
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40&min_id=117019685683200000");
+  r = poll->on_response(fixture_response(200, "mastodon/statuses_empty.json"));
+  CHECK(r.done);
+  CHECK(r.page->batch.posts.empty());
+  CHECK(cursor_field(*r.page, "newest") == "117019685683200000");
+
+  auto back = connector->begin(view(cursor, kOwn), WorkKind::kBackfill);
+  r = back->start();
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40&max_id=116996485939200000");
+  // A short page without rel="next" is the first page of the account's life.
+  r = back->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));
+  CHECK(r.done);
+  CHECK(r.page->backfill_state == BackfillState::kComplete);
+  CHECK(cursor_field(*r.page, "back").empty());
+
+  // With a start date, backfill stops at the page that crosses it.
+  AccountView since = view(cursor, kOwn);
+  since.backfill_since = at("2026-07-30T00:00:00Z");
+  auto limited = connector->begin(since, WorkKind::kBackfill);
+  (void)limited->start();
+  r = limited->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json", "mastodon/statuses_mixed_page.headers"));
+  CHECK(r.page->backfill_state == BackfillState::kReachedStart);
+}
+
+TEST_CASE("mastodon connector: a refresh re-reads the window and reports deleted posts") {
+  auto connector = make_mastodon_connector();
+  AccountView v = view(R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"1","back":""})", kOwn);
+  v.refresh_since = at("2026-07-25T00:00:00Z");
+  v.refresh_ids = {"117019685683200000", "117019548065660928", "117010000000000000"};
+  auto s = connector->begin(v, WorkKind::kRefresh);
+  StepResult r = s->start();
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
+  r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));  // no next: the whole timeline
+  CHECK(r.done);
+  CHECK(r.page->batch.posts.size() == 8);
+  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{"117010000000000000"});
+  // Nothing to refresh: no request at all.
+  auto idle = connector->begin(view("", kOwn), WorkKind::kRefresh);
+  CHECK(idle->start().done);
+}
+
+TEST_CASE("mastodon connector: errors are classified") {
+  auto connector = make_mastodon_connector();
+  auto run = [&](int status, const char* file) {
+    auto s = connector->begin(view(), WorkKind::kPoll);
+    (void)s->start();
+    return s->on_response(fixture_response(status, file));
+  };
+  StepResult r = run(404, "mastodon/error_404_record_not_found.json");
+  CHECK(r.failure == FailureKind::kNotFound);
+  CHECK(r.reason.find("Record not found") != std::string::npos);
+  CHECK(run(410, "mastodon/error_410_gone.json").failure == FailureKind::kGone);
+  r = run(401, "mastodon/error_401_secure_mode.json");
+  CHECK(r.failure == FailureKind::kAuthRequired);
+  CHECK(r.reason.find("secure") != std::string::npos);
+  CHECK(run(200, "mastodon/account_suspended.json").failure == FailureKind::kSuspended);
+  r = run(200, "mastodon/maintenance_page.html");
+  CHECK(r.failure == FailureKind::kMalformed);
+  CHECK_FALSE(r.page.has_value());  // nothing stored from that page
+  // A statuses page that breaks off mid-JSON.
+  auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "mastodon/account_lookup.json"));
+  r = s->on_response(fixture_response(200, "mastodon/statuses_truncated.json"));
+  CHECK(r.failure == FailureKind::kMalformed);
+  CHECK_FALSE(r.page.has_value());
+  auto bad = connector->begin([] {
+    AccountView v = view();
+    v.handle = "nohost";
+    return v;
+  }(), WorkKind::kPoll);
+  CHECK(bad->start().failure == FailureKind::kInvalidHandle);
+}
+
+TEST_CASE("mastodon connector: a move is recorded and followed to the new home instance") {
+  auto connector = make_mastodon_connector();
+  auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+  (void)s->start();
+  StepResult r = s->on_response(fixture_response(200, "mastodon/account_moved.json"));
+  REQUIRE(r.page.has_value());
+  REQUIRE(r.page->batch.events.size() == 1);
+  CHECK(r.page->batch.events[0].kind == "moved");
+  CHECK(r.page->batch.events[0].detail == "moved to stadt@bawue.example (https://bawue.example/@stadt)");
+  CHECK(r.request->url == "https://bawue.example/api/v1/accounts/lookup?acct=stadt");
+  r = s->on_response(fixture_response(200, "mastodon/account_moved_target.json"));
+  CHECK(r.page->platform_id == "113000000000000042");
+  CHECK(r.page->backfill_state == BackfillState::kPending);
+  CHECK(cursor_field(*r.page, "base") == "https://bawue.example");
+  CHECK(r.request->url == "https://bawue.example/api/v1/accounts/113000000000000042/statuses?limit=40");
+  // Not following: the move is recorded, polling stays with the old account.
+  AccountView stay = view("", kOwn);
+  stay.follow_moves = false;
+  auto s2 = connector->begin(stay, WorkKind::kPoll);
+  (void)s2->start();
+  r = s2->on_response(fixture_response(200, "mastodon/account_moved.json"));
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
+}

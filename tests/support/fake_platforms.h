@@ -1,0 +1,103 @@
+// In-memory Mastodon instance and Bluesky AppView for end-to-end tests, served
+// over loopback HTTP. They speak the same JSON shapes as the fixtures (and the
+// real recorded samples they follow) and the same paging rules: Mastodon's
+// max_id/min_id with Link headers (newest first, "next" only on full pages),
+// Bluesky's opaque timestamp cursors (absent on the last page).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "engine/http.h"
+
+namespace muni::test {
+
+class FakeMastodon {
+ public:
+  // `base_url` is what the server calls itself in URLs and Link headers.
+  explicit FakeMastodon(std::string base_url) : base_(std::move(base_url)) {}
+  void set_base_url(std::string base) { base_ = std::move(base); }
+
+  void add_account(const std::string& username, const std::string& id, int64_t followers);
+  // Appends a status authored by `username` and returns its id. For replies
+  // give the parent id and its author's account id; for boosts the author of
+  // the boosted status. Ids are Snowflakes of `created_at`.
+  std::string add_status(const std::string& username, TimeMs created_at, PostKind kind,
+                         const std::string& parent_id = "", const std::string& parent_account = "",
+                         int64_t likes = 0);
+  void set_likes(const std::string& username, const std::string& id, int64_t likes);
+  void remove_status(const std::string& username, const std::string& id);
+  int64_t count(const std::string& username, std::optional<PostKind> kind = std::nullopt);
+
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  struct Status {
+    std::string id;
+    uint64_t id_num = 0;
+    TimeMs created_at = 0;
+    PostKind kind = PostKind::kOriginal;
+    std::string parent_id;
+    std::string parent_account;
+    int64_t likes = 0;
+  };
+  struct Account {
+    std::string id;
+    std::string username;
+    int64_t followers = 0;
+    std::vector<Status> statuses;  // ascending ids
+  };
+  std::string account_json(const Account& a) const;
+  std::string status_json(const Account& a, const Status& s) const;
+
+  std::mutex mu_;
+  std::string base_;
+  std::map<std::string, Account> by_name_;
+  uint64_t seq_ = 0;
+};
+
+class FakeBluesky {
+ public:
+  void add_account(const std::string& did, const std::string& handle, int64_t followers);
+  // Appends a feed entry for `did`. For reply_other give the parent's author
+  // DID; for reposts the original's author. Returns the entry's post URI (for
+  // reposts, the original's URI).
+  std::string add_post(const std::string& did, TimeMs created_at, PostKind kind,
+                       const std::string& other_did = "", int64_t likes = 0);
+  void set_likes(const std::string& uri, int64_t likes);
+  void remove_post(const std::string& uri);
+  int64_t count(const std::string& did, std::optional<PostKind> kind = std::nullopt);
+
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  struct Entry {
+    std::string uri;          // the post's URI (the original's for reposts)
+    std::string repost_uri;   // for reposts
+    std::string author;       // author of the post
+    TimeMs created_at = 0;
+    TimeMs sort_at = 0;       // repost time for reposts
+    PostKind kind = PostKind::kOriginal;
+    std::string parent_uri;
+    std::string parent_author;
+    TimeMs parent_created_at = 0;
+    int64_t likes = 0;
+  };
+  struct Account {
+    std::string did;
+    std::string handle;
+    int64_t followers = 0;
+    std::vector<Entry> feed;
+  };
+  std::string post_view(const Entry& e) const;
+
+  std::mutex mu_;
+  std::map<std::string, Account> by_did_;
+  uint64_t seq_ = 0;
+};
+
+}  // namespace muni::test
