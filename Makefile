@@ -47,10 +47,9 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Benchmarks print tables; figures and their discussion are in docs/performance.md.
 bench: build
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target muniscope_bench muniscope_bench_metrics
 	./$(BUILD_DIR)/bench/muniscope_bench
-	./$(BUILD_DIR)/bench/muniscope_bench_metrics
 
 install: build
 	cmake --install $(BUILD_DIR)

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <malloc.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -126,6 +127,9 @@ std::optional<int> prepare(const std::string& config_path, const std::string& db
     log()->error("{}", st.error().message);
     return 1;
   }
+  // Parsing a large YAML configuration leaves freed memory behind; give it
+  // back to the system before settling in for months of polling.
+  malloc_trim(0);
   log()->info("store {}; {} municipalities, {} accounts configured (+{} new, {} no longer configured)", db,
               sync->municipalities, s.config.account_count(), sync->accounts_added, sync->accounts_deactivated);
   return std::nullopt;
@@ -204,6 +208,7 @@ int run_daemon(const DaemonOptions& options) {
             s.transport->set_user_agent(s.config.effective_user_agent());
             if (auto st = s.engine->load(s.config); !st.ok()) log()->error("{}", st.error().message);
             last_reload_ok = true;
+            malloc_trim(0);
             (void)s.store->set_meta("config_reload", "ok " + format_iso8601(now));
             log()->info("configuration reloaded: {} municipalities, {} accounts (+{} new, {} no longer configured)",
                         sync->municipalities, s.config.account_count(), sync->accounts_added,

@@ -158,7 +158,11 @@ TimeMs Engine::slot_after(const AccountRt& a, TimeMs t) const {
 }
 
 Status Engine::load(const Config& config) {
+  // The engine needs defaults and platform settings; the municipality list
+  // (the bulk of a national config) lives in the store and the caller's copy.
   config_ = config;
+  config_.municipalities.clear();
+  config_.municipalities.shrink_to_fit();
   const TimeMs now = clock_.now();
   // Credentials are read once per (re)load; a missing one is reported on the
   // platform's accounts, never logged with its value.

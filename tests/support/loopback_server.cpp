@@ -15,6 +15,7 @@ LoopbackServer::LoopbackServer(Handler handler, size_t threads, const std::strin
   impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   impl_->server.set_keep_alive_max_count(1000);
   impl_->server.set_keep_alive_timeout(5);
+  impl_->server.set_tcp_nodelay(true);  // no Nagle delay on small answers over keep-alive
   auto serve = [this, handler](const httplib::Request& req, httplib::Response& res) {
     ++requests_;
     const int now_active = ++active_;

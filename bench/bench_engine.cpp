@@ -1,0 +1,242 @@
+// Engine benchmarks, printed as a table (make bench):
+//
+//  (a) poll cycle: N accounts (default 10,000) on one loopback host that
+//      answers every request after 50 ms; how long until every account was
+//      polled once, against the concurrency bound N x 50 ms / per-host cap.
+//      The server runs in a forked child process, so CPU time and RSS are the
+//      engine's alone.
+//  (b) ingest: posts per second from recorded-shape pages (the Mastodon and
+//      Bluesky fixtures, multiplied to full pages with fresh ids) parsed and
+//      committed to a store, one transaction per page.
+//  (c) idle: CPU and RSS of the engine loop with all N accounts configured
+//      and nothing due, as the daemon sits between polls.
+//
+// Environment: MUNISCOPE_BENCH_ACCOUNTS (10000), MUNISCOPE_BENCH_CAP (32),
+// MUNISCOPE_BENCH_IDLE_S (10).
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "cli/output.h"
+#include "config/config.h"
+#include "connectors/bluesky/bluesky_parse.h"
+#include "connectors/mastodon/mastodon_parse.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "daemon/logging.h"
+#include "engine/curl_transport.h"
+#include "engine/engine.h"
+#include "loopback_server.h"
+#include "store/store.h"
+#include "test_connector.h"
+#include "toy_world.h"
+
+using namespace muni;
+
+namespace {
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
+}
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+int64_t peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+int64_t current_rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+  }
+  return 0;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Starts the toy platform server in a child process; returns its port.
+pid_t start_server(int accounts, int latency_ms, int* port) {
+  int fds[2];
+  if (pipe(fds) != 0) std::exit(1);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    auto world = std::make_unique<test::ToyWorld>();
+    for (int i = 0; i < accounts; ++i) world->add_posts("user" + std::to_string(i), 3, 1700000000000);
+    test::LoopbackServer server([&](const HttpRequest& r) { return world->handle(r); }, 128);
+    server.set_latency_ms(latency_ms);
+    const int p = server.port();
+    if (write(fds[1], &p, sizeof p) != static_cast<ssize_t>(sizeof p)) std::exit(1);
+    close(fds[1]);
+    pause();  // until the parent kills us
+    std::exit(0);
+  }
+  close(fds[1]);
+  if (read(fds[0], port, sizeof *port) != static_cast<ssize_t>(sizeof *port)) std::exit(1);
+  close(fds[0]);
+  return pid;
+}
+
+struct Row {
+  std::string bench, metric, value, target;
+};
+
+}  // namespace
+
+int main() {
+  setup_logging("error");
+  const int accounts = env_int("MUNISCOPE_BENCH_ACCOUNTS", 10000);
+  const int cap = env_int("MUNISCOPE_BENCH_CAP", 32);
+  const int idle_seconds = env_int("MUNISCOPE_BENCH_IDLE_S", 10);
+  const int latency_ms = env_int("MUNISCOPE_BENCH_LATENCY_MS", 50);
+  std::vector<Row> rows;
+  char buf[128];
+
+  // --- (a) poll cycle ---------------------------------------------------
+  int port = 0;
+  const pid_t server = start_server(accounts, latency_ms, &port);
+  const std::string dir = "/tmp/muniscope-bench-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::string yaml = "defaults: {contact: bench@example.org, poll_interval: 1h, max_connections_per_host: " +
+                     std::to_string(cap) + ", refresh_interval: 24h}\nplatforms:\n  rss:\n    base_url: http://127.0.0.1:" +
+                     std::to_string(port) + "\nmunicipalities:\n";
+  for (int m = 0; m < accounts / 4; ++m) {
+    yaml += "  - {id: m" + std::to_string(m) + ", name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: [";
+    for (int k = 0; k < 4; ++k) yaml += std::string(k ? ", " : "") + "{platform: rss, handle: user" + std::to_string(m * 4 + k) + "}";
+    yaml += "]}\n";
+  }
+  ConfigLoad load = load_config_from_string(yaml, "bench.yaml");
+  if (!load.config) {
+    std::fprintf(stderr, "bench config invalid: %s\n", load.errors[0].format().c_str());
+    return 1;
+  }
+  auto store = std::move(*Store::open(dir + "/bench.db", OpenMode::kReadWrite));
+  SystemClock clock;
+  (void)store->sync_config(*load.config, clock.now());
+  ConnectorRegistry registry;
+  registry.add(test::make_test_connector("rss"));
+  SystemRandom random;
+  CurlTransportOptions topts;
+  topts.max_connections_per_host = cap;
+  CurlTransport transport(topts);
+  Engine engine(clock, random, transport, *store, registry, EngineOptions::from_config(*load.config));
+  (void)engine.load(*load.config);
+  yaml.clear();
+  yaml.shrink_to_fit();
+  malloc_trim(0);  // as the daemon does after reading its config
+  const int64_t rss_before = current_rss_kb();
+  const double cpu0 = cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto polled = [&] {
+    int64_t n = 0;
+    for (const auto& [key, count] : engine.counters().polls) n += count;
+    return n;
+  };
+  while (polled() < accounts) engine.step(100);
+  const double wall = seconds_since(t0);
+  const double cpu = cpu_seconds() - cpu0;
+  const double bound = accounts * latency_ms / 1000.0 / cap;
+  const int64_t requests = engine.counters().requests;
+  std::snprintf(buf, sizeof buf, "%.2f s", wall);
+  rows.push_back({"(a) poll cycle", "wall time, " + std::to_string(accounts) + " accounts", buf, ""});
+  std::snprintf(buf, sizeof buf, "%.2f s (x%.2f)", bound, wall / bound);
+  rows.push_back({"", "concurrency bound N*50ms/cap(" + std::to_string(cap) + ")", buf, "<= x2.00"});
+  std::snprintf(buf, sizeof buf, "%.0f", static_cast<double>(requests) / wall);
+  rows.push_back({"", "requests/s", buf, ""});
+  std::snprintf(buf, sizeof buf, "%.2f s", cpu);
+  rows.push_back({"", "CPU seconds (engine process)", buf, ""});
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(peak_rss_kb()) / 1024.0);
+  rows.push_back({"", "peak RSS (engine process)", buf, ""});
+
+  // --- (c) idle ---------------------------------------------------------
+  const double idle_cpu0 = cpu_seconds();
+  const auto idle_t0 = std::chrono::steady_clock::now();
+  while (seconds_since(idle_t0) < idle_seconds) engine.step(1000);
+  const double idle_cpu = cpu_seconds() - idle_cpu0;
+  std::snprintf(buf, sizeof buf, "%.2f %% of a core", 100.0 * idle_cpu / seconds_since(idle_t0));
+  rows.push_back({"(c) idle", "CPU, " + std::to_string(accounts) + " accounts, nothing due", buf, ""});
+  std::snprintf(buf, sizeof buf, "%.1f MB (%.1f MB before polling)", static_cast<double>(current_rss_kb()) / 1024.0,
+                static_cast<double>(rss_before) / 1024.0);
+  rows.push_back({"", "RSS", buf, "< 64 MB"});
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+
+  // --- (b) ingest ---------------------------------------------------------
+  auto read = [](const std::string& rel) {
+    std::ifstream in(std::string(MUNISCOPE_SOURCE_DIR) + "/tests/fixtures/" + rel);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string mastodon_page = read("mastodon/statuses_mixed_page.json");
+  const std::string bluesky_page = read("bluesky/getAuthorFeed_mixed.json");
+  auto ingest_store = std::move(*Store::open(dir + "/ingest.db", OpenMode::kReadWrite));
+  (void)ingest_store->sync_config(*load.config, clock.now());
+  const int64_t account_id = ingest_store->load_accounts(true)->front().id;
+  const int pages = 2500;
+  int64_t posts = 0;
+  double parse_s = 0;
+  const auto i0 = std::chrono::steady_clock::now();
+  for (int p = 0; p < pages; ++p) {
+    const auto ps = std::chrono::steady_clock::now();
+    Page page;
+    // A 40-status Mastodon page and a 100-entry Bluesky page, from the
+    // fixtures' shapes, each post with a fresh id.
+    auto m = mastodon::parse_statuses(mastodon_page, "109318765432109876");
+    auto b = bluesky::parse_author_feed(bluesky_page, "did:plc:mustrstadt2345abcdefghij");
+    parse_s += seconds_since(ps);
+    for (int k = 0; k < 5; ++k) {
+      for (const PostRecord& r : *m) {
+        page.batch.posts.push_back(r);
+        page.batch.posts.back().platform_post_id = "m" + std::to_string(p) + "-" + std::to_string(k) + "-" + r.platform_post_id;
+      }
+    }
+    page.cursor = "{\"newest\":\"" + std::to_string(p) + "\"}";
+    (void)ingest_store->commit_page(account_id, page, clock.now());
+    posts += static_cast<int64_t>(page.batch.posts.size());
+    Page bpage;
+    for (int k = 0; k < 9; ++k) {
+      for (const auto& item : b->items) {
+        bpage.batch.posts.push_back(item.post);
+        bpage.batch.posts.back().platform_post_id = "b" + std::to_string(p) + "-" + std::to_string(k) + "-" + item.key;
+      }
+    }
+    bpage.cursor = "{\"back\":\"" + std::to_string(p) + "\"}";
+    (void)ingest_store->commit_page(account_id, bpage, clock.now());
+    posts += static_cast<int64_t>(bpage.batch.posts.size());
+  }
+  const double ingest_s = seconds_since(i0);
+  std::snprintf(buf, sizeof buf, "%.0f posts/s", static_cast<double>(posts) / ingest_s);
+  rows.push_back({"(b) ingest", "parse + commit, " + std::to_string(posts) + " posts in " + std::to_string(2 * pages) + " pages",
+                  buf, ">= 50,000"});
+  std::snprintf(buf, sizeof buf, "%.0f posts/s", static_cast<double>(posts) / (ingest_s - parse_s));
+  rows.push_back({"", "commit only", buf, ""});
+  std::snprintf(buf, sizeof buf, "%.0f bytes/post", static_cast<double>(ingest_store->file_size_bytes()) / static_cast<double>(posts));
+  rows.push_back({"", "store size (with texts)", buf, ""});
+  std::filesystem::remove_all(dir);
+
+  Table t({{"benchmark"}, {"measure"}, {"result"}, {"target"}});
+  for (const Row& r : rows) t.add_row({r.bench, r.metric, r.value, r.target});
+  std::fputs(t.render_table().c_str(), stdout);
+  return 0;
+}
