@@ -50,6 +50,7 @@ test: build
 # Benchmarks print tables; figures and their discussion are in docs/performance.md.
 bench: build
 	./$(BUILD_DIR)/bench/muniscope_bench
+	./$(BUILD_DIR)/bench/muniscope_bench_metrics
 
 install: build
 	cmake --install $(BUILD_DIR)

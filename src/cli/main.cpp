@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/query_commands.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
@@ -72,6 +73,14 @@ int main(int argc, char** argv) {
   accounts->add_option("--platform", acc_platform, "Only this platform");
   accounts->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
 
+  // metrics / series
+  muni::MetricsOptions metrics_opts;
+  auto* metrics = app.add_subcommand("metrics", "Observed usage metrics per account, municipality, category or platform and period");
+  muni::add_metrics_options(*metrics, metrics_opts, common);
+  muni::SeriesOptions series_opts;
+  auto* series = app.add_subcommand("series", "Time series of one account: followers, posts or engagement");
+  muni::add_series_options(*series, series_opts, common);
+
   // store maintenance
   auto* store = app.add_subcommand("store", "Store maintenance: compact, backup, info");
   store->require_subcommand(1);
@@ -103,6 +112,8 @@ int main(int argc, char** argv) {
   if (*status) return muni::cmd_status(common);
   if (*munis) return muni::cmd_municipalities(common);
   if (*accounts) return muni::cmd_accounts(common, acc_municipality, acc_platform);
+  if (*metrics) return muni::cmd_metrics(metrics_opts, common);
+  if (*series) return muni::cmd_series(series_opts, common);
   if (*compact) return muni::cmd_store_compact(common);
   if (*backup) return muni::cmd_store_backup(common, backup_file);
   if (*info) return muni::cmd_store_info(common);

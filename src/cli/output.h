@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/value.h"
 
 namespace muni {
 
@@ -18,7 +19,7 @@ enum class OutputFormat { kTable, kCsv, kJson, kHtml };
 
 Result<OutputFormat> parse_output_format(const std::string& text, bool allow_html = false);
 
-using Cell = std::variant<std::monostate, std::string, int64_t, double>;
+using Cell = Value;
 
 struct Column {
   std::string name;       // header; also the JSON key and CSV header

@@ -271,10 +271,11 @@ class Loader {
     if (const auto p = n["path"]) config_.store_path = scalar(file, p, "store.path");
     if (const auto r = n["retention"]) {
       if (!expect_map(file, r, "store.retention")) return;
-      check_keys(file, r, "store.retention", {"keep_all", "daily_until", "run_every"});
+      check_keys(file, r, "store.retention", {"keep_all", "daily_until", "poll_log", "run_every"});
       auto& ret = config_.retention;
       if (const auto v = r["keep_all"]) ret.keep_all_ms = duration(file, v, "store.retention.keep_all", kDayMs).value_or(ret.keep_all_ms);
       if (const auto v = r["daily_until"]) ret.daily_until_ms = duration(file, v, "store.retention.daily_until", kDayMs).value_or(ret.daily_until_ms);
+      if (const auto v = r["poll_log"]) ret.poll_log_keep_ms = duration(file, v, "store.retention.poll_log", kDayMs).value_or(ret.poll_log_keep_ms);
       if (const auto v = r["run_every"]) ret.run_interval_ms = duration(file, v, "store.retention.run_every", kMinuteMs).value_or(ret.run_interval_ms);
       if (ret.daily_until_ms < ret.keep_all_ms) {
         issue(file, r, "store.retention", "daily_until must not be shorter than keep_all");

@@ -85,6 +85,7 @@ struct RetentionSettings {
   DurationMs keep_all_ms = 30 * kDayMs;       // every sample younger than this
   DurationMs daily_until_ms = 365 * kDayMs;   // then one per day until this age
   // older: one per week
+  DurationMs poll_log_keep_ms = 90 * kDayMs;  // poll_log rows older than this are deleted
   DurationMs run_interval_ms = 24 * kHourMs;  // how often the daemon applies it
 };
 

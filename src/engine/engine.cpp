@@ -607,7 +607,12 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     st.backoff_until.reset();
     st.last_success_at = now;
     credential_failures_.erase(st.platform);
-    if (work == WorkKind::kPoll) a.polled = true;
+    if (work == WorkKind::kPoll) {
+      a.polled = true;
+      // Coverage: polls no more than three intervals apart observe the
+      // account without a gap (docs/metrics.md).
+      if (auto s = store_.extend_coverage(st.id, now, 3 * a.interval); !s.ok()) log()->error("{}", s.error().message);
+    }
   } else if (f.transient) {
     ++st.failures;
     const DurationMs delay = backoff_delay(a.once ? options_.once_backoff : options_.backoff, st.failures, random_);

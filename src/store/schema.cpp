@@ -149,6 +149,15 @@ CREATE TABLE poll_log (
 );
 CREATE INDEX poll_log_account ON poll_log(account_id, started_at);
 
+-- Spans of uninterrupted observation per account: successful polls no more
+-- than a few poll intervals apart extend the latest span (coverage, metrics).
+CREATE TABLE coverage_spans (
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  from_at    INTEGER NOT NULL,
+  to_at      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, from_at)
+) WITHOUT ROWID;
+
 CREATE TABLE hosts (
   host               TEXT PRIMARY KEY,
   platform           TEXT NOT NULL,

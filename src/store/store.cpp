@@ -302,8 +302,8 @@ constexpr const char* kAccountColumns =
     "a.backfill_since, a.follow_moves, a.active, a.platform_id, a.current_handle, a.display_name, a.profile_url, "
     "a.created_at, a.created_precision, a.last_status_at, a.cursor, a.backfill_state, a.history_note, a.state, "
     "a.state_reason, a.state_since, a.last_attempt_at, a.last_success_at, a.next_due_at, a.next_refresh_at, "
-    "a.backoff_until, a.failures, a.not_found_strikes, a.skipped_polls, "
-    "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost')";
+    "a.backoff_until, a.failures, a.not_found_strikes, a.skipped_polls, ";
+constexpr const char* kOwnPostCount = "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost')";
 
 StoredAccount read_account_row(const SQLite::Statement& st) {
   StoredAccount a;
@@ -346,10 +346,10 @@ StoredAccount read_account_row(const SQLite::Statement& st) {
 
 }  // namespace
 
-Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only) {
+Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only, bool with_post_counts) {
   std::vector<StoredAccount> out;
   try {
-    std::string sql = std::string("SELECT ") + kAccountColumns + " FROM accounts a";
+    std::string sql = std::string("SELECT ") + kAccountColumns + (with_post_counts ? kOwnPostCount : "0") + " FROM accounts a";
     if (active_only) sql += " WHERE a.active = 1";
     sql += " ORDER BY a.municipality_id, a.platform, a.handle";
     SQLite::Statement st(*db_, sql);
@@ -363,7 +363,7 @@ Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only) {
 Result<StoredAccount> Store::find_account(const std::string& ref) {
   try {
     auto query = [&](const std::string& where, auto bind) -> std::vector<StoredAccount> {
-      SQLite::Statement st(*db_, std::string("SELECT ") + kAccountColumns + " FROM accounts a WHERE " + where);
+      SQLite::Statement st(*db_, std::string("SELECT ") + kAccountColumns + kOwnPostCount + " FROM accounts a WHERE " + where);
       bind(st);
       std::vector<StoredAccount> rows;
       while (st.executeStep()) rows.push_back(read_account_row(st));
@@ -734,6 +734,29 @@ Status Store::log_poll(const PollLogEntry& entry) {
   return ok_status();
 }
 
+Status Store::extend_coverage(int64_t account_id, TimeMs at, DurationMs max_gap) {
+  try {
+    SQLite::Statement last(*db_, "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER BY from_at DESC LIMIT 1");
+    last.bind(1, account_id);
+    if (last.executeStep() && at - last.getColumn(1).getInt64() <= max_gap) {
+      SQLite::Statement upd(*db_, "UPDATE coverage_spans SET to_at = MAX(to_at, ?) WHERE account_id = ? AND from_at = ?");
+      upd.bind(1, static_cast<int64_t>(at));
+      upd.bind(2, account_id);
+      upd.bind(3, last.getColumn(0).getInt64());
+      upd.exec();
+    } else {
+      SQLite::Statement ins(*db_, "INSERT OR IGNORE INTO coverage_spans (account_id, from_at, to_at) VALUES (?,?,?)");
+      ins.bind(1, account_id);
+      ins.bind(2, static_cast<int64_t>(at));
+      ins.bind(3, static_cast<int64_t>(at));
+      ins.exec();
+    }
+  } catch (const std::exception& e) {
+    return storage_error("recording coverage", e);
+  }
+  return ok_status();
+}
+
 Result<std::vector<std::string>> Store::recent_post_ids(int64_t account_id, TimeMs since, size_t limit) {
   std::vector<std::string> out;
   try {
@@ -924,6 +947,11 @@ Result<RetentionSummary> Store::apply_retention(const RetentionSettings& setting
       st.bind(":keep", static_cast<int64_t>(keep_all_cutoff));
       *counter = st.exec();
     }
+    // The poll log is for operations and debugging; coverage lives in
+    // coverage_spans, so old log rows can go.
+    SQLite::Statement pl(*db_, "DELETE FROM poll_log WHERE started_at < ?");
+    pl.bind(1, static_cast<int64_t>(now - settings.poll_log_keep_ms));
+    summary.poll_log_deleted = pl.exec();
     txn.commit();
   } catch (const std::exception& e) {
     return storage_error("applying retention", e);

@@ -145,6 +145,7 @@ struct MunicipalityRow {
 struct RetentionSummary {
   int64_t engagement_samples_deleted = 0;
   int64_t account_samples_deleted = 0;
+  int64_t poll_log_deleted = 0;
   int64_t bytes_before = 0;
   int64_t bytes_after = 0;
 };
@@ -170,10 +171,15 @@ class Store {
   Result<SyncSummary> sync_config(const Config& config, TimeMs now);
 
   // --- engine -----------------------------------------------------------
-  Result<std::vector<StoredAccount>> load_accounts(bool active_only);
+  // with_post_counts fills own_posts_stored (one index range count per
+  // account: cheap for a daemon's accounts, skipped by bulk readers).
+  Result<std::vector<StoredAccount>> load_accounts(bool active_only, bool with_post_counts = true);
   Result<PageCounts> commit_page(int64_t account_id, const Page& page, TimeMs now);
   Status save_account_runtime(int64_t account_id, const AccountRuntime& rt, TimeMs now);
   Status log_poll(const PollLogEntry& entry);
+  // A successful poll at `at`: extends the account's latest observation span
+  // when it ended no more than `max_gap` before, else opens a new span.
+  Status extend_coverage(int64_t account_id, TimeMs at, DurationMs max_gap);
   // Own posts (not reposts, not deleted) created at or after `since`, newest first.
   Result<std::vector<std::string>> recent_post_ids(int64_t account_id, TimeMs since, size_t limit);
   Status save_hosts(const std::vector<HostStatusRow>& hosts);

@@ -1,0 +1,290 @@
+// `muniscope metrics` and `muniscope series`.
+#include <CLI/CLI.hpp>
+
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "cli/output.h"
+#include "cli/query_commands.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/platform.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+namespace muni {
+
+namespace {
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "muniscope: %s\n", message.c_str());
+  return code;
+}
+
+// Config, time zone and the store for read-only queries.
+struct QueryContext {
+  Config config;
+  TimeZone tz = TimeZone::utc();
+  std::unique_ptr<Store> store;
+};
+
+std::optional<int> open_context(const CommonOptions& common, QueryContext& ctx) {
+  ConfigLoad load = load_config(common.config_path);
+  if (!load.config) {
+    for (const auto& e : load.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
+    return 2;
+  }
+  ctx.config = *load.config;
+  auto tz = TimeZone::load(ctx.config.defaults.timezone);
+  if (!tz.ok()) return fail(tz.error().message, 2);
+  ctx.tz = *tz;
+  auto store = Store::open(store_path_for(&ctx.config, common.db_override), OpenMode::kReadOnly);
+  if (!store.ok()) return fail(store.error().message, 1);
+  ctx.store = std::move(*store);
+  return std::nullopt;
+}
+
+// [from, to) from inclusive local dates; defaults: the last 365 days to today.
+std::optional<std::pair<TimeMs, TimeMs>> resolve_range(const std::string& from, const std::string& to, const TimeZone& tz,
+                                                       TimeMs now, DurationMs default_span) {
+  CivilDate to_date = tz.to_local(now).date;
+  if (!to.empty()) {
+    auto d = parse_civil_date(to);
+    if (!d) return std::nullopt;
+    to_date = *d;
+  }
+  const TimeMs end = tz.from_local(civil_from_days(days_from_civil(to_date) + 1));
+  TimeMs start = end - default_span;
+  if (!from.empty()) {
+    auto d = parse_civil_date(from);
+    if (!d) return std::nullopt;
+    start = tz.from_local(*d);
+  } else {
+    start = tz.from_local(tz.to_local(start).date);
+  }
+  if (start >= end) return std::nullopt;
+  return std::make_pair(start, end);
+}
+
+Column column_for(const std::string& name) {
+  for (const auto& m : metrics::metric_catalogue()) {
+    if (m.name != name) continue;
+    Column c{name};
+    if (m.unit == "share" || m.unit == "share/week") c.percent = true;
+    c.decimals = m.unit == "count" ? 0 : 2;
+    return c;
+  }
+  return Column{name};
+}
+
+}  // namespace
+
+void add_metrics_options(CLI::App& app, MetricsOptions& o, CommonOptions& common) {
+  app.add_option("--municipality", o.municipalities, "Only these municipalities (repeatable)");
+  app.add_option("--platform", o.platform, "Only accounts on this platform");
+  app.add_option("--category", o.category,
+                 "Only accounts of this KGSt category: social_network, microblog, content_community, blog, wiki, "
+                 "forum, messenger");
+  app.add_option("--from", o.from, "First day, YYYY-MM-DD in the configured time zone (default: 365 days back)");
+  app.add_option("--to", o.to, "Last day, inclusive (default: today)");
+  app.add_option("--by", o.by, "Split into week, month, quarter or year (default: one period)")
+      ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}));
+  app.add_option("--level", o.level, "One row per account, municipality, category or platform (default: municipality)")
+      ->check(CLI::IsMember({"account", "municipality", "category", "platform"}));
+  app.add_option("--metric", o.metrics, "Metrics to show (repeatable; 'all' for every one; see --list)");
+  app.add_flag("--include-inactive", o.include_inactive, "Include accounts no longer in the configuration");
+  app.add_flag("--list", o.list, "List the metrics with units and definitions");
+  app.add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  app.footer("Definitions, formulas and sources: docs/metrics.md. Shares print as percentages in tables, 0..1 in CSV/JSON.");
+}
+
+int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
+  if (o.list) {
+    Table t({{"metric"}, {"group"}, {"unit"}, {"definition"}});
+    for (const auto& m : metrics::metric_catalogue()) t.add_row({m.name, m.group, m.unit, m.definition});
+    auto f = parse_output_format(common.format);
+    std::fputs(t.render(f.ok() ? *f : OutputFormat::kTable).c_str(), stdout);
+    return 0;
+  }
+  auto format = parse_output_format(common.format);
+  if (!format.ok()) return fail(format.error().message, 2);
+  if (!o.category.empty() && !parse_category(o.category)) return fail("unknown category '" + o.category + "'", 2);
+  std::vector<std::string> names = o.metrics;
+  if (names.empty()) {
+    if (*format == OutputFormat::kTable) {
+      names = metrics::default_table_metrics();
+    } else {
+      names = {"all"};
+    }
+  }
+  if (names.size() == 1 && names[0] == "all") {
+    names.clear();
+    for (const auto& m : metrics::metric_catalogue()) names.push_back(m.name);
+  }
+  for (const auto& n : names) {
+    bool known = false;
+    for (const auto& m : metrics::metric_catalogue()) known = known || m.name == n;
+    if (!known) return fail("unknown metric '" + n + "' (see muniscope metrics --list)", 2);
+  }
+  auto granularity = metrics::parse_granularity(o.by);
+  if (!granularity.ok()) return fail(granularity.error().message, 2);
+
+  QueryContext ctx;
+  if (auto rc = open_context(common, ctx)) return *rc;
+  const TimeMs now = SystemClock().now();
+  const auto range = resolve_range(o.from, o.to, ctx.tz, now, 365 * kDayMs);
+  if (!range) return fail("--from/--to must be dates YYYY-MM-DD with --from before --to", 2);
+  const auto periods = metrics::split_periods(range->first, range->second, *granularity, ctx.tz);
+
+  auto stored = ctx.store->load_accounts(!o.include_inactive, /*with_post_counts=*/false);
+  if (!stored.ok()) return fail(stored.error().message, 1);
+  const std::set<std::string> wanted(o.municipalities.begin(), o.municipalities.end());
+  std::set<std::string> known_municipalities;
+  std::vector<StoredAccount> selected;
+  for (StoredAccount& a : *stored) {
+    known_municipalities.insert(a.municipality_id);
+    if (!wanted.empty() && !wanted.count(a.municipality_id)) continue;
+    if (!o.platform.empty() && a.platform != o.platform) continue;
+    if (!o.category.empty() && a.category != o.category) continue;
+    selected.push_back(std::move(a));
+  }
+  for (const auto& m : wanted) {
+    if (!known_municipalities.count(m)) return fail("no municipality '" + m + "' with accounts in the store", 2);
+  }
+  metrics::Query q;
+  q.accounts = std::move(selected);
+  q.level = *metrics::parse_level(o.level);
+  q.periods = periods;
+  q.default_interval_ms = ctx.config.defaults.poll_interval_ms;
+  for (const auto& m : ctx.config.municipalities) {
+    if (m.population) q.populations[m.id] = *m.population;
+  }
+  q.options.tz = ctx.tz;
+  q.options.now = now;
+  q.options.dormant_after_ms = ctx.config.metrics.dormant_after_ms;
+  q.options.min_coverage = ctx.config.metrics.min_coverage;
+  q.options.office_start_hour = ctx.config.metrics.office_start_hour;
+  q.options.office_end_hour = ctx.config.metrics.office_end_hour;
+
+  std::vector<Column> columns;
+  for (const auto& k : metrics::key_columns(q.level)) columns.push_back({k});
+  columns.push_back({"period"});
+  for (const auto& n : names) columns.push_back(column_for(n));
+  Table t(columns);
+  auto st = metrics::run_query(*ctx.store, q, [&](metrics::Row&& row) {
+    std::vector<Cell> cells(row.key.begin(), row.key.end());
+    cells.push_back(row.period);
+    for (const auto& n : names) cells.push_back(row.values.at(n));
+    t.add_row(std::move(cells));
+  });
+  if (!st.ok()) return fail(st.error().message, 1);
+  std::fputs(t.render(*format).c_str(), stdout);
+  if (*format == OutputFormat::kTable && t.size() == 0) {
+    std::fputs("(no accounts match; see `muniscope accounts`)\n", stdout);
+  }
+  return 0;
+}
+
+void add_series_options(CLI::App& app, SeriesOptions& o, CommonOptions& common) {
+  app.add_option("what", o.what, "followers, posts or engagement")->required()->check(CLI::IsMember({"followers", "posts", "engagement"}));
+  app.add_option("--account", o.account, "Account: id, platform:handle or handle")->required();
+  app.add_option("--by", o.by, "day, week or month (default: week)")->check(CLI::IsMember({"day", "week", "month"}));
+  app.add_option("--from", o.from, "First day, YYYY-MM-DD (default: the account's first observation)");
+  app.add_option("--to", o.to, "Last day, inclusive (default: today)");
+  app.add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  app.footer("followers: values at the end of each period (the last sample at or before it).\n"
+             "posts: own posts by kind per period. engagement: counts of the period's own posts as last observed.");
+}
+
+int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
+  auto format = parse_output_format(common.format);
+  if (!format.ok()) return fail(format.error().message, 2);
+  QueryContext ctx;
+  if (auto rc = open_context(common, ctx)) return *rc;
+  auto account = ctx.store->find_account(o.account);
+  if (!account.ok()) return fail(account.error().message, 2);
+  const TimeMs now = SystemClock().now();
+  SQLite::Database& db = ctx.store->db();
+  // Default start: the earliest observation of any kind for this account.
+  std::string from = o.from;
+  if (from.empty()) {
+    SQLite::Statement q(db, "SELECT MIN(t) FROM (SELECT MIN(created_at) AS t FROM posts WHERE account_id = ?1 "
+                            "UNION ALL SELECT MIN(observed_at) FROM account_samples WHERE account_id = ?1)");
+    q.bind(1, account->id);
+    if (q.executeStep() && !q.getColumn(0).isNull()) {
+      from = format_civil_date(ctx.tz.to_local(q.getColumn(0).getInt64()).date);
+    }
+  }
+  const auto range = resolve_range(from, o.to, ctx.tz, now, 365 * kDayMs);
+  if (!range) return fail("--from/--to must be dates YYYY-MM-DD with --from before --to", 2);
+  auto g = metrics::parse_granularity(o.by);
+  const auto periods = metrics::split_periods(range->first, range->second, *g, ctx.tz);
+  Table t({{"period"}});
+  if (o.what == "followers") {
+    t = Table({{"period"}, {"end"}, {"followers", 0}, {"following", 0}, {"posts_reported", 0}, {"samples", 0}});
+    SQLite::Statement last(db, "SELECT followers, following, posts FROM account_samples WHERE account_id = ? AND "
+                               "observed_at < ? ORDER BY observed_at DESC LIMIT 1");
+    SQLite::Statement n(db, "SELECT COUNT(*) FROM account_samples WHERE account_id = ? AND observed_at >= ? AND observed_at < ?");
+    for (const auto& p : periods) {
+      const TimeMs end = std::min(p.end, now);
+      last.bind(1, account->id);
+      last.bind(2, static_cast<int64_t>(end));
+      std::vector<Cell> row = {p.label, format_civil_date(ctx.tz.to_local(end - 1).date)};
+      if (last.executeStep()) {
+        for (int i = 0; i < 3; ++i) row.push_back(last.getColumn(i).isNull() ? Cell() : Cell(last.getColumn(i).getInt64()));
+      } else {
+        row.insert(row.end(), 3, Cell());
+      }
+      last.reset();
+      n.bind(1, account->id);
+      n.bind(2, static_cast<int64_t>(p.start));
+      n.bind(3, static_cast<int64_t>(p.end));
+      n.executeStep();
+      row.push_back(n.getColumn(0).getInt64());
+      n.reset();
+      t.add_row(std::move(row));
+    }
+  } else if (o.what == "posts") {
+    t = Table({{"period"}, {"own_posts", 0}, {"originals", 0}, {"replies_other", 0}, {"replies_self", 0},
+               {"replies_unknown", 0}, {"quotes", 0}, {"reposts", 0}});
+    SQLite::Statement q(db, "SELECT kind, COUNT(*) FROM posts WHERE account_id = ? AND created_at >= ? AND created_at < ? GROUP BY kind");
+    for (const auto& p : periods) {
+      std::map<std::string, int64_t> n;
+      q.bind(1, account->id);
+      q.bind(2, static_cast<int64_t>(p.start));
+      q.bind(3, static_cast<int64_t>(p.end));
+      while (q.executeStep()) n[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+      q.reset();
+      const int64_t own = n["original"] + n["reply_other"] + n["reply_self"] + n["reply_unknown"] + n["quote"];
+      t.add_row({p.label, own, n["original"], n["reply_other"], n["reply_self"], n["reply_unknown"], n["quote"], n["repost"]});
+    }
+  } else {
+    t = Table({{"period"}, {"own_posts", 0}, {"likes", 0}, {"replies", 0}, {"reposts", 0}, {"likes_per_post"},
+               {"replies_per_post"}, {"reposts_per_post"}});
+    SQLite::Statement q(db, "SELECT COUNT(*), SUM(likes), SUM(replies), SUM(reposts), COUNT(likes), COUNT(replies), "
+                            "COUNT(reposts) FROM posts WHERE account_id = ? AND kind != 'repost' AND created_at >= ? AND created_at < ?");
+    for (const auto& p : periods) {
+      q.bind(1, account->id);
+      q.bind(2, static_cast<int64_t>(p.start));
+      q.bind(3, static_cast<int64_t>(p.end));
+      q.executeStep();
+      std::vector<Cell> row = {p.label, q.getColumn(0).getInt64()};
+      for (int i = 1; i <= 3; ++i) row.push_back(q.getColumn(i).isNull() ? Cell() : Cell(q.getColumn(i).getInt64()));
+      for (int i = 1; i <= 3; ++i) {
+        const int64_t known = q.getColumn(i + 3).getInt64();
+        row.push_back(known > 0 && !q.getColumn(i).isNull()
+                          ? Cell(static_cast<double>(q.getColumn(i).getInt64()) / static_cast<double>(known))
+                          : Cell());
+      }
+      q.reset();
+      t.add_row(std::move(row));
+    }
+  }
+  std::fputs(t.render(*format).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace muni

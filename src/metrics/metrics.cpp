@@ -1,0 +1,605 @@
+#include "metrics/metrics.h"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace muni::metrics {
+
+namespace {
+
+std::string local_date(const TimeZone& tz, TimeMs t) { return format_civil_date(tz.to_local(t).date); }
+
+CivilDate add_months(CivilDate d, int months) {
+  int m = d.month - 1 + months;
+  d.year += m >= 0 ? m / 12 : -((11 - m) / 12);
+  d.month = ((m % 12) + 12) % 12 + 1;
+  d.day = 1;
+  return d;
+}
+
+// ISO 8601 week number and week-based year of a date.
+std::pair<int, int> iso_week(CivilDate d) {
+  const int64_t days = days_from_civil(d);
+  const int64_t thursday = days - weekday_from_days(days) + 3;
+  const CivilDate th = civil_from_days(thursday);
+  const int64_t jan1 = days_from_civil({th.year, 1, 1});
+  return {th.year, static_cast<int>((thursday - jan1) / 7 + 1)};
+}
+
+std::optional<int64_t> col_opt(const SQLite::Statement& st, int i) {
+  if (st.getColumn(i).isNull()) return std::nullopt;
+  return st.getColumn(i).getInt64();
+}
+
+bool is_own(PostKind k) { return k != PostKind::kRepost; }
+
+// Length of the union of intervals clipped to [lo, hi).
+DurationMs covered_length(std::vector<std::pair<TimeMs, TimeMs>> v, TimeMs lo, TimeMs hi) {
+  std::sort(v.begin(), v.end());
+  DurationMs total = 0;
+  TimeMs cur_start = 0, cur_end = 0;
+  bool open = false;
+  for (auto [a, b] : v) {
+    a = std::max(a, lo);
+    b = std::min(b, hi);
+    if (b <= a) continue;
+    if (!open || a > cur_end) {
+      if (open) total += cur_end - cur_start;
+      cur_start = a;
+      cur_end = b;
+      open = true;
+    } else {
+      cur_end = std::max(cur_end, b);
+    }
+  }
+  if (open) total += cur_end - cur_start;
+  return total;
+}
+
+struct OwnPost {
+  const PostRow* row;
+  const AccountData* account;
+};
+
+std::optional<double> ratio(double num, double den) {
+  if (den <= 0) return std::nullopt;
+  return num / den;
+}
+
+}  // namespace
+
+Result<Granularity> parse_granularity(const std::string& text) {
+  if (text.empty() || text == "none") return Granularity::kNone;
+  if (text == "day") return Granularity::kDay;
+  if (text == "week") return Granularity::kWeek;
+  if (text == "month") return Granularity::kMonth;
+  if (text == "quarter") return Granularity::kQuarter;
+  if (text == "year") return Granularity::kYear;
+  return make_error(ErrorCode::kInvalidArgument, "unknown period '" + text + "' (use day, week, month, quarter or year)");
+}
+
+std::vector<Period> split_periods(TimeMs from, TimeMs to, Granularity g, const TimeZone& tz) {
+  std::vector<Period> out;
+  if (to <= from) return out;
+  if (g == Granularity::kNone) {
+    out.push_back({from, to, local_date(tz, from) + ".." + local_date(tz, to - 1)});
+    return out;
+  }
+  const CivilDate first = tz.to_local(from).date;
+  CivilDate cursor = first;
+  switch (g) {
+    case Granularity::kDay: break;
+    case Granularity::kWeek:
+      cursor = civil_from_days(days_from_civil(first) - weekday_from_days(days_from_civil(first)));
+      break;
+    case Granularity::kMonth: cursor.day = 1; break;
+    case Granularity::kQuarter:
+      cursor.day = 1;
+      cursor.month = (first.month - 1) / 3 * 3 + 1;
+      break;
+    case Granularity::kYear:
+      cursor = CivilDate{first.year, 1, 1};
+      break;
+    case Granularity::kNone: break;
+  }
+  while (true) {
+    CivilDate next = cursor;
+    char label[32];
+    switch (g) {
+      case Granularity::kDay:
+        next = civil_from_days(days_from_civil(cursor) + 1);
+        std::snprintf(label, sizeof label, "%s", format_civil_date(cursor).c_str());
+        break;
+      case Granularity::kWeek: {
+        next = civil_from_days(days_from_civil(cursor) + 7);
+        const auto [y, w] = iso_week(cursor);
+        std::snprintf(label, sizeof label, "%04d-W%02d", y, w);
+        break;
+      }
+      case Granularity::kMonth:
+        next = add_months(cursor, 1);
+        std::snprintf(label, sizeof label, "%04d-%02d", cursor.year, cursor.month);
+        break;
+      case Granularity::kQuarter:
+        next = add_months(cursor, 3);
+        std::snprintf(label, sizeof label, "%04d-Q%d", cursor.year, (cursor.month - 1) / 3 + 1);
+        break;
+      case Granularity::kYear:
+        next = CivilDate{cursor.year + 1, 1, 1};
+        std::snprintf(label, sizeof label, "%04d", cursor.year);
+        break;
+      case Granularity::kNone: break;
+    }
+    const TimeMs start = std::max(from, tz.from_local(cursor));
+    const TimeMs end = std::min(to, tz.from_local(next));
+    if (end > start) out.push_back({start, end, label});
+    if (tz.from_local(next) >= to) break;
+    cursor = next;
+  }
+  return out;
+}
+
+std::optional<double> percentile(std::vector<double> v, double p) {
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  const double h = (static_cast<double>(v.size()) - 1) * std::clamp(p, 0.0, 1.0);
+  const auto lo = static_cast<size_t>(std::floor(h));
+  const auto hi = static_cast<size_t>(std::ceil(h));
+  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+std::optional<int64_t> followers_at(const AccountData& a, TimeMs t) {
+  if (a.followers.empty()) return std::nullopt;
+  const auto it = std::upper_bound(a.followers.begin(), a.followers.end(), t,
+                                   [](TimeMs x, const FollowerSample& s) { return x < s.at; });
+  if (it == a.followers.begin()) return a.followers.front().followers;
+  return std::prev(it)->followers;
+}
+
+namespace {
+
+// Strict: only a sample at or before t counts (audience figures).
+std::optional<int64_t> followers_known_at(const AccountData& a, TimeMs t) {
+  if (a.followers.empty() || a.followers.front().at > t) return std::nullopt;
+  return followers_at(a, t);
+}
+
+std::optional<TimeMs> history_start(const AccountData& a) {
+  switch (a.account.backfill_state) {
+    case BackfillState::kComplete: return std::numeric_limits<TimeMs>::min() / 2;
+    case BackfillState::kReachedStart:
+      if (a.account.backfill_since) return days_from_civil(*a.account.backfill_since) * kDayMs;
+      return a.first_own_post;
+    case BackfillState::kPending:
+    case BackfillState::kIncomplete: return a.first_own_post;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+double coverage(const AccountData& a, TimeMs start, TimeMs end, TimeMs now) {
+  const TimeMs hi = std::min(end, now);
+  if (hi <= start || a.spans.empty()) return 0.0;
+  // Known: every span of uninterrupted polling (the latest one reaching on to
+  // the next poll), and the history backfilled before the first poll.
+  std::vector<std::pair<TimeMs, TimeMs>> known = a.spans;
+  known.back().second += a.interval_ms;
+  if (auto h = history_start(a)) known.emplace_back(*h, a.spans.front().first);
+  return static_cast<double>(covered_length(known, start, hi)) / static_cast<double>(hi - start);
+}
+
+Result<std::vector<AccountData>> load_account_data(Store& store, const std::vector<StoredAccount>& accounts,
+                                                   const std::map<std::string, int64_t>& populations,
+                                                   DurationMs default_interval_ms, TimeMs from, TimeMs to) {
+  std::vector<AccountData> out;
+  out.reserve(accounts.size());
+  try {
+    SQLite::Database& db = store.db();
+    SQLite::Statement posts(db,
+                            "SELECT created_at, kind, parent_author_id, parent_created_at, mentions, likes, replies, "
+                            "reposts FROM posts WHERE account_id = ? AND created_at >= ? AND created_at < ? "
+                            "ORDER BY created_at");
+    SQLite::Statement first(db, "SELECT MIN(created_at) FROM posts WHERE account_id = ? AND kind != 'repost'");
+    SQLite::Statement before(db,
+                             "SELECT MAX(created_at) FROM posts WHERE account_id = ? AND kind != 'repost' AND created_at < ?");
+    SQLite::Statement followers(db,
+                                "SELECT observed_at, followers FROM account_samples WHERE account_id = ? AND "
+                                "followers IS NOT NULL ORDER BY observed_at");
+    SQLite::Statement spans(db, "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER BY from_at");
+    SQLite::Statement comments(db,
+                               "SELECT platform_comment_id, by_account, reply_to_comment_id, created_at FROM comments "
+                               "WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at");
+    for (const StoredAccount& acc : accounts) {
+      AccountData d;
+      d.account = acc;
+      if (auto it = populations.find(acc.municipality_id); it != populations.end()) d.population = it->second;
+      d.interval_ms = acc.interval_ms.value_or(default_interval_ms);
+      d.platform_shows_comments = acc.platform == "facebook" || acc.platform == "youtube" ||
+                                  acc.platform == "wordpress" || acc.platform == "discourse";
+      posts.bind(1, acc.id);
+      posts.bind(2, static_cast<int64_t>(from));
+      posts.bind(3, static_cast<int64_t>(to));
+      while (posts.executeStep()) {
+        PostRow r;
+        r.created_at = posts.getColumn(0).getInt64();
+        r.kind = parse_post_kind(posts.getColumn(1).getString()).value_or(PostKind::kOriginal);
+        r.parent_is_other = !posts.getColumn(2).isNull() && posts.getColumn(2).getString() != acc.platform_id;
+        r.parent_created_at = col_opt(posts, 3);
+        r.mentions = posts.getColumn(4).getInt();
+        r.likes = col_opt(posts, 5);
+        r.replies = col_opt(posts, 6);
+        r.reposts = col_opt(posts, 7);
+        d.posts.push_back(std::move(r));
+      }
+      posts.reset();
+      first.bind(1, acc.id);
+      if (first.executeStep()) d.first_own_post = col_opt(first, 0);
+      first.reset();
+      before.bind(1, acc.id);
+      before.bind(2, static_cast<int64_t>(from));
+      if (before.executeStep()) d.last_own_post_before_window = col_opt(before, 0);
+      before.reset();
+      followers.bind(1, acc.id);
+      while (followers.executeStep()) d.followers.push_back({followers.getColumn(0).getInt64(), followers.getColumn(1).getInt64()});
+      followers.reset();
+      spans.bind(1, acc.id);
+      while (spans.executeStep()) d.spans.emplace_back(spans.getColumn(0).getInt64(), spans.getColumn(1).getInt64());
+      spans.reset();
+      if (d.platform_shows_comments) {
+        comments.bind(1, acc.id);
+        comments.bind(2, static_cast<int64_t>(from));
+        comments.bind(3, static_cast<int64_t>(to));
+        while (comments.executeStep()) {
+          CommentRow c;
+          c.id = comments.getColumn(0).getString();
+          c.by_account = comments.getColumn(1).getInt() != 0;
+          if (!comments.getColumn(2).isNull()) c.reply_to = comments.getColumn(2).getString();
+          c.created_at = comments.getColumn(3).getInt64();
+          d.comments.push_back(std::move(c));
+        }
+        comments.reset();
+      }
+      out.push_back(std::move(d));
+    }
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kStorage, std::string("loading data for metrics: ") + e.what());
+  }
+  return out;
+}
+
+Values compute(const std::vector<const AccountData*>& group, const Period& p, const Options& o) {
+  Values v;
+  const TimeMs end = std::min(p.end, std::max(o.now, p.start));  // what has elapsed of the period
+  const double weeks = static_cast<double>(end - p.start) / static_cast<double>(kWeekMs);
+
+  // --- presence ---
+  int64_t accounts = 0, active = 0, dormant = 0;
+  std::optional<TimeMs> first_activity, last_activity, created;
+  std::vector<OwnPost> own;
+  std::vector<const PostRow*> reposts;
+  for (const AccountData* a : group) {
+    ++accounts;
+    std::optional<TimeMs> last_own = a->last_own_post_before_window;
+    bool posted = false;
+    for (const PostRow& r : a->posts) {
+      if (r.created_at < p.start || r.created_at >= p.end) {
+        if (is_own(r.kind) && r.created_at < p.start) last_own = std::max(last_own.value_or(r.created_at), r.created_at);
+        continue;
+      }
+      if (is_own(r.kind)) {
+        own.push_back({&r, a});
+        posted = true;
+        last_own = std::max(last_own.value_or(r.created_at), r.created_at);
+      } else {
+        reposts.push_back(&r);
+      }
+    }
+    if (posted) ++active;
+    if (!last_own || *last_own < end - o.dormant_after_ms) ++dormant;
+    std::optional<TimeMs> first = a->first_own_post;
+    if (first && *first >= p.end) first.reset();  // activity after the period is not first activity in it
+    if (a->account.created_at && (!first || *a->account.created_at < *first)) first = a->account.created_at;
+    if (first) first_activity = std::min(first_activity.value_or(*first), *first);
+    if (a->account.created_at) created = std::min(created.value_or(*a->account.created_at), *a->account.created_at);
+    if (last_own) last_activity = std::max(last_activity.value_or(*last_own), *last_own);
+  }
+  v["accounts"] = accounts;
+  v["accounts_active"] = active;
+  v["accounts_dormant"] = dormant;
+  v["first_activity"] = first_activity ? Value(local_date(o.tz, *first_activity)) : Value();
+  v["last_activity"] = last_activity ? Value(local_date(o.tz, *last_activity)) : Value();
+  v["account_created"] = created ? Value(local_date(o.tz, *created)) : Value();
+
+  // --- activity ---
+  std::sort(own.begin(), own.end(), [](const OwnPost& x, const OwnPost& y) { return x.row->created_at < y.row->created_at; });
+  int64_t originals = 0, replies_other = 0, replies_self = 0, replies_unknown = 0, quotes = 0;
+  int64_t outside_office = 0, weekend = 0, with_mentions_not_reply = 0;
+  std::set<int64_t> days;
+  std::vector<double> response_hours;
+  for (const OwnPost& op : own) {
+    const PostRow& r = *op.row;
+    switch (r.kind) {
+      case PostKind::kOriginal: ++originals; break;
+      case PostKind::kReplyOther: ++replies_other; break;
+      case PostKind::kReplySelf: ++replies_self; break;
+      case PostKind::kReplyUnknown: ++replies_unknown; break;
+      case PostKind::kQuote: ++quotes; break;
+      case PostKind::kRepost: break;
+    }
+    const LocalTime lt = o.tz.to_local(r.created_at);
+    days.insert(days_from_civil(lt.date));
+    const bool is_weekend = lt.weekday >= 5;
+    if (is_weekend) ++weekend;
+    if (is_weekend || lt.hour < o.office_start_hour || lt.hour >= o.office_end_hour) ++outside_office;
+    if (r.kind == PostKind::kReplyOther && r.parent_created_at && r.created_at >= *r.parent_created_at) {
+      response_hours.push_back(static_cast<double>(r.created_at - *r.parent_created_at) / static_cast<double>(kHourMs));
+    }
+    if (r.kind != PostKind::kReplyOther && r.mentions > 0) ++with_mentions_not_reply;
+  }
+  const auto own_n = static_cast<int64_t>(own.size());
+  v["own_posts"] = own_n;
+  v["originals"] = originals;
+  v["replies_other"] = replies_other;
+  v["replies_self"] = replies_self;
+  v["replies_unknown"] = replies_unknown;
+  v["quotes"] = quotes;
+  v["reposts"] = static_cast<int64_t>(reposts.size());
+  v["posts_per_week"] = weeks > 0 ? Value(static_cast<double>(own_n) / weeks) : Value();
+  v["active_days"] = static_cast<int64_t>(days.size());
+  if (end > p.start) {
+    TimeMs prev = p.start;
+    DurationMs gap = 0;
+    for (const OwnPost& op : own) {
+      gap = std::max(gap, op.row->created_at - prev);
+      prev = op.row->created_at;
+    }
+    gap = std::max(gap, end - prev);
+    v["longest_gap_days"] = static_cast<double>(gap) / static_cast<double>(kDayMs);
+  } else {
+    v["longest_gap_days"] = Value();
+  }
+  v["share_outside_office_hours"] = value_of(ratio(static_cast<double>(outside_office), static_cast<double>(own_n)));
+  v["share_weekend"] = value_of(ratio(static_cast<double>(weekend), static_cast<double>(own_n)));
+
+  // --- dialogue ---
+  v["reply_share"] = value_of(ratio(static_cast<double>(replies_other), static_cast<double>(own_n)));
+  v["responses_timed"] = static_cast<int64_t>(response_hours.size());
+  v["response_time_median_h"] = value_of(percentile(response_hours, 0.5));
+  v["response_time_p90_h"] = value_of(percentile(response_hours, 0.9));
+  int64_t reposts_of_others = 0;
+  for (const AccountData* a : group) {
+    for (const PostRow& r : a->posts) {
+      if (r.kind == PostKind::kRepost && r.created_at >= p.start && r.created_at < p.end && r.parent_is_other) {
+        ++reposts_of_others;
+      }
+    }
+  }
+  const int64_t actions = own_n + static_cast<int64_t>(reposts.size());
+  v["networking_share"] =
+      value_of(ratio(static_cast<double>(replies_other + reposts_of_others + with_mentions_not_reply), static_cast<double>(actions)));
+  bool comments_observable = false;
+  int64_t citizen = 0, answered = 0;
+  std::vector<double> answer_hours;
+  for (const AccountData* a : group) {
+    if (!a->platform_shows_comments) continue;
+    comments_observable = true;
+    for (const CommentRow& c : a->comments) {
+      if (c.by_account || c.created_at < p.start || c.created_at >= p.end) continue;
+      ++citizen;
+      std::optional<TimeMs> first_answer;
+      for (const CommentRow& r : a->comments) {
+        if (r.by_account && r.reply_to == c.id && r.created_at >= c.created_at) {
+          first_answer = std::min(first_answer.value_or(r.created_at), r.created_at);
+        }
+      }
+      if (first_answer) {
+        ++answered;
+        answer_hours.push_back(static_cast<double>(*first_answer - c.created_at) / static_cast<double>(kHourMs));
+      }
+    }
+  }
+  v["citizen_comments"] = comments_observable ? Value(citizen) : Value();
+  v["service_level"] = comments_observable ? value_of(ratio(static_cast<double>(answered), static_cast<double>(citizen))) : Value();
+  v["answer_time_median_h"] = comments_observable ? value_of(percentile(answer_hours, 0.5)) : Value();
+
+  // --- engagement (own posts; reposts carry no counts of their own) ---
+  struct Acc {
+    int64_t n = 0, with_one = 0;
+    double sum = 0, per_follower_sum = 0;
+    int64_t per_follower_n = 0;
+  } likes, replies, shares;
+  double weighted_sum = 0;
+  int64_t weighted_n = 0;
+  for (const OwnPost& op : own) {
+    const PostRow& r = *op.row;
+    const auto f = followers_at(*op.account, r.created_at);
+    auto add = [&](Acc& acc, const std::optional<int64_t>& count) {
+      if (!count) return;
+      ++acc.n;
+      acc.sum += static_cast<double>(*count);
+      if (*count >= 1) ++acc.with_one;
+      if (f && *f > 0) {
+        acc.per_follower_sum += static_cast<double>(*count) / static_cast<double>(*f) * 1000.0;
+        ++acc.per_follower_n;
+      }
+    };
+    add(likes, r.likes);
+    add(replies, r.replies);
+    add(shares, r.reposts);
+    if (r.likes && r.replies && r.reposts && f && *f > 0) {
+      weighted_sum += static_cast<double>(*r.likes + 2 * *r.replies + 3 * *r.reposts) / static_cast<double>(*f);
+      ++weighted_n;
+    }
+  }
+  auto share_with_one = [](const Acc& a) { return ratio(static_cast<double>(a.with_one), static_cast<double>(a.n)); };
+  auto per_post = [](const Acc& a) { return ratio(a.sum, static_cast<double>(a.n)); };
+  auto per_1000 = [](const Acc& a) { return ratio(a.per_follower_sum, static_cast<double>(a.per_follower_n)); };
+  v["posts_with_counts"] = likes.n;
+  v["P1"] = value_of(share_with_one(likes));
+  v["P2"] = value_of(per_post(likes));
+  v["P3"] = value_of(per_1000(likes));
+  v["C1"] = value_of(share_with_one(replies));
+  v["C2"] = value_of(per_post(replies));
+  v["C3"] = value_of(per_1000(replies));
+  v["V1"] = value_of(share_with_one(shares));
+  v["V2"] = value_of(per_post(shares));
+  v["V3"] = value_of(per_1000(shares));
+  const auto p3 = per_1000(likes), c3 = per_1000(replies), v3 = per_1000(shares);
+  v["E"] = p3 && c3 && v3 ? Value(*p3 + *c3 + *v3) : Value();
+  v["weighted_interaction_rate"] = value_of(ratio(weighted_sum, static_cast<double>(weighted_n)));
+
+  // --- audience ---
+  std::optional<int64_t> f_start = 0, f_end = 0;
+  std::set<std::string> municipalities;
+  std::optional<int64_t> population;
+  for (const AccountData* a : group) {
+    const auto s = followers_known_at(*a, p.start);
+    const auto e = followers_known_at(*a, end);
+    f_start = f_start && s ? std::optional<int64_t>(*f_start + *s) : std::nullopt;
+    f_end = f_end && e ? std::optional<int64_t>(*f_end + *e) : std::nullopt;
+    if (municipalities.insert(a->account.municipality_id).second && a->population) {
+      population = population.value_or(0) + *a->population;
+    }
+  }
+  if (group.empty()) f_start = f_end = std::nullopt;
+  v["followers_start"] = value_of(f_start);
+  v["followers_end"] = value_of(f_end);
+  if (f_start && f_end) {
+    v["followers_growth"] = *f_end - *f_start;
+    v["followers_weekly_growth_abs"] = weeks > 0 ? Value(static_cast<double>(*f_end - *f_start) / weeks) : Value();
+    v["followers_weekly_growth_rate"] =
+        weeks > 0 && *f_start > 0 ? Value(std::pow(static_cast<double>(*f_end) / static_cast<double>(*f_start), 1.0 / weeks) - 1.0)
+                                  : Value();
+  } else {
+    v["followers_growth"] = Value();
+    v["followers_weekly_growth_abs"] = Value();
+    v["followers_weekly_growth_rate"] = Value();
+  }
+  v["followers_per_1000_inhabitants"] =
+      f_end && population && *population > 0 ? Value(static_cast<double>(*f_end) / static_cast<double>(*population) * 1000.0) : Value();
+
+  // --- coverage ---
+  std::optional<double> cmin;
+  double csum = 0;
+  for (const AccountData* a : group) {
+    const double c = coverage(*a, p.start, p.end, o.now);
+    cmin = std::min(cmin.value_or(c), c);
+    csum += c;
+  }
+  v["coverage"] = value_of(cmin);
+  v["coverage_mean"] = group.empty() ? Value() : Value(csum / static_cast<double>(group.size()));
+  v["low_coverage"] = static_cast<int64_t>(!cmin || *cmin < o.min_coverage);
+  return v;
+}
+
+Result<Level> parse_level(const std::string& text) {
+  if (text == "account") return Level::kAccount;
+  if (text == "municipality") return Level::kMunicipality;
+  if (text == "category") return Level::kCategory;
+  if (text == "platform") return Level::kPlatform;
+  return make_error(ErrorCode::kInvalidArgument, "unknown level '" + text + "' (account, municipality, category, platform)");
+}
+
+std::vector<std::string> key_columns(Level level) {
+  switch (level) {
+    case Level::kAccount: return {"municipality", "account", "platform", "category"};
+    case Level::kMunicipality: return {"municipality"};
+    case Level::kCategory: return {"municipality", "category"};
+    case Level::kPlatform: return {"municipality", "platform"};
+  }
+  return {"municipality"};
+}
+
+Status run_query(Store& store, const Query& q, const std::function<void(Row&&)>& sink) {
+  if (q.periods.empty()) return ok_status();
+  std::map<std::vector<std::string>, std::vector<StoredAccount>> groups;
+  for (const StoredAccount& a : q.accounts) {
+    std::vector<std::string> key;
+    switch (q.level) {
+      case Level::kAccount: key = {a.municipality_id, a.account_key, a.platform, a.category}; break;
+      case Level::kMunicipality: key = {a.municipality_id}; break;
+      case Level::kCategory: key = {a.municipality_id, a.category}; break;
+      case Level::kPlatform: key = {a.municipality_id, a.platform}; break;
+    }
+    groups[key].push_back(a);
+  }
+  const TimeMs from = q.periods.front().start;
+  const TimeMs to = q.periods.back().end;
+  for (const auto& [key, accounts] : groups) {
+    MUNI_TRY(std::vector<AccountData> data,
+             load_account_data(store, accounts, q.populations, q.default_interval_ms, from, to));
+    std::vector<const AccountData*> group;
+    for (const auto& d : data) group.push_back(&d);
+    for (const Period& p : q.periods) sink(Row{key, p.label, compute(group, p, q.options)});
+  }
+  return ok_status();
+}
+
+const std::vector<MetricInfo>& metric_catalogue() {
+  static const std::vector<MetricInfo> kCatalogue = {
+      {"accounts", "presence", "count", "configured accounts in the group"},
+      {"accounts_active", "presence", "count", "accounts with at least one own post in the period"},
+      {"accounts_dormant", "presence", "count", "accounts without own post for metrics.dormant_after before the period end"},
+      {"first_activity", "presence", "date", "earliest own post stored or account creation date, whichever is earlier"},
+      {"last_activity", "presence", "date", "latest own post up to the period end"},
+      {"account_created", "presence", "date", "earliest account creation date the platforms report"},
+      {"own_posts", "activity", "count", "originals + replies + quotes (reposts excluded)"},
+      {"originals", "activity", "count", "original posts"},
+      {"replies_other", "activity", "count", "replies to other accounts"},
+      {"replies_self", "activity", "count", "replies in the account's own threads"},
+      {"replies_unknown", "activity", "count", "replies whose target cannot be seen (deleted, blocked, unknown author)"},
+      {"quotes", "activity", "count", "quote posts"},
+      {"reposts", "activity", "count", "reposts / boosts"},
+      {"posts_per_week", "activity", "posts/week", "own posts / elapsed weeks of the period"},
+      {"active_days", "activity", "days", "local calendar days with at least one own post"},
+      {"longest_gap_days", "activity", "days", "longest stretch without own post, period edges included"},
+      {"share_outside_office_hours", "activity", "share", "own posts outside Mon-Fri office hours (local time)"},
+      {"share_weekend", "activity", "share", "own posts on Saturdays and Sundays (local time)"},
+      {"reply_share", "dialogue", "share", "replies to others / own posts"},
+      {"responses_timed", "dialogue", "count", "replies to others whose parent's creation time is known"},
+      {"response_time_median_h", "dialogue", "hours", "median of reply time minus parent time, replies to others"},
+      {"response_time_p90_h", "dialogue", "hours", "90th percentile of the same (type 7 interpolation)"},
+      {"networking_share", "dialogue", "share",
+       "(replies to others + reposts of others + other posts mentioning accounts) / (own posts + reposts)"},
+      {"citizen_comments", "dialogue", "count", "comments by others on the account's posts (platforms that show them)"},
+      {"service_level", "dialogue", "share", "citizen comments answered by the account / citizen comments"},
+      {"answer_time_median_h", "dialogue", "hours", "median time from a citizen comment to the account's first answer"},
+      {"posts_with_counts", "engagement", "count", "own posts with a known like count"},
+      {"P1", "engagement", "share", "own posts with at least one like (Bonson & Ratkai 2013)"},
+      {"P2", "engagement", "likes/post", "likes per own post"},
+      {"P3", "engagement", "per 1,000 followers", "likes per post per 1,000 followers at posting time"},
+      {"C1", "engagement", "share", "own posts with at least one reply"},
+      {"C2", "engagement", "replies/post", "replies per own post"},
+      {"C3", "engagement", "per 1,000 followers", "replies per post per 1,000 followers"},
+      {"V1", "engagement", "share", "own posts reposted at least once"},
+      {"V2", "engagement", "reposts/post", "reposts per own post"},
+      {"V3", "engagement", "per 1,000 followers", "reposts per post per 1,000 followers"},
+      {"E", "engagement", "per 1,000 followers", "stakeholder engagement index P3 + C3 + V3"},
+      {"weighted_interaction_rate", "engagement", "share",
+       "mean over posts of (likes + 2 replies + 3 reposts) / followers (Fanpage Karma weighting)"},
+      {"followers_start", "audience", "followers", "followers at the period start"},
+      {"followers_end", "audience", "followers", "followers at the period end (or now)"},
+      {"followers_growth", "audience", "followers", "followers_end - followers_start"},
+      {"followers_weekly_growth_abs", "audience", "followers/week", "growth / elapsed weeks"},
+      {"followers_weekly_growth_rate", "audience", "share/week", "(end / start)^(1/weeks) - 1 (compounding)"},
+      {"followers_per_1000_inhabitants", "audience", "per 1,000 inhabitants", "followers_end / population x 1000"},
+      {"coverage", "coverage", "share", "share of the period with the account's history known (minimum over the group)"},
+      {"coverage_mean", "coverage", "share", "mean coverage over the group's accounts"},
+      {"low_coverage", "coverage", "flag", "1 when coverage is below metrics.min_coverage"},
+  };
+  return kCatalogue;
+}
+
+const std::vector<std::string>& default_table_metrics() {
+  static const std::vector<std::string> kDefault = {"accounts",         "accounts_active", "own_posts",
+                                                    "posts_per_week",   "reply_share",     "response_time_median_h",
+                                                    "E",                "followers_end",   "coverage"};
+  return kDefault;
+}
+
+}  // namespace muni::metrics
