@@ -81,6 +81,13 @@ int main(int argc, char** argv) {
   auto* series = app.add_subcommand("series", "Time series of one account: followers, posts or engagement");
   muni::add_series_options(*series, series_opts, common);
 
+  // survey check
+  auto* survey = app.add_subcommand("survey", "Compare self-reported survey answers with observed behaviour");
+  survey->require_subcommand(1);
+  muni::SurveyOptions survey_opts;
+  auto* survey_check = survey->add_subcommand("check", "Check an answers file (CSV) against the store, item by item");
+  muni::add_survey_options(*survey_check, survey_opts, common);
+
   // store maintenance
   auto* store = app.add_subcommand("store", "Store maintenance: compact, backup, info");
   store->require_subcommand(1);
@@ -114,6 +121,7 @@ int main(int argc, char** argv) {
   if (*accounts) return muni::cmd_accounts(common, acc_municipality, acc_platform);
   if (*metrics) return muni::cmd_metrics(metrics_opts, common);
   if (*series) return muni::cmd_series(series_opts, common);
+  if (*survey_check) return muni::cmd_survey_check(survey_opts, common);
   if (*compact) return muni::cmd_store_compact(common);
   if (*backup) return muni::cmd_store_backup(common, backup_file);
   if (*info) return muni::cmd_store_info(common);

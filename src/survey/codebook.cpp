@@ -1,0 +1,445 @@
+#include "survey/codebook.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "core/strings.h"
+
+namespace muni::survey {
+
+std::string_view item_type_id(ItemType t) {
+  switch (t) {
+    case ItemType::kUsesSocialMedia: return "uses_social_media";
+    case ItemType::kUsesPlatform: return "uses_platform";
+    case ItemType::kUsesCategory: return "uses_category";
+    case ItemType::kCategoryList: return "category_list";
+    case ItemType::kActiveSince: return "active_since";
+    case ItemType::kPostingFrequency: return "posting_frequency";
+    case ItemType::kRespondsToCitizens: return "responds_to_citizens";
+    case ItemType::kResponseTime: return "response_time";
+    case ItemType::kGoal: return "goal";
+    case ItemType::kPlannedPlatform: return "planned_platform";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::optional<ItemType> parse_item_type(const std::string& s) {
+  for (const ItemType t : {ItemType::kUsesSocialMedia, ItemType::kUsesPlatform, ItemType::kUsesCategory,
+                           ItemType::kCategoryList, ItemType::kActiveSince, ItemType::kPostingFrequency,
+                           ItemType::kRespondsToCitizens, ItemType::kResponseTime, ItemType::kGoal,
+                           ItemType::kPlannedPlatform}) {
+    if (item_type_id(t) == s) return t;
+  }
+  if (s == "dialogue_goal") return ItemType::kGoal;
+  return std::nullopt;
+}
+
+std::string normalize(std::string_view raw) { return to_lower_ascii(trim(raw)); }
+
+class Reader {
+ public:
+  Reader(std::string file, std::vector<ConfigIssue>& errors) : file_(std::move(file)), errors_(errors) {}
+
+  void error(const YAML::Node& at, const std::string& key, const std::string& msg) {
+    const int line = at && at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
+    const int col = at && at.Mark().column >= 0 ? at.Mark().column + 1 : 0;
+    errors_.push_back({file_, line, col, key, msg});
+  }
+
+  void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string k = it->first.IsScalar() ? it->first.Scalar() : "?";
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+        error(it->first, path.empty() ? k : path + "." + k, "unknown key '" + k + "'; known keys here: " + join(allowed, ", "));
+      }
+    }
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& n, const std::string& path) {
+    if (!n || !n.IsScalar()) {
+      error(n, path, "must be a single value");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<CivilDate> date(const YAML::Node& n, const std::string& path) {
+    auto s = scalar(n, path);
+    if (!s) return std::nullopt;
+    auto d = parse_civil_date(*s);
+    if (!d) error(n, path, "must be a date YYYY-MM-DD");
+    return d;
+  }
+
+  std::optional<double> number(const YAML::Node& n, const std::string& path) {
+    auto s = scalar(n, path);
+    if (!s) return std::nullopt;
+    if (*s == "inf" || *s == ".inf") return std::numeric_limits<double>::infinity();
+    auto d = parse_double(*s);
+    if (!d) error(n, path, "must be a number");
+    return d;
+  }
+
+  // Label map: code -> [raw answers]; a string names a label set.
+  std::map<std::string, std::string> labels(const YAML::Node& n, const std::string& path,
+                                            const std::map<std::string, std::map<std::string, std::string>>& sets) {
+    std::map<std::string, std::string> out;
+    if (n.IsScalar()) {
+      const auto it = sets.find(n.Scalar());
+      if (it == sets.end()) {
+        error(n, path, "no label set '" + n.Scalar() + "' in label_sets");
+      } else {
+        out = it->second;
+      }
+      return out;
+    }
+    if (!n.IsMap()) {
+      error(n, path, "must be a label set name or a map code: [raw answers]");
+      return out;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string code = it->first.Scalar();
+      auto add = [&](const YAML::Node& raw) {
+        if (raw.IsScalar()) out[normalize(raw.Scalar())] = code;
+      };
+      if (it->second.IsSequence()) {
+        for (size_t i = 0; i < it->second.size(); ++i) add(it->second[i]);
+      } else {
+        add(it->second);
+      }
+      out[normalize(code)] = code;  // the code itself is always accepted
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+  std::vector<ConfigIssue>& errors_;
+};
+
+}  // namespace
+
+CodebookLoad load_codebook_from_string(const std::string& text, const std::string& file_name) {
+  CodebookLoad load;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    load.errors.push_back({file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    return load;
+  }
+  Reader r(file_name, load.errors);
+  if (!root.IsMap()) {
+    r.error(root, "", "a codebook is a mapping with survey:, items: and optionally label_sets:");
+    return load;
+  }
+  r.check_keys(root, "", {"survey", "label_sets", "items"});
+  Codebook cb;
+  cb.file = file_name;
+  const YAML::Node survey = root["survey"];
+  if (!survey || !survey.IsMap()) {
+    r.error(root, "survey", "is required: name, fieldwork, reference_period, id_column");
+    return load;
+  }
+  r.check_keys(survey, "survey", {"name", "fieldwork", "reference_period", "id_column", "id_type", "delimiter", "missing", "min_coverage"});
+  cb.name = survey["name"] ? survey["name"].Scalar() : "survey";
+  auto period = [&](const char* key, CivilDate& from, CivilDate& to) {
+    const YAML::Node p = survey[key];
+    const std::string path = std::string("survey.") + key;
+    if (!p || !p.IsMap() || !p["from"] || !p["to"]) {
+      r.error(p ? p : survey, path, "needs from: and to: dates");
+      return;
+    }
+    r.check_keys(p, path, {"from", "to"});
+    if (auto d = r.date(p["from"], path + ".from")) from = *d;
+    if (auto d = r.date(p["to"], path + ".to")) to = *d;
+    if (to < from) r.error(p, path, "to must not be before from");
+  };
+  period("fieldwork", cb.fieldwork_from, cb.fieldwork_to);
+  period("reference_period", cb.reference_from, cb.reference_to);
+  if (auto c = r.scalar(survey["id_column"], "survey.id_column")) cb.id_column = *c;
+  if (const auto t = survey["id_type"]) {
+    const std::string v = t.Scalar();
+    if (v == "ags") {
+      cb.id_is_ags = true;
+    } else if (v != "id") {
+      r.error(t, "survey.id_type", "must be ags or id");
+    }
+  }
+  if (const auto d = survey["delimiter"]) {
+    const std::string v = d.Scalar();
+    if (v == ",") {
+      cb.delimiter = ',';
+    } else if (v == ";") {
+      cb.delimiter = ';';
+    } else if (v != "auto") {
+      r.error(d, "survey.delimiter", "must be \",\", \";\" or auto");
+    }
+  }
+  if (const auto m = survey["missing"]) {
+    cb.missing.clear();
+    for (size_t i = 0; m.IsSequence() && i < m.size(); ++i) cb.missing.push_back(normalize(m[i].Scalar()));
+  }
+  if (const auto mc = survey["min_coverage"]) cb.min_coverage = r.number(mc, "survey.min_coverage");
+
+  std::map<std::string, std::map<std::string, std::string>> sets;
+  if (const auto ls = root["label_sets"]) {
+    for (auto it = ls.begin(); it != ls.end(); ++it) {
+      sets[it->first.Scalar()] = r.labels(it->second, "label_sets." + it->first.Scalar(), sets);
+    }
+  }
+
+  const YAML::Node items = root["items"];
+  if (!items || !items.IsSequence()) {
+    r.error(root, "items", "is required: a list of items");
+    return load;
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    const YAML::Node n = items[i];
+    const std::string path = "items[" + std::to_string(i) + "]";
+    if (!n.IsMap()) {
+      r.error(n, path, "must be a mapping");
+      continue;
+    }
+    r.check_keys(n, path,
+                 {"column", "type", "platform", "category", "labels", "classes", "answer", "tolerance_years", "threshold",
+                  "reply_share_threshold", "service_level_threshold", "min_timed_replies", "horizon", "separator", "goal"});
+    Item item;
+    item.line = n.Mark().line + 1;
+    auto column = r.scalar(n["column"], path + ".column");
+    auto type_text = r.scalar(n["type"], path + ".type");
+    if (!column || !type_text) continue;
+    item.column = item.id = *column;
+    auto type = parse_item_type(*type_text);
+    if (!type) {
+      r.error(n["type"], path + ".type",
+              "unknown item type '" + *type_text + "' (uses_social_media, uses_platform, uses_category, category_list, "
+              "active_since, posting_frequency, responds_to_citizens, response_time, goal, planned_platform)");
+      continue;
+    }
+    item.type = *type;
+    if (const auto p = n["platform"]) {
+      item.platform = p.Scalar();
+      if (find_platform(item.platform) == nullptr) {
+        r.error(p, path + ".platform", "unknown platform '" + item.platform + "'; known platforms: " + known_platform_list());
+      }
+    }
+    if (const auto c = n["category"]) {
+      item.category = parse_category(c.Scalar());
+      if (!item.category) r.error(c, path + ".category", "unknown category '" + c.Scalar() + "'");
+    }
+    if ((item.type == ItemType::kUsesPlatform || item.type == ItemType::kPlannedPlatform) && item.platform.empty()) {
+      r.error(n, path + ".platform", "is required for " + std::string(item_type_id(item.type)));
+    }
+    if (item.type == ItemType::kUsesCategory && !item.category) {
+      r.error(n, path + ".category", "is required for uses_category");
+    }
+    if (const auto l = n["labels"]) item.labels = r.labels(l, path + ".labels", sets);
+    if (const auto a = n["answer"]) {
+      const std::string v = a.Scalar();
+      if (v == "year") {
+        item.year_answer = item.numeric = true;
+      } else if (v == "number") {
+        item.numeric = true;
+      } else if (v != "label") {
+        r.error(a, path + ".answer", "must be label, number or year");
+      }
+    }
+    if (const auto cl = n["classes"]) {
+      for (size_t k = 0; cl.IsSequence() && k < cl.size(); ++k) {
+        const YAML::Node c = cl[k];
+        const std::string cp = path + ".classes[" + std::to_string(k) + "]";
+        r.check_keys(c, cp, {"code", "label", "from", "to"});
+        Class cls;
+        if (auto code = r.scalar(c["code"], cp + ".code")) cls.code = *code;
+        cls.low = c["from"] ? r.number(c["from"], cp + ".from").value_or(0) : 0;
+        cls.high = c["to"] ? r.number(c["to"], cp + ".to").value_or(0) : std::numeric_limits<double>::infinity();
+        if (cls.high <= cls.low) r.error(c, cp, "to must be greater than from");
+        if (const auto lab = c["label"]) {
+          if (lab.IsSequence()) {
+            for (size_t j = 0; j < lab.size(); ++j) item.labels[normalize(lab[j].Scalar())] = cls.code;
+          } else {
+            item.labels[normalize(lab.Scalar())] = cls.code;
+          }
+        }
+        item.labels[normalize(cls.code)] = cls.code;
+        item.classes.push_back(cls);
+      }
+    }
+    if (const auto t = n["tolerance_years"]) item.tolerance_years = r.number(t, path + ".tolerance_years").value_or(1);
+    if (const auto t = n["threshold"]) item.threshold = r.number(t, path + ".threshold").value_or(0);
+    if (const auto t = n["reply_share_threshold"]) item.reply_share_threshold = r.number(t, path + ".reply_share_threshold").value_or(0.05);
+    if (const auto t = n["service_level_threshold"]) item.service_level_threshold = r.number(t, path + ".service_level_threshold").value_or(0.25);
+    if (const auto t = n["min_timed_replies"]) item.min_timed_replies = static_cast<int>(r.number(t, path + ".min_timed_replies").value_or(3));
+    if (const auto h = n["horizon"]) {
+      auto d = parse_duration(h.Scalar());
+      if (!d) {
+        r.error(h, path + ".horizon", "must be a duration such as 730d");
+      } else {
+        item.horizon_ms = *d;
+      }
+    }
+    if (const auto s = n["separator"]) item.separator = s.Scalar();
+    if (const auto g = n["goal"]) {
+      item.goal = g.Scalar();
+    } else if (*type_text == "dialogue_goal") {
+      item.goal = "dialogue";
+    }
+    // What each type needs.
+    const bool ordered = item.type == ItemType::kPostingFrequency || item.type == ItemType::kResponseTime ||
+                         (item.type == ItemType::kActiveSince && !item.year_answer);
+    if (ordered && item.classes.empty()) r.error(n, path + ".classes", "is required for " + std::string(item_type_id(item.type)));
+    const bool yes_no = item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
+                        item.type == ItemType::kUsesCategory || item.type == ItemType::kPlannedPlatform;
+    const bool scaled = item.type == ItemType::kRespondsToCitizens || item.type == ItemType::kGoal;
+    if ((yes_no || item.type == ItemType::kCategoryList || scaled) && item.labels.empty()) {
+      r.error(n, path + ".labels", "is required for " + std::string(item_type_id(item.type)));
+    }
+    if (item.type == ItemType::kCategoryList) {
+      for (const auto& [raw, code] : item.labels) {
+        if (!parse_category(code) && code != "none") {
+          r.error(n["labels"], path + ".labels", "code '" + code + "' is not a KGSt category (or none)");
+          break;
+        }
+      }
+    }
+    if (yes_no) {
+      for (const auto& [raw, code] : item.labels) {
+        if (code != "yes" && code != "no") {
+          r.error(n["labels"], path + ".labels", "codes of a yes/no item are yes and no, got '" + code + "'");
+          break;
+        }
+      }
+    }
+    if (scaled) {
+      // Codes are "yes"/"no", or numbers on a scale compared with threshold.
+      for (const auto& [raw, code] : item.labels) {
+        if (code == "yes" || code == "no") continue;
+        if (auto v = parse_double(code)) {
+          item.scale[code] = *v;
+        } else {
+          r.error(n["labels"], path + ".labels", "codes are yes/no or scale numbers, got '" + code + "'");
+          break;
+        }
+      }
+      if (!item.scale.empty() && !n["threshold"]) r.error(n, path + ".threshold", "is required with scale codes");
+    }
+    cb.items.push_back(std::move(item));
+  }
+  if (cb.id_column.empty()) r.error(survey, "survey.id_column", "is required");
+  if (load.errors.empty()) load.codebook = std::move(cb);
+  return load;
+}
+
+CodebookLoad load_codebook(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    CodebookLoad load;
+    load.errors.push_back({path, 0, 0, "", "cannot open the codebook"});
+    return load;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_codebook_from_string(ss.str(), path);
+}
+
+Result<Answers> parse_answers(const std::string& text_in, const std::string& file_name, char delimiter) {
+  std::string_view text = text_in;
+  if (starts_with(text, "\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM (Excel)
+  // Comment lines before the header ("# ...") let an example or an archived
+  // file say where its answers come from; spreadsheets never write them.
+  int skipped_lines = 0;
+  while (starts_with(text, "#")) {
+    const size_t eol = text.find('\n');
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    ++skipped_lines;
+  }
+  if (delimiter == 0) {
+    const std::string_view header = text.substr(0, text.find('\n'));
+    delimiter = std::count(header.begin(), header.end(), ';') > std::count(header.begin(), header.end(), ',') ? ';' : ',';
+  }
+  Answers out;
+  out.file = file_name;
+  out.delimiter = delimiter;
+  std::vector<std::vector<std::string>> records;
+  std::vector<int> record_lines;
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted = false, field_started = false;
+  int line = 1 + skipped_lines, record_line = line;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"' && !field_started) {
+      quoted = field_started = true;
+    } else if (c == delimiter) {
+      fields.push_back(field);
+      field.clear();
+      field_started = false;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      fields.push_back(field);
+      field.clear();
+      field_started = false;
+      if (!(fields.size() == 1 && fields[0].empty())) {
+        records.push_back(fields);
+        record_lines.push_back(record_line);
+      }
+      fields.clear();
+      ++line;
+      record_line = line;
+    } else {
+      field += c;
+      field_started = true;
+    }
+  }
+  if (quoted) return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_line) + ": a quoted field is never closed");
+  if (field_started || !fields.empty()) {
+    fields.push_back(field);
+    records.push_back(fields);
+    record_lines.push_back(record_line);
+  }
+  if (records.empty()) return make_error(ErrorCode::kParse, file_name + ": empty file; a header row is required");
+  for (const auto& h : records[0]) out.columns.emplace_back(trim(h));
+  for (size_t r = 1; r < records.size(); ++r) {
+    if (records[r].size() != out.columns.size()) {
+      return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_lines[r]) + ": " +
+                                               std::to_string(records[r].size()) + " fields, the header has " +
+                                               std::to_string(out.columns.size()) + " (delimiter '" + std::string(1, delimiter) + "')");
+    }
+    AnswerRow row;
+    row.line = record_lines[r];
+    for (size_t c = 0; c < out.columns.size(); ++c) row.cells[out.columns[c]] = records[r][c];
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+Result<Answers> read_answers(const std::string& path, char delimiter) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kIo, "cannot open answers file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_answers(ss.str(), path, delimiter);
+}
+
+}  // namespace muni::survey
