@@ -13,10 +13,10 @@
 //
 // Environment: MUNISCOPE_BENCH_ACCOUNTS (10000), MUNISCOPE_BENCH_CAP (32),
 // MUNISCOPE_BENCH_IDLE_S (10).
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -84,7 +84,8 @@ pid_t start_server(int accounts, int latency_ms, int* port) {
   if (pid == 0) {
     close(fds[0]);
     auto world = std::make_unique<test::ToyWorld>();
-    for (int i = 0; i < accounts; ++i) world->add_posts("user" + std::to_string(i), 3, 1700000000000);
+    for (int i = 0; i < accounts; ++i)
+      world->add_posts("user" + std::to_string(i), 3, 1700000000000);
     test::LoopbackServer server([&](const HttpRequest& r) { return world->handle(r); }, 128);
     server.set_latency_ms(latency_ms);
     const int p = server.port();
@@ -119,12 +120,17 @@ int main() {
   const pid_t server = start_server(accounts, latency_ms, &port);
   const std::string dir = "/tmp/muniscope-bench-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
-  std::string yaml = "defaults: {contact: bench@example.org, poll_interval: 1h, max_connections_per_host: " +
-                     std::to_string(cap) + ", refresh_interval: 24h}\nplatforms:\n  rss:\n    base_url: http://127.0.0.1:" +
-                     std::to_string(port) + "\nmunicipalities:\n";
+  std::string yaml =
+      "defaults: {contact: bench@example.org, poll_interval: 1h, max_connections_per_host: " +
+      std::to_string(cap) +
+      ", refresh_interval: 24h}\nplatforms:\n  rss:\n    base_url: http://127.0.0.1:" +
+      std::to_string(port) + "\nmunicipalities:\n";
   for (int m = 0; m < accounts / 4; ++m) {
-    yaml += "  - {id: m" + std::to_string(m) + ", name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: [";
-    for (int k = 0; k < 4; ++k) yaml += std::string(k ? ", " : "") + "{platform: rss, handle: user" + std::to_string(m * 4 + k) + "}";
+    yaml += "  - {id: m" + std::to_string(m) +
+            ", name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: [";
+    for (int k = 0; k < 4; ++k)
+      yaml += std::string(k ? ", " : "") + "{platform: rss, handle: user" +
+              std::to_string(m * 4 + k) + "}";
     yaml += "]}\n";
   }
   ConfigLoad load = load_config_from_string(yaml, "bench.yaml");
@@ -141,7 +147,8 @@ int main() {
   CurlTransportOptions topts;
   topts.max_connections_per_host = cap;
   CurlTransport transport(topts);
-  Engine engine(clock, random, transport, *store, registry, EngineOptions::from_config(*load.config));
+  Engine engine(clock, random, transport, *store, registry,
+                EngineOptions::from_config(*load.config));
   (void)engine.load(*load.config);
   yaml.clear();
   yaml.shrink_to_fit();
@@ -160,9 +167,11 @@ int main() {
   const double bound = accounts * latency_ms / 1000.0 / cap;
   const int64_t requests = engine.counters().requests;
   std::snprintf(buf, sizeof buf, "%.2f s", wall);
-  rows.push_back({"(a) poll cycle", "wall time, " + std::to_string(accounts) + " accounts", buf, ""});
+  rows.push_back(
+      {"(a) poll cycle", "wall time, " + std::to_string(accounts) + " accounts", buf, ""});
   std::snprintf(buf, sizeof buf, "%.2f s (x%.2f)", bound, wall / bound);
-  rows.push_back({"", "concurrency bound N*50ms/cap(" + std::to_string(cap) + ")", buf, "<= x2.00"});
+  rows.push_back(
+      {"", "concurrency bound N*50ms/cap(" + std::to_string(cap) + ")", buf, "<= x2.00"});
   std::snprintf(buf, sizeof buf, "%.0f", static_cast<double>(requests) / wall);
   rows.push_back({"", "requests/s", buf, ""});
   std::snprintf(buf, sizeof buf, "%.2f s", cpu);
@@ -176,8 +185,10 @@ int main() {
   while (seconds_since(idle_t0) < idle_seconds) engine.step(1000);
   const double idle_cpu = cpu_seconds() - idle_cpu0;
   std::snprintf(buf, sizeof buf, "%.2f %% of a core", 100.0 * idle_cpu / seconds_since(idle_t0));
-  rows.push_back({"(c) idle", "CPU, " + std::to_string(accounts) + " accounts, nothing due", buf, ""});
-  std::snprintf(buf, sizeof buf, "%.1f MB (%.1f MB before polling)", static_cast<double>(current_rss_kb()) / 1024.0,
+  rows.push_back(
+      {"(c) idle", "CPU, " + std::to_string(accounts) + " accounts, nothing due", buf, ""});
+  std::snprintf(buf, sizeof buf, "%.1f MB (%.1f MB before polling)",
+                static_cast<double>(current_rss_kb()) / 1024.0,
                 static_cast<double>(rss_before) / 1024.0);
   rows.push_back({"", "RSS", buf, "< 64 MB"});
   kill(server, SIGKILL);
@@ -208,7 +219,8 @@ int main() {
     for (int k = 0; k < 5; ++k) {
       for (const PostRecord& r : *m) {
         page.batch.posts.push_back(r);
-        page.batch.posts.back().platform_post_id = "m" + std::to_string(p) + "-" + std::to_string(k) + "-" + r.platform_post_id;
+        page.batch.posts.back().platform_post_id =
+            "m" + std::to_string(p) + "-" + std::to_string(k) + "-" + r.platform_post_id;
       }
     }
     page.cursor = "{\"newest\":\"" + std::to_string(p) + "\"}";
@@ -218,7 +230,8 @@ int main() {
     for (int k = 0; k < 9; ++k) {
       for (const auto& item : b->items) {
         bpage.batch.posts.push_back(item.post);
-        bpage.batch.posts.back().platform_post_id = "b" + std::to_string(p) + "-" + std::to_string(k) + "-" + item.key;
+        bpage.batch.posts.back().platform_post_id =
+            "b" + std::to_string(p) + "-" + std::to_string(k) + "-" + item.key;
       }
     }
     bpage.cursor = "{\"back\":\"" + std::to_string(p) + "\"}";
@@ -227,11 +240,14 @@ int main() {
   }
   const double ingest_s = seconds_since(i0);
   std::snprintf(buf, sizeof buf, "%.0f posts/s", static_cast<double>(posts) / ingest_s);
-  rows.push_back({"(b) ingest", "parse + commit, " + std::to_string(posts) + " posts in " + std::to_string(2 * pages) + " pages",
+  rows.push_back({"(b) ingest",
+                  "parse + commit, " + std::to_string(posts) + " posts in " +
+                      std::to_string(2 * pages) + " pages",
                   buf, ">= 50,000"});
   std::snprintf(buf, sizeof buf, "%.0f posts/s", static_cast<double>(posts) / (ingest_s - parse_s));
   rows.push_back({"", "commit only", buf, ""});
-  std::snprintf(buf, sizeof buf, "%.0f bytes/post", static_cast<double>(ingest_store->file_size_bytes()) / static_cast<double>(posts));
+  std::snprintf(buf, sizeof buf, "%.0f bytes/post",
+                static_cast<double>(ingest_store->file_size_bytes()) / static_cast<double>(posts));
   rows.push_back({"", "store size (with texts)", buf, ""});
   std::filesystem::remove_all(dir);
 

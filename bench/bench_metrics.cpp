@@ -62,8 +62,10 @@ int64_t generate(const std::string& path, double scale, const std::string& confi
   std::mt19937_64 rng(42);
   {
     SQLite::Transaction txn(db);
-    SQLite::Statement m(db, "INSERT INTO municipalities (id, name, ags, kind, state, population, first_configured_at, updated_at) "
-                            "VALUES (?, ?, ?, 'Gemeinde', 'Bayern', ?, 0, 0)");
+    SQLite::Statement m(db,
+                        "INSERT INTO municipalities (id, name, ags, kind, state, population, "
+                        "first_configured_at, updated_at) "
+                        "VALUES (?, ?, ?, 'Gemeinde', 'Bayern', ?, 0, 0)");
     for (int i = 0; i < municipalities; ++i) {
       const std::string id = "m" + std::to_string(i);
       char ags[16];
@@ -84,16 +86,24 @@ int64_t generate(const std::string& path, double scale, const std::string& confi
   double wsum = 0;
   for (auto& w : weight) wsum += (w = 0.1 + expo(rng));
   const char* platforms[] = {"mastodon", "bluesky", "facebook", "instagram", "youtube", "x"};
-  const char* categories[] = {"microblog", "microblog", "social_network", "social_network", "content_community", "microblog"};
+  const char* categories[] = {"microblog",      "microblog",         "social_network",
+                              "social_network", "content_community", "microblog"};
   std::vector<std::pair<std::string, std::string>> handles;  // (platform, handle) per account
-  SQLite::Statement acc(db, "INSERT INTO accounts (id, municipality_id, platform, category, handle, account_key, platform_id, "
-                            "backfill_state, state, first_configured_at, updated_at, created_at) VALUES (?,?,?,?,?,?,?, "
-                            "'complete', 'ok', 0, 0, ?)");
-  SQLite::Statement post(db, "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_author_id, "
-                             "parent_created_at, mentions, first_seen, last_seen, likes, replies, reposts, text) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?, '')");
-  SQLite::Statement sample(db, "INSERT INTO account_samples (account_id, observed_at, followers) VALUES (?,?,?)");
-  SQLite::Statement span(db, "INSERT INTO coverage_spans (account_id, from_at, to_at) VALUES (?,?,?)");
+  SQLite::Statement acc(
+      db,
+      "INSERT INTO accounts (id, municipality_id, platform, category, handle, account_key, "
+      "platform_id, "
+      "backfill_state, state, first_configured_at, updated_at, created_at) VALUES (?,?,?,?,?,?,?, "
+      "'complete', 'ok', 0, 0, ?)");
+  SQLite::Statement post(
+      db,
+      "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_author_id, "
+      "parent_created_at, mentions, first_seen, last_seen, likes, replies, reposts, text) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?, '')");
+  SQLite::Statement sample(
+      db, "INSERT INTO account_samples (account_id, observed_at, followers) VALUES (?,?,?)");
+  SQLite::Statement span(db,
+                         "INSERT INTO coverage_spans (account_id, from_at, to_at) VALUES (?,?,?)");
   int64_t rows = 0, posts = 0, next_id = 1;
   auto txn = std::make_unique<SQLite::Transaction>(db);
   auto tick = [&] {
@@ -107,11 +117,14 @@ int64_t generate(const std::string& path, double scale, const std::string& confi
     const int64_t id = a + 1;
     const int municipality = a % municipalities;
     const int pf = static_cast<int>(rng() % 6);
-    const TimeMs start = kEnd - static_cast<TimeMs>((1 + uni(rng) * 9) * 365 * kDayMs);  // 1 to 10 years of history
+    const TimeMs start =
+        kEnd - static_cast<TimeMs>((1 + uni(rng) * 9) * 365 * kDayMs);  // 1 to 10 years of history
     // Handles in canonical form, so the generated config matches the store.
     const std::string plat = platforms[pf];
     const std::string handle = "acc" + std::to_string(a) +
-                               (plat == "mastodon" ? "@m.example" : plat == "bluesky" ? ".bsky.example" : "");
+                               (plat == "mastodon"  ? "@m.example"
+                                : plat == "bluesky" ? ".bsky.example"
+                                                    : "");
     handles.emplace_back(plat, handle);
     acc.bind(1, id);
     acc.bind(2, "m" + std::to_string(municipality));
@@ -123,13 +136,19 @@ int64_t generate(const std::string& path, double scale, const std::string& confi
     acc.bind(8, static_cast<int64_t>(start));
     acc.exec();
     acc.reset();
-    const auto n = static_cast<int64_t>(static_cast<double>(target_posts) * weight[static_cast<size_t>(a)] / wsum);
+    const auto n = static_cast<int64_t>(static_cast<double>(target_posts) *
+                                        weight[static_cast<size_t>(a)] / wsum);
     std::vector<TimeMs> times(static_cast<size_t>(n));
-    for (auto& t : times) t = start + static_cast<TimeMs>(uni(rng) * static_cast<double>(kEnd - start));
+    for (auto& t : times)
+      t = start + static_cast<TimeMs>(uni(rng) * static_cast<double>(kEnd - start));
     std::sort(times.begin(), times.end());
     for (const TimeMs t : times) {
       const double r = uni(rng);
-      const char* kind = r < 0.70 ? "original" : r < 0.85 ? "reply_other" : r < 0.90 ? "reply_self" : r < 0.97 ? "repost" : "quote";
+      const char* kind = r < 0.70   ? "original"
+                         : r < 0.85 ? "reply_other"
+                         : r < 0.90 ? "reply_self"
+                         : r < 0.97 ? "repost"
+                                    : "quote";
       post.bind(1, id);
       post.bind(2, base36(static_cast<uint64_t>(next_id++)));
       post.bind(3, static_cast<int64_t>(t));
@@ -189,10 +208,11 @@ int64_t generate(const std::string& path, double scale, const std::string& confi
   std::ofstream cfg(config_path);
   cfg << "defaults: {contact: bench@example.org}\nmunicipalities:\n";
   for (int i = 0; i < municipalities; ++i) {
-    cfg << "  - {id: m" << i << ", name: G, ags: \"09162000\", kind: Gemeinde, state: BY, accounts: [";
+    cfg << "  - {id: m" << i
+        << ", name: G, ags: \"09162000\", kind: Gemeinde, state: BY, accounts: [";
     for (int a = i; a < accounts; a += municipalities) {
-      cfg << (a == i ? "" : ", ") << "{platform: " << handles[static_cast<size_t>(a)].first << ", handle: \""
-          << handles[static_cast<size_t>(a)].second << "\"}";
+      cfg << (a == i ? "" : ", ") << "{platform: " << handles[static_cast<size_t>(a)].first
+          << ", handle: \"" << handles[static_cast<size_t>(a)].second << "\"}";
     }
     cfg << "]}\n";
   }
@@ -215,19 +235,26 @@ int main() {
   if (!std::filesystem::exists(path)) {
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t posts = generate(path, scale, config_path);
-    std::snprintf(buf, sizeof buf, "%.0f s (%.0f posts/s)", seconds_since(t0), static_cast<double>(posts) / seconds_since(t0));
-    table.add_row({std::string("generate"), std::string("synthetic store, scale ") + std::to_string(scale), std::string(buf), Cell()});
+    std::snprintf(buf, sizeof buf, "%.0f s (%.0f posts/s)", seconds_since(t0),
+                  static_cast<double>(posts) / seconds_since(t0));
+    table.add_row({std::string("generate"),
+                   std::string("synthetic store, scale ") + std::to_string(scale), std::string(buf),
+                   Cell()});
   }
   auto store = std::move(*Store::open(path, OpenMode::kReadOnly));
   const int64_t posts = store->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64();
   const int64_t n_accounts = store->db().execAndGet("SELECT COUNT(*) FROM accounts").getInt64();
-  const int64_t n_municipalities = store->db().execAndGet("SELECT COUNT(*) FROM municipalities").getInt64();
-  std::snprintf(buf, sizeof buf, "%lld municipalities, %lld accounts, %lld posts", static_cast<long long>(n_municipalities),
-                static_cast<long long>(n_accounts), static_cast<long long>(posts));
+  const int64_t n_municipalities =
+      store->db().execAndGet("SELECT COUNT(*) FROM municipalities").getInt64();
+  std::snprintf(buf, sizeof buf, "%lld municipalities, %lld accounts, %lld posts",
+                static_cast<long long>(n_municipalities), static_cast<long long>(n_accounts),
+                static_cast<long long>(posts));
   table.add_row({std::string("store"), std::string("contents"), std::string(buf), Cell()});
-  std::snprintf(buf, sizeof buf, "%.1f bytes/post (%.2f GB)", static_cast<double>(store->file_size_bytes()) / static_cast<double>(posts),
+  std::snprintf(buf, sizeof buf, "%.1f bytes/post (%.2f GB)",
+                static_cast<double>(store->file_size_bytes()) / static_cast<double>(posts),
                 static_cast<double>(store->file_size_bytes()) / 1e9);
-  table.add_row({std::string(""), std::string("size incl. samples and indexes"), std::string(buf), Cell()});
+  table.add_row(
+      {std::string(""), std::string("size incl. samples and indexes"), std::string(buf), Cell()});
 
   auto tz = *TimeZone::load("Europe/Berlin");
   const TimeMs from = tz.from_local({2025, 1, 1});
@@ -241,7 +268,8 @@ int main() {
   auto accounts = *store->load_accounts(true, false);
   const double load_s = seconds_since(t_load);
   std::snprintf(buf, sizeof buf, "%.3f s", load_s);
-  table.add_row({std::string("metrics"), std::string("load the account list (once per query)"), std::string(buf), Cell()});
+  table.add_row({std::string("metrics"), std::string("load the account list (once per query)"),
+                 std::string(buf), Cell()});
 
   // One municipality, one year: median of 25.
   std::mt19937 rng(7);
@@ -254,13 +282,16 @@ int main() {
       if (a.municipality_id == m) q.accounts.push_back(a);
     }
     const auto t0 = std::chrono::steady_clock::now();
-    (void)metrics::run_query(*store, q, [&](metrics::Row&& r) { one_posts += static_cast<int64_t>(*number_of(r.values["own_posts"])); });
+    (void)metrics::run_query(*store, q, [&](metrics::Row&& r) {
+      one_posts += static_cast<int64_t>(*number_of(r.values["own_posts"]));
+    });
     one.push_back(seconds_since(t0) * 1000);
   }
   std::sort(one.begin(), one.end());
-  std::snprintf(buf, sizeof buf, "%.1f ms median, %.1f ms max (%lld own posts in 25 runs)", one[one.size() / 2], one.back(),
-                static_cast<long long>(one_posts));
-  table.add_row({std::string(""), std::string("one municipality, one year"), std::string(buf), std::string("< 50 ms")});
+  std::snprintf(buf, sizeof buf, "%.1f ms median, %.1f ms max (%lld own posts in 25 runs)",
+                one[one.size() / 2], one.back(), static_cast<long long>(one_posts));
+  table.add_row({std::string(""), std::string("one municipality, one year"), std::string(buf),
+                 std::string("< 50 ms")});
 
   // All municipalities, one year.
   metrics::Query all = base;
@@ -271,19 +302,22 @@ int main() {
     ++rows;
     own += static_cast<int64_t>(*number_of(r.values["own_posts"]));
   });
-  std::snprintf(buf, sizeof buf, "%.1f s (%lld rows, %lld own posts in 2025)", seconds_since(t_all), static_cast<long long>(rows),
-                static_cast<long long>(own));
-  table.add_row({std::string(""), std::string("all municipalities, one year"), std::string(buf), std::string("< 30 s")});
+  std::snprintf(buf, sizeof buf, "%.1f s (%lld rows, %lld own posts in 2025)", seconds_since(t_all),
+                static_cast<long long>(rows), static_cast<long long>(own));
+  table.add_row({std::string(""), std::string("all municipalities, one year"), std::string(buf),
+                 std::string("< 30 s")});
 
   // The CLI end to end, for one municipality.
   if (std::filesystem::exists(config_path)) {
-    const std::string cmd = std::string(MUNISCOPE_BINARY) + " metrics --municipality m1 --from 2025-01-01 --to 2025-12-31 --format csv -c " +
-                            config_path + " --db " + path + " > /dev/null";
+    const std::string cmd =
+        std::string(MUNISCOPE_BINARY) +
+        " metrics --municipality m1 --from 2025-01-01 --to 2025-12-31 --format csv -c " +
+        config_path + " --db " + path + " > /dev/null";
     const auto t0 = std::chrono::steady_clock::now();
     const int status = std::system(cmd.c_str());
     std::snprintf(buf, sizeof buf, "%.2f s (exit %d)", seconds_since(t0), WEXITSTATUS(status));
-    table.add_row({std::string(""), std::string("`muniscope metrics` end to end, one municipality"), std::string(buf),
-                   std::string("(config parse included)")});
+    table.add_row({std::string(""), std::string("`muniscope metrics` end to end, one municipality"),
+                   std::string(buf), std::string("(config parse included)")});
   }
   std::fputs(table.render_table().c_str(), stdout);
   return 0;

@@ -54,10 +54,10 @@ struct Head {
 
 struct Cursor {
   std::string did;
-  Head head;            // newest feed entry stored by a completed catch-up
-  std::string pending;  // feed cursor of the next page of an unfinished catch-up
-  Head pending_head;    // head to adopt once that catch-up completes
-  std::string back;     // feed cursor of the next backfill page
+  Head head;                           // newest feed entry stored by a completed catch-up
+  std::string pending;                 // feed cursor of the next page of an unfinished catch-up
+  Head pending_head;                   // head to adopt once that catch-up completes
+  std::string back;                    // feed cursor of the next backfill page
   std::optional<int64_t> posts_count;  // postsCount at the last profile read
 
   static Cursor parse(const std::string& text) {
@@ -69,16 +69,23 @@ struct Cursor {
     c.did = json_string(d, "did").value_or("");
     c.head = Head{json_string(d, "head").value_or(""), json_int(d, "head_at").value_or(0)};
     c.pending = json_string(d, "pending").value_or("");
-    c.pending_head = Head{json_string(d, "pending_head").value_or(""), json_int(d, "pending_head_at").value_or(0)};
+    c.pending_head = Head{json_string(d, "pending_head").value_or(""),
+                          json_int(d, "pending_head_at").value_or(0)};
     c.back = json_string(d, "back").value_or("");
     c.posts_count = json_int(d, "posts_count");
     return c;
   }
   std::string str() const {
     JsonWriter w;
-    w.begin_object().key("did").value(did).key("head").value(head.key).key("head_at").value(head.at);
+    w.begin_object().key("did").value(did).key("head").value(head.key).key("head_at").value(
+        head.at);
     if (!pending.empty()) {
-      w.key("pending").value(pending).key("pending_head").value(pending_head.key).key("pending_head_at").value(pending_head.at);
+      w.key("pending")
+          .value(pending)
+          .key("pending_head")
+          .value(pending_head.key)
+          .key("pending_head_at")
+          .value(pending_head.at);
     }
     if (!back.empty()) w.key("back").value(back);
     if (posts_count) w.key("posts_count").value(*posts_count);
@@ -101,15 +108,18 @@ StepResult classify_error(const HttpResponse& r, const std::string& what) {
   const std::string name = xrpc ? xrpc->error : "";
   std::string msg = what + ": HTTP " + std::to_string(r.status);
   if (xrpc) msg += " " + xrpc->error + (xrpc->message.empty() ? "" : " (" + xrpc->message + ")");
-  if (r.status == 400 && name == "InvalidRequest" && xrpc->message.find("not found") != std::string::npos) {
+  if (r.status == 400 && name == "InvalidRequest" &&
+      xrpc->message.find("not found") != std::string::npos) {
     return StepResult::fail(FailureKind::kNotFound, msg, r.status);
   }
   if (name == "AccountTakedown" || name == "AccountDeactivated" || name == "RepoTakendown" ||
       name == "RepoDeactivated" || name == "RepoSuspended") {
     return StepResult::fail(FailureKind::kSuspended, msg, r.status);
   }
-  if (name == "BlockedActor" || name == "BlockedByActor") return StepResult::fail(FailureKind::kBlocked, msg, r.status);
-  if (r.status == 401 || r.status == 403) return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
+  if (name == "BlockedActor" || name == "BlockedByActor")
+    return StepResult::fail(FailureKind::kBlocked, msg, r.status);
+  if (r.status == 401 || r.status == 403)
+    return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
   return StepResult::fail(FailureKind::kMalformed, msg, r.status);
 }
 
@@ -126,7 +136,8 @@ class Session : public ConnectorSession {
       case WorkKind::kPoll: {
         state_ = State::kProfile;
         const std::string actor = cursor_.did.empty() ? account_.handle : cursor_.did;
-        return StepResult::send(get(base_ + "/xrpc/app.bsky.actor.getProfile?actor=" + url_encode(actor)));
+        return StepResult::send(
+            get(base_ + "/xrpc/app.bsky.actor.getProfile?actor=" + url_encode(actor)));
       }
       case WorkKind::kBackfill:
         if (cursor_.did.empty() || cursor_.back.empty()) return StepResult::finish();
@@ -143,10 +154,14 @@ class Session : public ConnectorSession {
 
   StepResult on_response(const HttpResponse& r) override {
     switch (state_) {
-      case State::kProfile: return on_profile(r);
-      case State::kFeed: return on_feed(r);
-      case State::kBackfill: return on_backfill(r);
-      case State::kRefresh: return on_refresh(r);
+      case State::kProfile:
+        return on_profile(r);
+      case State::kFeed:
+        return on_feed(r);
+      case State::kBackfill:
+        return on_backfill(r);
+      case State::kRefresh:
+        return on_refresh(r);
     }
     return StepResult::fail(FailureKind::kMalformed, "unexpected response");
   }
@@ -164,10 +179,12 @@ class Session : public ConnectorSession {
   StepResult on_profile(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "getProfile");
     auto snap = bluesky::parse_profile(r.body);
-    if (!snap.ok()) return StepResult::fail(FailureKind::kMalformed, snap.error().message, r.status);
+    if (!snap.ok())
+      return StepResult::fail(FailureKind::kMalformed, snap.error().message, r.status);
     if (!cursor_.did.empty() && snap->platform_id != cursor_.did) {
       return StepResult::fail(FailureKind::kMalformed,
-                              "getProfile returned " + snap->platform_id + " for " + cursor_.did, r.status);
+                              "getProfile returned " + snap->platform_id + " for " + cursor_.did,
+                              r.status);
     }
     Page page;
     if (cursor_.did.empty()) {
@@ -191,14 +208,17 @@ class Session : public ConnectorSession {
   StepResult on_feed(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "getAuthorFeed");
     auto feed = bluesky::parse_author_feed(r.body, cursor_.did);
-    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    if (!feed.ok())
+      return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
     ++pages_;
     Page page;
-    const bool first_ever = cursor_.head.empty() && account_.backfill_state == BackfillState::kPending;
+    const bool first_ever =
+        cursor_.head.empty() && account_.backfill_state == BackfillState::kPending;
     if (first_ever) {
       // The first page ever: store it, make its newest entry the head and
       // let backfill continue below it.
-      if (!feed->items.empty()) cursor_.head = Head{feed->items.front().key, feed->items.front().sort_at};
+      if (!feed->items.empty())
+        cursor_.head = Head{feed->items.front().key, feed->items.front().sort_at};
       cursor_.back = feed->cursor;
       if (feed->cursor.empty()) {
         page.backfill_state = BackfillState::kComplete;
@@ -218,7 +238,8 @@ class Session : public ConnectorSession {
     }
     bool reached = false;
     for (auto& item : feed->items) {
-      if (!cursor_.head.empty() && (item.key == cursor_.head.key || item.sort_at < cursor_.head.at)) {
+      if (!cursor_.head.empty() &&
+          (item.key == cursor_.head.key || item.sort_at < cursor_.head.at)) {
         reached = true;
         break;
       }
@@ -237,14 +258,16 @@ class Session : public ConnectorSession {
     cursor_.pending = feed->cursor;
     last_feed_cursor_ = feed->cursor;
     page.cursor = cursor_.str();
-    if (pages_ >= kMaxPagesPerPoll) return StepResult::finish(std::move(page));  // continue next poll
+    if (pages_ >= kMaxPagesPerPoll)
+      return StepResult::finish(std::move(page));  // continue next poll
     return StepResult::send(feed_request(feed->cursor), std::move(page));
   }
 
   StepResult on_backfill(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "getAuthorFeed (backfill)");
     auto feed = bluesky::parse_author_feed(r.body, cursor_.did);
-    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    if (!feed.ok())
+      return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
     Page page;
     const bool repeats = !feed->cursor.empty() && feed->cursor == last_feed_cursor_;
     if (feed->cursor.empty() || repeats) {
@@ -252,7 +275,8 @@ class Session : public ConnectorSession {
       page.backfill_state = BackfillState::kComplete;
       page.expected_own_posts = cursor_.posts_count;  // the store checks and may record kIncomplete
       page.history_note = "paged to the end of the author feed";
-    } else if (!feed->items.empty() && account_.backfill_since && feed->items.back().sort_at < *account_.backfill_since) {
+    } else if (!feed->items.empty() && account_.backfill_since &&
+               feed->items.back().sort_at < *account_.backfill_since) {
       cursor_.back.clear();
       page.backfill_state = BackfillState::kReachedStart;
     } else {
@@ -270,7 +294,8 @@ class Session : public ConnectorSession {
     std::string url = base_ + "/xrpc/app.bsky.feed.getPosts?";
     batch_.assign(account_.refresh_ids.begin() + static_cast<long>(refresh_pos_),
                   account_.refresh_ids.begin() + static_cast<long>(end));
-    for (size_t i = 0; i < batch_.size(); ++i) url += (i ? "&uris=" : "uris=") + url_encode(batch_[i]);
+    for (size_t i = 0; i < batch_.size(); ++i)
+      url += (i ? "&uris=" : "uris=") + url_encode(batch_[i]);
     refresh_pos_ = end;
     return StepResult::send(get(url), std::move(page));
   }
@@ -278,12 +303,14 @@ class Session : public ConnectorSession {
   StepResult on_refresh(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "getPosts");
     auto posts = bluesky::parse_posts_counts(r.body);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     Page page;
     // getPosts leaves out posts that no longer exist.
     for (const std::string& uri : batch_) {
-      const bool present = std::any_of(posts->begin(), posts->end(),
-                                       [&](const PostRecord& p) { return p.platform_post_id == uri; });
+      const bool present = std::any_of(posts->begin(), posts->end(), [&](const PostRecord& p) {
+        return p.platform_post_id == uri;
+      });
       if (!present) page.batch.deleted_post_ids.push_back(uri);
     }
     page.batch.posts = std::move(*posts);
@@ -310,9 +337,11 @@ class BlueskyConnector : public Connector {
   }
   std::string host_for(const AccountView& account) const override {
     auto url = parse_url(appview_of(account));
-    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : "public.api.bsky.app";
+    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "")
+               : "public.api.bsky.app";
   }
-  std::unique_ptr<ConnectorSession> begin(const AccountView& account, WorkKind work) const override {
+  std::unique_ptr<ConnectorSession> begin(const AccountView& account,
+                                          WorkKind work) const override {
     return std::make_unique<Session>(account, work);
   }
 };

@@ -15,7 +15,9 @@ std::optional<TimeMs> time_member(const JsonValue& obj, std::string_view name) {
   return text ? parse_iso8601(*text) : std::nullopt;
 }
 
-bool is_post_uri(std::string_view uri) { return uri.find("/app.bsky.feed.post/") != std::string_view::npos; }
+bool is_post_uri(std::string_view uri) {
+  return uri.find("/app.bsky.feed.post/") != std::string_view::npos;
+}
 
 // The post an embed quotes, if it quotes a post (app.bsky.embed.record, or
 // app.bsky.embed.recordWithMedia's inner record). Embedded feeds, lists and
@@ -40,7 +42,8 @@ std::optional<TimeMs> quoted_created_at(const JsonValue& post_view) {
   const JsonValue* embed = json_object(post_view, "embed");
   if (embed == nullptr) return std::nullopt;
   const JsonValue* view = json_object(*embed, "record");
-  if (view != nullptr && type_of(*embed) == "app.bsky.embed.recordWithMedia#view") view = json_object(*view, "record");
+  if (view != nullptr && type_of(*embed) == "app.bsky.embed.recordWithMedia#view")
+    view = json_object(*view, "record");
   if (view == nullptr) return std::nullopt;
   if (const JsonValue* value = json_object(*view, "value")) {
     return time_member(*value, "createdAt");
@@ -48,9 +51,11 @@ std::optional<TimeMs> quoted_created_at(const JsonValue& post_view) {
   return std::nullopt;
 }
 
-void fill_content(PostRecord& p, const JsonValue& post_view, const JsonValue& record, std::string_view own_did) {
+void fill_content(PostRecord& p, const JsonValue& post_view, const JsonValue& record,
+                  std::string_view own_did) {
   p.text = json_string(record, "text").value_or("");
-  if (const JsonValue* langs = json_array(record, "langs"); langs != nullptr && !langs->Empty() && (*langs)[0].IsString()) {
+  if (const JsonValue* langs = json_array(record, "langs");
+      langs != nullptr && !langs->Empty() && (*langs)[0].IsString()) {
     p.language = (*langs)[0].GetString();
   }
   if (const JsonValue* facets = json_array(record, "facets")) {
@@ -60,7 +65,9 @@ void fill_content(PostRecord& p, const JsonValue& post_view, const JsonValue& re
       for (const auto& feat : features->GetArray()) {
         const std::string t = type_of(feat);
         if (t == "app.bsky.richtext.facet#link") p.has_link = true;
-        if (t == "app.bsky.richtext.facet#mention" && json_string(feat, "did").value_or("") != own_did) ++p.mentions;
+        if (t == "app.bsky.richtext.facet#mention" &&
+            json_string(feat, "did").value_or("") != own_did)
+          ++p.mentions;
       }
     }
   }
@@ -144,11 +151,13 @@ Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did
   const JsonValue* record = json_object(*post, "record");
   auto uri = json_string(*post, "uri");
   const JsonValue* author = json_object(*post, "author");
-  if (record == nullptr || !uri || author == nullptr) return bad("postView without uri, author or record");
+  if (record == nullptr || !uri || author == nullptr)
+    return bad("postView without uri, author or record");
   const std::string author_did = json_string(*author, "did").value_or("");
   const auto indexed_at = time_member(*post, "indexedAt");
   const auto record_created = time_member(*record, "createdAt");
-  if (!record_created && !indexed_at) return bad("post " + *uri + " has no readable createdAt or indexedAt");
+  if (!record_created && !indexed_at)
+    return bad("post " + *uri + " has no readable createdAt or indexedAt");
 
   FeedItem out;
   PostRecord& p = out.post;
@@ -166,7 +175,9 @@ Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did
     p.kind = PostKind::kRepost;
     // Newer AppViews send the repost record's own uri; otherwise one repost
     // per (account, post) is what atproto allows, so this key is stable.
-    p.platform_post_id = json_string(*reason, "uri").value_or("repost:" + (by_did.empty() ? std::string(own_did) : by_did) + ":" + *uri);
+    p.platform_post_id =
+        json_string(*reason, "uri")
+            .value_or("repost:" + (by_did.empty() ? std::string(own_did) : by_did) + ":" + *uri);
     p.created_at = *repost_at;
     p.parent_post_id = *uri;
     p.parent_author_id = author_did;
@@ -183,14 +194,16 @@ Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did
   // of createdAt and indexedAt (bsky-docs advanced-guides/timestamps.md).
   p.created_at = record_created.value_or(*indexed_at);
   out.key = *uri;
-  out.sort_at = std::min(record_created.value_or(*indexed_at), indexed_at.value_or(*record_created));
+  out.sort_at =
+      std::min(record_created.value_or(*indexed_at), indexed_at.value_or(*record_created));
   fill_content(p, *post, *record, own_did);
   p.engagement = counts_of(*post);
 
   const std::string quote = quoted_uri(*record);
   if (const JsonValue* reply_ref = json_object(*record, "reply")) {
     const JsonValue* parent_ref = json_object(*reply_ref, "parent");
-    const std::string parent_uri = parent_ref != nullptr ? json_string(*parent_ref, "uri").value_or("") : "";
+    const std::string parent_uri =
+        parent_ref != nullptr ? json_string(*parent_ref, "uri").value_or("") : "";
     p.parent_post_id = parent_uri;
     p.parent_author_id = did_of_uri(parent_uri);
     p.parent_state = ParentState::kUnknown;
@@ -210,7 +223,8 @@ Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did
       } else if (const JsonValue* pa = json_object(*parent_view, "author")) {
         p.parent_state = ParentState::kVisible;
         p.parent_author_id = json_string(*pa, "did").value_or(p.parent_author_id);
-        if (const JsonValue* pr = json_object(*parent_view, "record")) p.parent_created_at = time_member(*pr, "createdAt");
+        if (const JsonValue* pr = json_object(*parent_view, "record"))
+          p.parent_created_at = time_member(*pr, "createdAt");
       }
     }
     if (p.parent_state == ParentState::kDeleted || p.parent_state == ParentState::kBlocked) {

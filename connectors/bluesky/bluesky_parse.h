@@ -22,7 +22,7 @@ Result<AccountSnapshot> parse_profile(std::string_view body);
 
 struct FeedItem {
   PostRecord post;
-  std::string key;  // stable identity of the feed entry (post URI, or the repost's)
+  std::string key;     // stable identity of the feed entry (post URI, or the repost's)
   TimeMs sort_at = 0;  // the feed's order: repost time, or min(createdAt, indexedAt)
 };
 

@@ -41,8 +41,8 @@ namespace muni {
 
 namespace {
 
-constexpr int kPageSize = 40;            // the API's maximum for statuses
-constexpr int kMaxPagesPerPoll = 25;     // 1,000 new statuses; the rest next poll
+constexpr int kPageSize = 40;         // the API's maximum for statuses
+constexpr int kMaxPagesPerPoll = 25;  // 1,000 new statuses; the rest next poll
 constexpr int kMaxRefreshPages = 10;
 
 struct Cursor {
@@ -66,7 +66,15 @@ struct Cursor {
   }
   std::string str() const {
     JsonWriter w;
-    w.begin_object().key("base").value(base).key("id").value(id).key("newest").value(newest).key("back").value(back);
+    w.begin_object()
+        .key("base")
+        .value(base)
+        .key("id")
+        .value(id)
+        .key("newest")
+        .value(newest)
+        .key("back")
+        .value(back);
     if (!moved_to.empty()) w.key("moved_to").value(moved_to);
     w.end_object();
     return w.str();
@@ -82,22 +90,29 @@ HttpRequest get(std::string url) {
 
 // Classifies any non-200 answer the engine passes on (429 and 5xx it keeps).
 StepResult classify_error(const HttpResponse& r, const std::string& what) {
-  const std::string msg = what + ": HTTP " + std::to_string(r.status) + " " + mastodon::error_text(r.body);
+  const std::string msg =
+      what + ": HTTP " + std::to_string(r.status) + " " + mastodon::error_text(r.body);
   switch (r.status) {
-    case 404: return StepResult::fail(FailureKind::kNotFound, msg, r.status);
-    case 410: return StepResult::fail(FailureKind::kGone, msg, r.status);
+    case 404:
+      return StepResult::fail(FailureKind::kNotFound, msg, r.status);
+    case 410:
+      return StepResult::fail(FailureKind::kGone, msg, r.status);
     case 401:
       return StepResult::fail(FailureKind::kAuthRequired,
-                              msg + " (the instance requires authentication for public data; "
-                                    "it runs in secure/whitelist mode)",
+                              msg +
+                                  " (the instance requires authentication for public data; "
+                                  "it runs in secure/whitelist mode)",
                               r.status);
-    case 403: return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
-    default: return StepResult::fail(FailureKind::kMalformed, msg, r.status);
+    case 403:
+      return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
+    default:
+      return StepResult::fail(FailureKind::kMalformed, msg, r.status);
   }
 }
 
 std::string statuses_url(const Cursor& c) {
-  return c.base + "/api/v1/accounts/" + url_encode(c.id) + "/statuses?limit=" + std::to_string(kPageSize);
+  return c.base + "/api/v1/accounts/" + url_encode(c.id) +
+         "/statuses?limit=" + std::to_string(kPageSize);
 }
 
 // Reads min_id / max_id from the Link header's rel link, if any.
@@ -122,13 +137,15 @@ class Session : public ConnectorSession {
   StepResult start() override {
     auto home = mastodon::home_of(account_.handle);
     if (!home || cursor_.base.empty()) {
-      return StepResult::fail(FailureKind::kInvalidHandle, "cannot derive the home instance of '" + account_.handle + "'");
+      return StepResult::fail(FailureKind::kInvalidHandle,
+                              "cannot derive the home instance of '" + account_.handle + "'");
     }
     switch (work_) {
       case WorkKind::kPoll:
         state_ = State::kProfile;
         if (cursor_.id.empty()) {
-          return StepResult::send(get(cursor_.base + "/api/v1/accounts/lookup?acct=" + url_encode(home->username)));
+          return StepResult::send(
+              get(cursor_.base + "/api/v1/accounts/lookup?acct=" + url_encode(home->username)));
         }
         return StepResult::send(get(cursor_.base + "/api/v1/accounts/" + url_encode(cursor_.id)));
       case WorkKind::kBackfill:
@@ -148,11 +165,16 @@ class Session : public ConnectorSession {
 
   StepResult on_response(const HttpResponse& r) override {
     switch (state_) {
-      case State::kProfile: return on_profile(r, false);
-      case State::kMovedLookup: return on_profile(r, true);
-      case State::kStatuses: return on_statuses(r);
-      case State::kBackfill: return on_backfill(r);
-      case State::kRefresh: return on_refresh(r);
+      case State::kProfile:
+        return on_profile(r, false);
+      case State::kMovedLookup:
+        return on_profile(r, true);
+      case State::kStatuses:
+        return on_statuses(r);
+      case State::kBackfill:
+        return on_backfill(r);
+      case State::kRefresh:
+        return on_refresh(r);
     }
     return StepResult::fail(FailureKind::kMalformed, "unexpected response");
   }
@@ -161,15 +183,19 @@ class Session : public ConnectorSession {
   enum class State { kProfile, kMovedLookup, kStatuses, kBackfill, kRefresh };
 
   StepResult on_profile(const HttpResponse& r, bool after_move) {
-    if (r.status != 200) return classify_error(r, after_move ? "lookup of moved account" : "profile");
+    if (r.status != 200)
+      return classify_error(r, after_move ? "lookup of moved account" : "profile");
     auto info = mastodon::parse_account(r.body);
-    if (!info.ok()) return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
+    if (!info.ok())
+      return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
     Page page;
     if (info->suspended) {
-      return StepResult::fail(FailureKind::kSuspended, "the instance reports the account as suspended", r.status);
+      return StepResult::fail(FailureKind::kSuspended,
+                              "the instance reports the account as suspended", r.status);
     }
     if (!info->moved_acct.empty() && !after_move) {
-      const std::string target = info->moved_acct + (info->moved_url.empty() ? "" : " (" + info->moved_url + ")");
+      const std::string target =
+          info->moved_acct + (info->moved_url.empty() ? "" : " (" + info->moved_url + ")");
       if (cursor_.moved_to != target) {
         page.batch.events.push_back({"moved", "moved to " + target});
         cursor_.moved_to = target;
@@ -182,7 +208,8 @@ class Session : public ConnectorSession {
         state_ = State::kMovedLookup;
         page.cursor = cursor_.str();
         return StepResult::send(
-            get(moved_base_ + "/api/v1/accounts/lookup?acct=" + url_encode(info->moved_username)), std::move(page));
+            get(moved_base_ + "/api/v1/accounts/lookup?acct=" + url_encode(info->moved_username)),
+            std::move(page));
       }
     }
     if (after_move) {
@@ -190,13 +217,16 @@ class Session : public ConnectorSession {
       cursor_.newest.clear();
       cursor_.back.clear();
       page.backfill_state = BackfillState::kPending;
-      page.batch.events.push_back({"resolved", "following the moved account, id " + info->snapshot.platform_id +
-                                                   " on " + moved_base_});
+      page.batch.events.push_back(
+          {"resolved",
+           "following the moved account, id " + info->snapshot.platform_id + " on " + moved_base_});
     }
-    if (info->limited) page.history_note = "the home instance marks this account as limited (hidden by moderators)";
+    if (info->limited)
+      page.history_note = "the home instance marks this account as limited (hidden by moderators)";
     cursor_.id = info->snapshot.platform_id;
     // The handle as muniscope shows it: user@instance-host.
-    if (auto url = parse_url(cursor_.base)) info->snapshot.handle = info->username + "@" + url->host;
+    if (auto url = parse_url(cursor_.base))
+      info->snapshot.handle = info->username + "@" + url->host;
     page.platform_id = cursor_.id;
     page.batch.snapshot = info->snapshot;
     page.cursor = cursor_.str();
@@ -209,7 +239,8 @@ class Session : public ConnectorSession {
   StepResult on_statuses(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "statuses");
     auto posts = mastodon::parse_statuses(r.body, cursor_.id);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     ++pages_;
     Page page;
     const bool first_ever = cursor_.newest.empty();
@@ -222,7 +253,8 @@ class Session : public ConnectorSession {
       if (first_ever) {
         // The first page ever also starts the backfill just below it.
         std::string back = link_param(r, "next", "max_id");
-        if (back.empty() && static_cast<int>(posts->size()) >= kPageSize) back = posts->back().platform_post_id;
+        if (back.empty() && static_cast<int>(posts->size()) >= kPageSize)
+          back = posts->back().platform_post_id;
         cursor_.back = back;
         if (back.empty()) {
           page.backfill_state = BackfillState::kComplete;  // the whole history fit on one page
@@ -235,9 +267,11 @@ class Session : public ConnectorSession {
     }
     page.batch.posts = std::move(*posts);
     page.cursor = cursor_.str();
-    const bool more = !first_ever && static_cast<int>(page.batch.posts.size()) >= kPageSize && pages_ < kMaxPagesPerPoll;
+    const bool more = !first_ever && static_cast<int>(page.batch.posts.size()) >= kPageSize &&
+                      pages_ < kMaxPagesPerPoll;
     if (more) {
-      return StepResult::send(get(statuses_url(cursor_) + "&min_id=" + url_encode(cursor_.newest)), std::move(page));
+      return StepResult::send(get(statuses_url(cursor_) + "&min_id=" + url_encode(cursor_.newest)),
+                              std::move(page));
     }
     return StepResult::finish(std::move(page));
   }
@@ -245,10 +279,12 @@ class Session : public ConnectorSession {
   StepResult on_backfill(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "backfill");
     auto posts = mastodon::parse_statuses(r.body, cursor_.id);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     Page page;
     std::string back = link_param(r, "next", "max_id");
-    if (back.empty() && static_cast<int>(posts->size()) >= kPageSize) back = posts->back().platform_post_id;
+    if (back.empty() && static_cast<int>(posts->size()) >= kPageSize)
+      back = posts->back().platform_post_id;
     if (posts->empty() || back.empty()) {
       back.clear();
       page.backfill_state = BackfillState::kComplete;
@@ -269,21 +305,25 @@ class Session : public ConnectorSession {
   StepResult on_refresh(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "refresh");
     auto posts = mastodon::parse_statuses(r.body, cursor_.id);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     ++pages_;
     for (const PostRecord& p : *posts) seen_.push_back(p.platform_post_id);
     const bool past_window = posts->empty() || posts->back().created_at < account_.refresh_since;
     std::string back = link_param(r, "next", "max_id");
-    if (back.empty() && static_cast<int>(posts->size()) >= kPageSize) back = posts->back().platform_post_id;
+    if (back.empty() && static_cast<int>(posts->size()) >= kPageSize)
+      back = posts->back().platform_post_id;
     Page page;
     page.batch.posts = std::move(*posts);
     if (!past_window && !back.empty() && pages_ < kMaxRefreshPages) {
-      return StepResult::send(get(statuses_url(cursor_) + "&max_id=" + url_encode(back)), std::move(page));
+      return StepResult::send(get(statuses_url(cursor_) + "&max_id=" + url_encode(back)),
+                              std::move(page));
     }
     if (past_window || back.empty()) {
       // The whole window was read: whatever is missing is gone.
       for (const std::string& id : account_.refresh_ids) {
-        if (std::find(seen_.begin(), seen_.end(), id) == seen_.end()) page.batch.deleted_post_ids.push_back(id);
+        if (std::find(seen_.begin(), seen_.end(), id) == seen_.end())
+          page.batch.deleted_post_ids.push_back(id);
       }
     }
     return StepResult::finish(std::move(page));
@@ -314,13 +354,16 @@ class MastodonConnector : public Connector {
     auto url = parse_url(base);
     return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : account.handle;
   }
-  std::unique_ptr<ConnectorSession> begin(const AccountView& account, WorkKind work) const override {
+  std::unique_ptr<ConnectorSession> begin(const AccountView& account,
+                                          WorkKind work) const override {
     return std::make_unique<Session>(account, work);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Connector> make_mastodon_connector() { return std::make_unique<MastodonConnector>(); }
+std::unique_ptr<Connector> make_mastodon_connector() {
+  return std::make_unique<MastodonConnector>();
+}
 
 }  // namespace muni

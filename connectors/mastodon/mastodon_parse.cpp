@@ -81,7 +81,8 @@ Result<AccountInfo> parse_account(std::string_view body) {
       info.snapshot.created_at_day_precision = true;
     }
   }
-  if (auto last = json_string(a, "last_status_at")) info.snapshot.last_status_at = parse_iso8601(*last);
+  if (auto last = json_string(a, "last_status_at"))
+    info.snapshot.last_status_at = parse_iso8601(*last);
   info.suspended = json_bool(a, "suspended").value_or(false);
   info.limited = json_bool(a, "limited").value_or(false);
   if (const JsonValue* moved = json_object(a, "moved")) {
@@ -138,7 +139,8 @@ Result<PostRecord> parse_status(const JsonValue& st, std::string_view own_accoun
       std::optional<TimeMs> quoted_created;
       if (const JsonValue* qs = json_object(*quote, "quoted_status")) {
         quoted_id = id_of(*qs, "id").value_or("");
-        if (const JsonValue* qa = json_object(*qs, "account")) quoted_author = id_of(*qa, "id").value_or("");
+        if (const JsonValue* qa = json_object(*qs, "account"))
+          quoted_author = id_of(*qa, "id").value_or("");
         if (auto t = json_string(*qs, "created_at")) quoted_created = parse_iso8601(*t);
       } else if (auto qid = id_of(*quote, "quoted_status_id")) {
         quoted_id = *qid;
@@ -149,7 +151,8 @@ Result<PostRecord> parse_status(const JsonValue& st, std::string_view own_accoun
           p.kind = PostKind::kQuote;
           p.parent_post_id = quoted_id;
           p.parent_author_id = quoted_author;
-          p.parent_created_at = quoted_created ? quoted_created : snowflake_time(quoted_id, p.created_at);
+          p.parent_created_at =
+              quoted_created ? quoted_created : snowflake_time(quoted_id, p.created_at);
           p.parent_state = quoted_author.empty() ? ParentState::kUnknown : ParentState::kVisible;
         }
       }
@@ -179,7 +182,8 @@ Result<PostRecord> parse_status(const JsonValue& st, std::string_view own_accoun
   return p;
 }
 
-Result<std::vector<PostRecord>> parse_statuses(std::string_view body, std::string_view own_account_id) {
+Result<std::vector<PostRecord>> parse_statuses(std::string_view body,
+                                               std::string_view own_account_id) {
   MUNI_TRY(auto doc, parse_json(body));
   if (!doc->IsArray()) return bad("expected an array of statuses");
   std::vector<PostRecord> out;

@@ -32,7 +32,8 @@ Result<AccountInfo> parse_account(std::string_view body);
 
 // Parses an array of Status entities. `own_account_id` is the polled
 // account's id on its home instance (replies to it are self-thread replies).
-Result<std::vector<PostRecord>> parse_statuses(std::string_view body, std::string_view own_account_id);
+Result<std::vector<PostRecord>> parse_statuses(std::string_view body,
+                                               std::string_view own_account_id);
 // One Status entity.
 Result<PostRecord> parse_status(const JsonValue& status, std::string_view own_account_id);
 
@@ -41,7 +42,8 @@ Result<PostRecord> parse_status(const JsonValue& status, std::string_view own_ac
 // Mastodon lib/mastodon/snowflake.rb). nullopt for non-numeric ids (Pleroma
 // and Akkoma use FlakeIds) or implausible times (before 2016, or after
 // `not_after` when given: a parent cannot be younger than its reply).
-std::optional<TimeMs> snowflake_time(std::string_view id, std::optional<TimeMs> not_after = std::nullopt);
+std::optional<TimeMs> snowflake_time(std::string_view id,
+                                     std::optional<TimeMs> not_after = std::nullopt);
 
 // The "error" text of an error body ({"error": "Record not found"}), or a
 // short excerpt of the body when it is not one.

@@ -84,24 +84,27 @@ int cmd_check_config(const std::string& path) {
   std::printf("  timezone: %s\n", c.defaults.timezone.c_str());
   std::printf("  user agent: %s\n", c.effective_user_agent().c_str());
   std::printf("  poll interval: %s\n", format_duration(c.defaults.poll_interval_ms).c_str());
-  if (!c.metrics_listen.empty()) std::printf("  metrics endpoint: http://%s/metrics\n", c.metrics_listen.c_str());
+  if (!c.metrics_listen.empty())
+    std::printf("  metrics endpoint: http://%s/metrics\n", c.metrics_listen.c_str());
   return 0;
 }
 
 int cmd_municipalities(const CommonOptions& o) {
   auto config = config_for(o);
   if (!config) return 2;
-  Table t({{"id"}, {"name"}, {"ags"}, {"kind"}, {"state"}, {"population"}, {"accounts"}, {"labels"}});
+  Table t(
+      {{"id"}, {"name"}, {"ags"}, {"kind"}, {"state"}, {"population"}, {"accounts"}, {"labels"}});
   for (const auto& m : config->municipalities) {
     std::string labels;
     for (const auto& l : m.labels) labels += (labels.empty() ? "" : ",") + l;
-    t.add_row({m.id, m.name, m.ags, std::string(municipality_kind_label(m.kind)), m.state, cell(m.population),
-               static_cast<int64_t>(m.accounts.size()), cell(labels)});
+    t.add_row({m.id, m.name, m.ags, std::string(municipality_kind_label(m.kind)), m.state,
+               cell(m.population), static_cast<int64_t>(m.accounts.size()), cell(labels)});
   }
   return print_table(t, o.format);
 }
 
-int cmd_accounts(const CommonOptions& o, const std::string& municipality, const std::string& platform) {
+int cmd_accounts(const CommonOptions& o, const std::string& municipality,
+                 const std::string& platform) {
   auto config = config_for(o);
   if (!config) return 2;
   // State comes from the store when there is one; a fresh install lists the
@@ -113,8 +116,17 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality, const 
       for (auto& a : *rows) stored[a.account_key] = std::move(a);
     }
   }
-  Table t({{"id"}, {"municipality"}, {"platform"}, {"category"}, {"handle"}, {"role"}, {"state"}, {"followers"},
-           {"posts_stored"}, {"backfill"}, {"last_success"}});
+  Table t({{"id"},
+           {"municipality"},
+           {"platform"},
+           {"category"},
+           {"handle"},
+           {"role"},
+           {"state"},
+           {"followers"},
+           {"posts_stored"},
+           {"backfill"},
+           {"last_success"}});
   for (const auto& m : config->municipalities) {
     if (!municipality.empty() && m.id != municipality) continue;
     for (const auto& a : m.accounts) {
@@ -129,14 +141,15 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality, const 
         posts = s.own_posts_stored;
         backfill = std::string(backfill_state_id(s.backfill_state));
         last = cell(time_cell(s.last_success_at));
-        SQLite::Statement q((*store)->db(),
-                            "SELECT followers FROM account_samples WHERE account_id = ? AND followers IS NOT NULL "
-                            "ORDER BY observed_at DESC LIMIT 1");
+        SQLite::Statement q(
+            (*store)->db(),
+            "SELECT followers FROM account_samples WHERE account_id = ? AND followers IS NOT NULL "
+            "ORDER BY observed_at DESC LIMIT 1");
         q.bind(1, s.id);
         if (q.executeStep()) followers = q.getColumn(0).getInt64();
       }
-      t.add_row({id, m.id, a.platform, std::string(info ? category_id(info->category) : ""), a.handle, cell(a.role),
-                 state, followers, posts, backfill, last});
+      t.add_row({id, m.id, a.platform, std::string(info ? category_id(info->category) : ""),
+                 a.handle, cell(a.role), state, followers, posts, backfill, last});
     }
   }
   return print_table(t, o.format);
@@ -162,32 +175,50 @@ int cmd_status(const CommonOptions& o) {
     return 2;
   }
   const bool table = *format == OutputFormat::kTable;
-  Table t({{"id"}, {"account"}, {"state"}, {"last_success"}, {"next_due"}, {"skipped"}, {"last_error"}});
+  Table t({{"id"},
+           {"account"},
+           {"state"},
+           {"last_success"},
+           {"next_due"},
+           {"skipped"},
+           {"last_error"}});
   for (const StoredAccount& a : *accounts) {
     const bool error_state = a.state != "ok" && a.state != "pending";
     t.add_row({a.id, a.municipality_id + "/" + a.account_key, a.state,
                cell(table ? relative(a.last_success_at, now) : time_cell(a.last_success_at)),
-               cell(table ? relative(a.next_due_at, now) : time_cell(a.next_due_at)), a.skipped_polls,
-               cell(error_state ? a.state_reason : std::string())});
+               cell(table ? relative(a.next_due_at, now) : time_cell(a.next_due_at)),
+               a.skipped_polls, cell(error_state ? a.state_reason : std::string())});
   }
-  Table h({{"host"}, {"platform"}, {"budget"}, {"remaining"}, {"window"}, {"source"}, {"resets"}, {"waiting_until"},
-           {"in_flight"}, {"queued"}, {"requests"}, {"http_429"}});
+  Table h({{"host"},
+           {"platform"},
+           {"budget"},
+           {"remaining"},
+           {"window"},
+           {"source"},
+           {"resets"},
+           {"waiting_until"},
+           {"in_flight"},
+           {"queued"},
+           {"requests"},
+           {"http_429"}});
   auto hosts = (*store)->load_hosts();
   if (hosts.ok()) {
     for (const HostStatusRow& r : *hosts) {
       h.add_row({r.host, r.platform, r.limit > 0 ? Cell(static_cast<int64_t>(r.limit)) : Cell(),
                  r.remaining >= 0 ? Cell(static_cast<int64_t>(r.remaining)) : Cell(),
-                 cell(r.window_ms > 0 ? format_duration(r.window_ms) : std::string()), r.budget_source,
-                 cell(table ? relative(r.reset_at, now) : time_cell(r.reset_at)),
-                 cell(table ? relative(r.wait_until, now) : time_cell(r.wait_until)), static_cast<int64_t>(r.in_flight),
-                 static_cast<int64_t>(r.queued), r.requests_total, r.rate_limited_total});
+                 cell(r.window_ms > 0 ? format_duration(r.window_ms) : std::string()),
+                 r.budget_source, cell(table ? relative(r.reset_at, now) : time_cell(r.reset_at)),
+                 cell(table ? relative(r.wait_until, now) : time_cell(r.wait_until)),
+                 static_cast<int64_t>(r.in_flight), static_cast<int64_t>(r.queued),
+                 r.requests_total, r.rate_limited_total});
     }
   }
   if (!table) {
     // Machine formats: accounts first; hosts with --format and a second call
     // would be clumsy, so JSON carries both, CSV the accounts only.
     if (*format == OutputFormat::kJson) {
-      std::printf("{\"accounts\":%s,\"hosts\":%s}\n", t.render_json().c_str(), h.render_json().c_str());
+      std::printf("{\"accounts\":%s,\"hosts\":%s}\n", t.render_json().c_str(),
+                  h.render_json().c_str());
       return 0;
     }
     std::fputs(t.render(*format).c_str(), stdout);
@@ -202,7 +233,8 @@ int cmd_status(const CommonOptions& o) {
     std::printf("last configuration load: %s\n", (*reload)->c_str());
   }
   std::printf("\n%s", t.render_table().c_str());
-  if (h.size() > 0) std::printf("\nhosts (rate-limit budgets in force):\n%s", h.render_table().c_str());
+  if (h.size() > 0)
+    std::printf("\nhosts (rate-limit budgets in force):\n%s", h.render_table().c_str());
   return 0;
 }
 
@@ -219,9 +251,11 @@ int cmd_store_compact(const CommonOptions& o) {
     std::fprintf(stderr, "muniscope: %s\n", r.error().message.c_str());
     return 1;
   }
-  std::printf("removed %lld engagement samples and %lld account samples; store %lld -> %lld bytes\n",
-              static_cast<long long>(r->engagement_samples_deleted), static_cast<long long>(r->account_samples_deleted),
-              static_cast<long long>(r->bytes_before), static_cast<long long>(r->bytes_after));
+  std::printf(
+      "removed %lld engagement samples and %lld account samples; store %lld -> %lld bytes\n",
+      static_cast<long long>(r->engagement_samples_deleted),
+      static_cast<long long>(r->account_samples_deleted), static_cast<long long>(r->bytes_before),
+      static_cast<long long>(r->bytes_after));
   return 0;
 }
 
@@ -255,9 +289,10 @@ int cmd_store_info(const CommonOptions& o) {
   t.add_row({std::string("path"), path});
   t.add_row({std::string("schema version"), static_cast<int64_t>((*store)->schema_version())});
   t.add_row({std::string("size (bytes)"), (*store)->file_size_bytes()});
-  for (const char* table : {"municipalities", "accounts", "posts", "post_samples", "account_samples", "comments",
-                            "account_events", "poll_log"}) {
-    t.add_row({std::string(table) + " rows", db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64()});
+  for (const char* table : {"municipalities", "accounts", "posts", "post_samples",
+                            "account_samples", "comments", "account_events", "poll_log"}) {
+    t.add_row({std::string(table) + " rows",
+               db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64()});
   }
   return print_table(t, o.format);
 }

@@ -17,7 +17,8 @@ struct CommonOptions {
 
 int cmd_check_config(const std::string& path);
 int cmd_municipalities(const CommonOptions& o);
-int cmd_accounts(const CommonOptions& o, const std::string& municipality, const std::string& platform);
+int cmd_accounts(const CommonOptions& o, const std::string& municipality,
+                 const std::string& platform);
 int cmd_status(const CommonOptions& o);
 int cmd_store_compact(const CommonOptions& o);
 int cmd_store_backup(const CommonOptions& o, const std::string& destination);

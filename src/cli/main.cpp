@@ -25,8 +25,10 @@ std::string default_config_path() {
 int main(int argc, char** argv) {
   muni::setup_logging("info");
   CLI::App app{
-      "muniscope observes the public social media accounts of German municipalities, stores their activity\n"
-      "as time series, computes usage metrics and checks self-reported survey answers against them.\n"
+      "muniscope observes the public social media accounts of German municipalities, stores their "
+      "activity\n"
+      "as time series, computes usage metrics and checks self-reported survey answers against "
+      "them.\n"
       "Documentation: README.md and docs/ (installed under /usr/share/doc/muniscope)."};
   app.name("muniscope");
   app.set_version_flag("--version", std::string("muniscope ") + muni::kMuniscopeVersion);
@@ -35,68 +37,92 @@ int main(int argc, char** argv) {
 
   muni::CommonOptions common;
   common.config_path = default_config_path();
-  app.add_option("-c,--config", common.config_path,
-                 "Configuration file (default: $MUNISCOPE_CONFIG, else /etc/muniscope/muniscope.yaml)");
-  app.add_option("--db", common.db_override, "Store (SQLite file) to use instead of the one the config names");
+  app.add_option(
+      "-c,--config", common.config_path,
+      "Configuration file (default: $MUNISCOPE_CONFIG, else /etc/muniscope/muniscope.yaml)");
+  app.add_option("--db", common.db_override,
+                 "Store (SQLite file) to use instead of the one the config names");
 
   // check-config
-  auto* check = app.add_subcommand("check-config", "Validate a configuration file and print a summary");
+  auto* check =
+      app.add_subcommand("check-config", "Validate a configuration file and print a summary");
   std::string check_path;
   check->add_option("file", check_path, "File to check (default: --config)");
-  check->footer("Exit status 0 when valid, 2 when not; every problem is printed as file:line:column: key: message.");
+  check->footer(
+      "Exit status 0 when valid, 2 when not; every problem is printed as file:line:column: key: "
+      "message.");
 
   // run
-  auto* run = app.add_subcommand("run", "Run the polling daemon in the foreground (what the systemd service starts)");
+  auto* run = app.add_subcommand(
+      "run", "Run the polling daemon in the foreground (what the systemd service starts)");
   run->footer(
-      "Signals: SIGTERM/SIGINT stop within 5 s after committing what has arrived; SIGHUP reloads the\n"
+      "Signals: SIGTERM/SIGINT stop within 5 s after committing what has arrived; SIGHUP reloads "
+      "the\n"
       "configuration (an invalid one is reported and the old one kept). Logs go to stderr.");
 
   // poll
   muni::PollOnceOptions poll_opts;
   bool once = false;
-  auto* poll = app.add_subcommand("poll", "Poll accounts once, backfill included, and print a summary");
-  poll->add_flag("--once", once, "Run every due account (or the selection) to completion and exit (required)");
-  poll->add_option("--account", poll_opts.accounts, "Account to poll: id, platform:handle or handle (repeatable)");
-  poll->add_option("--municipality", poll_opts.municipalities, "Poll the accounts of this municipality (repeatable)");
+  auto* poll =
+      app.add_subcommand("poll", "Poll accounts once, backfill included, and print a summary");
+  poll->add_flag("--once", once,
+                 "Run every due account (or the selection) to completion and exit (required)");
+  poll->add_option("--account", poll_opts.accounts,
+                   "Account to poll: id, platform:handle or handle (repeatable)");
+  poll->add_option("--municipality", poll_opts.municipalities,
+                   "Poll the accounts of this municipality (repeatable)");
   poll->add_flag("--all", poll_opts.all, "Poll every account now, whether due or not");
 
   // status
-  auto* status = app.add_subcommand("status", "Accounts with state, last success, next due, last error; per-host budgets");
-  status->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  auto* status = app.add_subcommand(
+      "status", "Accounts with state, last success, next due, last error; per-host budgets");
+  status->add_option("--format", common.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
 
   // municipalities / accounts
   auto* munis = app.add_subcommand("municipalities", "List the configured municipalities");
-  munis->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  munis->add_option("--format", common.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
   std::string acc_municipality, acc_platform;
-  auto* accounts = app.add_subcommand("accounts", "List the configured accounts with their state in the store");
+  auto* accounts =
+      app.add_subcommand("accounts", "List the configured accounts with their state in the store");
   accounts->add_option("--municipality", acc_municipality, "Only this municipality");
   accounts->add_option("--platform", acc_platform, "Only this platform");
-  accounts->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  accounts->add_option("--format", common.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
 
   // metrics / series
   muni::MetricsOptions metrics_opts;
-  auto* metrics = app.add_subcommand("metrics", "Observed usage metrics per account, municipality, category or platform and period");
+  auto* metrics = app.add_subcommand(
+      "metrics",
+      "Observed usage metrics per account, municipality, category or platform and period");
   muni::add_metrics_options(*metrics, metrics_opts, common);
   muni::SeriesOptions series_opts;
-  auto* series = app.add_subcommand("series", "Time series of one account: followers, posts or engagement");
+  auto* series =
+      app.add_subcommand("series", "Time series of one account: followers, posts or engagement");
   muni::add_series_options(*series, series_opts, common);
 
   // survey check
-  auto* survey = app.add_subcommand("survey", "Compare self-reported survey answers with observed behaviour");
+  auto* survey =
+      app.add_subcommand("survey", "Compare self-reported survey answers with observed behaviour");
   survey->require_subcommand(1);
   muni::SurveyOptions survey_opts;
-  auto* survey_check = survey->add_subcommand("check", "Check an answers file (CSV) against the store, item by item");
+  auto* survey_check = survey->add_subcommand(
+      "check", "Check an answers file (CSV) against the store, item by item");
   muni::add_survey_options(*survey_check, survey_opts, common);
 
   // store maintenance
   auto* store = app.add_subcommand("store", "Store maintenance: compact, backup, info");
   store->require_subcommand(1);
-  auto* compact = store->add_subcommand("compact", "Apply sample retention now and return free pages to the file system");
+  auto* compact = store->add_subcommand(
+      "compact", "Apply sample retention now and return free pages to the file system");
   std::string backup_file;
-  auto* backup = store->add_subcommand("backup", "Copy the store with SQLite's online backup API (safe while the daemon runs)");
+  auto* backup = store->add_subcommand(
+      "backup", "Copy the store with SQLite's online backup API (safe while the daemon runs)");
   backup->add_option("file", backup_file, "Destination file (must not exist)")->required();
   auto* info = store->add_subcommand("info", "Schema version, size and row counts");
-  info->add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  info->add_option("--format", common.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -109,7 +135,8 @@ int main(int argc, char** argv) {
   if (*run) return muni::run_daemon({common.config_path, common.db_override});
   if (*poll) {
     if (!once) {
-      std::fprintf(stderr, "muniscope: poll needs --once (continuous polling is `muniscope run`)\n");
+      std::fprintf(stderr,
+                   "muniscope: poll needs --once (continuous polling is `muniscope run`)\n");
       return 2;
     }
     poll_opts.config_path = common.config_path;

@@ -48,7 +48,8 @@ std::optional<int> open_context(const CommonOptions& common, QueryContext& ctx) 
 }
 
 // [from, to) from inclusive local dates; defaults: the last 365 days to today.
-std::optional<std::pair<TimeMs, TimeMs>> resolve_range(const std::string& from, const std::string& to, const TimeZone& tz,
+std::optional<std::pair<TimeMs, TimeMs>> resolve_range(const std::string& from,
+                                                       const std::string& to, const TimeZone& tz,
                                                        TimeMs now, DurationMs default_span) {
   CivilDate to_date = tz.to_local(now).date;
   if (!to.empty()) {
@@ -86,32 +87,42 @@ void add_metrics_options(CLI::App& app, MetricsOptions& o, CommonOptions& common
   app.add_option("--municipality", o.municipalities, "Only these municipalities (repeatable)");
   app.add_option("--platform", o.platform, "Only accounts on this platform");
   app.add_option("--category", o.category,
-                 "Only accounts of this KGSt category: social_network, microblog, content_community, blog, wiki, "
+                 "Only accounts of this KGSt category: social_network, microblog, "
+                 "content_community, blog, wiki, "
                  "forum, messenger");
-  app.add_option("--from", o.from, "First day, YYYY-MM-DD in the configured time zone (default: 365 days back)");
+  app.add_option("--from", o.from,
+                 "First day, YYYY-MM-DD in the configured time zone (default: 365 days back)");
   app.add_option("--to", o.to, "Last day, inclusive (default: today)");
   app.add_option("--by", o.by, "Split into week, month, quarter or year (default: one period)")
       ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}));
-  app.add_option("--level", o.level, "One row per account, municipality, category or platform (default: municipality)")
+  app.add_option("--level", o.level,
+                 "One row per account, municipality, category or platform (default: municipality)")
       ->check(CLI::IsMember({"account", "municipality", "category", "platform"}));
-  app.add_option("--metric", o.metrics, "Metrics to show (repeatable; 'all' for every one; see --list)");
-  app.add_flag("--include-inactive", o.include_inactive, "Include accounts no longer in the configuration");
+  app.add_option("--metric", o.metrics,
+                 "Metrics to show (repeatable; 'all' for every one; see --list)");
+  app.add_flag("--include-inactive", o.include_inactive,
+               "Include accounts no longer in the configuration");
   app.add_flag("--list", o.list, "List the metrics with units and definitions");
-  app.add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
-  app.footer("Definitions, formulas and sources: docs/metrics.md. Shares print as percentages in tables, 0..1 in CSV/JSON.");
+  app.add_option("--format", common.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  app.footer(
+      "Definitions, formulas and sources: docs/metrics.md. Shares print as percentages in tables, "
+      "0..1 in CSV/JSON.");
 }
 
 int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
   if (o.list) {
     Table t({{"metric"}, {"group"}, {"unit"}, {"definition"}});
-    for (const auto& m : metrics::metric_catalogue()) t.add_row({m.name, m.group, m.unit, m.definition});
+    for (const auto& m : metrics::metric_catalogue())
+      t.add_row({m.name, m.group, m.unit, m.definition});
     auto f = parse_output_format(common.format);
     std::fputs(t.render(f.ok() ? *f : OutputFormat::kTable).c_str(), stdout);
     return 0;
   }
   auto format = parse_output_format(common.format);
   if (!format.ok()) return fail(format.error().message, 2);
-  if (!o.category.empty() && !parse_category(o.category)) return fail("unknown category '" + o.category + "'", 2);
+  if (!o.category.empty() && !parse_category(o.category))
+    return fail("unknown category '" + o.category + "'", 2);
   std::vector<std::string> names = o.metrics;
   if (names.empty()) {
     if (*format == OutputFormat::kTable) {
@@ -152,7 +163,8 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
     selected.push_back(std::move(a));
   }
   for (const auto& m : wanted) {
-    if (!known_municipalities.count(m)) return fail("no municipality '" + m + "' with accounts in the store", 2);
+    if (!known_municipalities.count(m))
+      return fail("no municipality '" + m + "' with accounts in the store", 2);
   }
   metrics::Query q;
   q.accounts = std::move(selected);
@@ -189,14 +201,21 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
 }
 
 void add_series_options(CLI::App& app, SeriesOptions& o, CommonOptions& common) {
-  app.add_option("what", o.what, "followers, posts or engagement")->required()->check(CLI::IsMember({"followers", "posts", "engagement"}));
+  app.add_option("what", o.what, "followers, posts or engagement")
+      ->required()
+      ->check(CLI::IsMember({"followers", "posts", "engagement"}));
   app.add_option("--account", o.account, "Account: id, platform:handle or handle")->required();
-  app.add_option("--by", o.by, "day, week or month (default: week)")->check(CLI::IsMember({"day", "week", "month"}));
-  app.add_option("--from", o.from, "First day, YYYY-MM-DD (default: the account's first observation)");
+  app.add_option("--by", o.by, "day, week or month (default: week)")
+      ->check(CLI::IsMember({"day", "week", "month"}));
+  app.add_option("--from", o.from,
+                 "First day, YYYY-MM-DD (default: the account's first observation)");
   app.add_option("--to", o.to, "Last day, inclusive (default: today)");
-  app.add_option("--format", common.format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
-  app.footer("followers: values at the end of each period (the last sample at or before it).\n"
-             "posts: own posts by kind per period. engagement: counts of the period's own posts as last observed.");
+  app.add_option("--format", common.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  app.footer(
+      "followers: values at the end of each period (the last sample at or before it).\n"
+      "posts: own posts by kind per period. engagement: counts of the period's own posts as last "
+      "observed.");
 }
 
 int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
@@ -211,8 +230,10 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
   // Default start: the earliest observation of any kind for this account.
   std::string from = o.from;
   if (from.empty()) {
-    SQLite::Statement q(db, "SELECT MIN(t) FROM (SELECT MIN(created_at) AS t FROM posts WHERE account_id = ?1 "
-                            "UNION ALL SELECT MIN(observed_at) FROM account_samples WHERE account_id = ?1)");
+    SQLite::Statement q(
+        db,
+        "SELECT MIN(t) FROM (SELECT MIN(created_at) AS t FROM posts WHERE account_id = ?1 "
+        "UNION ALL SELECT MIN(observed_at) FROM account_samples WHERE account_id = ?1)");
     q.bind(1, account->id);
     if (q.executeStep() && !q.getColumn(0).isNull()) {
       from = format_civil_date(ctx.tz.to_local(q.getColumn(0).getInt64()).date);
@@ -224,17 +245,27 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
   const auto periods = metrics::split_periods(range->first, range->second, *g, ctx.tz);
   Table t({{"period"}});
   if (o.what == "followers") {
-    t = Table({{"period"}, {"end"}, {"followers", 0}, {"following", 0}, {"posts_reported", 0}, {"samples", 0}});
-    SQLite::Statement last(db, "SELECT followers, following, posts FROM account_samples WHERE account_id = ? AND "
-                               "observed_at < ? ORDER BY observed_at DESC LIMIT 1");
-    SQLite::Statement n(db, "SELECT COUNT(*) FROM account_samples WHERE account_id = ? AND observed_at >= ? AND observed_at < ?");
+    t = Table({{"period"},
+               {"end"},
+               {"followers", 0},
+               {"following", 0},
+               {"posts_reported", 0},
+               {"samples", 0}});
+    SQLite::Statement last(
+        db,
+        "SELECT followers, following, posts FROM account_samples WHERE account_id = ? AND "
+        "observed_at < ? ORDER BY observed_at DESC LIMIT 1");
+    SQLite::Statement n(db,
+                        "SELECT COUNT(*) FROM account_samples WHERE account_id = ? AND observed_at "
+                        ">= ? AND observed_at < ?");
     for (const auto& p : periods) {
       const TimeMs end = std::min(p.end, now);
       last.bind(1, account->id);
       last.bind(2, static_cast<int64_t>(end));
       std::vector<Cell> row = {p.label, format_civil_date(ctx.tz.to_local(end - 1).date)};
       if (last.executeStep()) {
-        for (int i = 0; i < 3; ++i) row.push_back(last.getColumn(i).isNull() ? Cell() : Cell(last.getColumn(i).getInt64()));
+        for (int i = 0; i < 3; ++i)
+          row.push_back(last.getColumn(i).isNull() ? Cell() : Cell(last.getColumn(i).getInt64()));
       } else {
         row.insert(row.end(), 3, Cell());
       }
@@ -248,9 +279,17 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
       t.add_row(std::move(row));
     }
   } else if (o.what == "posts") {
-    t = Table({{"period"}, {"own_posts", 0}, {"originals", 0}, {"replies_other", 0}, {"replies_self", 0},
-               {"replies_unknown", 0}, {"quotes", 0}, {"reposts", 0}});
-    SQLite::Statement q(db, "SELECT kind, COUNT(*) FROM posts WHERE account_id = ? AND created_at >= ? AND created_at < ? GROUP BY kind");
+    t = Table({{"period"},
+               {"own_posts", 0},
+               {"originals", 0},
+               {"replies_other", 0},
+               {"replies_self", 0},
+               {"replies_unknown", 0},
+               {"quotes", 0},
+               {"reposts", 0}});
+    SQLite::Statement q(db,
+                        "SELECT kind, COUNT(*) FROM posts WHERE account_id = ? AND created_at >= ? "
+                        "AND created_at < ? GROUP BY kind");
     for (const auto& p : periods) {
       std::map<std::string, int64_t> n;
       q.bind(1, account->id);
@@ -258,26 +297,39 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
       q.bind(3, static_cast<int64_t>(p.end));
       while (q.executeStep()) n[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
       q.reset();
-      const int64_t own = n["original"] + n["reply_other"] + n["reply_self"] + n["reply_unknown"] + n["quote"];
-      t.add_row({p.label, own, n["original"], n["reply_other"], n["reply_self"], n["reply_unknown"], n["quote"], n["repost"]});
+      const int64_t own =
+          n["original"] + n["reply_other"] + n["reply_self"] + n["reply_unknown"] + n["quote"];
+      t.add_row({p.label, own, n["original"], n["reply_other"], n["reply_self"], n["reply_unknown"],
+                 n["quote"], n["repost"]});
     }
   } else {
-    t = Table({{"period"}, {"own_posts", 0}, {"likes", 0}, {"replies", 0}, {"reposts", 0}, {"likes_per_post"},
-               {"replies_per_post"}, {"reposts_per_post"}});
-    SQLite::Statement q(db, "SELECT COUNT(*), SUM(likes), SUM(replies), SUM(reposts), COUNT(likes), COUNT(replies), "
-                            "COUNT(reposts) FROM posts WHERE account_id = ? AND kind != 'repost' AND created_at >= ? AND created_at < ?");
+    t = Table({{"period"},
+               {"own_posts", 0},
+               {"likes", 0},
+               {"replies", 0},
+               {"reposts", 0},
+               {"likes_per_post"},
+               {"replies_per_post"},
+               {"reposts_per_post"}});
+    SQLite::Statement q(
+        db,
+        "SELECT COUNT(*), SUM(likes), SUM(replies), SUM(reposts), COUNT(likes), COUNT(replies), "
+        "COUNT(reposts) FROM posts WHERE account_id = ? AND kind != 'repost' AND created_at >= ? "
+        "AND created_at < ?");
     for (const auto& p : periods) {
       q.bind(1, account->id);
       q.bind(2, static_cast<int64_t>(p.start));
       q.bind(3, static_cast<int64_t>(p.end));
       q.executeStep();
       std::vector<Cell> row = {p.label, q.getColumn(0).getInt64()};
-      for (int i = 1; i <= 3; ++i) row.push_back(q.getColumn(i).isNull() ? Cell() : Cell(q.getColumn(i).getInt64()));
+      for (int i = 1; i <= 3; ++i)
+        row.push_back(q.getColumn(i).isNull() ? Cell() : Cell(q.getColumn(i).getInt64()));
       for (int i = 1; i <= 3; ++i) {
         const int64_t known = q.getColumn(i + 3).getInt64();
-        row.push_back(known > 0 && !q.getColumn(i).isNull()
-                          ? Cell(static_cast<double>(q.getColumn(i).getInt64()) / static_cast<double>(known))
-                          : Cell());
+        row.push_back(
+            known > 0 && !q.getColumn(i).isNull()
+                ? Cell(static_cast<double>(q.getColumn(i).getInt64()) / static_cast<double>(known))
+                : Cell());
       }
       q.reset();
       t.add_row(std::move(row));

@@ -13,8 +13,9 @@ Result<OutputFormat> parse_output_format(const std::string& text, bool allow_htm
   if (text == "csv") return OutputFormat::kCsv;
   if (text == "json") return OutputFormat::kJson;
   if (text == "html" && allow_html) return OutputFormat::kHtml;
-  return make_error(ErrorCode::kInvalidArgument,
-                    "unknown format '" + text + "' (use table, csv, json" + (allow_html ? ", html)" : ")"));
+  return make_error(
+      ErrorCode::kInvalidArgument,
+      "unknown format '" + text + "' (use table, csv, json" + (allow_html ? ", html)" : ")"));
 }
 
 std::string with_thousands(int64_t v) {
@@ -46,11 +47,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -85,7 +95,8 @@ std::string table_text(const Cell& c, const Column& col) {
   if (std::fabs(d) >= 10000) {
     const std::string frac = format_double(d, col.decimals);
     const size_t dot = frac.find('.');
-    return with_thousands(static_cast<int64_t>(std::trunc(d))) + (dot == std::string::npos ? "" : frac.substr(dot));
+    return with_thousands(static_cast<int64_t>(std::trunc(d))) +
+           (dot == std::string::npos ? "" : frac.substr(dot));
   }
   return format_double(d, col.decimals);
 }
@@ -102,15 +113,20 @@ std::string plain_text(const Cell& c, const Column& col) {
   return buf;
 }
 
-bool is_numeric(const Cell& c) { return std::holds_alternative<int64_t>(c) || std::holds_alternative<double>(c); }
+bool is_numeric(const Cell& c) {
+  return std::holds_alternative<int64_t>(c) || std::holds_alternative<double>(c);
+}
 
 }  // namespace
 
 std::string Table::render(OutputFormat format) const {
   switch (format) {
-    case OutputFormat::kTable: return render_table();
-    case OutputFormat::kCsv: return render_csv();
-    case OutputFormat::kJson: return render_json();
+    case OutputFormat::kTable:
+      return render_table();
+    case OutputFormat::kCsv:
+      return render_csv();
+    case OutputFormat::kJson:
+      return render_json();
     case OutputFormat::kHtml: {
       std::string out = "<table>\n<thead><tr>";
       for (const Column& c : columns_) out += "<th>" + html_escape(c.name) + "</th>";

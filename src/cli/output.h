@@ -22,9 +22,9 @@ Result<OutputFormat> parse_output_format(const std::string& text, bool allow_htm
 using Cell = Value;
 
 struct Column {
-  std::string name;       // header; also the JSON key and CSV header
-  int decimals = 2;       // for double cells
-  bool percent = false;   // double cell holds a share 0..1; tables show "42.0 %"
+  std::string name;      // header; also the JSON key and CSV header
+  int decimals = 2;      // for double cells
+  bool percent = false;  // double cell holds a share 0..1; tables show "42.0 %"
 };
 
 class Table {

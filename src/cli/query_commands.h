@@ -17,9 +17,9 @@ struct MetricsOptions {
   std::vector<std::string> municipalities;
   std::string platform;
   std::string category;
-  std::string from;  // YYYY-MM-DD, local; default: 365 days before --to
-  std::string to;    // YYYY-MM-DD, local, inclusive; default: today
-  std::string by;    // week, month, quarter, year; default: one period
+  std::string from;                    // YYYY-MM-DD, local; default: 365 days before --to
+  std::string to;                      // YYYY-MM-DD, local, inclusive; default: today
+  std::string by;                      // week, month, quarter, year; default: one period
   std::string level = "municipality";  // account, municipality, category, platform
   std::vector<std::string> metrics;    // names; "all" for every metric
   bool include_inactive = false;
@@ -39,9 +39,9 @@ void add_series_options(CLI::App& app, SeriesOptions& o, CommonOptions& common);
 int cmd_series(const SeriesOptions& o, const CommonOptions& common);
 
 struct SurveyOptions {
-  std::string answers;   // CSV file
-  std::string codebook;  // YAML file
-  std::string output;    // write to this file instead of stdout
+  std::string answers;       // CSV file
+  std::string codebook;      // YAML file
+  std::string output;        // write to this file instead of stdout
   std::string view = "all";  // all, items, statistics, municipalities
 };
 void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common);

@@ -25,10 +25,19 @@ int fail(const std::string& message, int code) {
 }
 
 Table results_table(const Report& r) {
-  Table t({{"municipality"}, {"line", 0}, {"item"}, {"type"}, {"claimed"}, {"observed"}, {"verdict"}, {"flag"}, {"evidence"}});
+  Table t({{"municipality"},
+           {"line", 0},
+           {"item"},
+           {"type"},
+           {"claimed"},
+           {"observed"},
+           {"verdict"},
+           {"flag"},
+           {"evidence"}});
   for (const auto& x : r.results) {
-    t.add_row({x.municipality, static_cast<int64_t>(x.answers_line), x.item, x.type, cell(x.claimed), cell(x.observed),
-               std::string(survey::verdict_id(x.verdict)), cell(x.flag), cell(x.evidence)});
+    t.add_row({x.municipality, static_cast<int64_t>(x.answers_line), x.item, x.type,
+               cell(x.claimed), cell(x.observed), std::string(survey::verdict_id(x.verdict)),
+               cell(x.flag), cell(x.evidence)});
   }
   return t;
 }
@@ -39,25 +48,40 @@ std::string matrix_text(const survey::ItemStatistics& s) {
   std::string out = "rows claimed, columns observed [" + join(s.classes, " ") + "]:";
   for (size_t i = 0; i < s.confusion.size(); ++i) {
     out += " " + s.classes[i] + "=";
-    for (size_t j = 0; j < s.confusion[i].size(); ++j) out += (j ? "/" : "") + std::to_string(static_cast<int64_t>(s.confusion[i][j]));
+    for (size_t j = 0; j < s.confusion[i].size(); ++j)
+      out += (j ? "/" : "") + std::to_string(static_cast<int64_t>(s.confusion[i][j]));
   }
   return out;
 }
 
 Table statistics_table(const Report& r) {
-  Table t({{"item"}, {"type"}, {"answered", 0}, {"n", 0}, {"agreement", 1, true}, {"kappa", 3}, {"kappa_ci_low", 3},
-           {"kappa_ci_high", 3}, {"kappa_se", 3}, {"weighted"}, {"pearson_r", 3}, {"mean_difference", 2}, {"flags", 0},
-           {"confusion"}, {"verdicts"}});
+  Table t({{"item"},
+           {"type"},
+           {"answered", 0},
+           {"n", 0},
+           {"agreement", 1, true},
+           {"kappa", 3},
+           {"kappa_ci_low", 3},
+           {"kappa_ci_high", 3},
+           {"kappa_se", 3},
+           {"weighted"},
+           {"pearson_r", 3},
+           {"mean_difference", 2},
+           {"flags", 0},
+           {"confusion"},
+           {"verdicts"}});
   for (const auto& s : r.items) {
     std::string verdicts;
-    for (const auto& [v, n] : s.verdicts) verdicts += (verdicts.empty() ? "" : ", ") + v + " " + std::to_string(n);
-    t.add_row({s.item, s.type, static_cast<int64_t>(s.answered), static_cast<int64_t>(s.n), value_of(s.agreement),
-               s.kappa ? Cell(s.kappa->kappa) : Cell(), s.kappa ? Cell(s.kappa->ci_low) : Cell(),
-               s.kappa ? Cell(s.kappa->ci_high) : Cell(), s.kappa ? Cell(s.kappa->se) : Cell(),
+    for (const auto& [v, n] : s.verdicts)
+      verdicts += (verdicts.empty() ? "" : ", ") + v + " " + std::to_string(n);
+    t.add_row({s.item, s.type, static_cast<int64_t>(s.answered), static_cast<int64_t>(s.n),
+               value_of(s.agreement), s.kappa ? Cell(s.kappa->kappa) : Cell(),
+               s.kappa ? Cell(s.kappa->ci_low) : Cell(), s.kappa ? Cell(s.kappa->ci_high) : Cell(),
+               s.kappa ? Cell(s.kappa->se) : Cell(),
                s.kappa ? Cell(std::string(s.ordered ? "linear" : "none")) : Cell(),
                s.numeric ? value_of(s.numeric->pearson_r) : Cell(),
-               s.numeric && s.numeric->n > 0 ? Cell(s.numeric->mean_difference) : Cell(), static_cast<int64_t>(s.flags),
-               cell(matrix_text(s)), verdicts});
+               s.numeric && s.numeric->n > 0 ? Cell(s.numeric->mean_difference) : Cell(),
+               static_cast<int64_t>(s.flags), cell(matrix_text(s)), verdicts});
   }
   return t;
 }
@@ -66,10 +90,13 @@ Table overall_table(const Report& r) {
   Table t({{"measure"}, {"value"}});
   t.add_row({std::string("survey"), r.survey});
   t.add_row({std::string("reference period"), r.reference_period});
-  t.add_row({std::string("municipalities checked"), static_cast<int64_t>(r.municipalities_checked)});
+  t.add_row(
+      {std::string("municipalities checked"), static_cast<int64_t>(r.municipalities_checked)});
   t.add_row({std::string("fully consistent"), static_cast<int64_t>(r.municipalities_consistent)});
   t.add_row({std::string("share fully consistent"),
-             r.municipalities_checked > 0 ? Cell(static_cast<double>(r.municipalities_consistent) / r.municipalities_checked) : Cell()});
+             r.municipalities_checked > 0
+                 ? Cell(static_cast<double>(r.municipalities_consistent) / r.municipalities_checked)
+                 : Cell()});
   for (const auto& [reason, n] : r.top_mismatches) t.add_row({"mismatch: " + reason, n});
   t.add_row({std::string("answer problems"), static_cast<int64_t>(r.problems.size())});
   return t;
@@ -77,15 +104,21 @@ Table overall_table(const Report& r) {
 
 Table problems_table(const Report& r, const std::string& file) {
   Table t({{"file"}, {"line", 0}, {"column"}, {"problem"}});
-  for (const auto& p : r.problems) t.add_row({file, static_cast<int64_t>(p.line), p.column, p.message});
+  for (const auto& p : r.problems)
+    t.add_row({file, static_cast<int64_t>(p.line), p.column, p.message});
   return t;
 }
 
 std::string render_json(const Report& r, const std::string& file) {
-  std::string out = "{\"survey\":" + json_escape(r.survey) + ",\"reference_period\":" + json_escape(r.reference_period);
+  std::string out = "{\"survey\":" + json_escape(r.survey) +
+                    ",\"reference_period\":" + json_escape(r.reference_period);
   out += ",\"overall\":{\"municipalities_checked\":" + std::to_string(r.municipalities_checked) +
-         ",\"municipalities_consistent\":" + std::to_string(r.municipalities_consistent) + ",\"share_consistent\":";
-  out += r.municipalities_checked > 0 ? std::to_string(static_cast<double>(r.municipalities_consistent) / r.municipalities_checked) : "null";
+         ",\"municipalities_consistent\":" + std::to_string(r.municipalities_consistent) +
+         ",\"share_consistent\":";
+  out += r.municipalities_checked > 0
+             ? std::to_string(static_cast<double>(r.municipalities_consistent) /
+                              r.municipalities_checked)
+             : "null";
   out += ",\"top_mismatches\":[";
   for (size_t i = 0; i < r.top_mismatches.size(); ++i) {
     out += (i ? "," : "") + std::string("{\"reason\":") + json_escape(r.top_mismatches[i].first) +
@@ -95,12 +128,31 @@ std::string render_json(const Report& r, const std::string& file) {
   for (size_t i = 0; i < r.items.size(); ++i) {
     const auto& s = r.items[i];
     JsonWriter w;
-    w.begin_object().key("item").value(s.item).key("type").value(s.type).key("answered").value(s.answered).key("n").value(s.n);
+    w.begin_object()
+        .key("item")
+        .value(s.item)
+        .key("type")
+        .value(s.type)
+        .key("answered")
+        .value(s.answered)
+        .key("n")
+        .value(s.n);
     w.key("agreement").value(s.agreement);
     if (s.kappa) {
-      w.key("kappa").begin_object().key("value").value(s.kappa->kappa).key("se").value(s.kappa->se)
-          .key("ci95").begin_array().value(s.kappa->ci_low).value(s.kappa->ci_high).end_array()
-          .key("weights").value(s.ordered ? "linear" : "none").end_object();
+      w.key("kappa")
+          .begin_object()
+          .key("value")
+          .value(s.kappa->kappa)
+          .key("se")
+          .value(s.kappa->se)
+          .key("ci95")
+          .begin_array()
+          .value(s.kappa->ci_low)
+          .value(s.kappa->ci_high)
+          .end_array()
+          .key("weights")
+          .value(s.ordered ? "linear" : "none")
+          .end_object();
     } else {
       w.key("kappa").null();
     }
@@ -116,8 +168,15 @@ std::string render_json(const Report& r, const std::string& file) {
       w.end_array().end_object();
     }
     if (s.numeric) {
-      w.key("numeric").begin_object().key("n").value(s.numeric->n).key("pearson_r").value(s.numeric->pearson_r)
-          .key("mean_difference").value(s.numeric->mean_difference).end_object();
+      w.key("numeric")
+          .begin_object()
+          .key("n")
+          .value(s.numeric->n)
+          .key("pearson_r")
+          .value(s.numeric->pearson_r)
+          .key("mean_difference")
+          .value(s.numeric->mean_difference)
+          .end_object();
     }
     w.key("flags").value(s.flags).key("verdicts").begin_object();
     for (const auto& [v, n] : s.verdicts) w.key(v).value(n);
@@ -135,32 +194,46 @@ std::string render_json(const Report& r, const std::string& file) {
 
 std::string render_html(const Report& r, const std::string& file) {
   std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>muniscope survey check: " +
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>muniscope survey "
+      "check: " +
       html_escape(r.survey) +
-      "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:90em}table{border-collapse:collapse;margin:1em 0}"
-      "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}td.num{text-align:right}"
+      "</"
+      "title>\n<style>body{font-family:sans-serif;margin:2em;max-width:90em}table{border-collapse:"
+      "collapse;margin:1em 0}"
+      "td,th{border:1px solid #ccc;padding:.25em "
+      ".5em;text-align:left;vertical-align:top}td.num{text-align:right}"
       "th{background:#eee}</style></head><body>\n";
-  out += "<h1>Survey check: " + html_escape(r.survey) + "</h1>\n<p>Reference period " + html_escape(r.reference_period) +
+  out += "<h1>Survey check: " + html_escape(r.survey) + "</h1>\n<p>Reference period " +
+         html_escape(r.reference_period) +
          ". Verdicts and statistics as defined in docs/survey.md.</p>\n";
   out += "<h2>Overall</h2>\n" + overall_table(r).render(OutputFormat::kHtml);
   out += "<h2>Agreement per item</h2>\n" + statistics_table(r).render(OutputFormat::kHtml);
   out += "<h2>Municipalities and items</h2>\n" + results_table(r).render(OutputFormat::kHtml);
-  if (!r.problems.empty()) out += "<h2>Answer problems</h2>\n" + problems_table(r, file).render(OutputFormat::kHtml);
+  if (!r.problems.empty())
+    out += "<h2>Answer problems</h2>\n" + problems_table(r, file).render(OutputFormat::kHtml);
   return out + "</body></html>\n";
 }
 
 }  // namespace
 
 void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common) {
-  app.add_option("answers", o.answers, "Answers file: CSV, UTF-8, comma or semicolon, header row")->required();
-  app.add_option("--codebook", o.codebook, "Codebook (YAML): items, value labels, reference period")->required();
-  app.add_option("--format", common.format, "table, csv, json or html")->check(CLI::IsMember({"table", "csv", "json", "html"}));
-  app.add_option("--view", o.view, "For csv: results (per municipality and item), items (statistics) or overall")
+  app.add_option("answers", o.answers, "Answers file: CSV, UTF-8, comma or semicolon, header row")
+      ->required();
+  app.add_option("--codebook", o.codebook, "Codebook (YAML): items, value labels, reference period")
+      ->required();
+  app.add_option("--format", common.format, "table, csv, json or html")
+      ->check(CLI::IsMember({"table", "csv", "json", "html"}));
+  app.add_option("--view", o.view,
+                 "For csv: results (per municipality and item), items (statistics) or overall")
       ->check(CLI::IsMember({"all", "results", "items", "overall"}));
-  app.add_option("-o,--output", o.output, "Write the report to this file instead of standard output");
-  app.footer("Exit status 0 when every row and answer could be mapped, 1 when some could not (they are reported\n"
-             "on standard error and in the report, never guessed), 2 for codebook, answers-file, configuration or\n"
-             "store errors. See docs/survey.md.");
+  app.add_option("-o,--output", o.output,
+                 "Write the report to this file instead of standard output");
+  app.footer(
+      "Exit status 0 when every row and answer could be mapped, 1 when some could not (they are "
+      "reported\n"
+      "on standard error and in the report, never guessed), 2 for codebook, answers-file, "
+      "configuration or\n"
+      "store errors. See docs/survey.md.");
 }
 
 int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
@@ -193,12 +266,17 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
   auto report = survey::check(*cb.codebook, *answers, **store, opt);
   if (!report.ok()) return fail(report.error().message, 2);
   for (const auto& p : report->problems) {
-    std::fprintf(stderr, "warning: %s:%d: %s: %s\n", o.answers.c_str(), p.line, p.column.c_str(), p.message.c_str());
+    std::fprintf(stderr, "warning: %s:%d: %s: %s\n", o.answers.c_str(), p.line, p.column.c_str(),
+                 p.message.c_str());
   }
   std::string out;
   switch (*format) {
-    case OutputFormat::kJson: out = render_json(*report, o.answers); break;
-    case OutputFormat::kHtml: out = render_html(*report, o.answers); break;
+    case OutputFormat::kJson:
+      out = render_json(*report, o.answers);
+      break;
+    case OutputFormat::kHtml:
+      out = render_html(*report, o.answers);
+      break;
     case OutputFormat::kCsv:
       if (o.view == "items") {
         out = statistics_table(*report).render_csv();
@@ -209,10 +287,14 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
       }
       break;
     case OutputFormat::kTable:
-      if (o.view == "all" || o.view == "overall") out += "Overall\n" + overall_table(*report).render_table() + "\n";
-      if (o.view == "all" || o.view == "items") out += "Agreement per item\n" + statistics_table(*report).render_table() + "\n";
-      if (o.view == "all" || o.view == "results") out += "Municipalities and items\n" + results_table(*report).render_table();
-      if (!report->problems.empty()) out += "\nAnswer problems\n" + problems_table(*report, o.answers).render_table();
+      if (o.view == "all" || o.view == "overall")
+        out += "Overall\n" + overall_table(*report).render_table() + "\n";
+      if (o.view == "all" || o.view == "items")
+        out += "Agreement per item\n" + statistics_table(*report).render_table() + "\n";
+      if (o.view == "all" || o.view == "results")
+        out += "Municipalities and items\n" + results_table(*report).render_table();
+      if (!report->problems.empty())
+        out += "\nAnswer problems\n" + problems_table(*report, o.answers).render_table();
       break;
   }
   if (!o.output.empty()) {

@@ -29,10 +29,14 @@ std::string ConfigIssue::format() const {
 
 std::string CredentialRef::describe() const {
   switch (kind) {
-    case Kind::kNone: return "none";
-    case Kind::kEnv: return "env " + name;
-    case Kind::kFile: return "file " + name;
-    case Kind::kInline: return "inline value (not recommended)";
+    case Kind::kNone:
+      return "none";
+    case Kind::kEnv:
+      return "env " + name;
+    case Kind::kFile:
+      return "file " + name;
+    case Kind::kInline:
+      return "inline value (not recommended)";
   }
   return "none";
 }
@@ -82,16 +86,19 @@ Result<std::string> read_credential(const CredentialRef& ref) {
       std::string path = ref.name;
       if (!path.empty() && path[0] != '/') {
         // systemd LoadCredential= puts files into $CREDENTIALS_DIRECTORY.
-        if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr && *dir != '\0') {
+        if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+            dir != nullptr && *dir != '\0') {
           path = std::string(dir) + "/" + path;
         }
       }
       std::ifstream in(path);
-      if (!in) return make_error(ErrorCode::kNotFound, "credential file " + path + " cannot be read");
+      if (!in)
+        return make_error(ErrorCode::kNotFound, "credential file " + path + " cannot be read");
       std::stringstream ss;
       ss << in.rdbuf();
       const std::string value(trim(ss.str()));
-      if (value.empty()) return make_error(ErrorCode::kNotFound, "credential file " + path + " is empty");
+      if (value.empty())
+        return make_error(ErrorCode::kNotFound, "credential file " + path + " is empty");
       return value;
     }
   }
@@ -107,7 +114,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     }
     std::swap(prev, cur);
   }
@@ -140,13 +148,14 @@ class Loader {
       return;
     }
     check_keys(file, root, "",
-               {"include", "store", "defaults", "metrics", "platforms", "municipalities", "metrics_listen",
-                "metrics_listen_allow_remote", "log"});
+               {"include", "store", "defaults", "metrics", "platforms", "municipalities",
+                "metrics_listen", "metrics_listen_allow_remote", "log"});
     if (const auto n = root["store"]) read_store(file, n);
     if (const auto n = root["defaults"]) read_defaults(file, n);
     if (const auto n = root["metrics"]) read_metrics(file, n);
     if (const auto n = root["platforms"]) read_platforms(file, n);
-    if (const auto n = root["metrics_listen"]) cfg.metrics_listen = scalar(file, n, "metrics_listen");
+    if (const auto n = root["metrics_listen"])
+      cfg.metrics_listen = scalar(file, n, "metrics_listen");
     if (const auto n = root["metrics_listen_allow_remote"]) {
       cfg.metrics_listen_allow_remote = boolean(file, n, "metrics_listen_allow_remote");
     }
@@ -155,9 +164,11 @@ class Loader {
         check_keys(file, n, "log", {"level"});
         if (const auto l = n["level"]) {
           cfg.log_level = to_lower_ascii(scalar(file, l, "log.level"));
-          static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+          static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                        "error", "critical", "off"};
           if (!kLevels.count(cfg.log_level)) {
-            issue(file, l, "log.level", "must be one of trace, debug, info, warn, error, critical, off");
+            issue(file, l, "log.level",
+                  "must be one of trace, debug, info, warn, error, critical, off");
           }
         }
       }
@@ -176,13 +187,19 @@ class Loader {
   std::map<std::string, std::pair<std::string, int>> municipality_ids_;  // id -> (file, line)
   std::map<std::string, std::pair<std::string, int>> account_keys_;
 
-  static int line_of(const YAML::Node& n) { return n && n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
-  static int column_of(const YAML::Node& n) { return n && n.Mark().column >= 0 ? n.Mark().column + 1 : 0; }
+  static int line_of(const YAML::Node& n) {
+    return n && n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+  }
+  static int column_of(const YAML::Node& n) {
+    return n && n.Mark().column >= 0 ? n.Mark().column + 1 : 0;
+  }
 
-  void issue(const std::string& file, const YAML::Node& at, const std::string& key, const std::string& msg) {
+  void issue(const std::string& file, const YAML::Node& at, const std::string& key,
+             const std::string& msg) {
     out_.errors.push_back({file, line_of(at), column_of(at), key, msg});
   }
-  void warn(const std::string& file, const YAML::Node& at, const std::string& key, const std::string& msg) {
+  void warn(const std::string& file, const YAML::Node& at, const std::string& key,
+            const std::string& msg) {
     out_.warnings.push_back({file, line_of(at), column_of(at), key, msg});
   }
 
@@ -232,19 +249,21 @@ class Loader {
     return false;
   }
 
-  std::optional<int64_t> integer(const std::string& file, const YAML::Node& n, const std::string& path,
-                                 int64_t min, int64_t max) {
+  std::optional<int64_t> integer(const std::string& file, const YAML::Node& n,
+                                 const std::string& path, int64_t min, int64_t max) {
     const std::string v = scalar(file, n, path);
     auto parsed = parse_int64(v);
     if (!parsed || *parsed < min || *parsed > max) {
-      issue(file, n, path, "must be a whole number between " + std::to_string(min) + " and " + std::to_string(max));
+      issue(
+          file, n, path,
+          "must be a whole number between " + std::to_string(min) + " and " + std::to_string(max));
       return std::nullopt;
     }
     return parsed;
   }
 
-  std::optional<DurationMs> duration(const std::string& file, const YAML::Node& n, const std::string& path,
-                                     DurationMs min = kSecondMs) {
+  std::optional<DurationMs> duration(const std::string& file, const YAML::Node& n,
+                                     const std::string& path, DurationMs min = kSecondMs) {
     const std::string v = scalar(file, n, path);
     auto d = parse_duration(v);
     if (!d) {
@@ -258,7 +277,8 @@ class Loader {
     return d;
   }
 
-  std::optional<CivilDate> date(const std::string& file, const YAML::Node& n, const std::string& path) {
+  std::optional<CivilDate> date(const std::string& file, const YAML::Node& n,
+                                const std::string& path) {
     const std::string v = scalar(file, n, path);
     auto d = parse_civil_date(v);
     if (!d) issue(file, n, path, "must be a date YYYY-MM-DD");
@@ -273,10 +293,18 @@ class Loader {
       if (!expect_map(file, r, "store.retention")) return;
       check_keys(file, r, "store.retention", {"keep_all", "daily_until", "poll_log", "run_every"});
       auto& ret = config_.retention;
-      if (const auto v = r["keep_all"]) ret.keep_all_ms = duration(file, v, "store.retention.keep_all", kDayMs).value_or(ret.keep_all_ms);
-      if (const auto v = r["daily_until"]) ret.daily_until_ms = duration(file, v, "store.retention.daily_until", kDayMs).value_or(ret.daily_until_ms);
-      if (const auto v = r["poll_log"]) ret.poll_log_keep_ms = duration(file, v, "store.retention.poll_log", kDayMs).value_or(ret.poll_log_keep_ms);
-      if (const auto v = r["run_every"]) ret.run_interval_ms = duration(file, v, "store.retention.run_every", kMinuteMs).value_or(ret.run_interval_ms);
+      if (const auto v = r["keep_all"])
+        ret.keep_all_ms =
+            duration(file, v, "store.retention.keep_all", kDayMs).value_or(ret.keep_all_ms);
+      if (const auto v = r["daily_until"])
+        ret.daily_until_ms =
+            duration(file, v, "store.retention.daily_until", kDayMs).value_or(ret.daily_until_ms);
+      if (const auto v = r["poll_log"])
+        ret.poll_log_keep_ms =
+            duration(file, v, "store.retention.poll_log", kDayMs).value_or(ret.poll_log_keep_ms);
+      if (const auto v = r["run_every"])
+        ret.run_interval_ms =
+            duration(file, v, "store.retention.run_every", kMinuteMs).value_or(ret.run_interval_ms);
       if (ret.daily_until_ms < ret.keep_all_ms) {
         issue(file, r, "store.retention", "daily_until must not be shorter than keep_all");
       }
@@ -285,41 +313,63 @@ class Loader {
 
   void read_defaults(const std::string& file, const YAML::Node& n) {
     if (!expect_map(file, n, "defaults")) return;
-    check_keys(file, n, "defaults",
-               {"poll_interval", "backfill", "timezone", "contact", "user_agent", "refresh_interval",
-                "refresh_window", "recheck_interval", "not_found_confirmations", "max_backoff", "connect_timeout",
-                "request_timeout", "max_response_bytes", "max_connections_per_host"});
+    check_keys(
+        file, n, "defaults",
+        {"poll_interval", "backfill", "timezone", "contact", "user_agent", "refresh_interval",
+         "refresh_window", "recheck_interval", "not_found_confirmations", "max_backoff",
+         "connect_timeout", "request_timeout", "max_response_bytes", "max_connections_per_host"});
     Defaults& d = config_.defaults;
-    if (const auto v = n["poll_interval"]) d.poll_interval_ms = duration(file, v, "defaults.poll_interval", kMinuteMs).value_or(d.poll_interval_ms);
+    if (const auto v = n["poll_interval"])
+      d.poll_interval_ms =
+          duration(file, v, "defaults.poll_interval", kMinuteMs).value_or(d.poll_interval_ms);
     if (const auto v = n["backfill"]) {
       if (expect_map(file, v, "defaults.backfill")) {
         check_keys(file, v, "defaults.backfill", {"since"});
         if (const auto s = v["since"]) {
           const std::string text = scalar(file, s, "defaults.backfill.since");
-          if (text != "all" && text != "first_post") d.backfill_since = date(file, s, "defaults.backfill.since");
+          if (text != "all" && text != "first_post")
+            d.backfill_since = date(file, s, "defaults.backfill.since");
         }
       }
     }
     if (const auto v = n["timezone"]) {
       d.timezone = scalar(file, v, "defaults.timezone");
-      if (auto tz = TimeZone::load(d.timezone); !tz.ok()) issue(file, v, "defaults.timezone", tz.error().message);
+      if (auto tz = TimeZone::load(d.timezone); !tz.ok())
+        issue(file, v, "defaults.timezone", tz.error().message);
     }
-    if (const auto v = n["contact"]) d.contact = std::string(trim(scalar(file, v, "defaults.contact")));
-    if (const auto v = n["user_agent"]) d.user_agent = std::string(trim(scalar(file, v, "defaults.user_agent")));
-    if (const auto v = n["refresh_interval"]) d.refresh_interval_ms = duration(file, v, "defaults.refresh_interval", kMinuteMs).value_or(d.refresh_interval_ms);
-    if (const auto v = n["refresh_window"]) d.refresh_window_ms = duration(file, v, "defaults.refresh_window", kHourMs).value_or(d.refresh_window_ms);
-    if (const auto v = n["recheck_interval"]) d.recheck_interval_ms = duration(file, v, "defaults.recheck_interval", kMinuteMs).value_or(d.recheck_interval_ms);
+    if (const auto v = n["contact"])
+      d.contact = std::string(trim(scalar(file, v, "defaults.contact")));
+    if (const auto v = n["user_agent"])
+      d.user_agent = std::string(trim(scalar(file, v, "defaults.user_agent")));
+    if (const auto v = n["refresh_interval"])
+      d.refresh_interval_ms =
+          duration(file, v, "defaults.refresh_interval", kMinuteMs).value_or(d.refresh_interval_ms);
+    if (const auto v = n["refresh_window"])
+      d.refresh_window_ms =
+          duration(file, v, "defaults.refresh_window", kHourMs).value_or(d.refresh_window_ms);
+    if (const auto v = n["recheck_interval"])
+      d.recheck_interval_ms =
+          duration(file, v, "defaults.recheck_interval", kMinuteMs).value_or(d.recheck_interval_ms);
     if (const auto v = n["not_found_confirmations"]) {
-      d.not_found_confirmations = static_cast<int>(integer(file, v, "defaults.not_found_confirmations", 1, 100).value_or(2));
+      d.not_found_confirmations = static_cast<int>(
+          integer(file, v, "defaults.not_found_confirmations", 1, 100).value_or(2));
     }
-    if (const auto v = n["max_backoff"]) d.max_backoff_ms = duration(file, v, "defaults.max_backoff", kSecondMs).value_or(d.max_backoff_ms);
-    if (const auto v = n["connect_timeout"]) d.connect_timeout_ms = duration(file, v, "defaults.connect_timeout", 100).value_or(d.connect_timeout_ms);
-    if (const auto v = n["request_timeout"]) d.request_timeout_ms = duration(file, v, "defaults.request_timeout", kSecondMs).value_or(d.request_timeout_ms);
+    if (const auto v = n["max_backoff"])
+      d.max_backoff_ms =
+          duration(file, v, "defaults.max_backoff", kSecondMs).value_or(d.max_backoff_ms);
+    if (const auto v = n["connect_timeout"])
+      d.connect_timeout_ms =
+          duration(file, v, "defaults.connect_timeout", 100).value_or(d.connect_timeout_ms);
+    if (const auto v = n["request_timeout"])
+      d.request_timeout_ms =
+          duration(file, v, "defaults.request_timeout", kSecondMs).value_or(d.request_timeout_ms);
     if (const auto v = n["max_response_bytes"]) {
-      d.max_response_bytes = integer(file, v, "defaults.max_response_bytes", 1024, int64_t{1} << 32).value_or(d.max_response_bytes);
+      d.max_response_bytes = integer(file, v, "defaults.max_response_bytes", 1024, int64_t{1} << 32)
+                                 .value_or(d.max_response_bytes);
     }
     if (const auto v = n["max_connections_per_host"]) {
-      d.max_connections_per_host = static_cast<int>(integer(file, v, "defaults.max_connections_per_host", 1, 256).value_or(4));
+      d.max_connections_per_host = static_cast<int>(
+          integer(file, v, "defaults.max_connections_per_host", 1, 256).value_or(4));
     }
   }
 
@@ -327,7 +377,9 @@ class Loader {
     if (!expect_map(file, n, "metrics")) return;
     check_keys(file, n, "metrics", {"dormant_after", "min_coverage", "office_hours"});
     MetricsSettings& m = config_.metrics;
-    if (const auto v = n["dormant_after"]) m.dormant_after_ms = duration(file, v, "metrics.dormant_after", kDayMs).value_or(m.dormant_after_ms);
+    if (const auto v = n["dormant_after"])
+      m.dormant_after_ms =
+          duration(file, v, "metrics.dormant_after", kDayMs).value_or(m.dormant_after_ms);
     if (const auto v = n["min_coverage"]) {
       auto d = parse_double(scalar(file, v, "metrics.min_coverage"));
       if (!d || *d < 0 || *d > 1) {
@@ -354,7 +406,8 @@ class Loader {
     }
   }
 
-  void read_credential(const std::string& file, const YAML::Node& n, const std::string& path, CredentialRef& ref) {
+  void read_credential(const std::string& file, const YAML::Node& n, const std::string& path,
+                       CredentialRef& ref) {
     if (n.IsScalar()) {
       ref.kind = CredentialRef::Kind::kInline;
       ref.inline_value = n.Scalar();
@@ -384,7 +437,8 @@ class Loader {
       const std::string id = it->first.IsScalar() ? it->first.Scalar() : "?";
       const std::string path = "platforms." + id;
       if (find_platform(id) == nullptr) {
-        issue(file, it->first, path, "unknown platform '" + id + "'; known platforms: " + known_platform_list());
+        issue(file, it->first, path,
+              "unknown platform '" + id + "'; known platforms: " + known_platform_list());
         continue;
       }
       const YAML::Node& p = it->second;
@@ -395,34 +449,42 @@ class Loader {
         continue;
       }
       if (!expect_map(file, p, path)) continue;
-      check_keys(file, p, path, {"base_url", "credential", "rate_limit", "poll_interval", "max_connections_per_host"});
+      check_keys(
+          file, p, path,
+          {"base_url", "credential", "rate_limit", "poll_interval", "max_connections_per_host"});
       if (const auto v = p["base_url"]) {
         const std::string url = scalar(file, v, path + ".base_url");
         if (!parse_url(url)) {
-          issue(file, v, path + ".base_url", "must be an http(s) URL such as https://public.api.bsky.app");
+          issue(file, v, path + ".base_url",
+                "must be an http(s) URL such as https://public.api.bsky.app");
         } else {
           std::string trimmed = url;
           while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
           ps.base_url = trimmed;
         }
       }
-      if (const auto v = p["credential"]) read_credential(file, v, path + ".credential", ps.credential);
+      if (const auto v = p["credential"])
+        read_credential(file, v, path + ".credential", ps.credential);
       if (const auto v = p["rate_limit"]) {
         if (expect_map(file, v, path + ".rate_limit")) {
           check_keys(file, v, path + ".rate_limit", {"requests", "per"});
           const auto req = v["requests"];
           const auto per = v["per"];
           if (!req || !per) {
-            issue(file, v, path + ".rate_limit", "needs both requests and per, e.g. {requests: 300, per: 5m}");
+            issue(file, v, path + ".rate_limit",
+                  "needs both requests and per, e.g. {requests: 300, per: 5m}");
           } else {
-            ps.rate_limit.requests = static_cast<int>(integer(file, req, path + ".rate_limit.requests", 1, 1000000).value_or(0));
+            ps.rate_limit.requests = static_cast<int>(
+                integer(file, req, path + ".rate_limit.requests", 1, 1000000).value_or(0));
             ps.rate_limit.window_ms = duration(file, per, path + ".rate_limit.per").value_or(0);
           }
         }
       }
-      if (const auto v = p["poll_interval"]) ps.poll_interval = duration(file, v, path + ".poll_interval", kMinuteMs);
+      if (const auto v = p["poll_interval"])
+        ps.poll_interval = duration(file, v, path + ".poll_interval", kMinuteMs);
       if (const auto v = p["max_connections_per_host"]) {
-        ps.max_connections_per_host = static_cast<int>(integer(file, v, path + ".max_connections_per_host", 1, 256).value_or(4));
+        ps.max_connections_per_host = static_cast<int>(
+            integer(file, v, path + ".max_connections_per_host", 1, 256).value_or(4));
       }
       config_.platforms[id] = ps;
     }
@@ -448,7 +510,8 @@ class Loader {
 
   void read_municipality(const std::string& file, const YAML::Node& n, const std::string& path) {
     if (!expect_map(file, n, path)) return;
-    check_keys(file, n, path, {"id", "name", "ags", "kind", "state", "population", "labels", "accounts"});
+    check_keys(file, n, path,
+               {"id", "name", "ags", "kind", "state", "population", "labels", "accounts"});
     MunicipalityConfig m;
     m.file = file;
     m.line = line_of(n);
@@ -473,11 +536,12 @@ class Loader {
     if (id) {
       m.id = *id;
       if (!valid_id(m.id)) {
-        issue(file, n["id"], path + ".id", "'" + m.id + "' must use only a-z, 0-9, '-' and '_' (at most 64)");
+        issue(file, n["id"], path + ".id",
+              "'" + m.id + "' must use only a-z, 0-9, '-' and '_' (at most 64)");
       } else if (const auto seen = municipality_ids_.find(m.id); seen != municipality_ids_.end()) {
         issue(file, n["id"], path + ".id",
-              "duplicate municipality id '" + m.id + "' (first defined at " + seen->second.first + ":" +
-                  std::to_string(seen->second.second) + ")");
+              "duplicate municipality id '" + m.id + "' (first defined at " + seen->second.first +
+                  ":" + std::to_string(seen->second.second) + ")");
       } else {
         municipality_ids_[m.id] = {file, line_of(n["id"])};
       }
@@ -487,7 +551,8 @@ class Loader {
     if (kind_text) {
       kind = parse_municipality_kind(*kind_text);
       if (!kind) {
-        issue(file, n["kind"], path + ".kind", "'" + *kind_text + "' is not one of " + municipality_kind_choices());
+        issue(file, n["kind"], path + ".kind",
+              "'" + *kind_text + "' is not one of " + municipality_kind_choices());
       } else {
         m.kind = *kind;
       }
@@ -497,21 +562,26 @@ class Loader {
       land = find_land(*state_text);
       if (land == nullptr) {
         issue(file, n["state"], path + ".state",
-              "'" + *state_text + "' is not a German Land (name such as Baden-Württemberg, ISO code such as BW, or AGS code 08)");
+              "'" + *state_text +
+                  "' is not a German Land (name such as Baden-Württemberg, ISO code such as BW, or "
+                  "AGS code 08)");
       } else {
         m.state = std::string(land->name);
       }
     }
     if (ags) {
       m.ags = *ags;
-      if (auto problem = check_ags(*ags, kind, land)) issue(file, n["ags"], path + ".ags", *problem);
+      if (auto problem = check_ags(*ags, kind, land))
+        issue(file, n["ags"], path + ".ags", *problem);
     }
-    if (const auto v = n["population"]) m.population = integer(file, v, path + ".population", 0, 100'000'000);
+    if (const auto v = n["population"])
+      m.population = integer(file, v, path + ".population", 0, 100'000'000);
     if (const auto v = n["labels"]) {
       if (!v.IsSequence()) {
         issue(file, v, path + ".labels", "must be a list of words, e.g. [pilot, wave2016]");
       } else {
-        for (size_t i = 0; i < v.size(); ++i) m.labels.push_back(scalar(file, v[i], path + ".labels"));
+        for (size_t i = 0; i < v.size(); ++i)
+          m.labels.push_back(scalar(file, v[i], path + ".labels"));
       }
     }
     if (const auto v = n["accounts"]) {
@@ -526,16 +596,21 @@ class Loader {
     config_.municipalities.push_back(std::move(m));
   }
 
-  void read_account(const std::string& file, const YAML::Node& n, const std::string& path, MunicipalityConfig& m) {
+  void read_account(const std::string& file, const YAML::Node& n, const std::string& path,
+                    MunicipalityConfig& m) {
     if (!expect_map(file, n, path)) return;
-    check_keys(file, n, path, {"platform", "handle", "role", "interval", "backfill_since", "source", "follow_moves"});
+    check_keys(
+        file, n, path,
+        {"platform", "handle", "role", "interval", "backfill_since", "source", "follow_moves"});
     AccountConfig a;
     a.file = file;
     a.line = line_of(n);
     const auto platform = n["platform"];
     const auto handle = n["handle"];
-    if (!platform) issue(file, n, path + ".platform", "is required (one of " + known_platform_list() + ")");
-    if (!handle) issue(file, n, path + ".handle", "is required (handle, profile URL or channel id)");
+    if (!platform)
+      issue(file, n, path + ".platform", "is required (one of " + known_platform_list() + ")");
+    if (!handle)
+      issue(file, n, path + ".handle", "is required (handle, profile URL or channel id)");
     if (!platform || !handle) return;
     a.platform = to_lower_ascii(trim(scalar(file, platform, path + ".platform")));
     if (find_platform(a.platform) == nullptr) {
@@ -552,7 +627,8 @@ class Loader {
     a.handle = *canonical;
     if (const auto v = n["role"]) a.role = std::string(trim(scalar(file, v, path + ".role")));
     if (const auto v = n["interval"]) a.interval = duration(file, v, path + ".interval", kMinuteMs);
-    if (const auto v = n["backfill_since"]) a.backfill_since = date(file, v, path + ".backfill_since");
+    if (const auto v = n["backfill_since"])
+      a.backfill_since = date(file, v, path + ".backfill_since");
     if (const auto v = n["source"]) a.source = std::string(trim(scalar(file, v, path + ".source")));
     if (const auto v = n["follow_moves"]) a.follow_moves = boolean(file, v, path + ".follow_moves");
     const std::string key = a.key();
@@ -571,7 +647,8 @@ class Loader {
     if (n.IsScalar()) {
       patterns.emplace_back(n.Scalar(), n);
     } else if (n.IsSequence()) {
-      for (size_t i = 0; i < n.size(); ++i) patterns.emplace_back(scalar(file, n[i], "include"), n[i]);
+      for (size_t i = 0; i < n.size(); ++i)
+        patterns.emplace_back(scalar(file, n[i], "include"), n[i]);
     } else {
       issue(file, n, "include", "must be a path or a list of paths (globs allowed)");
       return;
@@ -597,7 +674,8 @@ class Loader {
     }
   }
 
-  void load_included(const std::string& path, const YAML::Node& from, const std::string& from_file) {
+  void load_included(const std::string& path, const YAML::Node& from,
+                     const std::string& from_file) {
     std::error_code ec;
     const std::string canon = std::filesystem::weakly_canonical(path, ec).string();
     if (seen_files_.count(canon)) {
@@ -609,7 +687,8 @@ class Loader {
     try {
       root = YAML::LoadFile(path);
     } catch (const YAML::ParserException& e) {
-      out_.errors.push_back({path, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+      out_.errors.push_back(
+          {path, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
       return;
     } catch (const YAML::Exception& e) {
       out_.errors.push_back({path, 0, 0, "", std::string("cannot read: ") + e.what()});
@@ -618,7 +697,8 @@ class Loader {
     config_.files.push_back(path);
     if (!root || root.IsNull()) return;  // an empty include is harmless
     if (!root.IsMap()) {
-      issue(path, root, "", "an included file must be a mapping with municipalities: (and optionally include:)");
+      issue(path, root, "",
+            "an included file must be a mapping with municipalities: (and optionally include:)");
       return;
     }
     check_keys(path, root, "", {"municipalities", "include"});
@@ -632,27 +712,36 @@ class Loader {
     const std::string& ua = cfg.defaults.user_agent;
     if (contact.empty() && ua.empty()) {
       issue(file, root["defaults"] ? root["defaults"] : root, "defaults.contact",
-            "is required: an e-mail address or URL where platform operators can reach you; it goes into "
+            "is required: an e-mail address or URL where platform operators can reach you; it goes "
+            "into "
             "the User-Agent (Wikimedia and fediverse admins expect one)");
-    } else if (!contact.empty() && contact.find('@') == std::string::npos && !starts_with(contact, "http")) {
-      issue(file, root["defaults"]["contact"], "defaults.contact", "must be an e-mail address or an http(s) URL");
-    } else if (!ua.empty() && ua.find('@') == std::string::npos && ua.find("http") == std::string::npos) {
+    } else if (!contact.empty() && contact.find('@') == std::string::npos &&
+               !starts_with(contact, "http")) {
+      issue(file, root["defaults"]["contact"], "defaults.contact",
+            "must be an e-mail address or an http(s) URL");
+    } else if (!ua.empty() && ua.find('@') == std::string::npos &&
+               ua.find("http") == std::string::npos) {
       issue(file, root["defaults"]["user_agent"], "defaults.user_agent",
             "must carry a contact (e-mail address or URL) so operators can reach you");
     }
     if (!cfg.metrics_listen.empty()) {
       const size_t colon = cfg.metrics_listen.rfind(':');
-      const auto port = colon == std::string::npos ? std::nullopt : parse_int64(cfg.metrics_listen.substr(colon + 1));
+      const auto port = colon == std::string::npos
+                            ? std::nullopt
+                            : parse_int64(cfg.metrics_listen.substr(colon + 1));
       if (!port || *port < 0 || *port > 65535) {
-        issue(file, root["metrics_listen"], "metrics_listen", "must be host:port, e.g. 127.0.0.1:9464 (port 0: any free port, logged at start)");
+        issue(file, root["metrics_listen"], "metrics_listen",
+              "must be host:port, e.g. 127.0.0.1:9464 (port 0: any free port, logged at start)");
       } else {
         std::string host = cfg.metrics_listen.substr(0, colon);
         if (starts_with(host, "[") && ends_with(host, "]")) host = host.substr(1, host.size() - 2);
-        const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || starts_with(host, "127.");
+        const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" ||
+                              starts_with(host, "127.");
         if (!loopback && !cfg.metrics_listen_allow_remote) {
           issue(file, root["metrics_listen"], "metrics_listen",
-                "'" + host + "' is not a loopback address; set metrics_listen_allow_remote: true to expose "
-                "the metrics endpoint beyond this machine");
+                "'" + host +
+                    "' is not a loopback address; set metrics_listen_allow_remote: true to expose "
+                    "the metrics endpoint beyond this machine");
         }
       }
     }
@@ -672,7 +761,8 @@ ConfigLoad load_config_from_string(const std::string& text, const std::string& f
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    load.errors.push_back({file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    load.errors.push_back(
+        {file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
     return load;
   }
   Loader loader(load);

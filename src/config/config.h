@@ -22,8 +22,8 @@ namespace muni {
 
 struct ConfigIssue {
   std::string file;
-  int line = 0;    // 1-based; 0 when not tied to a place
-  int column = 0;  // 1-based
+  int line = 0;     // 1-based; 0 when not tied to a place
+  int column = 0;   // 1-based
   std::string key;  // path of the key concerned, e.g. municipalities[3].accounts[0].platform
   std::string message;
   // "file:line:column: key: message"
@@ -34,14 +34,14 @@ struct ConfigIssue {
 // never stored in Config, logged or printed.
 struct CredentialRef {
   enum class Kind { kNone, kEnv, kFile, kInline } kind = Kind::kNone;
-  std::string name;  // variable name or file path (relative paths: $CREDENTIALS_DIRECTORY)
+  std::string name;          // variable name or file path (relative paths: $CREDENTIALS_DIRECTORY)
   std::string inline_value;  // only for kInline (discouraged, warned about)
   bool present() const { return kind != Kind::kNone; }
   std::string describe() const;  // "env MUNI_TOKEN", "file youtube_key", "inline (!)"
 };
 
 struct RateBudget {
-  int requests = 0;           // 0 = not configured
+  int requests = 0;  // 0 = not configured
   DurationMs window_ms = 0;
 };
 
@@ -61,7 +61,7 @@ struct AccountConfig {
   std::string role;        // press, mayor, library, tourism, ... (free text)
   std::optional<DurationMs> interval;
   std::optional<CivilDate> backfill_since;
-  std::string source;      // where the account is documented as official
+  std::string source;  // where the account is documented as official
   bool follow_moves = true;
   std::string file;
   int line = 0;
@@ -82,8 +82,8 @@ struct MunicipalityConfig {
 };
 
 struct RetentionSettings {
-  DurationMs keep_all_ms = 30 * kDayMs;       // every sample younger than this
-  DurationMs daily_until_ms = 365 * kDayMs;   // then one per day until this age
+  DurationMs keep_all_ms = 30 * kDayMs;      // every sample younger than this
+  DurationMs daily_until_ms = 365 * kDayMs;  // then one per day until this age
   // older: one per week
   DurationMs poll_log_keep_ms = 90 * kDayMs;  // poll_log rows older than this are deleted
   DurationMs run_interval_ms = 24 * kHourMs;  // how often the daemon applies it
@@ -93,8 +93,8 @@ struct Defaults {
   DurationMs poll_interval_ms = kHourMs;
   std::optional<CivilDate> backfill_since;  // none: page back to the first post
   std::string timezone = "Europe/Berlin";
-  std::string contact;                       // e-mail or URL, goes into User-Agent
-  std::string user_agent;                    // full override; must contain the contact
+  std::string contact;                            // e-mail or URL, goes into User-Agent
+  std::string user_agent;                         // full override; must contain the contact
   DurationMs refresh_interval_ms = 6 * kHourMs;   // engagement refresh of recent posts
   DurationMs refresh_window_ms = 14 * kDayMs;     // how recent "recent" is
   DurationMs recheck_interval_ms = 24 * kHourMs;  // not found / gone / suspended

@@ -6,10 +6,14 @@ namespace muni {
 
 std::string_view municipality_kind_label(MunicipalityKind kind) {
   switch (kind) {
-    case MunicipalityKind::kGemeinde: return "Gemeinde";
-    case MunicipalityKind::kStadt: return "Stadt";
-    case MunicipalityKind::kKreisfreieStadt: return "kreisfreie Stadt";
-    case MunicipalityKind::kLandkreis: return "Landkreis";
+    case MunicipalityKind::kGemeinde:
+      return "Gemeinde";
+    case MunicipalityKind::kStadt:
+      return "Stadt";
+    case MunicipalityKind::kKreisfreieStadt:
+      return "kreisfreie Stadt";
+    case MunicipalityKind::kLandkreis:
+      return "Landkreis";
   }
   return "Gemeinde";
 }
@@ -53,7 +57,9 @@ const std::vector<Land>& all_laender() {
 const Land* find_land(std::string_view text) {
   const std::string_view t = trim(text);
   for (const Land& l : all_laender()) {
-    if (t == l.code || t == l.name || iequals(t, l.name) || iequals(t, l.iso) || iequals(t, l.ascii)) return &l;
+    if (t == l.code || t == l.name || iequals(t, l.name) || iequals(t, l.iso) ||
+        iequals(t, l.ascii))
+      return &l;
   }
   return nullptr;
 }
@@ -78,7 +84,8 @@ std::optional<std::string> check_ags(std::string_view ags, std::optional<Municip
            std::string(land_code) + "), but state is " + std::string(land->name);
   }
   const std::string_view gemeinde = ags.substr(5, 3);
-  if (kind && (*kind == MunicipalityKind::kLandkreis || *kind == MunicipalityKind::kKreisfreieStadt) &&
+  if (kind &&
+      (*kind == MunicipalityKind::kLandkreis || *kind == MunicipalityKind::kKreisfreieStadt) &&
       gemeinde != "000") {
     return "a " + std::string(municipality_kind_label(*kind)) +
            " is identified by its Kreisschlüssel followed by 000, got '" + std::string(ags) + "'";

@@ -15,16 +15,17 @@ namespace muni {
 
 enum class MunicipalityKind { kGemeinde, kStadt, kKreisfreieStadt, kLandkreis };
 
-std::string_view municipality_kind_label(MunicipalityKind kind);  // "Gemeinde", "kreisfreie Stadt", ...
+std::string_view municipality_kind_label(
+    MunicipalityKind kind);  // "Gemeinde", "kreisfreie Stadt", ...
 // Accepts the labels case-insensitively, plus "kreisfreie_stadt"/"Landkreis"/"Kreis".
 std::optional<MunicipalityKind> parse_municipality_kind(std::string_view text);
 std::string municipality_kind_choices();
 
 struct Land {
-  std::string_view code;     // "08" (first two AGS digits)
-  std::string_view name;     // "Baden-Württemberg"
-  std::string_view iso;      // "BW" (ISO 3166-2:DE)
-  std::string_view ascii;    // "Baden-Wuerttemberg"
+  std::string_view code;   // "08" (first two AGS digits)
+  std::string_view name;   // "Baden-Württemberg"
+  std::string_view iso;    // "BW" (ISO 3166-2:DE)
+  std::string_view ascii;  // "Baden-Wuerttemberg"
 };
 
 const std::vector<Land>& all_laender();

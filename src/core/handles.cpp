@@ -13,13 +13,15 @@ bool valid_mastodon_username(std::string_view u) {
   for (const char c : u) {
     // Mastodon usernames: letters, digits, underscore; other servers also
     // allow dots and dashes (Pleroma/Akkoma).
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
+      return false;
   }
   return true;
 }
 
 Error bad_handle(std::string_view platform, std::string_view raw, std::string_view why) {
-  return make_error(ErrorCode::kInvalidArgument, std::string(platform) + " handle '" + std::string(raw) +
+  return make_error(ErrorCode::kInvalidArgument, std::string(platform) + " handle '" +
+                                                     std::string(raw) +
                                                      "' is not valid: " + std::string(why));
 }
 
@@ -79,7 +81,8 @@ Result<std::string> canonical_bluesky_handle(std::string_view raw) {
     // did:plc:<24 base32 chars> or did:web:<host>
     if (starts_with(text, "did:plc:")) {
       const std::string_view id = text.substr(8);
-      if (id.size() != 24) return bad_handle("bluesky", raw, "did:plc identifiers have 24 characters");
+      if (id.size() != 24)
+        return bad_handle("bluesky", raw, "did:plc identifiers have 24 characters");
       for (const char c : id) {
         if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) {
           return bad_handle("bluesky", raw, "did:plc identifiers use base32 (a-z, 2-7)");
@@ -92,7 +95,8 @@ Result<std::string> canonical_bluesky_handle(std::string_view raw) {
   }
   auto host = normalize_host(text);
   if (!host || host->find('.') == std::string::npos) {
-    return bad_handle("bluesky", raw, "a handle is a domain name such as stadt.bsky.social, or a DID");
+    return bad_handle("bluesky", raw,
+                      "a handle is a domain name such as stadt.bsky.social, or a DID");
   }
   return *host;
 }

@@ -76,7 +76,9 @@ std::string decode_entities(std::string_view s) {
         for (size_t k = 2; k < ent.size() && ok; ++k) {
           const char c = ent[k];
           if (!std::isxdigit(static_cast<unsigned char>(c))) ok = false;
-          cp = cp * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10));
+          cp = cp * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(c))
+                                                   ? c - '0'
+                                                   : (std::tolower(c) - 'a' + 10));
         }
       } else {
         for (size_t k = 1; k < ent.size() && ok; ++k) {
@@ -122,7 +124,8 @@ std::string html_to_text(std::string_view html) {
       continue;
     }
     const size_t next = html.find('<', i);
-    text += decode_entities(html.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i));
+    text += decode_entities(
+        html.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i));
     i = next == std::string_view::npos ? html.size() : next;
   }
   // Trim trailing paragraph breaks and surrounding whitespace.
@@ -137,7 +140,8 @@ int count_external_links(std::string_view html) {
     if (close == std::string_view::npos) break;
     const std::string_view tag = html.substr(pos, close - pos);
     const bool has_href = tag.find("href=") != std::string_view::npos;
-    const bool internal = tag.find("mention") != std::string_view::npos || tag.find("hashtag") != std::string_view::npos;
+    const bool internal = tag.find("mention") != std::string_view::npos ||
+                          tag.find("hashtag") != std::string_view::npos;
     if (has_href && !internal) ++n;
     pos = close;
   }

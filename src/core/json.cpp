@@ -45,7 +45,8 @@ std::optional<int64_t> json_int(const JsonValue& obj, std::string_view name) {
   if (v == nullptr) return std::nullopt;
   if (v->IsInt64()) return v->GetInt64();
   if (v->IsUint64()) return static_cast<int64_t>(v->GetUint64());
-  if (v->IsDouble() && std::floor(v->GetDouble()) == v->GetDouble()) return static_cast<int64_t>(v->GetDouble());
+  if (v->IsDouble() && std::floor(v->GetDouble()) == v->GetDouble())
+    return static_cast<int64_t>(v->GetDouble());
   return std::nullopt;
 }
 
@@ -76,11 +77,21 @@ std::string json_escape(std::string_view s) {
   for (const char ch : s) {
     const unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];

@@ -37,11 +37,16 @@ std::optional<PostKind> parse_post_kind(std::string_view id) {
 
 std::string_view parent_state_id(ParentState s) {
   switch (s) {
-    case ParentState::kNone: return "";
-    case ParentState::kVisible: return "visible";
-    case ParentState::kDeleted: return "deleted";
-    case ParentState::kBlocked: return "blocked";
-    case ParentState::kUnknown: return "unknown";
+    case ParentState::kNone:
+      return "";
+    case ParentState::kVisible:
+      return "visible";
+    case ParentState::kDeleted:
+      return "deleted";
+    case ParentState::kBlocked:
+      return "blocked";
+    case ParentState::kUnknown:
+      return "unknown";
   }
   return "";
 }

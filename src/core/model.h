@@ -84,8 +84,8 @@ struct CommentRecord {
   std::string platform_comment_id;
   std::string on_post_id;  // the account's post commented on
   std::string author_id;
-  bool by_account = false;             // the account's own answer
-  std::string reply_to_comment_id;     // "" for a top-level comment
+  bool by_account = false;          // the account's own answer
+  std::string reply_to_comment_id;  // "" for a top-level comment
   TimeMs created_at = 0;
 };
 
@@ -128,7 +128,8 @@ struct Batch {
   std::vector<std::string> deleted_post_ids;  // posts seen to have disappeared
   std::vector<AccountEvent> events;
   bool empty() const {
-    return !snapshot && posts.empty() && comments.empty() && deleted_post_ids.empty() && events.empty();
+    return !snapshot && posts.empty() && comments.empty() && deleted_post_ids.empty() &&
+           events.empty();
   }
 };
 
@@ -144,7 +145,9 @@ struct Page {
   // platform says the account has. If fewer are stored, the store records the
   // history as kIncomplete instead (feeds that end early).
   std::optional<int64_t> expected_own_posts;
-  bool empty() const { return batch.empty() && !cursor && !platform_id && !backfill_state && !history_note; }
+  bool empty() const {
+    return batch.empty() && !cursor && !platform_id && !backfill_state && !history_note;
+  }
 };
 
 }  // namespace muni

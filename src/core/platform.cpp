@@ -4,34 +4,48 @@ namespace muni {
 
 std::string_view category_id(Category c) {
   switch (c) {
-    case Category::kSocialNetwork: return "social_network";
-    case Category::kMicroblog: return "microblog";
-    case Category::kContentCommunity: return "content_community";
-    case Category::kBlog: return "blog";
-    case Category::kWiki: return "wiki";
-    case Category::kForum: return "forum";
-    case Category::kMessenger: return "messenger";
+    case Category::kSocialNetwork:
+      return "social_network";
+    case Category::kMicroblog:
+      return "microblog";
+    case Category::kContentCommunity:
+      return "content_community";
+    case Category::kBlog:
+      return "blog";
+    case Category::kWiki:
+      return "wiki";
+    case Category::kForum:
+      return "forum";
+    case Category::kMessenger:
+      return "messenger";
   }
   return "unknown";
 }
 
 std::string_view category_label_de(Category c) {
   switch (c) {
-    case Category::kSocialNetwork: return "Soziale Netzwerke";
-    case Category::kMicroblog: return "Mikroblogs";
-    case Category::kContentCommunity: return "Content Communities";
-    case Category::kBlog: return "Blogs";
-    case Category::kWiki: return "Wikis";
-    case Category::kForum: return "Foren";
-    case Category::kMessenger: return "Messenger-Dienste";
+    case Category::kSocialNetwork:
+      return "Soziale Netzwerke";
+    case Category::kMicroblog:
+      return "Mikroblogs";
+    case Category::kContentCommunity:
+      return "Content Communities";
+    case Category::kBlog:
+      return "Blogs";
+    case Category::kWiki:
+      return "Wikis";
+    case Category::kForum:
+      return "Foren";
+    case Category::kMessenger:
+      return "Messenger-Dienste";
   }
   return "unbekannt";
 }
 
 const std::vector<Category>& all_categories() {
-  static const std::vector<Category> kAll = {Category::kSocialNetwork, Category::kMicroblog,
-                                             Category::kContentCommunity, Category::kBlog,
-                                             Category::kWiki, Category::kForum, Category::kMessenger};
+  static const std::vector<Category> kAll = {
+      Category::kSocialNetwork, Category::kMicroblog, Category::kContentCommunity, Category::kBlog,
+      Category::kWiki,          Category::kForum,     Category::kMessenger};
   return kAll;
 }
 

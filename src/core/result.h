@@ -33,14 +33,16 @@ struct Error {
   Error with_context(const std::string& what) const { return Error{code, what + ": " + message}; }
 };
 
-inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 // Result<T> holds either a T or an Error. Mirrors the parts of std::expected
 // (C++23) that muniscope uses, so a later move is a rename.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
@@ -90,15 +92,14 @@ inline Status ok_status() { return Status(); }
 // error from the enclosing function, otherwise binds the value.
 #define MUNI_CONCAT_INNER(a, b) a##b
 #define MUNI_CONCAT(a, b) MUNI_CONCAT_INNER(a, b)
-#define MUNI_TRY(decl, expr)                                  \
-  auto MUNI_CONCAT(muni_try_, __LINE__) = (expr);             \
-  if (!MUNI_CONCAT(muni_try_, __LINE__).ok())                 \
-    return MUNI_CONCAT(muni_try_, __LINE__).error();          \
+#define MUNI_TRY(decl, expr)                                                                   \
+  auto MUNI_CONCAT(muni_try_, __LINE__) = (expr);                                              \
+  if (!MUNI_CONCAT(muni_try_, __LINE__).ok()) return MUNI_CONCAT(muni_try_, __LINE__).error(); \
   decl = std::move(MUNI_CONCAT(muni_try_, __LINE__)).value()
 
 // MUNI_TRY_STATUS(expr): evaluates a Status; returns its error if any.
-#define MUNI_TRY_STATUS(expr)                                  \
-  do {                                                         \
-    auto muni_try_status_ = (expr);                            \
+#define MUNI_TRY_STATUS(expr)                                    \
+  do {                                                           \
+    auto muni_try_status_ = (expr);                              \
     if (!muni_try_status_.ok()) return muni_try_status_.error(); \
   } while (0)

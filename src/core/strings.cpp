@@ -24,12 +24,16 @@ std::string to_lower_ascii(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -150,7 +154,9 @@ std::optional<std::string> punycode_encode(std::string_view label) {
   }
   constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72,
                      kInitialN = 128;
-  auto encode_digit = [](uint32_t d) { return static_cast<char>(d < 26 ? 'a' + d : '0' + (d - 26)); };
+  auto encode_digit = [](uint32_t d) {
+    return static_cast<char>(d < 26 ? 'a' + d : '0' + (d - 26));
+  };
   auto adapt = [&](uint32_t delta, uint32_t numpoints, bool first) {
     delta = first ? delta / kDamp : delta / 2;
     delta += delta / numpoints;
@@ -209,7 +215,8 @@ std::optional<std::string> url_query_param(std::string_view url, std::string_vie
   for (const std::string& pair : split(query, '&')) {
     const size_t eq = pair.find('=');
     const std::string name = url_decode(pair.substr(0, eq));
-    if (name == key) return eq == std::string::npos ? std::string() : url_decode(pair.substr(eq + 1));
+    if (name == key)
+      return eq == std::string::npos ? std::string() : url_decode(pair.substr(eq + 1));
   }
   return std::nullopt;
 }
@@ -225,7 +232,8 @@ std::optional<std::string> normalize_host(std::string_view host) {
     }
     if (ascii) {
       for (const char c : label) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return std::nullopt;
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
+          return std::nullopt;
       }
       out.push_back(to_lower_ascii(label));
     } else {
@@ -261,7 +269,8 @@ std::optional<UrlParts> parse_url(std::string_view url) {
     if (!port || *port <= 0 || *port > 65535) return std::nullopt;
     parts.port = static_cast<int>(*port);
     host = authority.substr(0, colon);
-    if ((parts.scheme == "https" && parts.port == 443) || (parts.scheme == "http" && parts.port == 80)) {
+    if ((parts.scheme == "https" && parts.port == 443) ||
+        (parts.scheme == "http" && parts.port == 80)) {
       parts.port = 0;
     }
   }

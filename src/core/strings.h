@@ -32,10 +32,10 @@ std::optional<std::string> normalize_host(std::string_view host);
 // Splits "https://host:port/path?query" into origin ("https://host:port") and
 // the rest. Returns nullopt for anything that is not http(s).
 struct UrlParts {
-  std::string scheme;  // "https"
-  std::string host;    // normalized
-  int port = 0;        // 0 = default for the scheme
-  std::string path;    // "/..." including query, "" if none
+  std::string scheme;          // "https"
+  std::string host;            // normalized
+  int port = 0;                // 0 = default for the scheme
+  std::string path;            // "/..." including query, "" if none
   std::string origin() const;  // scheme://host[:port]
 };
 std::optional<UrlParts> parse_url(std::string_view url);

@@ -73,8 +73,9 @@ bool valid_date(int y, int m, int d) {
 std::optional<CivilDate> parse_civil_date(std::string_view s) {
   size_t pos = 0;
   int y = 0, m = 0, d = 0;
-  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, m) ||
-      pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, d) || pos != s.size()) {
+  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' ||
+      !read_digits(s, pos, 2, m) || pos >= s.size() || s[pos++] != '-' ||
+      !read_digits(s, pos, 2, d) || pos != s.size()) {
     return std::nullopt;
   }
   if (!valid_date(y, m, d)) return std::nullopt;
@@ -84,8 +85,9 @@ std::optional<CivilDate> parse_civil_date(std::string_view s) {
 std::optional<TimeMs> parse_iso8601(std::string_view s) {
   size_t pos = 0;
   int y = 0, mo = 0, d = 0;
-  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, mo) ||
-      pos >= s.size() || s[pos++] != '-' || !read_digits(s, pos, 2, d)) {
+  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' ||
+      !read_digits(s, pos, 2, mo) || pos >= s.size() || s[pos++] != '-' ||
+      !read_digits(s, pos, 2, d)) {
     return std::nullopt;
   }
   if (!valid_date(y, mo, d)) return std::nullopt;
@@ -94,7 +96,8 @@ std::optional<TimeMs> parse_iso8601(std::string_view s) {
   if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
   ++pos;
   int h = 0, mi = 0, sec = 0;
-  if (!read_digits(s, pos, 2, h) || pos >= s.size() || s[pos++] != ':' || !read_digits(s, pos, 2, mi)) {
+  if (!read_digits(s, pos, 2, h) || pos >= s.size() || s[pos++] != ':' ||
+      !read_digits(s, pos, 2, mi)) {
     return std::nullopt;
   }
   if (pos < s.size() && s[pos] == ':') {
@@ -130,7 +133,8 @@ std::optional<TimeMs> parse_iso8601(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec) - offset_minutes * 60;
+  const int64_t secs =
+      days * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec) - offset_minutes * 60;
   return secs * 1000 + ms;
 }
 
@@ -151,9 +155,10 @@ std::optional<TimeMs> parse_http_date(std::string_view s) {
   }
   if (m == 0 || s[pos + 3] != ' ') return std::nullopt;
   pos += 4;
-  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != ' ' || !read_digits(s, pos, 2, h) ||
-      pos >= s.size() || s[pos++] != ':' || !read_digits(s, pos, 2, mi) || pos >= s.size() ||
-      s[pos++] != ':' || !read_digits(s, pos, 2, sec)) {
+  if (!read_digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != ' ' ||
+      !read_digits(s, pos, 2, h) || pos >= s.size() || s[pos++] != ':' ||
+      !read_digits(s, pos, 2, mi) || pos >= s.size() || s[pos++] != ':' ||
+      !read_digits(s, pos, 2, sec)) {
     return std::nullopt;
   }
   if (s.substr(pos) != " GMT" || !valid_date(y, m, d)) return std::nullopt;
@@ -173,11 +178,12 @@ std::string format_iso8601(TimeMs t) {
   char buf[40];
   if (ms == 0) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day,
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                  static_cast<int>(secs % 60));
   } else {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", d.year, d.month, d.day,
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
-                  static_cast<int>(ms));
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                  static_cast<int>(secs % 60), static_cast<int>(ms));
   }
   return buf;
 }
@@ -191,7 +197,8 @@ std::string format_civil_date(CivilDate d) {
 std::string format_http_date(TimeMs t) {
   static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  static constexpr std::array<const char*, 7> kDays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  static constexpr std::array<const char*, 7> kDays = {"Mon", "Tue", "Wed", "Thu",
+                                                       "Fri", "Sat", "Sun"};
   int64_t days = t / kDayMs;
   int64_t rem = t % kDayMs;
   if (rem < 0) {
@@ -229,12 +236,23 @@ std::optional<DurationMs> parse_duration(std::string_view s) {
         pos += 2;
       } else {
         switch (s[pos]) {
-          case 's': unit = kSecondMs; break;
-          case 'm': unit = kMinuteMs; break;
-          case 'h': unit = kHourMs; break;
-          case 'd': unit = kDayMs; break;
-          case 'w': unit = kWeekMs; break;
-          default: return std::nullopt;
+          case 's':
+            unit = kSecondMs;
+            break;
+          case 'm':
+            unit = kMinuteMs;
+            break;
+          case 'h':
+            unit = kHourMs;
+            break;
+          case 'd':
+            unit = kDayMs;
+            break;
+          case 'w':
+            unit = kWeekMs;
+            break;
+          default:
+            return std::nullopt;
         }
         ++pos;
       }
@@ -259,7 +277,8 @@ std::string format_duration(DurationMs d) {
     DurationMs ms;
     char suffix;
   };
-  static constexpr std::array<Unit, 4> kUnits = {{{kDayMs, 'd'}, {kHourMs, 'h'}, {kMinuteMs, 'm'}, {kSecondMs, 's'}}};
+  static constexpr std::array<Unit, 4> kUnits = {
+      {{kDayMs, 'd'}, {kHourMs, 'h'}, {kMinuteMs, 'm'}, {kSecondMs, 's'}}};
   int parts = 0;
   for (const Unit& u : kUnits) {
     if (d >= u.ms && parts < 2) {

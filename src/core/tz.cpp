@@ -146,8 +146,8 @@ int64_t rule_day(const RuleDate& r, int year) {
       // weekday_from_days: 0 = Monday; POSIX: 0 = Sunday.
       const int first_wd_posix = (weekday_from_days(first) + 1) % 7;
       int64_t d = first + (r.weekday - first_wd_posix + 7) % 7 + (r.week - 1) * 7;
-      const int64_t next_month_first =
-          r.month == 12 ? days_from_civil({year + 1, 1, 1}) : days_from_civil({year, r.month + 1, 1});
+      const int64_t next_month_first = r.month == 12 ? days_from_civil({year + 1, 1, 1})
+                                                     : days_from_civil({year, r.month + 1, 1});
       while (d >= next_month_first) d -= 7;  // week 5 = "last"
       return d;
     }
@@ -158,9 +158,11 @@ int64_t rule_day(const RuleDate& r, int year) {
 int rule_offset_at(const PosixRule& rule, TimeMs utc_ms) {
   if (!rule.has_dst) return rule.std_offset;
   const int64_t t = utc_ms / 1000;
-  const int year = civil_from_days((t + rule.std_offset) / 86400 - ((t + rule.std_offset) % 86400 < 0)).year;
+  const int year =
+      civil_from_days((t + rule.std_offset) / 86400 - ((t + rule.std_offset) % 86400 < 0)).year;
   // Start switch happens at local standard time; end switch at local DST time.
-  const int64_t start = rule_day(rule.start, year) * 86400 + rule.start.time_seconds - rule.std_offset;
+  const int64_t start =
+      rule_day(rule.start, year) * 86400 + rule.start.time_seconds - rule.std_offset;
   const int64_t end = rule_day(rule.end, year) * 86400 + rule.end.time_seconds - rule.dst_offset;
   const bool in_dst = start < end ? (t >= start && t < end) : (t < end || t >= start);
   return in_dst ? rule.dst_offset : rule.std_offset;
@@ -189,7 +191,9 @@ namespace {
 std::optional<TimeZone::Data> parse_tzif(const std::string& bytes, std::string name) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const size_t size = bytes.size();
-  auto header_ok = [&](size_t at) { return at + 44 <= size && std::memcmp(p + at, "TZif", 4) == 0; };
+  auto header_ok = [&](size_t at) {
+    return at + 44 <= size && std::memcmp(p + at, "TZif", 4) == 0;
+  };
   if (!header_ok(0)) return std::nullopt;
   struct Counts {
     int64_t isut, isstd, leap, time, type, chars;
@@ -216,7 +220,8 @@ std::optional<TimeZone::Data> parse_tzif(const std::string& bytes, std::string n
   TimeZone::Data data;
   data.name = std::move(name);
   std::vector<int64_t> times(static_cast<size_t>(c.time));
-  for (size_t i = 0; i < times.size(); ++i) times[i] = read_be(p + at + i * static_cast<size_t>(time_size), time_size);
+  for (size_t i = 0; i < times.size(); ++i)
+    times[i] = read_be(p + at + i * static_cast<size_t>(time_size), time_size);
   const unsigned char* idx = p + at + static_cast<size_t>(c.time * time_size);
   const unsigned char* types = idx + c.time;
   std::vector<int> type_offsets(static_cast<size_t>(c.type));
@@ -238,7 +243,8 @@ std::optional<TimeZone::Data> parse_tzif(const std::string& bytes, std::string n
     if (footer_start < size && p[footer_start] == '\n') {
       const size_t footer_end = bytes.find('\n', footer_start + 1);
       if (footer_end != std::string::npos) {
-        data.footer = parse_posix_rule(std::string_view(bytes).substr(footer_start + 1, footer_end - footer_start - 1));
+        data.footer = parse_posix_rule(
+            std::string_view(bytes).substr(footer_start + 1, footer_end - footer_start - 1));
       }
     }
   }
@@ -265,8 +271,10 @@ Result<TimeZone> TimeZone::load(std::string_view name) {
       std::ifstream in(std::string(dir) + n, std::ios::binary);
       if (!in) continue;
       std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (auto data = parse_tzif(bytes, n)) return TimeZone(std::make_shared<const Data>(std::move(*data)));
-      return make_error(ErrorCode::kInvalidArgument, "time zone file for '" + n + "' is not valid TZif");
+      if (auto data = parse_tzif(bytes, n))
+        return TimeZone(std::make_shared<const Data>(std::move(*data)));
+      return make_error(ErrorCode::kInvalidArgument,
+                        "time zone file for '" + n + "' is not valid TZif");
     }
   }
   if (n == "Europe/Berlin") {
@@ -277,7 +285,8 @@ Result<TimeZone> TimeZone::load(std::string_view name) {
   }
   if (auto rule = parse_posix_rule(n)) return TimeZone(from_rule(n, *rule));
   return make_error(ErrorCode::kInvalidArgument,
-                    "unknown time zone '" + n + "' (use an IANA name such as Europe/Berlin; is tzdata installed?)");
+                    "unknown time zone '" + n +
+                        "' (use an IANA name such as Europe/Berlin; is tzdata installed?)");
 }
 
 TimeZone TimeZone::utc() {

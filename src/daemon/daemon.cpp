@@ -1,8 +1,8 @@
 #include "daemon/daemon.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <malloc.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -80,8 +80,8 @@ CurlTransportOptions transport_options(const Config& c) {
 }
 
 std::string status_line(const EngineSummary& s) {
-  std::string line = std::to_string(s.ok) + " accounts ok, " + std::to_string(s.backing_off) + " backing off, " +
-                     std::to_string(s.failing) + " failing";
+  std::string line = std::to_string(s.ok) + " accounts ok, " + std::to_string(s.backing_off) +
+                     " backing off, " + std::to_string(s.failing) + " failing";
   if (s.unsupported > 0) line += ", " + std::to_string(s.unsupported) + " without connector";
   return line + "; " + std::to_string(s.in_flight) + " requests in flight";
 }
@@ -98,11 +98,13 @@ struct Setup {
 };
 
 // Returns an exit code on failure.
-std::optional<int> prepare(const std::string& config_path, const std::string& db_override, Setup& s) {
+std::optional<int> prepare(const std::string& config_path, const std::string& db_override,
+                           Setup& s) {
   const ConfigLoad load = load_config(config_path);
   print_config_issues(load);
   if (!load.config) {
-    log()->error("configuration {} is invalid ({} error(s)); not starting", config_path, load.errors.size());
+    log()->error("configuration {} is invalid ({} error(s)); not starting", config_path,
+                 load.errors.size());
     return 2;
   }
   s.config = *load.config;
@@ -130,8 +132,10 @@ std::optional<int> prepare(const std::string& config_path, const std::string& db
   // Parsing a large YAML configuration leaves freed memory behind; give it
   // back to the system before settling in for months of polling.
   malloc_trim(0);
-  log()->info("store {}; {} municipalities, {} accounts configured (+{} new, {} no longer configured)", db,
-              sync->municipalities, s.config.account_count(), sync->accounts_added, sync->accounts_deactivated);
+  log()->info(
+      "store {}; {} municipalities, {} accounts configured (+{} new, {} no longer configured)", db,
+      sync->municipalities, s.config.account_count(), sync->accounts_added,
+      sync->accounts_deactivated);
   return std::nullopt;
 }
 
@@ -154,7 +158,9 @@ int run_daemon(const DaemonOptions& options) {
       log()->error("{}", st.error().message);
       return 1;
     }
-    log()->info("metrics endpoint on http://{}:{}/metrics", s.config.metrics_listen.substr(0, s.config.metrics_listen.rfind(':')), metrics.port());
+    log()->info("metrics endpoint on http://{}:{}/metrics",
+                s.config.metrics_listen.substr(0, s.config.metrics_listen.rfind(':')),
+                metrics.port());
   }
   auto refresh_metrics = [&] {
     SelfMetricsInput in;
@@ -190,29 +196,35 @@ int run_daemon(const DaemonOptions& options) {
         if (!load.config) {
           last_reload_ok = false;
           for (const auto& e : load.errors) log()->error("{}", e.format());
-          log()->error("configuration reload FAILED ({} error(s)); keeping the old configuration", load.errors.size());
+          log()->error("configuration reload FAILED ({} error(s)); keeping the old configuration",
+                       load.errors.size());
           (void)s.store->set_meta("config_reload", "failed " + format_iso8601(now));
         } else {
           for (const auto& w : load.warnings) log()->warn("{}", w.format());
           const Config& next = *load.config;
           if (store_path_for(&next, options.db_override) != s.store->path()) {
-            log()->warn("store path changed in the configuration; restart muniscope to switch stores");
+            log()->warn(
+                "store path changed in the configuration; restart muniscope to switch stores");
           }
           auto sync = s.store->sync_config(next, now);
           if (!sync.ok()) {
             last_reload_ok = false;
-            log()->error("configuration reload failed: {}; keeping the old configuration", sync.error().message);
+            log()->error("configuration reload failed: {}; keeping the old configuration",
+                         sync.error().message);
           } else {
             s.config = next;
             set_log_level(s.config.log_level);
             s.transport->set_user_agent(s.config.effective_user_agent());
-            if (auto st = s.engine->load(s.config); !st.ok()) log()->error("{}", st.error().message);
+            if (auto st = s.engine->load(s.config); !st.ok())
+              log()->error("{}", st.error().message);
             last_reload_ok = true;
             malloc_trim(0);
             (void)s.store->set_meta("config_reload", "ok " + format_iso8601(now));
-            log()->info("configuration reloaded: {} municipalities, {} accounts (+{} new, {} no longer configured)",
-                        sync->municipalities, s.config.account_count(), sync->accounts_added,
-                        sync->accounts_deactivated);
+            log()->info(
+                "configuration reloaded: {} municipalities, {} accounts (+{} new, {} no longer "
+                "configured)",
+                sync->municipalities, s.config.account_count(), sync->accounts_added,
+                sync->accounts_deactivated);
           }
         }
         notifier.ready(status_line(s.engine->summary()));
@@ -231,18 +243,21 @@ int run_daemon(const DaemonOptions& options) {
     }
     if (now >= next_summary) {
       const EngineCounters& c = s.engine->counters();
-      log()->info("last 10 minutes: {} requests, {} new and {} updated posts, {} rate-limit waits; {}",
-                  c.requests - at_last_summary.requests, c.posts_new - at_last_summary.posts_new,
-                  c.posts_updated - at_last_summary.posts_updated,
-                  c.rate_limit_waits - at_last_summary.rate_limit_waits, status_line(s.engine->summary()));
+      log()->info(
+          "last 10 minutes: {} requests, {} new and {} updated posts, {} rate-limit waits; {}",
+          c.requests - at_last_summary.requests, c.posts_new - at_last_summary.posts_new,
+          c.posts_updated - at_last_summary.posts_updated,
+          c.rate_limit_waits - at_last_summary.rate_limit_waits, status_line(s.engine->summary()));
       at_last_summary = c;
       next_summary = now + 10 * kMinuteMs;
     }
     if (now >= next_retention) {
       auto r = s.store->apply_retention(s.config.retention, now);
       if (r.ok()) {
-        log()->info("retention: {} engagement and {} account samples thinned out; store {} -> {} bytes",
-                    r->engagement_samples_deleted, r->account_samples_deleted, r->bytes_before, r->bytes_after);
+        log()->info(
+            "retention: {} engagement and {} account samples thinned out; store {} -> {} bytes",
+            r->engagement_samples_deleted, r->account_samples_deleted, r->bytes_before,
+            r->bytes_after);
       } else {
         log()->error("retention: {}", r.error().message);
       }
@@ -301,8 +316,10 @@ int run_poll_once(const PollOnceOptions& options) {
       }
     }
     if (!any) {
-      std::fprintf(stderr, "muniscope: no active accounts for municipality '%s' (see `muniscope municipalities`)\n",
-                   m.c_str());
+      std::fprintf(
+          stderr,
+          "muniscope: no active accounts for municipality '%s' (see `muniscope municipalities`)\n",
+          m.c_str());
       return 2;
     }
   }
@@ -310,9 +327,10 @@ int run_poll_once(const PollOnceOptions& options) {
     for (const StoredAccount& a : *accounts) selected.insert(a.id);
   }
   std::vector<int64_t> ids(selected.begin(), selected.end());
-  const size_t unsupported = static_cast<size_t>(std::count_if(accounts->begin(), accounts->end(), [&](const StoredAccount& a) {
-    return selected.count(a.id) && s.registry.find(a.platform) == nullptr;
-  }));
+  const size_t unsupported = static_cast<size_t>(
+      std::count_if(accounts->begin(), accounts->end(), [&](const StoredAccount& a) {
+        return selected.count(a.id) && s.registry.find(a.platform) == nullptr;
+      }));
   s.engine->start_once(ids, options.all || explicit_selection);
   bool interrupted = false;
   while (!s.engine->once_finished()) {
@@ -338,7 +356,8 @@ int run_poll_once(const PollOnceOptions& options) {
   }
   Table table({{"item"}, {"value"}});
   table.add_row({std::string("accounts selected"), static_cast<int64_t>(ids.size())});
-  if (unsupported > 0) table.add_row({std::string("accounts without connector"), static_cast<int64_t>(unsupported)});
+  if (unsupported > 0)
+    table.add_row({std::string("accounts without connector"), static_cast<int64_t>(unsupported)});
   table.add_row({std::string("requests"), c.requests});
   table.add_row({std::string("posts new"), c.posts_new});
   table.add_row({std::string("posts updated"), c.posts_updated});

@@ -14,13 +14,16 @@ namespace {
 // "%*": sd-daemon(3) priority prefix for journald.
 class PriorityFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     static constexpr const char* kPrefix[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
     const auto i = static_cast<size_t>(msg.level);
     const char* p = i < 7 ? kPrefix[i] : "<6>";
     dest.append(p, p + 3);
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PriorityFlag>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<PriorityFlag>();
+  }
 };
 
 }  // namespace

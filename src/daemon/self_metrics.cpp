@@ -27,8 +27,8 @@ void header(std::string& out, const char* name, const char* type, const char* he
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
-void sample(std::string& out, const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels,
-            double value) {
+void sample(std::string& out, const std::string& name,
+            const std::vector<std::pair<std::string, std::string>>& labels, double value) {
   out += name;
   if (!labels.empty()) {
     out += '{';
@@ -47,37 +47,56 @@ void sample(std::string& out, const std::string& name, const std::vector<std::pa
 
 std::string render_prometheus(const SelfMetricsInput& in) {
   std::string out;
-  header(out, "muniscope_polls_total", "counter", "Units of work (poll, backfill, refresh) finished, by platform and outcome.");
+  header(out, "muniscope_polls_total", "counter",
+         "Units of work (poll, backfill, refresh) finished, by platform and outcome.");
   for (const auto& [key, n] : in.counters.polls) {
-    sample(out, "muniscope_polls_total", {{"platform", key.first}, {"outcome", key.second}}, static_cast<double>(n));
+    sample(out, "muniscope_polls_total", {{"platform", key.first}, {"outcome", key.second}},
+           static_cast<double>(n));
   }
-  header(out, "muniscope_http_responses_total", "counter", "HTTP exchanges by platform and status class (transport = no response).");
+  header(out, "muniscope_http_responses_total", "counter",
+         "HTTP exchanges by platform and status class (transport = no response).");
   for (const auto& [key, n] : in.counters.http) {
-    sample(out, "muniscope_http_responses_total", {{"platform", key.first}, {"class", key.second}}, static_cast<double>(n));
+    sample(out, "muniscope_http_responses_total", {{"platform", key.first}, {"class", key.second}},
+           static_cast<double>(n));
   }
   header(out, "muniscope_requests_total", "counter", "HTTP requests sent.");
   sample(out, "muniscope_requests_total", {}, static_cast<double>(in.counters.requests));
-  header(out, "muniscope_rate_limit_waits_total", "counter", "429 answers plus times a host's budget held requests back.");
-  sample(out, "muniscope_rate_limit_waits_total", {}, static_cast<double>(in.counters.rate_limit_waits));
-  header(out, "muniscope_skipped_polls_total", "counter", "Polls that came due while the previous one had not finished.");
+  header(out, "muniscope_rate_limit_waits_total", "counter",
+         "429 answers plus times a host's budget held requests back.");
+  sample(out, "muniscope_rate_limit_waits_total", {},
+         static_cast<double>(in.counters.rate_limit_waits));
+  header(out, "muniscope_skipped_polls_total", "counter",
+         "Polls that came due while the previous one had not finished.");
   sample(out, "muniscope_skipped_polls_total", {}, static_cast<double>(in.counters.skipped_polls));
-  header(out, "muniscope_posts_ingested_total", "counter", "Posts written to the store, new or updated.");
-  sample(out, "muniscope_posts_ingested_total", {{"change", "new"}}, static_cast<double>(in.counters.posts_new));
-  sample(out, "muniscope_posts_ingested_total", {{"change", "updated"}}, static_cast<double>(in.counters.posts_updated));
+  header(out, "muniscope_posts_ingested_total", "counter",
+         "Posts written to the store, new or updated.");
+  sample(out, "muniscope_posts_ingested_total", {{"change", "new"}},
+         static_cast<double>(in.counters.posts_new));
+  sample(out, "muniscope_posts_ingested_total", {{"change", "updated"}},
+         static_cast<double>(in.counters.posts_updated));
   header(out, "muniscope_accounts", "gauge", "Configured accounts by state.");
-  for (const auto& [state, n] : in.summary.accounts_by_state) sample(out, "muniscope_accounts", {{"state", state}}, n);
+  for (const auto& [state, n] : in.summary.accounts_by_state)
+    sample(out, "muniscope_accounts", {{"state", state}}, n);
   header(out, "muniscope_in_flight_requests", "gauge", "HTTP requests in flight.");
   sample(out, "muniscope_in_flight_requests", {}, in.summary.in_flight);
-  header(out, "muniscope_host_rate_limit_remaining", "gauge", "Requests left in the current window per host (-1 unknown).");
-  for (const auto& h : in.hosts) sample(out, "muniscope_host_rate_limit_remaining", {{"host", h.host}}, h.remaining);
-  header(out, "muniscope_host_waiting", "gauge", "1 while a host's requests are held back by its rate limit.");
-  for (const auto& h : in.hosts) sample(out, "muniscope_host_waiting", {{"host", h.host}}, h.wait_until ? 1 : 0);
-  header(out, "muniscope_store_size_bytes", "gauge", "Size of the SQLite store (database plus WAL).");
+  header(out, "muniscope_host_rate_limit_remaining", "gauge",
+         "Requests left in the current window per host (-1 unknown).");
+  for (const auto& h : in.hosts)
+    sample(out, "muniscope_host_rate_limit_remaining", {{"host", h.host}}, h.remaining);
+  header(out, "muniscope_host_waiting", "gauge",
+         "1 while a host's requests are held back by its rate limit.");
+  for (const auto& h : in.hosts)
+    sample(out, "muniscope_host_waiting", {{"host", h.host}}, h.wait_until ? 1 : 0);
+  header(out, "muniscope_store_size_bytes", "gauge",
+         "Size of the SQLite store (database plus WAL).");
   sample(out, "muniscope_store_size_bytes", {}, static_cast<double>(in.store_bytes));
-  header(out, "muniscope_config_last_reload_success", "gauge", "1 if the last configuration (re)load succeeded.");
+  header(out, "muniscope_config_last_reload_success", "gauge",
+         "1 if the last configuration (re)load succeeded.");
   sample(out, "muniscope_config_last_reload_success", {}, in.last_reload_ok ? 1 : 0);
-  header(out, "muniscope_config_last_reload_timestamp_seconds", "gauge", "Time of the last configuration (re)load attempt.");
-  sample(out, "muniscope_config_last_reload_timestamp_seconds", {}, static_cast<double>(in.last_reload_at) / 1000.0);
+  header(out, "muniscope_config_last_reload_timestamp_seconds", "gauge",
+         "Time of the last configuration (re)load attempt.");
+  sample(out, "muniscope_config_last_reload_timestamp_seconds", {},
+         static_cast<double>(in.last_reload_at) / 1000.0);
   header(out, "muniscope_start_time_seconds", "gauge", "Start time of the daemon.");
   sample(out, "muniscope_start_time_seconds", {}, static_cast<double>(in.started_at) / 1000.0);
   header(out, "muniscope_build_info", "gauge", "Build information.");
@@ -99,7 +118,8 @@ Status MetricsServer::start(const std::string& listen) {
   std::string host = listen.substr(0, colon);
   if (starts_with(host, "[") && ends_with(host, "]")) host = host.substr(1, host.size() - 2);
   const auto port = parse_int64(listen.substr(colon + 1));
-  if (!port) return make_error(ErrorCode::kInvalidArgument, "metrics_listen: bad port in " + listen);
+  if (!port)
+    return make_error(ErrorCode::kInvalidArgument, "metrics_listen: bad port in " + listen);
   impl_->server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(impl_->mu);
     res.set_content(impl_->exposition, "text/plain; version=0.0.4; charset=utf-8");
@@ -112,7 +132,8 @@ Status MetricsServer::start(const std::string& listen) {
     if (port_ <= 0) return make_error(ErrorCode::kIo, "cannot bind metrics endpoint on " + listen);
   } else {
     if (!impl_->server.bind_to_port(host.c_str(), static_cast<int>(*port))) {
-      return make_error(ErrorCode::kIo, "cannot bind metrics endpoint on " + listen + " (address in use?)");
+      return make_error(ErrorCode::kIo,
+                        "cannot bind metrics endpoint on " + listen + " (address in use?)");
     }
     port_ = static_cast<int>(*port);
   }

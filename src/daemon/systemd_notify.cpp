@@ -9,8 +9,12 @@ SystemdNotifier::SystemdNotifier() {
   if (sd_watchdog_enabled(0, &usec) > 0) watchdog_usec_ = usec;
 }
 
-void SystemdNotifier::ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
-void SystemdNotifier::status(const std::string& status) { sd_notifyf(0, "STATUS=%s", status.c_str()); }
+void SystemdNotifier::ready(const std::string& status) {
+  sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+}
+void SystemdNotifier::status(const std::string& status) {
+  sd_notifyf(0, "STATUS=%s", status.c_str());
+}
 void SystemdNotifier::reloading() { sd_notify(0, "RELOADING=1"); }
 void SystemdNotifier::stopping() { sd_notify(0, "STOPPING=1"); }
 

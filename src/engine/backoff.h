@@ -20,8 +20,9 @@ struct BackoffPolicy {
 // attempt: 1 for the first retry.
 inline DurationMs backoff_delay(const BackoffPolicy& policy, int attempt, Random& random) {
   const int shift = std::clamp(attempt - 1, 0, 30);
-  const double ceiling = std::min<double>(static_cast<double>(policy.cap_ms),
-                                          static_cast<double>(policy.base_ms) * static_cast<double>(int64_t{1} << shift));
+  const double ceiling = std::min<double>(
+      static_cast<double>(policy.cap_ms),
+      static_cast<double>(policy.base_ms) * static_cast<double>(int64_t{1} << shift));
   const auto delay = static_cast<DurationMs>(random.uniform01() * ceiling);
   return std::max(delay, policy.floor_ms);
 }

@@ -4,30 +4,45 @@ namespace muni {
 
 std::string_view work_kind_id(WorkKind w) {
   switch (w) {
-    case WorkKind::kPoll: return "poll";
-    case WorkKind::kBackfill: return "backfill";
-    case WorkKind::kRefresh: return "refresh";
+    case WorkKind::kPoll:
+      return "poll";
+    case WorkKind::kBackfill:
+      return "backfill";
+    case WorkKind::kRefresh:
+      return "refresh";
   }
   return "poll";
 }
 
 std::string_view failure_kind_id(FailureKind f) {
   switch (f) {
-    case FailureKind::kNone: return "ok";
-    case FailureKind::kNotFound: return "not_found";
-    case FailureKind::kGone: return "gone";
-    case FailureKind::kSuspended: return "suspended";
-    case FailureKind::kAuthRequired: return "auth_required";
-    case FailureKind::kAuthFailed: return "auth_failed";
-    case FailureKind::kBlocked: return "blocked";
-    case FailureKind::kMalformed: return "malformed";
-    case FailureKind::kServerError: return "server_error";
-    case FailureKind::kInvalidHandle: return "invalid_handle";
+    case FailureKind::kNone:
+      return "ok";
+    case FailureKind::kNotFound:
+      return "not_found";
+    case FailureKind::kGone:
+      return "gone";
+    case FailureKind::kSuspended:
+      return "suspended";
+    case FailureKind::kAuthRequired:
+      return "auth_required";
+    case FailureKind::kAuthFailed:
+      return "auth_failed";
+    case FailureKind::kBlocked:
+      return "blocked";
+    case FailureKind::kMalformed:
+      return "malformed";
+    case FailureKind::kServerError:
+      return "server_error";
+    case FailureKind::kInvalidHandle:
+      return "invalid_handle";
   }
   return "unknown";
 }
 
-void ConnectorRegistry::add(std::unique_ptr<Connector> connector) { connectors_.push_back(std::move(connector)); }
+void ConnectorRegistry::add(std::unique_ptr<Connector> connector) {
+  connectors_.push_back(std::move(connector));
+}
 
 const Connector* ConnectorRegistry::find(std::string_view platform) const {
   for (const auto& c : connectors_) {

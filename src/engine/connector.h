@@ -40,8 +40,8 @@ struct AccountView {
   BackfillState backfill_state = BackfillState::kPending;
   std::optional<TimeMs> backfill_since;  // stop backfill at this instant
   bool follow_moves = true;
-  int64_t own_posts_stored = 0;           // for history-completeness checks
-  std::optional<std::string> base_url;    // API base URL override from config
+  int64_t own_posts_stored = 0;         // for history-completeness checks
+  std::optional<std::string> base_url;  // API base URL override from config
   // kRefresh only: own posts to refresh (newest first) and the window start.
   std::vector<std::string> refresh_ids;
   TimeMs refresh_since = 0;
@@ -50,15 +50,15 @@ struct AccountView {
 // How a unit of work failed, as the connector classifies the platform's answer.
 enum class FailureKind {
   kNone,
-  kNotFound,      // the account does not exist (the engine confirms on later polls)
-  kGone,          // the account existed and was removed (HTTP 410)
-  kSuspended,     // suspended, taken down, deactivated, or limited by the server
-  kAuthRequired,  // the server wants authentication for public data (secure mode)
-  kAuthFailed,    // the configured credential was rejected
-  kBlocked,       // the account blocks the viewer
-  kMalformed,     // the answer could not be understood; nothing from it is stored
-  kServerError,   // a server-side error the engine should retry later
-  kInvalidHandle, // the configured handle cannot be used on this platform
+  kNotFound,       // the account does not exist (the engine confirms on later polls)
+  kGone,           // the account existed and was removed (HTTP 410)
+  kSuspended,      // suspended, taken down, deactivated, or limited by the server
+  kAuthRequired,   // the server wants authentication for public data (secure mode)
+  kAuthFailed,     // the configured credential was rejected
+  kBlocked,        // the account blocks the viewer
+  kMalformed,      // the answer could not be understood; nothing from it is stored
+  kServerError,    // a server-side error the engine should retry later
+  kInvalidHandle,  // the configured handle cannot be used on this platform
 };
 std::string_view failure_kind_id(FailureKind f);
 
@@ -70,7 +70,7 @@ struct StepResult {
   // The unit of work is finished (successfully unless failure is set).
   bool done = false;
   FailureKind failure = FailureKind::kNone;
-  std::string reason;  // human-readable detail for failures and notes
+  std::string reason;   // human-readable detail for failures and notes
   int http_status = 0;  // status of the response that led to a failure
 
   static StepResult send(HttpRequest r, std::optional<Page> page = std::nullopt) {
@@ -120,7 +120,8 @@ class Connector {
   // The host this account's requests go to; budgets and concurrency caps are
   // kept per host (a Mastodon instance, the Bluesky AppView).
   virtual std::string host_for(const AccountView& account) const = 0;
-  virtual std::unique_ptr<ConnectorSession> begin(const AccountView& account, WorkKind work) const = 0;
+  virtual std::unique_ptr<ConnectorSession> begin(const AccountView& account,
+                                                  WorkKind work) const = 0;
 };
 
 // The connectors compiled into this build, looked up by platform id.

@@ -82,7 +82,8 @@ void CurlTransport::start(uint64_t tag, const HttpRequest& request) {
   }
   CURL* e = t->easy;
   curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method == "GET" ? nullptr : request.method.c_str());
+  curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+                   request.method == "GET" ? nullptr : request.method.c_str());
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl can decode
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -94,7 +95,8 @@ void CurlTransport::start(uint64_t tag, const HttpRequest& request) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_response_bytes));
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_response_bytes));
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -143,8 +145,9 @@ std::vector<HttpTransport::Completion> CurlTransport::collect() {
       c.response.status = 0;
       c.response.body.clear();
       if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-        c.response.transport_error =
-            "response larger than " + std::to_string(options_.max_response_bytes) + " bytes (max_response_bytes)";
+        c.response.transport_error = "response larger than " +
+                                     std::to_string(options_.max_response_bytes) +
+                                     " bytes (max_response_bytes)";
       } else {
         c.response.transport_error = curl_easy_strerror(rc);
       }
@@ -168,7 +171,8 @@ std::vector<HttpTransport::Completion> CurlTransport::poll(int timeout_ms) {
   std::vector<curl_waitfd> extra;
   for (const int fd : wakeup_fds_) extra.push_back(curl_waitfd{fd, CURL_WAIT_POLLIN, 0});
   int numfds = 0;
-  curl_multi_poll(multi_, extra.data(), static_cast<unsigned>(extra.size()), timeout_ms < 0 ? 0 : timeout_ms, &numfds);
+  curl_multi_poll(multi_, extra.data(), static_cast<unsigned>(extra.size()),
+                  timeout_ms < 0 ? 0 : timeout_ms, &numfds);
   curl_multi_perform(multi_, &running);
   return collect();
 }

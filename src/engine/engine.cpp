@@ -36,8 +36,8 @@ std::shared_ptr<spdlog::logger> log() {
 // States in which an account is waiting for a periodic re-check rather than
 // being polled normally.
 bool is_terminal_state(const std::string& s) {
-  return s == "not_found" || s == "gone" || s == "suspended" || s == "auth_required" || s == "auth_failed" ||
-         s == "blocked" || s == "invalid_handle";
+  return s == "not_found" || s == "gone" || s == "suspended" || s == "auth_required" ||
+         s == "auth_failed" || s == "blocked" || s == "invalid_handle";
 }
 
 }  // namespace
@@ -108,7 +108,11 @@ struct Engine::Session {
 
 Engine::Engine(const Clock& clock, Random& random, HttpTransport& transport, Store& store,
                const ConnectorRegistry& registry, EngineOptions options)
-    : clock_(clock), random_(random), transport_(transport), store_(store), registry_(registry),
+    : clock_(clock),
+      random_(random),
+      transport_(transport),
+      store_(store),
+      registry_(registry),
       options_(std::move(options)) {}
 
 Engine::~Engine() = default;
@@ -130,8 +134,9 @@ Engine::HostRt& Engine::host_for(AccountRt& a) {
       budget = RateBudgetDefaults{ps->rate_limit.requests, ps->rate_limit.window_ms};
     }
     slot->limiter = RateLimiter(budget);
-    slot->cap = ps != nullptr && ps->max_connections_per_host ? *ps->max_connections_per_host
-                                                             : config_.defaults.max_connections_per_host;
+    slot->cap = ps != nullptr && ps->max_connections_per_host
+                    ? *ps->max_connections_per_host
+                    : config_.defaults.max_connections_per_host;
   }
   return *slot;
 }
@@ -210,14 +215,17 @@ Status Engine::load(const Config& config) {
     a.interval = a.stored.interval_ms.value_or(
         ps != nullptr && ps->poll_interval ? *ps->poll_interval : config.defaults.poll_interval_ms);
     a.phase = static_cast<TimeMs>(fnv1a(a.stored.account_key) % static_cast<uint64_t>(a.interval));
-    const std::optional<CivilDate> since = a.stored.backfill_since ? a.stored.backfill_since : config.defaults.backfill_since;
-    a.backfill_since = since ? std::optional<TimeMs>(days_from_civil(*since) * kDayMs) : std::nullopt;
+    const std::optional<CivilDate> since =
+        a.stored.backfill_since ? a.stored.backfill_since : config.defaults.backfill_since;
+    a.backfill_since =
+        since ? std::optional<TimeMs>(days_from_civil(*since) * kDayMs) : std::nullopt;
     by_id_[a.stored.id] = &a;
     accounts_.push_back(std::move(rt));
     if (a.connector == nullptr) {
       if (a.stored.state != "unsupported") {
         a.stored.state = "unsupported";
-        a.stored.state_reason = "no " + a.stored.platform + " connector in this build yet; the account counts "
+        a.stored.state_reason = "no " + a.stored.platform +
+                                " connector in this build yet; the account counts "
                                 "as configured presence only";
         persist_runtime(a, now);
       }
@@ -228,7 +236,8 @@ Status Engine::load(const Config& config) {
       a.host_key += "#" + a.stored.platform;  // budgets are per credential
     }
     host_for(a);
-    if (const auto f = credential_failures_.find(a.stored.platform); f != credential_failures_.end()) {
+    if (const auto f = credential_failures_.find(a.stored.platform);
+        f != credential_failures_.end()) {
       a.stored.state = "auth_failed";
       a.stored.state_reason = f->second;
       persist_runtime(a, now);
@@ -252,17 +261,21 @@ Status Engine::load(const Config& config) {
       if (a.stored.last_success_at) {
         a.polled = !is_terminal_state(a.stored.state);
         schedule(a, WorkKind::kRefresh,
-                 a.stored.next_refresh_at ? std::max(now, *a.stored.next_refresh_at) : now + options_.refresh_interval_ms);
+                 a.stored.next_refresh_at ? std::max(now, *a.stored.next_refresh_at)
+                                          : now + options_.refresh_interval_ms);
       }
-      if (a.polled && a.stored.backfill_state == BackfillState::kPending) enqueue(a, WorkKind::kBackfill);
+      if (a.polled && a.stored.backfill_state == BackfillState::kPending)
+        enqueue(a, WorkKind::kBackfill);
     } else if (was_blocked) {
       schedule(a, WorkKind::kPoll, now);  // e.g. a credential fixed by this reload
     } else if (old_interval != a.interval && !a.busy && !a.queued[idx(WorkKind::kPoll)]) {
-      schedule(a, WorkKind::kPoll, std::max(now, std::min(a.next_at[idx(WorkKind::kPoll)], slot_after(a, now))));
+      schedule(a, WorkKind::kPoll,
+               std::max(now, std::min(a.next_at[idx(WorkKind::kPoll)], slot_after(a, now))));
     }
   }
   if (!old_owned.empty()) {
-    log()->info("{} account(s) no longer configured; their history stays in the store", old_owned.size());
+    log()->info("{} account(s) no longer configured; their history stays in the store",
+                old_owned.size());
   }
   return ok_status();
 }
@@ -303,7 +316,8 @@ void Engine::queue_due(TimeMs now) {
     const DueEntry e = due_.top();
     due_.pop();
     AccountRt* a = account(e.account_id);
-    if (a == nullptr || a->connector == nullptr || a->generation[idx(e.work)] != e.generation) continue;
+    if (a == nullptr || a->connector == nullptr || a->generation[idx(e.work)] != e.generation)
+      continue;
     if (once_mode_ && (!a->once || a->once_done)) continue;
     if (stopping_) continue;
     if (e.work == WorkKind::kPoll) {
@@ -431,13 +445,16 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
       if (p.backfill_state) a->stored.backfill_state = *p.backfill_state;
       if (p.history_note) a->stored.history_note = *p.history_note;
       for (const PostRecord& post : p.batch.posts) {
-        if (post.kind != PostKind::kRepost) ++a->stored.own_posts_stored;  // approximate; reloads recount
+        if (post.kind != PostKind::kRepost)
+          ++a->stored.own_posts_stored;  // approximate; reloads recount
       }
-      if (p.batch.snapshot && !p.batch.snapshot->platform_id.empty()) a->stored.platform_id = p.batch.snapshot->platform_id;
+      if (p.batch.snapshot && !p.batch.snapshot->platform_id.empty())
+        a->stored.platform_id = p.batch.snapshot->platform_id;
     }
   }
   if (step.failure != FailureKind::kNone) {
-    const bool transient = step.failure == FailureKind::kMalformed || step.failure == FailureKind::kServerError;
+    const bool transient =
+        step.failure == FailureKind::kMalformed || step.failure == FailureKind::kServerError;
     finish(s,
            Finish{std::string(failure_kind_id(step.failure)), step.failure, transient, step.reason,
                   step.http_status != 0 ? step.http_status : s.http_status},
@@ -453,7 +470,10 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
     finish(s, Finish{"ok", FailureKind::kNone, false, step.reason, s.http_status}, now);
     return;
   }
-  finish(s, Finish{"internal_error", FailureKind::kNone, true, "connector neither requested nor finished", 0}, now);
+  finish(s,
+         Finish{"internal_error", FailureKind::kNone, true,
+                "connector neither requested nor finished", 0},
+         now);
 }
 
 void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
@@ -466,8 +486,8 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
       if (req.credential.kind == CredentialUse::Kind::kBearerHeader) {
         req.headers.push_back({"Authorization", "Bearer " + secret->second});
       } else {
-        req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + req.credential.parameter + "=" +
-                   url_encode(secret->second);
+        req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + req.credential.parameter +
+                   "=" + url_encode(secret->second);
       }
     }
   }
@@ -475,7 +495,8 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
     auto cached = store_.http_cache_get(s.request->url);
     if (cached.ok() && cached->has_value()) {
       if (!(*cached)->etag.empty()) req.headers.push_back({"If-None-Match", (*cached)->etag});
-      if (!(*cached)->last_modified.empty()) req.headers.push_back({"If-Modified-Since", (*cached)->last_modified});
+      if (!(*cached)->last_modified.empty())
+        req.headers.push_back({"If-Modified-Since", (*cached)->last_modified});
     }
   }
   s.transfer = next_transfer_id_++;
@@ -505,7 +526,10 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   host.limiter.observe(response, now);
   const std::string url = s.request ? redact_url(s.request->url) : std::string();
   if (response.status == 0) {
-    finish(s, Finish{"transport_error", FailureKind::kNone, true, response.transport_error + " (" + url + ")", 0}, now);
+    finish(s,
+           Finish{"transport_error", FailureKind::kNone, true,
+                  response.transport_error + " (" + url + ")", 0},
+           now);
     return;
   }
   if (response.status == 429) {
@@ -524,9 +548,11 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
     for (char& c : excerpt) {
       if (c == '\n' || c == '\r') c = ' ';
     }
-    finish(s, Finish{"server_error", FailureKind::kNone, true,
-                     "HTTP " + std::to_string(response.status) + " from " + url + (excerpt.empty() ? "" : ": " + excerpt),
-                     response.status},
+    finish(s,
+           Finish{"server_error", FailureKind::kNone, true,
+                  "HTTP " + std::to_string(response.status) + " from " + url +
+                      (excerpt.empty() ? "" : ": " + excerpt),
+                  response.status},
            now);
     return;
   }
@@ -536,13 +562,16 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   try {
     step = s.impl->on_response(response);
   } catch (const std::exception& e) {
-    step = StepResult::fail(FailureKind::kMalformed, std::string("connector error: ") + e.what(), response.status);
+    step = StepResult::fail(FailureKind::kMalformed, std::string("connector error: ") + e.what(),
+                            response.status);
   }
   if (conditional_ok && step.failure == FailureKind::kNone) {
     // Validators are saved only once the page they belong to is accepted, so
     // a 304 can never hide a page that was not stored.
-    HttpCacheEntry entry{response.header("ETag").value_or(""), response.header("Last-Modified").value_or("")};
-    if (!entry.etag.empty() || !entry.last_modified.empty()) (void)store_.http_cache_put(request_url, entry, now);
+    HttpCacheEntry entry{response.header("ETag").value_or(""),
+                         response.header("Last-Modified").value_or("")};
+    if (!entry.etag.empty() || !entry.last_modified.empty())
+      (void)store_.http_cache_put(request_url, entry, now);
   }
   handle_step(s, std::move(step), now);
 }
@@ -576,11 +605,12 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     apply_outcome(*a, s.work, f, now);
     persist_runtime(*a, now);
     if (f.outcome != "ok" && f.outcome != "interrupted") {
-      log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work), s.account_key, s.platform,
-                  f.outcome, f.reason.empty() ? "" : " (" + f.reason + ")");
+      log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work),
+                  s.account_key, s.platform, f.outcome,
+                  f.reason.empty() ? "" : " (" + f.reason + ")");
     } else if (s.posts_new > 0 || s.posts_updated > 0) {
-      log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work), s.account_key,
-                  s.posts_new, s.posts_updated, s.requests);
+      log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work),
+                  s.account_key, s.posts_new, s.posts_updated, s.requests);
     }
     if (!stopping_) {
       for (int w = 0; w < kWorkKinds; ++w) {
@@ -611,11 +641,13 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
       a.polled = true;
       // Coverage: polls no more than three intervals apart observe the
       // account without a gap (docs/metrics.md).
-      if (auto s = store_.extend_coverage(st.id, now, 3 * a.interval); !s.ok()) log()->error("{}", s.error().message);
+      if (auto s = store_.extend_coverage(st.id, now, 3 * a.interval); !s.ok())
+        log()->error("{}", s.error().message);
     }
   } else if (f.transient) {
     ++st.failures;
-    const DurationMs delay = backoff_delay(a.once ? options_.once_backoff : options_.backoff, st.failures, random_);
+    const DurationMs delay =
+        backoff_delay(a.once ? options_.once_backoff : options_.backoff, st.failures, random_);
     st.backoff_until = now + delay;
     st.state = f.failure == FailureKind::kMalformed ? "degraded" : "backing_off";
     st.state_reason = f.reason + " (retry in " + format_duration(delay) + ")";
@@ -648,7 +680,8 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     } else if (work == WorkKind::kRefresh) {
       schedule(a, WorkKind::kRefresh, now + options_.refresh_interval_ms, push);
     }
-    if (push && st.backfill_state == BackfillState::kPending && a.polled) enqueue(a, WorkKind::kBackfill);
+    if (push && st.backfill_state == BackfillState::kPending && a.polled)
+      enqueue(a, WorkKind::kBackfill);
   } else if (f.transient) {
     schedule(a, work, *st.backoff_until, push);
   } else if (f.failure == FailureKind::kNotFound && st.state != "not_found") {
@@ -667,7 +700,8 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     if (work == WorkKind::kRefresh) {
       done = true;
     } else {
-      next = st.backfill_state == BackfillState::kPending ? WorkKind::kBackfill : WorkKind::kRefresh;
+      next =
+          st.backfill_state == BackfillState::kPending ? WorkKind::kBackfill : WorkKind::kRefresh;
     }
   } else if (f.transient && ++a.once_attempts < options_.once_max_attempts) {
     ++a.generation[idx(work)];
@@ -697,12 +731,14 @@ void Engine::persist_runtime(AccountRt& a, TimeMs now) {
   rt.last_attempt_at = st.last_attempt_at;
   rt.last_success_at = st.last_success_at;
   if (a.next_at[idx(WorkKind::kPoll)] != 0) rt.next_due_at = a.next_at[idx(WorkKind::kPoll)];
-  if (a.next_at[idx(WorkKind::kRefresh)] != 0) rt.next_refresh_at = a.next_at[idx(WorkKind::kRefresh)];
+  if (a.next_at[idx(WorkKind::kRefresh)] != 0)
+    rt.next_refresh_at = a.next_at[idx(WorkKind::kRefresh)];
   rt.backoff_until = st.backoff_until;
   rt.failures = st.failures;
   rt.not_found_strikes = st.not_found_strikes;
   rt.skipped_polls = st.skipped_polls;
-  if (auto s = store_.save_account_runtime(st.id, rt, now); !s.ok()) log()->error("{}", s.error().message);
+  if (auto s = store_.save_account_runtime(st.id, rt, now); !s.ok())
+    log()->error("{}", s.error().message);
 }
 
 TimeMs Engine::next_wakeup(TimeMs now) const {
@@ -733,7 +769,10 @@ void Engine::abort_in_flight() {
   for (const uint64_t id : ids) {
     const auto it = sessions_.find(id);
     if (it != sessions_.end()) {
-      finish(*it->second, Finish{"interrupted", FailureKind::kNone, false, "stopped before the answer arrived", 0}, now);
+      finish(
+          *it->second,
+          Finish{"interrupted", FailureKind::kNone, false, "stopped before the answer arrived", 0},
+          now);
     }
   }
 }
@@ -773,7 +812,8 @@ std::vector<HostStatusRow> Engine::host_status() const {
     if (!r.wait_until && !h->waiting.empty() && h->wake_at > now) r.wait_until = h->wake_at;
     r.budget_source = h->limiter.source();
     r.in_flight = h->in_flight;
-    r.queued = static_cast<int>(h->queue[0].size() + h->queue[1].size() + h->queue[2].size() + h->waiting.size());
+    r.queued = static_cast<int>(h->queue[0].size() + h->queue[1].size() + h->queue[2].size() +
+                                h->waiting.size());
     r.requests_total = h->requests_total;
     r.rate_limited_total = h->rate_limited_total;
     r.updated_at = now;

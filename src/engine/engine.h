@@ -60,7 +60,8 @@ struct EngineOptions {
 // Counters for logs, sd_notify STATUS and the Prometheus endpoint.
 struct EngineCounters {
   std::map<std::pair<std::string, std::string>, int64_t> polls;  // (platform, outcome) -> count
-  std::map<std::pair<std::string, std::string>, int64_t> http;   // (platform, "2xx".."5xx"/"transport") -> count
+  std::map<std::pair<std::string, std::string>, int64_t>
+      http;  // (platform, "2xx".."5xx"/"transport") -> count
   int64_t requests = 0;
   int64_t rate_limit_waits = 0;  // 429 answers plus requests held back by a budget
   int64_t posts_new = 0;
@@ -168,7 +169,7 @@ class Engine {
   std::unordered_map<uint64_t, std::unique_ptr<Session>> sessions_;
   std::unordered_map<uint64_t, uint64_t> transfer_to_session_;
   std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_;
-  std::map<std::string, std::string> credential_secrets_;  // platform -> secret
+  std::map<std::string, std::string> credential_secrets_;   // platform -> secret
   std::map<std::string, std::string> credential_failures_;  // platform -> reason
   uint64_t next_session_id_ = 1;
   uint64_t next_transfer_id_ = 1;

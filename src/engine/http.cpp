@@ -22,13 +22,15 @@ std::vector<std::pair<std::string, std::string>> parse_link_header(std::string_v
     const std::string url(value.substr(lt + 1, gt - lt - 1));
     // Parameters run until the next "<" that starts a new link.
     size_t end = value.find('<', gt);
-    const std::string_view params = value.substr(gt + 1, end == std::string_view::npos ? std::string_view::npos : end - gt - 1);
+    const std::string_view params =
+        value.substr(gt + 1, end == std::string_view::npos ? std::string_view::npos : end - gt - 1);
     for (const std::string& param : split(params, ';')) {
       const std::string_view p = trim(param);
       if (!starts_with(to_lower_ascii(p), "rel=")) continue;
       std::string_view rels = trim(p.substr(4));
       if (!rels.empty() && rels.front() == '"') rels.remove_prefix(1);
-      while (!rels.empty() && (rels.back() == '"' || rels.back() == ',' || rels.back() == ' ')) rels.remove_suffix(1);
+      while (!rels.empty() && (rels.back() == '"' || rels.back() == ',' || rels.back() == ' '))
+        rels.remove_suffix(1);
       for (const std::string& rel : split(rels, ' ')) {
         if (!rel.empty()) out.emplace_back(to_lower_ascii(rel), url);
       }

@@ -9,7 +9,8 @@ namespace muni {
 namespace {
 
 // Looks a header up under each of the spellings platforms use.
-std::optional<std::string> first_header(const HttpResponse& r, std::initializer_list<const char*> names) {
+std::optional<std::string> first_header(const HttpResponse& r,
+                                        std::initializer_list<const char*> names) {
   for (const char* n : names) {
     if (auto v = r.header(n)) return v;
   }
@@ -33,16 +34,18 @@ std::optional<TimeMs> RateLimiter::parse_reset(const std::string& raw, TimeMs no
   const TimeMs skew = server_now ? *server_now - now : 0;  // server clock minus ours
   if (auto n = parse_int64(value)) {
     if (*n > 1'000'000'000) return *n * kSecondMs - skew;  // epoch seconds, in server time
-    if (*n >= 0) return now + *n * kSecondMs;                // delta seconds
+    if (*n >= 0) return now + *n * kSecondMs;              // delta seconds
     return std::nullopt;
   }
-  if (auto d = parse_double(value); d && *d >= 0 && *d < 1e6) return now + static_cast<TimeMs>(*d * 1000);
+  if (auto d = parse_double(value); d && *d >= 0 && *d < 1e6)
+    return now + static_cast<TimeMs>(*d * 1000);
   if (auto t = parse_iso8601(value)) return *t - skew;
   return std::nullopt;
 }
 
 TimeMs RateLimiter::clamp_reset(TimeMs reset, TimeMs now) {
-  const DurationMs window = header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 5 * kMinuteMs);
+  const DurationMs window =
+      header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 5 * kMinuteMs);
   const DurationMs max_wait = std::max(kMaxPlausibleWait, 2 * window);
   if (reset > now + max_wait) {
     // A clock that is hours off, or a bogus value: wait one window instead.
@@ -59,9 +62,12 @@ TimeMs RateLimiter::clamp_reset(TimeMs reset, TimeMs now) {
 void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
   std::optional<TimeMs> server_now;
   if (auto date = r.header("Date")) server_now = parse_http_date(*date);
-  const auto limit = first_header(r, {"X-RateLimit-Limit", "RateLimit-Limit", "x-rate-limit-limit"});
-  const auto remaining = first_header(r, {"X-RateLimit-Remaining", "RateLimit-Remaining", "x-rate-limit-remaining"});
-  const auto reset = first_header(r, {"X-RateLimit-Reset", "RateLimit-Reset", "x-rate-limit-reset"});
+  const auto limit =
+      first_header(r, {"X-RateLimit-Limit", "RateLimit-Limit", "x-rate-limit-limit"});
+  const auto remaining =
+      first_header(r, {"X-RateLimit-Remaining", "RateLimit-Remaining", "x-rate-limit-remaining"});
+  const auto reset =
+      first_header(r, {"X-RateLimit-Reset", "RateLimit-Reset", "x-rate-limit-reset"});
   if (auto policy = r.header("RateLimit-Policy")) {
     // "3000;w=300": limit and window in seconds (atproto xrpc-server).
     const size_t w = policy->find("w=");
@@ -73,10 +79,12 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
     }
   }
   if (limit) {
-    if (auto n = parse_int64(*limit); n && *n > 0) header_limit_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
+    if (auto n = parse_int64(*limit); n && *n > 0)
+      header_limit_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
   }
   if (remaining) {
-    if (auto n = parse_int64(*remaining); n && *n >= 0) header_remaining_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
+    if (auto n = parse_int64(*remaining); n && *n >= 0)
+      header_remaining_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
   }
   if (reset) {
     if (auto t = parse_reset(*reset, now, server_now)) header_reset_ = clamp_reset(*t, now);
@@ -95,7 +103,8 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now) {
   if (!until) {
     // The server gave no hint: pause 30 s, doubling per consecutive 429, up
     // to 15 minutes.
-    const DurationMs pause = std::min<DurationMs>(15 * kMinuteMs, 30 * kSecondMs << std::min(consecutive_429_ - 1, 5));
+    const DurationMs pause =
+        std::min<DurationMs>(15 * kMinuteMs, 30 * kSecondMs << std::min(consecutive_429_ - 1, 5));
     until = now + pause;
   }
   blocked_until_ = std::max(blocked_until_, *until);
@@ -141,7 +150,8 @@ DurationMs RateLimiter::window_ms() const { return header_window_.value_or(defau
 
 std::optional<TimeMs> RateLimiter::reset_at(TimeMs now) const {
   if (header_reset_ && *header_reset_ > now) return header_reset_;
-  if (window_start_ > 0 && window_ms() > 0 && window_start_ + window_ms() > now) return window_start_ + window_ms();
+  if (window_start_ > 0 && window_ms() > 0 && window_start_ + window_ms() > now)
+    return window_start_ + window_ms();
   return std::nullopt;
 }
 
@@ -162,7 +172,8 @@ double RateLimiter::headroom(TimeMs now) const {
   if (lim <= 0) return 1;
   const int rem = remaining();
   if (rem < 0) return 1;
-  if (header_remaining_ && !(header_reset_ && *header_reset_ > now)) return 1;  // stale: a new window began
+  if (header_remaining_ && !(header_reset_ && *header_reset_ > now))
+    return 1;  // stale: a new window began
   if (!header_remaining_ && window_start_ + window_ms() <= now) return 1;
   return static_cast<double>(rem) / lim;
 }

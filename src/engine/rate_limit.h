@@ -25,7 +25,7 @@
 namespace muni {
 
 struct RateBudgetDefaults {
-  int requests = 0;        // 0: no budget known, only the concurrency cap applies
+  int requests = 0;  // 0: no budget known, only the concurrency cap applies
   DurationMs window_ms = 0;
 };
 
@@ -59,7 +59,8 @@ class RateLimiter {
 
  private:
   // Converts a reset header value to local time (nullopt if unparseable).
-  std::optional<TimeMs> parse_reset(const std::string& value, TimeMs now, std::optional<TimeMs> server_now) const;
+  std::optional<TimeMs> parse_reset(const std::string& value, TimeMs now,
+                                    std::optional<TimeMs> server_now) const;
   TimeMs clamp_reset(TimeMs reset, TimeMs now);
 
   RateBudgetDefaults defaults_;

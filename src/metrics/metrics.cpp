@@ -11,7 +11,9 @@ namespace muni::metrics {
 
 namespace {
 
-std::string local_date(const TimeZone& tz, TimeMs t) { return format_civil_date(tz.to_local(t).date); }
+std::string local_date(const TimeZone& tz, TimeMs t) {
+  return format_civil_date(tz.to_local(t).date);
+}
 
 CivilDate add_months(CivilDate d, int months) {
   int m = d.month - 1 + months;
@@ -79,7 +81,8 @@ Result<Granularity> parse_granularity(const std::string& text) {
   if (text == "month") return Granularity::kMonth;
   if (text == "quarter") return Granularity::kQuarter;
   if (text == "year") return Granularity::kYear;
-  return make_error(ErrorCode::kInvalidArgument, "unknown period '" + text + "' (use day, week, month, quarter or year)");
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown period '" + text + "' (use day, week, month, quarter or year)");
 }
 
 std::vector<Period> split_periods(TimeMs from, TimeMs to, Granularity g, const TimeZone& tz) {
@@ -92,11 +95,14 @@ std::vector<Period> split_periods(TimeMs from, TimeMs to, Granularity g, const T
   const CivilDate first = tz.to_local(from).date;
   CivilDate cursor = first;
   switch (g) {
-    case Granularity::kDay: break;
+    case Granularity::kDay:
+      break;
     case Granularity::kWeek:
       cursor = civil_from_days(days_from_civil(first) - weekday_from_days(days_from_civil(first)));
       break;
-    case Granularity::kMonth: cursor.day = 1; break;
+    case Granularity::kMonth:
+      cursor.day = 1;
+      break;
     case Granularity::kQuarter:
       cursor.day = 1;
       cursor.month = (first.month - 1) / 3 * 3 + 1;
@@ -104,7 +110,8 @@ std::vector<Period> split_periods(TimeMs from, TimeMs to, Granularity g, const T
     case Granularity::kYear:
       cursor = CivilDate{first.year, 1, 1};
       break;
-    case Granularity::kNone: break;
+    case Granularity::kNone:
+      break;
   }
   while (true) {
     CivilDate next = cursor;
@@ -132,7 +139,8 @@ std::vector<Period> split_periods(TimeMs from, TimeMs to, Granularity g, const T
         next = CivilDate{cursor.year + 1, 1, 1};
         std::snprintf(label, sizeof label, "%04d", cursor.year);
         break;
-      case Granularity::kNone: break;
+      case Granularity::kNone:
+        break;
     }
     const TimeMs start = std::max(from, tz.from_local(cursor));
     const TimeMs end = std::min(to, tz.from_local(next));
@@ -170,12 +178,14 @@ std::optional<int64_t> followers_known_at(const AccountData& a, TimeMs t) {
 
 std::optional<TimeMs> history_start(const AccountData& a) {
   switch (a.account.backfill_state) {
-    case BackfillState::kComplete: return std::numeric_limits<TimeMs>::min() / 2;
+    case BackfillState::kComplete:
+      return std::numeric_limits<TimeMs>::min() / 2;
     case BackfillState::kReachedStart:
       if (a.account.backfill_since) return days_from_civil(*a.account.backfill_since) * kDayMs;
       return a.first_own_post;
     case BackfillState::kPending:
-    case BackfillState::kIncomplete: return a.first_own_post;
+    case BackfillState::kIncomplete:
+      return a.first_own_post;
   }
   return std::nullopt;
 }
@@ -193,31 +203,39 @@ double coverage(const AccountData& a, TimeMs start, TimeMs end, TimeMs now) {
   return static_cast<double>(covered_length(known, start, hi)) / static_cast<double>(hi - start);
 }
 
-Result<std::vector<AccountData>> load_account_data(Store& store, const std::vector<StoredAccount>& accounts,
-                                                   const std::map<std::string, int64_t>& populations,
-                                                   DurationMs default_interval_ms, TimeMs from, TimeMs to) {
+Result<std::vector<AccountData>> load_account_data(
+    Store& store, const std::vector<StoredAccount>& accounts,
+    const std::map<std::string, int64_t>& populations, DurationMs default_interval_ms, TimeMs from,
+    TimeMs to) {
   std::vector<AccountData> out;
   out.reserve(accounts.size());
   try {
     SQLite::Database& db = store.db();
-    SQLite::Statement posts(db,
-                            "SELECT created_at, kind, parent_author_id, parent_created_at, mentions, likes, replies, "
-                            "reposts FROM posts WHERE account_id = ? AND created_at >= ? AND created_at < ? "
-                            "ORDER BY created_at");
-    SQLite::Statement first(db, "SELECT MIN(created_at) FROM posts WHERE account_id = ? AND kind != 'repost'");
+    SQLite::Statement posts(
+        db,
+        "SELECT created_at, kind, parent_author_id, parent_created_at, mentions, likes, replies, "
+        "reposts FROM posts WHERE account_id = ? AND created_at >= ? AND created_at < ? "
+        "ORDER BY created_at");
+    SQLite::Statement first(
+        db, "SELECT MIN(created_at) FROM posts WHERE account_id = ? AND kind != 'repost'");
     SQLite::Statement before(db,
-                             "SELECT MAX(created_at) FROM posts WHERE account_id = ? AND kind != 'repost' AND created_at < ?");
-    SQLite::Statement followers(db,
-                                "SELECT observed_at, followers FROM account_samples WHERE account_id = ? AND "
-                                "followers IS NOT NULL ORDER BY observed_at");
-    SQLite::Statement spans(db, "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER BY from_at");
-    SQLite::Statement comments(db,
-                               "SELECT platform_comment_id, by_account, reply_to_comment_id, created_at FROM comments "
-                               "WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at");
+                             "SELECT MAX(created_at) FROM posts WHERE account_id = ? AND kind != "
+                             "'repost' AND created_at < ?");
+    SQLite::Statement followers(
+        db,
+        "SELECT observed_at, followers FROM account_samples WHERE account_id = ? AND "
+        "followers IS NOT NULL ORDER BY observed_at");
+    SQLite::Statement spans(
+        db, "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER BY from_at");
+    SQLite::Statement comments(
+        db,
+        "SELECT platform_comment_id, by_account, reply_to_comment_id, created_at FROM comments "
+        "WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at");
     for (const StoredAccount& acc : accounts) {
       AccountData d;
       d.account = acc;
-      if (auto it = populations.find(acc.municipality_id); it != populations.end()) d.population = it->second;
+      if (auto it = populations.find(acc.municipality_id); it != populations.end())
+        d.population = it->second;
       d.interval_ms = acc.interval_ms.value_or(default_interval_ms);
       d.platform_shows_comments = acc.platform == "facebook" || acc.platform == "youtube" ||
                                   acc.platform == "wordpress" || acc.platform == "discourse";
@@ -228,7 +246,8 @@ Result<std::vector<AccountData>> load_account_data(Store& store, const std::vect
         PostRow r;
         r.created_at = posts.getColumn(0).getInt64();
         r.kind = parse_post_kind(posts.getColumn(1).getString()).value_or(PostKind::kOriginal);
-        r.parent_is_other = !posts.getColumn(2).isNull() && posts.getColumn(2).getString() != acc.platform_id;
+        r.parent_is_other =
+            !posts.getColumn(2).isNull() && posts.getColumn(2).getString() != acc.platform_id;
         r.parent_created_at = col_opt(posts, 3);
         r.mentions = posts.getColumn(4).getInt();
         r.likes = col_opt(posts, 5);
@@ -245,10 +264,13 @@ Result<std::vector<AccountData>> load_account_data(Store& store, const std::vect
       if (before.executeStep()) d.last_own_post_before_window = col_opt(before, 0);
       before.reset();
       followers.bind(1, acc.id);
-      while (followers.executeStep()) d.followers.push_back({followers.getColumn(0).getInt64(), followers.getColumn(1).getInt64()});
+      while (followers.executeStep())
+        d.followers.push_back(
+            {followers.getColumn(0).getInt64(), followers.getColumn(1).getInt64()});
       followers.reset();
       spans.bind(1, acc.id);
-      while (spans.executeStep()) d.spans.emplace_back(spans.getColumn(0).getInt64(), spans.getColumn(1).getInt64());
+      while (spans.executeStep())
+        d.spans.emplace_back(spans.getColumn(0).getInt64(), spans.getColumn(1).getInt64());
       spans.reset();
       if (d.platform_shows_comments) {
         comments.bind(1, acc.id);
@@ -288,7 +310,8 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
     bool posted = false;
     for (const PostRow& r : a->posts) {
       if (r.created_at < p.start || r.created_at >= p.end) {
-        if (is_own(r.kind) && r.created_at < p.start) last_own = std::max(last_own.value_or(r.created_at), r.created_at);
+        if (is_own(r.kind) && r.created_at < p.start)
+          last_own = std::max(last_own.value_or(r.created_at), r.created_at);
         continue;
       }
       if (is_own(r.kind)) {
@@ -302,10 +325,13 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
     if (posted) ++active;
     if (!last_own || *last_own < end - o.dormant_after_ms) ++dormant;
     std::optional<TimeMs> first = a->first_own_post;
-    if (first && *first >= p.end) first.reset();  // activity after the period is not first activity in it
-    if (a->account.created_at && (!first || *a->account.created_at < *first)) first = a->account.created_at;
+    if (first && *first >= p.end)
+      first.reset();  // activity after the period is not first activity in it
+    if (a->account.created_at && (!first || *a->account.created_at < *first))
+      first = a->account.created_at;
     if (first) first_activity = std::min(first_activity.value_or(*first), *first);
-    if (a->account.created_at) created = std::min(created.value_or(*a->account.created_at), *a->account.created_at);
+    if (a->account.created_at)
+      created = std::min(created.value_or(*a->account.created_at), *a->account.created_at);
     if (last_own) last_activity = std::max(last_activity.value_or(*last_own), *last_own);
   }
   v["accounts"] = accounts;
@@ -316,7 +342,9 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   v["account_created"] = created ? Value(local_date(o.tz, *created)) : Value();
 
   // --- activity ---
-  std::sort(own.begin(), own.end(), [](const OwnPost& x, const OwnPost& y) { return x.row->created_at < y.row->created_at; });
+  std::sort(own.begin(), own.end(), [](const OwnPost& x, const OwnPost& y) {
+    return x.row->created_at < y.row->created_at;
+  });
   int64_t originals = 0, replies_other = 0, replies_self = 0, replies_unknown = 0, quotes = 0;
   int64_t outside_office = 0, weekend = 0, with_mentions_not_reply = 0;
   std::set<int64_t> days;
@@ -324,20 +352,34 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   for (const OwnPost& op : own) {
     const PostRow& r = *op.row;
     switch (r.kind) {
-      case PostKind::kOriginal: ++originals; break;
-      case PostKind::kReplyOther: ++replies_other; break;
-      case PostKind::kReplySelf: ++replies_self; break;
-      case PostKind::kReplyUnknown: ++replies_unknown; break;
-      case PostKind::kQuote: ++quotes; break;
-      case PostKind::kRepost: break;
+      case PostKind::kOriginal:
+        ++originals;
+        break;
+      case PostKind::kReplyOther:
+        ++replies_other;
+        break;
+      case PostKind::kReplySelf:
+        ++replies_self;
+        break;
+      case PostKind::kReplyUnknown:
+        ++replies_unknown;
+        break;
+      case PostKind::kQuote:
+        ++quotes;
+        break;
+      case PostKind::kRepost:
+        break;
     }
     const LocalTime lt = o.tz.to_local(r.created_at);
     days.insert(days_from_civil(lt.date));
     const bool is_weekend = lt.weekday >= 5;
     if (is_weekend) ++weekend;
-    if (is_weekend || lt.hour < o.office_start_hour || lt.hour >= o.office_end_hour) ++outside_office;
-    if (r.kind == PostKind::kReplyOther && r.parent_created_at && r.created_at >= *r.parent_created_at) {
-      response_hours.push_back(static_cast<double>(r.created_at - *r.parent_created_at) / static_cast<double>(kHourMs));
+    if (is_weekend || lt.hour < o.office_start_hour || lt.hour >= o.office_end_hour)
+      ++outside_office;
+    if (r.kind == PostKind::kReplyOther && r.parent_created_at &&
+        r.created_at >= *r.parent_created_at) {
+      response_hours.push_back(static_cast<double>(r.created_at - *r.parent_created_at) /
+                               static_cast<double>(kHourMs));
     }
     if (r.kind != PostKind::kReplyOther && r.mentions > 0) ++with_mentions_not_reply;
   }
@@ -363,25 +405,29 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   } else {
     v["longest_gap_days"] = Value();
   }
-  v["share_outside_office_hours"] = value_of(ratio(static_cast<double>(outside_office), static_cast<double>(own_n)));
+  v["share_outside_office_hours"] =
+      value_of(ratio(static_cast<double>(outside_office), static_cast<double>(own_n)));
   v["share_weekend"] = value_of(ratio(static_cast<double>(weekend), static_cast<double>(own_n)));
 
   // --- dialogue ---
-  v["reply_share"] = value_of(ratio(static_cast<double>(replies_other), static_cast<double>(own_n)));
+  v["reply_share"] =
+      value_of(ratio(static_cast<double>(replies_other), static_cast<double>(own_n)));
   v["responses_timed"] = static_cast<int64_t>(response_hours.size());
   v["response_time_median_h"] = value_of(percentile(response_hours, 0.5));
   v["response_time_p90_h"] = value_of(percentile(response_hours, 0.9));
   int64_t reposts_of_others = 0;
   for (const AccountData* a : group) {
     for (const PostRow& r : a->posts) {
-      if (r.kind == PostKind::kRepost && r.created_at >= p.start && r.created_at < p.end && r.parent_is_other) {
+      if (r.kind == PostKind::kRepost && r.created_at >= p.start && r.created_at < p.end &&
+          r.parent_is_other) {
         ++reposts_of_others;
       }
     }
   }
   const int64_t actions = own_n + static_cast<int64_t>(reposts.size());
-  v["networking_share"] =
-      value_of(ratio(static_cast<double>(replies_other + reposts_of_others + with_mentions_not_reply), static_cast<double>(actions)));
+  v["networking_share"] = value_of(
+      ratio(static_cast<double>(replies_other + reposts_of_others + with_mentions_not_reply),
+            static_cast<double>(actions)));
   bool comments_observable = false;
   int64_t citizen = 0, answered = 0;
   std::vector<double> answer_hours;
@@ -399,13 +445,18 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
       }
       if (first_answer) {
         ++answered;
-        answer_hours.push_back(static_cast<double>(*first_answer - c.created_at) / static_cast<double>(kHourMs));
+        answer_hours.push_back(static_cast<double>(*first_answer - c.created_at) /
+                               static_cast<double>(kHourMs));
       }
     }
   }
   v["citizen_comments"] = comments_observable ? Value(citizen) : Value();
-  v["service_level"] = comments_observable ? value_of(ratio(static_cast<double>(answered), static_cast<double>(citizen))) : Value();
-  v["answer_time_median_h"] = comments_observable ? value_of(percentile(answer_hours, 0.5)) : Value();
+  v["service_level"] =
+      comments_observable
+          ? value_of(ratio(static_cast<double>(answered), static_cast<double>(citizen)))
+          : Value();
+  v["answer_time_median_h"] =
+      comments_observable ? value_of(percentile(answer_hours, 0.5)) : Value();
 
   // --- engagement (own posts; reposts carry no counts of their own) ---
   struct Acc {
@@ -432,13 +483,18 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
     add(replies, r.replies);
     add(shares, r.reposts);
     if (r.likes && r.replies && r.reposts && f && *f > 0) {
-      weighted_sum += static_cast<double>(*r.likes + 2 * *r.replies + 3 * *r.reposts) / static_cast<double>(*f);
+      weighted_sum +=
+          static_cast<double>(*r.likes + 2 * *r.replies + 3 * *r.reposts) / static_cast<double>(*f);
       ++weighted_n;
     }
   }
-  auto share_with_one = [](const Acc& a) { return ratio(static_cast<double>(a.with_one), static_cast<double>(a.n)); };
+  auto share_with_one = [](const Acc& a) {
+    return ratio(static_cast<double>(a.with_one), static_cast<double>(a.n));
+  };
   auto per_post = [](const Acc& a) { return ratio(a.sum, static_cast<double>(a.n)); };
-  auto per_1000 = [](const Acc& a) { return ratio(a.per_follower_sum, static_cast<double>(a.per_follower_n)); };
+  auto per_1000 = [](const Acc& a) {
+    return ratio(a.per_follower_sum, static_cast<double>(a.per_follower_n));
+  };
   v["posts_with_counts"] = likes.n;
   v["P1"] = value_of(share_with_one(likes));
   v["P2"] = value_of(per_post(likes));
@@ -471,17 +527,23 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   v["followers_end"] = value_of(f_end);
   if (f_start && f_end) {
     v["followers_growth"] = *f_end - *f_start;
-    v["followers_weekly_growth_abs"] = weeks > 0 ? Value(static_cast<double>(*f_end - *f_start) / weeks) : Value();
+    v["followers_weekly_growth_abs"] =
+        weeks > 0 ? Value(static_cast<double>(*f_end - *f_start) / weeks) : Value();
     v["followers_weekly_growth_rate"] =
-        weeks > 0 && *f_start > 0 ? Value(std::pow(static_cast<double>(*f_end) / static_cast<double>(*f_start), 1.0 / weeks) - 1.0)
-                                  : Value();
+        weeks > 0 && *f_start > 0
+            ? Value(std::pow(static_cast<double>(*f_end) / static_cast<double>(*f_start),
+                             1.0 / weeks) -
+                    1.0)
+            : Value();
   } else {
     v["followers_growth"] = Value();
     v["followers_weekly_growth_abs"] = Value();
     v["followers_weekly_growth_rate"] = Value();
   }
   v["followers_per_1000_inhabitants"] =
-      f_end && population && *population > 0 ? Value(static_cast<double>(*f_end) / static_cast<double>(*population) * 1000.0) : Value();
+      f_end && population && *population > 0
+          ? Value(static_cast<double>(*f_end) / static_cast<double>(*population) * 1000.0)
+          : Value();
 
   // --- coverage ---
   std::optional<double> cmin;
@@ -502,15 +564,20 @@ Result<Level> parse_level(const std::string& text) {
   if (text == "municipality") return Level::kMunicipality;
   if (text == "category") return Level::kCategory;
   if (text == "platform") return Level::kPlatform;
-  return make_error(ErrorCode::kInvalidArgument, "unknown level '" + text + "' (account, municipality, category, platform)");
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown level '" + text + "' (account, municipality, category, platform)");
 }
 
 std::vector<std::string> key_columns(Level level) {
   switch (level) {
-    case Level::kAccount: return {"municipality", "account", "platform", "category"};
-    case Level::kMunicipality: return {"municipality"};
-    case Level::kCategory: return {"municipality", "category"};
-    case Level::kPlatform: return {"municipality", "platform"};
+    case Level::kAccount:
+      return {"municipality", "account", "platform", "category"};
+    case Level::kMunicipality:
+      return {"municipality"};
+    case Level::kCategory:
+      return {"municipality", "category"};
+    case Level::kPlatform:
+      return {"municipality", "platform"};
   }
   return {"municipality"};
 }
@@ -521,10 +588,18 @@ Status run_query(Store& store, const Query& q, const std::function<void(Row&&)>&
   for (const StoredAccount& a : q.accounts) {
     std::vector<std::string> key;
     switch (q.level) {
-      case Level::kAccount: key = {a.municipality_id, a.account_key, a.platform, a.category}; break;
-      case Level::kMunicipality: key = {a.municipality_id}; break;
-      case Level::kCategory: key = {a.municipality_id, a.category}; break;
-      case Level::kPlatform: key = {a.municipality_id, a.platform}; break;
+      case Level::kAccount:
+        key = {a.municipality_id, a.account_key, a.platform, a.category};
+        break;
+      case Level::kMunicipality:
+        key = {a.municipality_id};
+        break;
+      case Level::kCategory:
+        key = {a.municipality_id, a.category};
+        break;
+      case Level::kPlatform:
+        key = {a.municipality_id, a.platform};
+        break;
     }
     groups[key].push_back(a);
   }
@@ -544,35 +619,49 @@ const std::vector<MetricInfo>& metric_catalogue() {
   static const std::vector<MetricInfo> kCatalogue = {
       {"accounts", "presence", "count", "configured accounts in the group"},
       {"accounts_active", "presence", "count", "accounts with at least one own post in the period"},
-      {"accounts_dormant", "presence", "count", "accounts without own post for metrics.dormant_after before the period end"},
-      {"first_activity", "presence", "date", "earliest own post stored or account creation date, whichever is earlier"},
+      {"accounts_dormant", "presence", "count",
+       "accounts without own post for metrics.dormant_after before the period end"},
+      {"first_activity", "presence", "date",
+       "earliest own post stored or account creation date, whichever is earlier"},
       {"last_activity", "presence", "date", "latest own post up to the period end"},
-      {"account_created", "presence", "date", "earliest account creation date the platforms report"},
+      {"account_created", "presence", "date",
+       "earliest account creation date the platforms report"},
       {"own_posts", "activity", "count", "originals + replies + quotes (reposts excluded)"},
       {"originals", "activity", "count", "original posts"},
       {"replies_other", "activity", "count", "replies to other accounts"},
       {"replies_self", "activity", "count", "replies in the account's own threads"},
-      {"replies_unknown", "activity", "count", "replies whose target cannot be seen (deleted, blocked, unknown author)"},
+      {"replies_unknown", "activity", "count",
+       "replies whose target cannot be seen (deleted, blocked, unknown author)"},
       {"quotes", "activity", "count", "quote posts"},
       {"reposts", "activity", "count", "reposts / boosts"},
       {"posts_per_week", "activity", "posts/week", "own posts / elapsed weeks of the period"},
       {"active_days", "activity", "days", "local calendar days with at least one own post"},
-      {"longest_gap_days", "activity", "days", "longest stretch without own post, period edges included"},
-      {"share_outside_office_hours", "activity", "share", "own posts outside Mon-Fri office hours (local time)"},
+      {"longest_gap_days", "activity", "days",
+       "longest stretch without own post, period edges included"},
+      {"share_outside_office_hours", "activity", "share",
+       "own posts outside Mon-Fri office hours (local time)"},
       {"share_weekend", "activity", "share", "own posts on Saturdays and Sundays (local time)"},
       {"reply_share", "dialogue", "share", "replies to others / own posts"},
-      {"responses_timed", "dialogue", "count", "replies to others whose parent's creation time is known"},
-      {"response_time_median_h", "dialogue", "hours", "median of reply time minus parent time, replies to others"},
-      {"response_time_p90_h", "dialogue", "hours", "90th percentile of the same (type 7 interpolation)"},
+      {"responses_timed", "dialogue", "count",
+       "replies to others whose parent's creation time is known"},
+      {"response_time_median_h", "dialogue", "hours",
+       "median of reply time minus parent time, replies to others"},
+      {"response_time_p90_h", "dialogue", "hours",
+       "90th percentile of the same (type 7 interpolation)"},
       {"networking_share", "dialogue", "share",
-       "(replies to others + reposts of others + other posts mentioning accounts) / (own posts + reposts)"},
-      {"citizen_comments", "dialogue", "count", "comments by others on the account's posts (platforms that show them)"},
-      {"service_level", "dialogue", "share", "citizen comments answered by the account / citizen comments"},
-      {"answer_time_median_h", "dialogue", "hours", "median time from a citizen comment to the account's first answer"},
+       "(replies to others + reposts of others + other posts mentioning accounts) / (own posts + "
+       "reposts)"},
+      {"citizen_comments", "dialogue", "count",
+       "comments by others on the account's posts (platforms that show them)"},
+      {"service_level", "dialogue", "share",
+       "citizen comments answered by the account / citizen comments"},
+      {"answer_time_median_h", "dialogue", "hours",
+       "median time from a citizen comment to the account's first answer"},
       {"posts_with_counts", "engagement", "count", "own posts with a known like count"},
       {"P1", "engagement", "share", "own posts with at least one like (Bonson & Ratkai 2013)"},
       {"P2", "engagement", "likes/post", "likes per own post"},
-      {"P3", "engagement", "per 1,000 followers", "likes per post per 1,000 followers at posting time"},
+      {"P3", "engagement", "per 1,000 followers",
+       "likes per post per 1,000 followers at posting time"},
       {"C1", "engagement", "share", "own posts with at least one reply"},
       {"C2", "engagement", "replies/post", "replies per own post"},
       {"C3", "engagement", "per 1,000 followers", "replies per post per 1,000 followers"},
@@ -586,9 +675,12 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"followers_end", "audience", "followers", "followers at the period end (or now)"},
       {"followers_growth", "audience", "followers", "followers_end - followers_start"},
       {"followers_weekly_growth_abs", "audience", "followers/week", "growth / elapsed weeks"},
-      {"followers_weekly_growth_rate", "audience", "share/week", "(end / start)^(1/weeks) - 1 (compounding)"},
-      {"followers_per_1000_inhabitants", "audience", "per 1,000 inhabitants", "followers_end / population x 1000"},
-      {"coverage", "coverage", "share", "share of the period with the account's history known (minimum over the group)"},
+      {"followers_weekly_growth_rate", "audience", "share/week",
+       "(end / start)^(1/weeks) - 1 (compounding)"},
+      {"followers_per_1000_inhabitants", "audience", "per 1,000 inhabitants",
+       "followers_end / population x 1000"},
+      {"coverage", "coverage", "share",
+       "share of the period with the account's history known (minimum over the group)"},
       {"coverage_mean", "coverage", "share", "mean coverage over the group's accounts"},
       {"low_coverage", "coverage", "flag", "1 when coverage is below metrics.min_coverage"},
   };
@@ -596,9 +688,10 @@ const std::vector<MetricInfo>& metric_catalogue() {
 }
 
 const std::vector<std::string>& default_table_metrics() {
-  static const std::vector<std::string> kDefault = {"accounts",         "accounts_active", "own_posts",
-                                                    "posts_per_week",   "reply_share",     "response_time_median_h",
-                                                    "E",                "followers_end",   "coverage"};
+  static const std::vector<std::string> kDefault = {
+      "accounts",    "accounts_active",        "own_posts", "posts_per_week",
+      "reply_share", "response_time_median_h", "E",         "followers_end",
+      "coverage"};
   return kDefault;
 }
 

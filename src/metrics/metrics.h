@@ -44,10 +44,10 @@ std::vector<Period> split_periods(TimeMs from, TimeMs to, Granularity g, const T
 
 struct Options {
   TimeZone tz = TimeZone::utc();
-  TimeMs now = 0;                          // periods are evaluated up to now
+  TimeMs now = 0;  // periods are evaluated up to now
   DurationMs dormant_after_ms = 90 * kDayMs;
   double min_coverage = 0.8;
-  int office_start_hour = 8;               // Mon-Fri [start, end) local hours are office hours
+  int office_start_hour = 8;  // Mon-Fri [start, end) local hours are office hours
   int office_end_hour = 18;
 };
 
@@ -76,23 +76,24 @@ struct FollowerSample {
 
 struct AccountData {
   StoredAccount account;
-  std::optional<int64_t> population;   // of the account's municipality
-  DurationMs interval_ms = kHourMs;    // poll interval in force
-  std::vector<PostRow> posts;          // ascending created_at, within the loaded window
+  std::optional<int64_t> population;     // of the account's municipality
+  DurationMs interval_ms = kHourMs;      // poll interval in force
+  std::vector<PostRow> posts;            // ascending created_at, within the loaded window
   std::optional<TimeMs> first_own_post;  // earliest own post ever stored
   std::optional<TimeMs> last_own_post_before_window;  // latest own post before the window
-  std::vector<FollowerSample> followers;  // ascending
+  std::vector<FollowerSample> followers;              // ascending
   // Observation spans (table coverage_spans): successful polls no more than
   // three poll intervals apart, ascending.
   std::vector<std::pair<TimeMs, TimeMs>> spans;
-  std::vector<CommentRow> comments;       // within the window
-  bool platform_shows_comments = false;   // Facebook, YouTube, WordPress, Discourse
+  std::vector<CommentRow> comments;      // within the window
+  bool platform_shows_comments = false;  // Facebook, YouTube, WordPress, Discourse
 };
 
 // Loads what metrics over [from, to) need for the given accounts.
-Result<std::vector<AccountData>> load_account_data(Store& store, const std::vector<StoredAccount>& accounts,
-                                                   const std::map<std::string, int64_t>& populations,
-                                                   DurationMs default_interval_ms, TimeMs from, TimeMs to);
+Result<std::vector<AccountData>> load_account_data(
+    Store& store, const std::vector<StoredAccount>& accounts,
+    const std::map<std::string, int64_t>& populations, DurationMs default_interval_ms, TimeMs from,
+    TimeMs to);
 
 // The values of one row: metric name -> value (null when not computable).
 using Values = std::map<std::string, Value>;

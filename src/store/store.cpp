@@ -54,42 +54,58 @@ Error storage_error(const std::string& what, const std::exception& e) {
 // Prepared statements of the hot write path, built once per connection.
 struct Store::Statements {
   explicit Statements(SQLite::Database& db)
-      : find_post(db,
-                  "SELECT id, likes, replies, reposts, quotes, views, edited_at, deleted_at, kind, "
-                  "parent_created_at, text FROM posts WHERE account_id = ? AND platform_post_id = ?"),
-        insert_post(db,
-                    "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_post_id, "
-                    "parent_author_id, parent_created_at, parent_state, quoted_post_id, url, text, language, "
-                    "has_link, has_media, mentions, first_seen, last_seen, edited_at, likes, replies, reposts, "
-                    "quotes, views) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-        update_post(db,
-                    "UPDATE posts SET kind = ?, parent_post_id = ?, parent_author_id = ?, parent_created_at = ?, "
-                    "parent_state = ?, quoted_post_id = ?, url = ?, text = ?, language = ?, has_link = ?, "
-                    "has_media = ?, mentions = ?, last_seen = ?, edited_at = ?, deleted_at = NULL, likes = ?, "
-                    "replies = ?, reposts = ?, quotes = ?, views = ? WHERE id = ?"),
+      : find_post(
+            db,
+            "SELECT id, likes, replies, reposts, quotes, views, edited_at, deleted_at, kind, "
+            "parent_created_at, text FROM posts WHERE account_id = ? AND platform_post_id = ?"),
+        insert_post(
+            db,
+            "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_post_id, "
+            "parent_author_id, parent_created_at, parent_state, quoted_post_id, url, text, "
+            "language, "
+            "has_link, has_media, mentions, first_seen, last_seen, edited_at, likes, replies, "
+            "reposts, "
+            "quotes, views) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+        update_post(
+            db,
+            "UPDATE posts SET kind = ?, parent_post_id = ?, parent_author_id = ?, "
+            "parent_created_at = ?, "
+            "parent_state = ?, quoted_post_id = ?, url = ?, text = ?, language = ?, has_link = ?, "
+            "has_media = ?, mentions = ?, last_seen = ?, edited_at = ?, deleted_at = NULL, likes = "
+            "?, "
+            "replies = ?, reposts = ?, quotes = ?, views = ? WHERE id = ?"),
         touch_post(db, "UPDATE posts SET last_seen = ? WHERE id = ?"),
-        insert_post_sample(db,
-                           "INSERT OR REPLACE INTO post_samples (post_id, observed_at, likes, replies, reposts, "
-                           "quotes, views) VALUES (?,?,?,?,?,?,?)"),
-        last_account_sample(db,
-                            "SELECT followers, following, posts FROM account_samples WHERE account_id = ? "
-                            "ORDER BY observed_at DESC LIMIT 1"),
-        insert_account_sample(db,
-                              "INSERT OR REPLACE INTO account_samples (account_id, observed_at, followers, "
-                              "following, posts) VALUES (?,?,?,?,?)"),
-        mark_deleted(db,
-                     "UPDATE posts SET deleted_at = ? WHERE account_id = ? AND platform_post_id = ? AND "
-                     "deleted_at IS NULL"),
+        insert_post_sample(
+            db,
+            "INSERT OR REPLACE INTO post_samples (post_id, observed_at, likes, replies, reposts, "
+            "quotes, views) VALUES (?,?,?,?,?,?,?)"),
+        last_account_sample(
+            db,
+            "SELECT followers, following, posts FROM account_samples WHERE account_id = ? "
+            "ORDER BY observed_at DESC LIMIT 1"),
+        insert_account_sample(
+            db,
+            "INSERT OR REPLACE INTO account_samples (account_id, observed_at, followers, "
+            "following, posts) VALUES (?,?,?,?,?)"),
+        mark_deleted(
+            db,
+            "UPDATE posts SET deleted_at = ? WHERE account_id = ? AND platform_post_id = ? AND "
+            "deleted_at IS NULL"),
         insert_comment(db,
-                       "INSERT INTO comments (account_id, platform_comment_id, on_post_id, author_id, by_account, "
+                       "INSERT INTO comments (account_id, platform_comment_id, on_post_id, "
+                       "author_id, by_account, "
                        "reply_to_comment_id, created_at, first_seen) VALUES (?,?,?,?,?,?,?,?) "
                        "ON CONFLICT (account_id, platform_comment_id) DO NOTHING"),
-        insert_event(db, "INSERT INTO account_events (account_id, observed_at, kind, detail) VALUES (?,?,?,?)"),
+        insert_event(
+            db,
+            "INSERT INTO account_events (account_id, observed_at, kind, detail) VALUES (?,?,?,?)"),
         own_post_exists(db,
-                        "SELECT 1 FROM posts WHERE account_id = ? AND platform_post_id = ? AND kind != 'repost'"),
-        adopt_children(db,
-                       "UPDATE posts SET kind = 'reply_self' WHERE account_id = ? AND parent_post_id = ? AND "
-                       "kind IN ('reply_other', 'reply_unknown')") {}
+                        "SELECT 1 FROM posts WHERE account_id = ? AND platform_post_id = ? AND "
+                        "kind != 'repost'"),
+        adopt_children(
+            db,
+            "UPDATE posts SET kind = 'reply_self' WHERE account_id = ? AND parent_post_id = ? AND "
+            "kind IN ('reply_other', 'reply_unknown')") {}
 
   SQLite::Statement find_post;
   SQLite::Statement insert_post;
@@ -105,14 +121,16 @@ struct Store::Statements {
   SQLite::Statement adopt_children;
 };
 
-Store::Store(std::string path, std::unique_ptr<SQLite::Database> db) : path_(std::move(path)), db_(std::move(db)) {}
+Store::Store(std::string path, std::unique_ptr<SQLite::Database> db)
+    : path_(std::move(path)), db_(std::move(db)) {}
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mode) {
   try {
     if (mode == OpenMode::kReadOnly && !std::filesystem::exists(path)) {
-      return make_error(ErrorCode::kNotFound,
-                        "no store at " + path + " (run `muniscope poll --once` or the daemon first)");
+      return make_error(
+          ErrorCode::kNotFound,
+          "no store at " + path + " (run `muniscope poll --once` or the daemon first)");
     }
     if (mode == OpenMode::kReadWrite) {
       const auto parent = std::filesystem::path(path).parent_path();
@@ -134,14 +152,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
       MUNI_TRY_STATUS(store->migrate());
     } else {
       const int version = store->schema_version();
-      if (version == 0) return make_error(ErrorCode::kStorage, path + " is not a muniscope store (schema version 0)");
+      if (version == 0)
+        return make_error(ErrorCode::kStorage,
+                          path + " is not a muniscope store (schema version 0)");
       if (version > kSchemaVersion) {
-        return make_error(ErrorCode::kStorage, path + " has schema version " + std::to_string(version) +
-                                                   ", newer than this muniscope understands (" +
-                                                   std::to_string(kSchemaVersion) + "); upgrade muniscope");
+        return make_error(ErrorCode::kStorage,
+                          path + " has schema version " + std::to_string(version) +
+                              ", newer than this muniscope understands (" +
+                              std::to_string(kSchemaVersion) + "); upgrade muniscope");
       }
       if (version < kSchemaVersion) {
-        return make_error(ErrorCode::kStorage, path + " has schema version " + std::to_string(version) +
+        return make_error(ErrorCode::kStorage, path + " has schema version " +
+                                                   std::to_string(version) +
                                                    "; start the daemon once to migrate it to " +
                                                    std::to_string(kSchemaVersion));
       }
@@ -164,8 +186,9 @@ Status Store::migrate() {
   const auto& migrations = schema_migrations();
   const int version = schema_version();
   if (version > static_cast<int>(migrations.size())) {
-    return make_error(ErrorCode::kStorage, path_ + " has schema version " + std::to_string(version) +
-                                               ", newer than this muniscope understands; upgrade muniscope");
+    return make_error(ErrorCode::kStorage,
+                      path_ + " has schema version " + std::to_string(version) +
+                          ", newer than this muniscope understands; upgrade muniscope");
   }
   for (int v = version; v < static_cast<int>(migrations.size()); ++v) {
     try {
@@ -184,12 +207,13 @@ Result<SyncSummary> Store::sync_config(const Config& config, TimeMs now) {
   SyncSummary summary;
   try {
     SQLite::Transaction txn(*db_);
-    SQLite::Statement upsert_m(*db_,
-                               "INSERT INTO municipalities (id, name, ags, kind, state, population, labels, active, "
-                               "first_configured_at, updated_at) VALUES (?,?,?,?,?,?,?,1,?,?) "
-                               "ON CONFLICT (id) DO UPDATE SET name = excluded.name, ags = excluded.ags, "
-                               "kind = excluded.kind, state = excluded.state, population = excluded.population, "
-                               "labels = excluded.labels, active = 1, updated_at = excluded.updated_at");
+    SQLite::Statement upsert_m(
+        *db_,
+        "INSERT INTO municipalities (id, name, ags, kind, state, population, labels, active, "
+        "first_configured_at, updated_at) VALUES (?,?,?,?,?,?,?,1,?,?) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, ags = excluded.ags, "
+        "kind = excluded.kind, state = excluded.state, population = excluded.population, "
+        "labels = excluded.labels, active = 1, updated_at = excluded.updated_at");
     std::set<std::string> municipality_ids;
     std::set<std::string> account_keys;
     for (const MunicipalityConfig& m : config.municipalities) {
@@ -208,15 +232,17 @@ Result<SyncSummary> Store::sync_config(const Config& config, TimeMs now) {
       ++summary.municipalities;
     }
     SQLite::Statement find_a(*db_, "SELECT id FROM accounts WHERE account_key = ?");
-    SQLite::Statement insert_a(*db_,
-                               "INSERT INTO accounts (municipality_id, platform, category, handle, account_key, role, "
-                               "source, interval_ms, backfill_since, follow_moves, active, first_configured_at, "
-                               "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?)");
-    SQLite::Statement update_a(*db_,
-                               "UPDATE accounts SET municipality_id = ?, role = ?, source = ?, interval_ms = ?, "
-                               "backfill_since = ?, follow_moves = ?, active = 1, "
-                               "state = CASE WHEN state = 'inactive' THEN 'pending' ELSE state END, "
-                               "updated_at = ? WHERE id = ?");
+    SQLite::Statement insert_a(
+        *db_,
+        "INSERT INTO accounts (municipality_id, platform, category, handle, account_key, role, "
+        "source, interval_ms, backfill_since, follow_moves, active, first_configured_at, "
+        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?)");
+    SQLite::Statement update_a(
+        *db_,
+        "UPDATE accounts SET municipality_id = ?, role = ?, source = ?, interval_ms = ?, "
+        "backfill_since = ?, follow_moves = ?, active = 1, "
+        "state = CASE WHEN state = 'inactive' THEN 'pending' ELSE state END, "
+        "updated_at = ? WHERE id = ?");
     for (const MunicipalityConfig& m : config.municipalities) {
       for (const AccountConfig& a : m.accounts) {
         const std::string key = a.key();
@@ -262,11 +288,13 @@ Result<SyncSummary> Store::sync_config(const Config& config, TimeMs now) {
     SQLite::Statement active_a(*db_, "SELECT id, account_key FROM accounts WHERE active = 1");
     std::vector<int64_t> deactivate;
     while (active_a.executeStep()) {
-      if (!account_keys.count(active_a.getColumn(1).getString())) deactivate.push_back(active_a.getColumn(0).getInt64());
+      if (!account_keys.count(active_a.getColumn(1).getString()))
+        deactivate.push_back(active_a.getColumn(0).getInt64());
     }
-    SQLite::Statement deact_a(*db_,
-                              "UPDATE accounts SET active = 0, state = 'inactive', state_reason = "
-                              "'removed from the configuration', state_since = ?, updated_at = ? WHERE id = ?");
+    SQLite::Statement deact_a(
+        *db_,
+        "UPDATE accounts SET active = 0, state = 'inactive', state_reason = "
+        "'removed from the configuration', state_since = ?, updated_at = ? WHERE id = ?");
     for (const int64_t id : deactivate) {
       deact_a.bind(1, static_cast<int64_t>(now));
       deact_a.bind(2, static_cast<int64_t>(now));
@@ -278,9 +306,11 @@ Result<SyncSummary> Store::sync_config(const Config& config, TimeMs now) {
     SQLite::Statement active_m(*db_, "SELECT id FROM municipalities WHERE active = 1");
     std::vector<std::string> deactivate_m;
     while (active_m.executeStep()) {
-      if (!municipality_ids.count(active_m.getColumn(0).getString())) deactivate_m.push_back(active_m.getColumn(0).getString());
+      if (!municipality_ids.count(active_m.getColumn(0).getString()))
+        deactivate_m.push_back(active_m.getColumn(0).getString());
     }
-    SQLite::Statement deact_m(*db_, "UPDATE municipalities SET active = 0, updated_at = ? WHERE id = ?");
+    SQLite::Statement deact_m(*db_,
+                              "UPDATE municipalities SET active = 0, updated_at = ? WHERE id = ?");
     for (const std::string& id : deactivate_m) {
       deact_m.bind(1, static_cast<int64_t>(now));
       deact_m.bind(2, id);
@@ -298,12 +328,17 @@ Result<SyncSummary> Store::sync_config(const Config& config, TimeMs now) {
 namespace {
 
 constexpr const char* kAccountColumns =
-    "a.id, a.municipality_id, a.platform, a.category, a.handle, a.account_key, a.role, a.source, a.interval_ms, "
-    "a.backfill_since, a.follow_moves, a.active, a.platform_id, a.current_handle, a.display_name, a.profile_url, "
-    "a.created_at, a.created_precision, a.last_status_at, a.cursor, a.backfill_state, a.history_note, a.state, "
-    "a.state_reason, a.state_since, a.last_attempt_at, a.last_success_at, a.next_due_at, a.next_refresh_at, "
+    "a.id, a.municipality_id, a.platform, a.category, a.handle, a.account_key, a.role, a.source, "
+    "a.interval_ms, "
+    "a.backfill_since, a.follow_moves, a.active, a.platform_id, a.current_handle, a.display_name, "
+    "a.profile_url, "
+    "a.created_at, a.created_precision, a.last_status_at, a.cursor, a.backfill_state, "
+    "a.history_note, a.state, "
+    "a.state_reason, a.state_since, a.last_attempt_at, a.last_success_at, a.next_due_at, "
+    "a.next_refresh_at, "
     "a.backoff_until, a.failures, a.not_found_strikes, a.skipped_polls, ";
-constexpr const char* kOwnPostCount = "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost')";
+constexpr const char* kOwnPostCount =
+    "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost')";
 
 StoredAccount read_account_row(const SQLite::Statement& st) {
   StoredAccount a;
@@ -316,7 +351,8 @@ StoredAccount read_account_row(const SQLite::Statement& st) {
   a.role = col_text(st, 6);
   a.source = col_text(st, 7);
   a.interval_ms = col_opt(st, 8);
-  if (const std::string since = col_text(st, 9); !since.empty()) a.backfill_since = parse_civil_date(since);
+  if (const std::string since = col_text(st, 9); !since.empty())
+    a.backfill_since = parse_civil_date(since);
   a.follow_moves = st.getColumn(10).getInt() != 0;
   a.active = st.getColumn(11).getInt() != 0;
   a.platform_id = col_text(st, 12);
@@ -349,7 +385,8 @@ StoredAccount read_account_row(const SQLite::Statement& st) {
 Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only, bool with_post_counts) {
   std::vector<StoredAccount> out;
   try {
-    std::string sql = std::string("SELECT ") + kAccountColumns + (with_post_counts ? kOwnPostCount : "0") + " FROM accounts a";
+    std::string sql = std::string("SELECT ") + kAccountColumns +
+                      (with_post_counts ? kOwnPostCount : "0") + " FROM accounts a";
     if (active_only) sql += " WHERE a.active = 1";
     sql += " ORDER BY a.municipality_id, a.platform, a.handle";
     SQLite::Statement st(*db_, sql);
@@ -363,14 +400,16 @@ Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only, bool w
 Result<StoredAccount> Store::find_account(const std::string& ref) {
   try {
     auto query = [&](const std::string& where, auto bind) -> std::vector<StoredAccount> {
-      SQLite::Statement st(*db_, std::string("SELECT ") + kAccountColumns + kOwnPostCount + " FROM accounts a WHERE " + where);
+      SQLite::Statement st(*db_, std::string("SELECT ") + kAccountColumns + kOwnPostCount +
+                                     " FROM accounts a WHERE " + where);
       bind(st);
       std::vector<StoredAccount> rows;
       while (st.executeStep()) rows.push_back(read_account_row(st));
       return rows;
     };
     if (auto id = parse_int64(ref)) {
-      auto rows = query("a.id = ?", [&](SQLite::Statement& st) { st.bind(1, static_cast<int64_t>(*id)); });
+      auto rows =
+          query("a.id = ?", [&](SQLite::Statement& st) { st.bind(1, static_cast<int64_t>(*id)); });
       if (!rows.empty()) return rows.front();
     }
     auto rows = query("a.account_key = ?", [&](SQLite::Statement& st) { st.bind(1, ref); });
@@ -415,12 +454,14 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
         s.insert_event.exec();
         s.insert_event.reset();
       }
-      SQLite::Statement upd(*db_,
-                            "UPDATE accounts SET current_handle = COALESCE(?, current_handle), "
-                            "display_name = COALESCE(?, display_name), profile_url = COALESCE(?, profile_url), "
-                            "created_at = COALESCE(?, created_at), created_precision = COALESCE(?, created_precision), "
-                            "last_status_at = COALESCE(?, last_status_at), "
-                            "platform_id = COALESCE(?, platform_id), updated_at = ? WHERE id = ?");
+      SQLite::Statement upd(
+          *db_,
+          "UPDATE accounts SET current_handle = COALESCE(?, current_handle), "
+          "display_name = COALESCE(?, display_name), profile_url = COALESCE(?, profile_url), "
+          "created_at = COALESCE(?, created_at), created_precision = COALESCE(?, "
+          "created_precision), "
+          "last_status_at = COALESCE(?, last_status_at), "
+          "platform_id = COALESCE(?, platform_id), updated_at = ? WHERE id = ?");
       bind_text_or_null(upd, 1, snap.handle);
       bind_text_or_null(upd, 2, snap.display_name);
       bind_text_or_null(upd, 3, snap.profile_url);
@@ -465,7 +506,8 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
       // re-classified when the parent arrives (adopt_children below).
       const PostRecord& p = record;
       PostKind kind = p.kind;
-      if ((kind == PostKind::kReplyOther || kind == PostKind::kReplyUnknown) && !p.parent_post_id.empty()) {
+      if ((kind == PostKind::kReplyOther || kind == PostKind::kReplyUnknown) &&
+          !p.parent_post_id.empty()) {
         s.own_post_exists.bind(1, id64);
         s.own_post_exists.bind(2, p.parent_post_id);
         if (s.own_post_exists.executeStep()) kind = PostKind::kReplySelf;
@@ -480,9 +522,11 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
       bool content_changed = false;
       if (exists) {
         post_id = s.find_post.getColumn(0).getInt64();
-        stored = Engagement{col_opt(s.find_post, 1), col_opt(s.find_post, 2), col_opt(s.find_post, 3),
-                            col_opt(s.find_post, 4), col_opt(s.find_post, 5)};
-        content_changed = col_opt(s.find_post, 6) != p.edited_at || !s.find_post.getColumn(7).isNull() ||
+        stored =
+            Engagement{col_opt(s.find_post, 1), col_opt(s.find_post, 2), col_opt(s.find_post, 3),
+                       col_opt(s.find_post, 4), col_opt(s.find_post, 5)};
+        content_changed = col_opt(s.find_post, 6) != p.edited_at ||
+                          !s.find_post.getColumn(7).isNull() ||
                           col_text(s.find_post, 8) != post_kind_id(kind) ||
                           (p.parent_created_at && col_opt(s.find_post, 9) != p.parent_created_at) ||
                           col_text(s.find_post, 10) != p.text;
@@ -538,8 +582,10 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
           s.adopt_children.reset();
         }
       } else if (p.counts_only) {
-        SQLite::Statement upd(*db_, "UPDATE posts SET likes = ?, replies = ?, reposts = ?, quotes = ?, views = ?, "
-                                    "last_seen = ?, deleted_at = NULL WHERE id = ?");
+        SQLite::Statement upd(
+            *db_,
+            "UPDATE posts SET likes = ?, replies = ?, reposts = ?, quotes = ?, views = ?, "
+            "last_seen = ?, deleted_at = NULL WHERE id = ?");
         bind_opt(upd, 1, current.likes);
         bind_opt(upd, 2, current.replies);
         bind_opt(upd, 3, current.reposts);
@@ -629,12 +675,15 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
     std::optional<BackfillState> backfill_state = page.backfill_state;
     std::optional<std::string> history_note = page.history_note;
     if (backfill_state == BackfillState::kComplete && page.expected_own_posts) {
-      SQLite::Statement n(*db_, "SELECT COUNT(*) FROM posts WHERE account_id = ? AND kind != 'repost' AND deleted_at IS NULL");
+      SQLite::Statement n(*db_,
+                          "SELECT COUNT(*) FROM posts WHERE account_id = ? AND kind != 'repost' "
+                          "AND deleted_at IS NULL");
       n.bind(1, id64);
       const int64_t stored = n.executeStep() ? n.getColumn(0).getInt64() : 0;
       if (stored < *page.expected_own_posts) {
         backfill_state = BackfillState::kIncomplete;
-        history_note = "the platform's feed ended after " + std::to_string(stored) + " own posts, but the profile reports " +
+        history_note = "the platform's feed ended after " + std::to_string(stored) +
+                       " own posts, but the profile reports " +
                        std::to_string(*page.expected_own_posts) + "; older history may be missing";
         s.insert_event.bind(1, id64);
         s.insert_event.bind(2, now64);
@@ -645,10 +694,12 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
       }
     }
     if (page.cursor || page.platform_id || backfill_state || history_note) {
-      SQLite::Statement upd(*db_,
-                            "UPDATE accounts SET cursor = COALESCE(?, cursor), platform_id = COALESCE(?, platform_id), "
-                            "backfill_state = COALESCE(?, backfill_state), history_note = COALESCE(?, history_note), "
-                            "updated_at = ? WHERE id = ?");
+      SQLite::Statement upd(
+          *db_,
+          "UPDATE accounts SET cursor = COALESCE(?, cursor), platform_id = COALESCE(?, "
+          "platform_id), "
+          "backfill_state = COALESCE(?, backfill_state), history_note = COALESCE(?, history_note), "
+          "updated_at = ? WHERE id = ?");
       if (page.cursor) {
         upd.bind(1, *page.cursor);
       } else {
@@ -682,11 +733,12 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
 
 Status Store::save_account_runtime(int64_t account_id, const AccountRuntime& rt, TimeMs now) {
   try {
-    SQLite::Statement st(*db_,
-                         "UPDATE accounts SET state_since = CASE WHEN state = ? THEN state_since ELSE ? END, "
-                         "state = ?, state_reason = ?, last_attempt_at = ?, last_success_at = ?, next_due_at = ?, "
-                         "next_refresh_at = ?, backoff_until = ?, failures = ?, not_found_strikes = ?, "
-                         "skipped_polls = ?, updated_at = ? WHERE id = ?");
+    SQLite::Statement st(
+        *db_,
+        "UPDATE accounts SET state_since = CASE WHEN state = ? THEN state_since ELSE ? END, "
+        "state = ?, state_reason = ?, last_attempt_at = ?, last_success_at = ?, next_due_at = ?, "
+        "next_refresh_at = ?, backoff_until = ?, failures = ?, not_found_strikes = ?, "
+        "skipped_polls = ?, updated_at = ? WHERE id = ?");
     st.bind(1, rt.state);
     st.bind(2, static_cast<int64_t>(now));
     st.bind(3, rt.state);
@@ -711,7 +763,8 @@ Status Store::save_account_runtime(int64_t account_id, const AccountRuntime& rt,
 Status Store::log_poll(const PollLogEntry& entry) {
   try {
     SQLite::Statement st(*db_,
-                         "INSERT INTO poll_log (account_id, work, started_at, ended_at, outcome, http_status, error, "
+                         "INSERT INTO poll_log (account_id, work, started_at, ended_at, outcome, "
+                         "http_status, error, "
                          "posts_new, posts_updated, requests) VALUES (?,?,?,?,?,?,?,?,?,?)");
     st.bind(1, static_cast<int64_t>(entry.account_id));
     st.bind(2, entry.work);
@@ -736,16 +789,21 @@ Status Store::log_poll(const PollLogEntry& entry) {
 
 Status Store::extend_coverage(int64_t account_id, TimeMs at, DurationMs max_gap) {
   try {
-    SQLite::Statement last(*db_, "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER BY from_at DESC LIMIT 1");
+    SQLite::Statement last(*db_,
+                           "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER "
+                           "BY from_at DESC LIMIT 1");
     last.bind(1, account_id);
     if (last.executeStep() && at - last.getColumn(1).getInt64() <= max_gap) {
-      SQLite::Statement upd(*db_, "UPDATE coverage_spans SET to_at = MAX(to_at, ?) WHERE account_id = ? AND from_at = ?");
+      SQLite::Statement upd(
+          *db_,
+          "UPDATE coverage_spans SET to_at = MAX(to_at, ?) WHERE account_id = ? AND from_at = ?");
       upd.bind(1, static_cast<int64_t>(at));
       upd.bind(2, account_id);
       upd.bind(3, last.getColumn(0).getInt64());
       upd.exec();
     } else {
-      SQLite::Statement ins(*db_, "INSERT OR IGNORE INTO coverage_spans (account_id, from_at, to_at) VALUES (?,?,?)");
+      SQLite::Statement ins(
+          *db_, "INSERT OR IGNORE INTO coverage_spans (account_id, from_at, to_at) VALUES (?,?,?)");
       ins.bind(1, account_id);
       ins.bind(2, static_cast<int64_t>(at));
       ins.bind(3, static_cast<int64_t>(at));
@@ -757,12 +815,14 @@ Status Store::extend_coverage(int64_t account_id, TimeMs at, DurationMs max_gap)
   return ok_status();
 }
 
-Result<std::vector<std::string>> Store::recent_post_ids(int64_t account_id, TimeMs since, size_t limit) {
+Result<std::vector<std::string>> Store::recent_post_ids(int64_t account_id, TimeMs since,
+                                                        size_t limit) {
   std::vector<std::string> out;
   try {
-    SQLite::Statement st(*db_,
-                         "SELECT platform_post_id FROM posts WHERE account_id = ? AND created_at >= ? AND "
-                         "kind != 'repost' AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ?");
+    SQLite::Statement st(
+        *db_,
+        "SELECT platform_post_id FROM posts WHERE account_id = ? AND created_at >= ? AND "
+        "kind != 'repost' AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ?");
     st.bind(1, static_cast<int64_t>(account_id));
     st.bind(2, static_cast<int64_t>(since));
     st.bind(3, static_cast<int64_t>(limit));
@@ -776,16 +836,18 @@ Result<std::vector<std::string>> Store::recent_post_ids(int64_t account_id, Time
 Status Store::save_hosts(const std::vector<HostStatusRow>& hosts) {
   try {
     SQLite::Transaction txn(*db_);
-    SQLite::Statement st(*db_,
-                         "INSERT INTO hosts (host, platform, rate_limit, remaining, window_ms, reset_at, wait_until, "
-                         "budget_source, in_flight, queued, requests_total, rate_limited_total, updated_at) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (host) DO UPDATE SET "
-                         "platform = excluded.platform, rate_limit = excluded.rate_limit, "
-                         "remaining = excluded.remaining, window_ms = excluded.window_ms, "
-                         "reset_at = excluded.reset_at, wait_until = excluded.wait_until, "
-                         "budget_source = excluded.budget_source, in_flight = excluded.in_flight, "
-                         "queued = excluded.queued, requests_total = excluded.requests_total, "
-                         "rate_limited_total = excluded.rate_limited_total, updated_at = excluded.updated_at");
+    SQLite::Statement st(
+        *db_,
+        "INSERT INTO hosts (host, platform, rate_limit, remaining, window_ms, reset_at, "
+        "wait_until, "
+        "budget_source, in_flight, queued, requests_total, rate_limited_total, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (host) DO UPDATE SET "
+        "platform = excluded.platform, rate_limit = excluded.rate_limit, "
+        "remaining = excluded.remaining, window_ms = excluded.window_ms, "
+        "reset_at = excluded.reset_at, wait_until = excluded.wait_until, "
+        "budget_source = excluded.budget_source, in_flight = excluded.in_flight, "
+        "queued = excluded.queued, requests_total = excluded.requests_total, "
+        "rate_limited_total = excluded.rate_limited_total, updated_at = excluded.updated_at");
     for (const HostStatusRow& h : hosts) {
       st.bind(1, h.host);
       st.bind(2, h.platform);
@@ -814,8 +876,10 @@ Result<std::vector<HostStatusRow>> Store::load_hosts() {
   std::vector<HostStatusRow> out;
   try {
     SQLite::Statement st(*db_,
-                         "SELECT host, platform, rate_limit, remaining, window_ms, reset_at, wait_until, budget_source, "
-                         "in_flight, queued, requests_total, rate_limited_total, updated_at FROM hosts ORDER BY host");
+                         "SELECT host, platform, rate_limit, remaining, window_ms, reset_at, "
+                         "wait_until, budget_source, "
+                         "in_flight, queued, requests_total, rate_limited_total, updated_at FROM "
+                         "hosts ORDER BY host");
     while (st.executeStep()) {
       HostStatusRow h;
       h.host = col_text(st, 0);
@@ -843,7 +907,8 @@ Result<std::optional<HttpCacheEntry>> Store::http_cache_get(const std::string& u
   try {
     SQLite::Statement st(*db_, "SELECT etag, last_modified FROM http_cache WHERE url = ?");
     st.bind(1, url);
-    if (st.executeStep()) return std::optional<HttpCacheEntry>(HttpCacheEntry{col_text(st, 0), col_text(st, 1)});
+    if (st.executeStep())
+      return std::optional<HttpCacheEntry>(HttpCacheEntry{col_text(st, 0), col_text(st, 1)});
   } catch (const std::exception& e) {
     return storage_error("reading HTTP cache", e);
   }
@@ -852,10 +917,11 @@ Result<std::optional<HttpCacheEntry>> Store::http_cache_get(const std::string& u
 
 Status Store::http_cache_put(const std::string& url, const HttpCacheEntry& entry, TimeMs now) {
   try {
-    SQLite::Statement st(*db_,
-                         "INSERT INTO http_cache (url, etag, last_modified, updated_at) VALUES (?,?,?,?) "
-                         "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
-                         "last_modified = excluded.last_modified, updated_at = excluded.updated_at");
+    SQLite::Statement st(
+        *db_,
+        "INSERT INTO http_cache (url, etag, last_modified, updated_at) VALUES (?,?,?,?) "
+        "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+        "last_modified = excluded.last_modified, updated_at = excluded.updated_at");
     st.bind(1, url);
     bind_text_or_null(st, 2, entry.etag);
     bind_text_or_null(st, 3, entry.last_modified);
@@ -869,7 +935,9 @@ Status Store::http_cache_put(const std::string& url, const HttpCacheEntry& entry
 
 Status Store::set_meta(const std::string& key, const std::string& value) {
   try {
-    SQLite::Statement st(*db_, "INSERT INTO meta (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    SQLite::Statement st(*db_,
+                         "INSERT INTO meta (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE "
+                         "SET value = excluded.value");
     st.bind(1, key);
     st.bind(2, value);
     st.exec();
@@ -893,10 +961,11 @@ Result<std::optional<std::string>> Store::get_meta(const std::string& key) {
 Result<std::vector<MunicipalityRow>> Store::list_municipalities() {
   std::vector<MunicipalityRow> out;
   try {
-    SQLite::Statement st(*db_,
-                         "SELECT m.id, m.name, m.ags, m.kind, m.state, m.population, m.labels, m.active, "
-                         "(SELECT COUNT(*) FROM accounts a WHERE a.municipality_id = m.id AND a.active = 1) "
-                         "FROM municipalities m ORDER BY m.active DESC, m.id");
+    SQLite::Statement st(
+        *db_,
+        "SELECT m.id, m.name, m.ags, m.kind, m.state, m.population, m.labels, m.active, "
+        "(SELECT COUNT(*) FROM accounts a WHERE a.municipality_id = m.id AND a.active = 1) "
+        "FROM municipalities m ORDER BY m.active DESC, m.id");
     while (st.executeStep()) {
       MunicipalityRow r;
       r.id = col_text(st, 0);
@@ -927,15 +996,15 @@ Result<RetentionSummary> Store::apply_retention(const RetentionSettings& setting
   // so do the first and the last sample of the whole series.
   auto sql_for = [](const char* table, const char* series) {
     return std::string("DELETE FROM ") + table + " WHERE (" + series + ", observed_at) IN (" +
-           "SELECT " + series + ", observed_at FROM (" +
-           "SELECT " + series + ", observed_at, " +
+           "SELECT " + series + ", observed_at FROM (" + "SELECT " + series + ", observed_at, " +
            "ROW_NUMBER() OVER (PARTITION BY " + series +
            ", CASE WHEN observed_at >= :daily THEN 0 ELSE 1 END, "
            "CASE WHEN observed_at >= :daily THEN observed_at / 86400000 "
            "ELSE (observed_at / 86400000 + 3) / 7 END ORDER BY observed_at DESC) AS rn, " +
            "MIN(observed_at) OVER (PARTITION BY " + series + ") AS first_at, " +
-           "MAX(observed_at) OVER (PARTITION BY " + series + ") AS last_at " +
-           "FROM " + table + ") WHERE observed_at < :keep AND rn > 1 AND observed_at != first_at AND observed_at != last_at)";
+           "MAX(observed_at) OVER (PARTITION BY " + series + ") AS last_at " + "FROM " + table +
+           ") WHERE observed_at < :keep AND rn > 1 AND observed_at != first_at AND observed_at != "
+           "last_at)";
   };
   try {
     SQLite::Transaction txn(*db_);

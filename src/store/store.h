@@ -99,7 +99,7 @@ struct PageCounts {
 
 struct PollLogEntry {
   int64_t account_id = 0;
-  std::string work;     // poll, backfill, refresh
+  std::string work;  // poll, backfill, refresh
   TimeMs started_at = 0;
   TimeMs ended_at = 0;
   std::string outcome;  // ok, not_modified, transport_error, server_error, not_found, ...
@@ -113,12 +113,12 @@ struct PollLogEntry {
 struct HostStatusRow {
   std::string host;
   std::string platform;
-  int limit = 0;              // requests per window in force (0 unknown)
-  int remaining = -1;         // -1 unknown
+  int limit = 0;       // requests per window in force (0 unknown)
+  int remaining = -1;  // -1 unknown
   DurationMs window_ms = 0;
   std::optional<TimeMs> reset_at;
   std::optional<TimeMs> wait_until;  // requests held back until then
-  std::string budget_source;  // "config", "headers", "default"
+  std::string budget_source;         // "config", "headers", "default"
   int in_flight = 0;
   int queued = 0;
   int64_t requests_total = 0;

@@ -23,7 +23,8 @@ std::optional<Kappa> kappa(const Matrix& counts, Weights weights) {
   }
   auto w = [&](size_t i, size_t j) {
     if (weights == Weights::kNone || k < 2) return i == j ? 1.0 : 0.0;
-    return 1.0 - std::abs(static_cast<double>(i) - static_cast<double>(j)) / static_cast<double>(k - 1);
+    return 1.0 -
+           std::abs(static_cast<double>(i) - static_cast<double>(j)) / static_cast<double>(k - 1);
   };
   double po = 0, pe = 0;
   for (size_t i = 0; i < k; ++i) {
@@ -60,7 +61,8 @@ std::optional<Kappa> kappa(const Matrix& counts, Weights weights) {
   return out;
 }
 
-NumericAgreement numeric_agreement(const std::vector<double>& claimed, const std::vector<double>& observed) {
+NumericAgreement numeric_agreement(const std::vector<double>& claimed,
+                                   const std::vector<double>& observed) {
   NumericAgreement out;
   const size_t n = std::min(claimed.size(), observed.size());
   out.n = static_cast<int>(n);

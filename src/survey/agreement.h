@@ -40,6 +40,7 @@ struct NumericAgreement {
   std::optional<double> pearson_r;
   double mean_difference = 0;  // mean of claimed - observed
 };
-NumericAgreement numeric_agreement(const std::vector<double>& claimed, const std::vector<double>& observed);
+NumericAgreement numeric_agreement(const std::vector<double>& claimed,
+                                   const std::vector<double>& observed);
 
 }  // namespace muni::survey

@@ -12,21 +12,29 @@ namespace muni::survey {
 
 std::string_view verdict_id(Verdict v) {
   switch (v) {
-    case Verdict::kConsistent: return "consistent";
-    case Verdict::kContradicted: return "contradicted";
-    case Verdict::kNotCorroborated: return "not_corroborated";
-    case Verdict::kUnreportedUse: return "unreported_use";
-    case Verdict::kInsufficientCoverage: return "insufficient_coverage";
-    case Verdict::kNotObservable: return "not_observable";
-    case Verdict::kMissing: return "missing";
-    case Verdict::kInvalidAnswer: return "invalid_answer";
+    case Verdict::kConsistent:
+      return "consistent";
+    case Verdict::kContradicted:
+      return "contradicted";
+    case Verdict::kNotCorroborated:
+      return "not_corroborated";
+    case Verdict::kUnreportedUse:
+      return "unreported_use";
+    case Verdict::kInsufficientCoverage:
+      return "insufficient_coverage";
+    case Verdict::kNotObservable:
+      return "not_observable";
+    case Verdict::kMissing:
+      return "missing";
+    case Verdict::kInvalidAnswer:
+      return "invalid_answer";
   }
   return "missing";
 }
 
 bool decided(Verdict v) {
-  return v == Verdict::kConsistent || v == Verdict::kContradicted || v == Verdict::kNotCorroborated ||
-         v == Verdict::kUnreportedUse;
+  return v == Verdict::kConsistent || v == Verdict::kContradicted ||
+         v == Verdict::kNotCorroborated || v == Verdict::kUnreportedUse;
 }
 
 namespace {
@@ -54,10 +62,10 @@ struct Context {
   const Codebook& cb;
   const CheckOptions& opt;
   metrics::Period ref;
-  TimeMs survey_time = 0;      // start of fieldwork: "now" for the respondent
+  TimeMs survey_time = 0;  // start of fieldwork: "now" for the respondent
   TimeMs fieldwork_end = 0;
   metrics::Options mo;
-  std::string window;          // "2015-01-01..2015-12-31"
+  std::string window;  // "2015-01-01..2015-12-31"
 };
 
 std::vector<const AccountData*> scope_of(const Municipality& m, const Item& item) {
@@ -72,7 +80,8 @@ std::vector<const AccountData*> scope_of(const Municipality& m, const Item& item
 
 bool all_unsupported(const std::vector<const AccountData*>& scope) {
   if (scope.empty()) return false;
-  return std::all_of(scope.begin(), scope.end(), [](const AccountData* d) { return d->account.state == "unsupported"; });
+  return std::all_of(scope.begin(), scope.end(),
+                     [](const AccountData* d) { return d->account.state == "unsupported"; });
 }
 
 std::string accounts_text(const std::vector<const AccountData*>& scope) {
@@ -82,10 +91,12 @@ std::string accounts_text(const std::vector<const AccountData*>& scope) {
   return s + ")";
 }
 
-std::string evidence(const Context& c, const std::vector<const AccountData*>& scope, const Values& v) {
+std::string evidence(const Context& c, const std::vector<const AccountData*>& scope,
+                     const Values& v) {
   std::string e = accounts_text(scope);
   if (scope.empty()) return e;
-  e += "; " + std::to_string(static_cast<int64_t>(num(v, "own_posts").value_or(0))) + " own posts " + c.window;
+  e += "; " + std::to_string(static_cast<int64_t>(num(v, "own_posts").value_or(0))) +
+       " own posts " + c.window;
   if (auto pw = num(v, "posts_per_week")) e += ", " + fmt(*pw) + " per week";
   if (auto cov = num(v, "coverage")) e += "; coverage " + fmt(*cov);
   return e;
@@ -93,8 +104,8 @@ std::string evidence(const Context& c, const std::vector<const AccountData*>& sc
 
 // Maps the raw answer; returns nullopt (with the verdict set) when it is
 // missing or invalid.
-std::optional<std::string> answer_code(const Context& c, const Item& item, const std::string& raw, ItemResult& r,
-                                       std::vector<Problem>& problems, int line) {
+std::optional<std::string> answer_code(const Context& c, const Item& item, const std::string& raw,
+                                       ItemResult& r, std::vector<Problem>& problems, int line) {
   const std::string norm = to_lower_ascii(trim(raw));
   if (std::find(c.cb.missing.begin(), c.cb.missing.end(), norm) != c.cb.missing.end()) {
     r.verdict = Verdict::kMissing;
@@ -117,8 +128,9 @@ std::optional<std::string> answer_code(const Context& c, const Item& item, const
     for (const auto& [k, code] : item.labels) raws.insert(k);
     known = "known: " + join(std::vector<std::string>(raws.begin(), raws.end()), ", ");
   }
-  problems.push_back({line, item.column, "value '" + std::string(trim(raw)) + "' is not in the value labels of item " +
-                                             item.id + " (" + known + "); not guessed"});
+  problems.push_back({line, item.column,
+                      "value '" + std::string(trim(raw)) + "' is not in the value labels of item " +
+                          item.id + " (" + known + "); not guessed"});
   return std::nullopt;
 }
 
@@ -144,7 +156,8 @@ int class_of_code(const Item& item, const std::string& code) {
 }
 
 // The binary use logic shared by uses_* and category_list items.
-void judge_use(const Context& c, const Municipality& m, const Item& item, bool claim, ItemResult& r) {
+void judge_use(const Context& c, const Municipality& m, const Item& item, bool claim,
+               ItemResult& r) {
   const auto scope = scope_of(m, item);
   const Values v = metrics::compute(scope, c.ref, c.mo);
   r.claimed = claim ? "yes" : "no";
@@ -173,7 +186,8 @@ void judge_use(const Context& c, const Municipality& m, const Item& item, bool c
   }
 }
 
-void judge_active_since(const Context& c, const Municipality& m, const Item& item, const std::string& code, ItemResult& r) {
+void judge_active_since(const Context& c, const Municipality& m, const Item& item,
+                        const std::string& code, ItemResult& r) {
   const auto scope = scope_of(m, item);
   std::optional<TimeMs> first;
   bool exact = false;
@@ -190,7 +204,9 @@ void judge_active_since(const Context& c, const Municipality& m, const Item& ite
     }
   }
   r.evidence = accounts_text(scope);
-  if (first) r.evidence += "; first activity " + format_civil_date(c.opt.tz.to_local(*first).date) + (exact ? "" : " (or earlier: history incomplete)");
+  if (first)
+    r.evidence += "; first activity " + format_civil_date(c.opt.tz.to_local(*first).date) +
+                  (exact ? "" : " (or earlier: history incomplete)");
   if (item.year_answer) {
     const double year = *parse_double(code);
     r.claimed = code;
@@ -225,24 +241,30 @@ void judge_active_since(const Context& c, const Municipality& m, const Item& ite
   r.observed_number = years;
   r.observed = fmt(years, 1) + " years";
   r.observed_class = class_index(item, years);
-  const bool within = years >= cls.low - item.tolerance_years && years <= cls.high + item.tolerance_years;
+  const bool within =
+      years >= cls.low - item.tolerance_years && years <= cls.high + item.tolerance_years;
   if (within) {
     r.verdict = exact ? Verdict::kConsistent : Verdict::kInsufficientCoverage;
   } else if (years > cls.high + item.tolerance_years) {
     r.verdict = Verdict::kContradicted;
-    r.evidence += "; observed longer than claimed (underclaim, or an account of another department)";
+    r.evidence +=
+        "; observed longer than claimed (underclaim, or an account of another department)";
   } else {
     r.verdict = exact ? Verdict::kContradicted : Verdict::kInsufficientCoverage;
-    if (exact) r.evidence += "; observed shorter than claimed (overclaim, or an older account deleted or renamed)";
+    if (exact)
+      r.evidence +=
+          "; observed shorter than claimed (overclaim, or an older account deleted or renamed)";
   }
 }
 
-void judge_frequency(const Context& c, const Municipality& m, const Item& item, const std::string& code, ItemResult& r) {
+void judge_frequency(const Context& c, const Municipality& m, const Item& item,
+                     const std::string& code, ItemResult& r) {
   const auto scope = scope_of(m, item);
   const Values v = metrics::compute(scope, c.ref, c.mo);
   r.evidence = evidence(c, scope, v);
   r.claimed = code;
-  r.claimed_class = item.numeric ? class_index(item, *parse_double(code)) : class_of_code(item, code);
+  r.claimed_class =
+      item.numeric ? class_index(item, *parse_double(code)) : class_of_code(item, code);
   if (item.numeric) r.claimed_number = *parse_double(code);
   if (all_unsupported(scope)) {
     r.verdict = Verdict::kNotObservable;
@@ -257,11 +279,14 @@ void judge_frequency(const Context& c, const Municipality& m, const Item& item, 
   }
   r.observed_number = rate;
   r.observed_class = class_index(item, rate);
-  r.observed = (r.observed_class >= 0 ? item.classes[static_cast<size_t>(r.observed_class)].code : "?") + " (" + fmt(rate) + " posts/week)";
+  r.observed =
+      (r.observed_class >= 0 ? item.classes[static_cast<size_t>(r.observed_class)].code : "?") +
+      " (" + fmt(rate) + " posts/week)";
   r.verdict = r.observed_class == r.claimed_class ? Verdict::kConsistent : Verdict::kContradicted;
 }
 
-void judge_responds(const Context& c, const Municipality& m, const Item& item, const std::string& code, ItemResult& r) {
+void judge_responds(const Context& c, const Municipality& m, const Item& item,
+                    const std::string& code, ItemResult& r) {
   const auto scope = scope_of(m, item);
   const Values v = metrics::compute(scope, c.ref, c.mo);
   const bool claim = claims_yes(item, code);
@@ -280,8 +305,10 @@ void judge_responds(const Context& c, const Municipality& m, const Item& item, c
   }
   const auto share = num(v, "reply_share");
   const auto service = num(v, "service_level");
-  const bool observed = (share && *share >= item.reply_share_threshold) || (service && *service >= item.service_level_threshold);
-  r.observed = std::string(observed ? "yes" : "no") + " (reply share " + (share ? fmt(*share * 100, 1) + " %" : "-") +
+  const bool observed = (share && *share >= item.reply_share_threshold) ||
+                        (service && *service >= item.service_level_threshold);
+  r.observed = std::string(observed ? "yes" : "no") + " (reply share " +
+               (share ? fmt(*share * 100, 1) + " %" : "-") +
                (service ? ", service level " + fmt(*service * 100, 1) + " %" : "") + ")";
   r.observed_class = observed ? 1 : 0;
   if (claim) {
@@ -293,7 +320,8 @@ void judge_responds(const Context& c, const Municipality& m, const Item& item, c
   }
 }
 
-void judge_response_time(const Context& c, const Municipality& m, const Item& item, const std::string& code, ItemResult& r) {
+void judge_response_time(const Context& c, const Municipality& m, const Item& item,
+                         const std::string& code, ItemResult& r) {
   const auto scope = scope_of(m, item);
   const Values v = metrics::compute(scope, c.ref, c.mo);
   r.claimed = code;
@@ -303,7 +331,9 @@ void judge_response_time(const Context& c, const Municipality& m, const Item& it
   r.evidence += "; " + std::to_string(timed) + " timed replies to others";
   if (scope.empty() || all_unsupported(scope) || timed < item.min_timed_replies) {
     r.verdict = Verdict::kNotObservable;
-    r.observed = timed == 0 ? "no timed replies" : std::to_string(timed) + " timed replies (need " + std::to_string(item.min_timed_replies) + ")";
+    r.observed = timed == 0 ? "no timed replies"
+                            : std::to_string(timed) + " timed replies (need " +
+                                  std::to_string(item.min_timed_replies) + ")";
     return;
   }
   if (num(v, "coverage").value_or(0) < c.opt.min_coverage) {
@@ -314,11 +344,14 @@ void judge_response_time(const Context& c, const Municipality& m, const Item& it
   const double median = *num(v, "response_time_median_h");
   r.observed_number = median;
   r.observed_class = class_index(item, median);
-  r.observed = (r.observed_class >= 0 ? item.classes[static_cast<size_t>(r.observed_class)].code : "?") + " (median " + fmt(median, 1) + " h)";
+  r.observed =
+      (r.observed_class >= 0 ? item.classes[static_cast<size_t>(r.observed_class)].code : "?") +
+      " (median " + fmt(median, 1) + " h)";
   r.verdict = r.observed_class == r.claimed_class ? Verdict::kConsistent : Verdict::kContradicted;
 }
 
-void judge_planned(const Context& c, const Municipality& m, const Item& item, const std::string& code, ItemResult& r) {
+void judge_planned(const Context& c, const Municipality& m, const Item& item,
+                   const std::string& code, ItemResult& r) {
   const auto scope = scope_of(m, item);
   const bool claim = code == "yes";
   r.claimed = code;
@@ -330,7 +363,8 @@ void judge_planned(const Context& c, const Municipality& m, const Item& item, co
     if (f && (!first || *f < *first)) first = f;
   }
   const TimeMs horizon_end = c.fieldwork_end + item.horizon_ms;
-  r.evidence = accounts_text(scope) + "; horizon until " + format_civil_date(c.opt.tz.to_local(horizon_end - 1).date);
+  r.evidence = accounts_text(scope) + "; horizon until " +
+               format_civil_date(c.opt.tz.to_local(horizon_end - 1).date);
   if (first) r.evidence += "; first activity " + format_civil_date(c.opt.tz.to_local(*first).date);
   const bool existed = first && *first < c.fieldwork_end;
   const bool appeared = first && !existed && *first < horizon_end;
@@ -355,7 +389,8 @@ void judge_planned(const Context& c, const Municipality& m, const Item& item, co
 
 }  // namespace
 
-Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, const CheckOptions& opt) {
+Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
+                     const CheckOptions& opt) {
   Report rep;
   rep.survey = cb.name;
   Context c{cb, opt, {}, 0, 0, {}, ""};
@@ -370,14 +405,18 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
   c.mo.now = opt.now;
   c.mo.min_coverage = opt.min_coverage;
 
-  if (std::find(answers.columns.begin(), answers.columns.end(), cb.id_column) == answers.columns.end()) {
-    return make_error(ErrorCode::kInvalidArgument, answers.file + ": no column '" + cb.id_column +
-                                                       "' (the codebook's id_column); columns: " + join(answers.columns, ", "));
+  if (std::find(answers.columns.begin(), answers.columns.end(), cb.id_column) ==
+      answers.columns.end()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      answers.file + ": no column '" + cb.id_column +
+                          "' (the codebook's id_column); columns: " + join(answers.columns, ", "));
   }
   for (const Item& item : cb.items) {
-    if (std::find(answers.columns.begin(), answers.columns.end(), item.column) == answers.columns.end()) {
-      return make_error(ErrorCode::kInvalidArgument, answers.file + ": no column '" + item.column + "' for item " +
-                                                         item.id + " (" + cb.file + ":" + std::to_string(item.line) + ")");
+    if (std::find(answers.columns.begin(), answers.columns.end(), item.column) ==
+        answers.columns.end()) {
+      return make_error(ErrorCode::kInvalidArgument, answers.file + ": no column '" + item.column +
+                                                         "' for item " + item.id + " (" + cb.file +
+                                                         ":" + std::to_string(item.line) + ")");
     }
   }
   MUNI_TRY(auto municipalities, store.list_municipalities());
@@ -402,31 +441,36 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
     if (cb.id_is_ags) {
       const auto it = by_ags.find(key);
       if (it == by_ags.end()) {
-        rep.problems.push_back({row.line, cb.id_column, "AGS '" + key + "' is not among the configured municipalities"});
+        rep.problems.push_back({row.line, cb.id_column,
+                                "AGS '" + key + "' is not among the configured municipalities"});
         continue;
       }
       if (it->second.size() > 1) {
-        rep.problems.push_back({row.line, cb.id_column, "AGS '" + key + "' belongs to several configured municipalities (" +
-                                                            join(it->second, ", ") + "); use id_type: id"});
+        rep.problems.push_back({row.line, cb.id_column,
+                                "AGS '" + key + "' belongs to several configured municipalities (" +
+                                    join(it->second, ", ") + "); use id_type: id"});
         continue;
       }
       id = it->second.front();
     } else {
       if (!ids.count(key)) {
-        rep.problems.push_back({row.line, cb.id_column, "municipality '" + key + "' is not configured"});
+        rep.problems.push_back(
+            {row.line, cb.id_column, "municipality '" + key + "' is not configured"});
         continue;
       }
       id = key;
     }
     if (!seen.insert(id).second) {
-      rep.problems.push_back({row.line, cb.id_column, "municipality '" + id + "' answered twice; this row is skipped"});
+      rep.problems.push_back({row.line, cb.id_column,
+                              "municipality '" + id + "' answered twice; this row is skipped"});
       continue;
     }
     Municipality m;
     m.id = id;
     m.line = row.line;
     m.row = &row;
-    MUNI_TRY(m.data, metrics::load_account_data(store, accounts_of[id], opt.populations, opt.default_interval_ms, c.ref.start, c.ref.end));
+    MUNI_TRY(m.data, metrics::load_account_data(store, accounts_of[id], opt.populations,
+                                                opt.default_interval_ms, c.ref.start, c.ref.end));
     rows.push_back(std::move(m));
   }
 
@@ -461,13 +505,15 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
         if (std::find(cb.missing.begin(), cb.missing.end(), norm) != cb.missing.end()) {
           whole = Verdict::kMissing;
         } else {
-          for (const std::string& token : split(raw, item.separator.empty() ? ';' : item.separator[0])) {
+          for (const std::string& token :
+               split(raw, item.separator.empty() ? ';' : item.separator[0])) {
             const std::string t = to_lower_ascii(trim(token));
             if (t.empty()) continue;
             const auto it = item.labels.find(t);
             if (it == item.labels.end()) {
-              rep.problems.push_back({m.line, item.column, "value '" + std::string(trim(token)) + "' in item " + item.id +
-                                                               " is not in its value labels; not guessed"});
+              rep.problems.push_back({m.line, item.column,
+                                      "value '" + std::string(trim(token)) + "' in item " +
+                                          item.id + " is not in its value labels; not guessed"});
               whole = Verdict::kInvalidAnswer;
             } else if (it->second != "none") {
               claimed.insert(it->second);
@@ -499,12 +545,24 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
         switch (item.type) {
           case ItemType::kUsesSocialMedia:
           case ItemType::kUsesPlatform:
-          case ItemType::kUsesCategory: judge_use(c, m, item, *code == "yes", r); break;
-          case ItemType::kActiveSince: judge_active_since(c, m, item, *code, r); break;
-          case ItemType::kPostingFrequency: judge_frequency(c, m, item, *code, r); break;
-          case ItemType::kRespondsToCitizens: judge_responds(c, m, item, *code, r); break;
-          case ItemType::kResponseTime: judge_response_time(c, m, item, *code, r); break;
-          case ItemType::kPlannedPlatform: judge_planned(c, m, item, *code, r); break;
+          case ItemType::kUsesCategory:
+            judge_use(c, m, item, *code == "yes", r);
+            break;
+          case ItemType::kActiveSince:
+            judge_active_since(c, m, item, *code, r);
+            break;
+          case ItemType::kPostingFrequency:
+            judge_frequency(c, m, item, *code, r);
+            break;
+          case ItemType::kRespondsToCitizens:
+            judge_responds(c, m, item, *code, r);
+            break;
+          case ItemType::kResponseTime:
+            judge_response_time(c, m, item, *code, r);
+            break;
+          case ItemType::kPlannedPlatform:
+            judge_planned(c, m, item, *code, r);
+            break;
           case ItemType::kGoal: {
             // Goals are intentions: never true or false, at most a flag.
             const auto scope = scope_of(m, item);
@@ -524,7 +582,8 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
             }
             break;
           }
-          case ItemType::kCategoryList: break;
+          case ItemType::kCategoryList:
+            break;
         }
       }
       rep.results.push_back(std::move(r));
@@ -556,9 +615,10 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
     ItemStatistics& s = stats[id];
     const Item& item = *item_of[id];
     if (s.n > 0) s.agreement = static_cast<double>(s.consistent) / s.n;
-    const bool binary = item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
-                        item.type == ItemType::kUsesCategory || item.type == ItemType::kCategoryList ||
-                        item.type == ItemType::kRespondsToCitizens || item.type == ItemType::kPlannedPlatform;
+    const bool binary =
+        item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
+        item.type == ItemType::kUsesCategory || item.type == ItemType::kCategoryList ||
+        item.type == ItemType::kRespondsToCitizens || item.type == ItemType::kPlannedPlatform;
     const bool ordered = !item.classes.empty();
     if (binary || ordered) {
       if (binary) {
@@ -570,8 +630,10 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
       const size_t k = s.classes.size();
       s.confusion.assign(k, std::vector<double>(k, 0));
       for (const ItemResult& r : rep.results) {
-        if (r.item != id || !decided(r.verdict) || r.claimed_class < 0 || r.observed_class < 0) continue;
-        s.confusion[static_cast<size_t>(r.claimed_class)][static_cast<size_t>(r.observed_class)] += 1;
+        if (r.item != id || !decided(r.verdict) || r.claimed_class < 0 || r.observed_class < 0)
+          continue;
+        s.confusion[static_cast<size_t>(r.claimed_class)][static_cast<size_t>(r.observed_class)] +=
+            1;
       }
       s.kappa = kappa(s.confusion, s.ordered ? Weights::kLinear : Weights::kNone);
     }
@@ -608,7 +670,8 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store, c
                    [](const auto& x, const auto& y) { return x.second > y.second; });
   if (rep.top_mismatches.size() > 10) rep.top_mismatches.resize(10);
   // Problems come from two passes; report them in file order.
-  std::stable_sort(rep.problems.begin(), rep.problems.end(), [](const Problem& x, const Problem& y) { return x.line < y.line; });
+  std::stable_sort(rep.problems.begin(), rep.problems.end(),
+                   [](const Problem& x, const Problem& y) { return x.line < y.line; });
   return rep;
 }
 

@@ -34,7 +34,7 @@ bool decided(Verdict v);
 struct ItemResult {
   std::string municipality;  // config id
   int answers_line = 0;
-  std::string item;   // item id
+  std::string item;  // item id
   std::string type;
   std::string claimed;   // the code (or number) the answer maps to; raw text when invalid
   std::string observed;  // the observed value in the same terms
@@ -57,8 +57,8 @@ struct ItemStatistics {
   std::optional<double> agreement;  // consistent / n
   bool ordered = false;             // weighted kappa (linear) for ordered classes
   std::optional<Kappa> kappa;
-  std::vector<std::string> classes;   // confusion matrix labels
-  Matrix confusion;                   // rows claimed, columns observed
+  std::vector<std::string> classes;  // confusion matrix labels
+  Matrix confusion;                  // rows claimed, columns observed
   std::optional<NumericAgreement> numeric;
   std::map<std::string, int> verdicts;  // verdict id -> count
   int flags = 0;
@@ -75,10 +75,10 @@ struct Report {
   std::string reference_period;  // "2015-01-01..2015-12-31"
   std::vector<ItemResult> results;
   std::vector<ItemStatistics> items;
-  int municipalities_checked = 0;   // with at least one decided item
-  int municipalities_consistent = 0;  // every decided item consistent
+  int municipalities_checked = 0;                           // with at least one decided item
+  int municipalities_consistent = 0;                        // every decided item consistent
   std::vector<std::pair<std::string, int>> top_mismatches;  // "item: verdict" -> count
-  std::vector<Problem> problems;      // unmapped answers, unknown municipalities
+  std::vector<Problem> problems;  // unmapped answers, unknown municipalities
 };
 
 struct CheckOptions {
@@ -89,6 +89,7 @@ struct CheckOptions {
   std::map<std::string, int64_t> populations;
 };
 
-Result<Report> check(const Codebook& codebook, const Answers& answers, Store& store, const CheckOptions& options);
+Result<Report> check(const Codebook& codebook, const Answers& answers, Store& store,
+                     const CheckOptions& options);
 
 }  // namespace muni::survey

@@ -13,16 +13,26 @@ namespace muni::survey {
 
 std::string_view item_type_id(ItemType t) {
   switch (t) {
-    case ItemType::kUsesSocialMedia: return "uses_social_media";
-    case ItemType::kUsesPlatform: return "uses_platform";
-    case ItemType::kUsesCategory: return "uses_category";
-    case ItemType::kCategoryList: return "category_list";
-    case ItemType::kActiveSince: return "active_since";
-    case ItemType::kPostingFrequency: return "posting_frequency";
-    case ItemType::kRespondsToCitizens: return "responds_to_citizens";
-    case ItemType::kResponseTime: return "response_time";
-    case ItemType::kGoal: return "goal";
-    case ItemType::kPlannedPlatform: return "planned_platform";
+    case ItemType::kUsesSocialMedia:
+      return "uses_social_media";
+    case ItemType::kUsesPlatform:
+      return "uses_platform";
+    case ItemType::kUsesCategory:
+      return "uses_category";
+    case ItemType::kCategoryList:
+      return "category_list";
+    case ItemType::kActiveSince:
+      return "active_since";
+    case ItemType::kPostingFrequency:
+      return "posting_frequency";
+    case ItemType::kRespondsToCitizens:
+      return "responds_to_citizens";
+    case ItemType::kResponseTime:
+      return "response_time";
+    case ItemType::kGoal:
+      return "goal";
+    case ItemType::kPlannedPlatform:
+      return "planned_platform";
   }
   return "unknown";
 }
@@ -30,10 +40,10 @@ std::string_view item_type_id(ItemType t) {
 namespace {
 
 std::optional<ItemType> parse_item_type(const std::string& s) {
-  for (const ItemType t : {ItemType::kUsesSocialMedia, ItemType::kUsesPlatform, ItemType::kUsesCategory,
-                           ItemType::kCategoryList, ItemType::kActiveSince, ItemType::kPostingFrequency,
-                           ItemType::kRespondsToCitizens, ItemType::kResponseTime, ItemType::kGoal,
-                           ItemType::kPlannedPlatform}) {
+  for (const ItemType t : {ItemType::kUsesSocialMedia, ItemType::kUsesPlatform,
+                           ItemType::kUsesCategory, ItemType::kCategoryList, ItemType::kActiveSince,
+                           ItemType::kPostingFrequency, ItemType::kRespondsToCitizens,
+                           ItemType::kResponseTime, ItemType::kGoal, ItemType::kPlannedPlatform}) {
     if (item_type_id(t) == s) return t;
   }
   if (s == "dialogue_goal") return ItemType::kGoal;
@@ -44,7 +54,8 @@ std::string normalize(std::string_view raw) { return to_lower_ascii(trim(raw)); 
 
 class Reader {
  public:
-  Reader(std::string file, std::vector<ConfigIssue>& errors) : file_(std::move(file)), errors_(errors) {}
+  Reader(std::string file, std::vector<ConfigIssue>& errors)
+      : file_(std::move(file)), errors_(errors) {}
 
   void error(const YAML::Node& at, const std::string& key, const std::string& msg) {
     const int line = at && at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
@@ -52,11 +63,13 @@ class Reader {
     errors_.push_back({file_, line, col, key, msg});
   }
 
-  void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) {
+  void check_keys(const YAML::Node& map, const std::string& path,
+                  const std::vector<std::string>& allowed) {
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string k = it->first.IsScalar() ? it->first.Scalar() : "?";
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        error(it->first, path.empty() ? k : path + "." + k, "unknown key '" + k + "'; known keys here: " + join(allowed, ", "));
+        error(it->first, path.empty() ? k : path + "." + k,
+              "unknown key '" + k + "'; known keys here: " + join(allowed, ", "));
       }
     }
   }
@@ -87,8 +100,9 @@ class Reader {
   }
 
   // Label map: code -> [raw answers]; a string names a label set.
-  std::map<std::string, std::string> labels(const YAML::Node& n, const std::string& path,
-                                            const std::map<std::string, std::map<std::string, std::string>>& sets) {
+  std::map<std::string, std::string> labels(
+      const YAML::Node& n, const std::string& path,
+      const std::map<std::string, std::map<std::string, std::string>>& sets) {
     std::map<std::string, std::string> out;
     if (n.IsScalar()) {
       const auto it = sets.find(n.Scalar());
@@ -131,7 +145,8 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    load.errors.push_back({file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    load.errors.push_back(
+        {file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
     return load;
   }
   Reader r(file_name, load.errors);
@@ -147,7 +162,9 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
     r.error(root, "survey", "is required: name, fieldwork, reference_period, id_column");
     return load;
   }
-  r.check_keys(survey, "survey", {"name", "fieldwork", "reference_period", "id_column", "id_type", "delimiter", "missing", "min_coverage"});
+  r.check_keys(survey, "survey",
+               {"name", "fieldwork", "reference_period", "id_column", "id_type", "delimiter",
+                "missing", "min_coverage"});
   cb.name = survey["name"] ? survey["name"].Scalar() : "survey";
   auto period = [&](const char* key, CivilDate& from, CivilDate& to) {
     const YAML::Node p = survey[key];
@@ -184,7 +201,8 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
   }
   if (const auto m = survey["missing"]) {
     cb.missing.clear();
-    for (size_t i = 0; m.IsSequence() && i < m.size(); ++i) cb.missing.push_back(normalize(m[i].Scalar()));
+    for (size_t i = 0; m.IsSequence() && i < m.size(); ++i)
+      cb.missing.push_back(normalize(m[i].Scalar()));
   }
   if (const auto mc = survey["min_coverage"]) cb.min_coverage = r.number(mc, "survey.min_coverage");
 
@@ -208,8 +226,9 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
       continue;
     }
     r.check_keys(n, path,
-                 {"column", "type", "platform", "category", "labels", "classes", "answer", "tolerance_years", "threshold",
-                  "reply_share_threshold", "service_level_threshold", "min_timed_replies", "horizon", "separator", "goal"});
+                 {"column", "type", "platform", "category", "labels", "classes", "answer",
+                  "tolerance_years", "threshold", "reply_share_threshold",
+                  "service_level_threshold", "min_timed_replies", "horizon", "separator", "goal"});
     Item item;
     item.line = n.Mark().line + 1;
     auto column = r.scalar(n["column"], path + ".column");
@@ -219,22 +238,27 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
     auto type = parse_item_type(*type_text);
     if (!type) {
       r.error(n["type"], path + ".type",
-              "unknown item type '" + *type_text + "' (uses_social_media, uses_platform, uses_category, category_list, "
-              "active_since, posting_frequency, responds_to_citizens, response_time, goal, planned_platform)");
+              "unknown item type '" + *type_text +
+                  "' (uses_social_media, uses_platform, uses_category, category_list, "
+                  "active_since, posting_frequency, responds_to_citizens, response_time, goal, "
+                  "planned_platform)");
       continue;
     }
     item.type = *type;
     if (const auto p = n["platform"]) {
       item.platform = p.Scalar();
       if (find_platform(item.platform) == nullptr) {
-        r.error(p, path + ".platform", "unknown platform '" + item.platform + "'; known platforms: " + known_platform_list());
+        r.error(
+            p, path + ".platform",
+            "unknown platform '" + item.platform + "'; known platforms: " + known_platform_list());
       }
     }
     if (const auto c = n["category"]) {
       item.category = parse_category(c.Scalar());
       if (!item.category) r.error(c, path + ".category", "unknown category '" + c.Scalar() + "'");
     }
-    if ((item.type == ItemType::kUsesPlatform || item.type == ItemType::kPlannedPlatform) && item.platform.empty()) {
+    if ((item.type == ItemType::kUsesPlatform || item.type == ItemType::kPlannedPlatform) &&
+        item.platform.empty()) {
       r.error(n, path + ".platform", "is required for " + std::string(item_type_id(item.type)));
     }
     if (item.type == ItemType::kUsesCategory && !item.category) {
@@ -259,11 +283,13 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
         Class cls;
         if (auto code = r.scalar(c["code"], cp + ".code")) cls.code = *code;
         cls.low = c["from"] ? r.number(c["from"], cp + ".from").value_or(0) : 0;
-        cls.high = c["to"] ? r.number(c["to"], cp + ".to").value_or(0) : std::numeric_limits<double>::infinity();
+        cls.high = c["to"] ? r.number(c["to"], cp + ".to").value_or(0)
+                           : std::numeric_limits<double>::infinity();
         if (cls.high <= cls.low) r.error(c, cp, "to must be greater than from");
         if (const auto lab = c["label"]) {
           if (lab.IsSequence()) {
-            for (size_t j = 0; j < lab.size(); ++j) item.labels[normalize(lab[j].Scalar())] = cls.code;
+            for (size_t j = 0; j < lab.size(); ++j)
+              item.labels[normalize(lab[j].Scalar())] = cls.code;
           } else {
             item.labels[normalize(lab.Scalar())] = cls.code;
           }
@@ -272,11 +298,17 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
         item.classes.push_back(cls);
       }
     }
-    if (const auto t = n["tolerance_years"]) item.tolerance_years = r.number(t, path + ".tolerance_years").value_or(1);
-    if (const auto t = n["threshold"]) item.threshold = r.number(t, path + ".threshold").value_or(0);
-    if (const auto t = n["reply_share_threshold"]) item.reply_share_threshold = r.number(t, path + ".reply_share_threshold").value_or(0.05);
-    if (const auto t = n["service_level_threshold"]) item.service_level_threshold = r.number(t, path + ".service_level_threshold").value_or(0.25);
-    if (const auto t = n["min_timed_replies"]) item.min_timed_replies = static_cast<int>(r.number(t, path + ".min_timed_replies").value_or(3));
+    if (const auto t = n["tolerance_years"])
+      item.tolerance_years = r.number(t, path + ".tolerance_years").value_or(1);
+    if (const auto t = n["threshold"])
+      item.threshold = r.number(t, path + ".threshold").value_or(0);
+    if (const auto t = n["reply_share_threshold"])
+      item.reply_share_threshold = r.number(t, path + ".reply_share_threshold").value_or(0.05);
+    if (const auto t = n["service_level_threshold"])
+      item.service_level_threshold = r.number(t, path + ".service_level_threshold").value_or(0.25);
+    if (const auto t = n["min_timed_replies"])
+      item.min_timed_replies =
+          static_cast<int>(r.number(t, path + ".min_timed_replies").value_or(3));
     if (const auto h = n["horizon"]) {
       auto d = parse_duration(h.Scalar());
       if (!d) {
@@ -292,11 +324,14 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
       item.goal = "dialogue";
     }
     // What each type needs.
-    const bool ordered = item.type == ItemType::kPostingFrequency || item.type == ItemType::kResponseTime ||
+    const bool ordered = item.type == ItemType::kPostingFrequency ||
+                         item.type == ItemType::kResponseTime ||
                          (item.type == ItemType::kActiveSince && !item.year_answer);
-    if (ordered && item.classes.empty()) r.error(n, path + ".classes", "is required for " + std::string(item_type_id(item.type)));
-    const bool yes_no = item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
-                        item.type == ItemType::kUsesCategory || item.type == ItemType::kPlannedPlatform;
+    if (ordered && item.classes.empty())
+      r.error(n, path + ".classes", "is required for " + std::string(item_type_id(item.type)));
+    const bool yes_no =
+        item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
+        item.type == ItemType::kUsesCategory || item.type == ItemType::kPlannedPlatform;
     const bool scaled = item.type == ItemType::kRespondsToCitizens || item.type == ItemType::kGoal;
     if ((yes_no || item.type == ItemType::kCategoryList || scaled) && item.labels.empty()) {
       r.error(n, path + ".labels", "is required for " + std::string(item_type_id(item.type)));
@@ -304,7 +339,8 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
     if (item.type == ItemType::kCategoryList) {
       for (const auto& [raw, code] : item.labels) {
         if (!parse_category(code) && code != "none") {
-          r.error(n["labels"], path + ".labels", "code '" + code + "' is not a KGSt category (or none)");
+          r.error(n["labels"], path + ".labels",
+                  "code '" + code + "' is not a KGSt category (or none)");
           break;
         }
       }
@@ -312,7 +348,8 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
     if (yes_no) {
       for (const auto& [raw, code] : item.labels) {
         if (code != "yes" && code != "no") {
-          r.error(n["labels"], path + ".labels", "codes of a yes/no item are yes and no, got '" + code + "'");
+          r.error(n["labels"], path + ".labels",
+                  "codes of a yes/no item are yes and no, got '" + code + "'");
           break;
         }
       }
@@ -324,11 +361,13 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
         if (auto v = parse_double(code)) {
           item.scale[code] = *v;
         } else {
-          r.error(n["labels"], path + ".labels", "codes are yes/no or scale numbers, got '" + code + "'");
+          r.error(n["labels"], path + ".labels",
+                  "codes are yes/no or scale numbers, got '" + code + "'");
           break;
         }
       }
-      if (!item.scale.empty() && !n["threshold"]) r.error(n, path + ".threshold", "is required with scale codes");
+      if (!item.scale.empty() && !n["threshold"])
+        r.error(n, path + ".threshold", "is required with scale codes");
     }
     cb.items.push_back(std::move(item));
   }
@@ -349,7 +388,8 @@ CodebookLoad load_codebook(const std::string& path) {
   return load_codebook_from_string(ss.str(), path);
 }
 
-Result<Answers> parse_answers(const std::string& text_in, const std::string& file_name, char delimiter) {
+Result<Answers> parse_answers(const std::string& text_in, const std::string& file_name,
+                              char delimiter) {
   std::string_view text = text_in;
   if (starts_with(text, "\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM (Excel)
   // Comment lines before the header ("# ...") let an example or an archived
@@ -362,7 +402,10 @@ Result<Answers> parse_answers(const std::string& text_in, const std::string& fil
   }
   if (delimiter == 0) {
     const std::string_view header = text.substr(0, text.find('\n'));
-    delimiter = std::count(header.begin(), header.end(), ';') > std::count(header.begin(), header.end(), ',') ? ';' : ',';
+    delimiter = std::count(header.begin(), header.end(), ';') >
+                        std::count(header.begin(), header.end(), ',')
+                    ? ';'
+                    : ',';
   }
   Answers out;
   out.file = file_name;
@@ -412,19 +455,24 @@ Result<Answers> parse_answers(const std::string& text_in, const std::string& fil
       field_started = true;
     }
   }
-  if (quoted) return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_line) + ": a quoted field is never closed");
+  if (quoted)
+    return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_line) +
+                                             ": a quoted field is never closed");
   if (field_started || !fields.empty()) {
     fields.push_back(field);
     records.push_back(fields);
     record_lines.push_back(record_line);
   }
-  if (records.empty()) return make_error(ErrorCode::kParse, file_name + ": empty file; a header row is required");
+  if (records.empty())
+    return make_error(ErrorCode::kParse, file_name + ": empty file; a header row is required");
   for (const auto& h : records[0]) out.columns.emplace_back(trim(h));
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != out.columns.size()) {
-      return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_lines[r]) + ": " +
-                                               std::to_string(records[r].size()) + " fields, the header has " +
-                                               std::to_string(out.columns.size()) + " (delimiter '" + std::string(1, delimiter) + "')");
+      return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_lines[r]) +
+                                               ": " + std::to_string(records[r].size()) +
+                                               " fields, the header has " +
+                                               std::to_string(out.columns.size()) +
+                                               " (delimiter '" + std::string(1, delimiter) + "')");
     }
     AnswerRow row;
     row.line = record_lines[r];

@@ -45,23 +45,25 @@ struct Item {
   std::string id;      // column name, or column:category for list items
   std::string column;  // CSV column
   ItemType type = ItemType::kUsesPlatform;
-  std::string platform;                    // kUsesPlatform, kPlannedPlatform, optional scope elsewhere
-  std::optional<Category> category;        // kUsesCategory, optional scope elsewhere
+  std::string platform;              // kUsesPlatform, kPlannedPlatform, optional scope elsewhere
+  std::optional<Category> category;  // kUsesCategory, optional scope elsewhere
   // raw answer (trimmed, case-insensitive) -> code
   std::map<std::string, std::string> labels;
-  std::vector<Class> classes;              // ordered items
-  bool numeric = false;                    // answers are numbers, not labels
-  bool year_answer = false;                // kActiveSince given as a year
-  double tolerance_years = 1;              // kActiveSince
-  std::vector<std::string> yes_codes;      // codes meaning "yes" (scales: codes at or above the threshold)
-  std::map<std::string, double> scale;     // code -> scale value (Likert items)
-  double threshold = 0;                    // scale value at or above which the answer means "yes"
-  double reply_share_threshold = 0.05;     // kRespondsToCitizens: observed "responds" at this reply share
-  double service_level_threshold = 0.25;   // ... or this service level, where comments are visible
-  int min_timed_replies = 3;               // kResponseTime
-  DurationMs horizon_ms = 730 * kDayMs;    // kPlannedPlatform
-  std::string separator = ";";             // kCategoryList
-  std::string goal;                        // kGoal: "dialogue", ...
+  std::vector<Class> classes;  // ordered items
+  bool numeric = false;        // answers are numbers, not labels
+  bool year_answer = false;    // kActiveSince given as a year
+  double tolerance_years = 1;  // kActiveSince
+  std::vector<std::string>
+      yes_codes;  // codes meaning "yes" (scales: codes at or above the threshold)
+  std::map<std::string, double> scale;  // code -> scale value (Likert items)
+  double threshold = 0;                 // scale value at or above which the answer means "yes"
+  double reply_share_threshold =
+      0.05;  // kRespondsToCitizens: observed "responds" at this reply share
+  double service_level_threshold = 0.25;  // ... or this service level, where comments are visible
+  int min_timed_replies = 3;              // kResponseTime
+  DurationMs horizon_ms = 730 * kDayMs;   // kPlannedPlatform
+  std::string separator = ";";            // kCategoryList
+  std::string goal;                       // kGoal: "dialogue", ...
   int line = 0;
 };
 
@@ -87,7 +89,7 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
 
 // A parsed answers file.
 struct AnswerRow {
-  int line = 0;  // 1-based line in the file
+  int line = 0;                              // 1-based line in the file
   std::map<std::string, std::string> cells;  // column -> raw value
 };
 struct Answers {
@@ -97,8 +99,10 @@ struct Answers {
   std::vector<AnswerRow> rows;
 };
 // RFC 4180 CSV (quotes, doubled quotes, newlines in quotes), UTF-8 with or
-// without BOM, leading "#" comment lines skipped, delimiter ',' or ';' (0: detected from the header line).
+// without BOM, leading "#" comment lines skipped, delimiter ',' or ';' (0: detected from the header
+// line).
 Result<Answers> read_answers(const std::string& path, char delimiter);
-Result<Answers> parse_answers(const std::string& text, const std::string& file_name, char delimiter);
+Result<Answers> parse_answers(const std::string& text, const std::string& file_name,
+                              char delimiter);
 
 }  // namespace muni::survey

@@ -20,7 +20,9 @@ namespace {
 constexpr const char* kOwn = "did:plc:mustrstadt2345abcdefghij";
 constexpr const char* kApp = "https://public.api.bsky.app/xrpc/";
 
-std::string post_uri(const char* rkey) { return std::string("at://") + kOwn + "/app.bsky.feed.post/" + rkey; }
+std::string post_uri(const char* rkey) {
+  return std::string("at://") + kOwn + "/app.bsky.feed.post/" + rkey;
+}
 
 bluesky::FeedPage mixed() {
   auto page = bluesky::parse_author_feed(read_fixture("bluesky/getAuthorFeed_mixed.json"), kOwn);
@@ -47,7 +49,8 @@ std::unique_ptr<rapidjson::Document> cursor_of(const Page& p) {
 }
 
 std::string head_cursor(const std::string& key, TimeMs at_ms, const std::string& extra = "") {
-  return std::string(R"({"did":")") + kOwn + R"(","head":")" + key + R"(","head_at":)" + std::to_string(at_ms) + extra + "}";
+  return std::string(R"({"did":")") + kOwn + R"(","head":")" + key + R"(","head_at":)" +
+         std::to_string(at_ms) + extra + "}";
 }
 
 }  // namespace
@@ -75,10 +78,11 @@ TEST_CASE("bluesky: every feed entry on a mixed page is classified, with all its
   REQUIRE(page.items.size() == 11);
   std::vector<PostKind> kinds;
   for (const auto& i : page.items) kinds.push_back(i.post.kind);
-  CHECK(kinds == std::vector<PostKind>{PostKind::kOriginal, PostKind::kReplyOther, PostKind::kReplySelf,
-                                       PostKind::kOriginal, PostKind::kRepost, PostKind::kReplyUnknown,
-                                       PostKind::kReplyUnknown, PostKind::kQuote, PostKind::kQuote,
-                                       PostKind::kOriginal, PostKind::kOriginal});
+  CHECK(kinds == std::vector<PostKind>{PostKind::kOriginal, PostKind::kReplyOther,
+                                       PostKind::kReplySelf, PostKind::kOriginal, PostKind::kRepost,
+                                       PostKind::kReplyUnknown, PostKind::kReplyUnknown,
+                                       PostKind::kQuote, PostKind::kQuote, PostKind::kOriginal,
+                                       PostKind::kOriginal});
   const auto& p = page.items;
   SUBCASE("original with an external link") {
     const PostRecord& x = p[0].post;
@@ -93,7 +97,8 @@ TEST_CASE("bluesky: every feed entry on a mixed page is classified, with all its
   }
   SUBCASE("reply to another account: the parent's createdAt gives the response time") {
     const PostRecord& x = p[1].post;
-    CHECK(x.parent_post_id == "at://did:plc:buergerin234567abcdefgh/app.bsky.feed.post/3lqcitizenq2a");
+    CHECK(x.parent_post_id ==
+          "at://did:plc:buergerin234567abcdefgh/app.bsky.feed.post/3lqcitizenq2a");
     CHECK(x.parent_author_id == "did:plc:buergerin234567abcdefgh");
     CHECK(x.parent_created_at == at("2025-05-06T07:10:00Z"));
     CHECK(x.parent_state == ParentState::kVisible);
@@ -107,10 +112,12 @@ TEST_CASE("bluesky: every feed entry on a mixed page is classified, with all its
   }
   SUBCASE("repost: keyed by the repost record, timed at the repost, the original's author kept") {
     const PostRecord& x = p[4].post;
-    CHECK(x.platform_post_id == std::string("at://") + kOwn + "/app.bsky.feed.repost/3lqrepostrec2");
+    CHECK(x.platform_post_id ==
+          std::string("at://") + kOwn + "/app.bsky.feed.repost/3lqrepostrec2");
     CHECK(x.created_at == at("2025-05-04T18:30:00Z"));
     CHECK(p[4].sort_at == x.created_at);
-    CHECK(x.parent_post_id == "at://did:plc:landkreis23456abcdefghi/app.bsky.feed.post/3lqkreisrep2a");
+    CHECK(x.parent_post_id ==
+          "at://did:plc:landkreis23456abcdefghi/app.bsky.feed.post/3lqkreisrep2a");
     CHECK(x.parent_author_id == "did:plc:landkreis23456abcdefghi");
     CHECK(x.parent_created_at == at("2025-05-04T16:00:00Z"));
     CHECK(x.engagement.empty());  // 55 likes belong to the Landkreis
@@ -124,7 +131,8 @@ TEST_CASE("bluesky: every feed entry on a mixed page is classified, with all its
   }
   SUBCASE("quotes, with and without media") {
     const PostRecord& q = p[7].post;
-    CHECK(q.quoted_post_id == "at://did:plc:landkreis23456abcdefghi/app.bsky.feed.post/3lqkreisquo2a");
+    CHECK(q.quoted_post_id ==
+          "at://did:plc:landkreis23456abcdefghi/app.bsky.feed.post/3lqkreisquo2a");
     CHECK(q.parent_author_id == "did:plc:landkreis23456abcdefghi");
     CHECK(q.parent_created_at == at("2025-05-03T12:00:00Z"));
     const PostRecord& qm = p[8].post;
@@ -139,9 +147,7 @@ TEST_CASE("bluesky: every feed entry on a mixed page is classified, with all its
     CHECK(x.created_at == at("2025-05-02T09:00:00.189Z"));
     CHECK(p[9].sort_at == at("2025-05-02T08:59:59Z"));
   }
-  SUBCASE("embedding a feed generator is not a quote") {
-    CHECK(p[10].post.quoted_post_id.empty());
-  }
+  SUBCASE("embedding a feed generator is not a quote") { CHECK(p[10].post.quoted_post_id.empty()); }
 }
 
 TEST_CASE("bluesky: getPosts counts, XRPC errors, AT-URI helpers") {
@@ -167,13 +173,17 @@ TEST_CASE("bluesky connector: the first poll resolves the handle, snapshots and 
   CHECK(connector->host_for(view()) == "public.api.bsky.app");
   auto s = connector->begin(view(), WorkKind::kPoll);
   StepResult r = s->start();
-  CHECK(r.request->url == std::string(kApp) + "app.bsky.actor.getProfile?actor=stadt.musterstadt.example");
+  CHECK(r.request->url ==
+        std::string(kApp) + "app.bsky.actor.getProfile?actor=stadt.musterstadt.example");
   r = s->on_response(fixture_response(200, "bluesky/getProfile.json"));
   CHECK(r.page->platform_id == kOwn);
   REQUIRE(r.page->batch.events.size() == 1);
   CHECK(r.page->batch.events[0].kind == "resolved");
-  CHECK(r.request->url == std::string(kApp) + "app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Amustrstadt2345abcdefghij&limit=100");
-  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json", "bluesky/getAuthorFeed_mixed.headers"));
+  CHECK(r.request->url ==
+        std::string(kApp) +
+            "app.bsky.feed.getAuthorFeed?actor=did%3Aplc%3Amustrstadt2345abcdefghij&limit=100");
+  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json",
+                                      "bluesky/getAuthorFeed_mixed.headers"));
   CHECK(r.done);
   CHECK(r.page->batch.posts.size() == 11);
   auto c = cursor_of(*r.page);
@@ -188,9 +198,11 @@ TEST_CASE("bluesky connector: an incremental poll takes entries until the stored
   const std::string cursor = head_cursor(post_uri("3lqselfrepl2a"), at("2025-05-05T09:01:00Z"));
   auto s = connector->begin(view(cursor, BackfillState::kComplete), WorkKind::kPoll);
   StepResult r = s->start();
-  CHECK(r.request->url == std::string(kApp) + "app.bsky.actor.getProfile?actor=did%3Aplc%3Amustrstadt2345abcdefghij");
+  CHECK(r.request->url ==
+        std::string(kApp) + "app.bsky.actor.getProfile?actor=did%3Aplc%3Amustrstadt2345abcdefghij");
   r = s->on_response(fixture_response(200, "bluesky/getProfile_renamed.json"));
-  CHECK(r.page->batch.snapshot->handle == "rathaus.musterstadt.example");  // the store records the change
+  CHECK(r.page->batch.snapshot->handle ==
+        "rathaus.musterstadt.example");  // the store records the change
   r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));
   CHECK(r.done);
   REQUIRE(r.page->batch.posts.size() == 2);
@@ -232,7 +244,9 @@ TEST_CASE("bluesky connector: a long catch-up saves where it is, and resumes the
   CHECK_FALSE(json_member(*c, "pending"));
 }
 
-TEST_CASE("bluesky connector: backfill to the end checks the profile's post count; a repeating cursor ends it") {
+TEST_CASE(
+    "bluesky connector: backfill to the end checks the profile's post count; a repeating cursor "
+    "ends it") {
   auto connector = make_bluesky_connector();
   const std::string cursor = head_cursor(post_uri("3lqlinkpost2a"), at("2025-05-06T10:00:00Z"),
                                          R"(,"back":"2025-05-01T09:00:00.000Z","posts_count":212)");
@@ -242,11 +256,14 @@ TEST_CASE("bluesky connector: backfill to the end checks the profile's post coun
   r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_last_page.json"));
   CHECK(r.done);
   CHECK(r.page->backfill_state == BackfillState::kComplete);
-  CHECK(r.page->expected_own_posts == 212);  // the store turns this into kIncomplete if fewer are stored
-  const std::string repeating = head_cursor(post_uri("3lqlinkpost2a"), 0, R"(,"back":"2025-05-01T09:00:00.000Z")");
+  CHECK(r.page->expected_own_posts ==
+        212);  // the store turns this into kIncomplete if fewer are stored
+  const std::string repeating =
+      head_cursor(post_uri("3lqlinkpost2a"), 0, R"(,"back":"2025-05-01T09:00:00.000Z")");
   auto s2 = connector->begin(view(repeating), WorkKind::kBackfill);
   (void)s2->start();
-  r = s2->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));  // returns the same cursor
+  r = s2->on_response(
+      fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));  // returns the same cursor
   CHECK(r.page->backfill_state == BackfillState::kComplete);
   auto s3 = connector->begin(view(cursor), WorkKind::kBackfill);
   (void)s3->start();
@@ -261,7 +278,12 @@ TEST_CASE("bluesky connector: a refresh asks getPosts in batches of 25 and repor
   v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqownroot22a"), post_uri("3lqdeleted22a")};
   auto s = connector->begin(v, WorkKind::kRefresh);
   StepResult r = s->start();
-  CHECK(r.request->url == std::string(kApp) + "app.bsky.feed.getPosts?uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqlinkpost2a&uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqownroot22a&uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqdeleted22a");
+  CHECK(r.request->url ==
+        std::string(kApp) +
+            "app.bsky.feed.getPosts?uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp."
+            "bsky.feed.post%2F3lqlinkpost2a&uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%"
+            "2Fapp.bsky.feed.post%2F3lqownroot22a&uris=at%3A%2F%2Fdid%3Aplc%"
+            "3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqdeleted22a");
   r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
   CHECK(r.done);
   CHECK(r.page->batch.posts.size() == 2);
@@ -273,7 +295,7 @@ TEST_CASE("bluesky connector: a refresh asks getPosts in batches of 25 and repor
   CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 24);  // 25 uris
   r = many->on_response(fixture_response(200, "bluesky/getPosts.json"));
   REQUIRE_FALSE(r.done);
-  CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 4);   // the other 5
+  CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 4);  // the other 5
 }
 
 TEST_CASE("bluesky connector: XRPC errors are classified") {
@@ -289,7 +311,8 @@ TEST_CASE("bluesky connector: XRPC errors are classified") {
   CHECK(run(400, "bluesky/error_account_takedown.json").failure == FailureKind::kSuspended);
   CHECK(run(400, "bluesky/error_account_deactivated.json").failure == FailureKind::kSuspended);
   CHECK(run(400, "bluesky/error_blocked_actor.json").failure == FailureKind::kBlocked);
-  CHECK(run(200, "bluesky/getAuthorFeed_mixed.json").failure == FailureKind::kMalformed);  // not a profile
+  CHECK(run(200, "bluesky/getAuthorFeed_mixed.json").failure ==
+        FailureKind::kMalformed);  // not a profile
   AccountView custom = view();
   custom.base_url = "http://127.0.0.1:4321";
   CHECK(connector->host_for(custom) == "127.0.0.1:4321");

@@ -25,7 +25,8 @@ std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) 
   std::vector<std::filesystem::path> out;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (e.path().extension() == ".json" && name.find(".headers.") == std::string::npos) out.push_back(e.path());
+    if (e.path().extension() == ".json" && name.find(".headers.") == std::string::npos)
+      out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -135,7 +136,8 @@ TEST_CASE("conformance: the recorded Bluesky responses") {
       CHECK(n[PostKind::kOriginal] == 12);
       // The microsecond createdAt is read, truncated to milliseconds.
       bool micro = false;
-      for (const auto& item : page->items) micro = micro || item.post.created_at == test::at("2024-06-05T21:01:56.189Z");
+      for (const auto& item : page->items)
+        micro = micro || item.post.created_at == test::at("2024-06-05T21:01:56.189Z");
       CHECK(micro);
     } else if (name == "getProfiles.json") {
       auto doc = parse_json(body);
@@ -160,7 +162,8 @@ TEST_CASE("conformance: the recorded Bluesky responses") {
       // The lexicons the parser follows: the fields it reads exist there.
       CHECK(parse_json(body).ok());
       if (name == "lexicon_app.bsky.feed.defs.json") {
-        for (const char* field : {"likeCount", "replyCount", "repostCount", "quoteCount", "indexedAt"}) {
+        for (const char* field :
+             {"likeCount", "replyCount", "repostCount", "quoteCount", "indexedAt"}) {
           CHECK(body.find(field) != std::string::npos);
         }
         CHECK(body.find("notFoundPost") != std::string::npos);

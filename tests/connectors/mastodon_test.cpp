@@ -76,8 +76,9 @@ TEST_CASE("mastodon: every status on a mixed page is classified, with all its fi
   REQUIRE(p.size() == 8);
   std::vector<PostKind> kinds;
   for (const auto& x : p) kinds.push_back(x.kind);
-  CHECK(kinds == std::vector<PostKind>{PostKind::kQuote, PostKind::kOriginal, PostKind::kReplyOther, PostKind::kReplySelf,
-                                       PostKind::kOriginal, PostKind::kRepost, PostKind::kReplyUnknown, PostKind::kOriginal});
+  CHECK(kinds == std::vector<PostKind>{PostKind::kQuote, PostKind::kOriginal, PostKind::kReplyOther,
+                                       PostKind::kReplySelf, PostKind::kOriginal, PostKind::kRepost,
+                                       PostKind::kReplyUnknown, PostKind::kOriginal});
 
   SUBCASE("quote (Mastodon 4.4 Quote entity)") {
     const PostRecord& q = p[0];
@@ -97,7 +98,9 @@ TEST_CASE("mastodon: every status on a mixed page is classified, with all its fi
     CHECK(e.edited_at == at("2026-08-01T09:41:02.510Z"));
     CHECK(e.has_media);
     CHECK(e.has_link);
-    CHECK(e.text == "Baustelle Hauptstraße: Sperrung bis 15. August. Details: https://musterstadt.example/baustellen");
+    CHECK(e.text ==
+          "Baustelle Hauptstraße: Sperrung bis 15. August. Details: "
+          "https://musterstadt.example/baustellen");
     CHECK(e.url == "https://social.musterstadt.example/@rathaus/117019548065660928");
     CHECK(e.language == "de");
     CHECK(e.engagement == Engagement{23, 4, 11, 1, std::nullopt});
@@ -141,7 +144,9 @@ TEST_CASE("mastodon: every status on a mixed page is classified, with all its fi
     CHECK_FALSE(r.parent_created_at.has_value());
   }
   SUBCASE("HTML to plain text with entities and breaks") {
-    CHECK(p[7].text == "Öffnungszeiten & Termine:\nMo–Fr 8–12 Uhr\n\"Bürgerbüro\" 'Rathaus' <EG>\n\nZweiter Absatz 😀");
+    CHECK(p[7].text ==
+          "Öffnungszeiten & Termine:\nMo–Fr 8–12 Uhr\n\"Bürgerbüro\" 'Rathaus' <EG>\n\nZweiter "
+          "Absatz 😀");
     CHECK(p[7].engagement.likes == 1);
   }
 }
@@ -164,8 +169,10 @@ TEST_CASE("mastodon: Snowflake times, error texts and home instances") {
   CHECK(mastodon::snowflake_time("117020580518794573") == at("2026-08-01T13:52:34.107Z"));
   CHECK_FALSE(mastodon::snowflake_time("9YzKXq3bLmNp").has_value());  // Pleroma/Akkoma FlakeId
   CHECK_FALSE(mastodon::snowflake_time("1234").has_value());          // pre-2.0 sequential id
-  CHECK_FALSE(mastodon::snowflake_time("117020580518794573", at("2026-08-01T12:00:00Z")).has_value());
-  CHECK(mastodon::error_text(read_fixture("mastodon/error_404_record_not_found.json")) == "Record not found");
+  CHECK_FALSE(
+      mastodon::snowflake_time("117020580518794573", at("2026-08-01T12:00:00Z")).has_value());
+  CHECK(mastodon::error_text(read_fixture("mastodon/error_404_record_not_found.json")) ==
+        "Record not found");
   CHECK(mastodon::error_text("<html>oops</html>") == "<html>oops</html>");
   auto h = mastodon::home_of("stadtpforzheim@xn--baw-joa.social");
   REQUIRE(h.has_value());
@@ -174,7 +181,9 @@ TEST_CASE("mastodon: Snowflake times, error texts and home instances") {
   CHECK(mastodon::home_of("http://127.0.0.1:8080/@rathaus")->base_url == "http://127.0.0.1:8080");
 }
 
-TEST_CASE("mastodon connector: first poll resolves, snapshots, stores the newest page and starts backfill") {
+TEST_CASE(
+    "mastodon connector: first poll resolves, snapshots, stores the newest page and starts "
+    "backfill") {
   auto connector = make_mastodon_connector();
   CHECK(connector->host_for(view()) == "social.musterstadt.example");
   auto s = connector->begin(view(), WorkKind::kPoll);
@@ -188,24 +197,29 @@ TEST_CASE("mastodon connector: first poll resolves, snapshots, stores the newest
   CHECK(r.page->batch.snapshot->handle == "rathaus@social.musterstadt.example");
   REQUIRE(r.request.has_value());
   CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
-  r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json", "mastodon/statuses_mixed_page.headers"));
+  r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json",
+                                      "mastodon/statuses_mixed_page.headers"));
   CHECK(r.done);
   CHECK(r.failure == FailureKind::kNone);
   REQUIRE(r.page.has_value());
   CHECK(r.page->batch.posts.size() == 8);
   CHECK(cursor_field(*r.page, "newest") == "117019685683200000");  // Link rel="prev" min_id
   CHECK(cursor_field(*r.page, "back") == "116996485939200000");    // Link rel="next" max_id
-  CHECK_FALSE(r.page->backfill_state.has_value());                  // still pending
+  CHECK_FALSE(r.page->backfill_state.has_value());                 // still pending
 }
 
-TEST_CASE("mastodon connector: incremental polls ask with min_id; backfill pages with max_id to the end") {
+TEST_CASE(
+    "mastodon connector: incremental polls ask with min_id; backfill pages with max_id to the "
+    "end") {
   auto connector = make_mastodon_connector();
-  const std::string cursor = R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"117019685683200000","back":"116996485939200000"})";
+  const std::string cursor =
+      R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"117019685683200000","back":"116996485939200000"})";
   auto poll = connector->begin(view(cursor, kOwn), WorkKind::kPoll);
   StepResult r = poll->start();
   CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn);
   r = poll->on_response(fixture_response(200, "mastodon/account_lookup.json"));
-  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40&min_id=117019685683200000");
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn +
+                              "/statuses?limit=40&min_id=117019685683200000");
   r = poll->on_response(fixture_response(200, "mastodon/statuses_empty.json"));
   CHECK(r.done);
   CHECK(r.page->batch.posts.empty());
@@ -213,7 +227,8 @@ TEST_CASE("mastodon connector: incremental polls ask with min_id; backfill pages
 
   auto back = connector->begin(view(cursor, kOwn), WorkKind::kBackfill);
   r = back->start();
-  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40&max_id=116996485939200000");
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn +
+                              "/statuses?limit=40&max_id=116996485939200000");
   // A short page without rel="next" is the first page of the account's life.
   r = back->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));
   CHECK(r.done);
@@ -225,19 +240,23 @@ TEST_CASE("mastodon connector: incremental polls ask with min_id; backfill pages
   since.backfill_since = at("2026-07-30T00:00:00Z");
   auto limited = connector->begin(since, WorkKind::kBackfill);
   (void)limited->start();
-  r = limited->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json", "mastodon/statuses_mixed_page.headers"));
+  r = limited->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json",
+                                            "mastodon/statuses_mixed_page.headers"));
   CHECK(r.page->backfill_state == BackfillState::kReachedStart);
 }
 
 TEST_CASE("mastodon connector: a refresh re-reads the window and reports deleted posts") {
   auto connector = make_mastodon_connector();
-  AccountView v = view(R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"1","back":""})", kOwn);
+  AccountView v = view(
+      R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"1","back":""})",
+      kOwn);
   v.refresh_since = at("2026-07-25T00:00:00Z");
   v.refresh_ids = {"117019685683200000", "117019548065660928", "117010000000000000"};
   auto s = connector->begin(v, WorkKind::kRefresh);
   StepResult r = s->start();
   CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
-  r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));  // no next: the whole timeline
+  r = s->on_response(
+      fixture_response(200, "mastodon/statuses_mixed_page.json"));  // no next: the whole timeline
   CHECK(r.done);
   CHECK(r.page->batch.posts.size() == 8);
   CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{"117010000000000000"});
@@ -271,11 +290,13 @@ TEST_CASE("mastodon connector: errors are classified") {
   r = s->on_response(fixture_response(200, "mastodon/statuses_truncated.json"));
   CHECK(r.failure == FailureKind::kMalformed);
   CHECK_FALSE(r.page.has_value());
-  auto bad = connector->begin([] {
-    AccountView v = view();
-    v.handle = "nohost";
-    return v;
-  }(), WorkKind::kPoll);
+  auto bad = connector->begin(
+      [] {
+        AccountView v = view();
+        v.handle = "nohost";
+        return v;
+      }(),
+      WorkKind::kPoll);
   CHECK(bad->start().failure == FailureKind::kInvalidHandle);
 }
 
@@ -287,13 +308,15 @@ TEST_CASE("mastodon connector: a move is recorded and followed to the new home i
   REQUIRE(r.page.has_value());
   REQUIRE(r.page->batch.events.size() == 1);
   CHECK(r.page->batch.events[0].kind == "moved");
-  CHECK(r.page->batch.events[0].detail == "moved to stadt@bawue.example (https://bawue.example/@stadt)");
+  CHECK(r.page->batch.events[0].detail ==
+        "moved to stadt@bawue.example (https://bawue.example/@stadt)");
   CHECK(r.request->url == "https://bawue.example/api/v1/accounts/lookup?acct=stadt");
   r = s->on_response(fixture_response(200, "mastodon/account_moved_target.json"));
   CHECK(r.page->platform_id == "113000000000000042");
   CHECK(r.page->backfill_state == BackfillState::kPending);
   CHECK(cursor_field(*r.page, "base") == "https://bawue.example");
-  CHECK(r.request->url == "https://bawue.example/api/v1/accounts/113000000000000042/statuses?limit=40");
+  CHECK(r.request->url ==
+        "https://bawue.example/api/v1/accounts/113000000000000042/statuses?limit=40");
   // Not following: the move is recorded, polling stays with the old account.
   AccountView stay = view("", kOwn);
   stay.follow_moves = false;

@@ -51,7 +51,9 @@ TEST_CASE("cli: municipalities and accounts work from the config alone") {
   auto r = test::run_muniscope("municipalities --format csv" + db);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("id,name,ags,kind,state,population,accounts,labels\r\n") == 0);
-  CHECK(r.out.find("pforzheim,Stadt Pforzheim,08231000,kreisfreie Stadt,Baden-Württemberg,,1,example") != std::string::npos);
+  CHECK(r.out.find(
+            "pforzheim,Stadt Pforzheim,08231000,kreisfreie Stadt,Baden-Württemberg,,1,example") !=
+        std::string::npos);
   r = test::run_muniscope("accounts --format json" + db);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"handle\":\"stadtpforzheim@xn--baw-joa.social\"") != std::string::npos);

@@ -9,16 +9,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
-#include <atomic>
-#include <mutex>
 #include <thread>
-#include <cstring>
-#include <filesystem>
 
 #include "child_process.h"
 #include "core/strings.h"
@@ -38,7 +38,8 @@ std::string config_text(bool broken, int municipalities, const std::string& extr
   for (int i = 0; i < municipalities; ++i) {
     t += "  - id: m" + std::to_string(i) + "\n    name: M" + std::to_string(i) +
          "\n    ags: \"08231000\"\n    kind: kreisfreie Stadt\n    state: BW\n"
-         "    accounts: [{platform: facebook, handle: stadt" + std::to_string(i) + "}]\n";
+         "    accounts: [{platform: facebook, handle: stadt" +
+         std::to_string(i) + "}]\n";
   }
   return t;
 }
@@ -99,9 +100,11 @@ class NotifySocket {
 // Checks Prometheus text exposition format 0.0.4 line by line; returns the
 // samples by name{labels}.
 std::map<std::string, double> parse_prometheus(const std::string& text) {
-  static const std::regex kSample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (\S+)$)");
+  static const std::regex kSample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (\S+)$)");
   static const std::regex kHelp(R"(^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+$)");
-  static const std::regex kType(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  static const std::regex kType(
+      R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
   std::map<std::string, double> samples;
   std::set<std::string> typed;
   std::istringstream in(text);
@@ -144,16 +147,21 @@ TEST_CASE("daemon: READY, reload keeping the old config on errors, metrics, SIGT
   const std::string cfg = dir.file("muniscope.yaml");
   write_file(cfg, config_text(false, 1, "metrics_listen: 127.0.0.1:0\n"));
   NotifySocket notify(dir.file("notify.sock"));
-  ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")}, dir.file("log"),
-                      {{"NOTIFY_SOCKET", dir.file("notify.sock")}, {"WATCHDOG_USEC", "400000"}, {"JOURNAL_STREAM", ""}});
+  ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")},
+                      dir.file("log"),
+                      {{"NOTIFY_SOCKET", dir.file("notify.sock")},
+                       {"WATCHDOG_USEC", "400000"},
+                       {"JOURNAL_STREAM", ""}});
   REQUIRE(daemon.wait_for_log("running", 5000));
   CHECK(notify.wait_for("READY=1", 2000));
-  CHECK(notify.wait_for("STATUS=0 accounts ok, 0 backing off, 0 failing, 1 without connector", 2000));
+  CHECK(
+      notify.wait_for("STATUS=0 accounts ok, 0 backing off, 0 failing, 1 without connector", 2000));
   CHECK(notify.wait_for("WATCHDOG=1", 2000));
   // The unsupported (facebook) account is counted, not polled.
   const std::string log = daemon.log();
   std::smatch port;
-  REQUIRE(std::regex_search(log, port, std::regex(R"(metrics endpoint on http://127\.0\.0\.1:(\d+)/metrics)")));
+  REQUIRE(std::regex_search(
+      log, port, std::regex(R"(metrics endpoint on http://127\.0\.0\.1:(\d+)/metrics)")));
   const std::string metrics_url = "http://127.0.0.1:" + port[1].str() + "/metrics";
 
   // A broken config is reported loudly and the old one kept.
@@ -199,8 +207,8 @@ TEST_CASE("daemon: under journald, log lines carry a priority prefix and no time
   TempDir dir;
   const std::string cfg = dir.file("muniscope.yaml");
   write_file(cfg, config_text(false, 1));
-  ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")}, dir.file("log"),
-                      {{"JOURNAL_STREAM", "8:12345"}});
+  ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")},
+                      dir.file("log"), {{"JOURNAL_STREAM", "8:12345"}});
   REQUIRE(daemon.wait_for_log("running", 5000));
   daemon.signal(SIGINT);
   CHECK(daemon.wait_exit(5000) == 0);
@@ -213,7 +221,8 @@ TEST_CASE("daemon: an invalid config at start exits 2 without touching the store
   TempDir dir;
   const std::string cfg = dir.file("bad.yaml");
   write_file(cfg, config_text(true, 1));
-  ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")}, dir.file("log"));
+  ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")},
+                      dir.file("log"));
   CHECK(daemon.wait_exit(5000) == 2);
   CHECK(daemon.log().find(cfg + ":3:3: defaults.pol_interval") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("s.db")));

@@ -52,16 +52,19 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
     if (i % 10 == 9) {
       id = mastodon.add_status("rathaus", t, PostKind::kRepost, "", "109999999999999999");
     } else if (i % 7 == 6) {
-      id = mastodon.add_status("rathaus", t, PostKind::kReplyOther, "115000000000000000", "109000000000000042", 1);
+      id = mastodon.add_status("rathaus", t, PostKind::kReplyOther, "115000000000000000",
+                               "109000000000000042", 1);
     } else if (i % 11 == 10 && !last_original.empty()) {
-      id = mastodon.add_status("rathaus", t, PostKind::kReplySelf, last_original, "110000000000000001", 2);
+      id = mastodon.add_status("rathaus", t, PostKind::kReplySelf, last_original,
+                               "110000000000000001", 2);
     } else {
       id = mastodon.add_status("rathaus", t, PostKind::kOriginal, "", "", i % 5);
       last_original = id;
     }
     if (t > now - 10 * kDayMs && i % 10 != 9) rathaus_recent.push_back(id);
   }
-  for (int i = 0; i < 30; ++i) mastodon.add_status("bibliothek", now - 40 * kDayMs + i * kDayMs, PostKind::kOriginal);
+  for (int i = 0; i < 30; ++i)
+    mastodon.add_status("bibliothek", now - 40 * kDayMs + i * kDayMs, PostKind::kOriginal);
 
   // Bluesky: 250 feed entries for the city, 12 for the museum.
   bluesky.add_account(kStadt, "stadt.muster.example", 1500);
@@ -81,20 +84,30 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
     }
     if (t > now - 10 * kDayMs && i % 9 != 8) stadt_recent.push_back(uri);
   }
-  for (int i = 0; i < 12; ++i) bluesky.add_post(kMuseum, now - 20 * kDayMs + i * kDayMs, PostKind::kOriginal);
+  for (int i = 0; i < 12; ++i)
+    bluesky.add_post(kMuseum, now - 20 * kDayMs + i * kDayMs, PostKind::kOriginal);
 
   TempDir dir;
   const std::string m = mastodon_server.base_url();
-  write_file(dir.file("muniscope.yaml"), "defaults:\n  contact: mailto:test@example.org\n"
-                                         "platforms:\n  bluesky:\n    base_url: " + appview.base_url() + "\n"
-                                         "municipalities:\n"
-                                         "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
-                                         "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
-                                         "      - {platform: mastodon, handle: \"" + m + "/@rathaus\", role: press}\n"
-                                         "      - {platform: mastodon, handle: \"" + m + "/@bibliothek\", role: library}\n"
-                                         "      - {platform: bluesky, handle: stadt.muster.example, role: press}\n"
-                                         "      - {platform: bluesky, handle: \"@museum.muster.example\", role: culture}\n");
-  const std::string args = "poll --once --all -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
+  write_file(
+      dir.file("muniscope.yaml"),
+      "defaults:\n  contact: mailto:test@example.org\n"
+      "platforms:\n  bluesky:\n    base_url: " +
+          appview.base_url() +
+          "\n"
+          "municipalities:\n"
+          "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
+          "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
+          "      - {platform: mastodon, handle: \"" +
+          m +
+          "/@rathaus\", role: press}\n"
+          "      - {platform: mastodon, handle: \"" +
+          m +
+          "/@bibliothek\", role: library}\n"
+          "      - {platform: bluesky, handle: stadt.muster.example, role: press}\n"
+          "      - {platform: bluesky, handle: \"@museum.muster.example\", role: culture}\n");
+  const std::string args =
+      "poll --once --all -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
 
   // 1. Full backfill.
   auto r = run_muniscope(args);
@@ -104,29 +117,36 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts") == expected);
-    CHECK(scalar(*store, "SELECT COUNT(DISTINCT account_id || platform_post_id) FROM posts") == expected);
+    CHECK(scalar(*store, "SELECT COUNT(DISTINCT account_id || platform_post_id) FROM posts") ==
+          expected);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE backfill_state = 'complete'") == 4);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE state = 'ok'") == 4);
     // Classification survives the whole path.
     auto kind_count = [&](const char* handle_like, const char* kind) {
-      return scalar(*store, std::string("SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.handle LIKE '") +
+      return scalar(*store, std::string("SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = "
+                                        "p.account_id WHERE a.handle LIKE '") +
                                 handle_like + "' AND p.kind = '" + kind + "'");
     };
     CHECK(kind_count("%rathaus", "repost") == mastodon.count("rathaus", PostKind::kRepost));
-    CHECK(kind_count("%rathaus", "reply_other") == mastodon.count("rathaus", PostKind::kReplyOther));
+    CHECK(kind_count("%rathaus", "reply_other") ==
+          mastodon.count("rathaus", PostKind::kReplyOther));
     CHECK(kind_count("%rathaus", "reply_self") == mastodon.count("rathaus", PostKind::kReplySelf));
     CHECK(kind_count("stadt.%", "repost") == bluesky.count(kStadt, PostKind::kRepost));
     CHECK(kind_count("stadt.%", "reply_other") == bluesky.count(kStadt, PostKind::kReplyOther));
     CHECK(kind_count("stadt.%", "reply_self") == bluesky.count(kStadt, PostKind::kReplySelf));
     // Response times are known for every reply to others.
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE kind = 'reply_other' AND parent_created_at IS NULL") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts WHERE kind = 'reply_other' AND parent_created_at IS "
+                 "NULL") == 0);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM account_samples") == 4);
     CHECK(store->find_account("bluesky:stadt.muster.example")->platform_id == kStadt);
   }
 
   // 2. New posts arrive: exactly those are taken.
-  for (int i = 0; i < 3; ++i) mastodon.add_status("rathaus", now + (i + 1) * kMinuteMs, PostKind::kOriginal);
-  for (int i = 0; i < 4; ++i) bluesky.add_post(kStadt, now + (i + 1) * kMinuteMs, PostKind::kOriginal);
+  for (int i = 0; i < 3; ++i)
+    mastodon.add_status("rathaus", now + (i + 1) * kMinuteMs, PostKind::kOriginal);
+  for (int i = 0; i < 4; ++i)
+    bluesky.add_post(kStadt, now + (i + 1) * kMinuteMs, PostKind::kOriginal);
   bluesky.add_post(kStadt, now + 10 * kMinuteMs, PostKind::kRepost, kMuseum);
   r = run_muniscope(args);
   REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
@@ -166,9 +186,12 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM post_samples") == samples_before + 3);
-    CHECK(scalar(*store, "SELECT likes FROM posts WHERE platform_post_id = '" + rathaus_recent[0] + "'") == 40);
-    CHECK(scalar(*store, "SELECT likes FROM posts WHERE platform_post_id = '" + stadt_recent[0] + "'") == 77);
-    CHECK(scalar(*store, "SELECT deleted_at IS NOT NULL FROM posts WHERE platform_post_id = '" + stadt_recent[1] + "'") == 1);
+    CHECK(scalar(*store, "SELECT likes FROM posts WHERE platform_post_id = '" + rathaus_recent[0] +
+                             "'") == 40);
+    CHECK(scalar(*store, "SELECT likes FROM posts WHERE platform_post_id = '" + stadt_recent[0] +
+                             "'") == 77);
+    CHECK(scalar(*store, "SELECT deleted_at IS NOT NULL FROM posts WHERE platform_post_id = '" +
+                             stadt_recent[1] + "'") == 1);
     // Two profiles changed: rathaus' followers, and the city's postsCount after the deletion.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM account_samples") == account_samples_before + 2);
   }
@@ -184,10 +207,13 @@ TEST_CASE("e2e: unknown accounts are confirmed not found, and reported in the su
   LoopbackServer server([&](const HttpRequest& r) { return mastodon.handle(r); });
   mastodon.set_base_url(server.base_url());
   TempDir dir;
-  write_file(dir.file("c.yaml"), "defaults:\n  contact: mailto:test@example.org\nmunicipalities:\n"
-                                 "  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: [{platform: mastodon, handle: \"" +
-                                     server.base_url() + "/@nobody\"}]}\n");
-  const std::string args = "poll --once --all -c " + dir.file("c.yaml") + " --db " + dir.file("s.db");
+  write_file(dir.file("c.yaml"),
+             "defaults:\n  contact: mailto:test@example.org\nmunicipalities:\n"
+             "  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: "
+             "[{platform: mastodon, handle: \"" +
+                 server.base_url() + "/@nobody\"}]}\n");
+  const std::string args =
+      "poll --once --all -c " + dir.file("c.yaml") + " --db " + dir.file("s.db");
   auto r = run_muniscope(args);
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("units of work not_found") != std::string::npos);

@@ -2,10 +2,10 @@
 // safety with a child process killed at random instants.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -161,9 +161,10 @@ TEST_CASE("engine over HTTP: 429 with Retry-After and a truncated page, then rec
   server.inject(status(429, {{"Retry-After", "1"}}, "{\"error\":\"Too many requests\"}"));
   server.inject(truncate());
   TempDir dir;
-  const std::string yaml = "defaults: {contact: t@example.org}\nplatforms:\n  rss:\n    base_url: " + server.base_url() +
-                           "\nmunicipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, "
-                           "accounts: [{platform: rss, handle: anna}]}\n";
+  const std::string yaml =
+      "defaults: {contact: t@example.org}\nplatforms:\n  rss:\n    base_url: " + server.base_url() +
+      "\nmunicipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, "
+      "accounts: [{platform: rss, handle: anna}]}\n";
   ConfigLoad load = load_config_from_string(yaml, "t.yaml");
   REQUIRE(load.config.has_value());
   auto store = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
@@ -180,11 +181,17 @@ TEST_CASE("engine over HTTP: 429 with Retry-After and a truncated page, then rec
   const int64_t id = (*store)->find_account("rss:anna")->id;
   engine.start_once({id}, true);
   const auto start = std::chrono::steady_clock::now();
-  while (!engine.once_finished() && std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) engine.step(100);
+  while (!engine.once_finished() &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(20))
+    engine.step(100);
   REQUIRE(engine.once_finished());
-  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::seconds(1));  // waited for Retry-After
+  CHECK(std::chrono::steady_clock::now() - start >=
+        std::chrono::seconds(1));  // waited for Retry-After
   CHECK((*store)->db().execAndGet("SELECT COUNT(*) FROM posts").getInt() == 30);
-  CHECK((*store)->db().execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'transport_error'").getInt() == 1);
+  CHECK((*store)
+            ->db()
+            .execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'transport_error'")
+            .getInt() == 1);
   CHECK((*store)->find_account("rss:anna")->state == "ok");
   CHECK(engine.counters().rate_limit_waits >= 1);
 }
@@ -201,11 +208,13 @@ TEST_CASE("crash safety: kill -9 at random instants loses and duplicates nothing
     pid_t pid = 0;
     const std::string users = std::to_string(kUsers);
     const std::string base = server.base_url();
-    const char* argv[] = {MUNISCOPE_ENGINE_CHILD, db.c_str(), base.c_str(), users.c_str(), mode, nullptr};
+    const char* argv[] = {MUNISCOPE_ENGINE_CHILD, db.c_str(), base.c_str(),
+                          users.c_str(),          mode,       nullptr};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    REQUIRE(posix_spawn(&pid, MUNISCOPE_ENGINE_CHILD, &fa, nullptr, const_cast<char**>(argv), environ) == 0);
+    REQUIRE(posix_spawn(&pid, MUNISCOPE_ENGINE_CHILD, &fa, nullptr, const_cast<char**>(argv),
+                        environ) == 0);
     posix_spawn_file_actions_destroy(&fa);
     return pid;
   };
@@ -214,7 +223,8 @@ TEST_CASE("crash safety: kill -9 at random instants loses and duplicates nothing
   int64_t last_count = 0;
   for (int round = 0; round < 7; ++round) {
     const pid_t pid = spawn("forever");
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 700)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 700)(rng)));
     // New posts keep arriving while the child works.
     world.add_posts("user" + std::to_string(round % kUsers), 5, 1700000000000 + round * 600000);
     REQUIRE(kill(pid, SIGKILL) == 0);
@@ -241,11 +251,15 @@ TEST_CASE("crash safety: kill -9 at random instants loses and duplicates nothing
   int64_t expected = 0;
   for (int i = 0; i < kUsers; ++i) expected += world.post_count("user" + std::to_string(i));
   CHECK(d.execAndGet("SELECT COUNT(*) FROM posts").getInt64() == expected);
-  CHECK(d.execAndGet("SELECT COUNT(DISTINCT account_id || ':' || platform_post_id) FROM posts").getInt64() == expected);
+  CHECK(d.execAndGet("SELECT COUNT(DISTINCT account_id || ':' || platform_post_id) FROM posts")
+            .getInt64() == expected);
   for (int i = 0; i < kUsers; ++i) {
-    SQLite::Statement q(d, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.handle = ?");
+    SQLite::Statement q(
+        d,
+        "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.handle = ?");
     q.bind(1, "user" + std::to_string(i));
     q.executeStep();
-    CHECK_MESSAGE(q.getColumn(0).getInt64() == world.post_count("user" + std::to_string(i)), "user" << i);
+    CHECK_MESSAGE(q.getColumn(0).getInt64() == world.post_count("user" + std::to_string(i)),
+                  "user" << i);
   }
 }

@@ -17,10 +17,14 @@ struct World {
   World() {
     cfg = dir.file("c.yaml");
     db = dir.file("s.db");
-    write_file(cfg, "defaults: {contact: t@example.org}\nmunicipalities:\n"
-                    "  - {id: musterstadt, name: M, ags: \"08231000\", kind: kreisfreie Stadt, state: BW, population: 50000,\n"
-                    "     accounts: [{platform: mastodon, handle: a@m.example}, {platform: bluesky, handle: b.m.example}]}\n"
-                    "  - {id: dorf, name: D, ags: \"08231001\", kind: Gemeinde, state: BW, accounts: [{platform: facebook, handle: dorf}]}\n");
+    write_file(cfg,
+               "defaults: {contact: t@example.org}\nmunicipalities:\n"
+               "  - {id: musterstadt, name: M, ags: \"08231000\", kind: kreisfreie Stadt, state: "
+               "BW, population: 50000,\n"
+               "     accounts: [{platform: mastodon, handle: a@m.example}, {platform: bluesky, "
+               "handle: b.m.example}]}\n"
+               "  - {id: dorf, name: D, ags: \"08231001\", kind: Gemeinde, state: BW, accounts: "
+               "[{platform: facebook, handle: dorf}]}\n");
     ConfigLoad load = load_config(cfg);
     REQUIRE(load.config.has_value());
     auto store = *Store::open(db, OpenMode::kReadWrite);
@@ -28,7 +32,8 @@ struct World {
     const int64_t m = store->find_account("mastodon:a@m.example")->id;
     const int64_t b = store->find_account("bluesky:b.m.example")->id;
     Page page;
-    for (int i = 0; i < 31; ++i) {  // one original a day in March 2025, plus replies every third day
+    for (int i = 0; i < 31;
+         ++i) {  // one original a day in March 2025, plus replies every third day
       PostRecord p;
       p.platform_post_id = "m" + std::to_string(i);
       p.created_at = at("2025-03-01T10:00:00Z") + i * kDayMs;
@@ -67,7 +72,8 @@ struct World {
 
 TEST_CASE("cli metrics: one municipality over March, in JSON with every metric") {
   World w;
-  auto r = run_muniscope(w.args("metrics --municipality musterstadt --from 2025-03-01 --to 2025-03-31 --format json"));
+  auto r = run_muniscope(
+      w.args("metrics --municipality musterstadt --from 2025-03-01 --to 2025-03-31 --format json"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("\"municipality\":\"musterstadt\"") != std::string::npos);
   CHECK(r.out.find("\"period\":\"2025-03-01..2025-03-31\"") != std::string::npos);
@@ -75,17 +81,22 @@ TEST_CASE("cli metrics: one municipality over March, in JSON with every metric")
   CHECK(r.out.find("\"own_posts\":43") != std::string::npos);  // 31 + 11 replies + 1 Bluesky post
   CHECK(r.out.find("\"replies_other\":11") != std::string::npos);
   CHECK(r.out.find("\"response_time_median_h\":2") != std::string::npos);
-  CHECK(r.out.find("\"followers_per_1000_inhabitants\":null") != std::string::npos);  // Bluesky followers unknown
-  CHECK(r.out.find("\"low_coverage\":1") != std::string::npos);  // the Bluesky account was never polled
+  CHECK(r.out.find("\"followers_per_1000_inhabitants\":null") !=
+        std::string::npos);  // Bluesky followers unknown
+  CHECK(r.out.find("\"low_coverage\":1") !=
+        std::string::npos);  // the Bluesky account was never polled
 }
 
 TEST_CASE("cli metrics: levels, weekly periods, filters and the table") {
   World w;
-  auto r = run_muniscope(w.args("metrics --level account --platform mastodon --by week --from 2025-03-01 --to 2025-03-31 --format csv --metric own_posts --metric coverage"));
+  auto r = run_muniscope(
+      w.args("metrics --level account --platform mastodon --by week --from 2025-03-01 --to "
+             "2025-03-31 --format csv --metric own_posts --metric coverage"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   INFO(r.out);
   CHECK(r.out.find("municipality,account,platform,category,period,own_posts,coverage\r\n") == 0);
-  CHECK(r.out.find("musterstadt,mastodon:a@m.example,mastodon,microblog,2025-W09,3,1\r\n") != std::string::npos);  // 1-2 March: two originals, one reply
+  CHECK(r.out.find("musterstadt,mastodon:a@m.example,mastodon,microblog,2025-W09,3,1\r\n") !=
+        std::string::npos);  // 1-2 March: two originals, one reply
   CHECK(r.out.find("2025-W14,2,1\r\n") != std::string::npos);  // 31 March alone: original and reply
   r = run_muniscope(w.args("metrics --level category --from 2025-03-01 --to 2025-03-31"));
   REQUIRE(r.exit_code == 0);
@@ -101,14 +112,20 @@ TEST_CASE("cli metrics: levels, weekly periods, filters and the table") {
 
 TEST_CASE("cli series: posts, engagement and followers of one account") {
   World w;
-  auto r = run_muniscope(w.args("series posts --account mastodon:a@m.example --by month --from 2025-03-01 --to 2025-04-30 --format csv"));
+  auto r =
+      run_muniscope(w.args("series posts --account mastodon:a@m.example --by month --from "
+                           "2025-03-01 --to 2025-04-30 --format csv"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("2025-03,42,31,11,0,0,0,0\r\n") != std::string::npos);
   CHECK(r.out.find("2025-04,0,0,0,0,0,0,0\r\n") != std::string::npos);
-  r = run_muniscope(w.args("series engagement --account a@m.example --by month --from 2025-03-01 --to 2025-03-31 --format json"));
+  r =
+      run_muniscope(w.args("series engagement --account a@m.example --by month --from 2025-03-01 "
+                           "--to 2025-03-31 --format json"));
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("\"reposts\":42") != std::string::npos);
-  r = run_muniscope(w.args("series followers --account a@m.example --by month --from 2025-03-01 --to 2025-03-31 --format csv"));
+  r =
+      run_muniscope(w.args("series followers --account a@m.example --by month --from 2025-03-01 "
+                           "--to 2025-03-31 --format csv"));
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("2025-03,2025-03-31,2000,,,0\r\n") != std::string::npos);
   CHECK(run_muniscope(w.args("series followers --account nobody")).exit_code == 2);

@@ -17,7 +17,8 @@ extern char** environ;
 namespace muni::test {
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                           const std::string& log_file, const std::map<std::string, std::string>& env)
+                           const std::string& log_file,
+                           const std::map<std::string, std::string>& env)
     : log_file_(log_file) {
   std::vector<std::string> argv_s = {program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());

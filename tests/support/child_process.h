@@ -12,8 +12,8 @@ namespace muni::test {
 
 class ChildProcess {
  public:
-  ChildProcess(const std::string& program, const std::vector<std::string>& args, const std::string& log_file,
-               const std::map<std::string, std::string>& env = {});
+  ChildProcess(const std::string& program, const std::vector<std::string>& args,
+               const std::string& log_file, const std::map<std::string, std::string>& env = {});
   ~ChildProcess();  // kills the child if it still runs
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -26,11 +26,16 @@ int main(int argc, char** argv) {
   muni::setup_logging("warn");
   const std::string db = argv[1], base = argv[2], mode = argv[4];
   const int accounts = std::atoi(argv[3]);
-  std::string yaml = "defaults: {contact: team@example.org, poll_interval: 1m, max_connections_per_host: 8}\n"
-                     "platforms:\n  rss:\n    base_url: " + base + "\n"
-                     "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n    state: BW\n"
-                     "    accounts:\n";
-  for (int i = 0; i < accounts; ++i) yaml += "      - {platform: rss, handle: user" + std::to_string(i) + "}\n";
+  std::string yaml =
+      "defaults: {contact: team@example.org, poll_interval: 1m, max_connections_per_host: 8}\n"
+      "platforms:\n  rss:\n    base_url: " +
+      base +
+      "\n"
+      "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n    state: "
+      "BW\n"
+      "    accounts:\n";
+  for (int i = 0; i < accounts; ++i)
+    yaml += "      - {platform: rss, handle: user" + std::to_string(i) + "}\n";
   muni::ConfigLoad load = muni::load_config_from_string(yaml, "child.yaml");
   if (!load.config) return 2;
   auto store = muni::Store::open(db, muni::OpenMode::kReadWrite);

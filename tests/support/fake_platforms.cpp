@@ -29,7 +29,8 @@ std::string path_of(const std::string& url) {
 
 // ---------------------------------------------------------------- Mastodon
 
-void FakeMastodon::add_account(const std::string& username, const std::string& id, int64_t followers) {
+void FakeMastodon::add_account(const std::string& username, const std::string& id,
+                               int64_t followers) {
   std::lock_guard<std::mutex> lock(mu_);
   Account& a = by_name_[username];
   a.id = id;
@@ -38,7 +39,8 @@ void FakeMastodon::add_account(const std::string& username, const std::string& i
 }
 
 std::string FakeMastodon::add_status(const std::string& username, TimeMs created_at, PostKind kind,
-                                     const std::string& parent_id, const std::string& parent_account, int64_t likes) {
+                                     const std::string& parent_id,
+                                     const std::string& parent_account, int64_t likes) {
   std::lock_guard<std::mutex> lock(mu_);
   Account& a = by_name_.at(username);
   Status s;
@@ -50,7 +52,8 @@ std::string FakeMastodon::add_status(const std::string& username, TimeMs created
   s.parent_account = parent_account;
   s.likes = likes;
   a.statuses.push_back(s);
-  std::sort(a.statuses.begin(), a.statuses.end(), [](const Status& x, const Status& y) { return x.id_num < y.id_num; });
+  std::sort(a.statuses.begin(), a.statuses.end(),
+            [](const Status& x, const Status& y) { return x.id_num < y.id_num; });
   return s.id;
 }
 
@@ -70,26 +73,41 @@ void FakeMastodon::remove_status(const std::string& username, const std::string&
 int64_t FakeMastodon::count(const std::string& username, std::optional<PostKind> kind) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto& v = by_name_.at(username).statuses;
-  return std::count_if(v.begin(), v.end(), [&](const Status& s) { return !kind || s.kind == *kind; });
+  return std::count_if(v.begin(), v.end(),
+                       [&](const Status& s) { return !kind || s.kind == *kind; });
 }
 
 std::string FakeMastodon::account_json(const Account& a) const {
   JsonWriter w;
   w.begin_object()
-      .key("id").value(a.id)
-      .key("username").value(a.username)
-      .key("acct").value(a.username)
-      .key("display_name").value("Stadt " + a.username)
-      .key("locked").value(false)
-      .key("bot").value(false)
-      .key("group").value(false)
-      .key("created_at").value("2022-11-08T00:00:00.000Z")
-      .key("note").value("<p>Offizieller Account</p>")
-      .key("url").value(base_ + "/@" + a.username)
-      .key("uri").value(base_ + "/users/" + a.username)
-      .key("followers_count").value(a.followers)
-      .key("following_count").value(int64_t{12})
-      .key("statuses_count").value(static_cast<int64_t>(a.statuses.size()));
+      .key("id")
+      .value(a.id)
+      .key("username")
+      .value(a.username)
+      .key("acct")
+      .value(a.username)
+      .key("display_name")
+      .value("Stadt " + a.username)
+      .key("locked")
+      .value(false)
+      .key("bot")
+      .value(false)
+      .key("group")
+      .value(false)
+      .key("created_at")
+      .value("2022-11-08T00:00:00.000Z")
+      .key("note")
+      .value("<p>Offizieller Account</p>")
+      .key("url")
+      .value(base_ + "/@" + a.username)
+      .key("uri")
+      .value(base_ + "/users/" + a.username)
+      .key("followers_count")
+      .value(a.followers)
+      .key("following_count")
+      .value(int64_t{12})
+      .key("statuses_count")
+      .value(static_cast<int64_t>(a.statuses.size()));
   if (a.statuses.empty()) {
     w.key("last_status_at").null();
   } else {
@@ -100,46 +118,96 @@ std::string FakeMastodon::account_json(const Account& a) const {
 }
 
 std::string FakeMastodon::status_json(const Account& a, const Status& s) const {
-  auto fields = [&](JsonWriter& w, const std::string& id, TimeMs created, const std::string& account_id,
-                    const std::string& username, const std::string& content, int64_t likes) {
-    w.key("id").value(id)
-        .key("created_at").value(format_iso8601(created))
-        .key("sensitive").value(false)
-        .key("spoiler_text").value("")
-        .key("visibility").value("public")
-        .key("language").value("de")
-        .key("uri").value(base_ + "/users/" + username + "/statuses/" + id)
-        .key("url").value(base_ + "/@" + username + "/" + id)
-        .key("replies_count").value(int64_t{0})
-        .key("reblogs_count").value(int64_t{0})
-        .key("favourites_count").value(likes)
-        .key("quotes_count").value(int64_t{0})
-        .key("edited_at").null()
-        .key("content").value(content)
-        .key("account").begin_object().key("id").value(account_id).key("username").value(username)
-        .key("acct").value(username).key("url").value(base_ + "/@" + username).end_object()
-        .key("media_attachments").begin_array().end_array()
-        .key("mentions").begin_array().end_array()
-        .key("tags").begin_array().end_array()
-        .key("emojis").begin_array().end_array()
-        .key("card").null()
-        .key("poll").null()
-        .key("quote").null();
+  auto fields = [&](JsonWriter& w, const std::string& id, TimeMs created,
+                    const std::string& account_id, const std::string& username,
+                    const std::string& content, int64_t likes) {
+    w.key("id")
+        .value(id)
+        .key("created_at")
+        .value(format_iso8601(created))
+        .key("sensitive")
+        .value(false)
+        .key("spoiler_text")
+        .value("")
+        .key("visibility")
+        .value("public")
+        .key("language")
+        .value("de")
+        .key("uri")
+        .value(base_ + "/users/" + username + "/statuses/" + id)
+        .key("url")
+        .value(base_ + "/@" + username + "/" + id)
+        .key("replies_count")
+        .value(int64_t{0})
+        .key("reblogs_count")
+        .value(int64_t{0})
+        .key("favourites_count")
+        .value(likes)
+        .key("quotes_count")
+        .value(int64_t{0})
+        .key("edited_at")
+        .null()
+        .key("content")
+        .value(content)
+        .key("account")
+        .begin_object()
+        .key("id")
+        .value(account_id)
+        .key("username")
+        .value(username)
+        .key("acct")
+        .value(username)
+        .key("url")
+        .value(base_ + "/@" + username)
+        .end_object()
+        .key("media_attachments")
+        .begin_array()
+        .end_array()
+        .key("mentions")
+        .begin_array()
+        .end_array()
+        .key("tags")
+        .begin_array()
+        .end_array()
+        .key("emojis")
+        .begin_array()
+        .end_array()
+        .key("card")
+        .null()
+        .key("poll")
+        .null()
+        .key("quote")
+        .null();
   };
   JsonWriter w;
   w.begin_object();
   if (s.kind == PostKind::kRepost) {
     fields(w, s.id, s.created_at, a.id, a.username, "", 0);
-    w.key("in_reply_to_id").null().key("in_reply_to_account_id").null().key("reblog").begin_object();
-    const std::string original = std::to_string((static_cast<uint64_t>(s.created_at - kHourMs) << 16) + 1);
+    w.key("in_reply_to_id")
+        .null()
+        .key("in_reply_to_account_id")
+        .null()
+        .key("reblog")
+        .begin_object();
+    const std::string original =
+        std::to_string((static_cast<uint64_t>(s.created_at - kHourMs) << 16) + 1);
     fields(w, original, s.created_at - kHourMs, s.parent_account, "kreis", "<p>Geteilt</p>", 99);
-    w.key("in_reply_to_id").null().key("in_reply_to_account_id").null().key("reblog").null().end_object();
+    w.key("in_reply_to_id")
+        .null()
+        .key("in_reply_to_account_id")
+        .null()
+        .key("reblog")
+        .null()
+        .end_object();
   } else {
     fields(w, s.id, s.created_at, a.id, a.username, "<p>Meldung " + s.id + "</p>", s.likes);
     if (s.parent_id.empty()) {
       w.key("in_reply_to_id").null().key("in_reply_to_account_id").null();
     } else {
-      w.key("in_reply_to_id").value(s.parent_id).key("in_reply_to_account_id").value(s.parent_account);
+      w.key("in_reply_to_id")
+          .value(s.parent_id)
+          .key("in_reply_to_account_id")
+          .value(s.parent_account);
     }
     w.key("reblog").null();
   }
@@ -168,7 +236,8 @@ HttpResponse FakeMastodon::handle(const HttpRequest& request) {
   }
   if (account == nullptr) return json_reply(404, not_found);
   if (!statuses) return json_reply(200, account_json(*account));
-  const int limit = static_cast<int>(std::clamp<int64_t>(parse_int64(url_query_param(request.url, "limit").value_or("20")).value_or(20), 1, 40));
+  const int limit = static_cast<int>(std::clamp<int64_t>(
+      parse_int64(url_query_param(request.url, "limit").value_or("20")).value_or(20), 1, 40));
   const auto max_id = url_query_param(request.url, "max_id");
   const auto min_id = url_query_param(request.url, "min_id");
   const uint64_t max_num = max_id ? std::stoull(*max_id) : UINT64_MAX;
@@ -180,20 +249,25 @@ HttpResponse FakeMastodon::handle(const HttpRequest& request) {
   std::vector<const Status*> page;
   if (min_id) {
     // The statuses immediately newer than min_id...
-    for (size_t i = 0; i < candidates.size() && static_cast<int>(page.size()) < limit; ++i) page.push_back(candidates[i]);
+    for (size_t i = 0; i < candidates.size() && static_cast<int>(page.size()) < limit; ++i)
+      page.push_back(candidates[i]);
   } else {
-    for (size_t i = candidates.size(); i > 0 && static_cast<int>(page.size()) < limit; --i) page.push_back(candidates[i - 1]);
+    for (size_t i = candidates.size(); i > 0 && static_cast<int>(page.size()) < limit; --i)
+      page.push_back(candidates[i - 1]);
   }
   // ...and every page is newest first.
-  std::sort(page.begin(), page.end(), [](const Status* x, const Status* y) { return x->id_num > y->id_num; });
+  std::sort(page.begin(), page.end(),
+            [](const Status* x, const Status* y) { return x->id_num > y->id_num; });
   std::string body = "[";
   for (size_t i = 0; i < page.size(); ++i) body += (i ? "," : "") + status_json(*account, *page[i]);
   body += "]";
   HttpResponse r = json_reply(200, body);
   if (!page.empty()) {
-    const std::string url = base_ + "/api/v1/accounts/" + account->id + "/statuses?limit=" + std::to_string(limit);
+    const std::string url =
+        base_ + "/api/v1/accounts/" + account->id + "/statuses?limit=" + std::to_string(limit);
     std::string link;
-    if (static_cast<int>(page.size()) == limit) link = "<" + url + "&max_id=" + page.back()->id + ">; rel=\"next\", ";
+    if (static_cast<int>(page.size()) == limit)
+      link = "<" + url + "&max_id=" + page.back()->id + ">; rel=\"next\", ";
     link += "<" + url + "&min_id=" + page.front()->id + ">; rel=\"prev\"";
     r.headers.push_back({"Link", link});
   }
@@ -204,7 +278,8 @@ HttpResponse FakeMastodon::handle(const HttpRequest& request) {
 
 // ---------------------------------------------------------------- Bluesky
 
-void FakeBluesky::add_account(const std::string& did, const std::string& handle, int64_t followers) {
+void FakeBluesky::add_account(const std::string& did, const std::string& handle,
+                              int64_t followers) {
   std::lock_guard<std::mutex> lock(mu_);
   Account& a = by_did_[did];
   a.did = did;
@@ -212,8 +287,8 @@ void FakeBluesky::add_account(const std::string& did, const std::string& handle,
   a.followers = followers;
 }
 
-std::string FakeBluesky::add_post(const std::string& did, TimeMs created_at, PostKind kind, const std::string& other_did,
-                                  int64_t likes) {
+std::string FakeBluesky::add_post(const std::string& did, TimeMs created_at, PostKind kind,
+                                  const std::string& other_did, int64_t likes) {
   std::lock_guard<std::mutex> lock(mu_);
   Account& a = by_did_.at(did);
   Entry e;
@@ -247,7 +322,8 @@ std::string FakeBluesky::add_post(const std::string& did, TimeMs created_at, Pos
     }
   }
   a.feed.push_back(e);
-  std::sort(a.feed.begin(), a.feed.end(), [](const Entry& x, const Entry& y) { return x.sort_at > y.sort_at; });
+  std::sort(a.feed.begin(), a.feed.end(),
+            [](const Entry& x, const Entry& y) { return x.sort_at > y.sort_at; });
   return e.uri;
 }
 
@@ -263,40 +339,78 @@ void FakeBluesky::set_likes(const std::string& uri, int64_t likes) {
 void FakeBluesky::remove_post(const std::string& uri) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [did, a] : by_did_) {
-    a.feed.erase(std::remove_if(a.feed.begin(), a.feed.end(), [&](const Entry& e) { return e.uri == uri; }), a.feed.end());
+    a.feed.erase(
+        std::remove_if(a.feed.begin(), a.feed.end(), [&](const Entry& e) { return e.uri == uri; }),
+        a.feed.end());
   }
 }
 
 int64_t FakeBluesky::count(const std::string& did, std::optional<PostKind> kind) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto& v = by_did_.at(did).feed;
-  return std::count_if(v.begin(), v.end(), [&](const Entry& e) { return !kind || e.kind == *kind; });
+  return std::count_if(v.begin(), v.end(),
+                       [&](const Entry& e) { return !kind || e.kind == *kind; });
 }
 
 std::string FakeBluesky::post_view(const Entry& e) const {
   JsonWriter w;
   w.begin_object()
-      .key("uri").value(e.uri)
-      .key("cid").value("bafyrei" + e.uri.substr(e.uri.size() - 6))
-      .key("author").begin_object().key("did").value(e.author).key("handle").value(e.author.substr(8) + ".example").end_object()
-      .key("record").begin_object()
-      .key("$type").value("app.bsky.feed.post")
-      .key("createdAt").value(format_iso8601(e.created_at))
-      .key("langs").begin_array().value("de").end_array()
-      .key("text").value("Beitrag " + e.uri.substr(e.uri.rfind('/') + 1));
+      .key("uri")
+      .value(e.uri)
+      .key("cid")
+      .value("bafyrei" + e.uri.substr(e.uri.size() - 6))
+      .key("author")
+      .begin_object()
+      .key("did")
+      .value(e.author)
+      .key("handle")
+      .value(e.author.substr(8) + ".example")
+      .end_object()
+      .key("record")
+      .begin_object()
+      .key("$type")
+      .value("app.bsky.feed.post")
+      .key("createdAt")
+      .value(format_iso8601(e.created_at))
+      .key("langs")
+      .begin_array()
+      .value("de")
+      .end_array()
+      .key("text")
+      .value("Beitrag " + e.uri.substr(e.uri.rfind('/') + 1));
   if (!e.parent_uri.empty()) {
-    w.key("reply").begin_object()
-        .key("root").begin_object().key("uri").value(e.parent_uri).key("cid").value("bafyreiparent").end_object()
-        .key("parent").begin_object().key("uri").value(e.parent_uri).key("cid").value("bafyreiparent").end_object()
+    w.key("reply")
+        .begin_object()
+        .key("root")
+        .begin_object()
+        .key("uri")
+        .value(e.parent_uri)
+        .key("cid")
+        .value("bafyreiparent")
+        .end_object()
+        .key("parent")
+        .begin_object()
+        .key("uri")
+        .value(e.parent_uri)
+        .key("cid")
+        .value("bafyreiparent")
+        .end_object()
         .end_object();
   }
   w.end_object()
-      .key("replyCount").value(int64_t{0})
-      .key("repostCount").value(int64_t{0})
-      .key("likeCount").value(e.likes)
-      .key("quoteCount").value(int64_t{0})
-      .key("indexedAt").value(format_iso8601(e.created_at))
-      .key("labels").begin_array().end_array()
+      .key("replyCount")
+      .value(int64_t{0})
+      .key("repostCount")
+      .value(int64_t{0})
+      .key("likeCount")
+      .value(e.likes)
+      .key("quoteCount")
+      .value(int64_t{0})
+      .key("indexedAt")
+      .value(format_iso8601(e.created_at))
+      .key("labels")
+      .begin_array()
+      .end_array()
       .end_object();
   return w.str();
 }
@@ -317,15 +431,31 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
     int64_t posts = 0;
     for (const Entry& e : a->feed) posts += e.kind != PostKind::kRepost;
     JsonWriter w;
-    w.begin_object().key("did").value(a->did).key("handle").value(a->handle).key("displayName").value("Stadt")
-        .key("followersCount").value(a->followers).key("followsCount").value(int64_t{3}).key("postsCount").value(posts)
-        .key("createdAt").value("2025-02-03T08:15:42.120Z").key("indexedAt").value("2025-02-03T08:15:42.120Z").end_object();
+    w.begin_object()
+        .key("did")
+        .value(a->did)
+        .key("handle")
+        .value(a->handle)
+        .key("displayName")
+        .value("Stadt")
+        .key("followersCount")
+        .value(a->followers)
+        .key("followsCount")
+        .value(int64_t{3})
+        .key("postsCount")
+        .value(posts)
+        .key("createdAt")
+        .value("2025-02-03T08:15:42.120Z")
+        .key("indexedAt")
+        .value("2025-02-03T08:15:42.120Z")
+        .end_object();
     return json_reply(200, w.str());
   }
   if (path == "/xrpc/app.bsky.feed.getAuthorFeed") {
     const Account* a = find(url_query_param(request.url, "actor").value_or(""));
     if (a == nullptr) return json_reply(400, not_found);
-    const int limit = static_cast<int>(std::clamp<int64_t>(parse_int64(url_query_param(request.url, "limit").value_or("50")).value_or(50), 1, 100));
+    const int limit = static_cast<int>(std::clamp<int64_t>(
+        parse_int64(url_query_param(request.url, "limit").value_or("50")).value_or(50), 1, 100));
     const auto cursor = url_query_param(request.url, "cursor");
     const TimeMs before = cursor ? parse_iso8601(*cursor).value_or(0) : INT64_MAX;
     std::vector<const Entry*> page;
@@ -343,17 +473,50 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
     for (const Entry* e : page) {
       w.begin_object().key("post").raw(post_view(*e));
       if (e->kind == PostKind::kRepost) {
-        w.key("reason").begin_object().key("$type").value("app.bsky.feed.defs#reasonRepost")
-            .key("by").begin_object().key("did").value(a->did).key("handle").value(a->handle).end_object()
-            .key("uri").value(e->repost_uri).key("indexedAt").value(format_iso8601(e->sort_at)).end_object();
+        w.key("reason")
+            .begin_object()
+            .key("$type")
+            .value("app.bsky.feed.defs#reasonRepost")
+            .key("by")
+            .begin_object()
+            .key("did")
+            .value(a->did)
+            .key("handle")
+            .value(a->handle)
+            .end_object()
+            .key("uri")
+            .value(e->repost_uri)
+            .key("indexedAt")
+            .value(format_iso8601(e->sort_at))
+            .end_object();
       } else if (!e->parent_uri.empty()) {
         auto parent = [&](JsonWriter& pw) {
-          pw.begin_object().key("$type").value("app.bsky.feed.defs#postView").key("uri").value(e->parent_uri)
-              .key("cid").value("bafyreiparent")
-              .key("author").begin_object().key("did").value(e->parent_author).key("handle").value("someone.example").end_object()
-              .key("record").begin_object().key("$type").value("app.bsky.feed.post")
-              .key("createdAt").value(format_iso8601(e->parent_created_at)).key("text").value("Frage").end_object()
-              .key("indexedAt").value(format_iso8601(e->parent_created_at)).end_object();
+          pw.begin_object()
+              .key("$type")
+              .value("app.bsky.feed.defs#postView")
+              .key("uri")
+              .value(e->parent_uri)
+              .key("cid")
+              .value("bafyreiparent")
+              .key("author")
+              .begin_object()
+              .key("did")
+              .value(e->parent_author)
+              .key("handle")
+              .value("someone.example")
+              .end_object()
+              .key("record")
+              .begin_object()
+              .key("$type")
+              .value("app.bsky.feed.post")
+              .key("createdAt")
+              .value(format_iso8601(e->parent_created_at))
+              .key("text")
+              .value("Frage")
+              .end_object()
+              .key("indexedAt")
+              .value(format_iso8601(e->parent_created_at))
+              .end_object();
         };
         w.key("reply").begin_object().key("root");
         parent(w);
@@ -382,7 +545,8 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
     bool first = true;
     for (const auto& [did, a] : by_did_) {
       for (const Entry& e : a.feed) {
-        if (e.kind != PostKind::kRepost && std::find(uris.begin(), uris.end(), e.uri) != uris.end()) {
+        if (e.kind != PostKind::kRepost &&
+            std::find(uris.begin(), uris.end(), e.uri) != uris.end()) {
           body += (first ? "" : ",") + post_view(e);
           first = false;
         }
@@ -390,7 +554,8 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
     }
     return json_reply(200, body + "]}");
   }
-  return json_reply(404, "{\"error\":\"MethodNotImplemented\",\"message\":\"Method Not Implemented\"}");
+  return json_reply(404,
+                    "{\"error\":\"MethodNotImplemented\",\"message\":\"Method Not Implemented\"}");
 }
 
 }  // namespace muni::test

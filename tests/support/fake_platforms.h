@@ -76,11 +76,11 @@ class FakeBluesky {
 
  private:
   struct Entry {
-    std::string uri;          // the post's URI (the original's for reposts)
-    std::string repost_uri;   // for reposts
-    std::string author;       // author of the post
+    std::string uri;         // the post's URI (the original's for reposts)
+    std::string repost_uri;  // for reposts
+    std::string author;      // author of the post
     TimeMs created_at = 0;
-    TimeMs sort_at = 0;       // repost time for reposts
+    TimeMs sort_at = 0;  // repost time for reposts
     PostKind kind = PostKind::kOriginal;
     std::string parent_uri;
     std::string parent_author;

@@ -30,7 +30,8 @@ LoopbackServer::LoopbackServer(Handler handler, size_t threads, const std::strin
         faults_.pop_front();
       }
     }
-    if (const int ms = latency_ms_.load(); ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    if (const int ms = latency_ms_.load(); ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     HttpRequest r;
     r.method = req.method;
     r.url = base_url() + req.target;
@@ -58,11 +59,12 @@ LoopbackServer::LoopbackServer(Handler handler, size_t threads, const std::strin
     if (fault && fault->kind == Fault::Kind::kTruncate) {
       // Announce the whole body, send half, then drop the connection.
       auto body = std::make_shared<std::string>(out.body);
-      res.set_content_provider(body->size(), content_type, [body](size_t offset, size_t, httplib::DataSink& sink) {
-        if (offset > 0) return false;
-        sink.write(body->data(), body->size() / 2);
-        return false;
-      });
+      res.set_content_provider(body->size(), content_type,
+                               [body](size_t offset, size_t, httplib::DataSink& sink) {
+                                 if (offset > 0) return false;
+                                 sink.write(body->data(), body->size() / 2);
+                                 return false;
+                               });
     } else {
       res.set_content(out.body, content_type);
     }
@@ -78,7 +80,9 @@ LoopbackServer::~LoopbackServer() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string LoopbackServer::base_url() const { return "http://" + host_ + ":" + std::to_string(port_); }
+std::string LoopbackServer::base_url() const {
+  return "http://" + host_ + ":" + std::to_string(port_);
+}
 
 void LoopbackServer::inject(Fault fault) {
   std::lock_guard<std::mutex> lock(mu_);

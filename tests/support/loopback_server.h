@@ -28,7 +28,8 @@ struct Fault {
 class LoopbackServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
-  explicit LoopbackServer(Handler handler, size_t threads = 32, const std::string& host = "127.0.0.1");
+  explicit LoopbackServer(Handler handler, size_t threads = 32,
+                          const std::string& host = "127.0.0.1");
   ~LoopbackServer();
   LoopbackServer(const LoopbackServer&) = delete;
   LoopbackServer& operator=(const LoopbackServer&) = delete;

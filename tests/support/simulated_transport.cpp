@@ -32,7 +32,8 @@ void SimulatedTransport::start(uint64_t tag, const HttpRequest& request) {
 }
 
 void SimulatedTransport::cancel(uint64_t tag) {
-  const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.tag == tag; });
+  const auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Pending& p) { return p.tag == tag; });
   if (it == pending_.end()) return;
   --in_flight_by_host_[it->host];
   pending_.erase(it);

@@ -27,7 +27,8 @@ struct Cursor {
 
 class Session : public ConnectorSession {
  public:
-  Session(AccountView a, WorkKind work) : a_(std::move(a)), work_(work), cursor_(Cursor::parse(a_.cursor)) {
+  Session(AccountView a, WorkKind work)
+      : a_(std::move(a)), work_(work), cursor_(Cursor::parse(a_.cursor)) {
     if (starts_with(a_.handle, "http")) {
       const size_t slash = a_.handle.rfind('/');
       base_ = a_.handle.substr(0, slash);
@@ -49,12 +50,16 @@ class Session : public ConnectorSession {
 
   StepResult on_response(const HttpResponse& r) override {
     if (r.status == 404) return StepResult::fail(FailureKind::kNotFound, "no such user", r.status);
-    if (r.status == 401 || r.status == 403) return StepResult::fail(FailureKind::kAuthFailed, "credential rejected", r.status);
-    if (r.status != 200) return StepResult::fail(FailureKind::kMalformed, "HTTP " + std::to_string(r.status), r.status);
+    if (r.status == 401 || r.status == 403)
+      return StepResult::fail(FailureKind::kAuthFailed, "credential rejected", r.status);
+    if (r.status != 200)
+      return StepResult::fail(FailureKind::kMalformed, "HTTP " + std::to_string(r.status),
+                              r.status);
     auto doc = parse_json(r.body);
     if (!doc.ok()) return StepResult::fail(FailureKind::kMalformed, doc.error().message, r.status);
     const JsonValue* posts = json_array(**doc, "posts");
-    if (posts == nullptr) return StepResult::fail(FailureKind::kMalformed, "no posts array", r.status);
+    if (posts == nullptr)
+      return StepResult::fail(FailureKind::kMalformed, "no posts array", r.status);
     Page page;
     AccountSnapshot snap;
     snap.platform_id = user_;
@@ -65,7 +70,8 @@ class Session : public ConnectorSession {
     for (const auto& p : posts->GetArray()) {
       auto id = json_int(p, "id");
       auto t = json_int(p, "t");
-      if (!id || !t) return StepResult::fail(FailureKind::kMalformed, "post without id or t", r.status);
+      if (!id || !t)
+        return StepResult::fail(FailureKind::kMalformed, "post without id or t", r.status);
       PostRecord rec;
       rec.platform_post_id = std::to_string(*id);
       rec.created_at = *t;
@@ -88,7 +94,8 @@ class Session : public ConnectorSession {
       return StepResult::finish(std::move(page));
     }
     page.cursor = cursor_.str();
-    if (more) return StepResult::send(request("since=" + std::to_string(cursor_.newest)), std::move(page));
+    if (more)
+      return StepResult::send(request("since=" + std::to_string(cursor_.newest)), std::move(page));
     return StepResult::finish(std::move(page));
   }
 
@@ -110,11 +117,15 @@ class Session : public ConnectorSession {
 
 class TestConnector : public Connector {
  public:
-  TestConnector(std::string platform, bool uses_credential) : platform_(std::move(platform)), credential_(uses_credential) {}
+  TestConnector(std::string platform, bool uses_credential)
+      : platform_(std::move(platform)), credential_(uses_credential) {}
   std::string_view platform() const override { return platform_; }
-  ConnectorDefaults defaults() const override { return ConnectorDefaults{RateBudgetDefaults{}, credential_}; }
+  ConnectorDefaults defaults() const override {
+    return ConnectorDefaults{RateBudgetDefaults{}, credential_};
+  }
   std::string host_for(const AccountView& a) const override {
-    const std::string base = starts_with(a.handle, "http") ? a.handle : a.base_url.value_or("http://test.invalid");
+    const std::string base =
+        starts_with(a.handle, "http") ? a.handle : a.base_url.value_or("http://test.invalid");
     auto u = parse_url(base);
     return u ? u->host + (u->port ? ":" + std::to_string(u->port) : "") : "test.invalid";
   }

@@ -17,7 +17,8 @@
 
 namespace muni::test {
 
-std::unique_ptr<Connector> make_test_connector(std::string platform = "rss", bool uses_credential = false);
+std::unique_ptr<Connector> make_test_connector(std::string platform = "rss",
+                                               bool uses_credential = false);
 
 // The toy API's page size.
 constexpr int kTestPageSize = 20;

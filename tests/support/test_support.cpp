@@ -25,7 +25,9 @@ TempDir::~TempDir() {
 
 std::string source_dir() { return MUNISCOPE_SOURCE_DIR; }
 
-std::string fixture_path(const std::string& relative) { return source_dir() + "/tests/fixtures/" + relative; }
+std::string fixture_path(const std::string& relative) {
+  return source_dir() + "/tests/fixtures/" + relative;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -44,7 +46,8 @@ void write_file(const std::string& path, const std::string& content) {
 std::string read_fixture(const std::string& relative) { return read_file(fixture_path(relative)); }
 
 std::optional<std::filesystem::path> shared_samples(const std::string& platform) {
-  const std::filesystem::path p = std::filesystem::path(source_dir()) / ".." / "shared" / "api-samples" / platform;
+  const std::filesystem::path p =
+      std::filesystem::path(source_dir()) / ".." / "shared" / "api-samples" / platform;
   if (std::filesystem::is_directory(p)) return std::filesystem::canonical(p);
   return std::nullopt;
 }
@@ -75,7 +78,8 @@ TimeMs at(const char* iso) {
 
 namespace muni::test {
 
-HttpResponse fixture_response(int status, const std::string& body_file, const std::string& headers_file) {
+HttpResponse fixture_response(int status, const std::string& body_file,
+                              const std::string& headers_file) {
   HttpResponse r;
   r.status = status;
   r.body = read_fixture(body_file);
@@ -85,7 +89,8 @@ HttpResponse fixture_response(int status, const std::string& body_file, const st
       if (l.empty() || starts_with(l, "HTTP/")) continue;
       const size_t colon = l.find(':');
       if (colon != std::string_view::npos) {
-        r.headers.push_back({std::string(trim(l.substr(0, colon))), std::string(trim(l.substr(colon + 1)))});
+        r.headers.push_back(
+            {std::string(trim(l.substr(0, colon))), std::string(trim(l.substr(colon + 1)))});
       }
     }
   }

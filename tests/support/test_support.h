@@ -79,6 +79,7 @@ namespace muni::test {
 // An HttpResponse from fixture files: tests/fixtures/<body_file> and, when
 // given, a headers file whose first line may be the status line
 // ("HTTP/1.1 429 Too Many Requests") followed by "Name: value" lines.
-HttpResponse fixture_response(int status, const std::string& body_file, const std::string& headers_file = "");
+HttpResponse fixture_response(int status, const std::string& body_file,
+                              const std::string& headers_file = "");
 
 }  // namespace muni::test

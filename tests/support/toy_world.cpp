@@ -88,14 +88,22 @@ HttpResponse ToyWorld::handle(const HttpRequest& request) {
     for (const auto& post : user.posts) {
       if (post.first < b) older.push_back(post);
     }
-    const size_t from = older.size() > static_cast<size_t>(kTestPageSize) ? older.size() - kTestPageSize : 0;
+    const size_t from =
+        older.size() > static_cast<size_t>(kTestPageSize) ? older.size() - kTestPageSize : 0;
     more = from > 0;
     page.assign(older.begin() + static_cast<long>(from), older.end());
   }
   JsonWriter w;
   w.begin_object().key("followers").value(user.followers).key("posts").begin_array();
   for (auto i = page.rbegin(); i != page.rend(); ++i) {  // newest first
-    w.begin_object().key("id").value(i->first).key("t").value(i->second).key("likes").value(i->first % 7).end_object();
+    w.begin_object()
+        .key("id")
+        .value(i->first)
+        .key("t")
+        .value(i->second)
+        .key("likes")
+        .value(i->first % 7)
+        .end_object();
   }
   w.end_array().key("more").value(more).end_object();
   r.status = 200;

@@ -16,7 +16,7 @@ namespace muni::test {
 
 struct ScriptedAnswer {
   int status = 200;
-  std::string body;               // replaces the normal body when not empty
+  std::string body;  // replaces the normal body when not empty
   std::vector<HttpHeader> headers;
 };
 

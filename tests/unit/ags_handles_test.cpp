@@ -25,7 +25,8 @@ TEST_CASE("ags: valid keys pass, and each rule explains its failure") {
   CHECK(check_ags("0823100X", std::nullopt, nullptr)->find("only digits") != std::string::npos);
   CHECK(check_ags("17000000", std::nullopt, nullptr)->find("Land code 17") != std::string::npos);
   CHECK(check_ags("09162000", std::nullopt, bw)->find("belongs to Bayern") != std::string::npos);
-  CHECK(check_ags("08231001", MunicipalityKind::kLandkreis, bw)->find("followed by 000") != std::string::npos);
+  CHECK(check_ags("08231001", MunicipalityKind::kLandkreis, bw)->find("followed by 000") !=
+        std::string::npos);
   CHECK_FALSE(check_ags("08231001", MunicipalityKind::kGemeinde, bw).has_value());
 }
 
@@ -43,7 +44,8 @@ TEST_CASE("handles: Mastodon spellings of one account agree") {
   CHECK(*canonical_mastodon_handle("https://bawü.social/@stadtpforzheim") == expected);
   CHECK(*canonical_mastodon_handle("https://xn--baw-joa.social/users/stadtpforzheim/") == expected);
   // Other ports and plain http keep the URL form (test servers, self-hosting).
-  CHECK(*canonical_mastodon_handle("http://127.0.0.1:8080/@Rathaus") == "http://127.0.0.1:8080/@rathaus");
+  CHECK(*canonical_mastodon_handle("http://127.0.0.1:8080/@Rathaus") ==
+        "http://127.0.0.1:8080/@rathaus");
   CHECK_FALSE(canonical_mastodon_handle("stadtpforzheim").ok());
   CHECK_FALSE(canonical_mastodon_handle("@a b@host.de").ok());
   CHECK_FALSE(canonical_mastodon_handle("https://host.de/profile").ok());
@@ -51,8 +53,10 @@ TEST_CASE("handles: Mastodon spellings of one account agree") {
 
 TEST_CASE("handles: Bluesky handles, DIDs and profile URLs") {
   CHECK(*canonical_bluesky_handle("@Stadt.Example.de") == "stadt.example.de");
-  CHECK(*canonical_bluesky_handle("https://bsky.app/profile/chriskenny.bsky.social") == "chriskenny.bsky.social");
-  CHECK(*canonical_bluesky_handle("did:plc:wpe35pganb6d4pg4ekmfy6u5") == "did:plc:wpe35pganb6d4pg4ekmfy6u5");
+  CHECK(*canonical_bluesky_handle("https://bsky.app/profile/chriskenny.bsky.social") ==
+        "chriskenny.bsky.social");
+  CHECK(*canonical_bluesky_handle("did:plc:wpe35pganb6d4pg4ekmfy6u5") ==
+        "did:plc:wpe35pganb6d4pg4ekmfy6u5");
   CHECK_FALSE(canonical_bluesky_handle("did:plc:tooshort").ok());
   CHECK_FALSE(canonical_bluesky_handle("nodot").ok());
 }
@@ -69,8 +73,10 @@ TEST_CASE("strings: URL helpers") {
   REQUIRE(u.has_value());
   CHECK(u->origin() == "https://example.org");
   CHECK(u->path == "/api/v1?x=1");
-  CHECK(url_query_param("https://h/x?limit=5&max_id=117020580489281910", "max_id") == "117020580489281910");
+  CHECK(url_query_param("https://h/x?limit=5&max_id=117020580489281910", "max_id") ==
+        "117020580489281910");
   CHECK_FALSE(url_query_param("https://h/x?limit=5", "max_id").has_value());
   CHECK(url_encode("a b&c") == "a%20b%26c");
-  CHECK(redact_url("https://h/x?key=SECRET&part=snippet") == "https://h/x?key=REDACTED&part=snippet");
+  CHECK(redact_url("https://h/x?key=SECRET&part=snippet") ==
+        "https://h/x?key=REDACTED&part=snippet");
 }

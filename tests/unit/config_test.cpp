@@ -63,7 +63,8 @@ TEST_CASE("config: a valid file becomes typed settings") {
   CHECK(c.defaults.poll_interval_ms == 30 * kMinuteMs);
   CHECK(c.defaults.backfill_since == CivilDate{2016, 1, 1});
   CHECK(c.defaults.timezone == "Europe/Berlin");
-  CHECK(c.effective_user_agent() == std::string("muniscope/") + kMuniscopeVersion + " (+mailto:team@example.org)");
+  CHECK(c.effective_user_agent() ==
+        std::string("muniscope/") + kMuniscopeVersion + " (+mailto:team@example.org)");
   REQUIRE(c.platform("bluesky") != nullptr);
   CHECK(c.platform("bluesky")->base_url == "http://127.0.0.1:9");
   CHECK(c.platform("bluesky")->rate_limit.requests == 100);
@@ -82,7 +83,8 @@ TEST_CASE("config: a valid file becomes typed settings") {
 }
 
 TEST_CASE("config: a misspelt key names file, line, column and the key, with a hint") {
-  const ConfigLoad load = load_config_from_string(with("poll_interval: 30m", "pol_interval: 30m"), "main.yaml");
+  const ConfigLoad load =
+      load_config_from_string(with("poll_interval: 30m", "pol_interval: 30m"), "main.yaml");
   REQUIRE(load.errors.size() == 1);
   const ConfigIssue& e = load.errors[0];
   CHECK(e.file == "main.yaml");
@@ -116,10 +118,13 @@ TEST_CASE("config: every error class is reported") {
     CHECK(e->format().find("first defined at m.yaml:") != std::string::npos);
   }
   SUBCASE("duplicate accounts, even when spelt differently") {
-    auto load = load_config_from_string(
-        with("handle: stadt.example.de", "handle: stadt.example.de\n      - platform: mastodon\n        handle: https://bawü.social/@StadtPforzheim"),
-        "m.yaml");
-    CHECK(find_issue(load.errors, "duplicate account mastodon:stadtpforzheim@xn--baw-joa.social") != nullptr);
+    auto load =
+        load_config_from_string(with("handle: stadt.example.de",
+                                     "handle: stadt.example.de\n      - platform: mastodon\n       "
+                                     " handle: https://bawü.social/@StadtPforzheim"),
+                                "m.yaml");
+    CHECK(find_issue(load.errors, "duplicate account mastodon:stadtpforzheim@xn--baw-joa.social") !=
+          nullptr);
   }
   SUBCASE("bad AGS") {
     auto load = load_config_from_string(with("\"08231000\"", "8231000"), "m.yaml");
@@ -138,10 +143,13 @@ TEST_CASE("config: every error class is reported") {
   }
   SUBCASE("unknown kind and state") {
     auto load = load_config_from_string(with("kind: kreisfreie Stadt", "kind: Bezirk"), "m.yaml");
-    CHECK(find_issue(load.errors, "'Bezirk' is not one of Gemeinde, Stadt, kreisfreie Stadt, Landkreis") != nullptr);
+    CHECK(find_issue(load.errors,
+                     "'Bezirk' is not one of Gemeinde, Stadt, kreisfreie Stadt, Landkreis") !=
+          nullptr);
   }
   SUBCASE("a handle the platform cannot use") {
-    auto load = load_config_from_string(with("\"@stadtpforzheim@bawü.social\"", "stadtpforzheim"), "m.yaml");
+    auto load = load_config_from_string(with("\"@stadtpforzheim@bawü.social\"", "stadtpforzheim"),
+                                        "m.yaml");
     CHECK(find_issue(load.errors, "needs the instance") != nullptr);
   }
   SUBCASE("no contact for the User-Agent") {
@@ -169,21 +177,26 @@ TEST_CASE("config: every error class is reported") {
     CHECK(load.errors[0].line >= 1);
   }
   SUBCASE("several problems are all reported at once") {
-    auto load = load_config_from_string(std::string("bogus: 1\n") + kValid + "another: 2\n", "m.yaml");
+    auto load =
+        load_config_from_string(std::string("bogus: 1\n") + kValid + "another: 2\n", "m.yaml");
     CHECK(load.errors.size() == 2);
   }
 }
 
-TEST_CASE("config: an inline secret is accepted with a warning; env and file references are not warned") {
+TEST_CASE(
+    "config: an inline secret is accepted with a warning; env and file references are not warned") {
   std::string text = kValid;
-  text.replace(text.find("platforms:\n"), 11, "platforms:\n  youtube:\n    credential: AIzaSyEXAMPLE\n");
+  text.replace(text.find("platforms:\n"), 11,
+               "platforms:\n  youtube:\n    credential: AIzaSyEXAMPLE\n");
   auto load = load_config_from_string(text, "m.yaml");
   REQUIRE(load.errors.empty());
   REQUIRE(load.warnings.size() == 1);
   CHECK(load.warnings[0].key == "platforms.youtube.credential");
-  CHECK(load.warnings[0].format().find("AIzaSyEXAMPLE") == std::string::npos);  // never echo the secret
+  CHECK(load.warnings[0].format().find("AIzaSyEXAMPLE") ==
+        std::string::npos);  // never echo the secret
   text = kValid;
-  text.replace(text.find("platforms:\n"), 11, "platforms:\n  youtube:\n    credential: {env: MUNI_TEST_KEY}\n");
+  text.replace(text.find("platforms:\n"), 11,
+               "platforms:\n  youtube:\n    credential: {env: MUNI_TEST_KEY}\n");
   load = load_config_from_string(text, "m.yaml");
   REQUIRE(load.errors.empty());
   CHECK(load.warnings.empty());
@@ -196,8 +209,9 @@ TEST_CASE("config: an inline secret is accepted with a warning; env and file ref
 
 TEST_CASE("config: includes with globs, relative to the including file") {
   test::TempDir dir;
-  test::write_file(dir.file("main.yaml"),
-                   "defaults: {contact: team@example.org}\ninclude: [laender/*.yaml, extra.yaml]\n");
+  test::write_file(
+      dir.file("main.yaml"),
+      "defaults: {contact: team@example.org}\ninclude: [laender/*.yaml, extra.yaml]\n");
   test::write_file(dir.file("laender/bw.yaml"), R"(municipalities:
   - {id: a, name: A, ags: "08111000", kind: kreisfreie Stadt, state: BW}
 )");
@@ -221,7 +235,8 @@ TEST_CASE("config: includes with globs, relative to the including file") {
   CHECK(load.config->municipalities.size() == 2);
   CHECK(load.config->municipalities[1].accounts.size() == 1);
 
-  test::write_file(dir.file("main.yaml"), "defaults: {contact: team@example.org}\ninclude: missing.yaml\n");
+  test::write_file(dir.file("main.yaml"),
+                   "defaults: {contact: team@example.org}\ninclude: missing.yaml\n");
   load = load_config(dir.file("main.yaml"));
   CHECK(find_issue(load.errors, "does not exist") != nullptr);
 }
@@ -235,7 +250,8 @@ TEST_CASE("config: the shipped example config is valid") {
   for (const auto& m : load.config->municipalities) {
     for (const auto& a : m.accounts) {
       mastodon = mastodon || a.platform == "mastodon";
-      CHECK_MESSAGE(!a.source.empty(), "every real account in the example names its source: " << a.key());
+      CHECK_MESSAGE(!a.source.empty(),
+                    "every real account in the example names its source: " << a.key());
     }
   }
   CHECK(mastodon);

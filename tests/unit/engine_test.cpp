@@ -19,21 +19,28 @@ namespace {
 
 struct Harness {
   explicit Harness(const std::string& extra_yaml = "", DurationMs latency = 50, double jitter = 0.5)
-      : random(jitter), transport(clock, [this](const HttpRequest& r) { return world.handle(r); }, latency) {
-    yaml = "defaults:\n  contact: team@example.org\n  poll_interval: 1h\n  max_connections_per_host: 4\n"
-           "platforms:\n  rss:\n    base_url: http://toy.test\n" +
-           extra_yaml;
+      : random(jitter),
+        transport(
+            clock, [this](const HttpRequest& r) { return world.handle(r); }, latency) {
+    yaml =
+        "defaults:\n  contact: team@example.org\n  poll_interval: 1h\n  max_connections_per_host: "
+        "4\n"
+        "platforms:\n  rss:\n    base_url: http://toy.test\n" +
+        extra_yaml;
   }
 
   void add_municipality(const std::string& id, const std::vector<std::string>& handles,
                         const std::string& platform = "rss") {
-    municipalities += "  - id: " + id + "\n    name: " + id + "\n    ags: \"08231000\"\n    kind: kreisfreie Stadt\n"
+    municipalities += "  - id: " + id + "\n    name: " + id +
+                      "\n    ags: \"08231000\"\n    kind: kreisfreie Stadt\n"
                       "    state: BW\n    accounts:\n";
-    for (const auto& h : handles) municipalities += "      - {platform: " + platform + ", handle: \"" + h + "\"}\n";
+    for (const auto& h : handles)
+      municipalities += "      - {platform: " + platform + ", handle: \"" + h + "\"}\n";
   }
 
   void start(ConnectorRegistry reg = {}) {
-    ConfigLoad load = load_config_from_string(yaml + "municipalities:\n" + municipalities, "engine-test.yaml");
+    ConfigLoad load =
+        load_config_from_string(yaml + "municipalities:\n" + municipalities, "engine-test.yaml");
     for (const auto& e : load.errors) FAIL(e.format());
     config = *load.config;
     auto s = Store::open(dir.file("engine.db"), OpenMode::kReadWrite);
@@ -50,12 +57,15 @@ struct Harness {
   // Runs the loop for `d` of virtual time.
   void run_for(DurationMs d) {
     const TimeMs end = clock.now() + d;
-    while (clock.now() < end) engine->step(static_cast<int>(std::min<DurationMs>(end - clock.now(), 60'000)));
+    while (clock.now() < end)
+      engine->step(static_cast<int>(std::min<DurationMs>(end - clock.now(), 60'000)));
   }
 
   StoredAccount account(const std::string& handle) { return *store->find_account("rss:" + handle); }
   int64_t posts(const std::string& handle) {
-    SQLite::Statement q(store->db(), "SELECT COUNT(*), COUNT(DISTINCT platform_post_id) FROM posts WHERE account_id = ?");
+    SQLite::Statement q(
+        store->db(),
+        "SELECT COUNT(*), COUNT(DISTINCT platform_post_id) FROM posts WHERE account_id = ?");
     q.bind(1, account(handle).id);
     q.executeStep();
     REQUIRE(q.getColumn(0).getInt64() == q.getColumn(1).getInt64());  // never a duplicate
@@ -84,7 +94,9 @@ struct Harness {
 
 }  // namespace
 
-TEST_CASE("engine: first poll, backfill of the history, then incremental polls without loss or duplicates") {
+TEST_CASE(
+    "engine: first poll, backfill of the history, then incremental polls without loss or "
+    "duplicates") {
   Harness h;
   h.world.add_posts("anna", 50, h.clock.now() - 100 * kDayMs);
   h.add_municipality("m1", {"anna"});
@@ -101,7 +113,8 @@ TEST_CASE("engine: first poll, backfill of the history, then incremental polls w
   // Polls keep their rhythm: one per interval after the first.
   const auto polls = h.request_times("since=");
   REQUIRE(polls.size() >= 3);
-  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'ok'").getInt() >= 3);
+  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'ok'").getInt() >=
+        3);
 }
 
 TEST_CASE("engine: polls spread over the interval by a deterministic offset per account") {
@@ -166,7 +179,8 @@ TEST_CASE("engine: a 429 holds its host until Retry-After; other hosts carry on"
   auto hosts = h.engine->host_status();
   bool waiting = false;
   for (const auto& r : hosts) {
-    if (r.host == "toy.test") waiting = r.wait_until.has_value() && *r.wait_until >= t0 + 120 * kSecondMs;
+    if (r.host == "toy.test")
+      waiting = r.wait_until.has_value() && *r.wait_until >= t0 + 120 * kSecondMs;
   }
   CHECK(waiting);
   CHECK(h.posts("http://other.test/o1") == 5);  // unaffected
@@ -222,7 +236,8 @@ TEST_CASE("engine: not found is confirmed on consecutive polls, then re-checked 
   CHECK(h.posts("ghost") == 2);
 }
 
-TEST_CASE("engine: a rejected credential fails its platform only; secrets go in headers, not logs") {
+TEST_CASE(
+    "engine: a rejected credential fails its platform only; secrets go in headers, not logs") {
   setenv("MUNI_TEST_TOKEN", "tok-123", 1);
   Harness h("    credential: {env: MUNI_TEST_TOKEN}\n  wordpress:\n    base_url: http://wp.test\n");
   h.world.add_posts("a1", 3, h.clock.now() - kDayMs);
@@ -240,13 +255,16 @@ TEST_CASE("engine: a rejected credential fails its platform only; secrets go in 
   bool authorized = false;
   for (const auto& s : h.transport.sent()) {
     for (const auto& hd : s.request.headers) {
-      if (hd.name == "Authorization" && hd.value == "Bearer tok-123" && s.request.url.find("/u/a1/") != std::string::npos) {
+      if (hd.name == "Authorization" && hd.value == "Bearer tok-123" &&
+          s.request.url.find("/u/a1/") != std::string::npos) {
         authorized = true;
       }
     }
   }
   CHECK(authorized);
-  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM poll_log WHERE error LIKE '%tok-123%'").getInt() == 0);
+  CHECK(h.store->db()
+            .execAndGet("SELECT COUNT(*) FROM poll_log WHERE error LIKE '%tok-123%'")
+            .getInt() == 0);
   unsetenv("MUNI_TEST_TOKEN");
 }
 

@@ -15,9 +15,9 @@ using muni::test::at;
 
 namespace {
 
-PostRow post(const char* t, PostKind kind, std::optional<int64_t> likes, std::optional<int64_t> replies,
-             std::optional<int64_t> reposts, int mentions = 0, const char* parent_at = nullptr,
-             const char* parent_author = "") {
+PostRow post(const char* t, PostKind kind, std::optional<int64_t> likes,
+             std::optional<int64_t> replies, std::optional<int64_t> reposts, int mentions = 0,
+             const char* parent_at = nullptr, const char* parent_author = "") {
   PostRow r;
   r.created_at = at(t);
   r.kind = kind;
@@ -44,18 +44,27 @@ AccountData account_a() {
   a.interval_ms = kHourMs;
   a.first_own_post = at("2024-06-01T10:00:00Z");
   a.spans = {{at("2025-02-01T00:00:00Z"), at("2025-12-31T00:00:00Z")}};
-  a.followers = {{at("2025-02-15T00:00:00Z"), 1000}, {at("2025-03-15T12:00:00Z"), 1100}, {at("2025-04-10T00:00:00Z"), 1200}};
+  a.followers = {{at("2025-02-15T00:00:00Z"), 1000},
+                 {at("2025-03-15T12:00:00Z"), 1100},
+                 {at("2025-04-10T00:00:00Z"), 1200}};
   a.posts = {
-      post("2025-03-03T07:30:00Z", PostKind::kOriginal, 10, 2, 1),                             // Mon 08:30 CET, office
-      post("2025-03-03T18:00:00Z", PostKind::kReplyOther, 0, 0, 0, 0, "2025-03-03T16:00:00Z", "cit"),  // 19:00, 2 h
-      post("2025-03-08T10:00:00Z", PostKind::kOriginal, 5, std::nullopt, 0, 1),                // Saturday, mentions
-      post("2025-03-10T09:00:00Z", PostKind::kReplyOther, 1, 1, 0, 0, "2025-03-09T09:00:00Z", "cit"),  // 24 h
-      post("2025-03-16T12:00:00Z", PostKind::kReplySelf, 2, 0, 0),                             // Sunday
-      post("2025-03-20T05:30:00Z", PostKind::kQuote, 4, 1, 2),                                 // Thu 06:30, early
-      post("2025-03-25T15:00:00Z", PostKind::kRepost, std::nullopt, std::nullopt, std::nullopt, 0, nullptr, "B"),
-      post("2025-03-29T23:30:00Z", PostKind::kOriginal, std::nullopt, std::nullopt, std::nullopt),  // Sun 30th 00:30 local
-      post("2025-03-31T06:30:00Z", PostKind::kOriginal, 3, 0, 0),       // Mon 08:30 CEST: office (07:30 if DST were ignored)
-      post("2025-03-31T16:30:00Z", PostKind::kReplyUnknown, 0, 0, 0),   // Mon 18:30 CEST: outside (17:30 if ignored)
+      post("2025-03-03T07:30:00Z", PostKind::kOriginal, 10, 2, 1),  // Mon 08:30 CET, office
+      post("2025-03-03T18:00:00Z", PostKind::kReplyOther, 0, 0, 0, 0, "2025-03-03T16:00:00Z",
+           "cit"),  // 19:00, 2 h
+      post("2025-03-08T10:00:00Z", PostKind::kOriginal, 5, std::nullopt, 0,
+           1),  // Saturday, mentions
+      post("2025-03-10T09:00:00Z", PostKind::kReplyOther, 1, 1, 0, 0, "2025-03-09T09:00:00Z",
+           "cit"),                                                  // 24 h
+      post("2025-03-16T12:00:00Z", PostKind::kReplySelf, 2, 0, 0),  // Sunday
+      post("2025-03-20T05:30:00Z", PostKind::kQuote, 4, 1, 2),      // Thu 06:30, early
+      post("2025-03-25T15:00:00Z", PostKind::kRepost, std::nullopt, std::nullopt, std::nullopt, 0,
+           nullptr, "B"),
+      post("2025-03-29T23:30:00Z", PostKind::kOriginal, std::nullopt, std::nullopt,
+           std::nullopt),  // Sun 30th 00:30 local
+      post("2025-03-31T06:30:00Z", PostKind::kOriginal, 3, 0,
+           0),  // Mon 08:30 CEST: office (07:30 if DST were ignored)
+      post("2025-03-31T16:30:00Z", PostKind::kReplyUnknown, 0, 0,
+           0),  // Mon 18:30 CEST: outside (17:30 if ignored)
   };
   return a;
 }
@@ -85,7 +94,10 @@ Options berlin() {
   return o;
 }
 
-Period march(const Options& o) { return split_periods(o.tz.from_local({2025, 3, 1}), o.tz.from_local({2025, 4, 1}), Granularity::kMonth, o.tz)[0]; }
+Period march(const Options& o) {
+  return split_periods(o.tz.from_local({2025, 3, 1}), o.tz.from_local({2025, 4, 1}),
+                       Granularity::kMonth, o.tz)[0];
+}
 
 double num(const Values& v, const std::string& name) {
   const auto it = v.find(name);
@@ -96,7 +108,9 @@ double num(const Values& v, const std::string& name) {
 }
 
 bool null(const Values& v, const std::string& name) { return is_null(v.at(name)); }
-std::string text(const Values& v, const std::string& name) { return std::get<std::string>(v.at(name)); }
+std::string text(const Values& v, const std::string& name) {
+  return std::get<std::string>(v.at(name));
+}
 
 }  // namespace
 
@@ -106,21 +120,25 @@ TEST_CASE("metrics: periods follow the local calendar, across DST, with ISO week
   CHECK(m.label == "2025-03");
   CHECK(m.start == at("2025-02-28T23:00:00Z"));  // midnight CET
   CHECK(m.end == at("2025-03-31T22:00:00Z"));    // midnight CEST
-  const auto weeks = split_periods(o.tz.from_local({2025, 12, 24}), o.tz.from_local({2026, 1, 6}), Granularity::kWeek, o.tz);
+  const auto weeks = split_periods(o.tz.from_local({2025, 12, 24}), o.tz.from_local({2026, 1, 6}),
+                                   Granularity::kWeek, o.tz);
   REQUIRE(weeks.size() == 3);
   CHECK(weeks[0].label == "2025-W52");
   CHECK(weeks[0].start == o.tz.from_local({2025, 12, 24}));  // clipped to --from
-  CHECK(weeks[1].label == "2026-W01");                       // the week of 29 Dec 2025 is ISO 2026-W01
+  CHECK(weeks[1].label == "2026-W01");  // the week of 29 Dec 2025 is ISO 2026-W01
   CHECK(weeks[1].start == o.tz.from_local({2025, 12, 29}));
   CHECK(weeks[2].end == o.tz.from_local({2026, 1, 6}));
-  const auto q = split_periods(o.tz.from_local({2025, 2, 1}), o.tz.from_local({2026, 1, 1}), Granularity::kQuarter, o.tz);
+  const auto q = split_periods(o.tz.from_local({2025, 2, 1}), o.tz.from_local({2026, 1, 1}),
+                               Granularity::kQuarter, o.tz);
   REQUIRE(q.size() == 4);
   CHECK(q[0].label == "2025-Q1");
   CHECK(q[3].label == "2025-Q4");
-  const auto y = split_periods(o.tz.from_local({2024, 6, 1}), o.tz.from_local({2025, 6, 1}), Granularity::kYear, o.tz);
+  const auto y = split_periods(o.tz.from_local({2024, 6, 1}), o.tz.from_local({2025, 6, 1}),
+                               Granularity::kYear, o.tz);
   REQUIRE(y.size() == 2);
   CHECK(y[1].label == "2025");
-  const auto one = split_periods(o.tz.from_local({2025, 1, 1}), o.tz.from_local({2026, 1, 1}), Granularity::kNone, o.tz);
+  const auto one = split_periods(o.tz.from_local({2025, 1, 1}), o.tz.from_local({2026, 1, 1}),
+                                 Granularity::kNone, o.tz);
   CHECK(one[0].label == "2025-01-01..2025-12-31");
   CHECK(split_periods(10, 10, Granularity::kMonth, o.tz).empty());
 }
@@ -143,7 +161,8 @@ TEST_CASE("metrics: every metric of one account in March 2025") {
   CHECK(num(v, "accounts") == 1);
   CHECK(num(v, "accounts_active") == 1);
   CHECK(num(v, "accounts_dormant") == 0);
-  CHECK(text(v, "first_activity") == "2023-05-10");  // account creation precedes the first stored post
+  CHECK(text(v, "first_activity") ==
+        "2023-05-10");  // account creation precedes the first stored post
   CHECK(text(v, "last_activity") == "2025-03-31");
   CHECK(text(v, "account_created") == "2023-05-10");
   // activity
@@ -156,7 +175,8 @@ TEST_CASE("metrics: every metric of one account in March 2025") {
   CHECK(num(v, "reposts") == 1);
   CHECK(num(v, "posts_per_week") == doctest::Approx(9 / weeks));
   CHECK(num(v, "active_days") == 7);  // 3, 8, 10, 16, 20, 30 (local!), 31 March
-  CHECK(num(v, "longest_gap_days") == doctest::Approx(234.0 / 24));  // 20 March 05:30 to 29 March 23:30 UTC
+  CHECK(num(v, "longest_gap_days") ==
+        doctest::Approx(234.0 / 24));  // 20 March 05:30 to 29 March 23:30 UTC
   CHECK(num(v, "share_outside_office_hours") == doctest::Approx(6.0 / 9));
   CHECK(num(v, "share_weekend") == doctest::Approx(3.0 / 9));
   // dialogue
@@ -164,8 +184,9 @@ TEST_CASE("metrics: every metric of one account in March 2025") {
   CHECK(num(v, "responses_timed") == 2);
   CHECK(num(v, "response_time_median_h") == doctest::Approx(13));
   CHECK(num(v, "response_time_p90_h") == doctest::Approx(21.8));
-  CHECK(num(v, "networking_share") == doctest::Approx(0.4));  // (2 replies + 1 repost of B + 1 mention) / 10
-  CHECK(null(v, "service_level"));                            // Mastodon shows no citizen comments to us
+  CHECK(num(v, "networking_share") ==
+        doctest::Approx(0.4));      // (2 replies + 1 repost of B + 1 mention) / 10
+  CHECK(null(v, "service_level"));  // Mastodon shows no citizen comments to us
   CHECK(null(v, "citizen_comments"));
   // engagement: 8 posts with known likes, 7 with known replies, 8 with known reposts
   CHECK(num(v, "posts_with_counts") == 8);
@@ -207,7 +228,8 @@ TEST_CASE("metrics: a municipality's two accounts, one only partly observed") {
   CHECK(num(v, "own_posts") == 10);
   CHECK(num(v, "active_days") == 8);  // B adds 12 March
   // B's history is known from 10 March (incomplete backfill) and polled from the 20th.
-  const double b_coverage = (743.0 - 9 * 24 - 1) / 743.0;  // known from 10 March 00:00 UTC = 01:00 CET
+  const double b_coverage =
+      (743.0 - 9 * 24 - 1) / 743.0;  // known from 10 March 00:00 UTC = 01:00 CET
   CHECK(num(v, "coverage") == doctest::Approx(b_coverage));
   CHECK(num(v, "coverage_mean") == doctest::Approx((1 + b_coverage) / 2));
   CHECK(num(v, "low_coverage") == 1);  // below metrics.min_coverage 0.8
@@ -223,7 +245,8 @@ TEST_CASE("metrics: empty periods, a future period, and dormancy") {
   const Options o = berlin();
   const AccountData a = account_a();
   // January 2025: no posts. History is complete, so the month is covered.
-  const Period jan = split_periods(o.tz.from_local({2025, 1, 1}), o.tz.from_local({2025, 2, 1}), Granularity::kMonth, o.tz)[0];
+  const Period jan = split_periods(o.tz.from_local({2025, 1, 1}), o.tz.from_local({2025, 2, 1}),
+                                   Granularity::kMonth, o.tz)[0];
   Values v = compute({&a}, jan, o);
   CHECK(num(v, "own_posts") == 0);
   CHECK(num(v, "accounts_active") == 0);
@@ -238,14 +261,16 @@ TEST_CASE("metrics: empty periods, a future period, and dormancy") {
   CHECK(num(v, "coverage") == doctest::Approx(1.0));
   CHECK(text(v, "first_activity") == "2023-05-10");
   // A period after "now": nothing has elapsed.
-  const Period future = split_periods(o.tz.from_local({2026, 4, 1}), o.tz.from_local({2026, 5, 1}), Granularity::kMonth, o.tz)[0];
+  const Period future = split_periods(o.tz.from_local({2026, 4, 1}), o.tz.from_local({2026, 5, 1}),
+                                      Granularity::kMonth, o.tz)[0];
   v = compute({&a}, future, o);
   CHECK(null(v, "posts_per_week"));
   CHECK(null(v, "longest_gap_days"));
   CHECK(num(v, "coverage") == 0);
   CHECK(num(v, "low_coverage") == 1);
   // Dormant: no own post for 90 days before the period end.
-  const Period autumn = split_periods(o.tz.from_local({2025, 9, 1}), o.tz.from_local({2025, 10, 1}), Granularity::kMonth, o.tz)[0];
+  const Period autumn = split_periods(o.tz.from_local({2025, 9, 1}), o.tz.from_local({2025, 10, 1}),
+                                      Granularity::kMonth, o.tz)[0];
   AccountData quiet = account_a();
   quiet.last_own_post_before_window = at("2025-03-31T16:30:00Z");
   quiet.posts.clear();
@@ -258,13 +283,16 @@ TEST_CASE("metrics: coverage breaks at gaps in polling and before history is kno
   AccountData a = account_a();
   a.account.backfill_state = BackfillState::kPending;
   a.first_own_post = at("2025-03-01T00:00:00Z");  // history known from here to the first poll
-  a.spans = {{at("2025-03-05T00:00:00Z"), at("2025-03-10T00:00:00Z")}, {at("2025-03-20T00:00:00Z"), at("2025-03-21T00:00:00Z")}};
+  a.spans = {{at("2025-03-05T00:00:00Z"), at("2025-03-10T00:00:00Z")},
+             {at("2025-03-20T00:00:00Z"), at("2025-03-21T00:00:00Z")}};
   a.interval_ms = kHourMs;
   // [1 Mar, 10 Mar] known, 10-20 Mar a gap, [20 Mar, 21 Mar 01:00] known.
-  const double c = coverage(a, at("2025-03-01T00:00:00Z"), at("2025-03-31T00:00:00Z"), at("2026-01-01T00:00:00Z"));
+  const double c = coverage(a, at("2025-03-01T00:00:00Z"), at("2025-03-31T00:00:00Z"),
+                            at("2026-01-01T00:00:00Z"));
   CHECK(c == doctest::Approx((9 * 24.0 + 25.0) / (30 * 24.0)));
   a.spans.clear();
-  CHECK(coverage(a, at("2025-03-01T00:00:00Z"), at("2025-03-31T00:00:00Z"), at("2026-01-01T00:00:00Z")) == 0);
+  CHECK(coverage(a, at("2025-03-01T00:00:00Z"), at("2025-03-31T00:00:00Z"),
+                 at("2026-01-01T00:00:00Z")) == 0);
 }
 
 TEST_CASE("metrics: citizen comments give the service level where a platform shows them") {
@@ -291,8 +319,10 @@ TEST_CASE("metrics: data loaded from a store gives the same figures") {
   auto s = Store::open(dir.file("m.db"), OpenMode::kReadWrite);
   Store& store = **s;
   ConfigLoad load = load_config_from_string(
-      "defaults: {contact: t@example.org}\nmunicipalities:\n  - {id: musterstadt, name: M, ags: \"08231000\", "
-      "kind: kreisfreie Stadt, state: BW, population: 50000, accounts: [{platform: mastodon, handle: a@m.example}]}\n",
+      "defaults: {contact: t@example.org}\nmunicipalities:\n  - {id: musterstadt, name: M, ags: "
+      "\"08231000\", "
+      "kind: kreisfreie Stadt, state: BW, population: 50000, accounts: [{platform: mastodon, "
+      "handle: a@m.example}]}\n",
       "m.yaml");
   REQUIRE(store.sync_config(*load.config, 1).ok());
   const int64_t id = store.load_accounts(true)->front().id;
@@ -326,10 +356,12 @@ TEST_CASE("metrics: data loaded from a store gives the same figures") {
   for (TimeMs t = at("2025-02-01T00:00:00Z"); t <= at("2025-12-31T00:00:00Z"); t += kHourMs) {
     REQUIRE(store.extend_coverage(id, t, 3 * kHourMs).ok());
   }
-  CHECK(store.db().execAndGet("SELECT COUNT(*) FROM coverage_spans").getInt() == 1);  // one span, not 8,000 rows
+  CHECK(store.db().execAndGet("SELECT COUNT(*) FROM coverage_spans").getInt() ==
+        1);  // one span, not 8,000 rows
   const Options o = berlin();
   const Period m = march(o);
-  auto data = load_account_data(store, *store.load_accounts(true), {{"musterstadt", 50000}}, kHourMs, m.start, m.end);
+  auto data = load_account_data(store, *store.load_accounts(true), {{"musterstadt", 50000}},
+                                kHourMs, m.start, m.end);
   REQUIRE(data.ok());
   REQUIRE(data->size() == 1);
   const Values loaded = compute({&(*data)[0]}, m, o);

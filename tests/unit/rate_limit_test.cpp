@@ -45,7 +45,9 @@ TEST_CASE("rate limit: Mastodon headers (ISO-8601 reset) take over from the conf
   CHECK(l.try_acquire(now + 1, 0) == test::at("2026-08-01T13:55:00.212Z"));
   // In-flight requests count against what is left.
   RateLimiter m({});
-  m.observe(with_headers(200, {{"X-RateLimit-Remaining", "2"}, {"X-RateLimit-Reset", "2026-08-01T13:55:00Z"}}), now);
+  m.observe(with_headers(200, {{"X-RateLimit-Remaining", "2"},
+                               {"X-RateLimit-Reset", "2026-08-01T13:55:00Z"}}),
+            now);
   CHECK(m.try_acquire(now, 2) == test::at("2026-08-01T13:55:00Z"));
   CHECK(m.try_acquire(now, 1) == 0);
 }
@@ -55,12 +57,13 @@ TEST_CASE("rate limit: atproto headers, epoch-second resets and the Date header'
   const TimeMs now = test::at("2025-05-19T17:41:26Z");
   // The server's clock runs one hour ahead of ours; its reset is 30 s after its now.
   const TimeMs server_now = now + kHourMs;
-  l.observe(with_headers(200, {{"Date", format_http_date(server_now)},
-                               {"RateLimit-Limit", "3000"},
-                               {"RateLimit-Remaining", "0"},
-                               {"RateLimit-Reset", std::to_string((server_now + 30 * kSecondMs) / 1000)},
-                               {"RateLimit-Policy", "3000;w=300"}}),
-            now);
+  l.observe(
+      with_headers(200, {{"Date", format_http_date(server_now)},
+                         {"RateLimit-Limit", "3000"},
+                         {"RateLimit-Remaining", "0"},
+                         {"RateLimit-Reset", std::to_string((server_now + 30 * kSecondMs) / 1000)},
+                         {"RateLimit-Policy", "3000;w=300"}}),
+      now);
   CHECK(l.limit() == 3000);
   CHECK(l.window_ms() == 300 * kSecondMs);
   CHECK(l.try_acquire(now, 0) == now + 30 * kSecondMs);  // in our time, not the server's
@@ -70,7 +73,9 @@ TEST_CASE("rate limit: atproto headers, epoch-second resets and the Date header'
 TEST_CASE("rate limit: an implausible reset is clamped to one window") {
   RateLimiter l({300, 5 * kMinuteMs});
   const TimeMs now = test::at("2026-01-01T00:00:00Z");
-  l.observe(with_headers(200, {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "2026-01-09T00:00:00Z"}}), now);
+  l.observe(with_headers(200, {{"X-RateLimit-Remaining", "0"},
+                               {"X-RateLimit-Reset", "2026-01-09T00:00:00Z"}}),
+            now);
   CHECK(l.clamped_resets() == 1);
   CHECK(l.try_acquire(now, 0) == now + 5 * kMinuteMs);
 }
@@ -83,17 +88,22 @@ TEST_CASE("rate limit: 429 waits until Retry-After, or for a growing pause witho
   CHECK(l.try_acquire(now + 6999, 0) == now + 7000);
   CHECK(l.try_acquire(now + 7000, 0) == 0);
   RateLimiter d({});
-  d.on_too_many_requests(with_headers(429, {{"Retry-After", format_http_date(now + 90 * kSecondMs)}}), now);
+  d.on_too_many_requests(
+      with_headers(429, {{"Retry-After", format_http_date(now + 90 * kSecondMs)}}), now);
   CHECK(d.blocked_until(now) == now + 90 * kSecondMs);
   RateLimiter silent({});
   silent.on_too_many_requests(with_headers(429, {}), now);
   CHECK(silent.blocked_until(now) == now + 30 * kSecondMs);
   silent.on_too_many_requests(with_headers(429, {}), now + 30 * kSecondMs);
-  CHECK(silent.blocked_until(now + 30 * kSecondMs) == now + 90 * kSecondMs);  // 60 s the second time
+  CHECK(silent.blocked_until(now + 30 * kSecondMs) ==
+        now + 90 * kSecondMs);  // 60 s the second time
   // X API spelling of the reset, epoch seconds.
   const TimeMs today = test::at("2026-01-01T00:00:00Z");
   RateLimiter x({});
-  x.on_too_many_requests(with_headers(429, {{"x-rate-limit-remaining", "0"}, {"x-rate-limit-reset", std::to_string((today + 600000) / 1000)}}), today);
+  x.on_too_many_requests(
+      with_headers(429, {{"x-rate-limit-remaining", "0"},
+                         {"x-rate-limit-reset", std::to_string((today + 600000) / 1000)}}),
+      today);
   CHECK(x.blocked_until(today) == today + 600000);
 }
 

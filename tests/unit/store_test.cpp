@@ -100,7 +100,8 @@ TEST_CASE("store: config sync keeps the history of accounts that leave the confi
       CHECK(a.own_posts_stored == 1);  // history kept
     }
   }
-  sync = store.sync_config(two_account_config(), 3000);  // back in the config: same row, same history
+  sync =
+      store.sync_config(two_account_config(), 3000);  // back in the config: same row, same history
   CHECK(sync->accounts_added == 0);
   CHECK(store.load_accounts(true)->size() == 2);
   CHECK(count(store, "SELECT COUNT(*) FROM posts") == 1);
@@ -150,7 +151,8 @@ TEST_CASE("store: commit_page upserts posts and writes engagement samples only o
   CHECK(store.load_accounts(true)->front().cursor == "c1");
 }
 
-TEST_CASE("store: reposts carry no engagement; self-thread replies are recognised in either order") {
+TEST_CASE(
+    "store: reposts carry no engagement; self-thread replies are recognised in either order") {
   test::TempDir dir;
   auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
   Store& store = **s;
@@ -168,7 +170,9 @@ TEST_CASE("store: reposts carry no engagement; self-thread replies are recognise
   REQUIRE(store.commit_page(id, page, 5).ok());
   CHECK(store.db().execAndGet("SELECT likes FROM posts WHERE platform_post_id = 'r1'").isNull());
   CHECK(count(store, "SELECT COUNT(*) FROM post_samples") == 0);
-  CHECK(store.db().execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'child'").getString() == "reply_other");
+  CHECK(store.db()
+            .execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'child'")
+            .getString() == "reply_other");
 
   Page older;
   older.batch.posts.push_back(post("parent", 200, PostKind::kOriginal));
@@ -176,8 +180,12 @@ TEST_CASE("store: reposts carry no engagement; self-thread replies are recognise
   grandchild.parent_post_id = "child";
   older.batch.posts.push_back(grandchild);
   REQUIRE(store.commit_page(id, older, 6).ok());
-  CHECK(store.db().execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'child'").getString() == "reply_self");
-  CHECK(store.db().execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'grandchild'").getString() == "reply_self");
+  CHECK(store.db()
+            .execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'child'")
+            .getString() == "reply_self");
+  CHECK(store.db()
+            .execAndGet("SELECT kind FROM posts WHERE platform_post_id = 'grandchild'")
+            .getString() == "reply_self");
 }
 
 TEST_CASE("store: snapshots, handle changes, deletions and incomplete history") {
@@ -207,8 +215,9 @@ TEST_CASE("store: snapshots, handle changes, deletions and incomplete history") 
   page.expected_own_posts = 5;  // the platform says 5, only 2 stored
   REQUIRE(store.commit_page(id, page, 30).ok());
   CHECK(count(store, "SELECT COUNT(*) FROM account_samples") == 2);
-  CHECK(store.db().execAndGet("SELECT detail FROM account_events WHERE kind = 'handle_changed'").getString() ==
-        "old@x.social -> new@x.social");
+  CHECK(store.db()
+            .execAndGet("SELECT detail FROM account_events WHERE kind = 'handle_changed'")
+            .getString() == "old@x.social -> new@x.social");
   CHECK(count(store, "SELECT deleted_at FROM posts WHERE platform_post_id = '2'") == 30);
   const StoredAccount a = store.load_accounts(true)->front();
   CHECK(a.platform_id == "42");
@@ -231,8 +240,9 @@ TEST_CASE("store: retention keeps exactly the documented samples") {
   const auto day = [&](int days_ago, int hour, int minute = 0) {
     return now - days_ago * kDayMs + hour * kHourMs + minute * kMinuteMs;
   };
-  SQLite::Statement ins(store.db(), "INSERT INTO post_samples (post_id, observed_at, likes) "
-                                    "VALUES ((SELECT id FROM posts WHERE platform_post_id = ?), ?, 1)");
+  SQLite::Statement ins(store.db(),
+                        "INSERT INTO post_samples (post_id, observed_at, likes) "
+                        "VALUES ((SELECT id FROM posts WHERE platform_post_id = ?), ?, 1)");
   auto add = [&](const char* post_id, TimeMs t) {
     ins.bind(1, post_id);
     ins.bind(2, static_cast<int64_t>(t));
@@ -241,13 +251,16 @@ TEST_CASE("store: retention keeps exactly the documented samples") {
   };
   // p1: first sample long ago, a week bucket of three, a day bucket of three,
   // a lone old day, and two young samples.
-  const std::vector<TimeMs> p1 = {day(500, 12), day(402, 10), day(401, 10), day(400, 10), day(41, 9),
-                                  day(40, 10),  day(40, 12),  day(40, 20),  day(2, 0),    day(1, 0)};
+  const std::vector<TimeMs> p1 = {day(500, 12), day(402, 10), day(401, 10), day(400, 10),
+                                  day(41, 9),   day(40, 10),  day(40, 12),  day(40, 20),
+                                  day(2, 0),    day(1, 0)};
   for (const TimeMs t : p1) add("p1", t);
   // p2: three old samples on one day; the first and the last of the series survive.
   for (const TimeMs t : {day(100, 8), day(100, 8, 30), day(100, 9)}) add("p2", t);
   // Account samples follow the same rules.
-  SQLite::Statement acc(store.db(), "INSERT INTO account_samples (account_id, observed_at, followers) VALUES (?, ?, 1)");
+  SQLite::Statement acc(
+      store.db(),
+      "INSERT INTO account_samples (account_id, observed_at, followers) VALUES (?, ?, 1)");
   for (const TimeMs t : {day(60, 1), day(60, 2), day(60, 3), day(5, 1)}) {
     acc.bind(1, account);
     acc.bind(2, static_cast<int64_t>(t));
@@ -258,16 +271,19 @@ TEST_CASE("store: retention keeps exactly the documented samples") {
   REQUIRE(r.ok());
   auto remaining = [&](const char* post_id) {
     std::vector<TimeMs> out;
-    SQLite::Statement q(store.db(), "SELECT observed_at FROM post_samples WHERE post_id = "
-                                    "(SELECT id FROM posts WHERE platform_post_id = ?) ORDER BY observed_at");
+    SQLite::Statement q(store.db(),
+                        "SELECT observed_at FROM post_samples WHERE post_id = "
+                        "(SELECT id FROM posts WHERE platform_post_id = ?) ORDER BY observed_at");
     q.bind(1, post_id);
     while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
     return out;
   };
-  CHECK(remaining("p1") == std::vector<TimeMs>{day(500, 12), day(400, 10), day(41, 9), day(40, 20), day(2, 0), day(1, 0)});
+  CHECK(remaining("p1") == std::vector<TimeMs>{day(500, 12), day(400, 10), day(41, 9), day(40, 20),
+                                               day(2, 0), day(1, 0)});
   CHECK(remaining("p2") == std::vector<TimeMs>{day(100, 8), day(100, 9)});
   CHECK(r->engagement_samples_deleted == 5);
-  // Account series: first (60d 01:00) kept, 02:00 dropped, 03:00 kept (latest of its day), young kept.
+  // Account series: first (60d 01:00) kept, 02:00 dropped, 03:00 kept (latest of its day), young
+  // kept.
   CHECK(count(store, "SELECT COUNT(*) FROM account_samples") == 3);
   CHECK(r->account_samples_deleted == 1);
   // Running it again changes nothing.

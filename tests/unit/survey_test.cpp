@@ -21,10 +21,9 @@ TEST_CASE("survey: Cohen's kappa and its 95 % interval, worked by hand") {
   // p_o = 35/50 = 0.70; margins rows .5/.5, columns .6/.4; p_e = .5*.6 + .5*.4 = .50;
   // kappa = (.70 - .50) / (1 - .50) = 0.40.
   // Fleiss-Cohen-Everitt (1969) variance:
-  //   A = .4(1 - (.5+.6)(.6))^2 + .3(1 - (.5+.4)(.6))^2 = .4(.34)^2 + .3(.46)^2 = .04624 + .06348 = .10972
-  //   B = (.6)^2 [.1(.6+.5)^2 + .2(.4+.5)^2] = .36 (.121 + .162) = .10188
-  //   C = (.40 - .50 * .60)^2 = .01
-  //   var = (A + B - C) / (50 (.5)^2) = .2016 / 12.5 = .016128; SE = .12700
+  //   A = .4(1 - (.5+.6)(.6))^2 + .3(1 - (.5+.4)(.6))^2 = .4(.34)^2 + .3(.46)^2 = .04624 + .06348 =
+  //   .10972 B = (.6)^2 [.1(.6+.5)^2 + .2(.4+.5)^2] = .36 (.121 + .162) = .10188 C = (.40 - .50 *
+  //   .60)^2 = .01 var = (A + B - C) / (50 (.5)^2) = .2016 / 12.5 = .016128; SE = .12700
   // 95 %: .40 +/- 1.96 * .12700 = [.1511, .6489]
   auto k = kappa({{20, 5}, {10, 15}}, Weights::kNone);
   REQUIRE(k.has_value());
@@ -72,7 +71,9 @@ TEST_CASE("survey: numeric agreement") {
 }
 
 TEST_CASE("survey: answers files: delimiters, quotes, BOM and broken rows") {
-  auto a = parse_answers("\xEF\xBB\xBFid;name;list\nm1;\"Stadt; mit Semikolon\";\"a; b\"\nm2;\"Sagt \"\"ja\"\"\";x\n", "a.csv", 0);
+  auto a = parse_answers(
+      "\xEF\xBB\xBFid;name;list\nm1;\"Stadt; mit Semikolon\";\"a; b\"\nm2;\"Sagt \"\"ja\"\"\";x\n",
+      "a.csv", 0);
   REQUIRE(a.ok());
   CHECK(a->delimiter == ';');
   CHECK(a->columns == std::vector<std::string>{"id", "name", "list"});
@@ -91,7 +92,8 @@ TEST_CASE("survey: answers files: delimiters, quotes, BOM and broken rows") {
   CHECK_FALSE(parse_answers("id,q\nm1,\"open\n", "o.csv", 0).ok());
   // Leading comment lines are skipped and do not shift line numbers; a comma
   // in a comment does not sway delimiter detection.
-  auto commented = parse_answers("# fictional, for tests, only\n# second\nid;q\nm1;x;y\n", "k.csv", 0);
+  auto commented =
+      parse_answers("# fictional, for tests, only\n# second\nid;q\nm1;x;y\n", "k.csv", 0);
   REQUIRE_FALSE(commented.ok());
   CHECK(commented.error().message == "k.csv:4: 3 fields, the header has 2 (delimiter ';')");
 }
@@ -163,9 +165,12 @@ municipalities:
     page.batch.snapshot->created_at = at("2019-06-01T00:00:00Z");
     page.batch.snapshot->followers = 1000;
     for (int w = 0; w < 52; ++w) {
-      for (int k = 0; k < 2; ++k) page.batch.posts.push_back(post("a" + std::to_string(w * 2 + k), at("2024-01-02T10:00:00Z") + w * kWeekMs + k * kDayMs));
+      for (int k = 0; k < 2; ++k)
+        page.batch.posts.push_back(post("a" + std::to_string(w * 2 + k),
+                                        at("2024-01-02T10:00:00Z") + w * kWeekMs + k * kDayMs));
       if (w % 2 == 0) {
-        PostRecord r = post("ar" + std::to_string(w), at("2024-01-03T12:00:00Z") + w * kWeekMs, PostKind::kReplyOther);
+        PostRecord r = post("ar" + std::to_string(w), at("2024-01-03T12:00:00Z") + w * kWeekMs,
+                            PostKind::kReplyOther);
         r.parent_author_id = "citizen";
         r.parent_created_at = r.created_at - 2 * kHourMs;
         page.batch.posts.push_back(r);
@@ -189,7 +194,9 @@ municipalities:
     Page rp;
     rp.batch.snapshot = AccountSnapshot{};
     rp.batch.snapshot->created_at = at("2023-03-01T00:00:00Z");
-    for (int i = 0; i < 6; ++i) rp.batch.posts.push_back(post("r" + std::to_string(i), at("2024-02-01T09:00:00Z") + i * 60 * kDayMs));
+    for (int i = 0; i < 6; ++i)
+      rp.batch.posts.push_back(
+          post("r" + std::to_string(i), at("2024-02-01T09:00:00Z") + i * 60 * kDayMs));
     rp.backfill_state = BackfillState::kComplete;
     REQUIRE(store->commit_page(r, rp, at("2023-03-02T00:00:00Z")).ok());
     cover(r, "2023-03-02T00:00:00Z", "2026-05-01T00:00:00Z");
@@ -216,7 +223,8 @@ municipalities:
     return p;
   }
   void cover(int64_t account, const char* from, const char* to) {
-    for (TimeMs t = at(from); t <= at(to); t += kDayMs) REQUIRE(store->extend_coverage(account, t, 3 * kDayMs).ok());
+    for (TimeMs t = at(from); t <= at(to); t += kDayMs)
+      REQUIRE(store->extend_coverage(account, t, 3 * kDayMs).ok());
   }
 };
 
@@ -275,7 +283,8 @@ items:
 )";
 
 const char* kAnswers =
-    "id;uses_sm;uses_masto;uses_fb;cats;since;since_year;freq;freq_num;responds;rtime;goal;plan_bsky;uses_mb;dialog\n"
+    "id;uses_sm;uses_masto;uses_fb;cats;since;since_year;freq;freq_num;responds;rtime;goal;plan_"
+    "bsky;uses_mb;dialog\n"
     "aktiv;ja;ja;nein;Mikroblogs;2-4 Jahre;2019;wöchentlich;2,5;5;am selben Tag;5;ja;ja;5\n"
     "ruhig;ja;nein;nein;;2-4 Jahre;2015;täglich;7;4;innerhalb einer Stunde;5;nein;nein;2\n"
     "ohne;ja;vielleicht;nein;keine;> 4 Jahre;;selten;0;1;;1;ja;nein;\n"
@@ -329,21 +338,23 @@ TEST_CASE("survey: every item type and verdict on a hand-built store") {
   CHECK(verdict("aktiv", "uses_mb") == "consistent");
   CHECK(verdict("aktiv", "dialog") == "not_observable");
   CHECK(result("aktiv", "dialog").flag.empty());
-  CHECK(result("aktiv", "uses_masto").evidence.find("1 account (mastodon:a@m.example); 130 own posts 2024-01-01..2024-12-31") == 0);
+  CHECK(result("aktiv", "uses_masto")
+            .evidence.find(
+                "1 account (mastodon:a@m.example); 130 own posts 2024-01-01..2024-12-31") == 0);
   // ruhig: little activity, claims more.
   CHECK(verdict("ruhig", "uses_sm") == "consistent");
   CHECK(verdict("ruhig", "uses_masto") == "unreported_use");
-  CHECK(verdict("ruhig", "freq") == "contradicted");    // 6 posts: rare
+  CHECK(verdict("ruhig", "freq") == "contradicted");  // 6 posts: rare
   CHECK(verdict("ruhig", "freq_num") == "contradicted");
   CHECK(verdict("ruhig", "responds") == "not_corroborated");
   CHECK(verdict("ruhig", "rtime") == "not_observable");  // no timed replies
   CHECK(verdict("ruhig", "goal") == "not_observable");
   CHECK(result("ruhig", "goal").flag == "claims dialogue, no observable dialogue");
-  CHECK(verdict("ruhig", "since") == "consistent");     // 1.8 years, within 2-4 +/- 1
+  CHECK(verdict("ruhig", "since") == "consistent");  // 1.8 years, within 2-4 +/- 1
   CHECK(verdict("ruhig", "since_year") == "contradicted");
   CHECK(verdict("ruhig", "plan_bsky") == "consistent");
   CHECK(verdict("ruhig", "uses_mb") == "unreported_use");  // Mastodon is a microblog
-  CHECK(result("ruhig", "dialog").flag.empty());            // "2": dialogue not pursued, nothing to flag
+  CHECK(result("ruhig", "dialog").flag.empty());  // "2": dialogue not pursued, nothing to flag
   CHECK(verdict("ruhig", "cats:microblog") == "missing");
   // ohne: no accounts at all.
   CHECK(verdict("ohne", "uses_sm") == "not_corroborated");
@@ -351,7 +362,7 @@ TEST_CASE("survey: every item type and verdict on a hand-built store") {
   CHECK(verdict("ohne", "cats:microblog") == "consistent");
   CHECK(verdict("ohne", "since") == "not_corroborated");
   CHECK(verdict("ohne", "since_year") == "missing");
-  CHECK(verdict("ohne", "freq") == "consistent");       // nothing observed, "rarely" claimed
+  CHECK(verdict("ohne", "freq") == "consistent");  // nothing observed, "rarely" claimed
   CHECK(verdict("ohne", "responds") == "consistent");
   CHECK(verdict("ohne", "rtime") == "missing");
   CHECK(verdict("ohne", "plan_bsky") == "not_corroborated");  // the horizon is over
@@ -371,7 +382,8 @@ TEST_CASE("survey: every item type and verdict on a hand-built store") {
   REQUIRE(report->problems.size() == 2);
   CHECK(report->problems[0].line == 4);
   CHECK(report->problems[0].column == "uses_masto");
-  CHECK(report->problems[0].message.find("value 'vielleicht' is not in the value labels of item uses_masto") == 0);
+  CHECK(report->problems[0].message.find(
+            "value 'vielleicht' is not in the value labels of item uses_masto") == 0);
   CHECK(report->problems[1].line == 7);
   CHECK(report->problems[1].column == "id");
 
@@ -387,7 +399,8 @@ TEST_CASE("survey: every item type and verdict on a hand-built store") {
   CHECK(uses.n == 4);  // aktiv, ruhig, ohne, luecke; fb not observable
   CHECK(uses.consistent == 2);
   CHECK(*uses.agreement == doctest::Approx(0.5));
-  CHECK(uses.confusion == Matrix{{0, 1}, {1, 2}});  // claimed no/observed yes: luecke; claimed yes/observed no: ohne
+  CHECK(uses.confusion ==
+        Matrix{{0, 1}, {1, 2}});  // claimed no/observed yes: luecke; claimed yes/observed no: ohne
   const auto& freq = stats("freq");
   CHECK(freq.ordered);
   CHECK(freq.kappa.has_value());
@@ -413,5 +426,6 @@ TEST_CASE("survey: missing id column or item column is an error naming the file"
   answers = parse_answers("id;uses_sm\naktiv;ja\n", "a.csv", 0);
   r = check(*cb.codebook, *answers, *w.store, CheckOptions{});
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message.find("no column 'uses_masto' for item uses_masto (cb.yaml:") != std::string::npos);
+  CHECK(r.error().message.find("no column 'uses_masto' for item uses_masto (cb.yaml:") !=
+        std::string::npos);
 }
