@@ -16,7 +16,7 @@ CONFIG     ?= config/example.yaml
 DEB_PACKAGES := g++ make cmake pkg-config ca-certificates tzdata \
   libcurl4-openssl-dev rapidjson-dev libspdlog-dev libfmt-dev \
   libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev doctest-dev \
-  libcli11-dev libcpp-httplib-dev libsystemd-dev
+  libcli11-dev libcpp-httplib-dev libsystemd-dev dpkg-dev
 
 .PHONY: all deps configure build run test bench install package format clean
 
@@ -51,6 +51,7 @@ test: build
 bench: build
 	./$(BUILD_DIR)/bench/muniscope_bench
 	./$(BUILD_DIR)/bench/muniscope_bench_metrics
+	./$(BUILD_DIR)/bench/muniscope_bench_retention
 
 install: build
 	cmake --install $(BUILD_DIR)

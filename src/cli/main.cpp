@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/man_page.h"
 #include "cli/query_commands.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
@@ -124,6 +125,9 @@ int main(int argc, char** argv) {
   info->add_option("--format", common.format, "table, csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}));
 
+  // Hidden (no group): the build renders muniscope.1 with it.
+  auto* man_page = app.add_subcommand("man-page", "Print the manual page (roff)")->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -131,6 +135,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (*man_page) {
+    std::fputs(muni::render_man_page(app, muni::kMuniscopeVersion).c_str(), stdout);
+    return 0;
+  }
   if (*check) return muni::cmd_check_config(check_path.empty() ? common.config_path : check_path);
   if (*run) return muni::run_daemon({common.config_path, common.db_override});
   if (*poll) {

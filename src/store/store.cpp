@@ -1041,23 +1041,32 @@ Status Store::incremental_vacuum() {
 }
 
 Status Store::backup_to(const std::string& destination) {
+  if (std::filesystem::exists(destination)) {
+    return make_error(ErrorCode::kIo, destination + " exists; choose a new file name");
+  }
+  // Copy into a side file and rename it at the end, so a file under the
+  // destination name is always a complete backup.
+  const std::string partial = destination + ".partial";
+  std::error_code ec;
+  std::filesystem::remove(partial, ec);
   try {
-    if (std::filesystem::exists(destination)) {
-      return make_error(ErrorCode::kIo, destination + " exists; choose a new file name");
+    {
+      SQLite::Database dest(partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      SQLite::Backup backup(dest, *db_);
+      // One step copies every page inside one read transaction: in WAL mode
+      // the daemon keeps writing meanwhile, and the copy is the snapshot at
+      // the step's start. (Copying in small steps would restart whenever
+      // the daemon commits, and might never finish on a busy store.)
+      int rc;
+      while ((rc = backup.executeStep(-1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+      if (rc != SQLITE_DONE) {
+        std::filesystem::remove(partial, ec);
+        return make_error(ErrorCode::kStorage, std::string("backup failed: ") + sqlite3_errstr(rc));
+      }
     }
-    SQLite::Database dest(destination, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    SQLite::Backup backup(dest, *db_);
-    // Copy in steps so a concurrent writer is never blocked for long; a write
-    // in between restarts the copy of the changed pages (SQLite handles it).
-    int rc = SQLITE_OK;
-    do {
-      rc = backup.executeStep(256);
-      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
-    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-    if (rc != SQLITE_DONE) {
-      return make_error(ErrorCode::kStorage, std::string("backup failed: ") + sqlite3_errstr(rc));
-    }
+    std::filesystem::rename(partial, destination);
   } catch (const std::exception& e) {
+    std::filesystem::remove(partial, ec);
     return storage_error("backing up to " + destination, e);
   }
   return ok_status();
