@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/yaml_reader.h"
 #include "core/handles.h"
 #include "core/strings.h"
 #include "core/tz.h"
@@ -107,30 +108,6 @@ Result<std::string> read_credential(const CredentialRef& ref) {
 
 namespace {
 
-// Levenshtein distance, for "did you mean" hints on misspelt keys.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string join_keys(const std::vector<std::string_view>& keys) {
-  std::string out;
-  for (const auto k : keys) {
-    if (!out.empty()) out += ", ";
-    out += k;
-  }
-  return out;
-}
-
 // Reads one file's worth of YAML into the Config, collecting issues.
 class Loader {
  public:
@@ -187,102 +164,50 @@ class Loader {
   std::map<std::string, std::pair<std::string, int>> municipality_ids_;  // id -> (file, line)
   std::map<std::string, std::pair<std::string, int>> account_keys_;
 
-  static int line_of(const YAML::Node& n) {
-    return n && n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
-  }
-  static int column_of(const YAML::Node& n) {
-    return n && n.Mark().column >= 0 ? n.Mark().column + 1 : 0;
+  static int line_of(const YAML::Node& n) { return YamlReader::line_of(n); }
+  static std::string child_path(const std::string& parent, const std::string& key) {
+    return YamlReader::child_path(parent, key);
   }
 
+  // The configuration spans several files; each helper reads with the
+  // position of `file`.
+  YamlReader reader(const std::string& file) {
+    return YamlReader(file, out_.errors, &out_.warnings);
+  }
   void issue(const std::string& file, const YAML::Node& at, const std::string& key,
              const std::string& msg) {
-    out_.errors.push_back({file, line_of(at), column_of(at), key, msg});
+    reader(file).error(at, key, msg);
   }
   void warn(const std::string& file, const YAML::Node& at, const std::string& key,
             const std::string& msg) {
-    out_.warnings.push_back({file, line_of(at), column_of(at), key, msg});
+    reader(file).warn(at, key, msg);
   }
-
-  static std::string child_path(const std::string& parent, const std::string& key) {
-    return parent.empty() ? key : parent + "." + key;
-  }
-
-  // Reports every key of `map` that is not in `allowed`, at the key's position.
   void check_keys(const std::string& file, const YAML::Node& map, const std::string& path,
                   const std::vector<std::string_view>& allowed) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string hint;
-      size_t best = 3;
-      for (const auto a : allowed) {
-        const size_t d = edit_distance(key, a);
-        if (d < best) {
-          best = d;
-          hint = " (did you mean '" + std::string(a) + "'?)";
-        }
-      }
-      issue(file, it->first, child_path(path, key),
-            "unknown key '" + key + "'" + hint + "; known keys here: " + join_keys(allowed));
-    }
+    reader(file).check_keys(map, path, allowed);
   }
-
   bool expect_map(const std::string& file, const YAML::Node& n, const std::string& path) {
-    if (n.IsMap()) return true;
-    issue(file, n, path, "must be a mapping (key: value lines)");
-    return false;
+    return reader(file).expect_map(n, path);
   }
-
+  // "" after reporting, so a broken value never stops the rest of the file
+  // from being checked.
   std::string scalar(const std::string& file, const YAML::Node& n, const std::string& path) {
-    if (!n.IsScalar()) {
-      issue(file, n, path, "must be a single value, not a list or mapping");
-      return "";
-    }
-    return n.Scalar();
+    return reader(file).scalar(n, path).value_or("");
   }
-
   bool boolean(const std::string& file, const YAML::Node& n, const std::string& path) {
-    const std::string v = to_lower_ascii(scalar(file, n, path));
-    if (v == "true" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "no" || v == "off") return false;
-    issue(file, n, path, "must be true or false");
-    return false;
+    return reader(file).boolean(n, path).value_or(false);
   }
-
   std::optional<int64_t> integer(const std::string& file, const YAML::Node& n,
                                  const std::string& path, int64_t min, int64_t max) {
-    const std::string v = scalar(file, n, path);
-    auto parsed = parse_int64(v);
-    if (!parsed || *parsed < min || *parsed > max) {
-      issue(
-          file, n, path,
-          "must be a whole number between " + std::to_string(min) + " and " + std::to_string(max));
-      return std::nullopt;
-    }
-    return parsed;
+    return reader(file).integer(n, path, min, max);
   }
-
   std::optional<DurationMs> duration(const std::string& file, const YAML::Node& n,
                                      const std::string& path, DurationMs min = kSecondMs) {
-    const std::string v = scalar(file, n, path);
-    auto d = parse_duration(v);
-    if (!d) {
-      issue(file, n, path, "must be a duration such as 90s, 15m, 1h, 7d");
-      return std::nullopt;
-    }
-    if (*d < min) {
-      issue(file, n, path, "must be at least " + format_duration(min));
-      return std::nullopt;
-    }
-    return d;
+    return reader(file).duration(n, path, min);
   }
-
   std::optional<CivilDate> date(const std::string& file, const YAML::Node& n,
                                 const std::string& path) {
-    const std::string v = scalar(file, n, path);
-    auto d = parse_civil_date(v);
-    if (!d) issue(file, n, path, "must be a date YYYY-MM-DD");
-    return d;
+    return reader(file).date(n, path);
   }
 
   void read_store(const std::string& file, const YAML::Node& n) {
@@ -515,19 +440,7 @@ class Loader {
     MunicipalityConfig m;
     m.file = file;
     m.line = line_of(n);
-    auto required = [&](const char* key) -> std::optional<std::string> {
-      const auto v = n[key];
-      if (!v) {
-        issue(file, n, path + "." + key, std::string("is required"));
-        return std::nullopt;
-      }
-      std::string s(trim(scalar(file, v, path + "." + key)));
-      if (s.empty()) {
-        issue(file, v, path + "." + key, "must not be empty");
-        return std::nullopt;
-      }
-      return s;
-    };
+    auto required = [&](const char* key) { return reader(file).required(n, key, path); };
     const auto id = required("id");
     const auto name = required("name");
     const auto ags = required("ags");
@@ -683,17 +596,16 @@ class Loader {
       return;
     }
     seen_files_.insert(canon);
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(path);
-    } catch (const YAML::ParserException& e) {
-      out_.errors.push_back(
-          {path, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
-      return;
-    } catch (const YAML::Exception& e) {
-      out_.errors.push_back({path, 0, 0, "", std::string("cannot read: ") + e.what()});
+    std::ifstream in(path);
+    if (!in) {
+      out_.errors.push_back({path, 0, 0, "", "cannot open the included file"});
       return;
     }
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto parsed = parse_yaml(text.str(), path, out_.errors);
+    if (!parsed) return;
+    const YAML::Node& root = *parsed;
     config_.files.push_back(path);
     if (!root || root.IsNull()) return;  // an empty include is harmless
     if (!root.IsMap()) {
@@ -757,16 +669,10 @@ ConfigLoad finish(ConfigLoad load, Loader& loader) {
 
 ConfigLoad load_config_from_string(const std::string& text, const std::string& file_name) {
   ConfigLoad load;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    load.errors.push_back(
-        {file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
-    return load;
-  }
+  const auto root = parse_yaml(text, file_name, load.errors);
+  if (!root) return load;
   Loader loader(load);
-  loader.load_main(root, file_name);
+  loader.load_main(*root, file_name);
   return finish(std::move(load), loader);
 }
 

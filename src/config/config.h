@@ -1,5 +1,5 @@
 // Configuration: YAML files read once into typed structs. Nothing outside
-// config.cpp sees YAML.
+// src/config/ (and the survey codebook, through yaml_reader.h) sees YAML.
 //
 // One main file may include more files (`include:` with paths or globs,
 // relative to the including file); included files contribute municipalities.

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "config/yaml_reader.h"
 #include "core/strings.h"
 
 namespace muni::survey {
@@ -52,104 +53,47 @@ std::optional<ItemType> parse_item_type(const std::string& s) {
 
 std::string normalize(std::string_view raw) { return to_lower_ascii(trim(raw)); }
 
-class Reader {
- public:
-  Reader(std::string file, std::vector<ConfigIssue>& errors)
-      : file_(std::move(file)), errors_(errors) {}
-
-  void error(const YAML::Node& at, const std::string& key, const std::string& msg) {
-    const int line = at && at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
-    const int col = at && at.Mark().column >= 0 ? at.Mark().column + 1 : 0;
-    errors_.push_back({file_, line, col, key, msg});
-  }
-
-  void check_keys(const YAML::Node& map, const std::string& path,
-                  const std::vector<std::string>& allowed) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string k = it->first.IsScalar() ? it->first.Scalar() : "?";
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        error(it->first, path.empty() ? k : path + "." + k,
-              "unknown key '" + k + "'; known keys here: " + join(allowed, ", "));
-      }
-    }
-  }
-
-  std::optional<std::string> scalar(const YAML::Node& n, const std::string& path) {
-    if (!n || !n.IsScalar()) {
-      error(n, path, "must be a single value");
-      return std::nullopt;
-    }
-    return n.Scalar();
-  }
-
-  std::optional<CivilDate> date(const YAML::Node& n, const std::string& path) {
-    auto s = scalar(n, path);
-    if (!s) return std::nullopt;
-    auto d = parse_civil_date(*s);
-    if (!d) error(n, path, "must be a date YYYY-MM-DD");
-    return d;
-  }
-
-  std::optional<double> number(const YAML::Node& n, const std::string& path) {
-    auto s = scalar(n, path);
-    if (!s) return std::nullopt;
-    if (*s == "inf" || *s == ".inf") return std::numeric_limits<double>::infinity();
-    auto d = parse_double(*s);
-    if (!d) error(n, path, "must be a number");
-    return d;
-  }
-
-  // Label map: code -> [raw answers]; a string names a label set.
-  std::map<std::string, std::string> labels(
-      const YAML::Node& n, const std::string& path,
-      const std::map<std::string, std::map<std::string, std::string>>& sets) {
-    std::map<std::string, std::string> out;
-    if (n.IsScalar()) {
-      const auto it = sets.find(n.Scalar());
-      if (it == sets.end()) {
-        error(n, path, "no label set '" + n.Scalar() + "' in label_sets");
-      } else {
-        out = it->second;
-      }
-      return out;
-    }
-    if (!n.IsMap()) {
-      error(n, path, "must be a label set name or a map code: [raw answers]");
-      return out;
-    }
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const std::string code = it->first.Scalar();
-      auto add = [&](const YAML::Node& raw) {
-        if (raw.IsScalar()) out[normalize(raw.Scalar())] = code;
-      };
-      if (it->second.IsSequence()) {
-        for (size_t i = 0; i < it->second.size(); ++i) add(it->second[i]);
-      } else {
-        add(it->second);
-      }
-      out[normalize(code)] = code;  // the code itself is always accepted
+// Label map: code -> [raw answers]; a string names a label set.
+std::map<std::string, std::string> read_labels(
+    YamlReader& r, const YAML::Node& n, const std::string& path,
+    const std::map<std::string, std::map<std::string, std::string>>& sets) {
+  std::map<std::string, std::string> out;
+  if (n.IsScalar()) {
+    const auto it = sets.find(n.Scalar());
+    if (it == sets.end()) {
+      r.error(n, path, "no label set '" + n.Scalar() + "' in label_sets");
+    } else {
+      out = it->second;
     }
     return out;
   }
-
- private:
-  std::string file_;
-  std::vector<ConfigIssue>& errors_;
-};
+  if (!n.IsMap()) {
+    r.error(n, path, "must be a label set name or a map code: [raw answers]");
+    return out;
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string code = it->first.Scalar();
+    auto add = [&](const YAML::Node& raw) {
+      if (raw.IsScalar()) out[normalize(raw.Scalar())] = code;
+    };
+    if (it->second.IsSequence()) {
+      for (size_t i = 0; i < it->second.size(); ++i) add(it->second[i]);
+    } else {
+      add(it->second);
+    }
+    out[normalize(code)] = code;  // the code itself is always accepted
+  }
+  return out;
+}
 
 }  // namespace
 
 CodebookLoad load_codebook_from_string(const std::string& text, const std::string& file_name) {
   CodebookLoad load;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    load.errors.push_back(
-        {file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
-    return load;
-  }
-  Reader r(file_name, load.errors);
+  const auto parsed = parse_yaml(text, file_name, load.errors);
+  if (!parsed) return load;
+  const YAML::Node& root = *parsed;
+  YamlReader r(file_name, load.errors);
   if (!root.IsMap()) {
     r.error(root, "", "a codebook is a mapping with survey:, items: and optionally label_sets:");
     return load;
@@ -180,7 +124,7 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
   };
   period("fieldwork", cb.fieldwork_from, cb.fieldwork_to);
   period("reference_period", cb.reference_from, cb.reference_to);
-  if (auto c = r.scalar(survey["id_column"], "survey.id_column")) cb.id_column = *c;
+  if (auto c = r.required(survey, "id_column", "survey")) cb.id_column = *c;
   if (const auto t = survey["id_type"]) {
     const std::string v = t.Scalar();
     if (v == "ags") {
@@ -209,7 +153,8 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
   std::map<std::string, std::map<std::string, std::string>> sets;
   if (const auto ls = root["label_sets"]) {
     for (auto it = ls.begin(); it != ls.end(); ++it) {
-      sets[it->first.Scalar()] = r.labels(it->second, "label_sets." + it->first.Scalar(), sets);
+      sets[it->first.Scalar()] =
+          read_labels(r, it->second, "label_sets." + it->first.Scalar(), sets);
     }
   }
 
@@ -231,8 +176,8 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
                   "service_level_threshold", "min_timed_replies", "horizon", "separator", "goal"});
     Item item;
     item.line = n.Mark().line + 1;
-    auto column = r.scalar(n["column"], path + ".column");
-    auto type_text = r.scalar(n["type"], path + ".type");
+    auto column = r.required(n, "column", path);
+    auto type_text = r.required(n, "type", path);
     if (!column || !type_text) continue;
     item.column = item.id = *column;
     auto type = parse_item_type(*type_text);
@@ -264,7 +209,7 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
     if (item.type == ItemType::kUsesCategory && !item.category) {
       r.error(n, path + ".category", "is required for uses_category");
     }
-    if (const auto l = n["labels"]) item.labels = r.labels(l, path + ".labels", sets);
+    if (const auto l = n["labels"]) item.labels = read_labels(r, l, path + ".labels", sets);
     if (const auto a = n["answer"]) {
       const std::string v = a.Scalar();
       if (v == "year") {
@@ -281,7 +226,7 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
         const std::string cp = path + ".classes[" + std::to_string(k) + "]";
         r.check_keys(c, cp, {"code", "label", "from", "to"});
         Class cls;
-        if (auto code = r.scalar(c["code"], cp + ".code")) cls.code = *code;
+        if (auto code = r.required(c, "code", cp)) cls.code = *code;
         cls.low = c["from"] ? r.number(c["from"], cp + ".from").value_or(0) : 0;
         cls.high = c["to"] ? r.number(c["to"], cp + ".to").value_or(0)
                            : std::numeric_limits<double>::infinity();
@@ -371,7 +316,6 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
     }
     cb.items.push_back(std::move(item));
   }
-  if (cb.id_column.empty()) r.error(survey, "survey.id_column", "is required");
   if (load.errors.empty()) load.codebook = std::move(cb);
   return load;
 }

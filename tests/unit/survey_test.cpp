@@ -125,6 +125,26 @@ items:
   CHECK(has("items[3].platform: unknown platform 'myspace'"));
   CHECK(has("codes of a yes/no item are yes and no, got 'jein'"));
   CHECK(has("no label set 'unknown_set'"));
+  // Misspelt and missing keys: a hint, and the position of the mapping that
+  // lacks the key.
+  auto typo = load_codebook_from_string(
+      "survey:\n  name: t\n  fieldwork: {from: 2025-01-01, to: 2025-01-31}\n"
+      "  reference_period: {from: 2024-01-01, to: 2024-12-31}\n  id_colum: id\n"
+      "items:\n  - {type: goal, labels: {yes: [ja]}}\n",
+      "t.yaml");
+  CHECK_FALSE(typo.codebook.has_value());
+  auto typo_has = [&](const std::string& needle) {
+    for (const auto& e : typo.errors) {
+      if (e.format() == needle) return true;
+    }
+    return false;
+  };
+  CHECK(typo_has(
+      "t.yaml:5:3: survey.id_colum: unknown key 'id_colum' (did you mean 'id_column'?); known "
+      "keys here: name, fieldwork, reference_period, id_column, id_type, delimiter, missing, "
+      "min_coverage"));
+  CHECK(typo_has("t.yaml:2:3: survey.id_column: is required"));
+  CHECK(typo_has("t.yaml:7:5: items[0].column: is required"));
   // The shipped codebook is valid.
   auto shipped = load_codebook(test::source_dir() + "/config/survey/kgst2016.codebook.yaml");
   for (const auto& e : shipped.errors) FAIL_CHECK(e.format());

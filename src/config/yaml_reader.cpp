@@ -1,0 +1,183 @@
+#include "config/yaml_reader.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "core/strings.h"
+
+namespace muni {
+
+namespace {
+
+// Levenshtein distance, for "did you mean" hints on misspelt keys.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string join_keys(const std::vector<std::string_view>& keys) {
+  std::string out;
+  for (const auto k : keys) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file,
+                                     std::vector<ConfigIssue>& errors) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    errors.push_back({file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    return std::nullopt;
+  }
+}
+
+YamlReader::YamlReader(std::string file, std::vector<ConfigIssue>& errors,
+                       std::vector<ConfigIssue>* warnings)
+    : file_(std::move(file)), errors_(errors), warnings_(warnings) {}
+
+int YamlReader::line_of(const YAML::Node& n) {
+  return n && n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
+
+int YamlReader::column_of(const YAML::Node& n) {
+  return n && n.Mark().column >= 0 ? n.Mark().column + 1 : 0;
+}
+
+std::string YamlReader::child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+void YamlReader::error(const YAML::Node& at, const std::string& key, const std::string& message) {
+  errors_.push_back({file_, line_of(at), column_of(at), key, message});
+}
+
+void YamlReader::warn(const YAML::Node& at, const std::string& key, const std::string& message) {
+  if (warnings_ != nullptr) warnings_->push_back({file_, line_of(at), column_of(at), key, message});
+}
+
+void YamlReader::check_keys(const YAML::Node& map, const std::string& path,
+                            const std::vector<std::string_view>& allowed) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string hint;
+    size_t best = 3;
+    for (const auto a : allowed) {
+      const size_t d = edit_distance(key, a);
+      if (d < best) {
+        best = d;
+        hint = " (did you mean '" + std::string(a) + "'?)";
+      }
+    }
+    error(it->first, child_path(path, key),
+          "unknown key '" + key + "'" + hint + "; known keys here: " + join_keys(allowed));
+  }
+}
+
+bool YamlReader::expect_map(const YAML::Node& n, const std::string& path) {
+  if (n.IsMap()) return true;
+  error(n, path, "must be a mapping (key: value lines)");
+  return false;
+}
+
+std::optional<std::string> YamlReader::scalar(const YAML::Node& n, const std::string& path) {
+  if (!n) {
+    error(n, path, "is required");
+    return std::nullopt;
+  }
+  if (!n.IsScalar()) {
+    error(n, path, "must be a single value, not a list or mapping");
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<std::string> YamlReader::required(const YAML::Node& map, const std::string& key,
+                                                const std::string& path) {
+  const std::string at = child_path(path, key);
+  const YAML::Node v = map[key];
+  if (!v) {
+    error(map, at, "is required");
+    return std::nullopt;
+  }
+  const auto s = scalar(v, at);
+  if (!s) return std::nullopt;
+  std::string value(trim(*s));
+  if (value.empty()) {
+    error(v, at, "must not be empty");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<bool> YamlReader::boolean(const YAML::Node& n, const std::string& path) {
+  const auto s = scalar(n, path);
+  if (!s) return std::nullopt;
+  const std::string v = to_lower_ascii(*s);
+  if (v == "true" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "no" || v == "off") return false;
+  error(n, path, "must be true or false");
+  return std::nullopt;
+}
+
+std::optional<int64_t> YamlReader::integer(const YAML::Node& n, const std::string& path,
+                                           int64_t min, int64_t max) {
+  const auto s = scalar(n, path);
+  if (!s) return std::nullopt;
+  auto parsed = parse_int64(*s);
+  if (!parsed || *parsed < min || *parsed > max) {
+    error(n, path,
+          "must be a whole number between " + std::to_string(min) + " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+std::optional<double> YamlReader::number(const YAML::Node& n, const std::string& path) {
+  const auto s = scalar(n, path);
+  if (!s) return std::nullopt;
+  if (*s == "inf" || *s == ".inf") return std::numeric_limits<double>::infinity();
+  auto d = parse_double(*s);
+  if (!d) error(n, path, "must be a number");
+  return d;
+}
+
+std::optional<DurationMs> YamlReader::duration(const YAML::Node& n, const std::string& path,
+                                               DurationMs min) {
+  const auto s = scalar(n, path);
+  if (!s) return std::nullopt;
+  auto d = parse_duration(*s);
+  if (!d) {
+    error(n, path, "must be a duration such as 90s, 15m, 1h, 7d");
+    return std::nullopt;
+  }
+  if (*d < min) {
+    error(n, path, "must be at least " + format_duration(min));
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<CivilDate> YamlReader::date(const YAML::Node& n, const std::string& path) {
+  const auto s = scalar(n, path);
+  if (!s) return std::nullopt;
+  auto d = parse_civil_date(*s);
+  if (!d) error(n, path, "must be a date YYYY-MM-DD");
+  return d;
+}
+
+}  // namespace muni
