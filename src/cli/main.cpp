@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/man_page.h"
+#include "cli/output.h"
 #include "cli/query_commands.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
@@ -77,20 +78,17 @@ int main(int argc, char** argv) {
   // status
   auto* status = app.add_subcommand(
       "status", "Accounts with state, last success, next due, last error; per-host budgets");
-  status->add_option("--format", common.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  muni::add_format_option(*status, common.format);
 
   // municipalities / accounts
   auto* munis = app.add_subcommand("municipalities", "List the configured municipalities");
-  munis->add_option("--format", common.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  muni::add_format_option(*munis, common.format);
   std::string acc_municipality, acc_platform;
   auto* accounts =
       app.add_subcommand("accounts", "List the configured accounts with their state in the store");
   accounts->add_option("--municipality", acc_municipality, "Only this municipality");
   accounts->add_option("--platform", acc_platform, "Only this platform");
-  accounts->add_option("--format", common.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  muni::add_format_option(*accounts, common.format);
 
   // metrics / series
   muni::MetricsOptions metrics_opts;
@@ -122,8 +120,7 @@ int main(int argc, char** argv) {
       "backup", "Copy the store with SQLite's online backup API (safe while the daemon runs)");
   backup->add_option("file", backup_file, "Destination file (must not exist)")->required();
   auto* info = store->add_subcommand("info", "Schema version, size and row counts");
-  info->add_option("--format", common.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  muni::add_format_option(*info, common.format);
 
   // Hidden (no group): the build renders muniscope.1 with it.
   auto* man_page = app.add_subcommand("man-page", "Print the manual page (roff)")->group("");

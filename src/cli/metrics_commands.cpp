@@ -103,8 +103,7 @@ void add_metrics_options(CLI::App& app, MetricsOptions& o, CommonOptions& common
   app.add_flag("--include-inactive", o.include_inactive,
                "Include accounts no longer in the configuration");
   app.add_flag("--list", o.list, "List the metrics with units and definitions");
-  app.add_option("--format", common.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  add_format_option(app, common.format);
   app.footer(
       "Definitions, formulas and sources: docs/metrics.md. Shares print as percentages in tables, "
       "0..1 in CSV/JSON.");
@@ -210,8 +209,7 @@ void add_series_options(CLI::App& app, SeriesOptions& o, CommonOptions& common) 
   app.add_option("--from", o.from,
                  "First day, YYYY-MM-DD (default: the account's first observation)");
   app.add_option("--to", o.to, "Last day, inclusive (default: today)");
-  app.add_option("--format", common.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  add_format_option(app, common.format);
   app.footer(
       "followers: values at the end of each period (the last sample at or before it).\n"
       "posts: own posts by kind per period. engagement: counts of the period's own posts as last "

@@ -1,5 +1,7 @@
 #include "cli/output.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +18,16 @@ Result<OutputFormat> parse_output_format(const std::string& text, bool allow_htm
   return make_error(
       ErrorCode::kInvalidArgument,
       "unknown format '" + text + "' (use table, csv, json" + (allow_html ? ", html)" : ")"));
+}
+
+void add_format_option(CLI::App& app, std::string& format, bool allow_html) {
+  if (allow_html) {
+    app.add_option("--format", format, "table, csv, json or html")
+        ->check(CLI::IsMember({"table", "csv", "json", "html"}));
+  } else {
+    app.add_option("--format", format, "table, csv or json")
+        ->check(CLI::IsMember({"table", "csv", "json"}));
+  }
 }
 
 std::string with_thousands(int64_t v) {

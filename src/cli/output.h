@@ -13,11 +13,17 @@
 #include "core/result.h"
 #include "core/value.h"
 
+namespace CLI {
+class App;
+}
+
 namespace muni {
 
 enum class OutputFormat { kTable, kCsv, kJson, kHtml };
 
 Result<OutputFormat> parse_output_format(const std::string& text, bool allow_html = false);
+// The --format option of a query command: table, csv, json (and html).
+void add_format_option(CLI::App& app, std::string& format, bool allow_html = false);
 
 using Cell = Value;
 

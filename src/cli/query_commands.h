@@ -42,7 +42,7 @@ struct SurveyOptions {
   std::string answers;       // CSV file
   std::string codebook;      // YAML file
   std::string output;        // write to this file instead of stdout
-  std::string view = "all";  // all, items, statistics, municipalities
+  std::string view = "all";  // all, results, items, overall
 };
 void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common);
 int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common);

@@ -221,8 +221,7 @@ void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common) 
       ->required();
   app.add_option("--codebook", o.codebook, "Codebook (YAML): items, value labels, reference period")
       ->required();
-  app.add_option("--format", common.format, "table, csv, json or html")
-      ->check(CLI::IsMember({"table", "csv", "json", "html"}));
+  add_format_option(app, common.format, /*allow_html=*/true);
   app.add_option("--view", o.view,
                  "For csv: results (per municipality and item), items (statistics) or overall")
       ->check(CLI::IsMember({"all", "results", "items", "overall"}));
