@@ -35,11 +35,11 @@ const char* kCitizen = "did:plc:buerger234567abcdefghijk";
 
 TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly what is new") {
   const TimeMs now = SystemClock().now();
-  FakeMastodon mastodon("");
-  LoopbackServer mastodon_server([&](const HttpRequest& r) { return mastodon.handle(r); });
-  mastodon.set_base_url(mastodon_server.base_url());
-  FakeBluesky bluesky;
-  LoopbackServer appview([&](const HttpRequest& r) { return bluesky.handle(r); });
+  LoopbackPlatforms platforms;
+  FakeMastodon& mastodon = platforms.mastodon;
+  FakeBluesky& bluesky = platforms.bluesky;
+  const LoopbackServer& mastodon_server = platforms.mastodon_server;
+  const LoopbackServer& appview = platforms.appview;
 
   // Mastodon: 95 statuses over the last 60 days, mixed kinds; a second account with 30.
   mastodon.add_account("rathaus", "110000000000000001", 2000);

@@ -33,11 +33,11 @@ TEST_CASE("e2e survey: poll a known world, then check prepared answers verdict b
   const int64_t today = now / kDayMs;
   const TimeMs noon_today = today * kDayMs + 12 * kHourMs;
 
-  FakeMastodon mastodon("");
-  LoopbackServer mastodon_server([&](const HttpRequest& r) { return mastodon.handle(r); });
-  mastodon.set_base_url(mastodon_server.base_url());
-  FakeBluesky bluesky;
-  LoopbackServer appview([&](const HttpRequest& r) { return bluesky.handle(r); });
+  LoopbackPlatforms platforms;
+  FakeMastodon& mastodon = platforms.mastodon;
+  FakeBluesky& bluesky = platforms.bluesky;
+  const LoopbackServer& mastodon_server = platforms.mastodon_server;
+  const LoopbackServer& appview = platforms.appview;
 
   // musterstadt: the town hall posts every day for 250 days and answers a
   // citizen every fifth day, three hours after the question. (The fake

@@ -13,6 +13,7 @@
 
 #include "core/model.h"
 #include "engine/http.h"
+#include "loopback_server.h"
 
 namespace muni::test {
 
@@ -98,6 +99,17 @@ class FakeBluesky {
   std::mutex mu_;
   std::map<std::string, Account> by_did_;
   uint64_t seq_ = 0;
+};
+
+// Both fakes served on loopback, each on its own port: what the end-to-end
+// tests point a configuration at (Mastodon handles as URLs on
+// `mastodon_server`, `platforms.bluesky.base_url` = `appview.base_url()`).
+struct LoopbackPlatforms {
+  FakeMastodon mastodon{""};
+  FakeBluesky bluesky;
+  LoopbackServer mastodon_server{[this](const HttpRequest& r) { return mastodon.handle(r); }};
+  LoopbackServer appview{[this](const HttpRequest& r) { return bluesky.handle(r); }};
+  LoopbackPlatforms() { mastodon.set_base_url(mastodon_server.base_url()); }
 };
 
 }  // namespace muni::test
