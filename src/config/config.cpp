@@ -6,9 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "config/yaml_reader.h"
 #include "core/handles.h"
@@ -92,12 +90,10 @@ Result<std::string> read_credential(const CredentialRef& ref) {
           path = std::string(dir) + "/" + path;
         }
       }
-      std::ifstream in(path);
-      if (!in)
+      const auto text = read_file_text(path);
+      if (!text)
         return make_error(ErrorCode::kNotFound, "credential file " + path + " cannot be read");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      const std::string value(trim(ss.str()));
+      const std::string value(trim(*text));
       if (value.empty())
         return make_error(ErrorCode::kNotFound, "credential file " + path + " is empty");
       return value;
@@ -596,14 +592,12 @@ class Loader {
       return;
     }
     seen_files_.insert(canon);
-    std::ifstream in(path);
-    if (!in) {
+    const auto text = read_file_text(path);
+    if (!text) {
       out_.errors.push_back({path, 0, 0, "", "cannot open the included file"});
       return;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto parsed = parse_yaml(text.str(), path, out_.errors);
+    const auto parsed = parse_yaml(*text, path, out_.errors);
     if (!parsed) return;
     const YAML::Node& root = *parsed;
     config_.files.push_back(path);
@@ -677,15 +671,13 @@ ConfigLoad load_config_from_string(const std::string& text, const std::string& f
 }
 
 ConfigLoad load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  const auto text = read_file_text(path);
+  if (!text) {
     ConfigLoad load;
     load.errors.push_back({path, 0, 0, "", "cannot open the configuration file"});
     return load;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_config_from_string(ss.str(), path);
+  return load_config_from_string(*text, path);
 }
 
 }  // namespace muni

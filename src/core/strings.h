@@ -18,6 +18,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::optional<int64_t> parse_int64(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
 
+// The whole content of a file (bytes as they are), or nullopt when it cannot
+// be opened.
+std::optional<std::string> read_file_text(const std::string& path);
+
 // Percent-encoding for URL query values (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view s);
 // Value of `key` in a URL's query string, percent-decoded; nullopt if absent.

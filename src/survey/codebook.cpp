@@ -3,9 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "config/yaml_reader.h"
 #include "core/strings.h"
@@ -321,15 +319,13 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
 }
 
 CodebookLoad load_codebook(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  const auto text = read_file_text(path);
+  if (!text) {
     CodebookLoad load;
     load.errors.push_back({path, 0, 0, "", "cannot open the codebook"});
     return load;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_codebook_from_string(ss.str(), path);
+  return load_codebook_from_string(*text, path);
 }
 
 Result<Answers> parse_answers(const std::string& text_in, const std::string& file_name,
@@ -427,11 +423,9 @@ Result<Answers> parse_answers(const std::string& text_in, const std::string& fil
 }
 
 Result<Answers> read_answers(const std::string& path, char delimiter) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIo, "cannot open answers file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_answers(ss.str(), path, delimiter);
+  const auto text = read_file_text(path);
+  if (!text) return make_error(ErrorCode::kIo, "cannot open answers file " + path);
+  return parse_answers(*text, path, delimiter);
 }
 
 }  // namespace muni::survey
