@@ -155,6 +155,35 @@ int class_of_code(const Item& item, const std::string& code) {
   return -1;
 }
 
+// When the scope's accounts were first active: the earliest account creation
+// date, else the earliest stored own post. Exact when it is a creation date
+// or the history was backfilled completely; otherwise the true start may be
+// earlier.
+struct FirstActivity {
+  std::optional<TimeMs> at;
+  bool exact = false;
+};
+FirstActivity first_activity(const std::vector<const AccountData*>& scope) {
+  FirstActivity first;
+  for (const AccountData* d : scope) {
+    std::optional<TimeMs> f = d->first_own_post;
+    bool f_exact = d->account.backfill_state == BackfillState::kComplete;
+    if (d->account.created_at && (!f || *d->account.created_at <= *f)) {
+      f = d->account.created_at;
+      f_exact = true;
+    }
+    if (f && (!first.at || *f < *first.at)) first = {f, f_exact};
+  }
+  return first;
+}
+
+// Claimed and observed use of something: agreement, a claim nothing
+// corroborates, or use nobody reported.
+Verdict binary_verdict(bool claimed, bool observed) {
+  if (claimed) return observed ? Verdict::kConsistent : Verdict::kNotCorroborated;
+  return observed ? Verdict::kUnreportedUse : Verdict::kConsistent;
+}
+
 // The binary use logic shared by uses_* and category_list items.
 void judge_use(const Context& c, const Municipality& m, const Item& item, bool claim,
                ItemResult& r) {
@@ -179,30 +208,13 @@ void judge_use(const Context& c, const Municipality& m, const Item& item, bool c
   }
   r.observed = observed ? "yes" : "no";
   r.observed_class = observed ? 1 : 0;
-  if (claim) {
-    r.verdict = observed ? Verdict::kConsistent : Verdict::kNotCorroborated;
-  } else {
-    r.verdict = observed ? Verdict::kUnreportedUse : Verdict::kConsistent;
-  }
+  r.verdict = binary_verdict(claim, observed);
 }
 
 void judge_active_since(const Context& c, const Municipality& m, const Item& item,
                         const std::string& code, ItemResult& r) {
   const auto scope = scope_of(m, item);
-  std::optional<TimeMs> first;
-  bool exact = false;
-  for (const AccountData* d : scope) {
-    std::optional<TimeMs> f = d->first_own_post;
-    bool f_exact = d->account.backfill_state == BackfillState::kComplete;
-    if (d->account.created_at && (!f || *d->account.created_at <= *f)) {
-      f = d->account.created_at;
-      f_exact = true;
-    }
-    if (f && (!first || *f < *first)) {
-      first = f;
-      exact = f_exact;
-    }
-  }
+  const auto [first, exact] = first_activity(scope);
   r.evidence = accounts_text(scope);
   if (first)
     r.evidence += "; first activity " + format_civil_date(c.opt.tz.to_local(*first).date) +
@@ -311,13 +323,9 @@ void judge_responds(const Context& c, const Municipality& m, const Item& item,
                (share ? fmt(*share * 100, 1) + " %" : "-") +
                (service ? ", service level " + fmt(*service * 100, 1) + " %" : "") + ")";
   r.observed_class = observed ? 1 : 0;
-  if (claim) {
-    // Answers may happen where muniscope cannot see them (direct messages):
-    // no public replies do not contradict, they fail to corroborate.
-    r.verdict = observed ? Verdict::kConsistent : Verdict::kNotCorroborated;
-  } else {
-    r.verdict = observed ? Verdict::kUnreportedUse : Verdict::kConsistent;
-  }
+  // Answers may happen where muniscope cannot see them (direct messages): no
+  // public replies do not contradict a "yes", they fail to corroborate it.
+  r.verdict = binary_verdict(claim, observed);
 }
 
 void judge_response_time(const Context& c, const Municipality& m, const Item& item,
@@ -356,12 +364,7 @@ void judge_planned(const Context& c, const Municipality& m, const Item& item,
   const bool claim = code == "yes";
   r.claimed = code;
   r.claimed_class = claim ? 1 : 0;
-  std::optional<TimeMs> first;
-  for (const AccountData* d : scope) {
-    std::optional<TimeMs> f = d->first_own_post;
-    if (d->account.created_at && (!f || *d->account.created_at < *f)) f = d->account.created_at;
-    if (f && (!first || *f < *first)) first = f;
-  }
+  const std::optional<TimeMs> first = first_activity(scope).at;
   const TimeMs horizon_end = c.fieldwork_end + item.horizon_ms;
   r.evidence = accounts_text(scope) + "; horizon until " +
                format_civil_date(c.opt.tz.to_local(horizon_end - 1).date);
