@@ -130,22 +130,36 @@ int main() {
   const pid_t server = start_server(accounts, latency_ms, &port);
   const std::string dir = "/tmp/muniscope-bench-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
-  std::string yaml =
-      "defaults: {contact: bench@example.org, poll_interval: 1h, max_connections_per_host: " +
-      std::to_string(cap) +
-      ", refresh_interval: 24h}\nplatforms:\n  rss:\n    base_url: http://127.0.0.1:" +
-      std::to_string(port) + "\nmunicipalities:\n";
-  for (int m = 0; m < accounts / 4; ++m) {
-    yaml += "  - {id: m" + std::to_string(m) +
-            ", name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: [";
-    for (int k = 0; k < 4; ++k)
-      yaml += std::string(k ? ", " : "") + "{platform: rss, handle: user" +
-              std::to_string(m * 4 + k) + "}";
-    yaml += "]}\n";
+  // The configuration as docs/configuration.md recommends for a national
+  // study: a main file and one included file per Land (16 here).
+  constexpr int kFiles = 16;
+  std::filesystem::create_directories(dir + "/municipalities.d");
+  {
+    std::ofstream main_file(dir + "/bench.yaml");
+    main_file << "defaults: {contact: bench@example.org, poll_interval: 1h, "
+                 "max_connections_per_host: "
+              << cap << ", refresh_interval: 24h}\nplatforms:\n  rss:\n    base_url: "
+              << "http://127.0.0.1:" << port << "\ninclude:\n  - municipalities.d/*.yaml\n";
+    const int municipalities = accounts / 4;
+    const int per_file = (municipalities + kFiles - 1) / kFiles;
+    for (int f = 0; f < kFiles; ++f) {
+      std::ofstream part(dir + "/municipalities.d/land" + std::to_string(f) + ".yaml");
+      part << "municipalities:\n";
+      for (int m = f * per_file; m < std::min(municipalities, (f + 1) * per_file); ++m) {
+        part << "  - {id: m" << m << ", name: M, ags: \"08231000\", kind: Stadt, state: BW, "
+             << "accounts: [";
+        for (int k = 0; k < 4; ++k) {
+          part << (k ? ", " : "") << "{platform: rss, handle: user" << m * 4 + k << "}";
+        }
+        part << "]}\n";
+      }
+    }
   }
-  ConfigLoad load = load_config_from_string(yaml, "bench.yaml");
+  ConfigLoad load = load_config(dir + "/bench.yaml");
   if (!load.config) {
     std::fprintf(stderr, "bench config invalid: %s\n", load.errors[0].format().c_str());
+    kill(server, SIGKILL);  // the forked server would otherwise outlive us
+    waitpid(server, nullptr, 0);
     return 1;
   }
   auto store = std::move(*Store::open(dir + "/bench.db", OpenMode::kReadWrite));
@@ -160,8 +174,6 @@ int main() {
   Engine engine(clock, random, transport, *store, registry,
                 EngineOptions::from_config(*load.config));
   (void)engine.load(*load.config);
-  yaml.clear();
-  yaml.shrink_to_fit();
   malloc_trim(0);  // as the daemon does after reading its config
   const int64_t rss_before = current_rss_kb();
   const int64_t peak_with_config_kb = peak_rss_kb();
@@ -190,7 +202,7 @@ int main() {
   std::snprintf(buf, sizeof buf, "%.2f s", cpu);
   rows.push_back({"", "CPU seconds (engine process)", buf, ""});
   std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(peak_with_config_kb) / 1024.0);
-  rows.push_back({"", "peak RSS while loading the config (one YAML document)", buf, ""});
+  rows.push_back({"", "peak RSS incl. loading the config (16 files)", buf, "< 64 MB"});
   if (hwm_reset) {
     std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(hwm_kb()) / 1024.0);
     rows.push_back({"", "peak RSS during the poll cycle", buf, "< 64 MB"});

@@ -412,6 +412,8 @@ class Loader {
   }
 
   void read_municipalities(const std::string& file, const YAML::Node& n) {
+    // `municipalities:` with every entry commented out is an empty list.
+    if (n.IsNull()) return;
     if (!n.IsSequence()) {
       issue(file, n, "municipalities", "must be a list (each entry starting with '- id: ...')");
       return;

@@ -234,6 +234,11 @@ TEST_CASE("config: includes with globs, relative to the including file") {
   CHECK(load.config->files.size() == 4);
   CHECK(load.config->municipalities.size() == 2);
   CHECK(load.config->municipalities[1].accounts.size() == 1);
+  // Every entry commented out: an empty list, not an error.
+  test::write_file(dir.file("extra.yaml"), "municipalities:\n#  - {id: c, name: C}\n");
+  load = load_config(dir.file("main.yaml"));
+  CHECK(load.errors.empty());
+  CHECK(load.config->municipalities.size() == 2);
 
   test::write_file(dir.file("main.yaml"),
                    "defaults: {contact: team@example.org}\ninclude: missing.yaml\n");
