@@ -13,8 +13,8 @@ TEST_CASE("cli: check-config accepts the example and prints a summary") {
   const auto r = test::run_muniscope("check-config " + example());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find(": OK") != std::string::npos);
-  CHECK(r.out.find("municipalities: 3") != std::string::npos);
-  CHECK(r.out.find("mastodon 1") != std::string::npos);
+  CHECK(r.out.find("municipalities: 4 (Stadt 1, kreisfreie Stadt 3)") != std::string::npos);
+  CHECK(r.out.find("accounts: 3 (bluesky 1, mastodon 2)") != std::string::npos);
 }
 
 TEST_CASE("cli: a misspelt key exits 2 naming file, line and key") {
@@ -57,6 +57,7 @@ TEST_CASE("cli: municipalities and accounts work from the config alone") {
   r = test::run_muniscope("accounts --format json" + db);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"handle\":\"stadtpforzheim@xn--baw-joa.social\"") != std::string::npos);
+  CHECK(r.out.find("\"handle\":\"stadtaachen.bsky.social\"") != std::string::npos);
   CHECK(r.out.find("\"state\":\"never polled\"") != std::string::npos);
   // status needs a store: a runtime error, not a usage error.
   r = test::run_muniscope("status" + db);

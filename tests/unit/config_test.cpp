@@ -252,12 +252,15 @@ TEST_CASE("config: the shipped example config is valid") {
   REQUIRE(load.config.has_value());
   CHECK(load.config->account_count() >= 1);
   bool mastodon = false;
+  bool bluesky = false;
   for (const auto& m : load.config->municipalities) {
     for (const auto& a : m.accounts) {
       mastodon = mastodon || a.platform == "mastodon";
+      bluesky = bluesky || a.platform == "bluesky";
       CHECK_MESSAGE(!a.source.empty(),
                     "every real account in the example names its source: " << a.key());
     }
   }
   CHECK(mastodon);
+  CHECK(bluesky);
 }
