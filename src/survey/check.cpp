@@ -294,7 +294,16 @@ void judge_frequency(const Context& c, const Municipality& m, const Item& item,
   r.observed =
       (r.observed_class >= 0 ? item.classes[static_cast<size_t>(r.observed_class)].code : "?") +
       " (" + fmt(rate) + " posts/week)";
-  r.verdict = r.observed_class == r.claimed_class ? Verdict::kConsistent : Verdict::kContradicted;
+  if (r.observed_class == r.claimed_class) {
+    r.verdict = Verdict::kConsistent;
+  } else if (scope.empty()) {
+    // Nothing configured is nothing observed, not an observed silence: a
+    // claimed rate above the lowest class is left uncorroborated, as the
+    // yes/no rule does for a claimed use.
+    r.verdict = Verdict::kNotCorroborated;
+  } else {
+    r.verdict = Verdict::kContradicted;
+  }
 }
 
 void judge_responds(const Context& c, const Municipality& m, const Item& item,

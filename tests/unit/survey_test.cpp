@@ -307,7 +307,7 @@ const char* kAnswers =
     "bsky;uses_mb;dialog\n"
     "aktiv;ja;ja;nein;Mikroblogs;2-4 Jahre;2019;wöchentlich;2,5;5;am selben Tag;5;ja;ja;5\n"
     "ruhig;ja;nein;nein;;2-4 Jahre;2015;täglich;7;4;innerhalb einer Stunde;5;nein;nein;2\n"
-    "ohne;ja;vielleicht;nein;keine;> 4 Jahre;;selten;0;1;;1;ja;nein;\n"
+    "ohne;ja;vielleicht;nein;keine;> 4 Jahre;;selten;7;1;;1;ja;nein;\n"
     "fb;ja;nein;ja;Soziale Netzwerke;;;;;;;;;;\n"
     "luecke;nein;ja;nein;Mikroblogs;;;monatlich;;;;;;ja;\n"
     "atlantis;ja;ja;ja;;;;;;;;;;;\n";
@@ -383,6 +383,9 @@ TEST_CASE("survey: every item type and verdict on a hand-built store") {
   CHECK(verdict("ohne", "since") == "not_corroborated");
   CHECK(verdict("ohne", "since_year") == "missing");
   CHECK(verdict("ohne", "freq") == "consistent");  // nothing observed, "rarely" claimed
+  // "7 a week" with no account configured: unsupported, not disproved.
+  CHECK(verdict("ohne", "freq_num") == "not_corroborated");
+  CHECK(result("ohne", "freq_num").observed_class == 0);
   CHECK(verdict("ohne", "responds") == "consistent");
   CHECK(verdict("ohne", "rtime") == "missing");
   CHECK(verdict("ohne", "plan_bsky") == "not_corroborated");  // the horizon is over
