@@ -252,9 +252,11 @@ int cmd_store_compact(const CommonOptions& o) {
     return 1;
   }
   std::printf(
-      "removed %lld engagement samples and %lld account samples; store %lld -> %lld bytes\n",
+      "removed %lld engagement samples, %lld account samples and %lld poll log rows; store %lld "
+      "-> %lld bytes\n",
       static_cast<long long>(r->engagement_samples_deleted),
-      static_cast<long long>(r->account_samples_deleted), static_cast<long long>(r->bytes_before),
+      static_cast<long long>(r->account_samples_deleted),
+      static_cast<long long>(r->poll_log_deleted), static_cast<long long>(r->bytes_before),
       static_cast<long long>(r->bytes_after));
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "cli/output.h"
@@ -184,9 +185,12 @@ int run_daemon(const DaemonOptions& options) {
   TimeMs next_retention = started + s.config.retention.run_interval_ms;
   TimeMs next_summary = started + 10 * kMinuteMs;
   EngineCounters at_last_summary;
+  // A retention pass in progress: one bounded step per turn of the loop, so
+  // HTTP keeps flowing while a large store is thinned.
+  std::optional<RetentionPass> retention;
   bool stop = false;
   while (!stop) {
-    s.engine->step(1000);
+    s.engine->step(retention ? 0 : 1000);
     const TimeMs now = s.clock.now();
     for (const int sig : signals.drain()) {
       if (sig == SIGHUP) {
@@ -251,17 +255,24 @@ int run_daemon(const DaemonOptions& options) {
       at_last_summary = c;
       next_summary = now + 10 * kMinuteMs;
     }
-    if (now >= next_retention) {
-      auto r = s.store->apply_retention(s.config.retention, now);
-      if (r.ok()) {
-        log()->info(
-            "retention: {} engagement and {} account samples thinned out; store {} -> {} bytes",
-            r->engagement_samples_deleted, r->account_samples_deleted, r->bytes_before,
-            r->bytes_after);
-      } else {
-        log()->error("retention: {}", r.error().message);
-      }
+    if (!retention && now >= next_retention) {
+      retention.emplace(s.config.retention, now);
       next_retention = now + s.config.retention.run_interval_ms;
+    }
+    if (retention) {
+      if (auto st = s.store->retention_step(*retention, kRetentionSamplesPerStep); !st.ok()) {
+        log()->error("retention: {}; trying again in {}", st.error().message,
+                     format_duration(s.config.retention.run_interval_ms));
+        retention.reset();
+      } else if (retention->done()) {
+        const RetentionSummary& r = retention->summary();
+        log()->info(
+            "retention: {} engagement and {} account samples thinned out, {} poll log rows "
+            "deleted; store {} -> {} bytes",
+            r.engagement_samples_deleted, r.account_samples_deleted, r.poll_log_deleted,
+            r.bytes_before, r.bytes_after);
+        retention.reset();
+      }
     }
   }
 

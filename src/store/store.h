@@ -150,6 +150,33 @@ struct RetentionSummary {
   int64_t bytes_after = 0;
 };
 
+// One retention pass, applied in bounded steps (Store::retention_step) so that
+// a caller with an event loop keeps serving HTTP between them: a single
+// statement over a national store held the daemon's loop for 23 s.
+// Sample series are thinned in ranges of series ids; each range is one
+// transaction, and the window rules partition by series, so a pass in many
+// steps deletes exactly what one statement would.
+class RetentionPass {
+ public:
+  RetentionPass(const RetentionSettings& settings, TimeMs now) : settings_(settings), now_(now) {}
+  bool done() const { return phase_ == Phase::kDone; }
+  const RetentionSummary& summary() const { return summary_; }
+
+ private:
+  friend class Store;
+  enum class Phase { kStart, kPostSamples, kAccountSamples, kPollLog, kVacuum, kDone };
+  RetentionSettings settings_;
+  TimeMs now_;
+  Phase phase_ = Phase::kStart;
+  int64_t next_id_ = 0;  // first series id (or poll_log id) of the next step
+  int64_t last_id_ = 0;  // highest id present when the phase began
+  RetentionSummary summary_;
+};
+
+// Samples per retention step in the daemon. bench/bench_metrics.cpp measures
+// the longest step on a national store (docs/performance.md).
+constexpr int64_t kRetentionSamplesPerStep = 50'000;
+
 struct HttpCacheEntry {
   std::string etag;
   std::string last_modified;
@@ -196,8 +223,15 @@ class Store {
 
   // --- maintenance ------------------------------------------------------
   // Downsamples engagement and account samples by age (see RetentionSettings);
-  // the first and the last sample of every series are always kept.
+  // the first and the last sample of every series are always kept. Deletes
+  // poll_log rows older than poll_log_keep and returns free pages to the file
+  // system. Runs a whole RetentionPass at once (store compact, tests).
   Result<RetentionSummary> apply_retention(const RetentionSettings& settings, TimeMs now);
+  // Advances `pass` by one bounded step: the post or account series holding
+  // about `samples_per_step` samples (whole series: one longer series is one
+  // step), or as many poll_log rows, or a sixteenth as many free pages. Each
+  // step commits on its own; a failed step leaves the pass where it was.
+  Status retention_step(RetentionPass& pass, int64_t samples_per_step);
   // Online copy through SQLite's backup API; safe while the daemon writes.
   Status backup_to(const std::string& destination);
   // Returns free pages to the file system (auto_vacuum=INCREMENTAL).

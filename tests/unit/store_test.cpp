@@ -267,8 +267,34 @@ TEST_CASE("store: retention keeps exactly the documented samples") {
     acc.exec();
     acc.reset();
   }
-  auto r = store.apply_retention(RetentionSettings{}, now);
+  // Poll log (kept 90 days): two old rows, a young one, then an old row logged
+  // late (a long session); the late one waits for a later pass.
+  for (const TimeMs t : {day(200, 0), day(95, 0), day(3, 0), day(120, 0)}) {
+    PollLogEntry e;
+    e.account_id = account;
+    e.work = "poll";
+    e.started_at = t;
+    e.ended_at = t + kMinuteMs;
+    e.outcome = "ok";
+    REQUIRE(store.log_poll(e).ok());
+  }
+  Result<RetentionSummary> r = RetentionSummary{};
+  SUBCASE("in one call") { r = store.apply_retention(RetentionSettings{}, now); }
+  SUBCASE("one sample (so one series) per step, as the daemon runs it") {
+    // The same deletions as one statement: the window rules partition by series.
+    RetentionPass pass(RetentionSettings{}, now);
+    int steps = 0;
+    while (!pass.done() && steps < 100) {
+      REQUIRE(store.retention_step(pass, 1).ok());
+      ++steps;
+    }
+    REQUIRE(pass.done());
+    CHECK(steps > 5);  // start, each post, each account, poll-log rows, vacuum
+    r = pass.summary();
+  }
   REQUIRE(r.ok());
+  CHECK(r->poll_log_deleted == 2);
+  CHECK(count(store, "SELECT COUNT(*) FROM poll_log") == 2);
   auto remaining = [&](const char* post_id) {
     std::vector<TimeMs> out;
     SQLite::Statement q(store.db(),
