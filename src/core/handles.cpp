@@ -25,14 +25,30 @@ Error bad_handle(std::string_view platform, std::string_view raw, std::string_vi
                                                      "' is not valid: " + std::string(why));
 }
 
+// Press releases print profile addresses without the scheme
+// ("nrw.social/deck/@stadtaachen"): a slash before any '@' means a URL.
+bool is_schemeless_url(std::string_view text) {
+  const size_t slash = text.find('/');
+  if (text.find("://") != std::string_view::npos) return false;
+  return slash != std::string_view::npos && slash > 0 && slash < text.find('@');
+}
+
 }  // namespace
 
 Result<std::string> canonical_mastodon_handle(std::string_view raw) {
-  const std::string_view text = trim(raw);
+  std::string_view text = trim(raw);
+  std::string with_scheme;
+  if (is_schemeless_url(text)) {
+    with_scheme = "https://" + std::string(text);
+    text = with_scheme;
+  }
   if (starts_with(text, "http://") || starts_with(text, "https://")) {
     auto url = parse_url(text);
     if (!url) return bad_handle("mastodon", raw, "not a valid profile URL");
     std::string_view path = url->path;
+    // /deck/ is the route of Mastodon's advanced (multi-column) web interface;
+    // the city of Aachen's press release of 12.02.2025 links its account so.
+    if (starts_with(path, "/deck/")) path.remove_prefix(5);
     std::string user;
     if (starts_with(path, "/@")) {
       user = std::string(path.substr(2));
@@ -70,11 +86,33 @@ Result<std::string> canonical_mastodon_handle(std::string_view raw) {
 
 Result<std::string> canonical_bluesky_handle(std::string_view raw) {
   std::string_view text = trim(raw);
-  constexpr std::string_view kProfilePrefix = "https://bsky.app/profile/";
-  if (starts_with(text, kProfilePrefix)) {
-    text.remove_prefix(kProfilePrefix.size());
-    const size_t slash = text.find('/');
-    if (slash != std::string_view::npos) text = text.substr(0, slash);
+  // An AT-URI names the repo (handle or DID) first.
+  bool url = false;
+  if (starts_with(text, "at://")) {
+    text.remove_prefix(5);
+    url = true;
+  } else {
+    // Profile URLs, also as printed without the scheme. Any other web address
+    // (a city's page announcing the account) is refused, not guessed from.
+    for (const std::string_view prefix : {"https://", "http://"}) {
+      if (starts_with(text, prefix)) text.remove_prefix(prefix.size());
+    }
+    if (starts_with(text, "www.")) text.remove_prefix(4);
+    constexpr std::string_view kProfilePath = "bsky.app/profile/";
+    if (starts_with(text, kProfilePath)) {
+      text.remove_prefix(kProfilePath.size());
+      url = true;
+    } else if (text.size() != trim(raw).size()) {
+      return bad_handle("bluesky", raw,
+                        "a profile URL looks like https://bsky.app/profile/<handle>");
+    }
+  }
+  if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
+    if (!url) {
+      return bad_handle("bluesky", raw,
+                        "a profile URL looks like https://bsky.app/profile/<handle>");
+    }
+    text = text.substr(0, slash);
   }
   if (starts_with(text, "@")) text.remove_prefix(1);
   if (starts_with(text, "did:")) {

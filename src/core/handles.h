@@ -15,15 +15,18 @@
 namespace muni {
 
 // Mastodon and Mastodon-API servers. Accepts "@user@host", "user@host",
-// "https://host/@user" and "https://host/users/user". Canonical form:
+// "https://host/@user", "https://host/users/user" and the web interface's
+// "https://host/deck/@user", the URLs also without "https://". Canonical form:
 // "user@host" (user lower-cased, host normalized to ASCII/Punycode) for https
 // on the default port; otherwise the profile URL "http://host:port/@user"
 // (kept so tests and self-hosted instances on other ports work).
 Result<std::string> canonical_mastodon_handle(std::string_view raw);
 
 // Bluesky. Accepts a handle ("stadt.example.de", "@stadt.bsky.social"), a DID
-// ("did:plc:...", "did:web:...") or a profile URL "https://bsky.app/profile/X".
-// Handles are lower-cased; DIDs are kept as written.
+// ("did:plc:...", "did:web:..."), a profile URL "https://bsky.app/profile/X"
+// (also without the scheme, or a post URL below it) or an AT-URI "at://X/...".
+// Other web addresses are refused. Handles are lower-cased; DIDs are kept as
+// written.
 Result<std::string> canonical_bluesky_handle(std::string_view raw);
 
 // Dispatches on platform; platforms without specific rules get the trimmed

@@ -46,6 +46,12 @@ TEST_CASE("handles: Mastodon spellings of one account agree") {
   // Other ports and plain http keep the URL form (test servers, self-hosting).
   CHECK(*canonical_mastodon_handle("http://127.0.0.1:8080/@Rathaus") ==
         "http://127.0.0.1:8080/@rathaus");
+  // As printed in a press release: no scheme, the advanced web interface's path.
+  CHECK(*canonical_mastodon_handle("nrw.social/deck/@stadtaachen") == "stadtaachen@nrw.social");
+  CHECK(*canonical_mastodon_handle("nrw.social/@StadtAachen/") == "stadtaachen@nrw.social");
+  CHECK(*canonical_mastodon_handle("https://nrw.social/deck/@stadtaachen") ==
+        "stadtaachen@nrw.social");
+  CHECK_FALSE(canonical_mastodon_handle("nrw.social/about").ok());
   CHECK_FALSE(canonical_mastodon_handle("stadtpforzheim").ok());
   CHECK_FALSE(canonical_mastodon_handle("@a b@host.de").ok());
   CHECK_FALSE(canonical_mastodon_handle("https://host.de/profile").ok());
@@ -57,6 +63,17 @@ TEST_CASE("handles: Bluesky handles, DIDs and profile URLs") {
         "chriskenny.bsky.social");
   CHECK(*canonical_bluesky_handle("did:plc:wpe35pganb6d4pg4ekmfy6u5") ==
         "did:plc:wpe35pganb6d4pg4ekmfy6u5");
+  CHECK(*canonical_bluesky_handle("bsky.app/profile/StadtAachen.bsky.social") ==
+        "stadtaachen.bsky.social");
+  CHECK(*canonical_bluesky_handle("https://bsky.app/profile/stadtaachen.bsky.social/post/3k2a") ==
+        "stadtaachen.bsky.social");
+  CHECK(
+      *canonical_bluesky_handle("at://did:plc:wpe35pganb6d4pg4ekmfy6u5/app.bsky.feed.post/3k2a") ==
+      "did:plc:wpe35pganb6d4pg4ekmfy6u5");
+  // A page announcing the account is not the account: refused, not guessed.
+  CHECK_FALSE(canonical_bluesky_handle("https://frankfurt.de/bluesky").ok());
+  CHECK_FALSE(canonical_bluesky_handle("frankfurt.de/bluesky").ok());
+  CHECK_FALSE(canonical_bluesky_handle("https://stadt.example.de").ok());
   CHECK_FALSE(canonical_bluesky_handle("did:plc:tooshort").ok());
   CHECK_FALSE(canonical_bluesky_handle("nodot").ok());
 }
