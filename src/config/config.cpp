@@ -201,6 +201,13 @@ class Loader {
                                      const std::string& path, DurationMs min = kSecondMs) {
     return reader(file).duration(n, path, min);
   }
+  // An optional duration key of `parent` (a map at `path`): overwrites
+  // `target` when the key is present and valid, keeps the default otherwise.
+  void optional_duration(const std::string& file, const YAML::Node& parent, const std::string& path,
+                         const char* key, DurationMs min, DurationMs& target) {
+    if (const auto v = parent[key])
+      target = duration(file, v, path + "." + key, min).value_or(target);
+  }
   std::optional<CivilDate> date(const std::string& file, const YAML::Node& n,
                                 const std::string& path) {
     return reader(file).date(n, path);
@@ -214,18 +221,10 @@ class Loader {
       if (!expect_map(file, r, "store.retention")) return;
       check_keys(file, r, "store.retention", {"keep_all", "daily_until", "poll_log", "run_every"});
       auto& ret = config_.retention;
-      if (const auto v = r["keep_all"])
-        ret.keep_all_ms =
-            duration(file, v, "store.retention.keep_all", kDayMs).value_or(ret.keep_all_ms);
-      if (const auto v = r["daily_until"])
-        ret.daily_until_ms =
-            duration(file, v, "store.retention.daily_until", kDayMs).value_or(ret.daily_until_ms);
-      if (const auto v = r["poll_log"])
-        ret.poll_log_keep_ms =
-            duration(file, v, "store.retention.poll_log", kDayMs).value_or(ret.poll_log_keep_ms);
-      if (const auto v = r["run_every"])
-        ret.run_interval_ms =
-            duration(file, v, "store.retention.run_every", kMinuteMs).value_or(ret.run_interval_ms);
+      optional_duration(file, r, "store.retention", "keep_all", kDayMs, ret.keep_all_ms);
+      optional_duration(file, r, "store.retention", "daily_until", kDayMs, ret.daily_until_ms);
+      optional_duration(file, r, "store.retention", "poll_log", kDayMs, ret.poll_log_keep_ms);
+      optional_duration(file, r, "store.retention", "run_every", kMinuteMs, ret.run_interval_ms);
       if (ret.daily_until_ms < ret.keep_all_ms) {
         issue(file, r, "store.retention", "daily_until must not be shorter than keep_all");
       }
@@ -240,9 +239,7 @@ class Loader {
          "refresh_window", "recheck_interval", "not_found_confirmations", "max_backoff",
          "connect_timeout", "request_timeout", "max_response_bytes", "max_connections_per_host"});
     Defaults& d = config_.defaults;
-    if (const auto v = n["poll_interval"])
-      d.poll_interval_ms =
-          duration(file, v, "defaults.poll_interval", kMinuteMs).value_or(d.poll_interval_ms);
+    optional_duration(file, n, "defaults", "poll_interval", kMinuteMs, d.poll_interval_ms);
     if (const auto v = n["backfill"]) {
       if (expect_map(file, v, "defaults.backfill")) {
         check_keys(file, v, "defaults.backfill", {"since"});
@@ -262,28 +259,16 @@ class Loader {
       d.contact = std::string(trim(scalar(file, v, "defaults.contact")));
     if (const auto v = n["user_agent"])
       d.user_agent = std::string(trim(scalar(file, v, "defaults.user_agent")));
-    if (const auto v = n["refresh_interval"])
-      d.refresh_interval_ms =
-          duration(file, v, "defaults.refresh_interval", kMinuteMs).value_or(d.refresh_interval_ms);
-    if (const auto v = n["refresh_window"])
-      d.refresh_window_ms =
-          duration(file, v, "defaults.refresh_window", kHourMs).value_or(d.refresh_window_ms);
-    if (const auto v = n["recheck_interval"])
-      d.recheck_interval_ms =
-          duration(file, v, "defaults.recheck_interval", kMinuteMs).value_or(d.recheck_interval_ms);
+    optional_duration(file, n, "defaults", "refresh_interval", kMinuteMs, d.refresh_interval_ms);
+    optional_duration(file, n, "defaults", "refresh_window", kHourMs, d.refresh_window_ms);
+    optional_duration(file, n, "defaults", "recheck_interval", kMinuteMs, d.recheck_interval_ms);
     if (const auto v = n["not_found_confirmations"]) {
       d.not_found_confirmations = static_cast<int>(
           integer(file, v, "defaults.not_found_confirmations", 1, 100).value_or(2));
     }
-    if (const auto v = n["max_backoff"])
-      d.max_backoff_ms =
-          duration(file, v, "defaults.max_backoff", kSecondMs).value_or(d.max_backoff_ms);
-    if (const auto v = n["connect_timeout"])
-      d.connect_timeout_ms =
-          duration(file, v, "defaults.connect_timeout", 100).value_or(d.connect_timeout_ms);
-    if (const auto v = n["request_timeout"])
-      d.request_timeout_ms =
-          duration(file, v, "defaults.request_timeout", kSecondMs).value_or(d.request_timeout_ms);
+    optional_duration(file, n, "defaults", "max_backoff", kSecondMs, d.max_backoff_ms);
+    optional_duration(file, n, "defaults", "connect_timeout", 100, d.connect_timeout_ms);
+    optional_duration(file, n, "defaults", "request_timeout", kSecondMs, d.request_timeout_ms);
     if (const auto v = n["max_response_bytes"]) {
       d.max_response_bytes = integer(file, v, "defaults.max_response_bytes", 1024, int64_t{1} << 32)
                                  .value_or(d.max_response_bytes);
@@ -298,9 +283,7 @@ class Loader {
     if (!expect_map(file, n, "metrics")) return;
     check_keys(file, n, "metrics", {"dormant_after", "min_coverage", "office_hours"});
     MetricsSettings& m = config_.metrics;
-    if (const auto v = n["dormant_after"])
-      m.dormant_after_ms =
-          duration(file, v, "metrics.dormant_after", kDayMs).value_or(m.dormant_after_ms);
+    optional_duration(file, n, "metrics", "dormant_after", kDayMs, m.dormant_after_ms);
     if (const auto v = n["min_coverage"]) {
       auto d = parse_double(scalar(file, v, "metrics.min_coverage"));
       if (!d || *d < 0 || *d > 1) {
