@@ -85,35 +85,31 @@ Result<std::string> canonical_mastodon_handle(std::string_view raw) {
 }
 
 Result<std::string> canonical_bluesky_handle(std::string_view raw) {
-  std::string_view text = trim(raw);
-  // An AT-URI names the repo (handle or DID) first.
-  bool url = false;
+  const std::string_view as_written = trim(raw);
+  std::string_view text = as_written;
+  // True when text now starts with the repo: after "at://" (an AT-URI) or
+  // after a profile URL's "bsky.app/profile/" (also printed without scheme).
+  bool profile = false;
   if (starts_with(text, "at://")) {
     text.remove_prefix(5);
-    url = true;
+    profile = true;
   } else {
-    // Profile URLs, also as printed without the scheme. Any other web address
-    // (a city's page announcing the account) is refused, not guessed from.
-    for (const std::string_view prefix : {"https://", "http://"}) {
+    for (const std::string_view prefix : {"https://", "http://", "www."}) {
       if (starts_with(text, prefix)) text.remove_prefix(prefix.size());
     }
-    if (starts_with(text, "www.")) text.remove_prefix(4);
     constexpr std::string_view kProfilePath = "bsky.app/profile/";
     if (starts_with(text, kProfilePath)) {
       text.remove_prefix(kProfilePath.size());
-      url = true;
-    } else if (text.size() != trim(raw).size()) {
-      return bad_handle("bluesky", raw,
-                        "a profile URL looks like https://bsky.app/profile/<handle>");
+      profile = true;
     }
   }
-  if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
-    if (!url) {
-      return bad_handle("bluesky", raw,
-                        "a profile URL looks like https://bsky.app/profile/<handle>");
-    }
-    text = text.substr(0, slash);
+  const size_t slash = text.find('/');
+  // Any other web address (a city's page announcing the account) is refused,
+  // not guessed from.
+  if (!profile && (text.size() != as_written.size() || slash != std::string_view::npos)) {
+    return bad_handle("bluesky", raw, "a profile URL looks like https://bsky.app/profile/<handle>");
   }
+  if (slash != std::string_view::npos) text = text.substr(0, slash);
   if (starts_with(text, "@")) text.remove_prefix(1);
   if (starts_with(text, "did:")) {
     // did:plc:<24 base32 chars> or did:web:<host>
