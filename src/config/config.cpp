@@ -90,9 +90,10 @@ Result<std::string> read_credential(const CredentialRef& ref) {
           path = std::string(dir) + "/" + path;
         }
       }
-      const auto text = read_file_text(path);
+      const auto text = read_input_file(path, 64 * 1024);
       if (!text)
-        return make_error(ErrorCode::kNotFound, "credential file " + path + " cannot be read");
+        return make_error(ErrorCode::kNotFound,
+                          "credential file cannot be read: " + text.error().message);
       const std::string value(trim(*text));
       if (value.empty())
         return make_error(ErrorCode::kNotFound, "credential file " + path + " is empty");
@@ -112,6 +113,10 @@ class Loader {
   void load_main(const YAML::Node& root, const std::string& file) {
     Config& cfg = config_;
     cfg.files.push_back(file);
+    // The main file counts as included: a file that includes itself is
+    // reported as such, not read a second time as an include.
+    std::error_code ec;
+    seen_files_.insert(std::filesystem::weakly_canonical(file, ec).string());
     if (!root || root.IsNull()) {
       issue(file, root, "", "the file is empty; see config/example.yaml for a starting point");
       return;
@@ -345,7 +350,9 @@ class Loader {
               "unknown platform '" + id + "'; known platforms: " + known_platform_list());
         continue;
       }
-      const YAML::Node& p = it->second;
+      // A copy: it->second lives in yaml-cpp's iterator proxy, which dies with this
+      // statement (a reference to it was a stack-use-after-scope).
+      const YAML::Node p = it->second;
       PlatformSettings ps;
       ps.platform = id;
       if (p.IsNull()) {
@@ -577,9 +584,9 @@ class Loader {
       return;
     }
     seen_files_.insert(canon);
-    const auto text = read_file_text(path);
+    const auto text = read_input_file(path);
     if (!text) {
-      out_.errors.push_back({path, 0, 0, "", "cannot open the included file"});
+      issue(from_file, from, "include", "cannot read the included file: " + text.error().message);
       return;
     }
     const auto parsed = parse_yaml(*text, path, out_.errors);
@@ -656,10 +663,11 @@ ConfigLoad load_config_from_string(const std::string& text, const std::string& f
 }
 
 ConfigLoad load_config(const std::string& path) {
-  const auto text = read_file_text(path);
+  const auto text = read_input_file(path);
   if (!text) {
     ConfigLoad load;
-    load.errors.push_back({path, 0, 0, "", "cannot open the configuration file"});
+    load.errors.push_back(
+        {path, 0, 0, "", "cannot read the configuration file: " + text.error().message});
     return load;
   }
   return load_config_from_string(*text, path);

@@ -76,6 +76,27 @@ struct PostRecord {
   // Set by refreshes that only re-read counts (e.g. Bluesky getPosts): the
   // store then updates the counts of an existing post and nothing else.
   bool counts_only = false;
+  // Independent evidence of when the post was made, where the platform has
+  // one (a Mastodon Snowflake id, Bluesky's indexedAt). The page guard uses
+  // it when created_at is implausible (before the platform existed, in the
+  // future) and flags the post as corrected.
+  std::optional<TimeMs> created_at_evidence;
+  // PostQuality bits, set by the page guard (stored in posts.quality).
+  uint32_t quality = 0;
+};
+
+// What the page guard (engine/page_guard.h) had to correct in a record.
+enum PostQuality : uint32_t {
+  kQualityTextRepaired = 1,      // invalid UTF-8 or NUL bytes replaced
+  kQualityDateCorrected = 2,     // created_at implausible; taken from the evidence
+  kQualityCountsRejected = 4,    // a negative or absurd count stored as unknown
+};
+
+// An item of a response that could not be read (no id, no readable date):
+// skipped and reported, so one bad item never stalls the rest of the page.
+struct SkippedItem {
+  std::string id;  // the platform's id if it could be read, else ""
+  std::string reason;
 };
 
 // A post by someone else on one of the account's posts (a citizen comment),
@@ -125,11 +146,19 @@ struct Batch {
   std::optional<AccountSnapshot> snapshot;
   std::vector<PostRecord> posts;
   std::vector<CommentRecord> comments;
-  std::vector<std::string> deleted_post_ids;  // posts seen to have disappeared
+  // Posts a listing that should contain them did not return (a refresh that
+  // read the whole window, a batch lookup). One such answer is no proof: the
+  // store marks a post deleted only after it was missing from two separate
+  // units of work, and a post that comes back is restored.
+  std::vector<std::string> missing_post_ids;
+  // Posts the platform explicitly reports as deleted (a tombstone, an HTTP
+  // 404/410 for that very post): marked deleted at once, still revocable.
+  std::vector<std::string> deleted_post_ids;
   std::vector<AccountEvent> events;
+  std::vector<SkippedItem> skipped;  // reported, never stored
   bool empty() const {
     return !snapshot && posts.empty() && comments.empty() && deleted_post_ids.empty() &&
-           events.empty();
+           missing_post_ids.empty() && events.empty();
   }
 };
 

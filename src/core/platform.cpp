@@ -56,22 +56,41 @@ std::optional<Category> parse_category(std::string_view id) {
   return std::nullopt;
 }
 
+namespace {
+
+// 00:00 UTC on 1 January of `year`, in ms since the epoch.
+constexpr int64_t jan1(int year) {
+  // Days from 1970 to `year` (Gregorian leap rules), times one day.
+  int64_t days = 0;
+  for (int y = 1970; y < year; ++y)
+    days += (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 366 : 365;
+  return days * 86'400'000;
+}
+
+}  // namespace
+
 const std::vector<PlatformInfo>& known_platforms() {
+  // Earliest plausible items: the year before each platform's public launch
+  // (Facebook 2004, Instagram 2010, Mastodon 2016, Bluesky's beta 2023, X as
+  // Twitter 2006, Threads 2023, YouTube 2005, PeerTube 1.0 2018, WordPress
+  // 2003, MediaWiki/Wikipedia 2001, Discourse 2013, Lemmy 2019, Telegram
+  // channels 2015). Feeds carry whatever their site publishes, so RSS only
+  // excludes dates before the web (1990).
   static const std::vector<PlatformInfo> kPlatforms = {
-      {"facebook", "Facebook", Category::kSocialNetwork},
-      {"instagram", "Instagram", Category::kSocialNetwork},
-      {"mastodon", "Mastodon (and Mastodon-API servers)", Category::kMicroblog},
-      {"bluesky", "Bluesky", Category::kMicroblog},
-      {"x", "X (Twitter)", Category::kMicroblog},
-      {"threads", "Threads", Category::kMicroblog},
-      {"youtube", "YouTube", Category::kContentCommunity},
-      {"peertube", "PeerTube", Category::kContentCommunity},
-      {"rss", "RSS/Atom feed", Category::kBlog},
-      {"wordpress", "WordPress", Category::kBlog},
-      {"mediawiki", "MediaWiki", Category::kWiki},
-      {"discourse", "Discourse", Category::kForum},
-      {"lemmy", "Lemmy", Category::kForum},
-      {"telegram", "Telegram channel", Category::kMessenger},
+      {"facebook", "Facebook", Category::kSocialNetwork, jan1(2003)},
+      {"instagram", "Instagram", Category::kSocialNetwork, jan1(2009)},
+      {"mastodon", "Mastodon (and Mastodon-API servers)", Category::kMicroblog, jan1(2016)},
+      {"bluesky", "Bluesky", Category::kMicroblog, jan1(2022)},
+      {"x", "X (Twitter)", Category::kMicroblog, jan1(2005)},
+      {"threads", "Threads", Category::kMicroblog, jan1(2022)},
+      {"youtube", "YouTube", Category::kContentCommunity, jan1(2004)},
+      {"peertube", "PeerTube", Category::kContentCommunity, jan1(2017)},
+      {"rss", "RSS/Atom feed", Category::kBlog, jan1(1990)},
+      {"wordpress", "WordPress", Category::kBlog, jan1(2002)},
+      {"mediawiki", "MediaWiki", Category::kWiki, jan1(2000)},
+      {"discourse", "Discourse", Category::kForum, jan1(2012)},
+      {"lemmy", "Lemmy", Category::kForum, jan1(2018)},
+      {"telegram", "Telegram channel", Category::kMessenger, jan1(2014)},
   };
   return kPlatforms;
 }

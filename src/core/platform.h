@@ -9,6 +9,7 @@
 // networks once and for all, as the domain notes advise ("decide once").
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,11 @@ struct PlatformInfo {
   std::string_view id;  // "mastodon"
   std::string_view display_name;
   Category category;
+  // No item on this platform can be older than this (ms since the epoch).
+  // Deliberately loose (the start of a year before the platform's public
+  // launch): the bound only catches impossible dates such as 0001-01-01 or
+  // 1970-01-01, it does not judge plausible ones.
+  int64_t earliest_item_ms = 0;
 };
 
 const std::vector<PlatformInfo>& known_platforms();

@@ -4,17 +4,65 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace muni {
 
+Result<std::string> read_input_file(const std::string& path, int64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; the descriptor is
+  // only read after fstat says it is a regular file.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                      path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return make_error(ErrorCode::kIo, path + ": cannot stat (" + std::strerror(errno) + ")");
+  if (S_ISDIR(st.st_mode)) return make_error(ErrorCode::kIo, path + " is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(ErrorCode::kIo,
+                      path + " is not a regular file (a device, FIFO or socket); muniscope reads "
+                             "configuration and data only from regular files");
+  }
+  if (st.st_size > max_bytes) {
+    return make_error(ErrorCode::kIo, path + " is " + std::to_string(st.st_size) +
+                                          " bytes, more than the limit of " +
+                                          std::to_string(max_bytes) + " bytes for this input");
+  }
+  std::string out;
+  out.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(ErrorCode::kIo, path + ": read failed (" + std::strerror(errno) + ")");
+    }
+    if (n == 0) break;
+    // The file may grow while it is read; the limit holds regardless.
+    if (static_cast<int64_t>(out.size()) + n > max_bytes) {
+      return make_error(ErrorCode::kIo, path + " grew past the limit of " +
+                                            std::to_string(max_bytes) + " bytes while being read");
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
 std::optional<std::string> read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto r = read_input_file(path);
+  if (!r.ok()) return std::nullopt;
+  return std::move(*r);
 }
 
 std::string_view trim(std::string_view s) {

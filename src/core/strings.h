@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
+
 namespace muni {
 
 std::string_view trim(std::string_view s);
@@ -18,8 +20,14 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::optional<int64_t> parse_int64(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
 
-// The whole content of a file (bytes as they are), or nullopt when it cannot
-// be opened.
+// Local inputs (configuration, codebooks, answer files, credentials, imports)
+// are read whole, but only from regular files and only up to a size cap: a
+// path to /dev/zero, a FIFO or a directory is refused with a message instead
+// of growing without bound or blocking forever.
+constexpr int64_t kMaxInputFileBytes = 256LL * 1024 * 1024;  // docs/configuration.md
+Result<std::string> read_input_file(const std::string& path,
+                                    int64_t max_bytes = kMaxInputFileBytes);
+// The same, for callers that only need to know whether it worked.
 std::optional<std::string> read_file_text(const std::string& path);
 
 // Percent-encoding for URL query values (RFC 3986 unreserved kept).

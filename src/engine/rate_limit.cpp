@@ -17,12 +17,20 @@ std::optional<std::string> first_header(const HttpResponse& r,
   return std::nullopt;
 }
 
+// Seconds from a header, clamped before they become milliseconds: a value
+// such as 9223372036854775807 must mean "a long time", not overflow into the
+// past. Ten years is far beyond any wait the limiter accepts anyway.
+DurationMs seconds_to_ms_clamped(int64_t secs) {
+  constexpr int64_t kMaxSeconds = 10LL * 366 * 24 * 3600;
+  return std::clamp<int64_t>(secs, 0, kMaxSeconds) * kSecondMs;
+}
+
 }  // namespace
 
 std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now) {
-  if (auto secs = parse_int64(value)) {
+  if (auto secs = parse_int64(trim(value))) {
     if (*secs < 0) return std::nullopt;
-    return now + *secs * kSecondMs;
+    return now + seconds_to_ms_clamped(*secs);
   }
   if (auto date = parse_http_date(std::string(trim(value)))) return *date;
   return std::nullopt;
@@ -33,8 +41,12 @@ std::optional<TimeMs> RateLimiter::parse_reset(const std::string& raw, TimeMs no
   const std::string value(trim(raw));
   const TimeMs skew = server_now ? *server_now - now : 0;  // server clock minus ours
   if (auto n = parse_int64(value)) {
-    if (*n > 1'000'000'000) return *n * kSecondMs - skew;  // epoch seconds, in server time
-    if (*n >= 0) return now + *n * kSecondMs;              // delta seconds
+    if (*n > 1'000'000'000) {
+      // Epoch seconds, in server time. Beyond the year 5000 it is nonsense;
+      // clamp_reset turns a far reset into one window.
+      return std::min<int64_t>(*n, 100'000'000'000LL) * kSecondMs - skew;
+    }
+    if (*n >= 0) return now + seconds_to_ms_clamped(*n);  // delta seconds
     return std::nullopt;
   }
   if (auto d = parse_double(value); d && *d >= 0 && *d < 1e6)
@@ -74,7 +86,9 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
     if (w != std::string::npos) {
       const std::string rest = policy->substr(w + 2);
       if (auto secs = parse_int64(rest.substr(0, rest.find_first_of(";, ")))) {
-        if (*secs > 0) header_window_ = *secs * kSecondMs;
+        // A window beyond a day is not a rate-limit window any platform uses
+        // (w=99999999999999999 would block the host practically forever).
+        if (*secs > 0) header_window_ = std::min<DurationMs>(seconds_to_ms_clamped(*secs), kDayMs);
       }
     }
   }
@@ -89,23 +103,44 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
   if (reset) {
     if (auto t = parse_reset(*reset, now, server_now)) header_reset_ = clamp_reset(*t, now);
   }
-  if (r.status != 429 && r.status > 0) consecutive_429_ = 0;
+  if (r.status != 429 && r.status > 0) {
+    consecutive_429_ = 0;
+    last_429_at_ = 0;
+  }
 }
 
-void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now) {
+void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs sent_at) {
   observe(r, now);
-  ++consecutive_429_;
+  // Requests already in flight when the first 429 arrived answer 429 too;
+  // they say nothing new and must not lengthen the pause (four in flight
+  // once turned a 30 s pause into 240 s).
+  const bool after_last_429 = last_429_at_ == 0 || sent_at >= last_429_at_;
+  if (after_last_429) ++consecutive_429_;
+  last_429_at_ = std::max(last_429_at_, now);
+  // The window the server or the configuration states bounds every pause.
+  const DurationMs known_window =
+      header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 15 * kMinuteMs);
   std::optional<TimeMs> until;
   if (auto ra = r.header("Retry-After")) {
     if (auto t = parse_retry_after(*ra, now)) until = clamp_reset(*t, now);
   }
-  if (!until && header_reset_ && *header_reset_ > now) until = header_reset_;
+  if (!until && header_reset_) {
+    if (*header_reset_ > now) {
+      until = header_reset_;
+    } else if (now - *header_reset_ <= known_window) {
+      // The announced reset has just passed (RateLimit-Reset is whole epoch
+      // seconds, so it can be a few hundred ms old on arrival): the new
+      // window is open, retry after a second.
+      until = now + kSecondMs;
+    }
+  }
   if (!until) {
     // The server gave no hint: pause 30 s, doubling per consecutive 429, up
-    // to 15 minutes.
+    // to 15 minutes and never longer than the known window.
     const DurationMs pause =
-        std::min<DurationMs>(15 * kMinuteMs, 30 * kSecondMs << std::min(consecutive_429_ - 1, 5));
-    until = now + pause;
+        std::min({15 * kMinuteMs, known_window,
+                  30 * kSecondMs << std::clamp(consecutive_429_ - 1, 0, 5)});
+    until = now + std::max<DurationMs>(pause, kSecondMs);
   }
   blocked_until_ = std::max(blocked_until_, *until);
   header_remaining_ = 0;

@@ -16,6 +16,7 @@
 // Pure bookkeeping: time comes in as arguments.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -38,9 +39,16 @@ class RateLimiter {
   TimeMs try_acquire(TimeMs now, int in_flight);
   // Reads the rate-limit headers of any response.
   void observe(const HttpResponse& response, TimeMs now);
-  // A 429 answer: hold all requests until the announced reset (Retry-After,
-  // or the reset header), or for a growing pause when the server says nothing.
-  void on_too_many_requests(const HttpResponse& response, TimeMs now);
+  // A 429 answer to a request sent at `sent_at`: hold all requests until the
+  // announced reset (Retry-After, or a reset header still ahead), retry after
+  // a second when that reset has just passed, or pause for a time that grows
+  // with consecutive 429s when the server says nothing. 429s of requests
+  // sent before the previous 429 arrived do not count as consecutive, and no
+  // pause exceeds the known window.
+  void on_too_many_requests(const HttpResponse& response, TimeMs now, TimeMs sent_at);
+  void on_too_many_requests(const HttpResponse& response, TimeMs now) {
+    on_too_many_requests(response, now, now);
+  }
 
   // What is in force, for `muniscope status` and the metrics endpoint.
   int limit() const;
@@ -74,6 +82,7 @@ class RateLimiter {
   std::optional<DurationMs> header_window_;
   TimeMs blocked_until_ = 0;
   int consecutive_429_ = 0;
+  TimeMs last_429_at_ = 0;  // arrival of the latest 429 since the last other answer
   int64_t clamped_resets_ = 0;
 };
 

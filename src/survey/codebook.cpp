@@ -319,10 +319,10 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
 }
 
 CodebookLoad load_codebook(const std::string& path) {
-  const auto text = read_file_text(path);
+  const auto text = read_input_file(path);
   if (!text) {
     CodebookLoad load;
-    load.errors.push_back({path, 0, 0, "", "cannot open the codebook"});
+    load.errors.push_back({path, 0, 0, "", "cannot read the codebook: " + text.error().message});
     return load;
   }
   return load_codebook_from_string(*text, path);
@@ -423,8 +423,8 @@ Result<Answers> parse_answers(const std::string& text_in, const std::string& fil
 }
 
 Result<Answers> read_answers(const std::string& path, char delimiter) {
-  const auto text = read_file_text(path);
-  if (!text) return make_error(ErrorCode::kIo, "cannot open answers file " + path);
+  const auto text = read_input_file(path);
+  if (!text) return make_error(ErrorCode::kIo, "cannot read the answers file: " + text.error().message);
   return parse_answers(*text, path, delimiter);
 }
 

@@ -1,0 +1,36 @@
+// Text from the network made safe to store and to show.
+//
+// Every string a server sends may be invalid UTF-8, hold NUL bytes, or carry
+// terminal escape sequences and line breaks that forge log lines. muniscope
+// keeps two rules:
+//   - the store holds valid UTF-8 only: invalid sequences become U+FFFD and
+//     the record is flagged (repair_utf8);
+//   - what is printed or logged has no control characters: they are shown
+//     as escapes (printable), so a 404 body can never write a fake log line
+//     or move a terminal's cursor.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace muni {
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
+// Replaces every ill-formed sequence with U+FFFD (one per maximal ill-formed
+// subpart, as the Unicode standard recommends) and removes NUL bytes.
+// Returns true when anything was changed.
+bool repair_utf8(std::string& s);
+
+// For logs, terminals and state reasons: valid UTF-8 with control characters
+// (C0, DEL, C1) written as escapes ("\n", "\x1b"), cut to at most `max_bytes`
+// bytes of output (on a character boundary, with "…" appended when cut).
+std::string printable(std::string_view s, size_t max_bytes = 4096);
+
+// For table cells on a terminal: like printable(), but tabs and newlines
+// become a single space so a cell stays on its line.
+std::string printable_cell(std::string_view s);
+
+}  // namespace muni
