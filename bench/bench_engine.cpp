@@ -169,6 +169,7 @@ int main() {
   registry.add(test::make_test_connector("rss"));
   SystemRandom random;
   CurlTransportOptions topts;
+  topts.allow_private_addresses = true;  // the fake platforms are on loopback
   topts.max_connections_per_host = cap;
   CurlTransport transport(topts);
   Engine engine(clock, random, transport, *store, registry,
@@ -246,7 +247,7 @@ int main() {
     auto b = bluesky::parse_author_feed(bluesky_page, "did:plc:mustrstadt2345abcdefghij");
     parse_s += seconds_since(ps);
     for (int k = 0; k < 5; ++k) {
-      for (const PostRecord& r : *m) {
+      for (const PostRecord& r : m->posts) {
         page.batch.posts.push_back(r);
         page.batch.posts.back().platform_post_id =
             "m" + std::to_string(p) + "-" + std::to_string(k) + "-" + r.platform_post_id;

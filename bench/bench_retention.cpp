@@ -112,9 +112,15 @@ SizeReport simulate(const std::string& path, double posts_per_day, uint32_t seed
       posts.push_back(p);
     }
     must(store->commit_page(account, page, now), "commit_page");
-    PollLogEntry log{account, "poll", now, now + 300,
-                     "ok",    200,    "",  static_cast<int>(page.batch.posts.size()),
-                     0,       1};
+    PollLogEntry log;
+    log.account_id = account;
+    log.work = "poll";
+    log.started_at = now;
+    log.ended_at = now + 300;
+    log.outcome = "ok";
+    log.http_status = 200;
+    log.posts_new = static_cast<int>(page.batch.posts.size());
+    log.requests = 1;
     must(store->log_poll(log), "log_poll");
     must(store->extend_coverage(account, now, 3 * kHourMs), "extend_coverage");
 

@@ -15,6 +15,14 @@
 // cursor of the next page and the head that will apply once caught up
 // ("pending"); a restart resumes there, so no entry between is skipped.
 //
+// Completion rests on evidence: an empty first feed is the whole history
+// only when the profile says postsCount 0 (asked again on the next poll
+// otherwise, recorded as incomplete after three empty answers); the end of
+// backfill is checked against postsCount by the store; a later non-empty
+// first page reopens backfill. A backfill page that brings nothing older
+// than what was already read (a cursor that goes in circles) counts as a
+// stall, and three stalls in a row stop backfill as incomplete.
+//
 // Known feed quirks handled (research notes, platform-api-open.md):
 //   - short or empty pages that still carry a cursor: keep paging
 //     (bluesky-social/atproto#2127); a cursor that repeats ends the paging;
@@ -32,6 +40,7 @@
 #include "connectors/bluesky/bluesky_connector.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "connectors/bluesky/bluesky_parse.h"
 #include "core/json.h"
@@ -45,6 +54,8 @@ constexpr const char* kDefaultAppView = "https://public.api.bsky.app";
 constexpr int kFeedPageSize = 100;  // lexicon maximum
 constexpr int kMaxPagesPerPoll = 20;
 constexpr size_t kGetPostsBatch = 25;  // lexicon maximum of uris
+constexpr int kEmptyPollsBeforeIncomplete = 3;
+constexpr int kMaxStalls = 3;
 
 struct Head {
   std::string key;
@@ -58,6 +69,9 @@ struct Cursor {
   std::string pending;                 // feed cursor of the next page of an unfinished catch-up
   Head pending_head;                   // head to adopt once that catch-up completes
   std::string back;                    // feed cursor of the next backfill page
+  TimeMs back_at = 0;                  // oldest sort_at reached by backfill
+  int stalls = 0;                      // backfill pages in a row that reached nothing older
+  int empty_polls = 0;                 // empty first feeds in a row while postsCount > 0
   std::optional<int64_t> posts_count;  // postsCount at the last profile read
 
   static Cursor parse(const std::string& text) {
@@ -72,6 +86,10 @@ struct Cursor {
     c.pending_head = Head{json_string(d, "pending_head").value_or(""),
                           json_int(d, "pending_head_at").value_or(0)};
     c.back = json_string(d, "back").value_or("");
+    c.back_at = json_int(d, "back_at").value_or(0);
+    c.stalls = static_cast<int>(std::clamp<int64_t>(json_int(d, "stalls").value_or(0), 0, 1000));
+    c.empty_polls =
+        static_cast<int>(std::clamp<int64_t>(json_int(d, "empty_polls").value_or(0), 0, 1000));
     c.posts_count = json_int(d, "posts_count");
     return c;
   }
@@ -88,6 +106,9 @@ struct Cursor {
           .value(pending_head.at);
     }
     if (!back.empty()) w.key("back").value(back);
+    if (back_at != 0) w.key("back_at").value(back_at);
+    if (stalls != 0) w.key("stalls").value(stalls);
+    if (empty_polls != 0) w.key("empty_polls").value(empty_polls);
     if (posts_count) w.key("posts_count").value(*posts_count);
     w.end_object();
     return w.str();
@@ -212,41 +233,28 @@ class Session : public ConnectorSession {
       return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
     ++pages_;
     Page page;
-    const bool first_ever =
-        cursor_.head.empty() && account_.backfill_state == BackfillState::kPending;
-    if (first_ever) {
-      // The first page ever: store it, make its newest entry the head and
-      // let backfill continue below it.
-      if (!feed->items.empty())
-        cursor_.head = Head{feed->items.front().key, feed->items.front().sort_at};
-      cursor_.back = feed->cursor;
-      if (feed->cursor.empty()) {
-        page.backfill_state = BackfillState::kComplete;
-        page.expected_own_posts = cursor_.posts_count;
-      } else if (!feed->items.empty() && account_.backfill_since &&
-                 feed->items.back().sort_at < *account_.backfill_since) {
-        page.backfill_state = BackfillState::kReachedStart;
-        cursor_.back.clear();
-      }
-      for (auto& item : feed->items) page.batch.posts.push_back(std::move(item.post));
-      page.cursor = cursor_.str();
-      return StepResult::finish(std::move(page));
-    }
+    page.batch.skipped = std::move(feed->skipped);
+    if (cursor_.head.empty() && !catching_up_) return first_feed_page(std::move(*feed), std::move(page));
     // An incremental catch-up: take entries until the stored head.
     if (!catching_up_ && cursor_.pending_head.empty() && !feed->items.empty()) {
       cursor_.pending_head = Head{feed->items.front().key, feed->items.front().sort_at};
     }
     bool reached = false;
+    TimeMs oldest = std::numeric_limits<TimeMs>::max();
     for (auto& item : feed->items) {
       if (!cursor_.head.empty() &&
           (item.key == cursor_.head.key || item.sort_at < cursor_.head.at)) {
         reached = true;
         break;
       }
+      oldest = std::min(oldest, item.sort_at);
       page.batch.posts.push_back(std::move(item.post));
     }
     const bool cursor_repeats = !feed->cursor.empty() && feed->cursor == last_feed_cursor_;
-    const bool feed_ended = feed->cursor.empty() || cursor_repeats;
+    // A page that reaches nothing older than the page before goes in circles.
+    const bool circles = !feed->items.empty() && oldest >= last_oldest_;
+    const bool feed_ended = feed->cursor.empty() || cursor_repeats || circles;
+    if (!feed->items.empty()) last_oldest_ = std::min(last_oldest_, oldest);
     if (reached || feed_ended) {
       if (!cursor_.pending_head.empty()) cursor_.head = cursor_.pending_head;
       cursor_.pending.clear();
@@ -263,18 +271,75 @@ class Session : public ConnectorSession {
     return StepResult::send(feed_request(feed->cursor), std::move(page));
   }
 
+  // The first page that ever comes back: store it, make its newest entry the
+  // head and let backfill continue below it. An empty one closes nothing
+  // unless the profile says the account has no posts.
+  StepResult first_feed_page(bluesky::FeedPage feed, Page page) {
+    if (feed.items.empty()) {
+      if (cursor_.posts_count && *cursor_.posts_count == 0) {
+        page.backfill_state = BackfillState::kComplete;
+        page.history_note = "the account has no posts";
+      } else if (++cursor_.empty_polls >= kEmptyPollsBeforeIncomplete) {
+        page.backfill_state = BackfillState::kIncomplete;
+        page.history_note = "the author feed came back empty " + std::to_string(cursor_.empty_polls) +
+                            " times although the profile reports posts; asked again on every poll";
+      } else {
+        page.backfill_state = BackfillState::kPending;
+        page.history_note =
+            "the author feed came back empty although the profile reports posts; asking again "
+            "next poll";
+      }
+      page.cursor = cursor_.str();
+      return StepResult::finish(std::move(page));
+    }
+    cursor_.empty_polls = 0;
+    cursor_.head = Head{feed.items.front().key, feed.items.front().sort_at};
+    cursor_.back = feed.cursor;
+    cursor_.back_at = feed.items.back().sort_at;
+    cursor_.stalls = 0;
+    if (feed.cursor.empty()) {
+      page.backfill_state = BackfillState::kComplete;
+      page.expected_own_posts = cursor_.posts_count;
+    } else if (account_.backfill_since && feed.items.back().sort_at < *account_.backfill_since) {
+      page.backfill_state = BackfillState::kReachedStart;
+      cursor_.back.clear();
+    } else {
+      page.backfill_state = BackfillState::kPending;  // (re)opened explicitly
+    }
+    for (auto& item : feed.items) page.batch.posts.push_back(std::move(item.post));
+    page.cursor = cursor_.str();
+    return StepResult::finish(std::move(page));
+  }
+
   StepResult on_backfill(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "getAuthorFeed (backfill)");
     auto feed = bluesky::parse_author_feed(r.body, cursor_.did);
     if (!feed.ok())
       return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
     Page page;
+    page.batch.skipped = std::move(feed->skipped);
     const bool repeats = !feed->cursor.empty() && feed->cursor == last_feed_cursor_;
+    TimeMs oldest = std::numeric_limits<TimeMs>::max();
+    for (const auto& item : feed->items) oldest = std::min(oldest, item.sort_at);
+    const bool older = !feed->items.empty() && (cursor_.back_at == 0 || oldest < cursor_.back_at);
+    if (older) {
+      cursor_.back_at = oldest;
+      cursor_.stalls = 0;
+    } else if (!feed->items.empty()) {
+      ++cursor_.stalls;  // entries, but none older than before: circling
+    }
     if (feed->cursor.empty() || repeats) {
       cursor_.back.clear();
       page.backfill_state = BackfillState::kComplete;
       page.expected_own_posts = cursor_.posts_count;  // the store checks and may record kIncomplete
       page.history_note = "paged to the end of the author feed";
+    } else if (cursor_.stalls >= kMaxStalls) {
+      cursor_.back.clear();
+      page.backfill_state = BackfillState::kIncomplete;
+      page.history_note = "backfill stopped: " + std::to_string(cursor_.stalls) +
+                          " pages in a row brought nothing older (the feed cursor goes in "
+                          "circles); older history may be missing";
+      page.batch.events.push_back({"history_incomplete", *page.history_note});
     } else if (!feed->items.empty() && account_.backfill_since &&
                feed->items.back().sort_at < *account_.backfill_since) {
       cursor_.back.clear();
@@ -311,7 +376,7 @@ class Session : public ConnectorSession {
       const bool present = std::any_of(posts->begin(), posts->end(), [&](const PostRecord& p) {
         return p.platform_post_id == uri;
       });
-      if (!present) page.batch.deleted_post_ids.push_back(uri);
+      if (!present) page.batch.missing_post_ids.push_back(uri);
     }
     page.batch.posts = std::move(*posts);
     return next_refresh_batch(std::move(page));
@@ -324,6 +389,7 @@ class Session : public ConnectorSession {
   State state_ = State::kProfile;
   bool catching_up_ = false;
   std::string last_feed_cursor_;
+  TimeMs last_oldest_ = std::numeric_limits<TimeMs>::max();
   int pages_ = 0;
   size_t refresh_pos_ = 0;
   std::vector<std::string> batch_;

@@ -192,7 +192,10 @@ Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did
   p.platform_post_id = *uri;
   // createdAt is client-supplied and may lie; the feed sorts by the earlier
   // of createdAt and indexedAt (bsky-docs advanced-guides/timestamps.md).
+  // indexedAt is the AppView's own time: the page guard falls back to it
+  // when createdAt is implausible (a backdated import, 0001-01-01).
   p.created_at = record_created.value_or(*indexed_at);
+  p.created_at_evidence = indexed_at;
   out.key = *uri;
   out.sort_at =
       std::min(record_created.value_or(*indexed_at), indexed_at.value_or(*record_created));
@@ -267,8 +270,15 @@ Result<FeedPage> parse_author_feed(std::string_view body, std::string_view own_d
       // repeat a post out of order.
       if (type_of(*reason) == "app.bsky.feed.defs#reasonPin") continue;
     }
-    MUNI_TRY(FeedItem fi, parse_feed_item(item, own_did));
-    page.items.push_back(std::move(fi));
+    auto fi = parse_feed_item(item, own_did);
+    if (!fi.ok()) {
+      // One unreadable entry must not stall the rest of the page.
+      const JsonValue* post = json_object(item, "post");
+      page.skipped.push_back(
+          {post != nullptr ? json_string(*post, "uri").value_or("") : "", fi.error().message});
+      continue;
+    }
+    page.items.push_back(std::move(*fi));
   }
   return page;
 }
@@ -280,7 +290,7 @@ Result<std::vector<PostRecord>> parse_posts_counts(std::string_view body) {
   std::vector<PostRecord> out;
   for (const auto& pv : posts->GetArray()) {
     auto uri = json_string(pv, "uri");
-    if (!uri) return bad("postView without uri");
+    if (!uri) continue;  // unusable; the requested post counts as not returned
     PostRecord p;
     p.platform_post_id = *uri;
     p.counts_only = true;

@@ -28,10 +28,12 @@ struct FeedItem {
 
 struct FeedPage {
   std::vector<FeedItem> items;
-  std::string cursor;  // "" when the feed says there is no more
+  std::vector<SkippedItem> skipped;  // entries that could not be read
+  std::string cursor;                // "" when the feed says there is no more
 };
 
-// app.bsky.feed.getAuthorFeed. `own_did` is the polled account.
+// app.bsky.feed.getAuthorFeed. `own_did` is the polled account. Fails only
+// when the body is not a feed; an unreadable entry is skipped and reported.
 Result<FeedPage> parse_author_feed(std::string_view body, std::string_view own_did);
 // One feedViewPost.
 Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did);

@@ -20,6 +20,23 @@
 // Incremental polling with min_id is gap-free and crash-safe: each page moves
 // `newest` forward only past statuses committed in the same transaction.
 //
+// Completion rests on evidence, never on one answer:
+//   - an empty first timeline is only "no history" when the profile says
+//     statuses_count 0; otherwise it is asked again on the next poll, and
+//     after three empty answers in a row the history is recorded as
+//     incomplete (followers-only or hidden statuses); a later non-empty first
+//     page reopens backfill;
+//   - backfill is complete at a page without rel="next" after statuses were
+//     seen, or at the second empty page in a row at the same position;
+//   - a backfill page that is not older than the position asked for (a
+//     server that ignores max_id) stops backfill as incomplete.
+//
+// Moves: "moved" is followed only when the target account's ActivityPub
+// actor, fetched from the target's own host, names the old account in
+// alsoKnownAs (which Mastodon requires before it accepts a Move). An
+// unverified move is recorded as an event and polling stays with the old
+// account; verification is retried every kMoveRecheckPolls polls.
+//
 // Rate limits: X-RateLimit-Limit/Remaining/Reset (Reset is ISO-8601), 300
 // requests per 5 minutes per IP by default (api/rate-limits.md); paging
 // requests without a token have their own, stricter throttle (300 per 15
@@ -44,6 +61,8 @@ namespace {
 constexpr int kPageSize = 40;         // the API's maximum for statuses
 constexpr int kMaxPagesPerPoll = 25;  // 1,000 new statuses; the rest next poll
 constexpr int kMaxRefreshPages = 10;
+constexpr int kEmptyPollsBeforeIncomplete = 3;
+constexpr int kMoveRecheckPolls = 24;
 
 struct Cursor {
   std::string base;
@@ -51,17 +70,24 @@ struct Cursor {
   std::string newest;
   std::string back;
   std::string moved_to;  // last move recorded, so it is recorded once
+  int empty_polls = 0;   // consecutive empty first pages while statuses_count > 0
+  int back_empty = 0;    // consecutive empty backfill pages at `back`
+  int move_recheck = 0;  // polls until an unverified move is checked again
 
   static Cursor parse(const std::string& text) {
     Cursor c;
     if (text.empty()) return c;
     auto doc = parse_json(text);
     if (!doc.ok() || !(*doc)->IsObject()) return c;
-    c.base = json_string(**doc, "base").value_or("");
-    c.id = json_string(**doc, "id").value_or("");
-    c.newest = json_string(**doc, "newest").value_or("");
-    c.back = json_string(**doc, "back").value_or("");
-    c.moved_to = json_string(**doc, "moved_to").value_or("");
+    const JsonValue& d = **doc;
+    c.base = json_string(d, "base").value_or("");
+    c.id = json_string(d, "id").value_or("");
+    c.newest = json_string(d, "newest").value_or("");
+    c.back = json_string(d, "back").value_or("");
+    c.moved_to = json_string(d, "moved_to").value_or("");
+    c.empty_polls = static_cast<int>(std::clamp<int64_t>(json_int(d, "empty_polls").value_or(0), 0, 1000));
+    c.back_empty = static_cast<int>(std::clamp<int64_t>(json_int(d, "back_empty").value_or(0), 0, 1000));
+    c.move_recheck = static_cast<int>(std::clamp<int64_t>(json_int(d, "move_recheck").value_or(0), 0, 1000));
     return c;
   }
   std::string str() const {
@@ -76,15 +102,18 @@ struct Cursor {
         .key("back")
         .value(back);
     if (!moved_to.empty()) w.key("moved_to").value(moved_to);
+    if (empty_polls > 0) w.key("empty_polls").value(empty_polls);
+    if (back_empty > 0) w.key("back_empty").value(back_empty);
+    if (move_recheck > 0) w.key("move_recheck").value(move_recheck);
     w.end_object();
     return w.str();
   }
 };
 
-HttpRequest get(std::string url) {
+HttpRequest get(std::string url, const char* accept = "application/json") {
   HttpRequest r;
   r.url = std::move(url);
-  r.headers.push_back({"Accept", "application/json"});
+  r.headers.push_back({"Accept", accept});
   return r;
 }
 
@@ -122,6 +151,22 @@ std::string link_param(const HttpResponse& r, const char* rel, const char* param
   auto url = link_rel(*link, rel);
   if (!url) return "";
   return url_query_param(*url, param).value_or("");
+}
+
+// Orders two status ids: Mastodon's are decimal Snowflakes, Pleroma's
+// FlakeIds are fixed-width base62; both sort by length, then text.
+bool id_before(std::string_view a, std::string_view b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// Whether `uri` names the actor `old_uri`, or (when the old account's uri is
+// unknown) an actor of `old_host` called `username`.
+bool names_account(const std::string& uri, const std::string& old_uri,
+                   const std::string& old_host, const std::string& username) {
+  if (!old_uri.empty()) return uri == old_uri;
+  const auto u = parse_url(uri);
+  if (!u || u->host != old_host) return false;
+  return ends_with(u->path, "/users/" + username) || ends_with(u->path, "/@" + username);
 }
 
 class Session : public ConnectorSession {
@@ -166,9 +211,11 @@ class Session : public ConnectorSession {
   StepResult on_response(const HttpResponse& r) override {
     switch (state_) {
       case State::kProfile:
-        return on_profile(r, false);
+        return on_profile(r);
+      case State::kMoveVerify:
+        return on_move_verify(r);
       case State::kMovedLookup:
-        return on_profile(r, true);
+        return on_moved_lookup(r);
       case State::kStatuses:
         return on_statuses(r);
       case State::kBackfill:
@@ -180,55 +227,118 @@ class Session : public ConnectorSession {
   }
 
  private:
-  enum class State { kProfile, kMovedLookup, kStatuses, kBackfill, kRefresh };
+  enum class State { kProfile, kMoveVerify, kMovedLookup, kStatuses, kBackfill, kRefresh };
 
-  StepResult on_profile(const HttpResponse& r, bool after_move) {
-    if (r.status != 200)
-      return classify_error(r, after_move ? "lookup of moved account" : "profile");
+  StepResult on_profile(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "profile");
     auto info = mastodon::parse_account(r.body);
     if (!info.ok())
       return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
-    Page page;
     if (info->suspended) {
       return StepResult::fail(FailureKind::kSuspended,
                               "the instance reports the account as suspended", r.status);
     }
-    if (!info->moved_acct.empty() && !after_move) {
+    profile_ = *info;
+    if (!info->moved_acct.empty()) {
       const std::string target =
           info->moved_acct + (info->moved_url.empty() ? "" : " (" + info->moved_url + ")");
-      if (cursor_.moved_to != target) {
-        page.batch.events.push_back({"moved", "moved to " + target});
+      const bool new_move = cursor_.moved_to != target;
+      if (new_move) {
+        pending_.batch.events.push_back({"moved", "moved to " + target});
         cursor_.moved_to = target;
+        cursor_.move_recheck = 0;
       }
-      auto url = parse_url(info->moved_url);
-      if (account_.follow_moves && url && !info->moved_username.empty()) {
-        // Follow the move: look the new account up on its own home instance.
-        // Its statuses are a new id space, so paging starts afresh.
-        moved_base_ = url->origin();
-        state_ = State::kMovedLookup;
-        page.cursor = cursor_.str();
-        return StepResult::send(
-            get(moved_base_ + "/api/v1/accounts/lookup?acct=" + url_encode(info->moved_username)),
-            std::move(page));
+      const auto target_url = parse_url(info->moved_uri.empty() ? info->moved_url : info->moved_uri);
+      const auto profile_url = parse_url(info->moved_url);
+      if (account_.follow_moves && target_url && profile_url && !info->moved_username.empty() &&
+          cursor_.move_recheck == 0) {
+        // Verify before following: the target's own actor document, from the
+        // target's own host, must name this account as an alias.
+        if (target_url->host != profile_url->host) {
+          note_unverified("the target's actor id and profile are on different hosts");
+        } else {
+          moved_base_ = profile_url->origin();
+          state_ = State::kMoveVerify;
+          return StepResult::send(get(target_url->origin() + target_url->path,
+                                      "application/activity+json"));
+        }
+      } else if (cursor_.move_recheck > 0) {
+        --cursor_.move_recheck;
       }
     }
-    if (after_move) {
-      cursor_.base = moved_base_;
-      cursor_.newest.clear();
-      cursor_.back.clear();
-      page.backfill_state = BackfillState::kPending;
-      page.batch.events.push_back(
-          {"resolved",
-           "following the moved account, id " + info->snapshot.platform_id + " on " + moved_base_});
+    return after_profile();
+  }
+
+  void note_unverified(const std::string& why) {
+    pending_.batch.events.push_back(
+        {"move_unverified", "not following the move to " + cursor_.moved_to + ": " + why +
+                                "; polling stays with the old account"});
+    cursor_.move_recheck = kMoveRecheckPolls;
+  }
+
+  StepResult on_move_verify(const HttpResponse& r) {
+    if (r.status != 200) {
+      note_unverified("the target's actor could not be read (HTTP " + std::to_string(r.status) +
+                      (r.status == 401 ? ", the instance requires signed requests" : "") + ")");
+      return after_profile();
     }
-    if (info->limited)
+    auto aliases = mastodon::parse_actor_aliases(r.body);
+    const auto old_home = parse_url(cursor_.base);
+    const bool named =
+        aliases.ok() && old_home &&
+        std::any_of(aliases->begin(), aliases->end(), [&](const std::string& uri) {
+          return names_account(uri, profile_.uri, old_home->host, profile_.username);
+        });
+    if (!named) {
+      note_unverified(aliases.ok() ? "the target account does not name this one in alsoKnownAs"
+                                   : "the target's actor document is unreadable");
+      return after_profile();
+    }
+    pending_.batch.events.push_back({"move_verified", "the target names this account in alsoKnownAs"});
+    state_ = State::kMovedLookup;
+    Page page = take_pending();
+    page.cursor = cursor_.str();
+    return StepResult::send(
+        get(moved_base_ + "/api/v1/accounts/lookup?acct=" + url_encode(profile_.moved_username)),
+        std::move(page));
+  }
+
+  StepResult on_moved_lookup(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "lookup of moved account");
+    auto info = mastodon::parse_account(r.body);
+    if (!info.ok())
+      return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
+    if (info->suspended) {
+      return StepResult::fail(FailureKind::kSuspended,
+                              "the instance reports the moved account as suspended", r.status);
+    }
+    // The moved account's statuses are a new id space: paging starts afresh.
+    cursor_.base = moved_base_;
+    cursor_.newest.clear();
+    cursor_.back.clear();
+    cursor_.empty_polls = 0;
+    cursor_.back_empty = 0;
+    pending_.backfill_state = BackfillState::kPending;
+    pending_.batch.events.push_back(
+        {"resolved",
+         "following the moved account, id " + info->snapshot.platform_id + " on " + moved_base_});
+    profile_ = *info;
+    return after_profile();
+  }
+
+  // The profile is known (the account's own, or the verified move target's):
+  // store the snapshot and ask for new statuses.
+  StepResult after_profile() {
+    Page page = take_pending();
+    if (profile_.limited)
       page.history_note = "the home instance marks this account as limited (hidden by moderators)";
-    cursor_.id = info->snapshot.platform_id;
+    cursor_.id = profile_.snapshot.platform_id;
+    statuses_count_ = profile_.snapshot.posts;
     // The handle as muniscope shows it: user@instance-host.
     if (auto url = parse_url(cursor_.base))
-      info->snapshot.handle = info->username + "@" + url->host;
+      profile_.snapshot.handle = profile_.username + "@" + url->host;
     page.platform_id = cursor_.id;
-    page.batch.snapshot = info->snapshot;
+    page.batch.snapshot = profile_.snapshot;
     page.cursor = cursor_.str();
     state_ = State::kStatuses;
     std::string url = statuses_url(cursor_);
@@ -236,38 +346,77 @@ class Session : public ConnectorSession {
     return StepResult::send(get(url), std::move(page));
   }
 
+  Page take_pending() {
+    Page p = std::move(pending_);
+    pending_ = Page{};
+    return p;
+  }
+
   StepResult on_statuses(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "statuses");
-    auto posts = mastodon::parse_statuses(r.body, cursor_.id);
-    if (!posts.ok())
-      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    auto parsed = mastodon::parse_statuses(r.body, cursor_.id);
+    if (!parsed.ok())
+      return StepResult::fail(FailureKind::kMalformed, parsed.error().message, r.status);
     ++pages_;
     Page page;
+    page.batch.skipped = std::move(parsed->skipped);
     const bool first_ever = cursor_.newest.empty();
-    if (!posts->empty()) {
+    if (!parsed->first_id.empty()) {
       // The newest status on the page: the Link rel="prev" min_id, or the
       // first element (pages are newest first, also with min_id).
       std::string newest = link_param(r, "prev", "min_id");
-      if (newest.empty()) newest = posts->front().platform_post_id;
+      if (newest.empty()) newest = parsed->first_id;
       cursor_.newest = newest;
+      cursor_.empty_polls = 0;
       if (first_ever) {
-        // The first page ever also starts the backfill just below it.
+        // The first page ever also starts the backfill just below it, and
+        // (re)opens it: an earlier empty answer may have closed it.
         std::string back = link_param(r, "next", "max_id");
-        if (back.empty() && static_cast<int>(posts->size()) >= kPageSize)
-          back = posts->back().platform_post_id;
+        if (back.empty() && parsed->posts.size() + page.batch.skipped.size() >=
+                                static_cast<size_t>(kPageSize))
+          back = parsed->last_id;
         cursor_.back = back;
+        cursor_.back_empty = 0;
         if (back.empty()) {
-          page.backfill_state = BackfillState::kComplete;  // the whole history fit on one page
-        } else if (account_.backfill_since && posts->back().created_at < *account_.backfill_since) {
+          // Statuses seen, and no page beyond: the whole history fit here.
+          page.backfill_state = BackfillState::kComplete;
+          page.history_note = "the whole public history fit on the first page";
+        } else if (account_.backfill_since && !parsed->posts.empty() &&
+                   parsed->posts.back().created_at < *account_.backfill_since) {
           page.backfill_state = BackfillState::kReachedStart;
+          cursor_.back.clear();
+        } else {
+          page.backfill_state = BackfillState::kPending;
         }
       }
     } else if (first_ever) {
-      page.backfill_state = BackfillState::kComplete;  // an account without public statuses
+      // An empty public timeline. Only the profile's count can say whether
+      // that is the account's whole life.
+      if (statuses_count_ && *statuses_count_ == 0) {
+        page.backfill_state = BackfillState::kComplete;
+        page.history_note = "the account has no statuses";
+      } else {
+        ++cursor_.empty_polls;
+        const std::string count =
+            statuses_count_ ? std::to_string(*statuses_count_) : std::string("an unknown number of");
+        if (cursor_.empty_polls >= kEmptyPollsBeforeIncomplete) {
+          page.backfill_state = BackfillState::kIncomplete;
+          page.history_note = "the public timeline came back empty " +
+                              std::to_string(cursor_.empty_polls) +
+                              " times although the profile reports " + count +
+                              " statuses (followers-only, or hidden by the instance); asked again "
+                              "on every poll";
+        } else {
+          page.backfill_state = BackfillState::kPending;
+          page.history_note = "the public timeline came back empty although the profile reports " +
+                              count + " statuses; asking again next poll";
+        }
+      }
     }
-    page.batch.posts = std::move(*posts);
+    page.batch.posts = std::move(parsed->posts);
     page.cursor = cursor_.str();
-    const bool more = !first_ever && static_cast<int>(page.batch.posts.size()) >= kPageSize &&
+    const bool more = !first_ever && (page.batch.posts.size() + page.batch.skipped.size() >=
+                                      static_cast<size_t>(kPageSize)) &&
                       pages_ < kMaxPagesPerPoll;
     if (more) {
       return StepResult::send(get(statuses_url(cursor_) + "&min_id=" + url_encode(cursor_.newest)),
@@ -278,52 +427,88 @@ class Session : public ConnectorSession {
 
   StepResult on_backfill(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "backfill");
-    auto posts = mastodon::parse_statuses(r.body, cursor_.id);
-    if (!posts.ok())
-      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    auto parsed = mastodon::parse_statuses(r.body, cursor_.id);
+    if (!parsed.ok())
+      return StepResult::fail(FailureKind::kMalformed, parsed.error().message, r.status);
     Page page;
+    page.batch.skipped = std::move(parsed->skipped);
+    if (parsed->first_id.empty()) {
+      // An empty page: the end of the history, or a bad answer. Only a
+      // second empty answer at the same position is believed.
+      if (++cursor_.back_empty >= 2) {
+        cursor_.back.clear();
+        cursor_.back_empty = 0;
+        page.backfill_state = BackfillState::kComplete;
+        page.history_note = "paged back to the account's first public status";
+      }
+      page.cursor = cursor_.str();
+      return StepResult::finish(std::move(page));
+    }
+    cursor_.back_empty = 0;
+    if (!id_before(parsed->first_id, cursor_.back)) {
+      // Statuses at or above max_id: the server ignores the parameter.
+      // Paging further would repeat this page forever.
+      page.backfill_state = BackfillState::kIncomplete;
+      page.history_note = "backfill stopped: the server answered max_id=" + cursor_.back +
+                          " with statuses that are not older (it ignores max_id); older history "
+                          "may be missing";
+      page.batch.events.push_back({"history_incomplete", *page.history_note});
+      cursor_.back.clear();
+      page.batch.posts = std::move(parsed->posts);
+      page.cursor = cursor_.str();
+      return StepResult::finish(std::move(page));
+    }
     std::string back = link_param(r, "next", "max_id");
-    if (back.empty() && static_cast<int>(posts->size()) >= kPageSize)
-      back = posts->back().platform_post_id;
-    if (posts->empty() || back.empty()) {
-      back.clear();
+    if (back.empty() &&
+        parsed->posts.size() + page.batch.skipped.size() >= static_cast<size_t>(kPageSize))
+      back = parsed->last_id;
+    if (!back.empty() && !id_before(back, cursor_.back)) back = parsed->last_id;  // never stand still
+    if (back.empty()) {
       page.backfill_state = BackfillState::kComplete;
       page.history_note = "paged back to the account's first public status";
-    } else if (account_.backfill_since && posts->back().created_at < *account_.backfill_since) {
+    } else if (account_.backfill_since && !parsed->posts.empty() &&
+               parsed->posts.back().created_at < *account_.backfill_since) {
       back.clear();
       page.backfill_state = BackfillState::kReachedStart;
     }
     cursor_.back = back;
-    page.batch.posts = std::move(*posts);
+    page.batch.posts = std::move(parsed->posts);
     page.cursor = cursor_.str();
     return StepResult::finish(std::move(page));
   }
 
   // Re-reads the timeline from the newest status back past the refresh
   // window: one request refreshes the counts of up to 40 statuses. Own posts
-  // of the window that did not come back were deleted (or made private).
+  // of the window that did not come back are reported missing; the store
+  // marks them deleted only when they are missing again next time.
   StepResult on_refresh(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "refresh");
-    auto posts = mastodon::parse_statuses(r.body, cursor_.id);
-    if (!posts.ok())
-      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    auto parsed = mastodon::parse_statuses(r.body, cursor_.id);
+    if (!parsed.ok())
+      return StepResult::fail(FailureKind::kMalformed, parsed.error().message, r.status);
     ++pages_;
-    for (const PostRecord& p : *posts) seen_.push_back(p.platform_post_id);
-    const bool past_window = posts->empty() || posts->back().created_at < account_.refresh_since;
+    for (const PostRecord& p : parsed->posts) seen_.push_back(p.platform_post_id);
+    for (const SkippedItem& s : parsed->skipped) seen_.push_back(s.id);
+    const bool past_window =
+        parsed->posts.empty() || parsed->posts.back().created_at < account_.refresh_since;
     std::string back = link_param(r, "next", "max_id");
-    if (back.empty() && static_cast<int>(posts->size()) >= kPageSize)
-      back = posts->back().platform_post_id;
+    if (back.empty() &&
+        parsed->posts.size() + parsed->skipped.size() >= static_cast<size_t>(kPageSize))
+      back = parsed->last_id;
     Page page;
-    page.batch.posts = std::move(*posts);
+    page.batch.skipped = std::move(parsed->skipped);
+    const bool empty_answer = parsed->first_id.empty() && pages_ == 1;
+    page.batch.posts = std::move(parsed->posts);
     if (!past_window && !back.empty() && pages_ < kMaxRefreshPages) {
       return StepResult::send(get(statuses_url(cursor_) + "&max_id=" + url_encode(back)),
                               std::move(page));
     }
-    if (past_window || back.empty()) {
-      // The whole window was read: whatever is missing is gone.
+    if ((past_window || back.empty()) && !empty_answer) {
+      // The whole window was read: whatever is not there is missing. (An
+      // empty first answer is no reading at all.)
       for (const std::string& id : account_.refresh_ids) {
         if (std::find(seen_.begin(), seen_.end(), id) == seen_.end())
-          page.batch.deleted_post_ids.push_back(id);
+          page.batch.missing_post_ids.push_back(id);
       }
     }
     return StepResult::finish(std::move(page));
@@ -333,6 +518,9 @@ class Session : public ConnectorSession {
   WorkKind work_;
   Cursor cursor_;
   State state_ = State::kProfile;
+  mastodon::AccountInfo profile_;
+  std::optional<int64_t> statuses_count_;
+  Page pending_;  // events and notes gathered before the profile page is sent
   std::string moved_base_;
   int pages_ = 0;
   std::vector<std::string> seen_;

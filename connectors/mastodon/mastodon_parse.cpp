@@ -85,24 +85,52 @@ Result<AccountInfo> parse_account(std::string_view body) {
     info.snapshot.last_status_at = parse_iso8601(*last);
   info.suspended = json_bool(a, "suspended").value_or(false);
   info.limited = json_bool(a, "limited").value_or(false);
+  info.uri = json_string(a, "uri").value_or("");
   if (const JsonValue* moved = json_object(a, "moved")) {
     info.moved_acct = json_string(*moved, "acct").value_or("");
     info.moved_url = json_string(*moved, "url").value_or("");
     info.moved_username = json_string(*moved, "username").value_or("");
+    info.moved_uri = json_string(*moved, "uri").value_or("");
   }
   return info;
+}
+
+Result<std::vector<std::string>> parse_actor_aliases(std::string_view body) {
+  MUNI_TRY(auto doc, parse_json(body));
+  if (!doc->IsObject() || !json_string(*doc, "id")) return bad("expected an ActivityPub actor");
+  std::vector<std::string> out;
+  const JsonValue* aka = json_member(*doc, "alsoKnownAs");
+  if (aka != nullptr && aka->IsString()) {
+    out.emplace_back(aka->GetString(), aka->GetStringLength());
+  } else if (aka != nullptr && aka->IsArray()) {
+    for (const auto& v : aka->GetArray()) {
+      if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+    }
+  }
+  return out;
 }
 
 Result<PostRecord> parse_status(const JsonValue& st, std::string_view own_account_id) {
   if (!st.IsObject()) return bad("expected a Status object");
   PostRecord p;
   auto id = id_of(st, "id");
-  auto created = json_string(st, "created_at");
-  if (!id || !created) return bad("Status without id or created_at");
-  auto created_at = parse_iso8601(*created);
-  if (!created_at) return bad("Status " + *id + " has an unreadable created_at '" + *created + "'");
+  if (!id || id->empty()) return bad("Status without id");
   p.platform_post_id = *id;
-  p.created_at = *created_at;
+  // The Snowflake id encodes when the status was made: independent evidence
+  // the page guard uses when created_at is implausible.
+  p.created_at_evidence = snowflake_time(*id);
+  const auto created = json_string(st, "created_at");
+  const auto created_at = created ? parse_iso8601(*created) : std::nullopt;
+  if (created_at) {
+    p.created_at = *created_at;
+  } else if (p.created_at_evidence) {
+    p.created_at = *p.created_at_evidence;
+    p.quality |= kQualityDateCorrected;
+  } else {
+    return bad("Status " + *id + " has no readable created_at" +
+               (created ? " ('" + created->substr(0, 40) + "')" : std::string()) +
+               " and its id encodes no time");
+  }
 
   // The status whose content and counts describe the post: the boosted
   // original for a boost, the status itself otherwise.
@@ -182,15 +210,24 @@ Result<PostRecord> parse_status(const JsonValue& st, std::string_view own_accoun
   return p;
 }
 
-Result<std::vector<PostRecord>> parse_statuses(std::string_view body,
-                                               std::string_view own_account_id) {
+Result<ParsedStatuses> parse_statuses(std::string_view body, std::string_view own_account_id) {
   MUNI_TRY(auto doc, parse_json(body));
   if (!doc->IsArray()) return bad("expected an array of statuses");
-  std::vector<PostRecord> out;
-  out.reserve(doc->Size());
+  ParsedStatuses out;
+  out.posts.reserve(doc->Size());
   for (const auto& st : doc->GetArray()) {
-    MUNI_TRY(PostRecord p, parse_status(st, own_account_id));
-    out.push_back(std::move(p));
+    const std::string id = st.IsObject() ? id_of(st, "id").value_or("") : "";
+    if (!id.empty()) {
+      if (out.first_id.empty()) out.first_id = id;
+      out.last_id = id;
+    }
+    auto p = parse_status(st, own_account_id);
+    if (!p.ok()) {
+      // One bad status must not stall the other 39 of its page.
+      out.skipped.push_back({id, p.error().message});
+      continue;
+    }
+    out.posts.push_back(std::move(*p));
   }
   return out;
 }

@@ -24,17 +24,37 @@ struct AccountInfo {
   std::string moved_acct;
   std::string moved_url;
   std::string moved_username;
+  std::string moved_uri;  // the target's ActivityPub actor id ("uri", 4.2+)
+  std::string uri;        // this account's ActivityPub actor id, when sent
 };
+
+// The alsoKnownAs list of an ActivityPub actor document (what a moved-to
+// account says it was). Mastodon requires it to name the old account before
+// it accepts a Move (docs.joinmastodon.org/spec/activitypub, "Move").
+Result<std::vector<std::string>> parse_actor_aliases(std::string_view body);
 
 // Parses an Account entity (lookup or GET /api/v1/accounts/:id).
 // Fails with kParse for invalid JSON or a body that is not an Account.
 Result<AccountInfo> parse_account(std::string_view body);
 
+// A page of statuses: what could be read, what could not, and the ids of
+// the page's first and last elements as the server sent them (paging moves
+// past a status that had to be skipped).
+struct ParsedStatuses {
+  std::vector<PostRecord> posts;
+  std::vector<SkippedItem> skipped;
+  std::string first_id;
+  std::string last_id;
+  bool empty() const { return posts.empty() && skipped.empty(); }
+};
+
 // Parses an array of Status entities. `own_account_id` is the polled
 // account's id on its home instance (replies to it are self-thread replies).
-Result<std::vector<PostRecord>> parse_statuses(std::string_view body,
-                                               std::string_view own_account_id);
-// One Status entity.
+// Fails only when the body is not a JSON array; a status without an id or a
+// readable time is skipped and reported.
+Result<ParsedStatuses> parse_statuses(std::string_view body, std::string_view own_account_id);
+// One Status entity. created_at_evidence is the time in its Snowflake id; an
+// unreadable created_at falls back to it (flagged kQualityDateCorrected).
 Result<PostRecord> parse_status(const JsonValue& status, std::string_view own_account_id);
 
 // Creation time encoded in a Mastodon status id: the id is a Snowflake-like

@@ -159,6 +159,8 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
     if (!wanted.empty() && !wanted.count(a.municipality_id)) continue;
     if (!o.platform.empty() && a.platform != o.platform) continue;
     if (!o.category.empty() && a.category != o.category) continue;
+    // An account configured twice under two spellings counts once, as its primary.
+    if (a.duplicate_of) continue;
     selected.push_back(std::move(a));
   }
   for (const auto& m : wanted) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/json.h"
+#include "core/text_safety.h"
 
 namespace muni {
 
@@ -44,7 +45,17 @@ std::string with_thousands(int64_t v) {
   return out;
 }
 
-std::string csv_escape(const std::string& s) {
+std::string csv_escape(const std::string& raw) {
+  // Valid UTF-8, no NUL or terminal control characters (tab and line
+  // breaks are data, and quoted).
+  std::string s = raw;
+  repair_utf8(s);
+  s.erase(std::remove_if(s.begin(), s.end(),
+                         [](char c) {
+                           const auto u = static_cast<unsigned char>(c);
+                           return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7F;
+                         }),
+          s.end());
   if (s.find_first_of(",;\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (const char c : s) {
@@ -166,7 +177,8 @@ std::string Table::render_table() const {
   for (size_t r = 0; r < rows_.size(); ++r) {
     for (size_t i = 0; i < columns_.size(); ++i) {
       const Cell& c = i < rows_[r].size() ? rows_[r][i] : Cell();
-      text[r].push_back(table_text(c, columns_[i]));
+      // Cells may quote servers: no control character reaches the terminal.
+      text[r].push_back(printable_cell(table_text(c, columns_[i])));
       width[i] = std::max(width[i], display_width(text[r].back()));
       if (is_numeric(c)) right[i] = true;
     }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -26,12 +27,32 @@ std::string ConfigIssue::format() const {
   return out;
 }
 
+bool looks_like_secret(std::string_view name) {
+  // Environment variable names are, by convention, upper-case words
+  // (YOUTUBE_API_KEY). A long mixed-case or digit-heavy token, or one with a
+  // well-known secret prefix, is most likely the secret itself written where
+  // its variable's name belongs.
+  static const char* const kPrefixes[] = {"ghp_", "gho_", "github_pat_", "xox", "AIza", "EAA",
+                                          "sk-", "glpat-", "ya29."};
+  for (const char* p : kPrefixes) {
+    if (starts_with(name, p)) return true;
+  }
+  if (name.size() > 64) return true;
+  int lower = 0, digits = 0;
+  for (const char c : name) {
+    if (c >= 'a' && c <= 'z') ++lower;
+    if (c >= '0' && c <= '9') ++digits;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return true;
+  }
+  return name.size() >= 20 && lower > 0 && digits > 0;
+}
+
 std::string CredentialRef::describe() const {
   switch (kind) {
     case Kind::kNone:
       return "none";
     case Kind::kEnv:
-      return "env " + name;
+      return looks_like_secret(name) ? "env (name not shown: it looks like a secret)" : "env " + name;
     case Kind::kFile:
       return "file " + name;
     case Kind::kInline:
@@ -77,6 +98,13 @@ Result<std::string> read_credential(const CredentialRef& ref) {
     case CredentialRef::Kind::kEnv: {
       const char* v = std::getenv(ref.name.c_str());
       if (v == nullptr || *v == '\0') {
+        if (looks_like_secret(ref.name)) {
+          // Never echo it: it is most likely the secret itself.
+          return make_error(ErrorCode::kNotFound,
+                            "the environment variable named in credential.env is not set; the "
+                            "name looks like a secret itself (not shown): put the secret into "
+                            "the environment and its variable's name into the configuration");
+        }
         return make_error(ErrorCode::kNotFound, "environment variable " + ref.name + " is not set");
       }
       return std::string(trim(v));
@@ -242,7 +270,8 @@ class Loader {
         file, n, "defaults",
         {"poll_interval", "backfill", "timezone", "contact", "user_agent", "refresh_interval",
          "refresh_window", "recheck_interval", "not_found_confirmations", "max_backoff",
-         "connect_timeout", "request_timeout", "max_response_bytes", "max_connections_per_host"});
+         "connect_timeout", "request_timeout", "max_response_bytes", "max_connections_per_host",
+         "allow_private_addresses"});
     Defaults& d = config_.defaults;
     optional_duration(file, n, "defaults", "poll_interval", kMinuteMs, d.poll_interval_ms);
     if (const auto v = n["backfill"]) {
@@ -282,6 +311,8 @@ class Loader {
       d.max_connections_per_host = static_cast<int>(
           integer(file, v, "defaults.max_connections_per_host", 1, 256).value_or(4));
     }
+    if (const auto v = n["allow_private_addresses"])
+      d.allow_private_addresses = boolean(file, v, "defaults.allow_private_addresses");
   }
 
   void read_metrics(const std::string& file, const YAML::Node& n) {
@@ -332,6 +363,11 @@ class Loader {
     } else if (const auto e = n["env"]) {
       ref.kind = CredentialRef::Kind::kEnv;
       ref.name = scalar(file, e, path + ".env");
+      if (looks_like_secret(ref.name)) {
+        warn(file, e, path + ".env",
+             "this looks like a secret, not the name of an environment variable (value not "
+             "shown); write the variable's name here, e.g. {env: YOUTUBE_API_KEY}");
+      }
     } else if (const auto f = n["file"]) {
       ref.kind = CredentialRef::Kind::kFile;
       ref.name = scalar(file, f, path + ".file");
@@ -362,7 +398,8 @@ class Loader {
       if (!expect_map(file, p, path)) continue;
       check_keys(
           file, p, path,
-          {"base_url", "credential", "rate_limit", "poll_interval", "max_connections_per_host"});
+          {"base_url", "credential", "rate_limit", "poll_interval", "max_connections_per_host",
+           "redirect_hosts"});
       if (const auto v = p["base_url"]) {
         const std::string url = scalar(file, v, path + ".base_url");
         if (!parse_url(url)) {
@@ -396,6 +433,21 @@ class Loader {
       if (const auto v = p["max_connections_per_host"]) {
         ps.max_connections_per_host = static_cast<int>(
             integer(file, v, path + ".max_connections_per_host", 1, 256).value_or(4));
+      }
+      if (const auto v = p["redirect_hosts"]) {
+        if (!v.IsSequence()) {
+          issue(file, v, path + ".redirect_hosts", "must be a list of host names");
+        } else {
+          for (size_t i = 0; i < v.size(); ++i) {
+            const std::string h = scalar(file, v[i], path + ".redirect_hosts");
+            if (!normalize_host(h) || h.find_first_of("/:") != std::string::npos) {
+              issue(file, v[i], path + ".redirect_hosts",
+                    "'" + h + "' is not a host name (give only the host, e.g. feeds.example.org)");
+            } else {
+              ps.redirect_hosts.push_back(*normalize_host(h));
+            }
+          }
+        }
       }
       config_.platforms[id] = ps;
     }

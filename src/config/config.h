@@ -52,6 +52,8 @@ struct PlatformSettings {
   RateBudget rate_limit;
   std::optional<DurationMs> poll_interval;
   std::optional<int> max_connections_per_host;
+  // Hosts redirects may lead to besides the request's own (engine/net_policy.h).
+  std::vector<std::string> redirect_hosts;
 };
 
 struct AccountConfig {
@@ -104,6 +106,9 @@ struct Defaults {
   DurationMs request_timeout_ms = 60 * kSecondMs;
   int64_t max_response_bytes = 16 * 1024 * 1024;
   int max_connections_per_host = 4;
+  // Connect to loopback and private addresses (tests, intranet platforms).
+  // Off by default: a name that resolves there is refused after DNS.
+  bool allow_private_addresses = false;
 };
 
 struct MetricsSettings {
@@ -145,6 +150,10 @@ ConfigLoad load_config(const std::string& path);
 // Same, from text (for tests); `file_name` is used in messages and to
 // resolve relative includes.
 ConfigLoad load_config_from_string(const std::string& text, const std::string& file_name);
+
+// True when an env: variable name looks like a secret written in its place;
+// such names are never echoed.
+bool looks_like_secret(std::string_view name);
 
 // Reads a credential's secret. Fails with kNotFound when the variable or file
 // is missing or empty. The message names where it looked, never the value.

@@ -77,6 +77,7 @@ CurlTransportOptions transport_options(const Config& c) {
   o.connect_timeout_ms = static_cast<long>(c.defaults.connect_timeout_ms);
   o.total_timeout_ms = static_cast<long>(c.defaults.request_timeout_ms);
   o.max_response_bytes = c.defaults.max_response_bytes;
+  o.allow_private_addresses = c.defaults.allow_private_addresses;
   return o;
 }
 
@@ -372,6 +373,10 @@ int run_poll_once(const PollOnceOptions& options) {
   table.add_row({std::string("requests"), c.requests});
   table.add_row({std::string("posts new"), c.posts_new});
   table.add_row({std::string("posts updated"), c.posts_updated});
+  table.add_row({std::string("posts deleted"), c.posts_deleted});
+  if (c.items_skipped > 0) table.add_row({std::string("items skipped"), c.items_skipped});
+  if (c.redirects_refused > 0)
+    table.add_row({std::string("redirects refused"), c.redirects_refused});
   for (const auto& [outcome, n] : by_outcome) table.add_row({"units of work " + outcome, n});
   std::fputs(table.render_table().c_str(), stdout);
   if (failures > 0) {

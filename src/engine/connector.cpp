@@ -36,6 +36,12 @@ std::string_view failure_kind_id(FailureKind f) {
       return "server_error";
     case FailureKind::kInvalidHandle:
       return "invalid_handle";
+    case FailureKind::kRefused:
+      return "refused";
+    case FailureKind::kDuplicate:
+      return "duplicate";
+    case FailureKind::kNoProgress:
+      return "no_progress";
   }
   return "unknown";
 }

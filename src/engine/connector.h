@@ -59,6 +59,10 @@ enum class FailureKind {
   kMalformed,      // the answer could not be understood; nothing from it is stored
   kServerError,    // a server-side error the engine should retry later
   kInvalidHandle,  // the configured handle cannot be used on this platform
+  // Set by the engine, never by connectors:
+  kRefused,     // a redirect or address muniscope refuses to follow (engine/net_policy.h)
+  kDuplicate,   // the account is another configured account under a second spelling
+  kNoProgress,  // the server's paging went in circles; backfill stopped
 };
 std::string_view failure_kind_id(FailureKind f);
 

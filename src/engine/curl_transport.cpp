@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "core/strings.h"
+#include "engine/net_policy.h"
 
 namespace muni {
 
@@ -13,6 +14,8 @@ struct CurlTransport::Transfer {
   HttpResponse response;
   int64_t max_bytes = 0;
   bool too_large = false;
+  bool allow_private = false;
+  std::string refused_ip;  // set when the connection was refused by address policy
 };
 
 namespace {
@@ -48,6 +51,18 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return bytes;
 }
 
+// Runs after DNS and connect, before the request is sent: the address the
+// name resolved to is checked here, so a public name that resolves to a
+// private address (DNS rebinding) is refused as well.
+int on_prereq(void* user, char* primary_ip, char* /*local_ip*/, int /*primary_port*/,
+              int /*local_port*/) {
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
+  if (t->allow_private || primary_ip == nullptr || !is_private_address(primary_ip))
+    return CURL_PREREQFUNC_OK;
+  t->refused_ip = primary_ip;
+  return CURL_PREREQFUNC_ABORT;
+}
+
 }  // namespace
 
 CurlTransport::CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
@@ -72,6 +87,7 @@ void CurlTransport::start(uint64_t tag, const HttpRequest& request) {
   auto t = std::make_unique<Transfer>();
   t->tag = tag;
   t->max_bytes = options_.max_response_bytes;
+  t->allow_private = options_.allow_private_addresses;
   t->response.url = request.url;
   if (!idle_handles_.empty()) {
     t->easy = idle_handles_.back();
@@ -86,10 +102,12 @@ void CurlTransport::start(uint64_t tag, const HttpRequest& request) {
                    request.method == "GET" ? nullptr : request.method.c_str());
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl can decode
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, options_.max_redirects);
+  // Redirects come back as they are: the engine decides whether to follow
+  // them (engine/net_policy.h), so no answer can send muniscope elsewhere.
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, options_.total_timeout_ms);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -144,7 +162,13 @@ std::vector<HttpTransport::Completion> CurlTransport::collect() {
       // be mistaken for a complete page.
       c.response.status = 0;
       c.response.body.clear();
-      if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+      if (!t->refused_ip.empty()) {
+        c.response.refused = true;
+        c.response.transport_error =
+            "refused to connect: the host resolves to " + t->refused_ip +
+            ", a loopback or private address (set defaults.allow_private_addresses: true to allow "
+            "it)";
+      } else if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         c.response.transport_error = "response larger than " +
                                      std::to_string(options_.max_response_bytes) +
                                      " bytes (max_response_bytes)";

@@ -1,8 +1,11 @@
 // HttpTransport over libcurl's multi interface: many transfers on one thread,
 // connection reuse through the multi handle's connection cache, HTTP/2
 // multiplexing where the server offers it, gzip/deflate/brotli (whatever this
-// libcurl decodes), connect and total timeouts, a cap on the response size,
-// and at most five redirects (http and https only).
+// libcurl decodes), connect and total timeouts, a cap on the response size
+// (counted after decompression, so a gzip bomb stops at the cap), http and
+// https only. Redirects are not followed here: they come back to the engine,
+// which applies engine/net_policy.h. Connections to loopback and private
+// addresses are refused after DNS unless allow_private_addresses is set.
 //
 // Not thread-safe: use from the engine thread only.
 #pragma once
@@ -24,7 +27,7 @@ struct CurlTransportOptions {
   long connect_timeout_ms = 10000;
   long total_timeout_ms = 60000;
   int64_t max_response_bytes = 16 * 1024 * 1024;
-  long max_redirects = 5;
+  bool allow_private_addresses = false;
   long max_connections_per_host = 16;  // curl-level safety net; the engine caps per host itself
   long connection_cache_size = 256;
 };

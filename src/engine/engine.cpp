@@ -4,7 +4,11 @@
 
 #include <algorithm>
 
+#include "core/platform.h"
 #include "core/strings.h"
+#include "core/text_safety.h"
+#include "engine/net_policy.h"
+#include "engine/page_guard.h"
 
 namespace muni {
 
@@ -37,7 +41,19 @@ std::shared_ptr<spdlog::logger> log() {
 // being polled normally.
 bool is_terminal_state(const std::string& s) {
   return s == "not_found" || s == "gone" || s == "suspended" || s == "auth_required" ||
-         s == "auth_failed" || s == "blocked" || s == "invalid_handle";
+         s == "auth_failed" || s == "blocked" || s == "invalid_handle" || s == "refused" ||
+         s == "duplicate";
+}
+
+// Consecutive backfill units that bring nothing new before the engine
+// concludes that the server's paging goes in circles (a server that ignores
+// max_id, a cursor that cycles). Short or empty pages with a cursor are
+// normal now and then (atproto#2127); this many in a row are not.
+constexpr int kMaxIdleBackfills = 5;
+
+std::string clock_time(TimeMs t) {
+  const std::string iso = format_iso8601(t - t % 1000);
+  return iso;
 }
 
 }  // namespace
@@ -68,6 +84,7 @@ struct Engine::AccountRt {
   uint64_t generation[kWorkKinds] = {};
   TimeMs next_at[kWorkKinds] = {};  // 0: not scheduled
   bool polled = false;              // a poll succeeded since load: backfill may start
+  int idle_backfills = 0;           // consecutive backfill units without a new post
   // poll --once progress
   bool once = false;
   bool once_done = false;
@@ -104,6 +121,11 @@ struct Engine::Session {
   int posts_updated = 0;
   int http_status = 0;
   int rate_limited = 0;
+  int posts_deleted = 0;
+  int items_skipped = 0;
+  int redirects = 0;
+  TimeMs sent_at = 0;  // when the request in flight was sent
+  std::string notes;   // what the page guard corrected, for the poll log
 };
 
 Engine::Engine(const Clock& clock, Random& random, HttpTransport& transport, Store& store,
@@ -116,6 +138,10 @@ Engine::Engine(const Clock& clock, Random& random, HttpTransport& transport, Sto
       options_(std::move(options)) {}
 
 Engine::~Engine() = default;
+
+bool Engine::pollable(const AccountRt& a) const {
+  return a.connector != nullptr && !a.stored.duplicate_of;
+}
 
 Engine::AccountRt* Engine::account(int64_t id) {
   const auto it = by_id_.find(id);
@@ -277,7 +303,59 @@ Status Engine::load(const Config& config) {
     log()->info("{} account(s) no longer configured; their history stays in the store",
                 old_owned.size());
   }
+  resolve_duplicates(now);
   return ok_status();
+}
+
+std::string Engine::identity_of(const AccountRt& a, const std::string& platform_id) const {
+  // Platform ids are unique per platform and host: a Mastodon account id only
+  // on its home instance, a DID or channel id everywhere.
+  return a.stored.platform + '\x1f' + a.host_key + '\x1f' + platform_id;
+}
+
+void Engine::resolve_duplicates(TimeMs now) {
+  identities_.clear();
+  // Accounts already known as primaries claim their identity first; among
+  // the rest, the one configured first (lowest id) wins.
+  std::vector<AccountRt*> order;
+  for (const auto& a : accounts_) {
+    if (a->connector != nullptr && !a->stored.platform_id.empty()) order.push_back(a.get());
+  }
+  std::stable_sort(order.begin(), order.end(), [](const AccountRt* x, const AccountRt* y) {
+    const bool dx = x->stored.duplicate_of.has_value(), dy = y->stored.duplicate_of.has_value();
+    return dx != dy ? !dx : x->stored.id < y->stored.id;
+  });
+  for (AccountRt* a : order) {
+    const auto [it, inserted] = identities_.emplace(identity_of(*a, a->stored.platform_id), a->stored.id);
+    if (inserted) {
+      if (a->stored.duplicate_of) {
+        // Its primary is gone from the configuration (or changed): poll it again.
+        a->stored.duplicate_of.reset();
+        (void)store_.set_duplicate_of(a->stored.id, std::nullopt);
+        a->stored.state = "pending";
+        a->stored.state_reason = "no longer a duplicate of another configured account";
+        persist_runtime(*a, now);
+        schedule(*a, WorkKind::kPoll, now);
+      }
+      continue;
+    }
+    const AccountRt* primary = account(it->second);
+    mark_duplicate(*a, *primary, now);
+  }
+}
+
+void Engine::mark_duplicate(AccountRt& a, const AccountRt& primary, TimeMs now) {
+  a.stored.duplicate_of = primary.stored.id;
+  (void)store_.set_duplicate_of(a.stored.id, primary.stored.id);
+  a.stored.state = "duplicate";
+  a.stored.state_reason = "the same account as " + primary.stored.municipality_id + "/" +
+                          primary.stored.account_key + " (both are " + a.stored.platform_id +
+                          " on " + a.host_key + "); polled and counted once, as that account";
+  for (uint64_t& g : a.generation) ++g;  // its timers are void
+  for (int w = 0; w < kWorkKinds; ++w) a.pending[w] = false;
+  persist_runtime(a, now);
+  log()->warn("{}/{}: {}", a.stored.municipality_id, a.stored.account_key,
+              a.stored.state_reason);
 }
 
 void Engine::schedule(AccountRt& a, WorkKind work, TimeMs at, bool push) {
@@ -316,8 +394,7 @@ void Engine::queue_due(TimeMs now) {
     const DueEntry e = due_.top();
     due_.pop();
     AccountRt* a = account(e.account_id);
-    if (a == nullptr || a->connector == nullptr || a->generation[idx(e.work)] != e.generation)
-      continue;
+    if (a == nullptr || !pollable(*a) || a->generation[idx(e.work)] != e.generation) continue;
     if (once_mode_ && (!a->once || a->once_done)) continue;
     if (stopping_) continue;
     if (e.work == WorkKind::kPoll) {
@@ -333,7 +410,7 @@ void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
   const TimeMs now = clock_.now();
   for (const int64_t id : account_ids) {
     AccountRt* a = account(id);
-    if (a == nullptr || a->connector == nullptr || a->stored.state == "auth_failed") continue;
+    if (a == nullptr || !pollable(*a) || a->stored.state == "auth_failed") continue;
     a->once = true;
     a->once_done = false;
     a->once_attempts = 0;
@@ -385,6 +462,7 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
     AccountRt* a = account(id);
     if (a == nullptr || a->connector == nullptr) continue;
     a->queued[pick] = false;
+    if (!pollable(*a)) continue;
     if (a->busy) {
       a->pending[pick] = true;
       continue;
@@ -427,7 +505,50 @@ void Engine::start_session(AccountRt& a, WorkKind work, TimeMs now) {
   handle_step(s, std::move(first), now);
 }
 
+bool Engine::admit_page(Session& s, Page& page, TimeMs now) {
+  AccountRt* a = account(s.account_id);
+  // What may be stored at all: the same rules for every connector.
+  const PlatformInfo* info = find_platform(s.platform);
+  const PageAudit audit = guard_page(page, info != nullptr ? info->earliest_item_ms : 0, now);
+  if (!audit.clean()) {
+    const std::string summary = audit.summary();
+    s.items_skipped += static_cast<int>(audit.skipped.size());
+    counters_.items_skipped += static_cast<int64_t>(audit.skipped.size());
+    if (s.notes.size() < 2000) s.notes += (s.notes.empty() ? "" : "; ") + summary;
+    std::string detail;
+    for (size_t i = 0; i < audit.skipped.size() && i < 3; ++i) {
+      detail += (i ? "; " : " (") + (audit.skipped[i].id.empty() ? "" : audit.skipped[i].id + ": ") +
+                audit.skipped[i].reason;
+    }
+    if (!detail.empty()) detail += audit.skipped.size() > 3 ? "; ...)" : ")";
+    log()->warn("{} {}: {}{}", work_kind_id(s.work), s.account_key, summary, printable(detail));
+  }
+  // A newly resolved id that another configured account already has: the
+  // same platform account under a second spelling. Nothing of it is stored.
+  std::string resolved = page.platform_id.value_or("");
+  if (resolved.empty() && page.batch.snapshot) resolved = page.batch.snapshot->platform_id;
+  if (a != nullptr && !resolved.empty()) {
+    const std::string identity = identity_of(*a, resolved);
+    const auto it = identities_.find(identity);
+    if (it != identities_.end() && it->second != a->stored.id) {
+      if (const AccountRt* primary = account(it->second); primary != nullptr) {
+        a->stored.platform_id = resolved;
+        mark_duplicate(*a, *primary, now);
+        finish(s, Finish{"duplicate", FailureKind::kDuplicate, false, a->stored.state_reason, 0},
+               now);
+        return false;
+      }
+    }
+    if (resolved != a->stored.platform_id) {
+      if (!a->stored.platform_id.empty()) identities_.erase(identity_of(*a, a->stored.platform_id));
+      identities_[identity] = a->stored.id;
+    }
+  }
+  return true;
+}
+
 void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
+  if (step.page && !admit_page(s, *step.page, now)) return;  // s is gone
   if (step.page && !step.page->empty()) {
     auto counts = store_.commit_page(s.account_id, *step.page, now);
     if (!counts.ok()) {
@@ -436,8 +557,10 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
     }
     s.posts_new += counts->posts_new;
     s.posts_updated += counts->posts_updated;
+    s.posts_deleted += counts->posts_deleted;
     counters_.posts_new += counts->posts_new;
     counters_.posts_updated += counts->posts_updated;
+    counters_.posts_deleted += counts->posts_deleted;
     if (AccountRt* a = account(s.account_id)) {
       const Page& p = *step.page;
       if (p.cursor) a->stored.cursor = *p.cursor;
@@ -477,7 +600,6 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
 }
 
 void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
-  (void)now;
   HttpRequest req = *s.request;
   // The engine, not the connector, attaches secrets.
   if (req.credential.kind != CredentialUse::Kind::kNone) {
@@ -500,6 +622,7 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
     }
   }
   s.transfer = next_transfer_id_++;
+  s.sent_at = now;
   transfer_to_session_[s.transfer] = s.id;
   ++host.in_flight;
   ++host.requests_total;
@@ -507,6 +630,21 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   ++counters_.requests;
   log()->debug("{} {} {}", s.account_key, req.method, redact_url(req.url));
   transport_.start(s.transfer, req);
+}
+
+void Engine::note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now) {
+  // Every account waiting on this host shows why it waits.
+  const std::string reason =
+      "rate-limited by " + host.key + " until " + clock_time(until) + " (" + why + ")";
+  for (const uint64_t sid : host.waiting) {
+    const auto it = sessions_.find(sid);
+    if (it == sessions_.end()) continue;
+    if (AccountRt* a = account(it->second->account_id)) {
+      a->stored.state = "rate_limited";
+      a->stored.state_reason = reason;
+      persist_runtime(*a, now);
+    }
+  }
 }
 
 void Engine::on_completion(uint64_t tag, HttpResponse response) {
@@ -524,30 +662,83 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   ++counters_.http[{s.platform, http_class(response.status)}];
   if (response.status != 0) s.http_status = response.status;
   host.limiter.observe(response, now);
-  const std::string url = s.request ? redact_url(s.request->url) : std::string();
+  // The connector sees the URL it asked for, never one with the engine's
+  // credential in it.
+  response.url = s.request ? s.request->url : std::string();
+  const std::string url = printable(redact_url(response.url), 300);
   if (response.status == 0) {
+    if (response.refused) {
+      log()->warn("{}: {} ({})", s.account_key, response.transport_error, url);
+      finish(s, Finish{"refused", FailureKind::kRefused, false,
+                       response.transport_error + " (" + url + ")", 0},
+             now);
+      return;
+    }
     finish(s,
            Finish{"transport_error", FailureKind::kNone, true,
-                  response.transport_error + " (" + url + ")", 0},
+                  printable(response.transport_error, 300) + " (" + url + ")", 0},
            now);
     return;
   }
-  if (response.status == 429) {
+  if (is_redirect_status(response.status) && response.header("Location")) {
+    // The engine follows redirects itself, within net_policy.h's rules.
+    const std::string location = *response.header("Location");
+    const auto target = resolve_redirect(response.url, location);
+    const PlatformSettings* ps = config_.platform(s.platform);
+    const std::vector<std::string> allowed =
+        ps != nullptr ? ps->redirect_hosts : std::vector<std::string>{};
+    std::optional<std::string> refusal;
+    if (!target) {
+      refusal = "its Location '" + printable(location, 200) + "' is not an http(s) URL";
+    } else if (++s.redirects > kMaxRedirects) {
+      refusal = "more than " + std::to_string(kMaxRedirects) + " redirects in a row (a loop?)";
+    } else {
+      refusal = redirect_refusal(response.url, *target, allowed);
+    }
+    if (refusal) {
+      ++counters_.redirects_refused;
+      const std::string reason =
+          "refused the HTTP " + std::to_string(response.status) + " redirect from " + url +
+          (target ? " to " + printable(redact_url(*target), 300) : std::string()) + ": " +
+          *refusal + "; if the new place is legitimate, update the handle or list its host in "
+          "platforms." + s.platform + ".redirect_hosts";
+      log()->warn("{}: {}", s.account_key, reason);
+      finish(s, Finish{"refused", FailureKind::kRefused, false, reason, response.status}, now);
+      return;
+    }
+    log()->debug("{}: following redirect to {}", s.account_key, redact_url(*target));
+    s.request->url = *target;
+    host.waiting.push_front(s.id);
+    return;
+  }
+  const bool overloaded = response.status == 503 && response.header("Retry-After").has_value();
+  if (response.status == 429 || overloaded) {
+    // 429, and 503 with Retry-After (RFC 9110 15.6.4): hold the whole host
+    // until the announced time, then retry this request first.
     ++host.rate_limited_total;
     ++counters_.rate_limit_waits;
-    host.limiter.on_too_many_requests(response, now);
+    host.limiter.on_too_many_requests(response, now, s.sent_at);
+    const TimeMs until = host.limiter.blocked_until(now).value_or(now);
+    const std::string why = "HTTP " + std::to_string(response.status) +
+                            (response.header("Retry-After") ? " with Retry-After"
+                                                             : " without a reset hint");
     if (++s.rate_limited > options_.max_rate_limit_retries) {
-      finish(s, Finish{"rate_limited", FailureKind::kNone, true, "HTTP 429 from " + url, 429}, now);
+      finish(s,
+             Finish{"rate_limited", FailureKind::kNone, true,
+                    "rate-limited by " + host.key + " until " + clock_time(until) + " (" + why +
+                        ", " + std::to_string(s.rate_limited) + " times in a row)",
+                    response.status},
+             now);
     } else {
       host.waiting.push_front(s.id);  // retried first once the host's wait is over
+      log()->info("{}: {} from {}; holding {} until {}", s.account_key, why, url, host.key,
+                  clock_time(until));
+      note_rate_limited(host, until, why, now);
     }
     return;
   }
   if (response.status >= 500) {
-    std::string excerpt = response.body.substr(0, 120);
-    for (char& c : excerpt) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
+    const std::string excerpt = printable(trim(response.body.substr(0, 120)), 160);
     finish(s,
            Finish{"server_error", FailureKind::kNone, true,
                   "HTTP " + std::to_string(response.status) + " from " + url +
@@ -593,21 +784,48 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   entry.ended_at = now;
   entry.outcome = f.outcome;
   entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
-  entry.error = f.reason;
+  // Reasons quote servers; what is stored and logged has no control
+  // characters (a 404 body could otherwise forge log lines or move a cursor).
+  const std::string reason = printable(f.reason, 1000);
+  entry.error = reason;
   entry.posts_new = s.posts_new;
   entry.posts_updated = s.posts_updated;
   entry.requests = s.requests;
+  entry.items_skipped = s.items_skipped;
+  entry.notes = s.notes;
   if (auto st = store_.log_poll(entry); !st.ok()) log()->error("poll log: {}", st.error().message);
   ++counters_.polls[{s.platform, f.outcome}];
 
   if (AccountRt* a = account(s.account_id)) {
     a->busy = false;
-    apply_outcome(*a, s.work, f, now);
+    Finish outcome = f;
+    outcome.reason = reason;
+    if (s.work == WorkKind::kBackfill && f.outcome == "ok") {
+      // Paging that goes in circles (a server that ignores max_id, a cursor
+      // that cycles) brings nothing new page after page: stop it with a
+      // clear state instead of polling forever.
+      a->idle_backfills = s.posts_new > 0 ? 0 : a->idle_backfills + 1;
+      if (a->idle_backfills >= kMaxIdleBackfills &&
+          a->stored.backfill_state == BackfillState::kPending) {
+        Page stop;
+        stop.backfill_state = BackfillState::kIncomplete;
+        stop.history_note = "backfill stopped: " + std::to_string(a->idle_backfills) +
+                            " pages in a row brought no new post (the server repeats pages or "
+                            "its cursor goes in circles); older history may be missing";
+        stop.batch.events.push_back({"history_incomplete", *stop.history_note});
+        if (store_.commit_page(a->stored.id, stop, now).ok()) {
+          a->stored.backfill_state = BackfillState::kIncomplete;
+          a->stored.history_note = *stop.history_note;
+        }
+        log()->warn("{}: {}", s.account_key, *stop.history_note);
+        a->idle_backfills = 0;
+      }
+    }
+    apply_outcome(*a, s.work, outcome, now);
     persist_runtime(*a, now);
     if (f.outcome != "ok" && f.outcome != "interrupted") {
       log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work),
-                  s.account_key, s.platform, f.outcome,
-                  f.reason.empty() ? "" : " (" + f.reason + ")");
+                  s.account_key, s.platform, f.outcome, reason.empty() ? "" : " (" + reason + ")");
     } else if (s.posts_new > 0 || s.posts_updated > 0) {
       log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work),
                   s.account_key, s.posts_new, s.posts_updated, s.requests);
@@ -649,7 +867,9 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     const DurationMs delay =
         backoff_delay(a.once ? options_.once_backoff : options_.backoff, st.failures, random_);
     st.backoff_until = now + delay;
-    st.state = f.failure == FailureKind::kMalformed ? "degraded" : "backing_off";
+    st.state = f.failure == FailureKind::kMalformed ? "degraded"
+               : f.outcome == "rate_limited"        ? "rate_limited"
+                                                    : "backing_off";
     st.state_reason = f.reason + " (retry in " + format_duration(delay) + ")";
   } else if (f.failure == FailureKind::kNotFound) {
     ++st.not_found_strikes;
@@ -782,9 +1002,9 @@ EngineSummary Engine::summary() const {
   for (const auto& a : accounts_) {
     const std::string& st = a->stored.state;
     ++out.accounts_by_state[st];
-    if (st == "ok" || st == "pending") {
-      ++out.ok;
-    } else if (st == "backing_off") {
+    if (st == "ok" || st == "pending" || st == "duplicate") {
+      ++out.ok;  // a duplicate is polled, as its primary
+    } else if (st == "backing_off" || st == "rate_limited") {
       ++out.backing_off;
     } else if (st == "unsupported") {
       ++out.unsupported;

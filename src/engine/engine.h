@@ -66,6 +66,9 @@ struct EngineCounters {
   int64_t rate_limit_waits = 0;  // 429 answers plus requests held back by a budget
   int64_t posts_new = 0;
   int64_t posts_updated = 0;
+  int64_t posts_deleted = 0;
+  int64_t items_skipped = 0;  // response items that could not be stored
+  int64_t redirects_refused = 0;
   int64_t skipped_polls = 0;
 };
 
@@ -154,6 +157,16 @@ class Engine {
   AccountView view_of(const AccountRt& a) const;
   TimeMs next_wakeup(TimeMs now) const;
   void maybe_finish_once(AccountRt& a);
+  // Duplicates: one platform account configured under two spellings (a
+  // Bluesky handle and its DID) is polled and counted once.
+  std::string identity_of(const AccountRt& a, const std::string& platform_id) const;
+  void resolve_duplicates(TimeMs now);
+  void mark_duplicate(AccountRt& a, const AccountRt& primary, TimeMs now);
+  // Engine-side checks of a page before it is committed; false when the
+  // session was finished instead.
+  bool admit_page(Session& s, Page& page, TimeMs now);
+  void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
+  bool pollable(const AccountRt& a) const;
 
   const Clock& clock_;
   Random& random_;
@@ -171,6 +184,7 @@ class Engine {
   std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_;
   std::map<std::string, std::string> credential_secrets_;   // platform -> secret
   std::map<std::string, std::string> credential_failures_;  // platform -> reason
+  std::unordered_map<std::string, int64_t> identities_;     // identity_of -> account id
   uint64_t next_session_id_ = 1;
   uint64_t next_transfer_id_ = 1;
   bool stopping_ = false;

@@ -36,7 +36,8 @@ struct HttpResponse {
   std::vector<HttpHeader> headers;
   std::string body;
   std::string transport_error;  // connection refused, timeout, body too large, ...
-  std::string url;              // final URL after redirects
+  bool refused = false;         // muniscope refused the address (net_policy.h)
+  std::string url;              // the URL answered (never with a credential in it)
   double seconds = 0;           // total time of the exchange
 
   // First header with this name, compared case-insensitively.

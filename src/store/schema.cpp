@@ -205,8 +205,21 @@ CREATE VIEW v_account_samples AS
   FROM account_samples s JOIN accounts a ON a.id = s.account_id;
 )SQL";
 
+// Version 2: data safety. Deletions need confirmation and can be revoked;
+// records carry what the page guard corrected; an account configured twice
+// under two spellings points at the one that is polled; the poll log keeps
+// what was skipped.
+static const char* const kMigration2 = R"SQL(
+ALTER TABLE posts ADD COLUMN missing_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE posts ADD COLUMN missing_since INTEGER;
+ALTER TABLE posts ADD COLUMN quality INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN duplicate_of INTEGER REFERENCES accounts(id);
+ALTER TABLE poll_log ADD COLUMN items_skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE poll_log ADD COLUMN notes TEXT;
+)SQL";
+
 const std::vector<const char*>& schema_migrations() {
-  static const std::vector<const char*> kMigrations = {kMigration1};
+  static const std::vector<const char*> kMigrations = {kMigration1, kMigration2};
   return kMigrations;
 }
 

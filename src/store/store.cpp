@@ -5,7 +5,9 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "store/schema.h"
 
@@ -16,24 +18,88 @@ namespace muni {
 using namespace store_detail;
 
 
+namespace {
+
+// PRAGMA application_id of a muniscope store: "MUNI" in ASCII. Stores made
+// before it was set (schema version 1) are recognised by their tables.
+constexpr int kApplicationId = 0x4D554E49;
+
+// What a database file holds, read before anything is changed in it.
+struct Identity {
+  int application_id = 0;
+  int user_version = 0;
+  std::vector<std::string> tables;  // user tables, sorted
+  bool has(const char* t) const {
+    return std::find(tables.begin(), tables.end(), t) != tables.end();
+  }
+  bool empty() const { return tables.empty() && user_version == 0; }
+  bool muniscope() const {
+    if (application_id == kApplicationId) return true;
+    // Schema version 1 predates the application id.
+    return application_id == 0 && user_version >= 1 && has("accounts") && has("posts") &&
+           has("meta") && has("poll_log");
+  }
+  std::string describe_tables() const {
+    std::string out;
+    for (size_t i = 0; i < tables.size() && i < 5; ++i) out += (i ? ", " : "") + tables[i];
+    if (tables.size() > 5) out += ", ... (" + std::to_string(tables.size()) + " tables)";
+    return out;
+  }
+};
+
+Identity identify(SQLite::Database& d) {
+  Identity id;
+  id.application_id = d.execAndGet("PRAGMA application_id").getInt();
+  id.user_version = d.execAndGet("PRAGMA user_version").getInt();
+  SQLite::Statement st(d,
+                       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                       "'sqlite_%' ORDER BY name");
+  while (st.executeStep()) id.tables.push_back(st.getColumn(0).getString());
+  return id;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mode) {
+  const bool read_only = mode == OpenMode::kReadOnly;
   try {
-    if (mode == OpenMode::kReadOnly && !std::filesystem::exists(path)) {
+    std::error_code ec;
+    if (read_only && !std::filesystem::exists(path, ec)) {
       return make_error(
           ErrorCode::kNotFound,
           "no store at " + path + " (run `muniscope poll --once` or the daemon first)");
     }
-    if (mode == OpenMode::kReadWrite) {
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+      return make_error(ErrorCode::kStorage, path + " is not a regular file; a store is a file");
+    }
+    if (!read_only) {
       const auto parent = std::filesystem::path(path).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);
     }
-    const int flags = mode == OpenMode::kReadOnly ? SQLite::OPEN_READONLY
-                                                  : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    const int flags =
+        read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     auto db = std::make_unique<SQLite::Database>(path, flags, 5000);
     std::unique_ptr<Store> store(new Store(path, std::move(db)));
     SQLite::Database& d = *store->db_;
+    Identity id;
+    try {
+      id = identify(d);
+    } catch (const std::exception& e) {
+      // "file is not a database", a damaged header, or no permission to read.
+      return make_error(ErrorCode::kStorage,
+                        path + " cannot be read as an SQLite database (" + e.what() +
+                            "); it is not a muniscope store, or it is damaged");
+    }
+    if (!id.empty() && !id.muniscope()) {
+      return make_error(ErrorCode::kStorage,
+                        path + " is not a muniscope store: it is an SQLite database of another "
+                               "application (tables: " +
+                            id.describe_tables() +
+                            "). muniscope leaves it untouched; point --db or store.path at a new "
+                            "file");
+    }
     d.exec("PRAGMA foreign_keys = ON");
-    if (mode == OpenMode::kReadWrite) {
+    if (!read_only) {
       // auto_vacuum must be chosen before the first table exists; on an
       // existing file this is a no-op unless it is empty.
       d.exec("PRAGMA auto_vacuum = INCREMENTAL");
@@ -41,11 +107,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
       d.exec("PRAGMA synchronous = NORMAL");
       d.exec("PRAGMA temp_store = MEMORY");
       MUNI_TRY_STATUS(store->migrate());
+      if (id.application_id != kApplicationId)
+        d.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     } else {
-      const int version = store->schema_version();
-      if (version == 0)
+      const int version = id.user_version;
+      if (id.empty()) {
         return make_error(ErrorCode::kStorage,
-                          path + " is not a muniscope store (schema version 0)");
+                          path + " is an empty database, not yet a muniscope store (run "
+                                 "`muniscope poll --once` or the daemon first)");
+      }
       if (version > kSchemaVersion) {
         return make_error(ErrorCode::kStorage,
                           path + " has schema version " + std::to_string(version) +
@@ -53,15 +123,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
                               std::to_string(kSchemaVersion) + "); upgrade muniscope");
       }
       if (version < kSchemaVersion) {
-        return make_error(ErrorCode::kStorage, path + " has schema version " +
+        return make_error(ErrorCode::kStorage, path + " is a muniscope store of schema version " +
                                                    std::to_string(version) +
-                                                   "; start the daemon once to migrate it to " +
+                                                   "; start the daemon (or `poll --once`) once to "
+                                                   "migrate it to " +
                                                    std::to_string(kSchemaVersion));
       }
     }
     return store;
   } catch (const std::exception& e) {
-    return storage_error("opening store " + path, e);
+    return storage_error(std::string(read_only ? "opening store (read-only) " : "opening store ") +
+                             path,
+                         e);
   }
 }
 

@@ -29,7 +29,7 @@
 namespace muni {
 
 // The latest schema version; docs/store.md describes this version.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 enum class OpenMode {
   kReadWrite,  // creates the file and runs migrations as needed
@@ -74,6 +74,10 @@ struct StoredAccount {
   int not_found_strikes = 0;
   int64_t skipped_polls = 0;
   int64_t own_posts_stored = 0;  // filled by load_accounts
+  // Set when this account turned out to be the same platform account as
+  // another one configured under a different spelling: it is not polled and
+  // counts once, as the other.
+  std::optional<int64_t> duplicate_of;
 };
 
 // What the engine writes back after each unit of work.
@@ -90,9 +94,14 @@ struct AccountRuntime {
   int64_t skipped_polls = 0;
 };
 
+// How often a post must be missing from a listing, in separate units of
+// work, before it is marked deleted (Batch::missing_post_ids).
+constexpr int kDeletionConfirmations = 2;
+
 struct PageCounts {
   int posts_new = 0;
   int posts_updated = 0;
+  int posts_deleted = 0;  // deletions confirmed by this page
   int engagement_samples = 0;
   int account_samples = 0;
 };
@@ -108,6 +117,8 @@ struct PollLogEntry {
   int posts_new = 0;
   int posts_updated = 0;
   int requests = 0;
+  int items_skipped = 0;  // items of the responses that could not be stored
+  std::string notes;      // what the page guard corrected or skipped, for people
 };
 
 struct HostStatusRow {
@@ -203,11 +214,15 @@ class Store {
   Result<std::vector<StoredAccount>> load_accounts(bool active_only, bool with_post_counts = true);
   Result<PageCounts> commit_page(int64_t account_id, const Page& page, TimeMs now);
   Status save_account_runtime(int64_t account_id, const AccountRuntime& rt, TimeMs now);
+  // Records that `account_id` is the same platform account as `primary_id`
+  // (nullopt: it is not, or no longer, a duplicate).
+  Status set_duplicate_of(int64_t account_id, std::optional<int64_t> primary_id);
   Status log_poll(const PollLogEntry& entry);
   // A successful poll at `at`: extends the account's latest observation span
   // when it ended no more than `max_gap` before, else opens a new span.
   Status extend_coverage(int64_t account_id, TimeMs at, DurationMs max_gap);
-  // Own posts (not reposts, not deleted) created at or after `since`, newest first.
+  // Own posts (not reposts) created at or after `since`, newest first;
+  // posts marked deleted are included, so a deletion can be revoked.
   Result<std::vector<std::string>> recent_post_ids(int64_t account_id, TimeMs since, size_t limit);
   Status save_hosts(const std::vector<HostStatusRow>& hosts);
   Result<std::optional<HttpCacheEntry>> http_cache_get(const std::string& url);
@@ -245,6 +260,7 @@ class Store {
   Store(std::string path, std::unique_ptr<SQLite::Database> db);
   Status migrate();
   struct Statements;
+  friend class PageWriter;
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;

@@ -150,7 +150,7 @@ constexpr const char* kAccountColumns =
     "a.history_note, a.state, "
     "a.state_reason, a.state_since, a.last_attempt_at, a.last_success_at, a.next_due_at, "
     "a.next_refresh_at, "
-    "a.backoff_until, a.failures, a.not_found_strikes, a.skipped_polls, ";
+    "a.backoff_until, a.failures, a.not_found_strikes, a.skipped_polls, a.duplicate_of, ";
 constexpr const char* kOwnPostCount =
     "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost')";
 
@@ -190,7 +190,8 @@ StoredAccount read_account_row(const SQLite::Statement& st) {
   a.failures = st.getColumn(30).getInt();
   a.not_found_strikes = st.getColumn(31).getInt();
   a.skipped_polls = st.getColumn(32).getInt64();
-  a.own_posts_stored = st.getColumn(33).getInt64();
+  a.duplicate_of = col_opt(st, 33);
+  a.own_posts_stored = st.getColumn(34).getInt64();
   return a;
 }
 
@@ -276,8 +277,8 @@ Status Store::log_poll(const PollLogEntry& entry) {
   try {
     SQLite::Statement st(*db_,
                          "INSERT INTO poll_log (account_id, work, started_at, ended_at, outcome, "
-                         "http_status, error, "
-                         "posts_new, posts_updated, requests) VALUES (?,?,?,?,?,?,?,?,?,?)");
+                         "http_status, error, posts_new, posts_updated, requests, items_skipped, "
+                         "notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     st.bind(1, static_cast<int64_t>(entry.account_id));
     st.bind(2, entry.work);
     st.bind(3, static_cast<int64_t>(entry.started_at));
@@ -292,9 +293,23 @@ Status Store::log_poll(const PollLogEntry& entry) {
     st.bind(8, entry.posts_new);
     st.bind(9, entry.posts_updated);
     st.bind(10, entry.requests);
+    st.bind(11, entry.items_skipped);
+    bind_text_or_null(st, 12, entry.notes);
     st.exec();
   } catch (const std::exception& e) {
     return storage_error("writing poll log", e);
+  }
+  return ok_status();
+}
+
+Status Store::set_duplicate_of(int64_t account_id, std::optional<int64_t> primary_id) {
+  try {
+    SQLite::Statement st(*db_, "UPDATE accounts SET duplicate_of = ? WHERE id = ?");
+    bind_opt(st, 1, primary_id);
+    st.bind(2, static_cast<int64_t>(account_id));
+    st.exec();
+  } catch (const std::exception& e) {
+    return storage_error("recording a duplicate account", e);
   }
   return ok_status();
 }

@@ -1,8 +1,11 @@
-// The write path of pages: records and cursor in one transaction.
+// The write path of pages: a page's records and the cursor that follows them
+// commit in one transaction, through the named steps of PageWriter.
 #include "store/store.h"
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+
+#include <set>
 
 #include "store/store_internal.h"
 
@@ -10,74 +13,424 @@ namespace muni {
 
 using namespace store_detail;
 
+namespace {
+
+// The post columns a page writes, in one place: the upsert below binds them
+// by these names.
+constexpr const char* kUpsertPost =
+    "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_post_id, "
+    "parent_author_id, parent_created_at, parent_state, quoted_post_id, url, text, language, "
+    "has_link, has_media, mentions, first_seen, last_seen, edited_at, likes, replies, reposts, "
+    "quotes, views, quality) VALUES (:account, :id, :created, :kind, :parent, :parent_author, "
+    ":parent_created, :parent_state, :quoted, :url, :text, :language, :has_link, :has_media, "
+    ":mentions, :now, :now, :edited, :likes, :replies, :reposts, :quotes, :views, :quality) "
+    "ON CONFLICT (account_id, platform_post_id) DO UPDATE SET kind = excluded.kind, "
+    "parent_post_id = excluded.parent_post_id, parent_author_id = excluded.parent_author_id, "
+    "parent_created_at = excluded.parent_created_at, parent_state = excluded.parent_state, "
+    "quoted_post_id = excluded.quoted_post_id, url = excluded.url, text = excluded.text, "
+    "language = excluded.language, has_link = excluded.has_link, has_media = excluded.has_media, "
+    "mentions = excluded.mentions, last_seen = excluded.last_seen, edited_at = excluded.edited_at, "
+    "likes = excluded.likes, replies = excluded.replies, reposts = excluded.reposts, "
+    "quotes = excluded.quotes, views = excluded.views, quality = excluded.quality, "
+    "deleted_at = NULL, missing_count = 0, missing_since = NULL";
+
+// A post as stored before this page.
+struct StoredPost {
+  int64_t id = 0;
+  Engagement engagement;
+  std::optional<TimeMs> edited_at;
+  std::optional<TimeMs> parent_created_at;
+  std::optional<TimeMs> deleted_at;
+  std::optional<TimeMs> missing_since;
+  int missing_count = 0;
+  std::string kind;
+  std::string text;
+  uint32_t quality = 0;
+};
+
+}  // namespace
+
 // Prepared statements of the hot write path, built once per connection.
 struct Store::Statements {
   explicit Statements(SQLite::Database& db)
-      : find_post(
-            db,
-            "SELECT id, likes, replies, reposts, quotes, views, edited_at, deleted_at, kind, "
-            "parent_created_at, text FROM posts WHERE account_id = ? AND platform_post_id = ?"),
-        insert_post(
-            db,
-            "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_post_id, "
-            "parent_author_id, parent_created_at, parent_state, quoted_post_id, url, text, "
-            "language, "
-            "has_link, has_media, mentions, first_seen, last_seen, edited_at, likes, replies, "
-            "reposts, "
-            "quotes, views) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-        update_post(
-            db,
-            "UPDATE posts SET kind = ?, parent_post_id = ?, parent_author_id = ?, "
-            "parent_created_at = ?, "
-            "parent_state = ?, quoted_post_id = ?, url = ?, text = ?, language = ?, has_link = ?, "
-            "has_media = ?, mentions = ?, last_seen = ?, edited_at = ?, deleted_at = NULL, likes = "
-            "?, "
-            "replies = ?, reposts = ?, quotes = ?, views = ? WHERE id = ?"),
+      : find_post(db,
+                  "SELECT id, likes, replies, reposts, quotes, views, edited_at, deleted_at, kind, "
+                  "parent_created_at, text, missing_count, missing_since, quality FROM posts "
+                  "WHERE account_id = ? AND platform_post_id = ?"),
+        upsert_post(db, kUpsertPost),
+        update_counts(db,
+                      "UPDATE posts SET likes = ?, replies = ?, reposts = ?, quotes = ?, "
+                      "views = ?, last_seen = ?, deleted_at = NULL, missing_count = 0, "
+                      "missing_since = NULL WHERE id = ?"),
         touch_post(db, "UPDATE posts SET last_seen = ? WHERE id = ?"),
-        insert_post_sample(
-            db,
-            "INSERT OR REPLACE INTO post_samples (post_id, observed_at, likes, replies, reposts, "
-            "quotes, views) VALUES (?,?,?,?,?,?,?)"),
-        last_account_sample(
-            db,
-            "SELECT followers, following, posts FROM account_samples WHERE account_id = ? "
-            "ORDER BY observed_at DESC LIMIT 1"),
-        insert_account_sample(
-            db,
-            "INSERT OR REPLACE INTO account_samples (account_id, observed_at, followers, "
-            "following, posts) VALUES (?,?,?,?,?)"),
-        mark_deleted(
-            db,
-            "UPDATE posts SET deleted_at = ? WHERE account_id = ? AND platform_post_id = ? AND "
-            "deleted_at IS NULL"),
+        mark_missing(db,
+                     "UPDATE posts SET missing_count = ?, missing_since = ?, deleted_at = ? "
+                     "WHERE id = ?"),
+        insert_post_sample(db,
+                           "INSERT OR REPLACE INTO post_samples (post_id, observed_at, likes, "
+                           "replies, reposts, quotes, views) VALUES (?,?,?,?,?,?,?)"),
+        last_account_sample(db,
+                            "SELECT followers, following, posts FROM account_samples WHERE "
+                            "account_id = ? ORDER BY observed_at DESC LIMIT 1"),
+        insert_account_sample(db,
+                              "INSERT OR REPLACE INTO account_samples (account_id, observed_at, "
+                              "followers, following, posts) VALUES (?,?,?,?,?)"),
         insert_comment(db,
                        "INSERT INTO comments (account_id, platform_comment_id, on_post_id, "
-                       "author_id, by_account, "
-                       "reply_to_comment_id, created_at, first_seen) VALUES (?,?,?,?,?,?,?,?) "
+                       "author_id, by_account, reply_to_comment_id, created_at, first_seen) "
+                       "VALUES (?,?,?,?,?,?,?,?) "
                        "ON CONFLICT (account_id, platform_comment_id) DO NOTHING"),
-        insert_event(
-            db,
-            "INSERT INTO account_events (account_id, observed_at, kind, detail) VALUES (?,?,?,?)"),
+        insert_event(db,
+                     "INSERT INTO account_events (account_id, observed_at, kind, detail) "
+                     "VALUES (?,?,?,?)"),
         own_post_exists(db,
                         "SELECT 1 FROM posts WHERE account_id = ? AND platform_post_id = ? AND "
                         "kind != 'repost'"),
-        adopt_children(
-            db,
-            "UPDATE posts SET kind = 'reply_self' WHERE account_id = ? AND parent_post_id = ? AND "
-            "kind IN ('reply_other', 'reply_unknown')") {}
+        adopt_children(db,
+                       "UPDATE posts SET kind = 'reply_self' WHERE account_id = ? AND "
+                       "parent_post_id = ? AND kind IN ('reply_other', 'reply_unknown')") {}
 
   SQLite::Statement find_post;
-  SQLite::Statement insert_post;
-  SQLite::Statement update_post;
+  SQLite::Statement upsert_post;
+  SQLite::Statement update_counts;
   SQLite::Statement touch_post;
+  SQLite::Statement mark_missing;
   SQLite::Statement insert_post_sample;
   SQLite::Statement last_account_sample;
   SQLite::Statement insert_account_sample;
-  SQLite::Statement mark_deleted;
   SQLite::Statement insert_comment;
   SQLite::Statement insert_event;
   SQLite::Statement own_post_exists;
   SQLite::Statement adopt_children;
+};
+
+// One page's writes, in the order commit_page performs them. Every step runs
+// inside the caller's transaction and throws SQLite::Exception on failure.
+class PageWriter {
+ public:
+  PageWriter(SQLite::Database& db, Store::Statements& s, int64_t account_id, TimeMs now)
+      : db_(db), s_(s), account_(account_id), now_(now) {}
+
+  PageCounts counts;
+
+  // Profile fields, the handle-change event, and an account sample when a
+  // count changed since the last one.
+  void record_snapshot(const AccountSnapshot& snap) {
+    SQLite::Statement prev(db_, "SELECT current_handle FROM accounts WHERE id = ?");
+    prev.bind(1, account_);
+    const std::string previous_handle = prev.executeStep() ? col_text(prev, 0) : "";
+    if (!snap.handle.empty() && !previous_handle.empty() && previous_handle != snap.handle)
+      record_event("handle_changed", previous_handle + " -> " + snap.handle);
+    SQLite::Statement upd(
+        db_,
+        "UPDATE accounts SET current_handle = COALESCE(?, current_handle), "
+        "display_name = COALESCE(?, display_name), profile_url = COALESCE(?, profile_url), "
+        "created_at = COALESCE(?, created_at), created_precision = COALESCE(?, "
+        "created_precision), last_status_at = COALESCE(?, last_status_at), "
+        "platform_id = COALESCE(?, platform_id), updated_at = ? WHERE id = ?");
+    bind_text_or_null(upd, 1, snap.handle);
+    bind_text_or_null(upd, 2, snap.display_name);
+    bind_text_or_null(upd, 3, snap.profile_url);
+    bind_opt(upd, 4, snap.created_at);
+    if (snap.created_at) {
+      upd.bind(5, snap.created_at_day_precision ? "day" : "exact");
+    } else {
+      upd.bind(5);
+    }
+    bind_opt(upd, 6, snap.last_status_at);
+    bind_text_or_null(upd, 7, snap.platform_id);
+    upd.bind(8, now_);
+    upd.bind(9, account_);
+    upd.exec();
+    if (!snap.followers && !snap.following && !snap.posts) return;
+    s_.last_account_sample.bind(1, account_);
+    bool changed = true;
+    if (s_.last_account_sample.executeStep()) {
+      changed = col_opt(s_.last_account_sample, 0) != snap.followers ||
+                col_opt(s_.last_account_sample, 1) != snap.following ||
+                col_opt(s_.last_account_sample, 2) != snap.posts;
+    }
+    s_.last_account_sample.reset();
+    if (!changed) return;
+    SQLite::Statement& ins = s_.insert_account_sample;
+    ins.bind(1, account_);
+    ins.bind(2, now_);
+    bind_opt(ins, 3, snap.followers);
+    bind_opt(ins, 4, snap.following);
+    bind_opt(ins, 5, snap.posts);
+    ins.exec();
+    ins.reset();
+    ++counts.account_samples;
+  }
+
+  void upsert_post(const PostRecord& p) {
+    const PostKind kind = effective_kind(p);
+    const std::optional<StoredPost> stored = find(p.platform_post_id);
+    if (p.counts_only) {
+      if (stored) update_counts(*stored, p);  // nothing to refresh otherwise
+      return;
+    }
+    const bool repost = kind == PostKind::kRepost;
+    // A count the platform left out this time keeps its last value: absent
+    // means "not reported", not "dropped to unknown". Reposts carry no
+    // engagement of the municipality's own.
+    const Engagement current =
+        repost ? Engagement{} : merged(p.engagement, stored ? stored->engagement : Engagement{});
+    const bool engagement_changed =
+        !repost && !p.engagement.empty() && !(stored && current == stored->engagement);
+    if (!stored) {
+      write_post(p, kind, current);
+      const int64_t post_id = db_.getLastInsertRowid();
+      ++counts.posts_new;
+      if (!repost) adopt_children(p.platform_post_id);
+      if (engagement_changed) sample(post_id, current);
+      return;
+    }
+    const bool content_changed =
+        stored->edited_at != p.edited_at || stored->deleted_at.has_value() ||
+        stored->missing_count > 0 || stored->kind != post_kind_id(kind) ||
+        (p.parent_created_at && stored->parent_created_at != p.parent_created_at) ||
+        stored->text != p.text || stored->quality != p.quality;
+    if (engagement_changed || content_changed) {
+      write_post(p, kind, current);
+      ++counts.posts_updated;
+      if (stored->deleted_at) record_event("post_restored", p.platform_post_id);
+    } else {
+      s_.touch_post.bind(1, now_);
+      s_.touch_post.bind(2, stored->id);
+      s_.touch_post.exec();
+      s_.touch_post.reset();
+    }
+    if (engagement_changed) sample(stored->id, current);
+  }
+
+  // Posts a listing left out. The first time is only noted; the
+  // kDeletionConfirmations-th time in a row marks the post deleted, dated to
+  // when it was first missed.
+  void record_missing(const std::vector<std::string>& ids) {
+    for (const std::string& id : std::set<std::string>(ids.begin(), ids.end())) {
+      const std::optional<StoredPost> stored = find(id);
+      if (!stored || stored->deleted_at) continue;
+      const int missing = stored->missing_count + 1;
+      const TimeMs since = stored->missing_since.value_or(now_);
+      const bool confirmed = missing >= kDeletionConfirmations;
+      set_missing(stored->id, missing, since, confirmed ? std::optional<TimeMs>(since) : std::nullopt);
+      if (confirmed) ++counts.posts_deleted;
+    }
+  }
+
+  // Posts the platform explicitly reported deleted.
+  void record_deleted(const std::vector<std::string>& ids) {
+    for (const std::string& id : std::set<std::string>(ids.begin(), ids.end())) {
+      const std::optional<StoredPost> stored = find(id);
+      if (!stored || stored->deleted_at) continue;
+      set_missing(stored->id, stored->missing_count, stored->missing_since.value_or(now_), now_);
+      ++counts.posts_deleted;
+    }
+  }
+
+  void upsert_comment(const CommentRecord& c) {
+    SQLite::Statement& ins = s_.insert_comment;
+    ins.bind(1, account_);
+    ins.bind(2, c.platform_comment_id);
+    ins.bind(3, c.on_post_id);
+    bind_text_or_null(ins, 4, c.author_id);
+    ins.bind(5, c.by_account ? 1 : 0);
+    bind_text_or_null(ins, 6, c.reply_to_comment_id);
+    ins.bind(7, static_cast<int64_t>(c.created_at));
+    ins.bind(8, now_);
+    ins.exec();
+    ins.reset();
+  }
+
+  void record_event(std::string_view kind, const std::string& detail) {
+    SQLite::Statement& ins = s_.insert_event;
+    ins.bind(1, account_);
+    ins.bind(2, now_);
+    ins.bind(3, std::string(kind));
+    ins.bind(4, detail);
+    ins.exec();
+    ins.reset();
+  }
+
+  // The cursor, a resolved id and where backfill stands. "Complete" is only
+  // believed when the posts stored add up to what the profile reports, if it
+  // reports anything; otherwise the history is recorded as incomplete.
+  void save_progress(const Page& page) {
+    std::optional<BackfillState> backfill_state = page.backfill_state;
+    std::optional<std::string> history_note = page.history_note;
+    if (backfill_state == BackfillState::kComplete && page.expected_own_posts) {
+      SQLite::Statement n(db_,
+                          "SELECT COUNT(*) FROM posts WHERE account_id = ? AND kind != 'repost' "
+                          "AND deleted_at IS NULL");
+      n.bind(1, account_);
+      const int64_t stored = n.executeStep() ? n.getColumn(0).getInt64() : 0;
+      if (stored < *page.expected_own_posts) {
+        backfill_state = BackfillState::kIncomplete;
+        history_note = "the platform's feed ended after " + std::to_string(stored) +
+                       " own posts, but the profile reports " +
+                       std::to_string(*page.expected_own_posts) + "; older history may be missing";
+        record_event("history_incomplete", *history_note);
+      }
+    }
+    if (!page.cursor && !page.platform_id && !backfill_state && !history_note) return;
+    SQLite::Statement upd(db_,
+                          "UPDATE accounts SET cursor = COALESCE(?, cursor), "
+                          "platform_id = COALESCE(?, platform_id), "
+                          "backfill_state = COALESCE(?, backfill_state), "
+                          "history_note = COALESCE(?, history_note), updated_at = ? WHERE id = ?");
+    bind_opt_text(upd, 1, page.cursor);
+    bind_opt_text(upd, 2, page.platform_id);
+    bind_opt_text(upd, 3, backfill_state ? std::optional<std::string>(std::string(
+                                               backfill_state_id(*backfill_state)))
+                                         : std::nullopt);
+    bind_opt_text(upd, 4, history_note);
+    upd.bind(5, now_);
+    upd.bind(6, account_);
+    upd.exec();
+  }
+
+ private:
+  static void bind_opt_text(SQLite::Statement& st, int index, const std::optional<std::string>& v) {
+    if (v) {
+      st.bind(index, *v);
+    } else {
+      st.bind(index);
+    }
+  }
+
+  static Engagement merged(const Engagement& now, const Engagement& before) {
+    Engagement e = now;
+    if (!e.likes) e.likes = before.likes;
+    if (!e.replies) e.replies = before.replies;
+    if (!e.reposts) e.reposts = before.reposts;
+    if (!e.quotes) e.quotes = before.quotes;
+    if (!e.views) e.views = before.views;
+    return e;
+  }
+
+  // A reply to one of the account's own stored posts is a self-thread
+  // reply, whatever the platform's reply-to account says (Mastodon carries
+  // the original addressee down a self-thread: Status.md,
+  // in_reply_to_account_id). Replies stored before their parent are
+  // re-classified when the parent arrives (adopt_children).
+  PostKind effective_kind(const PostRecord& p) {
+    if ((p.kind != PostKind::kReplyOther && p.kind != PostKind::kReplyUnknown) ||
+        p.parent_post_id.empty())
+      return p.kind;
+    s_.own_post_exists.bind(1, account_);
+    s_.own_post_exists.bind(2, p.parent_post_id);
+    const bool own_parent = s_.own_post_exists.executeStep();
+    s_.own_post_exists.reset();
+    return own_parent ? PostKind::kReplySelf : p.kind;
+  }
+
+  std::optional<StoredPost> find(const std::string& platform_post_id) {
+    SQLite::Statement& f = s_.find_post;
+    f.bind(1, account_);
+    f.bind(2, platform_post_id);
+    std::optional<StoredPost> out;
+    if (f.executeStep()) {
+      StoredPost p;
+      p.id = f.getColumn(0).getInt64();
+      p.engagement =
+          Engagement{col_opt(f, 1), col_opt(f, 2), col_opt(f, 3), col_opt(f, 4), col_opt(f, 5)};
+      p.edited_at = col_opt(f, 6);
+      p.deleted_at = col_opt(f, 7);
+      p.kind = col_text(f, 8);
+      p.parent_created_at = col_opt(f, 9);
+      p.text = col_text(f, 10);
+      p.missing_count = f.getColumn(11).getInt();
+      p.missing_since = col_opt(f, 12);
+      p.quality = static_cast<uint32_t>(f.getColumn(13).getInt64());
+      out = std::move(p);
+    }
+    f.reset();
+    return out;
+  }
+
+  void write_post(const PostRecord& p, PostKind kind, const Engagement& e) {
+    SQLite::Statement& st = s_.upsert_post;
+    st.bind(":account", account_);
+    st.bind(":id", p.platform_post_id);
+    st.bind(":created", static_cast<int64_t>(p.created_at));
+    st.bind(":kind", std::string(post_kind_id(kind)));
+    bind_text_or_null(st, st.getIndex(":parent"), p.parent_post_id);
+    bind_text_or_null(st, st.getIndex(":parent_author"), p.parent_author_id);
+    bind_opt(st, st.getIndex(":parent_created"), p.parent_created_at);
+    bind_text_or_null(st, st.getIndex(":parent_state"), std::string(parent_state_id(p.parent_state)));
+    bind_text_or_null(st, st.getIndex(":quoted"), p.quoted_post_id);
+    bind_text_or_null(st, st.getIndex(":url"), p.url);
+    st.bind(":text", p.text);
+    bind_text_or_null(st, st.getIndex(":language"), p.language);
+    st.bind(":has_link", p.has_link ? 1 : 0);
+    st.bind(":has_media", p.has_media ? 1 : 0);
+    st.bind(":mentions", p.mentions);
+    st.bind(":now", now_);
+    bind_opt(st, st.getIndex(":edited"), p.edited_at);
+    bind_opt(st, st.getIndex(":likes"), e.likes);
+    bind_opt(st, st.getIndex(":replies"), e.replies);
+    bind_opt(st, st.getIndex(":reposts"), e.reposts);
+    bind_opt(st, st.getIndex(":quotes"), e.quotes);
+    bind_opt(st, st.getIndex(":views"), e.views);
+    st.bind(":quality", static_cast<int64_t>(p.quality));
+    st.exec();
+    st.reset();
+  }
+
+  void update_counts(const StoredPost& stored, const PostRecord& p) {
+    const Engagement current = merged(p.engagement, stored.engagement);
+    const bool changed = !p.engagement.empty() && !(current == stored.engagement);
+    SQLite::Statement& st = s_.update_counts;
+    bind_opt(st, 1, current.likes);
+    bind_opt(st, 2, current.replies);
+    bind_opt(st, 3, current.reposts);
+    bind_opt(st, 4, current.quotes);
+    bind_opt(st, 5, current.views);
+    st.bind(6, now_);
+    st.bind(7, stored.id);
+    st.exec();
+    st.reset();
+    if (stored.deleted_at) record_event("post_restored", p.platform_post_id);
+    if (changed || stored.deleted_at) ++counts.posts_updated;
+    if (changed) sample(stored.id, current);
+  }
+
+  void set_missing(int64_t post_id, int missing, TimeMs since, std::optional<TimeMs> deleted) {
+    SQLite::Statement& st = s_.mark_missing;
+    st.bind(1, missing);
+    st.bind(2, since);
+    bind_opt(st, 3, deleted);
+    st.bind(4, post_id);
+    st.exec();
+    st.reset();
+  }
+
+  void sample(int64_t post_id, const Engagement& e) {
+    SQLite::Statement& smp = s_.insert_post_sample;
+    smp.bind(1, post_id);
+    smp.bind(2, now_);
+    bind_opt(smp, 3, e.likes);
+    bind_opt(smp, 4, e.replies);
+    bind_opt(smp, 5, e.reposts);
+    bind_opt(smp, 6, e.quotes);
+    bind_opt(smp, 7, e.views);
+    smp.exec();
+    smp.reset();
+    ++counts.engagement_samples;
+  }
+
+  void adopt_children(const std::string& platform_post_id) {
+    s_.adopt_children.bind(1, account_);
+    s_.adopt_children.bind(2, platform_post_id);
+    s_.adopt_children.exec();
+    s_.adopt_children.reset();
+  }
+
+  SQLite::Database& db_;
+  Store::Statements& s_;
+  int64_t account_;
+  TimeMs now_;
 };
 
 // Defined here, where Statements is complete.
@@ -86,315 +439,34 @@ Store::Store(std::string path, std::unique_ptr<SQLite::Database> db)
 Store::~Store() = default;
 
 Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, TimeMs now) {
-  PageCounts counts;
   try {
     if (!stmts_) stmts_ = std::make_unique<Statements>(*db_);
-    Statements& s = *stmts_;
     SQLite::Transaction txn(*db_);
-    const auto id64 = static_cast<int64_t>(account_id);
-    const auto now64 = static_cast<int64_t>(now);
-
-    if (page.batch.snapshot) {
-      const AccountSnapshot& snap = *page.batch.snapshot;
-      // Handle changes are recorded generically: the connector reports the
-      // current handle, the store compares with the last one it saw.
-      SQLite::Statement prev(*db_, "SELECT current_handle FROM accounts WHERE id = ?");
-      prev.bind(1, id64);
-      std::string previous_handle;
-      if (prev.executeStep()) previous_handle = col_text(prev, 0);
-      if (!snap.handle.empty() && !previous_handle.empty() && previous_handle != snap.handle) {
-        s.insert_event.bind(1, id64);
-        s.insert_event.bind(2, now64);
-        s.insert_event.bind(3, "handle_changed");
-        s.insert_event.bind(4, previous_handle + " -> " + snap.handle);
-        s.insert_event.exec();
-        s.insert_event.reset();
-      }
-      SQLite::Statement upd(
-          *db_,
-          "UPDATE accounts SET current_handle = COALESCE(?, current_handle), "
-          "display_name = COALESCE(?, display_name), profile_url = COALESCE(?, profile_url), "
-          "created_at = COALESCE(?, created_at), created_precision = COALESCE(?, "
-          "created_precision), "
-          "last_status_at = COALESCE(?, last_status_at), "
-          "platform_id = COALESCE(?, platform_id), updated_at = ? WHERE id = ?");
-      bind_text_or_null(upd, 1, snap.handle);
-      bind_text_or_null(upd, 2, snap.display_name);
-      bind_text_or_null(upd, 3, snap.profile_url);
-      bind_opt(upd, 4, snap.created_at);
-      if (snap.created_at) {
-        upd.bind(5, snap.created_at_day_precision ? "day" : "exact");
-      } else {
-        upd.bind(5);
-      }
-      bind_opt(upd, 6, snap.last_status_at);
-      bind_text_or_null(upd, 7, snap.platform_id);
-      upd.bind(8, now64);
-      upd.bind(9, id64);
-      upd.exec();
-      if (snap.followers || snap.following || snap.posts) {
-        s.last_account_sample.bind(1, id64);
-        bool changed = true;
-        if (s.last_account_sample.executeStep()) {
-          changed = col_opt(s.last_account_sample, 0) != snap.followers ||
-                    col_opt(s.last_account_sample, 1) != snap.following ||
-                    col_opt(s.last_account_sample, 2) != snap.posts;
-        }
-        s.last_account_sample.reset();
-        if (changed) {
-          s.insert_account_sample.bind(1, id64);
-          s.insert_account_sample.bind(2, now64);
-          bind_opt(s.insert_account_sample, 3, snap.followers);
-          bind_opt(s.insert_account_sample, 4, snap.following);
-          bind_opt(s.insert_account_sample, 5, snap.posts);
-          s.insert_account_sample.exec();
-          s.insert_account_sample.reset();
-          ++counts.account_samples;
-        }
-      }
-    }
-
-    for (const PostRecord& record : page.batch.posts) {
-      // A reply to one of the account's own stored posts is a self-thread
-      // reply, whatever the platform's reply-to account says (Mastodon carries
-      // the original addressee down a self-thread: Status.md,
-      // in_reply_to_account_id). Replies stored before their parent are
-      // re-classified when the parent arrives (adopt_children below).
-      const PostRecord& p = record;
-      PostKind kind = p.kind;
-      if ((kind == PostKind::kReplyOther || kind == PostKind::kReplyUnknown) &&
-          !p.parent_post_id.empty()) {
-        s.own_post_exists.bind(1, id64);
-        s.own_post_exists.bind(2, p.parent_post_id);
-        if (s.own_post_exists.executeStep()) kind = PostKind::kReplySelf;
-        s.own_post_exists.reset();
-      }
-      const bool repost = kind == PostKind::kRepost;
-      s.find_post.bind(1, id64);
-      s.find_post.bind(2, p.platform_post_id);
-      const bool exists = s.find_post.executeStep();
-      int64_t post_id = 0;
-      Engagement stored;
-      bool content_changed = false;
-      if (exists) {
-        post_id = s.find_post.getColumn(0).getInt64();
-        stored =
-            Engagement{col_opt(s.find_post, 1), col_opt(s.find_post, 2), col_opt(s.find_post, 3),
-                       col_opt(s.find_post, 4), col_opt(s.find_post, 5)};
-        content_changed = col_opt(s.find_post, 6) != p.edited_at ||
-                          !s.find_post.getColumn(7).isNull() ||
-                          col_text(s.find_post, 8) != post_kind_id(kind) ||
-                          (p.parent_created_at && col_opt(s.find_post, 9) != p.parent_created_at) ||
-                          col_text(s.find_post, 10) != p.text;
-      }
-      s.find_post.reset();
-      if (p.counts_only && !exists) continue;  // nothing to refresh
-      // A count the platform left out this time keeps its last value: absent
-      // means "not reported", not "dropped to unknown". Reposts carry no
-      // engagement of the municipality's own.
-      Engagement current;
-      if (!repost) {
-        current = p.engagement;
-        if (!current.likes) current.likes = stored.likes;
-        if (!current.replies) current.replies = stored.replies;
-        if (!current.reposts) current.reposts = stored.reposts;
-        if (!current.quotes) current.quotes = stored.quotes;
-        if (!current.views) current.views = stored.views;
-      }
-      const bool engagement_changed = !repost && !p.engagement.empty() && !(current == stored);
-      if (!exists) {
-        SQLite::Statement& ins = s.insert_post;
-        ins.bind(1, id64);
-        ins.bind(2, p.platform_post_id);
-        ins.bind(3, static_cast<int64_t>(p.created_at));
-        ins.bind(4, std::string(post_kind_id(kind)));
-        bind_text_or_null(ins, 5, p.parent_post_id);
-        bind_text_or_null(ins, 6, p.parent_author_id);
-        bind_opt(ins, 7, p.parent_created_at);
-        bind_text_or_null(ins, 8, std::string(parent_state_id(p.parent_state)));
-        bind_text_or_null(ins, 9, p.quoted_post_id);
-        bind_text_or_null(ins, 10, p.url);
-        ins.bind(11, p.text);
-        bind_text_or_null(ins, 12, p.language);
-        ins.bind(13, p.has_link ? 1 : 0);
-        ins.bind(14, p.has_media ? 1 : 0);
-        ins.bind(15, p.mentions);
-        ins.bind(16, now64);
-        ins.bind(17, now64);
-        bind_opt(ins, 18, p.edited_at);
-        bind_opt(ins, 19, current.likes);
-        bind_opt(ins, 20, current.replies);
-        bind_opt(ins, 21, current.reposts);
-        bind_opt(ins, 22, current.quotes);
-        bind_opt(ins, 23, current.views);
-        ins.exec();
-        ins.reset();
-        post_id = db_->getLastInsertRowid();
-        ++counts.posts_new;
-        if (!repost) {
-          s.adopt_children.bind(1, id64);
-          s.adopt_children.bind(2, p.platform_post_id);
-          s.adopt_children.exec();
-          s.adopt_children.reset();
-        }
-      } else if (p.counts_only) {
-        SQLite::Statement upd(
-            *db_,
-            "UPDATE posts SET likes = ?, replies = ?, reposts = ?, quotes = ?, views = ?, "
-            "last_seen = ?, deleted_at = NULL WHERE id = ?");
-        bind_opt(upd, 1, current.likes);
-        bind_opt(upd, 2, current.replies);
-        bind_opt(upd, 3, current.reposts);
-        bind_opt(upd, 4, current.quotes);
-        bind_opt(upd, 5, current.views);
-        upd.bind(6, now64);
-        upd.bind(7, static_cast<int64_t>(post_id));
-        upd.exec();
-        if (engagement_changed) ++counts.posts_updated;
-      } else if (engagement_changed || content_changed) {
-        SQLite::Statement& upd = s.update_post;
-        upd.bind(1, std::string(post_kind_id(kind)));
-        bind_text_or_null(upd, 2, p.parent_post_id);
-        bind_text_or_null(upd, 3, p.parent_author_id);
-        bind_opt(upd, 4, p.parent_created_at);
-        bind_text_or_null(upd, 5, std::string(parent_state_id(p.parent_state)));
-        bind_text_or_null(upd, 6, p.quoted_post_id);
-        bind_text_or_null(upd, 7, p.url);
-        upd.bind(8, p.text);
-        bind_text_or_null(upd, 9, p.language);
-        upd.bind(10, p.has_link ? 1 : 0);
-        upd.bind(11, p.has_media ? 1 : 0);
-        upd.bind(12, p.mentions);
-        upd.bind(13, now64);
-        bind_opt(upd, 14, p.edited_at);
-        bind_opt(upd, 15, current.likes);
-        bind_opt(upd, 16, current.replies);
-        bind_opt(upd, 17, current.reposts);
-        bind_opt(upd, 18, current.quotes);
-        bind_opt(upd, 19, current.views);
-        upd.bind(20, static_cast<int64_t>(post_id));
-        upd.exec();
-        upd.reset();
-        ++counts.posts_updated;
-      } else {
-        s.touch_post.bind(1, now64);
-        s.touch_post.bind(2, static_cast<int64_t>(post_id));
-        s.touch_post.exec();
-        s.touch_post.reset();
-      }
-      if (engagement_changed) {
-        SQLite::Statement& smp = s.insert_post_sample;
-        smp.bind(1, static_cast<int64_t>(post_id));
-        smp.bind(2, now64);
-        bind_opt(smp, 3, current.likes);
-        bind_opt(smp, 4, current.replies);
-        bind_opt(smp, 5, current.reposts);
-        bind_opt(smp, 6, current.quotes);
-        bind_opt(smp, 7, current.views);
-        smp.exec();
-        smp.reset();
-        ++counts.engagement_samples;
-      }
-    }
-
-    for (const std::string& gone : page.batch.deleted_post_ids) {
-      s.mark_deleted.bind(1, now64);
-      s.mark_deleted.bind(2, id64);
-      s.mark_deleted.bind(3, gone);
-      if (s.mark_deleted.exec() > 0) ++counts.posts_updated;
-      s.mark_deleted.reset();
-    }
-
-    for (const CommentRecord& c : page.batch.comments) {
-      SQLite::Statement& ins = s.insert_comment;
-      ins.bind(1, id64);
-      ins.bind(2, c.platform_comment_id);
-      ins.bind(3, c.on_post_id);
-      bind_text_or_null(ins, 4, c.author_id);
-      ins.bind(5, c.by_account ? 1 : 0);
-      bind_text_or_null(ins, 6, c.reply_to_comment_id);
-      ins.bind(7, static_cast<int64_t>(c.created_at));
-      ins.bind(8, now64);
-      ins.exec();
-      ins.reset();
-    }
-
-    for (const AccountEvent& ev : page.batch.events) {
-      s.insert_event.bind(1, id64);
-      s.insert_event.bind(2, now64);
-      s.insert_event.bind(3, ev.kind);
-      s.insert_event.bind(4, ev.detail);
-      s.insert_event.exec();
-      s.insert_event.reset();
-    }
-
-    std::optional<BackfillState> backfill_state = page.backfill_state;
-    std::optional<std::string> history_note = page.history_note;
-    if (backfill_state == BackfillState::kComplete && page.expected_own_posts) {
-      SQLite::Statement n(*db_,
-                          "SELECT COUNT(*) FROM posts WHERE account_id = ? AND kind != 'repost' "
-                          "AND deleted_at IS NULL");
-      n.bind(1, id64);
-      const int64_t stored = n.executeStep() ? n.getColumn(0).getInt64() : 0;
-      if (stored < *page.expected_own_posts) {
-        backfill_state = BackfillState::kIncomplete;
-        history_note = "the platform's feed ended after " + std::to_string(stored) +
-                       " own posts, but the profile reports " +
-                       std::to_string(*page.expected_own_posts) + "; older history may be missing";
-        s.insert_event.bind(1, id64);
-        s.insert_event.bind(2, now64);
-        s.insert_event.bind(3, "history_incomplete");
-        s.insert_event.bind(4, *history_note);
-        s.insert_event.exec();
-        s.insert_event.reset();
-      }
-    }
-    if (page.cursor || page.platform_id || backfill_state || history_note) {
-      SQLite::Statement upd(
-          *db_,
-          "UPDATE accounts SET cursor = COALESCE(?, cursor), platform_id = COALESCE(?, "
-          "platform_id), "
-          "backfill_state = COALESCE(?, backfill_state), history_note = COALESCE(?, history_note), "
-          "updated_at = ? WHERE id = ?");
-      if (page.cursor) {
-        upd.bind(1, *page.cursor);
-      } else {
-        upd.bind(1);
-      }
-      if (page.platform_id) {
-        upd.bind(2, *page.platform_id);
-      } else {
-        upd.bind(2);
-      }
-      if (backfill_state) {
-        upd.bind(3, std::string(backfill_state_id(*backfill_state)));
-      } else {
-        upd.bind(3);
-      }
-      if (history_note) {
-        upd.bind(4, *history_note);
-      } else {
-        upd.bind(4);
-      }
-      upd.bind(5, now64);
-      upd.bind(6, id64);
-      upd.exec();
-    }
+    PageWriter w(*db_, *stmts_, account_id, now);
+    const Batch& b = page.batch;
+    if (b.snapshot) w.record_snapshot(*b.snapshot);
+    for (const PostRecord& p : b.posts) w.upsert_post(p);
+    w.record_missing(b.missing_post_ids);
+    w.record_deleted(b.deleted_post_ids);
+    for (const CommentRecord& c : b.comments) w.upsert_comment(c);
+    for (const AccountEvent& e : b.events) w.record_event(e.kind, e.detail);
+    w.save_progress(page);
     txn.commit();
+    return w.counts;
   } catch (const std::exception& e) {
     return storage_error("committing a page for account " + std::to_string(account_id), e);
   }
-  return counts;
 }
 
 Result<std::vector<std::string>> Store::recent_post_ids(int64_t account_id, TimeMs since,
                                                         size_t limit) {
   std::vector<std::string> out;
   try {
-    SQLite::Statement st(
-        *db_,
-        "SELECT platform_post_id FROM posts WHERE account_id = ? AND created_at >= ? AND "
-        "kind != 'repost' AND deleted_at IS NULL ORDER BY created_at DESC LIMIT ?");
+    // Deleted posts are asked for again: a deletion stays revocable while
+    // the post is within the refresh window.
+    SQLite::Statement st(*db_,
+                         "SELECT platform_post_id FROM posts WHERE account_id = ? AND "
+                         "created_at >= ? AND kind != 'repost' ORDER BY created_at DESC LIMIT ?");
     st.bind(1, static_cast<int64_t>(account_id));
     st.bind(2, static_cast<int64_t>(since));
     st.bind(3, static_cast<int64_t>(limit));

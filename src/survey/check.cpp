@@ -441,7 +441,8 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
   MUNI_TRY(auto accounts, store.load_accounts(false, false));
   std::map<std::string, std::vector<StoredAccount>> accounts_of;
   for (auto& a : accounts) {
-    if (a.active) accounts_of[a.municipality_id].push_back(std::move(a));
+    // Duplicates (one account under two spellings) count once, as their primary.
+    if (a.active && !a.duplicate_of) accounts_of[a.municipality_id].push_back(std::move(a));
   }
 
   // Pass 1: who is who, and what their accounts did.

@@ -245,7 +245,7 @@ TEST_CASE("bluesky connector: a long catch-up saves where it is, and resumes the
 }
 
 TEST_CASE(
-    "bluesky connector: backfill to the end checks the profile's post count; a repeating cursor "
+    "bluesky connector: backfill to the end checks the profile's post count, a repeating cursor "
     "ends it") {
   auto connector = make_bluesky_connector();
   const std::string cursor = head_cursor(post_uri("3lqlinkpost2a"), at("2025-05-06T10:00:00Z"),
@@ -287,7 +287,7 @@ TEST_CASE("bluesky connector: a refresh asks getPosts in batches of 25 and repor
   r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
   CHECK(r.done);
   CHECK(r.page->batch.posts.size() == 2);
-  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{post_uri("3lqdeleted22a")});
+  CHECK(r.page->batch.missing_post_ids == std::vector<std::string>{post_uri("3lqdeleted22a")});
   v.refresh_ids.clear();
   for (int i = 0; i < 30; ++i) v.refresh_ids.push_back(post_uri(("p" + std::to_string(i)).c_str()));
   auto many = connector->begin(v, WorkKind::kRefresh);

@@ -20,7 +20,8 @@ constexpr const char* kBase = "https://social.musterstadt.example";
 std::vector<PostRecord> mixed_page() {
   auto posts = mastodon::parse_statuses(read_fixture("mastodon/statuses_mixed_page.json"), kOwn);
   REQUIRE(posts.ok());
-  return *posts;
+  REQUIRE(posts->skipped.empty());
+  return posts->posts;
 }
 
 AccountView view(std::string cursor = "", std::string platform_id = "") {
@@ -151,16 +152,19 @@ TEST_CASE("mastodon: every status on a mixed page is classified, with all its fi
   }
 }
 
-TEST_CASE("mastodon: malformed bodies are errors, never partial pages") {
+TEST_CASE("mastodon: malformed bodies are errors, a bad status is skipped, the rest kept") {
   auto t = mastodon::parse_statuses(read_fixture("mastodon/statuses_truncated.json"), kOwn);
   REQUIRE_FALSE(t.ok());
   CHECK(t.error().message.find("invalid JSON") != std::string::npos);
   auto h = mastodon::parse_statuses(read_fixture("mastodon/maintenance_page.html"), kOwn);
   REQUIRE_FALSE(h.ok());
   CHECK(h.error().message.find("HTML or XML where JSON was expected") != std::string::npos);
+  // One status without an id: reported, and the valid one beside it kept.
   auto w = mastodon::parse_statuses(read_fixture("mastodon/statuses_wrong_types.json"), kOwn);
-  REQUIRE_FALSE(w.ok());
-  CHECK(w.error().message.find("without id") != std::string::npos);
+  REQUIRE(w.ok());
+  CHECK(w->posts.size() == 1);
+  REQUIRE(w->skipped.size() == 1);
+  CHECK(w->skipped[0].reason.find("without id") != std::string::npos);
   CHECK_FALSE(mastodon::parse_statuses("{\"error\":\"x\"}", kOwn).ok());  // object, not array
   CHECK_FALSE(mastodon::parse_account("[]").ok());
 }
@@ -205,11 +209,11 @@ TEST_CASE(
   CHECK(r.page->batch.posts.size() == 8);
   CHECK(cursor_field(*r.page, "newest") == "117019685683200000");  // Link rel="prev" min_id
   CHECK(cursor_field(*r.page, "back") == "116996485939200000");    // Link rel="next" max_id
-  CHECK_FALSE(r.page->backfill_state.has_value());                 // still pending
+  CHECK(r.page->backfill_state == BackfillState::kPending);        // (re)opened explicitly
 }
 
 TEST_CASE(
-    "mastodon connector: incremental polls ask with min_id; backfill pages with max_id to the "
+    "mastodon connector: incremental polls ask with min_id, backfill pages with max_id to the "
     "end") {
   auto connector = make_mastodon_connector();
   const std::string cursor =
@@ -229,6 +233,11 @@ TEST_CASE(
   r = back->start();
   CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn +
                               "/statuses?limit=40&max_id=116996485939200000");
+  // The fixture page stands for the page below a position above it.
+  const std::string above =
+      R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"117100000000000000","back":"117100000000000000"})";
+  back = connector->begin(view(above, kOwn), WorkKind::kBackfill);
+  (void)back->start();
   // A short page without rel="next" is the first page of the account's life.
   r = back->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));
   CHECK(r.done);
@@ -236,7 +245,7 @@ TEST_CASE(
   CHECK(cursor_field(*r.page, "back").empty());
 
   // With a start date, backfill stops at the page that crosses it.
-  AccountView since = view(cursor, kOwn);
+  AccountView since = view(above, kOwn);
   since.backfill_since = at("2026-07-30T00:00:00Z");
   auto limited = connector->begin(since, WorkKind::kBackfill);
   (void)limited->start();
@@ -259,7 +268,7 @@ TEST_CASE("mastodon connector: a refresh re-reads the window and reports deleted
       fixture_response(200, "mastodon/statuses_mixed_page.json"));  // no next: the whole timeline
   CHECK(r.done);
   CHECK(r.page->batch.posts.size() == 8);
-  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{"117010000000000000"});
+  CHECK(r.page->batch.missing_post_ids == std::vector<std::string>{"117010000000000000"});
   // Nothing to refresh: no request at all.
   auto idle = connector->begin(view("", kOwn), WorkKind::kRefresh);
   CHECK(idle->start().done);
@@ -300,16 +309,23 @@ TEST_CASE("mastodon connector: errors are classified") {
   CHECK(bad->start().failure == FailureKind::kInvalidHandle);
 }
 
-TEST_CASE("mastodon connector: a move is recorded and followed to the new home instance") {
+TEST_CASE("mastodon connector: a move is followed only once the target names the old account") {
   auto connector = make_mastodon_connector();
   auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
   (void)s->start();
   StepResult r = s->on_response(fixture_response(200, "mastodon/account_moved.json"));
+  // First the target's own actor document, from the target's host.
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == "https://bawue.example/users/stadt");
+  CHECK(r.request->headers[0].value == "application/activity+json");
+  CHECK_FALSE(r.page.has_value());
+  r = s->on_response(fixture_response(200, "mastodon/actor_moved_target.json"));
   REQUIRE(r.page.has_value());
-  REQUIRE(r.page->batch.events.size() == 1);
+  REQUIRE(r.page->batch.events.size() == 2);
   CHECK(r.page->batch.events[0].kind == "moved");
   CHECK(r.page->batch.events[0].detail ==
         "moved to stadt@bawue.example (https://bawue.example/@stadt)");
+  CHECK(r.page->batch.events[1].kind == "move_verified");
   CHECK(r.request->url == "https://bawue.example/api/v1/accounts/lookup?acct=stadt");
   r = s->on_response(fixture_response(200, "mastodon/account_moved_target.json"));
   CHECK(r.page->platform_id == "113000000000000042");
@@ -317,6 +333,7 @@ TEST_CASE("mastodon connector: a move is recorded and followed to the new home i
   CHECK(cursor_field(*r.page, "base") == "https://bawue.example");
   CHECK(r.request->url ==
         "https://bawue.example/api/v1/accounts/113000000000000042/statuses?limit=40");
+
   // Not following: the move is recorded, polling stays with the old account.
   AccountView stay = view("", kOwn);
   stay.follow_moves = false;
@@ -324,4 +341,146 @@ TEST_CASE("mastodon connector: a move is recorded and followed to the new home i
   (void)s2->start();
   r = s2->on_response(fixture_response(200, "mastodon/account_moved.json"));
   CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
+  CHECK(r.page->platform_id == kOwn);
+}
+
+TEST_CASE("mastodon connector: an unverified move is an event only, polling stays put") {
+  auto connector = make_mastodon_connector();
+  for (const auto& [status, file] : std::vector<std::pair<int, const char*>>{
+           {200, "mastodon/actor_no_alias.json"},          // the target does not name us
+           {401, "mastodon/error_401_secure_mode.json"},   // signed fetch required
+           {200, "mastodon/maintenance_page.html"}}) {     // unreadable
+    CAPTURE(file);
+    auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+    (void)s->start();
+    StepResult r = s->on_response(fixture_response(200, "mastodon/account_moved.json"));
+    REQUIRE(r.request.has_value());
+    r = s->on_response(fixture_response(status, file));
+    REQUIRE(r.page.has_value());
+    CHECK(r.page->platform_id == kOwn);  // the old account's snapshot and statuses
+    CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
+    REQUIRE(r.page->batch.events.size() == 2);
+    CHECK(r.page->batch.events[1].kind == "move_unverified");
+    CHECK(cursor_field(*r.page, "base") == kBase);
+    // Checked again only after a while, not on every poll.
+    auto saved = parse_json(*r.page->cursor);
+    REQUIRE(saved.ok());
+    CHECK(json_int(**saved, "move_recheck").value_or(0) > 0);
+  }
+  // A target whose actor id and profile are on different hosts is not asked at all.
+  std::string body = read_fixture("mastodon/account_moved.json");
+  const std::string target_uri = "\"uri\": \"https://bawue.example/users/stadt\"";
+  const size_t at_uri = body.find(target_uri);
+  REQUIRE(at_uri != std::string::npos);
+  body.replace(at_uri, target_uri.size(), "\"uri\": \"https://evil.example/users/stadt\"");
+  auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+  (void)s->start();
+  HttpResponse moved;
+  moved.status = 200;
+  moved.body = body;
+  StepResult r = s->on_response(moved);
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url.find("evil.example") == std::string::npos);
+  CHECK(r.page->batch.events.back().kind == "move_unverified");
+}
+
+TEST_CASE("mastodon connector: an empty first timeline never closes the history (regression)") {
+  // Found: one empty first statuses page marked backfill complete for good;
+  // after three polls 40 of 200 posts were stored.
+  auto connector = make_mastodon_connector();
+  auto poll_once = [&](const std::string& cursor, const char* statuses, const char* headers) {
+    auto s = connector->begin(view(cursor, kOwn), WorkKind::kPoll);
+    (void)s->start();
+    StepResult r = s->on_response(fixture_response(200, "mastodon/account_lookup.json"));
+    REQUIRE(r.page.has_value());
+    return s->on_response(fixture_response(200, statuses, headers ? headers : ""));
+  };
+  StepResult r = poll_once("", "mastodon/statuses_empty.json", nullptr);
+  REQUIRE(r.done);
+  CHECK(r.page->backfill_state == BackfillState::kPending);  // statuses_count is 1204
+  CHECK(r.page->history_note->find("empty") != std::string::npos);
+  std::string cursor = *r.page->cursor;
+  r = poll_once(cursor, "mastodon/statuses_empty.json", nullptr);
+  cursor = *r.page->cursor;
+  r = poll_once(cursor, "mastodon/statuses_empty.json", nullptr);
+  CHECK(r.page->backfill_state == BackfillState::kIncomplete);  // said, not hidden
+  cursor = *r.page->cursor;
+  // A later first page with statuses reopens backfill below it.
+  r = poll_once(cursor, "mastodon/statuses_mixed_page.json", "mastodon/statuses_mixed_page.headers");
+  CHECK(r.page->backfill_state == BackfillState::kPending);
+  CHECK(cursor_field(*r.page, "back") == "116996485939200000");
+  CHECK(cursor_field(*r.page, "empty_polls").empty());
+
+  // A profile that says 0 statuses: an empty timeline is the whole history.
+  auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+  (void)s->start();
+  std::string zero = read_fixture("mastodon/account_lookup.json");
+  const std::string count = "\"statuses_count\": 1204";
+  const size_t c = zero.find(count);
+  REQUIRE(c != std::string::npos);
+  zero.replace(c, count.size(), "\"statuses_count\": 0");
+  HttpResponse profile;
+  profile.status = 200;
+  profile.body = zero;
+  (void)s->on_response(profile);
+  r = s->on_response(fixture_response(200, "mastodon/statuses_empty.json"));
+  CHECK(r.page->backfill_state == BackfillState::kComplete);
+}
+
+TEST_CASE("mastodon connector: backfill ends on evidence, a server ignoring max_id stops it") {
+  auto connector = make_mastodon_connector();
+  const std::string cursor =
+      R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"117019685683200000","back":"116000000000000000"})";
+  // One empty page is not the end; the second at the same position is.
+  auto b1 = connector->begin(view(cursor, kOwn), WorkKind::kBackfill);
+  (void)b1->start();
+  StepResult r = b1->on_response(fixture_response(200, "mastodon/statuses_empty.json"));
+  CHECK_FALSE(r.page->backfill_state.has_value());
+  CHECK(cursor_field(*r.page, "back") == "116000000000000000");
+  auto b2 = connector->begin(view(*r.page->cursor, kOwn), WorkKind::kBackfill);
+  (void)b2->start();
+  r = b2->on_response(fixture_response(200, "mastodon/statuses_empty.json"));
+  CHECK(r.page->backfill_state == BackfillState::kComplete);
+
+  // Found: a server that ignores max_id serves the same page forever.
+  auto b3 = connector->begin(view(cursor, kOwn), WorkKind::kBackfill);
+  (void)b3->start();
+  r = b3->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json",
+                                       "mastodon/statuses_mixed_page.headers"));
+  CHECK(r.page->backfill_state == BackfillState::kIncomplete);
+  CHECK(r.page->history_note->find("ignores max_id") != std::string::npos);
+  CHECK(cursor_field(*r.page, "back").empty());
+}
+
+TEST_CASE("mastodon: a bad status is skipped, its neighbours stored, dates carry their evidence") {
+  // Found: one status with created_at "0000-00-00" (or missing) rejected the
+  // whole page on every attempt.
+  auto page = read_fixture("mastodon/statuses_mixed_page.json");
+  const std::string created = "\"created_at\": \"2026-08-01T10:05:00.000Z\"";
+  const size_t first = page.find(created);
+  REQUIRE(first != std::string::npos);
+  std::string bad = page;
+  bad.replace(first, created.size(), "\"created_at\": \"0000-00-00\"");
+  auto parsed = mastodon::parse_statuses(bad, kOwn);
+  REQUIRE(parsed.ok());
+  // The id is a Snowflake: its time stands in for the unreadable date.
+  CHECK(parsed->posts.size() == 8);
+  CHECK(parsed->posts[0].created_at == *parsed->posts[0].created_at_evidence);
+  CHECK((parsed->posts[0].quality & kQualityDateCorrected) != 0);
+  // A status whose id encodes no time and whose date is unreadable is skipped.
+  std::string worse = R"([{"id":"9YzKXq3bLmNp","created_at":"0000-00-00","content":"x"},)" +
+                      page.substr(1);
+  parsed = mastodon::parse_statuses(worse, kOwn);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->posts.size() == 8);
+  REQUIRE(parsed->skipped.size() == 1);
+  CHECK(parsed->skipped[0].id == "9YzKXq3bLmNp");
+  // A lone surrogate in one status no longer rejects the page.
+  std::string lone = page;
+  const size_t content = lone.find("Kreistag berichtet");
+  REQUIRE(content != std::string::npos);
+  lone.insert(content, "\\ud800");
+  parsed = mastodon::parse_statuses(lone, kOwn);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->posts.size() == 8);
 }

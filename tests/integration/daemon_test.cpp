@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "loopback_server.h"
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "test_support.h"
@@ -31,7 +32,7 @@ using namespace muni::test;
 namespace {
 
 std::string config_text(bool broken, int municipalities, const std::string& extra = "") {
-  std::string t = "defaults:\n  contact: mailto:test@example.org\n";
+  std::string t = "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n";
   if (broken) t += "  pol_interval: 1h\n";
   t += extra;
   t += "municipalities:\n";
@@ -130,7 +131,7 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
 }
 
 std::string http_get(const std::string& url) {
-  CurlTransport t({});
+  CurlTransport t(loopback_transport());
   HttpRequest r;
   r.url = url;
   t.start(1, r);
@@ -224,6 +225,6 @@ TEST_CASE("daemon: an invalid config at start exits 2 without touching the store
   ChildProcess daemon(muniscope_binary(), {"run", "-c", cfg, "--db", dir.file("s.db")},
                       dir.file("log"));
   CHECK(daemon.wait_exit(5000) == 2);
-  CHECK(daemon.log().find(cfg + ":3:3: defaults.pol_interval") != std::string::npos);
+  CHECK(daemon.log().find(cfg + ":4:3: defaults.pol_interval") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("s.db")));
 }

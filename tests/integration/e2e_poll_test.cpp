@@ -91,7 +91,7 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
   const std::string m = mastodon_server.base_url();
   write_file(
       dir.file("muniscope.yaml"),
-      "defaults:\n  contact: mailto:test@example.org\n"
+      "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
       "platforms:\n  bluesky:\n    base_url: " +
           appview.base_url() +
           "\n"
@@ -171,7 +171,8 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
     CHECK(scalar(*store, "SELECT COUNT(*) FROM account_samples") == account_samples_before);
   }
 
-  // 4. Counts change on recent posts, one post is deleted: the refresh sees it.
+  // 4. Counts change on recent posts, one post is deleted: the refresh sees it,
+  // but one missing answer is not yet proof of a deletion.
   REQUIRE(rathaus_recent.size() >= 2);
   REQUIRE(stadt_recent.size() >= 2);
   mastodon.set_likes("rathaus", rathaus_recent[0], 40);
@@ -182,7 +183,9 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
   r = run_muniscope(args);
   REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
   CHECK(summary_value(r.out, "posts new") == 0);
-  CHECK(summary_value(r.out, "posts updated") == 4);
+  CHECK(summary_value(r.out, "posts updated") == 3);
+  CHECK(summary_value(r.out, "posts deleted") == 0);
+  const std::string deleted_where = " FROM posts WHERE platform_post_id = '" + stadt_recent[1] + "'";
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM post_samples") == samples_before + 3);
@@ -190,10 +193,19 @@ TEST_CASE("e2e: poll --once backfills Mastodon and Bluesky, then takes exactly w
                              "'") == 40);
     CHECK(scalar(*store, "SELECT likes FROM posts WHERE platform_post_id = '" + stadt_recent[0] +
                              "'") == 77);
-    CHECK(scalar(*store, "SELECT deleted_at IS NOT NULL FROM posts WHERE platform_post_id = '" +
-                             stadt_recent[1] + "'") == 1);
+    CHECK(scalar(*store, "SELECT deleted_at IS NULL" + deleted_where) == 1);
+    CHECK(scalar(*store, "SELECT missing_count" + deleted_where) == 1);
     // Two profiles changed: rathaus' followers, and the city's postsCount after the deletion.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM account_samples") == account_samples_before + 2);
+  }
+  // 5. Missing again in a second refresh: now the deletion is confirmed.
+  r = run_muniscope(args);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(summary_value(r.out, "posts deleted") == 1);
+  {
+    auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
+    CHECK(scalar(*store, "SELECT deleted_at IS NOT NULL" + deleted_where) == 1);
+    CHECK(scalar(*store, "SELECT missing_count" + deleted_where) == 2);
   }
   // status shows every account healthy, and the hosts with their budgets.
   r = run_muniscope("status -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db"));
@@ -208,7 +220,7 @@ TEST_CASE("e2e: unknown accounts are confirmed not found, and reported in the su
   mastodon.set_base_url(server.base_url());
   TempDir dir;
   write_file(dir.file("c.yaml"),
-             "defaults:\n  contact: mailto:test@example.org\nmunicipalities:\n"
+             "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\nmunicipalities:\n"
              "  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, accounts: "
              "[{platform: mastodon, handle: \"" +
                  server.base_url() + "/@nobody\"}]}\n");

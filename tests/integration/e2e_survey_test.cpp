@@ -64,7 +64,7 @@ TEST_CASE("e2e survey: poll a known world, then check prepared answers verdict b
   const std::string m = mastodon_server.base_url();
   write_file(
       dir.file("muniscope.yaml"),
-      "defaults:\n  contact: mailto:test@example.org\n  timezone: UTC\n"
+      "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n  timezone: UTC\n"
       "platforms:\n  bluesky:\n    base_url: " +
           appview.base_url() +
           "\n"

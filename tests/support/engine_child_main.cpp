@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   registry.add(muni::test::make_test_connector("rss"));
   muni::SystemRandom random;
   muni::CurlTransportOptions topts;
+  topts.allow_private_addresses = true;  // the toy server is on loopback
   topts.total_timeout_ms = 5000;
   muni::CurlTransport transport(topts);
   muni::EngineOptions options = muni::EngineOptions::from_config(*load.config);

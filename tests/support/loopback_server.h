@@ -13,9 +13,18 @@
 #include <string>
 #include <thread>
 
+#include "engine/curl_transport.h"
 #include "engine/http.h"
 
 namespace muni::test {
+
+// Transport options for talking to loopback servers: muniscope refuses
+// loopback and private addresses unless told otherwise, and tests say so.
+inline CurlTransportOptions loopback_transport() {
+  CurlTransportOptions o;
+  o.allow_private_addresses = true;
+  return o;
+}
 
 struct Fault {
   enum class Kind { kStatus, kStall, kTruncate } kind = Kind::kStatus;

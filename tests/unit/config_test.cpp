@@ -184,7 +184,7 @@ TEST_CASE("config: every error class is reported") {
 }
 
 TEST_CASE(
-    "config: an inline secret is accepted with a warning; env and file references are not warned") {
+    "config: an inline secret is accepted with a warning, env and file references are not warned") {
   std::string text = kValid;
   text.replace(text.find("platforms:\n"), 11,
                "platforms:\n  youtube:\n    credential: AIzaSyEXAMPLE\n");

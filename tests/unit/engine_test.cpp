@@ -166,7 +166,7 @@ TEST_CASE("engine: at most max_connections_per_host requests per host at once") 
   CHECK(*h.store->find_account("rss:http://other.test/o29").value().last_success_at > 0);
 }
 
-TEST_CASE("engine: a 429 holds its host until Retry-After; other hosts carry on") {
+TEST_CASE("engine: a 429 holds its host until Retry-After, other hosts carry on") {
   Harness h;
   h.world.add_posts("slow", 5, h.clock.now() - kDayMs);
   h.world.add_posts("o1", 5, h.clock.now() - kDayMs);
@@ -237,7 +237,7 @@ TEST_CASE("engine: not found is confirmed on consecutive polls, then re-checked 
 }
 
 TEST_CASE(
-    "engine: a rejected credential fails its platform only; secrets go in headers, not logs") {
+    "engine: a rejected credential fails its platform only, secrets go in headers, not logs") {
   setenv("MUNI_TEST_TOKEN", "tok-123", 1);
   Harness h("    credential: {env: MUNI_TEST_TOKEN}\n  wordpress:\n    base_url: http://wp.test\n");
   h.world.add_posts("a1", 3, h.clock.now() - kDayMs);
@@ -316,7 +316,7 @@ TEST_CASE("engine: backfill waits behind fresh polls and leaves a reserve of the
   CHECK(h.posts("a") > 20);
 }
 
-TEST_CASE("engine: an account never has two polls at once; skipped polls are counted") {
+TEST_CASE("engine: an account never has two polls at once, skipped polls are counted") {
   Harness h("", 90 * kMinuteMs);  // answers take longer than the interval
   h.world.add_posts("slowpoke", 3, h.clock.now() - kDayMs);
   h.add_municipality("m1", {"slowpoke"});
@@ -345,4 +345,104 @@ TEST_CASE("engine: poll --once runs the selection to completion, backfill includ
   CHECK(h.posts("x") == 70);
   CHECK(h.posts("y") == 0);  // not selected
   CHECK(h.account("x").backfill_state == BackfillState::kComplete);
+}
+
+TEST_CASE("safety 8: one account configured under two spellings is polled and counted once") {
+  // Found: a Bluesky handle and its DID passed check-config, every post was
+  // stored twice and municipality metrics doubled. Here: a toy handle and
+  // its URL form, both resolving to the same id on the same host.
+  Harness h;
+  h.world.add_posts("alice", 30, h.clock.now() - kDayMs);
+  h.add_municipality("m1", {"alice", "http://toy.test/alice"});
+  h.start();
+  h.run_for(3 * kHourMs);
+  const StoredAccount a = h.account("alice");
+  const StoredAccount b = h.account("http://toy.test/alice");
+  const bool first_primary = !a.duplicate_of.has_value();
+  const StoredAccount& primary = first_primary ? a : b;
+  const StoredAccount& dup = first_primary ? b : a;
+  CHECK_FALSE(primary.duplicate_of.has_value());
+  REQUIRE(dup.duplicate_of.has_value());
+  CHECK(*dup.duplicate_of == primary.id);
+  CHECK(dup.state == "duplicate");
+  CHECK(dup.state_reason.find("the same account as m1/") != std::string::npos);
+  CHECK(primary.state == "ok");
+  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64() == 30);
+  // Restarted, the duplicate stays one; polls go to the primary only.
+  const size_t sent = h.transport.sent().size();
+  REQUIRE(h.engine->load(h.config).ok());
+  h.run_for(3 * kHourMs);
+  CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64() == 30);
+  CHECK(h.transport.sent().size() > sent);
+  CHECK(h.account(first_primary ? "http://toy.test/alice" : "alice").state == "duplicate");
+}
+
+TEST_CASE("safety 3: a redirect to another host is refused and nothing is stored") {
+  // Found: a 302 to another host was followed and its answer stored as the
+  // account's data, leaving it "ok" with 0 posts (and a blind SSRF).
+  Harness h;
+  h.world.add_posts("alice", 5, h.clock.now() - kDayMs);
+  h.world.add_posts("bob", 5, h.clock.now() - kDayMs);
+  h.world.script("alice",
+                 {{302, "moved", {{"Location", "http://evil.test/u/alice/posts?since=0"}}}});
+  // A redirect within the host is followed.
+  h.world.script("bob", {{301, "moved", {{"Location", "/u/bob/posts?since=0"}}}});
+  h.add_municipality("m1", {"alice", "bob"});
+  h.start();
+  h.run_for(10 * kMinuteMs);
+  for (const auto& s : h.transport.sent()) CHECK(s.request.url.find("evil.test") == std::string::npos);
+  const StoredAccount a = h.account("alice");
+  CHECK(a.state == "refused");
+  CHECK(a.state_reason.find("another host (evil.test)") != std::string::npos);
+  CHECK(h.posts("alice") == 0);
+  CHECK(h.posts("bob") == 5);
+  CHECK(h.account("bob").state == "ok");
+  CHECK(h.engine->counters().redirects_refused == 1);
+}
+
+TEST_CASE("safety 18: a persistent 429 without headers says who limits, and until when") {
+  // Found: the account showed "pending" with an empty reason.
+  Harness h;
+  h.world.add_posts("alice", 5, h.clock.now() - kDayMs);
+  std::vector<ScriptedAnswer> refusals(8, ScriptedAnswer{429, "{\"error\":\"slow down\"}", {}});
+  h.world.script("alice", refusals);
+  h.add_municipality("m1", {"alice"});
+  h.start();
+  h.run_for(5 * kSecondMs);
+  StoredAccount a = h.account("alice");
+  CHECK(a.state == "rate_limited");
+  CHECK(a.state_reason.find("rate-limited by toy.test until ") != std::string::npos);
+  CHECK(a.state_reason.find("HTTP 429 without a reset hint") != std::string::npos);
+  h.run_for(2 * kHourMs);
+  CHECK(h.posts("alice") == 5);  // the limit passed; nothing lost
+  CHECK(h.account("alice").state == "ok");
+}
+
+TEST_CASE("safety 13: backfill that makes no progress stops with a clear state") {
+  // Found: a server that ignores the paging parameter served the same page
+  // forever and `poll --once` never ended. (Connectors detect it where they
+  // can; this is the engine's net under every connector.)
+  Harness h;
+  h.world.add_posts("loop", 60, h.clock.now() - 10 * kDayMs);
+  // Every backfill request gets the same already-stored page with more=true.
+  std::string page = "{\"followers\":1,\"posts\":[";
+  for (int id = 60; id > 40; --id) {
+    page += std::string(id < 60 ? "," : "") + "{\"id\":" + std::to_string(id) +
+            ",\"t\":" + std::to_string(h.clock.now() - 10 * kDayMs + (id - 1) * 60000) + "}";
+  }
+  page += "],\"more\":true}";
+  std::vector<ScriptedAnswer> repeats;
+  repeats.push_back({200, "", {}});  // the first poll is served normally
+  for (int i = 0; i < 50; ++i) repeats.push_back({200, page, {}});
+  h.world.script("loop", repeats);
+  h.add_municipality("m1", {"loop"});
+  h.start();
+  h.engine->start_once({h.account("loop").id}, true);
+  int steps = 0;
+  while (!h.engine->once_finished() && ++steps < 5000) h.engine->step(1000);
+  REQUIRE(h.engine->once_finished());
+  const StoredAccount a = h.account("loop");
+  CHECK(a.backfill_state == BackfillState::kIncomplete);
+  CHECK(a.history_note.find("brought no new post") != std::string::npos);
+  CHECK(h.request_times("before=").size() < 12);
 }

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "config/config.h"
+#include "store/schema.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -152,7 +153,7 @@ TEST_CASE("store: commit_page upserts posts and writes engagement samples only o
 }
 
 TEST_CASE(
-    "store: reposts carry no engagement; self-thread replies are recognised in either order") {
+    "store: reposts carry no engagement, self-thread replies are recognised in either order") {
   test::TempDir dir;
   auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
   Store& store = **s;
@@ -327,4 +328,133 @@ TEST_CASE("store: online backup produces an intact copy") {
   REQUIRE(copy.ok());
   CHECK((*copy)->db().execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK((*copy)->load_accounts(true)->size() == 2);
+}
+
+TEST_CASE("safety 2: a post missing once is not deleted, twice it is, and it can come back") {
+  // Found: one empty or partial getPosts answer marked 30 of 30 recent posts
+  // deleted for good, and their engagement series froze.
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const int64_t id = store.load_accounts(true)->front().id;
+  Page page;
+  for (int i = 0; i < 30; ++i) page.batch.posts.push_back(post("p" + std::to_string(i), 100 + i));
+  REQUIRE(store.commit_page(id, page, 10).ok());
+  auto missing_all = [&](TimeMs now) {
+    Page p;
+    for (int i = 0; i < 30; ++i) p.batch.missing_post_ids.push_back("p" + std::to_string(i));
+    p.batch.missing_post_ids.push_back("p0");  // a repeat in one answer counts once
+    return store.commit_page(id, p, now);
+  };
+  auto counts = missing_all(20);
+  REQUIRE(counts.ok());
+  CHECK(counts->posts_deleted == 0);
+  CHECK(count(store, "SELECT COUNT(*) FROM posts WHERE deleted_at IS NOT NULL") == 0);
+  CHECK(count(store, "SELECT MIN(missing_count) FROM posts") == 1);
+  // Deleted posts are still asked about, so a deletion stays revocable.
+  CHECK(store.recent_post_ids(id, 0, 100)->size() == 30);
+  // A good answer in between resets the count: "twice" means twice in a row.
+  Page back;
+  PostRecord refreshed = post("p0", 100);
+  refreshed.counts_only = true;
+  refreshed.engagement.likes = 5;
+  back.batch.posts.push_back(refreshed);
+  REQUIRE(store.commit_page(id, back, 25).ok());
+  CHECK(count(store, "SELECT missing_count FROM posts WHERE platform_post_id = 'p0'") == 0);
+  counts = missing_all(30);
+  CHECK(counts->posts_deleted == 29);  // p1..p29 missed twice in a row; p0 only once
+  CHECK(count(store, "SELECT deleted_at FROM posts WHERE platform_post_id = 'p1'") == 20);
+  CHECK(count(store, "SELECT deleted_at IS NULL FROM posts WHERE platform_post_id = 'p0'") == 1);
+  CHECK(store.recent_post_ids(id, 0, 100)->size() == 30);
+  // The post comes back: the deletion is revoked, recorded, and its counts move on.
+  Page again;
+  PostRecord p1 = post("p1", 101);
+  p1.counts_only = true;
+  p1.engagement.likes = 9;
+  again.batch.posts.push_back(p1);
+  counts = store.commit_page(id, again, 40);
+  CHECK(counts->posts_updated == 1);
+  CHECK(count(store, "SELECT deleted_at IS NULL FROM posts WHERE platform_post_id = 'p1'") == 1);
+  CHECK(count(store, "SELECT likes FROM posts WHERE platform_post_id = 'p1'") == 9);
+  CHECK(count(store, "SELECT COUNT(*) FROM account_events WHERE kind = 'post_restored'") == 1);
+  // An explicit tombstone deletes at once; a full record restores it too.
+  Page tomb;
+  tomb.batch.deleted_post_ids = {"p2"};
+  CHECK(store.commit_page(id, tomb, 50)->posts_deleted == 0);  // already deleted
+  tomb.batch.deleted_post_ids = {"p0"};
+  CHECK(store.commit_page(id, tomb, 50)->posts_deleted == 1);
+  Page full;
+  full.batch.posts.push_back(post("p0", 100));
+  REQUIRE(store.commit_page(id, full, 60).ok());
+  CHECK(count(store, "SELECT deleted_at IS NULL FROM posts WHERE platform_post_id = 'p0'") == 1);
+}
+
+TEST_CASE("safety 9: a database of another application is refused, never migrated") {
+  test::TempDir dir;
+  const std::string path = dir.file("other.db");
+  {
+    SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)");
+    other.exec("INSERT INTO invoices (amount) VALUES (12.5)");
+  }
+  auto rw = Store::open(path, OpenMode::kReadWrite);
+  REQUIRE_FALSE(rw.ok());
+  CHECK(rw.error().message.find("another application") != std::string::npos);
+  CHECK(rw.error().message.find("invoices") != std::string::npos);
+  auto ro = Store::open(path, OpenMode::kReadOnly);
+  REQUIRE_FALSE(ro.ok());
+  CHECK(ro.error().message.find("another application") != std::string::npos);
+  {
+    SQLite::Database other(path, SQLite::OPEN_READONLY);
+    CHECK(other.execAndGet("SELECT COUNT(*) FROM sqlite_master").getInt() == 1);  // untouched
+    CHECK(other.execAndGet("PRAGMA user_version").getInt() == 0);
+  }
+  // Not a database at all.
+  test::write_file(dir.file("notes.db"), "these are my notes, not SQLite\n");
+  auto text = Store::open(dir.file("notes.db"), OpenMode::kReadOnly);
+  REQUIRE_FALSE(text.ok());
+  CHECK(text.error().message.find("cannot be read as an SQLite database") != std::string::npos);
+  // An empty database file is not a store yet, and a read-only command says so.
+  { SQLite::Database empty(dir.file("empty.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE); }
+  auto e = Store::open(dir.file("empty.db"), OpenMode::kReadOnly);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().message.find("empty database") != std::string::npos);
+  // A new store carries muniscope's application id.
+  auto fresh = Store::open(dir.file("new.db"), OpenMode::kReadWrite);
+  REQUIRE(fresh.ok());
+  CHECK((*fresh)->db().execAndGet("PRAGMA application_id").getInt() == 0x4D554E49);
+}
+
+TEST_CASE("store: a store written by schema version 1 migrates without loss") {
+  test::TempDir dir;
+  const std::string path = dir.file("v1.db");
+  {
+    // Exactly what milestone 1 created: migration 1, user_version 1, no application id.
+    SQLite::Database v1(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v1.exec(schema_migrations()[0]);
+    v1.exec("PRAGMA user_version = 1");
+    v1.exec(
+        "INSERT INTO municipalities (id, name, ags, kind, state, first_configured_at, updated_at) "
+        "VALUES ('pforzheim', 'Stadt Pforzheim', '08231000', 'kreisfreie Stadt', "
+        "'Baden-Württemberg', 1, 1)");
+    v1.exec(
+        "INSERT INTO accounts (municipality_id, platform, category, handle, account_key, "
+        "first_configured_at, updated_at) VALUES ('pforzheim', 'mastodon', 'microblog', "
+        "'stadtpforzheim@xn--baw-joa.social', 'mastodon:stadtpforzheim@xn--baw-joa.social', 1, 1)");
+    v1.exec(
+        "INSERT INTO posts (account_id, platform_post_id, created_at, kind, text, first_seen, "
+        "last_seen, likes) VALUES (1, '117', 1000, 'original', 'Hallo', 1, 1, 4)");
+  }
+  auto s = Store::open(path, OpenMode::kReadWrite);
+  REQUIRE(s.ok());
+  Store& store = **s;
+  CHECK(store.schema_version() == kSchemaVersion);
+  CHECK(count(store, "SELECT COUNT(*) FROM posts") == 1);
+  CHECK(count(store, "SELECT likes FROM posts") == 4);
+  CHECK(count(store, "SELECT missing_count FROM posts") == 0);
+  CHECK(count(store, "SELECT quality FROM posts") == 0);
+  CHECK(store.db().execAndGet("SELECT text FROM posts").getString() == "Hallo");
+  CHECK(count(store, "PRAGMA application_id") == 0x4D554E49);
+  CHECK_FALSE(store.load_accounts(true)->front().duplicate_of.has_value());
 }
