@@ -25,7 +25,8 @@
 //
 // Known feed quirks handled (research notes, platform-api-open.md):
 //   - short or empty pages that still carry a cursor: keep paging
-//     (bluesky-social/atproto#2127); a cursor that repeats ends the paging;
+//     (bluesky-social/atproto#2127); a cursor that repeats ends the paging
+//     as incomplete (it is a loop, not the end);
 //   - the cursor can end before the account's first post (atproto#2134,
 //     #2616): backfill then compares the posts stored with the profile's
 //     postsCount and records the history as incomplete.
@@ -328,17 +329,22 @@ class Session : public ConnectorSession {
     } else if (!feed->items.empty()) {
       ++cursor_.stalls;  // entries, but none older than before: circling
     }
-    if (feed->cursor.empty() || repeats) {
+    if (feed->cursor.empty()) {
       cursor_.back.clear();
       page.backfill_state = BackfillState::kComplete;
       page.expected_own_posts = cursor_.posts_count;  // the store checks and may record kIncomplete
       page.history_note = "paged to the end of the author feed";
-    } else if (cursor_.stalls >= kMaxStalls) {
+    } else if (repeats || cursor_.stalls >= kMaxStalls) {
+      // The server answered with the cursor it was asked with, or keeps
+      // serving nothing older: paging goes in circles, not to the end.
       cursor_.back.clear();
       page.backfill_state = BackfillState::kIncomplete;
-      page.history_note = "backfill stopped: " + std::to_string(cursor_.stalls) +
-                          " pages in a row brought nothing older (the feed cursor goes in "
-                          "circles); older history may be missing";
+      page.history_note =
+          repeats ? std::string("backfill stopped: the feed answered with the cursor it was asked "
+                                "with; older history may be missing")
+                  : "backfill stopped: " + std::to_string(cursor_.stalls) +
+                        " pages in a row brought nothing older (the feed cursor goes in "
+                        "circles); older history may be missing";
       page.batch.events.push_back({"history_incomplete", *page.history_note});
     } else if (!feed->items.empty() && account_.backfill_since &&
                feed->items.back().sort_at < *account_.backfill_since) {

@@ -246,7 +246,7 @@ TEST_CASE("bluesky connector: a long catch-up saves where it is, and resumes the
 
 TEST_CASE(
     "bluesky connector: backfill to the end checks the profile's post count, a repeating cursor "
-    "ends it") {
+    "stops it as incomplete") {
   auto connector = make_bluesky_connector();
   const std::string cursor = head_cursor(post_uri("3lqlinkpost2a"), at("2025-05-06T10:00:00Z"),
                                          R"(,"back":"2025-05-01T09:00:00.000Z","posts_count":212)");
@@ -264,7 +264,8 @@ TEST_CASE(
   (void)s2->start();
   r = s2->on_response(
       fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));  // returns the same cursor
-  CHECK(r.page->backfill_state == BackfillState::kComplete);
+  CHECK(r.page->backfill_state == BackfillState::kIncomplete);  // a loop, not the end
+  CHECK(r.page->history_note->find("the cursor it was asked with") != std::string::npos);
   auto s3 = connector->begin(view(cursor), WorkKind::kBackfill);
   (void)s3->start();
   r = s3->on_response(fixture_response(200, "bluesky/getAuthorFeed_empty_with_cursor.json"));
@@ -318,4 +319,88 @@ TEST_CASE("bluesky connector: XRPC errors are classified") {
   CHECK(connector->host_for(custom) == "127.0.0.1:4321");
   CHECK(connector->begin(custom, WorkKind::kPoll)->start().request->url ==
         "http://127.0.0.1:4321/xrpc/app.bsky.actor.getProfile?actor=stadt.musterstadt.example");
+}
+
+TEST_CASE("bluesky connector: an empty first feed closes nothing, a later page reopens backfill") {
+  auto connector = make_bluesky_connector();
+  auto first_poll = [&](const std::string& cursor, const char* feed) {
+    auto s = connector->begin(view(cursor), WorkKind::kPoll);
+    (void)s->start();
+    (void)s->on_response(fixture_response(200, "bluesky/getProfile.json"));  // postsCount 212
+    return s->on_response(fixture_response(200, feed));
+  };
+  const char* kEmpty = "bluesky/getAuthorFeed_empty_with_cursor.json";
+  StepResult r = first_poll("", kEmpty);
+  CHECK(r.page->backfill_state == BackfillState::kPending);
+  CHECK(r.page->history_note->find("empty") != std::string::npos);
+  r = first_poll(*r.page->cursor, kEmpty);
+  r = first_poll(*r.page->cursor, kEmpty);
+  CHECK(r.page->backfill_state == BackfillState::kIncomplete);
+  r = first_poll(*r.page->cursor, "bluesky/getAuthorFeed_mixed.json");
+  CHECK(r.page->backfill_state == BackfillState::kPending);
+  CHECK(json_string(*cursor_of(*r.page), "back") == "2025-05-01T09:00:00.000Z");
+  CHECK(r.page->batch.posts.size() == 11);
+}
+
+TEST_CASE("bluesky connector: a cursor going in circles stops backfill and catch-up") {
+  // Found: a cycling cursor made `poll --once` page forever (1,188 requests a
+  // minute for one account, state "ok").
+  auto connector = make_bluesky_connector();
+  // Backfill already reached 2025-04-01: the mixed page (2025-05) is nothing older.
+  std::string cursor = head_cursor(post_uri("3lqlinkpost2a"), at("2025-05-06T10:00:00Z"),
+                                   R"(,"back":"2025-04-01T00:00:00.000Z","back_at":)" +
+                                       std::to_string(at("2025-04-01T00:00:00Z")));
+  StepResult r;
+  std::string body = read_fixture("bluesky/getAuthorFeed_mixed.json");
+  const std::string feed_cursor = "\"cursor\": \"2025-05-01T09:00:00.000Z\"";
+  const size_t at_cursor = body.find(feed_cursor);
+  REQUIRE(at_cursor != std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    // A different cursor every time (A, B, C...), the same old entries.
+    std::string circling = body;
+    circling.replace(at_cursor, feed_cursor.size(), "\"cursor\": \"c" + std::to_string(i) + "\"");
+    HttpResponse resp;
+    resp.status = 200;
+    resp.body = circling;
+    auto s = connector->begin(view(cursor), WorkKind::kBackfill);
+    (void)s->start();
+    r = s->on_response(resp);
+    cursor = *r.page->cursor;
+  }
+  CHECK(r.page->backfill_state == BackfillState::kIncomplete);
+  CHECK(r.page->history_note->find("circles") != std::string::npos);
+  // A catch-up whose next page is not older than the one before ends there.
+  const std::string old_head = head_cursor(post_uri("3lqveryold22a"), at("2025-04-01T00:00:00Z"));
+  auto s = connector->begin(view(old_head, BackfillState::kComplete), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "bluesky/getProfile.json"));
+  r = s->on_response(fixture_response(200, "bluesky/getAuthorFeed_mixed.json"));
+  REQUIRE_FALSE(r.done);
+  std::string other_cursor = read_fixture("bluesky/getAuthorFeed_mixed.json");
+  const std::string c = "\"cursor\": \"2025-05-01T09:00:00.000Z\"";
+  const size_t at_c = other_cursor.find(c);
+  REQUIRE(at_c != std::string::npos);
+  other_cursor.replace(at_c, c.size(), "\"cursor\": \"elsewhere\"");
+  HttpResponse same_page;
+  same_page.status = 200;
+  same_page.body = other_cursor;
+  r = s->on_response(same_page);  // the same entries again, under another cursor
+  CHECK(r.done);
+}
+
+TEST_CASE("bluesky: an unreadable feed entry is skipped, a backdated one keeps its index time") {
+  std::string body = read_fixture("bluesky/getAuthorFeed_mixed.json");
+  // Break one entry (no post) and backdate another's createdAt to 1970.
+  const std::string first = "\"feed\": [\n  {\n   \"post\": {";
+  const size_t at_first = body.find(first);
+  REQUIRE(at_first != std::string::npos);
+  body.replace(at_first, first.size(), "\"feed\": [\n  {\"broken\": true},\n  {\n   \"post\": {");
+  auto page = bluesky::parse_author_feed(body, kOwn);
+  REQUIRE(page.ok());
+  CHECK(page->items.size() == 11);
+  REQUIRE(page->skipped.size() == 1);
+  CHECK(page->skipped[0].reason.find("without post") != std::string::npos);
+  for (const auto& item : page->items) {
+    if (item.post.kind != PostKind::kRepost) CHECK(item.post.created_at_evidence.has_value());
+  }
 }
