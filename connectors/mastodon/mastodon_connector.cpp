@@ -259,8 +259,10 @@ class Session : public ConnectorSession {
         } else {
           moved_base_ = profile_url->origin();
           state_ = State::kMoveVerify;
-          return StepResult::send(get(target_url->origin() + target_url->path,
-                                      "application/activity+json"));
+          HttpRequest verify =
+              get(target_url->origin() + target_url->path, "application/activity+json");
+          verify.optional = true;  // unreachable means unverified, not a failed poll
+          return StepResult::send(std::move(verify));
         }
       } else if (cursor_.move_recheck > 0) {
         --cursor_.move_recheck;
@@ -278,8 +280,11 @@ class Session : public ConnectorSession {
 
   StepResult on_move_verify(const HttpResponse& r) {
     if (r.status != 200) {
-      note_unverified("the target's actor could not be read (HTTP " + std::to_string(r.status) +
-                      (r.status == 401 ? ", the instance requires signed requests" : "") + ")");
+      note_unverified(
+          r.status == 0 ? "the target's host could not be reached (" + r.transport_error + ")"
+                        : "the target's actor could not be read (HTTP " + std::to_string(r.status) +
+                              (r.status == 401 ? ", the instance requires signed requests" : "") +
+                              ")");
       return after_profile();
     }
     auto aliases = mastodon::parse_actor_aliases(r.body);

@@ -85,6 +85,9 @@ struct Engine::AccountRt {
   TimeMs next_at[kWorkKinds] = {};  // 0: not scheduled
   bool polled = false;              // a poll succeeded since load: backfill may start
   int idle_backfills = 0;           // consecutive backfill units without a new post
+  // The last backfill unit had nothing to ask (no position to page back
+  // from yet): no further backfill until a poll succeeds.
+  bool backfill_idle = false;
   // poll --once progress
   bool once = false;
   bool once_done = false;
@@ -666,6 +669,11 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   // credential in it.
   response.url = s.request ? s.request->url : std::string();
   const std::string url = printable(redact_url(response.url), 300);
+  if (s.request && s.request->optional && !is_redirect_status(response.status)) {
+    // The connector copes with any answer to an optional request itself.
+    handle_step(s, s.impl->on_response(response), now);
+    return;
+  }
   if (response.status == 0) {
     if (response.refused) {
       log()->warn("{}: {} ({})", s.account_key, response.transport_error, url);
@@ -800,7 +808,9 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     a->busy = false;
     Finish outcome = f;
     outcome.reason = reason;
-    if (s.work == WorkKind::kBackfill && f.outcome == "ok") {
+    if (s.work == WorkKind::kBackfill && f.outcome == "ok" && s.requests == 0) {
+      a->backfill_idle = true;
+    } else if (s.work == WorkKind::kBackfill && f.outcome == "ok") {
       // Paging that goes in circles (a server that ignores max_id, a cursor
       // that cycles) brings nothing new page after page: stop it with a
       // clear state instead of polling forever.
@@ -900,7 +910,8 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     } else if (work == WorkKind::kRefresh) {
       schedule(a, WorkKind::kRefresh, now + options_.refresh_interval_ms, push);
     }
-    if (push && st.backfill_state == BackfillState::kPending && a.polled)
+    if (work == WorkKind::kPoll) a.backfill_idle = false;
+    if (push && st.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
       enqueue(a, WorkKind::kBackfill);
   } else if (f.transient) {
     schedule(a, work, *st.backoff_until, push);
@@ -921,7 +932,8 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
       done = true;
     } else {
       next =
-          st.backfill_state == BackfillState::kPending ? WorkKind::kBackfill : WorkKind::kRefresh;
+          st.backfill_state == BackfillState::kPending && !a.backfill_idle ? WorkKind::kBackfill
+                                                                           : WorkKind::kRefresh;
     }
   } else if (f.transient && ++a.once_attempts < options_.once_max_attempts) {
     ++a.generation[idx(work)];

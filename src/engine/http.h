@@ -29,6 +29,10 @@ struct HttpRequest {
   // Conditional GET: the engine adds If-None-Match / If-Modified-Since from
   // the validators it saved for this URL and passes a 304 to the connector.
   bool conditional = false;
+  // An optional request (a verification the connector can do without): every
+  // answer goes to the connector, transport errors (status 0), 5xx and 429
+  // included, instead of failing or holding the unit of work.
+  bool optional = false;
 };
 
 struct HttpResponse {

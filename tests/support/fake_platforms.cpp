@@ -77,6 +77,13 @@ int64_t FakeMastodon::count(const std::string& username, std::optional<PostKind>
                        [&](const Status& s) { return !kind || s.kind == *kind; });
 }
 
+std::vector<std::string> FakeMastodon::ids(const std::string& username) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const Status& s : by_name_.at(username).statuses) out.push_back(s.id);
+  return out;
+}
+
 std::string FakeMastodon::account_json(const Account& a) const {
   JsonWriter w;
   w.begin_object()
@@ -350,6 +357,14 @@ int64_t FakeBluesky::count(const std::string& did, std::optional<PostKind> kind)
   const auto& v = by_did_.at(did).feed;
   return std::count_if(v.begin(), v.end(),
                        [&](const Entry& e) { return !kind || e.kind == *kind; });
+}
+
+std::vector<std::string> FakeBluesky::ids(const std::string& did) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const Entry& e : by_did_.at(did).feed)
+    out.push_back(e.kind == PostKind::kRepost ? e.repost_uri : e.uri);
+  return out;
 }
 
 std::string FakeBluesky::post_view(const Entry& e) const {

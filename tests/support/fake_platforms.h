@@ -33,6 +33,9 @@ class FakeMastodon {
   void set_likes(const std::string& username, const std::string& id, int64_t likes);
   void remove_status(const std::string& username, const std::string& id);
   int64_t count(const std::string& username, std::optional<PostKind> kind = std::nullopt);
+  // The ids of the account's statuses, as muniscope stores them.
+  std::vector<std::string> ids(const std::string& username);
+  const std::string& base_url() const { return base_; }
 
   HttpResponse handle(const HttpRequest& request);
 
@@ -72,6 +75,9 @@ class FakeBluesky {
   void set_likes(const std::string& uri, int64_t likes);
   void remove_post(const std::string& uri);
   int64_t count(const std::string& did, std::optional<PostKind> kind = std::nullopt);
+  // The ids of the account's feed entries as muniscope stores them (the
+  // post URI, or the repost record's URI for reposts).
+  std::vector<std::string> ids(const std::string& did);
 
   HttpResponse handle(const HttpRequest& request);
 

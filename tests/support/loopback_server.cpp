@@ -22,20 +22,21 @@ LoopbackServer::LoopbackServer(Handler handler, size_t threads, const std::strin
     int peak = peak_.load();
     while (now_active > peak && !peak_.compare_exchange_weak(peak, now_active)) {
     }
+    HttpRequest r;
+    r.method = req.method;
+    r.url = base_url() + req.target;
+    for (const auto& [k, v] : req.headers) r.headers.push_back({k, v});
     std::optional<Fault> fault;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!faults_.empty()) {
+      if (selector_) fault = selector_(r);
+      if (!fault && !faults_.empty()) {
         fault = faults_.front();
         faults_.pop_front();
       }
     }
     if (const int ms = latency_ms_.load(); ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    HttpRequest r;
-    r.method = req.method;
-    r.url = base_url() + req.target;
-    for (const auto& [k, v] : req.headers) r.headers.push_back({k, v});
     if (fault && fault->kind == Fault::Kind::kStall) {
       std::this_thread::sleep_for(std::chrono::milliseconds(fault->stall_ms));
     }
@@ -82,6 +83,11 @@ LoopbackServer::~LoopbackServer() {
 
 std::string LoopbackServer::base_url() const {
   return "http://" + host_ + ":" + std::to_string(port_);
+}
+
+void LoopbackServer::set_fault_selector(FaultSelector selector) {
+  std::lock_guard<std::mutex> lock(mu_);
+  selector_ = std::move(selector);
 }
 
 void LoopbackServer::inject(Fault fault) {

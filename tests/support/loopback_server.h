@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -48,6 +49,10 @@ class LoopbackServer {
   void set_latency_ms(int ms) { latency_ms_ = ms; }
   // The next requests get these faults, one each, in order.
   void inject(Fault fault);
+  // Decides per request whether it gets a fault (consulted before the queue
+  // above); for faults that must hit one account only.
+  using FaultSelector = std::function<std::optional<Fault>(const HttpRequest&)>;
+  void set_fault_selector(FaultSelector selector);
   int64_t requests() const { return requests_.load(); }
   int peak_concurrency() const { return peak_.load(); }
 
@@ -63,6 +68,7 @@ class LoopbackServer {
   std::atomic<int> peak_{0};
   std::mutex mu_;
   std::deque<Fault> faults_;  // guarded by mu_
+  FaultSelector selector_;    // guarded by mu_
 };
 
 }  // namespace muni::test
