@@ -18,7 +18,11 @@ DEB_PACKAGES := g++ make cmake pkg-config ca-certificates tzdata \
   libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev doctest-dev \
   libcli11-dev libcpp-httplib-dev libsystemd-dev dpkg-dev
 
-.PHONY: all deps configure build run test bench install package format clean
+FUZZ_SECONDS ?= 60
+KILLS        ?= 100
+
+.PHONY: all deps configure build run test bench install package format clean \
+        reliability fuzz test-sanitize
 
 all: build
 
@@ -52,6 +56,26 @@ bench: build
 	./$(BUILD_DIR)/bench/muniscope_bench
 	./$(BUILD_DIR)/bench/muniscope_bench_metrics
 	./$(BUILD_DIR)/bench/muniscope_bench_retention
+
+# The kill loop with 100 SIGKILLs (ctest runs 20); prints its table.
+reliability: build
+	./$(BUILD_DIR)/tests/muniscope_reliability --kills $(KILLS)
+
+# libFuzzer targets for every parser (clang), FUZZ_SECONDS each; prints a table.
+fuzz: deps
+	@$(MAKE) --no-print-directory DEB_PACKAGES="clang libclang-rt-14-dev" deps
+	@cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMUNISCOPE_FUZZ=ON -DMUNISCOPE_BUILD_TESTS=OFF -DMUNISCOPE_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	sh tests/fuzz/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMUNISCOPE_SANITIZE=ON \
+	  -DMUNISCOPE_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-sanitize -j $(JOBS)
+	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
 
 install: build
 	cmake --install $(BUILD_DIR)

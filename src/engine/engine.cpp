@@ -310,6 +310,19 @@ Status Engine::load(const Config& config) {
   return ok_status();
 }
 
+std::string Engine::scrub(std::string text) const {
+  // A server may echo the request (and its key) in an error body; nothing
+  // the engine logs or stores may carry a secret, however it got there.
+  for (const auto& [platform, secret] : credential_secrets_) {
+    if (secret.size() < 4) continue;
+    for (const std::string& form : {secret, url_encode(secret)}) {
+      for (size_t at = text.find(form); at != std::string::npos; at = text.find(form, at))
+        text.replace(at, form.size(), "[secret]");
+    }
+  }
+  return text;
+}
+
 std::string Engine::identity_of(const AccountRt& a, const std::string& platform_id) const {
   // Platform ids are unique per platform and host: a Mastodon account id only
   // on its home instance, a DID or channel id everywhere.
@@ -524,7 +537,8 @@ bool Engine::admit_page(Session& s, Page& page, TimeMs now) {
                 audit.skipped[i].reason;
     }
     if (!detail.empty()) detail += audit.skipped.size() > 3 ? "; ...)" : ")";
-    log()->warn("{} {}: {}{}", work_kind_id(s.work), s.account_key, summary, printable(detail));
+    log()->warn("{} {}: {}{}", work_kind_id(s.work), s.account_key, summary,
+                scrub(printable(detail)));
   }
   // A newly resolved id that another configured account already has: the
   // same platform account under a second spelling. Nothing of it is stored.
@@ -631,7 +645,7 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   ++host.requests_total;
   ++s.requests;
   ++counters_.requests;
-  log()->debug("{} {} {}", s.account_key, req.method, redact_url(req.url));
+  log()->debug("{} {} {}", s.account_key, req.method, scrub(redact_url(req.url)));
   transport_.start(s.transfer, req);
 }
 
@@ -676,7 +690,7 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   }
   if (response.status == 0) {
     if (response.refused) {
-      log()->warn("{}: {} ({})", s.account_key, response.transport_error, url);
+      log()->warn("{}: {} ({})", s.account_key, scrub(response.transport_error), scrub(url));
       finish(s, Finish{"refused", FailureKind::kRefused, false,
                        response.transport_error + " (" + url + ")", 0},
              now);
@@ -710,11 +724,11 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
           (target ? " to " + printable(redact_url(*target), 300) : std::string()) + ": " +
           *refusal + "; if the new place is legitimate, update the handle or list its host in "
           "platforms." + s.platform + ".redirect_hosts";
-      log()->warn("{}: {}", s.account_key, reason);
+      log()->warn("{}: {}", s.account_key, scrub(reason));
       finish(s, Finish{"refused", FailureKind::kRefused, false, reason, response.status}, now);
       return;
     }
-    log()->debug("{}: following redirect to {}", s.account_key, redact_url(*target));
+    log()->debug("{}: following redirect to {}", s.account_key, scrub(redact_url(*target)));
     s.request->url = *target;
     host.waiting.push_front(s.id);
     return;
@@ -739,7 +753,7 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
              now);
     } else {
       host.waiting.push_front(s.id);  // retried first once the host's wait is over
-      log()->info("{}: {} from {}; holding {} until {}", s.account_key, why, url, host.key,
+      log()->info("{}: {} from {}; holding {} until {}", s.account_key, why, scrub(url), host.key,
                   clock_time(until));
       note_rate_limited(host, until, why, now);
     }
@@ -754,6 +768,12 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
                   response.status},
            now);
     return;
+  }
+  if (credential_secrets_.count(s.platform)) {
+    // A server that echoes the request hands the key back: connectors never
+    // see a secret, not even that way.
+    response.body = scrub(std::move(response.body));
+    for (HttpHeader& h : response.headers) h.value = scrub(std::move(h.value));
   }
   const bool conditional_ok = s.request && s.request->conditional && response.status == 200;
   const std::string request_url = s.request ? s.request->url : std::string();
@@ -794,13 +814,13 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
   // Reasons quote servers; what is stored and logged has no control
   // characters (a 404 body could otherwise forge log lines or move a cursor).
-  const std::string reason = printable(f.reason, 1000);
+  const std::string reason = scrub(printable(f.reason, 1000));
   entry.error = reason;
   entry.posts_new = s.posts_new;
   entry.posts_updated = s.posts_updated;
   entry.requests = s.requests;
   entry.items_skipped = s.items_skipped;
-  entry.notes = s.notes;
+  entry.notes = scrub(s.notes);
   if (auto st = store_.log_poll(entry); !st.ok()) log()->error("poll log: {}", st.error().message);
   ++counters_.polls[{s.platform, f.outcome}];
 

@@ -167,6 +167,8 @@ class Engine {
   bool admit_page(Session& s, Page& page, TimeMs now);
   void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
   bool pollable(const AccountRt& a) const;
+  // `text` with every credential value (plain or URL-encoded) replaced.
+  std::string scrub(std::string text) const;
 
   const Clock& clock_;
   Random& random_;

@@ -27,8 +27,11 @@ struct Cursor {
 
 class Session : public ConnectorSession {
  public:
-  Session(AccountView a, WorkKind work)
-      : a_(std::move(a)), work_(work), cursor_(Cursor::parse(a_.cursor)) {
+  Session(AccountView a, WorkKind work, bool query_credential)
+      : a_(std::move(a)), work_(work), cursor_(Cursor::parse(a_.cursor)),
+        query_credential_(query_credential) {
+    test_connector_inputs().push_back(a_.handle + " " + a_.platform_id + " " + a_.cursor + " " +
+                                      a_.base_url.value_or(""));
     if (starts_with(a_.handle, "http")) {
       const size_t slash = a_.handle.rfind('/');
       base_ = a_.handle.substr(0, slash);
@@ -49,6 +52,9 @@ class Session : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
+    std::string seen = r.url + " " + r.body + " " + r.transport_error;
+    for (const auto& h : r.headers) seen += " " + h.name + ": " + h.value;
+    test_connector_inputs().push_back(std::move(seen));
     if (r.status == 404) return StepResult::fail(FailureKind::kNotFound, "no such user", r.status);
     if (r.status == 401 || r.status == 403)
       return StepResult::fail(FailureKind::kAuthFailed, "credential rejected", r.status);
@@ -103,7 +109,12 @@ class Session : public ConnectorSession {
   HttpRequest request(const std::string& query) const {
     HttpRequest r;
     r.url = base_ + "/u/" + user_ + "/posts?" + query;
-    r.credential.kind = CredentialUse::Kind::kBearerHeader;
+    if (query_credential_) {
+      r.credential.kind = CredentialUse::Kind::kQueryParameter;
+      r.credential.parameter = "key";
+    } else {
+      r.credential.kind = CredentialUse::Kind::kBearerHeader;
+    }
     return r;
   }
 
@@ -113,12 +124,13 @@ class Session : public ConnectorSession {
   std::string base_;
   std::string user_;
   bool first_seen_ = false;
+  bool query_credential_ = false;
 };
 
 class TestConnector : public Connector {
  public:
-  TestConnector(std::string platform, bool uses_credential)
-      : platform_(std::move(platform)), credential_(uses_credential) {}
+  TestConnector(std::string platform, bool uses_credential, bool query_credential)
+      : platform_(std::move(platform)), credential_(uses_credential), query_(query_credential) {}
   std::string_view platform() const override { return platform_; }
   ConnectorDefaults defaults() const override {
     return ConnectorDefaults{RateBudgetDefaults{}, credential_};
@@ -130,18 +142,25 @@ class TestConnector : public Connector {
     return u ? u->host + (u->port ? ":" + std::to_string(u->port) : "") : "test.invalid";
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& a, WorkKind w) const override {
-    return std::make_unique<Session>(a, w);
+    return std::make_unique<Session>(a, w, query_);
   }
 
  private:
   std::string platform_;
   bool credential_;
+  bool query_;
 };
 
 }  // namespace
 
-std::unique_ptr<Connector> make_test_connector(std::string platform, bool uses_credential) {
-  return std::make_unique<TestConnector>(std::move(platform), uses_credential);
+std::unique_ptr<Connector> make_test_connector(std::string platform, bool uses_credential,
+                                               bool query_credential) {
+  return std::make_unique<TestConnector>(std::move(platform), uses_credential, query_credential);
+}
+
+std::vector<std::string>& test_connector_inputs() {
+  static std::vector<std::string> inputs;
+  return inputs;
 }
 
 }  // namespace muni::test

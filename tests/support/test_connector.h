@@ -12,13 +12,21 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/connector.h"
 
 namespace muni::test {
 
+// `query_credential`: the credential goes into the query parameter "key"
+// instead of an Authorization header.
 std::unique_ptr<Connector> make_test_connector(std::string platform = "rss",
-                                               bool uses_credential = false);
+                                               bool uses_credential = false,
+                                               bool query_credential = false);
+
+// Everything any test connector session was handed (account views,
+// response URLs, headers and bodies), as text: the secrets test searches it.
+std::vector<std::string>& test_connector_inputs();
 
 // The toy API's page size.
 constexpr int kTestPageSize = 20;

@@ -6,6 +6,11 @@
 #include <cstdlib>
 #include <set>
 
+#include <SQLiteCpp/Statement.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/self_metrics.h"
 #include "engine/engine.h"
 #include "simulated_transport.h"
 #include "test_connector.h"
@@ -445,4 +450,94 @@ TEST_CASE("safety 13: backfill that makes no progress stops with a clear state")
   CHECK(a.backfill_state == BackfillState::kIncomplete);
   CHECK(a.history_note.find("brought no new post") != std::string::npos);
   CHECK(h.request_times("before=").size() < 12);
+}
+
+TEST_CASE("safety: secrets from env, file and inline reach no log line, table, status or label") {
+  const std::string env_secret = "s3cr3t-env-AAAA1111";
+  const std::string file_secret = "s3cr3t-file-BBBB2222";
+  const std::string inline_secret = "s3cr3t-inline-CCCC3333";
+  setenv("MUNI_TEST_SECRET_ENV", env_secret.c_str(), 1);
+  TempDir secrets;
+  write_file(secrets.file("key"), file_secret + "\n");
+  Harness h("    credential: {env: MUNI_TEST_SECRET_ENV}\n"
+            "  wordpress:\n    base_url: http://wp.test\n    credential: {file: \"" +
+            secrets.file("key") +
+            "\"}\n"
+            "  mediawiki:\n    base_url: http://wiki.test\n    credential: \"" + inline_secret +
+            "\"\n");
+  for (const char* u : {"e1", "f1", "i1"}) h.world.add_posts(u, 30, h.clock.now() - kDayMs);
+  // Unkind servers: one rejects the key, one echoes the request in errors.
+  h.world.script("e1", {{401, "{\"error\":\"bad key\"}", {}}});
+  h.world.script("f1", {{500, "internal error for " + file_secret, {}},
+                        {400, "{\"echo\":\"key=" + file_secret + "\"}", {}}});
+  h.world.script("i1", {{302, "", {{"Location", "http://evil.test/?key=" + inline_secret}}}});
+  h.add_municipality("m1", {"e1"});
+  h.add_municipality("m2", {"f1"}, "wordpress");
+  h.add_municipality("m3", {"i1"}, "mediawiki");
+  ConnectorRegistry reg;
+  reg.add(make_test_connector("rss", true, false));        // bearer header
+  reg.add(make_test_connector("wordpress", true, true));   // query parameter
+  reg.add(make_test_connector("mediawiki", true, true));
+  test_connector_inputs().clear();
+  // Everything logged, at trace level, by every logger.
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(100000);
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) {
+    l->sinks().push_back(sink);
+    l->set_level(spdlog::level::trace);
+  });
+  h.start(std::move(reg));
+  h.run_for(3 * kHourMs);
+  h.engine->save_host_status();
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) {
+    l->sinks().pop_back();
+    l->set_level(spdlog::level::off);
+  });
+  const std::vector<std::string> secrets_list = {env_secret, file_secret, inline_secret};
+  auto leaks = [&](const std::string& text) {
+    for (const auto& s : secrets_list) {
+      if (text.find(s) != std::string::npos) return true;
+    }
+    return false;
+  };
+  // The requests did carry them (otherwise this test proves nothing).
+  bool sent_header = false, sent_query = false;
+  for (const auto& s : h.transport.sent()) {
+    for (const auto& hd : s.request.headers) sent_header |= hd.value == "Bearer " + env_secret;
+    sent_query |= s.request.url.find("key=" + file_secret) != std::string::npos;
+  }
+  CHECK(sent_header);
+  CHECK(sent_query);
+  const std::vector<std::string> logged = sink->last_formatted();
+  CHECK(logged.size() > 10);
+  for (const std::string& line : logged) CHECK_MESSAGE(!leaks(line), line);
+  for (const std::string& input : test_connector_inputs()) CHECK_MESSAGE(!leaks(input), input);
+  // Every text column of every table.
+  SQLite::Statement tables(h.store->db(), "SELECT name FROM sqlite_master WHERE type = 'table'");
+  int cells = 0;
+  while (tables.executeStep()) {
+    const std::string table = tables.getColumn(0).getString();
+    SQLite::Statement rows(h.store->db(), "SELECT * FROM \"" + table + "\"");
+    while (rows.executeStep()) {
+      for (int c = 0; c < rows.getColumnCount(); ++c) {
+        if (rows.getColumn(c).isText()) {
+          ++cells;
+          CHECK_MESSAGE(!leaks(rows.getColumn(c).getString()), table << ": " << rows.getColumn(c).getString());
+        }
+      }
+    }
+  }
+  CHECK(cells > 50);
+  // The status command and the Prometheus exposition.
+  write_file(h.dir.file("c.yaml"), h.yaml + "municipalities:\n" + h.municipalities);
+  auto status = run_muniscope("status -c " + h.dir.file("c.yaml") + " --db " + h.dir.file("engine.db"));
+  CHECK(status.exit_code == 0);
+  CHECK_FALSE(leaks(status.out + status.err));
+  SelfMetricsInput in;
+  in.counters = h.engine->counters();
+  in.summary = h.engine->summary();
+  in.hosts = h.engine->host_status();
+  in.version = "test";
+  CHECK_FALSE(leaks(render_prometheus(in)));
+  CHECK(h.account("e1").state == "auth_failed");
+  unsetenv("MUNI_TEST_SECRET_ENV");
 }
