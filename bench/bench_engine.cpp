@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "connectors/builtin.h"
 #include "cli/output.h"
 #include "config/config.h"
 #include "connectors/bluesky/bluesky_parse.h"
@@ -118,6 +119,7 @@ struct Row {
 
 int main() {
   setup_logging("error");
+  register_builtin_platforms();
   const int accounts = env_int("MUNISCOPE_BENCH_ACCOUNTS", 10000);
   const int cap = env_int("MUNISCOPE_BENCH_CAP", 32);
   const int idle_seconds = env_int("MUNISCOPE_BENCH_IDLE_S", 10);

@@ -23,6 +23,7 @@
 #include <fstream>
 #include <random>
 
+#include "connectors/builtin.h"
 #include "cli/output.h"
 #include "core/tz.h"
 #include "daemon/logging.h"
@@ -223,6 +224,7 @@ int64_t generate(const std::string& path, double scale, const std::string& confi
 
 int main() {
   setup_logging("error");
+  register_builtin_platforms();
   const char* scale_env = std::getenv("MUNISCOPE_BENCH_SCALE");
   const double scale = scale_env != nullptr ? std::atof(scale_env) : 1.0;
   char buf[160];

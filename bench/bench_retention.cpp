@@ -26,6 +26,7 @@
 #include <map>
 #include <random>
 
+#include "connectors/builtin.h"
 #include "cli/output.h"
 #include "config/config.h"
 #include "daemon/logging.h"
@@ -166,6 +167,7 @@ std::string kib(int64_t bytes) {
 
 int main() {
   setup_logging("error");
+  register_builtin_platforms();
   Table table({{"posts/day"},
                {"posts in 2 years", 0},
                {"size after year 1"},

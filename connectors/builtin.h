@@ -1,5 +1,5 @@
-// The connectors compiled into muniscope: one explicit list, in builtin.cpp,
-// so what a build supports is visible in one place (no static
+// The platforms and connectors of this build: one explicit list, in
+// builtin.cpp, so what a build supports is visible in one place (no static
 // self-registration).
 #pragma once
 
@@ -7,6 +7,11 @@
 
 namespace muni {
 
+// Fills platform_registry() with every platform's descriptor. Call once at
+// start-up, before any configuration is read (main, test and bench mains).
+void register_builtin_platforms();
+
+// The connectors compiled in.
 ConnectorRegistry builtin_connectors();
 
 }  // namespace muni

@@ -43,6 +43,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "connectors/bluesky/bluesky_handle.h"
 #include "connectors/bluesky/bluesky_parse.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -404,9 +405,6 @@ class Session : public ConnectorSession {
 class BlueskyConnector : public Connector {
  public:
   std::string_view platform() const override { return "bluesky"; }
-  ConnectorDefaults defaults() const override {
-    return ConnectorDefaults{RateBudgetDefaults{3000, 5 * kMinuteMs}, false};
-  }
   std::string host_for(const AccountView& account) const override {
     auto url = parse_url(appview_of(account));
     return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "")
@@ -419,6 +417,27 @@ class BlueskyConnector : public Connector {
 };
 
 }  // namespace
+
+PlatformDescriptor bluesky_platform() {
+  PlatformDescriptor d;
+  d.id = "bluesky";
+  d.display_name = "Bluesky";
+  d.category = Category::kMicroblog;
+  // The app's invite-only beta opened in February 2023; a year earlier
+  // leaves room for protocol test posts. Backdated imports (createdAt years
+  // before) are corrected to indexedAt by the page guard.
+  d.earliest_item_ms = jan1_ms(2022);
+  d.canonical_handle = canonical_bluesky_handle;
+  d.capabilities.connector = true;
+  d.capabilities.full_history = true;
+  d.work = {{WorkKind::kPoll}, {WorkKind::kRefresh}, {WorkKind::kBackfill}};
+  // The AppView publishes no numbers; the documented PDS limit (bsky-docs
+  // advanced-guides/rate-limits.md) until RateLimit-* headers say otherwise.
+  d.rate_requests = 3000;
+  d.rate_window_ms = 5 * kMinuteMs;
+  d.default_base_url = kDefaultAppView;
+  return d;
+}
 
 std::unique_ptr<Connector> make_bluesky_connector() { return std::make_unique<BlueskyConnector>(); }
 

@@ -50,6 +50,7 @@
 
 #include <algorithm>
 
+#include "connectors/mastodon/mastodon_handle.h"
 #include "connectors/mastodon/mastodon_parse.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -534,10 +535,6 @@ class Session : public ConnectorSession {
 class MastodonConnector : public Connector {
  public:
   std::string_view platform() const override { return "mastodon"; }
-  ConnectorDefaults defaults() const override {
-    // 300 requests per 5 minutes per IP (docs.joinmastodon.org/api/rate-limits).
-    return ConnectorDefaults{RateBudgetDefaults{300, 5 * kMinuteMs}, false};
-  }
   std::string host_for(const AccountView& account) const override {
     const Cursor c = Cursor::parse(account.cursor);
     std::string base = c.base;
@@ -554,6 +551,22 @@ class MastodonConnector : public Connector {
 };
 
 }  // namespace
+
+PlatformDescriptor mastodon_platform() {
+  PlatformDescriptor d;
+  d.id = "mastodon";
+  d.display_name = "Mastodon (and Mastodon-API servers)";
+  d.category = Category::kMicroblog;
+  d.earliest_item_ms = jan1_ms(2016);  // Mastodon's first release was in 2016
+  d.canonical_handle = canonical_mastodon_handle;
+  d.capabilities.connector = true;
+  d.capabilities.full_history = true;
+  d.work = {{WorkKind::kPoll}, {WorkKind::kRefresh}, {WorkKind::kBackfill}};
+  // 300 requests per 5 minutes per IP (docs.joinmastodon.org/api/rate-limits).
+  d.rate_requests = 300;
+  d.rate_window_ms = 5 * kMinuteMs;
+  return d;
+}
 
 std::unique_ptr<Connector> make_mastodon_connector() {
   return std::make_unique<MastodonConnector>();

@@ -8,6 +8,8 @@
 
 namespace muni {
 
+// The platform's descriptor: category, handles, limits, work (core/platform.h).
+PlatformDescriptor mastodon_platform();
 std::unique_ptr<Connector> make_mastodon_connector();
 
 }  // namespace muni

@@ -131,16 +131,16 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality,
     if (!municipality.empty() && m.id != municipality) continue;
     for (const auto& a : m.accounts) {
       if (!platform.empty() && a.platform != platform) continue;
-      const PlatformInfo* info = find_platform(a.platform);
+      const PlatformDescriptor* info = find_platform(a.platform);
       const auto it = stored.find(a.key());
       Cell id, state = std::string("never polled"), posts, backfill, last, followers;
       if (it != stored.end()) {
         const StoredAccount& s = it->second;
         id = s.id;
-        state = s.state;
+        state = std::string(s.state_id());
         posts = s.own_posts_stored;
         backfill = std::string(backfill_state_id(s.backfill_state));
-        last = cell(time_cell(s.last_success_at));
+        last = cell(time_cell(s.runtime.last_success_at));
         SQLite::Statement q(
             (*store)->db(),
             "SELECT followers FROM account_samples WHERE account_id = ? AND followers IS NOT NULL "
@@ -183,11 +183,12 @@ int cmd_status(const CommonOptions& o) {
            {"skipped"},
            {"last_error"}});
   for (const StoredAccount& a : *accounts) {
-    const bool error_state = a.state != "ok" && a.state != "pending";
-    t.add_row({a.id, a.municipality_id + "/" + a.account_key, a.state,
-               cell(table ? relative(a.last_success_at, now) : time_cell(a.last_success_at)),
-               cell(table ? relative(a.next_due_at, now) : time_cell(a.next_due_at)),
-               a.skipped_polls, cell(error_state ? a.state_reason : std::string())});
+    const AccountRuntime& rt = a.runtime;
+    const bool error_state = rt.state != AccountState::kOk && rt.state != AccountState::kPending;
+    t.add_row({a.id, a.municipality_id + "/" + a.account_key, std::string(a.state_id()),
+               cell(table ? relative(rt.last_success_at, now) : time_cell(rt.last_success_at)),
+               cell(table ? relative(rt.next_due_at, now) : time_cell(rt.next_due_at)),
+               rt.skipped_polls, cell(error_state ? rt.state_reason : std::string())});
   }
   Table h({{"host"},
            {"platform"},
@@ -225,7 +226,7 @@ int cmd_status(const CommonOptions& o) {
     return 0;
   }
   std::map<std::string, int> by_state;
-  for (const auto& a : *accounts) ++by_state[a.state];
+  for (const auto& a : *accounts) ++by_state[std::string(a.state_id())];
   std::printf("accounts: %zu", accounts->size());
   for (const auto& [st, n] : by_state) std::printf(", %s %d", st.c_str(), n);
   std::printf("\n");

@@ -11,6 +11,7 @@
 #include "cli/man_page.h"
 #include "cli/output.h"
 #include "cli/query_commands.h"
+#include "connectors/builtin.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
@@ -26,6 +27,7 @@ std::string default_config_path() {
 
 int main(int argc, char** argv) {
   muni::setup_logging("info");
+  muni::register_builtin_platforms();
   CLI::App app{
       "muniscope observes the public social media accounts of German municipalities, stores their "
       "activity\n"

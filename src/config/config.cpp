@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <glob.h>
+#include <limits>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <set>
 
 #include "config/yaml_reader.h"
-#include "core/handles.h"
 #include "core/strings.h"
 #include "core/tz.h"
 
@@ -192,6 +192,14 @@ class Loader {
   std::set<std::string> seen_files_;
   std::map<std::string, std::pair<std::string, int>> municipality_ids_;  // id -> (file, line)
   std::map<std::string, std::pair<std::string, int>> account_keys_;
+  // Accounts' credential slots, checked once every platform section is read
+  // (includes come after the main file's platforms:).
+  struct SlotUse {
+    std::string file;
+    YAML::Node node;
+    std::string path, platform, slot;
+  };
+  std::vector<SlotUse> pending_slots_;
 
   static int line_of(const YAML::Node& n) { return YamlReader::line_of(n); }
   static std::string child_path(const std::string& parent, const std::string& key) {
@@ -381,7 +389,8 @@ class Loader {
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string id = it->first.IsScalar() ? it->first.Scalar() : "?";
       const std::string path = "platforms." + id;
-      if (find_platform(id) == nullptr) {
+      const PlatformDescriptor* descriptor = find_platform(id);
+      if (descriptor == nullptr) {
         issue(file, it->first, path,
               "unknown platform '" + id + "'; known platforms: " + known_platform_list());
         continue;
@@ -396,10 +405,15 @@ class Loader {
         continue;
       }
       if (!expect_map(file, p, path)) continue;
-      check_keys(
-          file, p, path,
-          {"base_url", "credential", "rate_limit", "poll_interval", "max_connections_per_host",
-           "redirect_hosts"});
+      // The common keys, and the platform's own (its descriptor's settings).
+      std::vector<std::string_view> allowed = {
+          "base_url",        "credential",       "credentials",
+          "app_secret",      "rate_limit",       "poll_interval",
+          "refresh_interval", "comments_interval", "max_connections_per_host",
+          "redirect_hosts",  "quota"};
+      for (const SettingSpec& spec : descriptor->settings) allowed.push_back(spec.key);
+      check_keys(file, p, path, allowed);
+      read_platform_extras(file, p, path, *descriptor, ps);
       if (const auto v = p["base_url"]) {
         const std::string url = scalar(file, v, path + ".base_url");
         if (!parse_url(url)) {
@@ -413,6 +427,40 @@ class Loader {
       }
       if (const auto v = p["credential"])
         read_credential(file, v, path + ".credential", ps.credential);
+      if (const auto v = p["credentials"]) {
+        // Named slots, for platforms where accounts need their own (Facebook
+        // page tokens): accounts name theirs with `credential: SLOT`.
+        if (expect_map(file, v, path + ".credentials")) {
+          for (auto c = v.begin(); c != v.end(); ++c) {
+            const std::string slot = c->first.IsScalar() ? c->first.Scalar() : "?";
+            const YAML::Node ref_node = c->second;
+            if (!valid_id(slot)) {
+              issue(file, c->first, path + ".credentials",
+                    "'" + slot + "' must use only a-z, 0-9, '-' and '_'");
+              continue;
+            }
+            read_credential(file, ref_node, path + ".credentials." + slot,
+                            ps.credential_slots[slot]);
+          }
+        }
+      }
+      if (const auto v = p["app_secret"])
+        read_credential(file, v, path + ".app_secret", ps.app_secret);
+      if (const auto v = p["quota"]) {
+        if (expect_map(file, v, path + ".quota")) {
+          check_keys(file, v, path + ".quota", {"units"});
+          if (descriptor->budgets.empty()) {
+            issue(file, v, path + ".quota",
+                  "platform " + id + " has no quota budget (only request rate limits: use rate_limit)");
+          } else if (const auto u = v["units"]) {
+            ps.quota_units = integer(file, u, path + ".quota.units", 1, int64_t{1} << 40);
+          }
+        }
+      }
+      if (const auto v = p["refresh_interval"])
+        ps.refresh_interval = duration(file, v, path + ".refresh_interval", kMinuteMs);
+      if (const auto v = p["comments_interval"])
+        ps.comments_interval = duration(file, v, path + ".comments_interval", kMinuteMs);
       if (const auto v = p["rate_limit"]) {
         if (expect_map(file, v, path + ".rate_limit")) {
           check_keys(file, v, path + ".rate_limit", {"requests", "per"});
@@ -450,6 +498,34 @@ class Loader {
         }
       }
       config_.platforms[id] = ps;
+    }
+  }
+
+  // The keys a platform's descriptor declares, checked by type and range and
+  // kept as text for its connector.
+  void read_platform_extras(const std::string& file, const YAML::Node& p, const std::string& path,
+                            const PlatformDescriptor& descriptor, PlatformSettings& ps) {
+    for (const SettingSpec& spec : descriptor.settings) {
+      const auto v = p[spec.key];
+      if (!v) continue;
+      const std::string key_path = path + "." + spec.key;
+      switch (spec.type) {
+        case SettingSpec::Type::kBool:
+          ps.extra[spec.key] = boolean(file, v, key_path) ? "true" : "false";
+          break;
+        case SettingSpec::Type::kInteger:
+          if (auto n = integer(file, v, key_path, spec.min,
+                               spec.max > 0 ? spec.max : std::numeric_limits<int64_t>::max()))
+            ps.extra[spec.key] = std::to_string(*n);
+          break;
+        case SettingSpec::Type::kDuration:
+          if (auto d = duration(file, v, key_path, spec.min > 0 ? spec.min : kSecondMs))
+            ps.extra[spec.key] = std::to_string(*d);
+          break;
+        case SettingSpec::Type::kString:
+          ps.extra[spec.key] = scalar(file, v, key_path);
+          break;
+      }
     }
   }
 
@@ -554,7 +630,8 @@ class Loader {
     if (!expect_map(file, n, path)) return;
     check_keys(
         file, n, path,
-        {"platform", "handle", "role", "interval", "backfill_since", "source", "follow_moves"});
+        {"platform", "handle", "role", "interval", "backfill_since", "source", "follow_moves",
+         "credential"});
     AccountConfig a;
     a.file = file;
     a.line = line_of(n);
@@ -572,7 +649,7 @@ class Loader {
       return;
     }
     a.raw_handle = scalar(file, handle, path + ".handle");
-    auto canonical = canonical_handle(a.platform, a.raw_handle);
+    auto canonical = find_platform(a.platform)->canonicalize(a.raw_handle);
     if (!canonical.ok()) {
       issue(file, handle, path + ".handle", canonical.error().message);
       return;
@@ -584,6 +661,10 @@ class Loader {
       a.backfill_since = date(file, v, path + ".backfill_since");
     if (const auto v = n["source"]) a.source = std::string(trim(scalar(file, v, path + ".source")));
     if (const auto v = n["follow_moves"]) a.follow_moves = boolean(file, v, path + ".follow_moves");
+    if (const auto v = n["credential"]) {
+      a.credential = scalar(file, v, path + ".credential");
+      pending_slots_.push_back({file, v, path + ".credential", a.platform, a.credential});
+    }
     const std::string key = a.key();
     if (const auto seen = account_keys_.find(key); seen != account_keys_.end()) {
       issue(file, handle, path + ".handle",
@@ -658,6 +739,18 @@ class Loader {
 
   void validate_globals(const std::string& file, const YAML::Node& root) {
     Config& cfg = config_;
+    for (const SlotUse& u : pending_slots_) {
+      const PlatformSettings* ps = cfg.platform(u.platform);
+      if (ps == nullptr || !ps->credential_slots.count(u.slot)) {
+        std::string known;
+        if (ps != nullptr) {
+          for (const auto& [slot, ref] : ps->credential_slots) known += (known.empty() ? "" : ", ") + slot;
+        }
+        issue(u.file, u.node, u.path,
+              "no credential slot '" + u.slot + "' under platforms." + u.platform +
+                  ".credentials" + (known.empty() ? "" : " (slots: " + known + ")"));
+      }
+    }
     const std::string& contact = cfg.defaults.contact;
     const std::string& ua = cfg.defaults.user_agent;
     if (contact.empty() && ua.empty()) {

@@ -48,23 +48,34 @@ struct RateBudget {
 struct PlatformSettings {
   std::string platform;
   std::optional<std::string> base_url;  // API base URL override
-  CredentialRef credential;
+  CredentialRef credential;             // the platform's default credential slot
+  // Named slots (platforms.<id>.credentials.<slot>) for accounts that need
+  // their own, named by AccountConfig::credential.
+  std::map<std::string, CredentialRef> credential_slots;
+  // The app secret of signed requests (Graph API appsecret_proof).
+  CredentialRef app_secret;
   RateBudget rate_limit;
   std::optional<DurationMs> poll_interval;
+  std::optional<DurationMs> refresh_interval;
+  std::optional<DurationMs> comments_interval;
+  std::optional<int64_t> quota_units;  // overrides the descriptor's quota budget
   std::optional<int> max_connections_per_host;
+  // The platform's own keys (PlatformDescriptor::settings) as text.
+  std::map<std::string, std::string> extra;
   // Hosts redirects may lead to besides the request's own (engine/net_policy.h).
   std::vector<std::string> redirect_hosts;
 };
 
 struct AccountConfig {
   std::string platform;
-  std::string handle;      // canonical (see core/handles.h)
+  std::string handle;      // canonical (PlatformDescriptor::canonicalize)
   std::string raw_handle;  // as written
   std::string role;        // press, mayor, library, tourism, ... (free text)
   std::optional<DurationMs> interval;
   std::optional<CivilDate> backfill_since;
   std::string source;  // where the account is documented as official
   bool follow_moves = true;
+  std::string credential;  // a named slot of platforms.<id>.credentials, "" = the default
   std::string file;
   int line = 0;
   std::string key() const { return platform + ":" + handle; }

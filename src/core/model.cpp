@@ -51,6 +51,18 @@ std::string_view parent_state_id(ParentState s) {
   return "";
 }
 
+std::string_view count_precision_id(CountPrecision p) {
+  switch (p) {
+    case CountPrecision::kExact:
+      return "exact";
+    case CountPrecision::kRounded:
+      return "rounded";
+    case CountPrecision::kApproximate:
+      return "approximate";
+  }
+  return "exact";
+}
+
 std::string_view backfill_state_id(BackfillState s) {
   for (const auto& [k, id] : kBackfill) {
     if (k == s) return id;

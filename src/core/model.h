@@ -53,8 +53,20 @@ struct Engagement {
   bool empty() const { return !likes && !replies && !reposts && !quotes && !views; }
 };
 
+// What kind of item a record is. Microblogs publish posts; YouTube videos,
+// feeds and blogs articles, wikis edits, forums topics and comments.
+// Metrics count every item type as the account's output.
+inline constexpr const char* kItemPost = "post";
+inline constexpr const char* kItemVideo = "video";
+inline constexpr const char* kItemArticle = "article";
+inline constexpr const char* kItemWikiEdit = "wiki_edit";
+inline constexpr const char* kItemTopic = "topic";
+inline constexpr const char* kItemComment = "comment";
+
 struct PostRecord {
   std::string platform_post_id;  // stable id on the platform
+  std::string item_type = kItemPost;  // kItem*
+  std::string title;  // videos, articles, topics; "" for posts
   TimeMs created_at = 0;         // for reposts: the time of the repost
   PostKind kind = PostKind::kOriginal;
   // Reply parent, repost original or quoted post, depending on kind.
@@ -99,15 +111,35 @@ struct SkippedItem {
   std::string reason;
 };
 
-// A post by someone else on one of the account's posts (a citizen comment),
-// on platforms that show them (Facebook, YouTube, WordPress, Discourse).
+// A comment on one of the account's items: a citizen's, or the account's
+// own answer, on platforms that show them (YouTube, Facebook, WordPress,
+// Discourse). Comments are upserted: edits, counts and deletions are kept.
 struct CommentRecord {
+  // "" where the platform hides comment ids (Facebook without Page Public
+  // Content Access): the store then derives a stable key from the item, the
+  // author, the time and the text, and marks it derived.
   std::string platform_comment_id;
-  std::string on_post_id;  // the account's post commented on
+  std::string on_post_id;  // the account's item commented on
   std::string author_id;
   bool by_account = false;          // the account's own answer
   std::string reply_to_comment_id;  // "" for a top-level comment
   TimeMs created_at = 0;
+  std::string text;
+  std::optional<TimeMs> edited_at;
+  std::optional<int64_t> likes;
+};
+
+// How exact a reported count is. YouTube rounds subscriber counts to three
+// significant figures; Telegram's preview page shows "33.4K".
+enum class CountPrecision { kExact, kRounded, kApproximate };
+std::string_view count_precision_id(CountPrecision p);  // "exact", "rounded", "approximate"
+
+// An account counter beyond followers/following/posts (YouTube channel
+// views, Facebook fan_count), with its precision.
+struct AccountCounter {
+  std::string name;  // "views", "fans", "likes"
+  std::optional<int64_t> value;
+  CountPrecision precision = CountPrecision::kExact;
 };
 
 // A profile observation.
@@ -117,8 +149,10 @@ struct AccountSnapshot {
   std::string display_name;
   std::string profile_url;
   std::optional<int64_t> followers;
+  CountPrecision followers_precision = CountPrecision::kExact;
   std::optional<int64_t> following;
   std::optional<int64_t> posts;
+  std::vector<AccountCounter> counters;  // further counters, stored as their own series
   std::optional<TimeMs> created_at;
   bool created_at_day_precision = false;  // Mastodon rounds created_at to midnight
   std::optional<TimeMs> last_status_at;
@@ -154,17 +188,23 @@ struct Batch {
   // Posts the platform explicitly reports as deleted (a tombstone, an HTTP
   // 404/410 for that very post): marked deleted at once, still revocable.
   std::vector<std::string> deleted_post_ids;
+  // Comments a complete reading of an item's comments did not return
+  // (confirmed twice, like posts).
+  std::vector<std::string> missing_comment_ids;
   std::vector<AccountEvent> events;
   std::vector<SkippedItem> skipped;  // reported, never stored
   bool empty() const {
     return !snapshot && posts.empty() && comments.empty() && deleted_post_ids.empty() &&
-           missing_post_ids.empty() && events.empty();
+           missing_post_ids.empty() && missing_comment_ids.empty() && events.empty();
   }
 };
 
 // A batch plus what follows it: the cursor to save, a newly resolved platform
 // id, and where backfill stands. The engine commits a Page atomically.
 struct Page {
+  // In a batch session (several accounts in one unit of work): the account
+  // the page belongs to; 0 means the session's own account.
+  int64_t account_id = 0;
   Batch batch;
   std::optional<std::string> cursor;
   std::optional<std::string> platform_id;

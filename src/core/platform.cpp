@@ -1,5 +1,7 @@
 #include "core/platform.h"
 
+#include "core/strings.h"
+
 namespace muni {
 
 std::string_view category_id(Category c) {
@@ -56,59 +58,73 @@ std::optional<Category> parse_category(std::string_view id) {
   return std::nullopt;
 }
 
-namespace {
-
-// 00:00 UTC on 1 January of `year`, in ms since the epoch.
-constexpr int64_t jan1(int year) {
-  // Days from 1970 to `year` (Gregorian leap rules), times one day.
-  int64_t days = 0;
-  for (int y = 1970; y < year; ++y)
-    days += (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 366 : 365;
-  return days * 86'400'000;
+std::string_view work_kind_id(WorkKind w) {
+  switch (w) {
+    case WorkKind::kPoll:
+      return "poll";
+    case WorkKind::kRefresh:
+      return "refresh";
+    case WorkKind::kComments:
+      return "comments";
+    case WorkKind::kBackfill:
+      return "backfill";
+  }
+  return "poll";
 }
 
-}  // namespace
-
-const std::vector<PlatformInfo>& known_platforms() {
-  // Earliest plausible items: the year before each platform's public launch
-  // (Facebook 2004, Instagram 2010, Mastodon 2016, Bluesky's beta 2023, X as
-  // Twitter 2006, Threads 2023, YouTube 2005, PeerTube 1.0 2018, WordPress
-  // 2003, MediaWiki/Wikipedia 2001, Discourse 2013, Lemmy 2019, Telegram
-  // channels 2015). Feeds carry whatever their site publishes, so RSS only
-  // excludes dates before the web (1990).
-  static const std::vector<PlatformInfo> kPlatforms = {
-      {"facebook", "Facebook", Category::kSocialNetwork, jan1(2003)},
-      {"instagram", "Instagram", Category::kSocialNetwork, jan1(2009)},
-      {"mastodon", "Mastodon (and Mastodon-API servers)", Category::kMicroblog, jan1(2016)},
-      {"bluesky", "Bluesky", Category::kMicroblog, jan1(2022)},
-      {"x", "X (Twitter)", Category::kMicroblog, jan1(2005)},
-      {"threads", "Threads", Category::kMicroblog, jan1(2022)},
-      {"youtube", "YouTube", Category::kContentCommunity, jan1(2004)},
-      {"peertube", "PeerTube", Category::kContentCommunity, jan1(2017)},
-      {"rss", "RSS/Atom feed", Category::kBlog, jan1(1990)},
-      {"wordpress", "WordPress", Category::kBlog, jan1(2002)},
-      {"mediawiki", "MediaWiki", Category::kWiki, jan1(2000)},
-      {"discourse", "Discourse", Category::kForum, jan1(2012)},
-      {"lemmy", "Lemmy", Category::kForum, jan1(2018)},
-      {"telegram", "Telegram channel", Category::kMessenger, jan1(2014)},
-  };
-  return kPlatforms;
+int64_t jan1_ms(int year) {
+  return days_from_civil(CivilDate{year, 1, 1}) * kDayMs;
 }
 
-const PlatformInfo* find_platform(std::string_view id) {
-  for (const PlatformInfo& p : known_platforms()) {
+const WorkSpec* PlatformDescriptor::work_spec(WorkKind kind) const {
+  for (const WorkSpec& w : work) {
+    if (w.kind == kind) return &w;
+  }
+  return nullptr;
+}
+
+Result<std::string> PlatformDescriptor::canonicalize(std::string_view raw) const {
+  if (canonical_handle) return canonical_handle(raw);
+  const std::string_view text = trim(raw);
+  if (text.empty()) return make_error(ErrorCode::kInvalidArgument, "empty handle");
+  return std::string(text);
+}
+
+void PlatformRegistry::add(PlatformDescriptor descriptor) {
+  for (PlatformDescriptor& p : platforms_) {
+    if (p.id == descriptor.id) {
+      p = std::move(descriptor);  // a connector replaces the planned entry
+      return;
+    }
+  }
+  platforms_.push_back(std::move(descriptor));
+}
+
+const PlatformDescriptor* PlatformRegistry::find(std::string_view id) const {
+  for (const PlatformDescriptor& p : platforms_) {
     if (p.id == id) return &p;
   }
   return nullptr;
 }
 
-std::string known_platform_list() {
+std::string PlatformRegistry::id_list() const {
   std::string out;
-  for (const PlatformInfo& p : known_platforms()) {
+  for (const PlatformDescriptor& p : platforms_) {
     if (!out.empty()) out += ", ";
     out += p.id;
   }
   return out;
 }
+
+PlatformRegistry& platform_registry() {
+  static PlatformRegistry registry;
+  return registry;
+}
+
+const PlatformDescriptor* find_platform(std::string_view id) {
+  return platform_registry().find(id);
+}
+
+std::string known_platform_list() { return platform_registry().id_list(); }
 
 }  // namespace muni

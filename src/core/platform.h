@@ -1,19 +1,28 @@
-// The platforms muniscope knows and the KGSt instrument category each one
-// belongs to.
+// The platforms muniscope knows, as descriptors their connectors register.
+//
+// Everything src/ needs to know about a platform comes from its descriptor:
+// the KGSt instrument category, how a handle is written canonically, which
+// extra configuration keys it takes, what it can do (full history, comments,
+// credentials), its units of work with priority and interval, its quota
+// budgets and how a credential is attached. src/ names no platform; each
+// connectors/<id>/ folder holds its platform's knowledge, and
+// connectors/builtin.cpp registers them, one line each
+// (docs/connectors.md, "Writing a connector").
 //
 // The seven categories are those of the KGSt study "Wie nutzen Kommunen Social
 // Media?" (KGSt Bericht 8/2016): Wikis, Foren, soziale Netzwerke, Content
-// Communities, Mikroblogs, Messenger-Dienste, Blogs. The platform-to-category
-// mapping follows the brief (social networks: Facebook, Instagram; microblogs:
-// Mastodon, Bluesky, X, Threads; ...). Instagram is placed with the social
-// networks once and for all, as the domain notes advise ("decide once").
+// Communities, Mikroblogs, Messenger-Dienste, Blogs.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/result.h"
+#include "core/time_util.h"
 
 namespace muni {
 
@@ -33,20 +42,124 @@ std::string_view category_label_de(Category c);  // "Soziale Netzwerke", ...
 std::optional<Category> parse_category(std::string_view id);
 const std::vector<Category>& all_categories();
 
-struct PlatformInfo {
-  std::string_view id;  // "mastodon"
-  std::string_view display_name;
-  Category category;
+// The units of work a connector performs, in the engine's priority order.
+enum class WorkKind {
+  kPoll,      // resolve if needed, profile snapshot, new items since the cursor
+  kRefresh,   // updated counts (and deletions) of recent items
+  kComments,  // a sweep of comments on recent items (citizens' questions, the account's answers)
+  kBackfill,  // one step further back into the account's history
+};
+constexpr int kWorkKinds = 4;
+std::string_view work_kind_id(WorkKind w);
+
+// WorkSpec::interval_ms: the configuration's general default for the kind
+// (defaults.poll_interval, defaults.refresh_interval).
+constexpr DurationMs kDefaultInterval = -1;
+
+// How a platform's unit of work is scheduled.
+struct WorkSpec {
+  WorkKind kind = WorkKind::kPoll;
+  // How often (for refresh and comments; poll's is the poll interval). 0:
+  // off unless platforms.<id>.<kind>_interval turns it on.
+  DurationMs interval_ms = kDefaultInterval;
+  // Accounts per unit of work where the API takes many ids at once (1: none).
+  int batch = 1;
+};
+
+// A quota budget (units, not requests), kept per platform and credential and
+// persisted across restarts.
+struct BudgetSpec {
+  enum class Policy {
+    kDaily,        // `units` per day, reset at `reset_minute` (minutes after local midnight) in `zone`
+    kMonthly,      // `units` per calendar month of `zone` (paid plans)
+    kRolling24h,   // at most `units` in any 24 hours
+  } policy = Policy::kDaily;
+  int64_t units = 0;
+  std::string zone = "UTC";
+  int reset_minute = 0;
+  std::string source;  // where the figure is documented
+};
+
+// How the engine attaches a credential. Connectors only say whether a
+// request needs it; the secret never reaches them.
+struct AuthStyle {
+  enum class Kind {
+    kNone,
+    kBearerHeader,    // Authorization: Bearer <token>
+    kQueryParameter,  // ?<parameter>=<token>
+    kSignedQuery,     // ?<parameter>=<token>&appsecret_proof=HMAC-SHA256(app_secret, token) (Graph API)
+  } kind = Kind::kNone;
+  std::string parameter;  // "key", "access_token"
+};
+
+// A configuration key a platform accepts under platforms.<id>, beyond the
+// common ones (docs/configuration.md).
+struct SettingSpec {
+  enum class Type { kBool, kInteger, kDuration, kString };
+  std::string key;
+  Type type = Type::kString;
+  std::string help;  // one line for errors and docs
+  int64_t min = 0;
+  int64_t max = 0;  // for integers and durations (0: no bound)
+};
+
+struct PlatformCapabilities {
+  bool connector = false;         // compiled into this build
+  bool full_history = false;      // backfill can reach the first item
+  bool comments = false;          // citizens' comments on items are readable
+  bool needs_credential = false;  // nothing works without one
+  bool credential_optional = false;  // more with one, something without
+};
+
+struct PlatformDescriptor {
+  std::string id;  // "mastodon"
+  std::string display_name;
+  Category category = Category::kMicroblog;
   // No item on this platform can be older than this (ms since the epoch).
   // Deliberately loose (the start of a year before the platform's public
   // launch): the bound only catches impossible dates such as 0001-01-01 or
   // 1970-01-01, it does not judge plausible ones.
   int64_t earliest_item_ms = 0;
+  // Turns a handle as written into the canonical form muniscope stores and
+  // deduplicates on; unset: the trimmed text (an empty one is an error).
+  std::function<Result<std::string>(std::string_view)> canonical_handle;
+  PlatformCapabilities capabilities;
+  std::vector<SettingSpec> settings;
+  std::vector<WorkSpec> work;  // empty: poll and backfill only
+  std::vector<BudgetSpec> budgets;
+  AuthStyle auth;
+  // Requests per window per host before any response header says otherwise
+  // (0: none known, only the concurrency cap applies).
+  int rate_requests = 0;
+  DurationMs rate_window_ms = 0;
+  std::string default_base_url;
+  // Shown by `status` for accounts of this platform, e.g. what a missing key costs.
+  std::string note;
+
+  const WorkSpec* work_spec(WorkKind kind) const;
+  Result<std::string> canonicalize(std::string_view raw) const;
 };
 
-const std::vector<PlatformInfo>& known_platforms();
-const PlatformInfo* find_platform(std::string_view id);
-// "mastodon, bluesky, ..." for error messages.
+// The descriptors of this build, filled once at start-up by
+// register_builtin_platforms() (connectors/builtin.h) and read-only after.
+class PlatformRegistry {
+ public:
+  void add(PlatformDescriptor descriptor);
+  const PlatformDescriptor* find(std::string_view id) const;
+  const std::vector<PlatformDescriptor>& all() const { return platforms_; }
+  // "mastodon, bluesky, ..." for error messages.
+  std::string id_list() const;
+
+ private:
+  std::vector<PlatformDescriptor> platforms_;
+};
+
+PlatformRegistry& platform_registry();
+// Shorthands over platform_registry().
+const PlatformDescriptor* find_platform(std::string_view id);
 std::string known_platform_list();
+
+// 00:00 UTC on 1 January of `year`, in ms since the epoch.
+int64_t jan1_ms(int year);
 
 }  // namespace muni

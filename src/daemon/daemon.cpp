@@ -385,8 +385,10 @@ int run_poll_once(const PollOnceOptions& options) {
       std::puts("");
       Table errors({{"account"}, {"state"}, {"reason"}});
       for (const StoredAccount& a : *after) {
-        if (selected.count(a.id) && a.state != "ok" && a.state != "pending") {
-          errors.add_row({a.municipality_id + "/" + a.account_key, a.state, a.state_reason});
+        if (selected.count(a.id) && a.runtime.state != AccountState::kOk &&
+            a.runtime.state != AccountState::kPending) {
+          errors.add_row({a.municipality_id + "/" + a.account_key, std::string(a.state_id()),
+                          a.runtime.state_reason});
         }
       }
       if (errors.size() > 0) std::fputs(errors.render_table().c_str(), stdout);

@@ -2,18 +2,6 @@
 
 namespace muni {
 
-std::string_view work_kind_id(WorkKind w) {
-  switch (w) {
-    case WorkKind::kPoll:
-      return "poll";
-    case WorkKind::kBackfill:
-      return "backfill";
-    case WorkKind::kRefresh:
-      return "refresh";
-  }
-  return "poll";
-}
-
 std::string_view failure_kind_id(FailureKind f) {
   switch (f) {
     case FailureKind::kNone:

@@ -11,6 +11,7 @@
 // one unit of work (WorkKind) for one account.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,17 +19,10 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/platform.h"
 #include "engine/http.h"
-#include "engine/rate_limit.h"
 
 namespace muni {
-
-enum class WorkKind {
-  kPoll,      // resolve if needed, profile snapshot, new posts since the cursor
-  kBackfill,  // one step further back into the account's history
-  kRefresh,   // updated engagement counts (and deletions) of recent posts
-};
-std::string_view work_kind_id(WorkKind w);
 
 // What the engine tells a connector about an account.
 struct AccountView {
@@ -42,7 +36,13 @@ struct AccountView {
   bool follow_moves = true;
   int64_t own_posts_stored = 0;         // for history-completeness checks
   std::optional<std::string> base_url;  // API base URL override from config
-  // kRefresh only: own posts to refresh (newest first) and the window start.
+  // The platform's extra settings (PlatformDescriptor::settings) as
+  // configured, as text: "true", "300", "3600000" (durations in ms).
+  std::map<std::string, std::string> settings;
+  // Whether a credential is configured for this account's platform (never
+  // the credential itself): connectors without one fall back (YouTube's feed).
+  bool has_credential = false;
+  // kRefresh and kComments: own posts of the window (newest first) and its start.
   std::vector<std::string> refresh_ids;
   TimeMs refresh_since = 0;
 };
@@ -66,9 +66,26 @@ enum class FailureKind {
 };
 std::string_view failure_kind_id(FailureKind f);
 
+// "Throttled until T", read by a connector from an error body (YouTube 403
+// quotaExceeded, Graph API codes 4/17/32/613, Lemmy rate_limit_error,
+// MediaWiki maxlag, Discourse wait_seconds).
+struct Throttle {
+  enum class Scope {
+    kHost,        // every request to this host waits
+    kCredential,  // every request with this platform's credential (its quota)
+    kAccount,     // this account only
+  } scope = Scope::kHost;
+  // How long to wait; nullopt: until the scope's quota budget next resets.
+  std::optional<DurationMs> wait;
+  std::string reason;
+};
+
 struct StepResult {
   // Records and cursor to commit atomically before anything else happens.
   std::optional<Page> page;
+  // The platform says to slow down: the unit of work ends (nothing failed),
+  // and the engine holds the scope until the time given.
+  std::optional<Throttle> throttle;
   // The next request; its response comes back through on_response().
   std::optional<HttpRequest> request;
   // The unit of work is finished (successfully unless failure is set).
@@ -97,6 +114,16 @@ struct StepResult {
     s.http_status = http_status;
     return s;
   }
+  static StepResult throttled(Throttle t, int http_status = 0,
+                              std::optional<Page> page = std::nullopt) {
+    StepResult s;
+    s.done = true;
+    s.reason = t.reason;
+    s.throttle = std::move(t);
+    s.http_status = http_status;
+    s.page = std::move(page);
+    return s;
+  }
 };
 
 class ConnectorSession {
@@ -109,23 +136,24 @@ class ConnectorSession {
   virtual StepResult on_response(const HttpResponse& response) = 0;
 };
 
-// Defaults a connector declares for its platform; platforms.<id>.rate_limit
-// in the config overrides the budget.
-struct ConnectorDefaults {
-  RateBudgetDefaults rate_budget;  // documented platform limit, with its source in the connector
-  bool uses_credential = false;
-};
-
+// A connector: its platform's descriptor (core/platform.h) says what the
+// platform is; the connector turns accounts into sessions.
 class Connector {
  public:
   virtual ~Connector() = default;
   virtual std::string_view platform() const = 0;
-  virtual ConnectorDefaults defaults() const = 0;
-  // The host this account's requests go to; budgets and concurrency caps are
-  // kept per host (a Mastodon instance, the Bluesky AppView).
+  // The host this account's requests go to; rate limits and concurrency caps
+  // are kept per host (a Mastodon instance, the Bluesky AppView).
   virtual std::string host_for(const AccountView& account) const = 0;
   virtual std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                                   WorkKind work) const = 0;
+  // Batch sessions: for work kinds whose WorkSpec::batch > 1, one session for
+  // several accounts of one host (the accounts' pages say whose they are:
+  // Page::account_id). The default runs the first account alone.
+  virtual std::unique_ptr<ConnectorSession> begin_batch(const std::vector<AccountView>& accounts,
+                                                        WorkKind work) const {
+    return begin(accounts.front(), work);
+  }
 };
 
 // The connectors compiled into this build, looked up by platform id.

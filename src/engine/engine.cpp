@@ -14,7 +14,6 @@ namespace muni {
 
 namespace {
 
-constexpr int kWorkKinds = 3;
 int idx(WorkKind w) { return static_cast<int>(w); }
 WorkKind work_of(int i) { return static_cast<WorkKind>(i); }
 
@@ -37,23 +36,44 @@ std::shared_ptr<spdlog::logger> log() {
   return l ? l : spdlog::default_logger();
 }
 
-// States in which an account is waiting for a periodic re-check rather than
-// being polled normally.
-bool is_terminal_state(const std::string& s) {
-  return s == "not_found" || s == "gone" || s == "suspended" || s == "auth_required" ||
-         s == "auth_failed" || s == "blocked" || s == "invalid_handle" || s == "refused" ||
-         s == "duplicate";
-}
-
 // Consecutive backfill units that bring nothing new before the engine
 // concludes that the server's paging goes in circles (a server that ignores
 // max_id, a cursor that cycles). Short or empty pages with a cursor are
 // normal now and then (atproto#2127); this many in a row are not.
 constexpr int kMaxIdleBackfills = 5;
 
-std::string clock_time(TimeMs t) {
-  const std::string iso = format_iso8601(t - t % 1000);
-  return iso;
+std::string clock_time(TimeMs t) { return format_iso8601(t - t % 1000); }
+
+AccountState state_for(FailureKind f) {
+  switch (f) {
+    case FailureKind::kNone:
+      return AccountState::kOk;
+    case FailureKind::kNotFound:
+      return AccountState::kNotFound;
+    case FailureKind::kGone:
+      return AccountState::kGone;
+    case FailureKind::kSuspended:
+      return AccountState::kSuspended;
+    case FailureKind::kAuthRequired:
+      return AccountState::kAuthRequired;
+    case FailureKind::kAuthFailed:
+      return AccountState::kAuthFailed;
+    case FailureKind::kBlocked:
+      return AccountState::kBlocked;
+    case FailureKind::kMalformed:
+      return AccountState::kDegraded;
+    case FailureKind::kServerError:
+      return AccountState::kBackingOff;
+    case FailureKind::kInvalidHandle:
+      return AccountState::kInvalidHandle;
+    case FailureKind::kRefused:
+      return AccountState::kRefused;
+    case FailureKind::kDuplicate:
+      return AccountState::kDuplicate;
+    case FailureKind::kNoProgress:
+      return AccountState::kOk;
+  }
+  return AccountState::kDegraded;
 }
 
 }  // namespace
@@ -70,12 +90,16 @@ EngineOptions EngineOptions::from_config(const Config& config) {
 }
 
 struct Engine::AccountRt {
-  StoredAccount stored;
+  StoredAccount stored;  // configuration, saved position and the runtime state
   const Connector* connector = nullptr;
+  const PlatformDescriptor* platform = nullptr;
   std::string host_key;
+  std::string credential_slot;  // "" = the platform's default slot
+  std::string quota_scope;      // "" = no quota budget applies
   DurationMs interval = kHourMs;
   TimeMs phase = 0;
   std::optional<std::string> base_url;
+  std::map<std::string, std::string> settings;
   std::optional<TimeMs> backfill_since;
   bool busy = false;
   WorkKind busy_work = WorkKind::kPoll;
@@ -92,6 +116,9 @@ struct Engine::AccountRt {
   bool once = false;
   bool once_done = false;
   int once_attempts = 0;
+
+  std::string label() const { return stored.municipality_id + "/" + stored.account_key; }
+  AccountRuntime& rt() { return stored.runtime; }
 };
 
 struct Engine::HostRt {
@@ -110,11 +137,13 @@ struct Engine::HostRt {
 
 struct Engine::Session {
   uint64_t id = 0;
-  int64_t account_id = 0;
+  std::vector<int64_t> accounts;  // the first is the session's own; more in a batch
   std::string platform;
-  std::string account_key;
+  std::string label;
   WorkKind work = WorkKind::kPoll;
   std::string host_key;
+  std::string credential_slot;
+  std::string quota_scope;
   std::unique_ptr<ConnectorSession> impl;
   TimeMs started_at = 0;
   std::optional<HttpRequest> request;
@@ -122,13 +151,15 @@ struct Engine::Session {
   int requests = 0;
   int posts_new = 0;
   int posts_updated = 0;
-  int http_status = 0;
-  int rate_limited = 0;
   int posts_deleted = 0;
   int items_skipped = 0;
   int redirects = 0;
+  int http_status = 0;
+  int rate_limited = 0;
   TimeMs sent_at = 0;  // when the request in flight was sent
   std::string notes;   // what the page guard corrected, for the poll log
+  // Per-account outcomes a batch session reported (account id -> failure).
+  std::map<int64_t, std::pair<FailureKind, std::string>> outcomes;
 };
 
 Engine::Engine(const Clock& clock, Random& random, HttpTransport& transport, Store& store,
@@ -158,7 +189,7 @@ Engine::HostRt& Engine::host_for(AccountRt& a) {
     slot->key = a.host_key;
     slot->platform = a.stored.platform;
     const PlatformSettings* ps = config_.platform(a.stored.platform);
-    RateBudgetDefaults budget = a.connector->defaults().rate_budget;
+    RateBudgetDefaults budget{a.platform->rate_requests, a.platform->rate_window_ms};
     if (ps != nullptr && ps->rate_limit.requests > 0) {
       budget = RateBudgetDefaults{ps->rate_limit.requests, ps->rate_limit.window_ms};
     }
@@ -168,6 +199,19 @@ Engine::HostRt& Engine::host_for(AccountRt& a) {
                     : config_.defaults.max_connections_per_host;
   }
   return *slot;
+}
+
+DurationMs Engine::work_interval(const AccountRt& a, WorkKind work) const {
+  if (a.platform == nullptr) return 0;
+  const PlatformSettings* ps = config_.platform(a.stored.platform);
+  if (work == WorkKind::kRefresh && ps != nullptr && ps->refresh_interval)
+    return *ps->refresh_interval;
+  if (work == WorkKind::kComments && ps != nullptr && ps->comments_interval)
+    return *ps->comments_interval;
+  const WorkSpec* spec = a.platform->work_spec(work);
+  if (spec == nullptr) return 0;
+  if (spec->interval_ms != kDefaultInterval) return spec->interval_ms;
+  return work == WorkKind::kRefresh ? options_.refresh_interval_ms : options_.comments_interval_ms;
 }
 
 AccountView Engine::view_of(const AccountRt& a) const {
@@ -182,6 +226,8 @@ AccountView Engine::view_of(const AccountRt& a) const {
   v.follow_moves = a.stored.follow_moves;
   v.own_posts_stored = a.stored.own_posts_stored;
   v.base_url = a.base_url;
+  v.settings = a.settings;
+  v.has_credential = vault_.has(a.stored.platform, a.credential_slot);
   return v;
 }
 
@@ -191,28 +237,36 @@ TimeMs Engine::slot_after(const AccountRt& a, TimeMs t) const {
   return (k + 1) * i + a.phase;
 }
 
+QuotaBudget* Engine::quota_of(const AccountRt& a) {
+  if (a.quota_scope.empty()) return nullptr;
+  const auto it = budgets_.find(a.quota_scope);
+  return it == budgets_.end() ? nullptr : it->second.get();
+}
+
+void Engine::set_state(AccountRt& a, AccountState state, std::string reason, TimeMs now) {
+  a.rt().state = state;
+  a.rt().state_reason = std::move(reason);
+  persist_runtime(a, now);
+}
+
 Status Engine::load(const Config& config) {
-  // The engine needs defaults and platform settings; the municipality list
-  // (the bulk of a national config) lives in the store and the caller's copy.
+  // Per-account credential slots come from the configuration; the engine
+  // keeps only defaults, platform settings and the slots, not the
+  // municipality list (the bulk of a national config).
+  std::map<std::string, std::string> slots;  // account key -> slot
+  for (const MunicipalityConfig& m : config.municipalities) {
+    for (const AccountConfig& ac : m.accounts) {
+      if (!ac.credential.empty()) slots[ac.key()] = ac.credential;
+    }
+  }
   config_ = config;
   config_.municipalities.clear();
   config_.municipalities.shrink_to_fit();
   const TimeMs now = clock_.now();
   // Credentials are read once per (re)load; a missing one is reported on the
-  // platform's accounts, never logged with its value.
-  credential_secrets_.clear();
-  credential_failures_.clear();
-  for (const auto& [platform, settings] : config.platforms) {
-    if (!settings.credential.present()) continue;
-    auto secret = read_credential(settings.credential);
-    if (secret.ok()) {
-      credential_secrets_[platform] = *secret;
-    } else {
-      credential_failures_[platform] = "credential not available: " + secret.error().message;
-    }
-  }
+  // accounts that need it, never logged with its value.
+  vault_.load(config);
   MUNI_TRY(std::vector<StoredAccount> stored, store_.load_accounts(true));
-  std::unordered_map<int64_t, AccountRt*> old = std::move(by_id_);
   std::vector<std::unique_ptr<AccountRt>> old_accounts = std::move(accounts_);
   by_id_.clear();
   accounts_.clear();
@@ -239,8 +293,12 @@ Status Engine::load(const Config& config) {
     const bool fresh = a.next_at[idx(WorkKind::kPoll)] == 0;
     const DurationMs old_interval = a.interval;
     a.connector = registry_.find(a.stored.platform);
+    a.platform = find_platform(a.stored.platform);
     const PlatformSettings* ps = config.platform(a.stored.platform);
     a.base_url = ps != nullptr ? ps->base_url : std::nullopt;
+    a.settings = ps != nullptr ? ps->extra : std::map<std::string, std::string>{};
+    const auto slot = slots.find(a.stored.account_key);
+    a.credential_slot = slot != slots.end() ? slot->second : "";
     a.interval = a.stored.interval_ms.value_or(
         ps != nullptr && ps->poll_interval ? *ps->poll_interval : config.defaults.poll_interval_ms);
     a.phase = static_cast<TimeMs>(fnv1a(a.stored.account_key) % static_cast<uint64_t>(a.interval));
@@ -250,48 +308,71 @@ Status Engine::load(const Config& config) {
         since ? std::optional<TimeMs>(days_from_civil(*since) * kDayMs) : std::nullopt;
     by_id_[a.stored.id] = &a;
     accounts_.push_back(std::move(rt));
-    if (a.connector == nullptr) {
-      if (a.stored.state != "unsupported") {
-        a.stored.state = "unsupported";
-        a.stored.state_reason = "no " + a.stored.platform +
-                                " connector in this build yet; the account counts "
-                                "as configured presence only";
-        persist_runtime(a, now);
+    if (a.connector == nullptr || a.platform == nullptr) {
+      if (a.rt().state != AccountState::kUnsupported) {
+        set_state(a, AccountState::kUnsupported,
+                  "no " + a.stored.platform +
+                      " connector in this build yet; the account counts as configured presence "
+                      "only",
+                  now);
       }
       continue;
     }
+    const bool credentialed = a.platform->auth.kind != AuthStyle::Kind::kNone ||
+                              vault_.has(a.stored.platform, a.credential_slot);
     a.host_key = a.connector->host_for(view_of(a));
-    if (a.connector->defaults().uses_credential || credential_secrets_.count(a.stored.platform)) {
-      a.host_key += "#" + a.stored.platform;  // budgets are per credential
+    if (credentialed) {
+      // Rate limits and batches are per host and credential.
+      a.host_key += "#" + a.stored.platform + (a.credential_slot.empty() ? "" : "/" + a.credential_slot);
     }
+    a.quota_scope = !a.platform->budgets.empty() && vault_.has(a.stored.platform, a.credential_slot)
+                        ? a.stored.platform + "#" +
+                              (a.credential_slot.empty() ? "default" : a.credential_slot)
+                        : "";
     host_for(a);
-    if (const auto f = credential_failures_.find(a.stored.platform);
-        f != credential_failures_.end()) {
-      a.stored.state = "auth_failed";
-      a.stored.state_reason = f->second;
-      persist_runtime(a, now);
+    const bool needs = a.platform->capabilities.needs_credential;
+    if (const auto failure = vault_.failure(a.stored.platform, a.credential_slot)) {
+      if (!a.platform->capabilities.credential_optional) {
+        set_state(a, AccountState::kAuthFailed, *failure, now);
+        continue;
+      }
+      // The platform works without (YouTube's feed): go on, and say why less.
+      log()->warn("{}: {}; polling without it", a.label(), *failure);
+    }
+    if (needs && !vault_.has(a.stored.platform, a.credential_slot)) {
+      set_state(a, AccountState::kAuthFailed,
+                "platform " + a.stored.platform + " needs a credential; configure platforms." +
+                    a.stored.platform + ".credential" +
+                    (a.credential_slot.empty() ? "" : "s." + a.credential_slot),
+                now);
       continue;
     }
-    const bool was_blocked = a.stored.state == "unsupported" || a.stored.state == "inactive" ||
-                             (a.stored.state == "auth_failed" && !fresh);
-    if (a.stored.state == "unsupported" || a.stored.state == "inactive") {
-      a.stored.state = "pending";
-      a.stored.state_reason.clear();
+    const AccountState st = a.rt().state;
+    const bool was_blocked = st == AccountState::kUnsupported || st == AccountState::kInactive ||
+                             (st == AccountState::kAuthFailed && !fresh);
+    if (st == AccountState::kUnsupported || st == AccountState::kInactive ||
+        st == AccountState::kAuthFailed) {
+      a.rt().state = AccountState::kPending;
+      a.rt().state_reason.clear();
     }
     if (fresh) {
       TimeMs due = now;
-      if (a.stored.next_due_at) {
-        due = std::max(now, *a.stored.next_due_at);
-      } else if (a.stored.last_attempt_at) {
-        due = std::max(now, slot_after(a, *a.stored.last_attempt_at));
+      if (a.rt().next_due_at) {
+        due = std::max(now, *a.rt().next_due_at);
+      } else if (a.rt().last_attempt_at) {
+        due = std::max(now, slot_after(a, *a.rt().last_attempt_at));
       }
-      if (a.stored.backoff_until && *a.stored.backoff_until > due) due = *a.stored.backoff_until;
+      if (a.rt().backoff_until && *a.rt().backoff_until > due) due = *a.rt().backoff_until;
       schedule(a, WorkKind::kPoll, due);
-      if (a.stored.last_success_at) {
-        a.polled = !is_terminal_state(a.stored.state);
-        schedule(a, WorkKind::kRefresh,
-                 a.stored.next_refresh_at ? std::max(now, *a.stored.next_refresh_at)
-                                          : now + options_.refresh_interval_ms);
+      if (a.rt().last_success_at) {
+        a.polled = !is_terminal(a.rt().state);
+        for (const WorkKind w : {WorkKind::kRefresh, WorkKind::kComments}) {
+          const DurationMs every = work_interval(a, w);
+          if (every <= 0) continue;
+          const std::optional<TimeMs> saved =
+              w == WorkKind::kRefresh ? a.rt().next_refresh_at : std::nullopt;
+          schedule(a, w, saved ? std::max(now, *saved) : now + every);
+        }
       }
       if (a.polled && a.stored.backfill_state == BackfillState::kPending)
         enqueue(a, WorkKind::kBackfill);
@@ -306,21 +387,39 @@ Status Engine::load(const Config& config) {
     log()->info("{} account(s) no longer configured; their history stays in the store",
                 old_owned.size());
   }
+  load_budgets(now);
   resolve_duplicates(now);
   return ok_status();
 }
 
-std::string Engine::scrub(std::string text) const {
-  // A server may echo the request (and its key) in an error body; nothing
-  // the engine logs or stores may carry a secret, however it got there.
-  for (const auto& [platform, secret] : credential_secrets_) {
-    if (secret.size() < 4) continue;
-    for (const std::string& form : {secret, url_encode(secret)}) {
-      for (size_t at = text.find(form); at != std::string::npos; at = text.find(form, at))
-        text.replace(at, form.size(), "[secret]");
-    }
+void Engine::load_budgets(TimeMs now) {
+  // One budget per platform and credential slot with a secret; its state
+  // survives restarts.
+  std::map<std::string, BudgetRow> saved;
+  if (auto rows = store_.load_budgets(); rows.ok()) {
+    for (BudgetRow& r : *rows) saved[r.scope] = std::move(r);
   }
-  return text;
+  std::map<std::string, std::unique_ptr<QuotaBudget>> next;
+  for (const auto& a : accounts_) {
+    if (a->quota_scope.empty() || next.count(a->quota_scope)) continue;
+    const PlatformSettings* ps = config_.platform(a->stored.platform);
+    auto budget = std::make_unique<QuotaBudget>(
+        a->quota_scope, a->platform->budgets.front(),
+        ps != nullptr && ps->quota_units ? *ps->quota_units : 0);
+    if (auto old = budgets_.find(a->quota_scope); old != budgets_.end()) {
+      budget->restore(old->second->state());
+    } else if (auto row = saved.find(a->quota_scope); row != saved.end()) {
+      BudgetState st;
+      st.spent = row->second.spent;
+      st.period_start = row->second.period_start.value_or(0);
+      st.blocked_until = row->second.blocked_until.value_or(0);
+      st.log = row->second.log;
+      budget->restore(st);
+    }
+    (void)budget->remaining(now);  // a reset that happened while stopped
+    next[a->quota_scope] = std::move(budget);
+  }
+  budgets_ = std::move(next);
 }
 
 std::string Engine::identity_of(const AccountRt& a, const std::string& platform_id) const {
@@ -342,36 +441,33 @@ void Engine::resolve_duplicates(TimeMs now) {
     return dx != dy ? !dx : x->stored.id < y->stored.id;
   });
   for (AccountRt* a : order) {
-    const auto [it, inserted] = identities_.emplace(identity_of(*a, a->stored.platform_id), a->stored.id);
+    const auto [it, inserted] =
+        identities_.emplace(identity_of(*a, a->stored.platform_id), a->stored.id);
     if (inserted) {
       if (a->stored.duplicate_of) {
         // Its primary is gone from the configuration (or changed): poll it again.
         a->stored.duplicate_of.reset();
         (void)store_.set_duplicate_of(a->stored.id, std::nullopt);
-        a->stored.state = "pending";
-        a->stored.state_reason = "no longer a duplicate of another configured account";
-        persist_runtime(*a, now);
+        set_state(*a, AccountState::kPending, "no longer a duplicate of another configured account",
+                  now);
         schedule(*a, WorkKind::kPoll, now);
       }
       continue;
     }
-    const AccountRt* primary = account(it->second);
-    mark_duplicate(*a, *primary, now);
+    mark_duplicate(*a, *account(it->second), now);
   }
 }
 
 void Engine::mark_duplicate(AccountRt& a, const AccountRt& primary, TimeMs now) {
   a.stored.duplicate_of = primary.stored.id;
   (void)store_.set_duplicate_of(a.stored.id, primary.stored.id);
-  a.stored.state = "duplicate";
-  a.stored.state_reason = "the same account as " + primary.stored.municipality_id + "/" +
-                          primary.stored.account_key + " (both are " + a.stored.platform_id +
-                          " on " + a.host_key + "); polled and counted once, as that account";
   for (uint64_t& g : a.generation) ++g;  // its timers are void
   for (int w = 0; w < kWorkKinds; ++w) a.pending[w] = false;
-  persist_runtime(a, now);
-  log()->warn("{}/{}: {}", a.stored.municipality_id, a.stored.account_key,
-              a.stored.state_reason);
+  set_state(a, AccountState::kDuplicate,
+            "the same account as " + primary.label() + " (both are " + a.stored.platform_id +
+                " on " + a.host_key + "); polled and counted once, as that account",
+            now);
+  log()->warn("{}: {}", a.label(), a.rt().state_reason);
 }
 
 void Engine::schedule(AccountRt& a, WorkKind work, TimeMs at, bool push) {
@@ -397,7 +493,7 @@ void Engine::poll_came_due(AccountRt& a, TimeMs now) {
   if (!a.once && (a.queued[w] || a.pending[w] || (a.busy && a.busy_work == WorkKind::kPoll))) {
     // The previous poll has not finished (or not even started): this one is
     // skipped, counted, and the rhythm continues with the next slot.
-    ++a.stored.skipped_polls;
+    ++a.rt().skipped_polls;
     ++counters_.skipped_polls;
     schedule(a, WorkKind::kPoll, slot_after(a, now));
     return;
@@ -426,7 +522,7 @@ void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
   const TimeMs now = clock_.now();
   for (const int64_t id : account_ids) {
     AccountRt* a = account(id);
-    if (a == nullptr || !pollable(*a) || a->stored.state == "auth_failed") continue;
+    if (a == nullptr || !pollable(*a) || a->rt().state == AccountState::kAuthFailed) continue;
     a->once = true;
     a->once_done = false;
     a->once_attempts = 0;
@@ -443,6 +539,34 @@ void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
 }
 
 bool Engine::once_finished() const { return once_mode_ && once_pending_ == 0 && sessions_.empty(); }
+
+bool Engine::may_start(AccountRt& a, TimeMs now) {
+  if (const auto failure = vault_.failure(a.stored.platform, a.credential_slot);
+      failure && a.platform->capabilities.needs_credential) {
+    set_state(a, AccountState::kAuthFailed, *failure, now);
+    return false;
+  }
+  QuotaBudget* quota = quota_of(a);
+  if (quota == nullptr || quota->remaining(now) > 0) return true;
+  // The credential's quota is spent: wait for its reset, and say so.
+  const TimeMs reset = quota->next_reset(now);
+  ++counters_.quota_waits;
+  a.rt().backoff_until = reset;
+  set_state(a, AccountState::kRateLimited,
+            "quota " + quota->scope() + " spent (" + std::to_string(quota->spent(now)) + " of " +
+                std::to_string(quota->units()) + " units); waiting for its reset at " +
+                clock_time(reset),
+            now);
+  for (int w = 0; w < kWorkKinds; ++w) {
+    if (a.queued[w] || a.next_at[w] != 0) schedule(a, work_of(w), reset, !a.once);
+  }
+  if (a.once && !a.once_done) {
+    // poll --once does not wait hours for a quota: the account ends here.
+    a.once_done = true;
+    --once_pending_;
+  }
+  return false;
+}
 
 void Engine::dispatch(HostRt& host, TimeMs now) {
   while (true) {
@@ -461,59 +585,85 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
       continue;
     }
     if (stopping_ || host.active >= host.cap) return;
-    // Fresh polls first, then refreshes; backfill only with budget to spare
-    // and nothing fresher waiting.
+    // Priority: fresh polls, refreshes, comment sweeps; backfill only with
+    // budget to spare and nothing fresher waiting.
     int pick = -1;
-    if (!host.queue[idx(WorkKind::kPoll)].empty()) {
-      pick = idx(WorkKind::kPoll);
-    } else if (!host.queue[idx(WorkKind::kRefresh)].empty()) {
-      pick = idx(WorkKind::kRefresh);
-    } else if (!host.queue[idx(WorkKind::kBackfill)].empty() &&
-               (once_mode_ || host.limiter.headroom(now) > options_.backfill_reserve)) {
+    for (const WorkKind w : {WorkKind::kPoll, WorkKind::kRefresh, WorkKind::kComments}) {
+      if (!host.queue[idx(w)].empty()) {
+        pick = idx(w);
+        break;
+      }
+    }
+    if (pick < 0 && !host.queue[idx(WorkKind::kBackfill)].empty() &&
+        (once_mode_ || host.limiter.headroom(now) > options_.backfill_reserve)) {
       pick = idx(WorkKind::kBackfill);
     }
     if (pick < 0) return;
-    const int64_t id = host.queue[pick].front();
-    host.queue[pick].pop_front();
-    AccountRt* a = account(id);
-    if (a == nullptr || a->connector == nullptr) continue;
-    a->queued[pick] = false;
-    if (!pollable(*a)) continue;
-    if (a->busy) {
-      a->pending[pick] = true;
-      continue;
+    // One account, or a batch of several where the platform's API takes
+    // many ids at once.
+    std::vector<AccountRt*> batch;
+    int limit = 1;
+    while (!host.queue[pick].empty() && static_cast<int>(batch.size()) < limit) {
+      const int64_t id = host.queue[pick].front();
+      host.queue[pick].pop_front();
+      AccountRt* a = account(id);
+      if (a == nullptr || a->connector == nullptr) continue;
+      a->queued[pick] = false;
+      if (!pollable(*a)) continue;
+      if (a->busy) {
+        a->pending[pick] = true;
+        continue;
+      }
+      if (!may_start(*a, now)) continue;
+      if (batch.empty()) {
+        const WorkSpec* spec = a->platform->work_spec(work_of(pick));
+        limit = spec != nullptr ? std::max(1, spec->batch) : 1;
+      }
+      batch.push_back(a);
     }
-    start_session(*a, work_of(pick), now);
+    if (batch.empty()) continue;
+    start_session(batch, work_of(pick), now);
   }
 }
 
-void Engine::start_session(AccountRt& a, WorkKind work, TimeMs now) {
-  AccountView view = view_of(a);
-  if (work == WorkKind::kRefresh) {
-    view.refresh_since = now - options_.refresh_window_ms;
-    auto ids = store_.recent_post_ids(a.stored.id, view.refresh_since, options_.refresh_max_posts);
-    if (ids.ok()) view.refresh_ids = std::move(*ids);
+void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, TimeMs now) {
+  AccountRt& a = *batch.front();
+  std::vector<AccountView> views;
+  for (AccountRt* b : batch) {
+    AccountView view = view_of(*b);
+    if (work == WorkKind::kRefresh || work == WorkKind::kComments) {
+      view.refresh_since = now - options_.refresh_window_ms;
+      auto ids =
+          store_.recent_post_ids(b->stored.id, view.refresh_since, options_.refresh_max_posts);
+      if (ids.ok()) view.refresh_ids = std::move(*ids);
+    }
+    views.push_back(std::move(view));
   }
   auto session = std::make_unique<Session>();
   Session& s = *session;
   s.id = next_session_id_++;
-  s.account_id = a.stored.id;
+  for (AccountRt* b : batch) s.accounts.push_back(b->stored.id);
   s.platform = a.stored.platform;
-  s.account_key = a.stored.municipality_id + "/" + a.stored.account_key;
+  s.label = a.label() + (batch.size() > 1 ? " (+" + std::to_string(batch.size() - 1) + ")" : "");
   s.work = work;
   s.host_key = a.host_key;
+  s.credential_slot = a.credential_slot;
+  s.quota_scope = a.quota_scope;
   s.started_at = now;
-  a.busy = true;
-  a.busy_work = work;
-  // The next poll is due at the next slot whether or not this one finishes
-  // in time; if it does not, that poll is skipped and counted.
-  if (work == WorkKind::kPoll) schedule(a, WorkKind::kPoll, slot_after(a, now), !a.once);
+  for (AccountRt* b : batch) {
+    b->busy = true;
+    b->busy_work = work;
+    // The next poll is due at the next slot whether or not this one finishes
+    // in time; if it does not, that poll is skipped and counted.
+    if (work == WorkKind::kPoll) schedule(*b, WorkKind::kPoll, slot_after(*b, now), !b->once);
+  }
   HostRt& host = host_for(a);
   ++host.active;
   sessions_[s.id] = std::move(session);
   StepResult first;
   try {
-    s.impl = a.connector->begin(view, work);
+    s.impl = batch.size() > 1 ? a.connector->begin_batch(views, work)
+                              : a.connector->begin(views.front(), work);
     first = s.impl->start();
   } catch (const std::exception& e) {
     first = StepResult::fail(FailureKind::kMalformed, std::string("connector error: ") + e.what());
@@ -521,11 +671,9 @@ void Engine::start_session(AccountRt& a, WorkKind work, TimeMs now) {
   handle_step(s, std::move(first), now);
 }
 
-bool Engine::admit_page(Session& s, Page& page, TimeMs now) {
-  AccountRt* a = account(s.account_id);
+bool Engine::admit_page(Session& s, Page& page, AccountRt& a, TimeMs now) {
   // What may be stored at all: the same rules for every connector.
-  const PlatformInfo* info = find_platform(s.platform);
-  const PageAudit audit = guard_page(page, info != nullptr ? info->earliest_item_ms : 0, now);
+  const PageAudit audit = guard_page(page, a.platform->earliest_item_ms, now);
   if (!audit.clean()) {
     const std::string summary = audit.summary();
     s.items_skipped += static_cast<int>(audit.skipped.size());
@@ -533,64 +681,86 @@ bool Engine::admit_page(Session& s, Page& page, TimeMs now) {
     if (s.notes.size() < 2000) s.notes += (s.notes.empty() ? "" : "; ") + summary;
     std::string detail;
     for (size_t i = 0; i < audit.skipped.size() && i < 3; ++i) {
-      detail += (i ? "; " : " (") + (audit.skipped[i].id.empty() ? "" : audit.skipped[i].id + ": ") +
+      detail += (i ? "; " : " (") +
+                (audit.skipped[i].id.empty() ? "" : audit.skipped[i].id + ": ") +
                 audit.skipped[i].reason;
     }
     if (!detail.empty()) detail += audit.skipped.size() > 3 ? "; ...)" : ")";
-    log()->warn("{} {}: {}{}", work_kind_id(s.work), s.account_key, summary,
-                scrub(printable(detail)));
+    log()->warn("{} {}: {}{}", work_kind_id(s.work), a.label(), summary,
+                vault_.scrub(printable(detail)));
   }
   // A newly resolved id that another configured account already has: the
   // same platform account under a second spelling. Nothing of it is stored.
   std::string resolved = page.platform_id.value_or("");
   if (resolved.empty() && page.batch.snapshot) resolved = page.batch.snapshot->platform_id;
-  if (a != nullptr && !resolved.empty()) {
-    const std::string identity = identity_of(*a, resolved);
+  if (!resolved.empty()) {
+    const std::string identity = identity_of(a, resolved);
     const auto it = identities_.find(identity);
-    if (it != identities_.end() && it->second != a->stored.id) {
+    if (it != identities_.end() && it->second != a.stored.id) {
       if (const AccountRt* primary = account(it->second); primary != nullptr) {
-        a->stored.platform_id = resolved;
-        mark_duplicate(*a, *primary, now);
-        finish(s, Finish{"duplicate", FailureKind::kDuplicate, false, a->stored.state_reason, 0},
-               now);
+        a.stored.platform_id = resolved;
+        mark_duplicate(a, *primary, now);
+        if (s.accounts.size() == 1) {
+          finish(s, Finish{"duplicate", FailureKind::kDuplicate, false, a.rt().state_reason, 0},
+                 now);
+        } else {
+          s.outcomes[a.stored.id] = {FailureKind::kDuplicate, a.rt().state_reason};
+        }
         return false;
       }
     }
-    if (resolved != a->stored.platform_id) {
-      if (!a->stored.platform_id.empty()) identities_.erase(identity_of(*a, a->stored.platform_id));
-      identities_[identity] = a->stored.id;
+    if (resolved != a.stored.platform_id) {
+      if (!a.stored.platform_id.empty()) identities_.erase(identity_of(a, a.stored.platform_id));
+      identities_[identity] = a.stored.id;
     }
   }
   return true;
 }
 
 void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
-  if (step.page && !admit_page(s, *step.page, now)) return;  // s is gone
-  if (step.page && !step.page->empty()) {
-    auto counts = store_.commit_page(s.account_id, *step.page, now);
-    if (!counts.ok()) {
-      finish(s, Finish{"storage_error", FailureKind::kNone, true, counts.error().message, 0}, now);
-      return;
-    }
-    s.posts_new += counts->posts_new;
-    s.posts_updated += counts->posts_updated;
-    s.posts_deleted += counts->posts_deleted;
-    counters_.posts_new += counts->posts_new;
-    counters_.posts_updated += counts->posts_updated;
-    counters_.posts_deleted += counts->posts_deleted;
-    if (AccountRt* a = account(s.account_id)) {
-      const Page& p = *step.page;
-      if (p.cursor) a->stored.cursor = *p.cursor;
-      if (p.platform_id) a->stored.platform_id = *p.platform_id;
-      if (p.backfill_state) a->stored.backfill_state = *p.backfill_state;
-      if (p.history_note) a->stored.history_note = *p.history_note;
-      for (const PostRecord& post : p.batch.posts) {
-        if (post.kind != PostKind::kRepost)
-          ++a->stored.own_posts_stored;  // approximate; reloads recount
+  if (step.page) {
+    const int64_t target = step.page->account_id != 0 ? step.page->account_id : s.accounts.front();
+    AccountRt* a = std::find(s.accounts.begin(), s.accounts.end(), target) != s.accounts.end()
+                       ? account(target)
+                       : nullptr;
+    if (a == nullptr) {
+      // A page for an account outside the session: a connector bug, never stored.
+      log()->error("{}: page for account {} outside the session dropped", s.label, target);
+    } else {
+      const bool single = s.accounts.size() == 1;
+      if (!admit_page(s, *step.page, *a, now)) {
+        if (single) return;  // finished (a duplicate)
+      } else if (!step.page->empty()) {
+        auto counts = store_.commit_page(a->stored.id, *step.page, now);
+        if (!counts.ok()) {
+          commit_failed_ = true;
+          finish(s, Finish{"storage_error", FailureKind::kNone, true, counts.error().message, 0},
+                 now);
+          return;
+        }
+        s.posts_new += counts->posts_new;
+        s.posts_updated += counts->posts_updated;
+        s.posts_deleted += counts->posts_deleted;
+        counters_.posts_new += counts->posts_new;
+        counters_.posts_updated += counts->posts_updated;
+        counters_.posts_deleted += counts->posts_deleted;
+        const Page& p = *step.page;
+        if (p.cursor) a->stored.cursor = *p.cursor;
+        if (p.platform_id) a->stored.platform_id = *p.platform_id;
+        if (p.backfill_state) a->stored.backfill_state = *p.backfill_state;
+        if (p.history_note) a->stored.history_note = *p.history_note;
+        for (const PostRecord& post : p.batch.posts) {
+          if (post.kind != PostKind::kRepost)
+            ++a->stored.own_posts_stored;  // approximate; reloads recount
+        }
+        if (p.batch.snapshot && !p.batch.snapshot->platform_id.empty())
+          a->stored.platform_id = p.batch.snapshot->platform_id;
       }
-      if (p.batch.snapshot && !p.batch.snapshot->platform_id.empty())
-        a->stored.platform_id = p.batch.snapshot->platform_id;
     }
+  }
+  if (step.throttle) {
+    apply_throttle(s, *step.throttle, step.http_status, now);
+    return;
   }
   if (step.failure != FailureKind::kNone) {
     const bool transient =
@@ -616,19 +786,64 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
          now);
 }
 
+void Engine::apply_throttle(Session& s, const Throttle& t, int http_status, TimeMs now) {
+  HostRt& host = *hosts_.at(s.host_key);
+  TimeMs until = now + t.wait.value_or(options_.backoff.base_ms);
+  std::string what = "the host " + host.key;
+  switch (t.scope) {
+    case Throttle::Scope::kCredential:
+      if (const auto b = budgets_.find(s.quota_scope); b != budgets_.end()) {
+        if (t.wait) {
+          b->second->block_until(until);
+        } else {
+          b->second->exhaust(now);
+          until = b->second->next_reset(now);
+        }
+        what = "quota " + s.quota_scope;
+      } else {
+        host.limiter.hold_until(until);
+      }
+      break;
+    case Throttle::Scope::kHost:
+      host.limiter.hold_until(until);
+      break;
+    case Throttle::Scope::kAccount:
+      what = "the account";
+      break;
+  }
+  ++counters_.rate_limit_waits;
+  finish(s,
+         Finish{"rate_limited", FailureKind::kNone, true,
+                "throttled by the platform: " + t.reason + "; " + what + " waits until " +
+                    clock_time(until),
+                http_status, until},
+         now);
+}
+
 void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   HttpRequest req = *s.request;
-  // The engine, not the connector, attaches secrets.
-  if (req.credential.kind != CredentialUse::Kind::kNone) {
-    const auto secret = credential_secrets_.find(s.platform);
-    if (secret != credential_secrets_.end()) {
-      if (req.credential.kind == CredentialUse::Kind::kBearerHeader) {
-        req.headers.push_back({"Authorization", "Bearer " + secret->second});
-      } else {
-        req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + req.credential.parameter +
-                   "=" + url_encode(secret->second);
-      }
+  const bool credentialed = req.credential.kind != CredentialUse::Kind::kNone;
+  if (credentialed && !s.quota_scope.empty()) {
+    // The request's units come out of the credential's quota budget.
+    QuotaBudget* quota = budgets_.at(s.quota_scope).get();
+    if (!quota->try_spend(req.cost, now)) {
+      ++counters_.quota_waits;
+      const TimeMs reset = quota->next_reset(now);
+      finish(s,
+             Finish{"rate_limited", FailureKind::kNone, true,
+                    "quota " + s.quota_scope + " spent (" + std::to_string(quota->spent(now)) +
+                        " of " + std::to_string(quota->units()) + " units); resets at " +
+                        clock_time(reset),
+                    0, reset},
+             now);
+      return;
     }
+  }
+  // The engine, not the connector, attaches secrets.
+  if (credentialed) {
+    const AccountRt* a = account(s.accounts.front());
+    const AuthStyle style = a != nullptr && a->platform != nullptr ? a->platform->auth : AuthStyle{};
+    (void)vault_.attach(req, s.platform, s.credential_slot, style);
   }
   if (req.conditional) {
     auto cached = store_.http_cache_get(s.request->url);
@@ -645,7 +860,7 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   ++host.requests_total;
   ++s.requests;
   ++counters_.requests;
-  log()->debug("{} {} {}", s.account_key, req.method, scrub(redact_url(req.url)));
+  log()->debug("{} {} {}", s.label, req.method, vault_.scrub(redact_url(req.url)));
   transport_.start(s.transfer, req);
 }
 
@@ -656,10 +871,8 @@ void Engine::note_rate_limited(HostRt& host, TimeMs until, const std::string& wh
   for (const uint64_t sid : host.waiting) {
     const auto it = sessions_.find(sid);
     if (it == sessions_.end()) continue;
-    if (AccountRt* a = account(it->second->account_id)) {
-      a->stored.state = "rate_limited";
-      a->stored.state_reason = reason;
-      persist_runtime(*a, now);
+    for (const int64_t id : it->second->accounts) {
+      if (AccountRt* a = account(id)) set_state(*a, AccountState::kRateLimited, reason, now);
     }
   }
 }
@@ -683,6 +896,10 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   // credential in it.
   response.url = s.request ? s.request->url : std::string();
   const std::string url = printable(redact_url(response.url), 300);
+  // A server that echoes the request hands the key back: connectors never
+  // see a secret, not even that way.
+  response.body = vault_.scrub(std::move(response.body));
+  for (HttpHeader& h : response.headers) h.value = vault_.scrub(std::move(h.value));
   if (s.request && s.request->optional && !is_redirect_status(response.status)) {
     // The connector copes with any answer to an optional request itself.
     handle_step(s, s.impl->on_response(response), now);
@@ -690,9 +907,10 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   }
   if (response.status == 0) {
     if (response.refused) {
-      log()->warn("{}: {} ({})", s.account_key, scrub(response.transport_error), scrub(url));
-      finish(s, Finish{"refused", FailureKind::kRefused, false,
-                       response.transport_error + " (" + url + ")", 0},
+      log()->warn("{}: {} ({})", s.label, response.transport_error, vault_.scrub(url));
+      finish(s,
+             Finish{"refused", FailureKind::kRefused, false,
+                    response.transport_error + " (" + url + ")", 0},
              now);
       return;
     }
@@ -722,13 +940,15 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
       const std::string reason =
           "refused the HTTP " + std::to_string(response.status) + " redirect from " + url +
           (target ? " to " + printable(redact_url(*target), 300) : std::string()) + ": " +
-          *refusal + "; if the new place is legitimate, update the handle or list its host in "
-          "platforms." + s.platform + ".redirect_hosts";
-      log()->warn("{}: {}", s.account_key, scrub(reason));
+          *refusal +
+          "; if the new place is legitimate, update the handle or list its host in "
+          "platforms." +
+          s.platform + ".redirect_hosts";
+      log()->warn("{}: {}", s.label, vault_.scrub(reason));
       finish(s, Finish{"refused", FailureKind::kRefused, false, reason, response.status}, now);
       return;
     }
-    log()->debug("{}: following redirect to {}", s.account_key, scrub(redact_url(*target)));
+    log()->debug("{}: following redirect to {}", s.label, vault_.scrub(redact_url(*target)));
     s.request->url = *target;
     host.waiting.push_front(s.id);
     return;
@@ -749,11 +969,11 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
              Finish{"rate_limited", FailureKind::kNone, true,
                     "rate-limited by " + host.key + " until " + clock_time(until) + " (" + why +
                         ", " + std::to_string(s.rate_limited) + " times in a row)",
-                    response.status},
+                    response.status, until},
              now);
     } else {
       host.waiting.push_front(s.id);  // retried first once the host's wait is over
-      log()->info("{}: {} from {}; holding {} until {}", s.account_key, why, scrub(url), host.key,
+      log()->info("{}: {} from {}; holding {} until {}", s.label, why, vault_.scrub(url), host.key,
                   clock_time(until));
       note_rate_limited(host, until, why, now);
     }
@@ -769,14 +989,10 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
            now);
     return;
   }
-  if (credential_secrets_.count(s.platform)) {
-    // A server that echoes the request hands the key back: connectors never
-    // see a secret, not even that way.
-    response.body = scrub(std::move(response.body));
-    for (HttpHeader& h : response.headers) h.value = scrub(std::move(h.value));
-  }
   const bool conditional_ok = s.request && s.request->conditional && response.status == 200;
   const std::string request_url = s.request ? s.request->url : std::string();
+  HttpCacheEntry validators{response.header("ETag").value_or(""),
+                            response.header("Last-Modified").value_or("")};
   StepResult step;
   try {
     step = s.impl->on_response(response);
@@ -784,15 +1000,15 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
     step = StepResult::fail(FailureKind::kMalformed, std::string("connector error: ") + e.what(),
                             response.status);
   }
-  if (conditional_ok && step.failure == FailureKind::kNone) {
-    // Validators are saved only once the page they belong to is accepted, so
-    // a 304 can never hide a page that was not stored.
-    HttpCacheEntry entry{response.header("ETag").value_or(""),
-                         response.header("Last-Modified").value_or("")};
-    if (!entry.etag.empty() || !entry.last_modified.empty())
-      (void)store_.http_cache_put(request_url, entry, now);
+  const bool accepted = step.failure == FailureKind::kNone && !step.throttle;
+  commit_failed_ = false;
+  handle_step(s, std::move(step), now);  // s may be gone from here on
+  // Validators are saved only once the page they came with is stored, so a
+  // 304 can never hide a page that was not.
+  if (conditional_ok && accepted && !commit_failed_ &&
+      (!validators.etag.empty() || !validators.last_modified.empty())) {
+    (void)store_.http_cache_put(request_url, validators, now);
   }
-  handle_step(s, std::move(step), now);
 }
 
 void Engine::finish(Session& s, const Finish& f, TimeMs now) {
@@ -805,32 +1021,44 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   HostRt& host = *hosts_.at(s.host_key);
   --host.active;
   std::erase(host.waiting, s.id);
-  PollLogEntry entry;
-  entry.account_id = s.account_id;
-  entry.work = std::string(work_kind_id(s.work));
-  entry.started_at = s.started_at;
-  entry.ended_at = now;
-  entry.outcome = f.outcome;
-  entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
   // Reasons quote servers; what is stored and logged has no control
-  // characters (a 404 body could otherwise forge log lines or move a cursor).
-  const std::string reason = scrub(printable(f.reason, 1000));
-  entry.error = reason;
-  entry.posts_new = s.posts_new;
-  entry.posts_updated = s.posts_updated;
-  entry.requests = s.requests;
-  entry.items_skipped = s.items_skipped;
-  entry.notes = scrub(s.notes);
-  if (auto st = store_.log_poll(entry); !st.ok()) log()->error("poll log: {}", st.error().message);
+  // characters (a 404 body could otherwise forge log lines or move a cursor)
+  // and no secret.
+  const std::string reason = vault_.scrub(printable(f.reason, 1000));
   ++counters_.polls[{s.platform, f.outcome}];
-
-  if (AccountRt* a = account(s.account_id)) {
-    a->busy = false;
+  for (const int64_t id : s.accounts) {
     Finish outcome = f;
     outcome.reason = reason;
-    if (s.work == WorkKind::kBackfill && f.outcome == "ok" && s.requests == 0) {
+    if (const auto o = s.outcomes.find(id); o != s.outcomes.end()) {
+      outcome.failure = o->second.first;
+      outcome.outcome = std::string(failure_kind_id(o->second.first));
+      outcome.reason = vault_.scrub(printable(o->second.second, 1000));
+      outcome.transient = outcome.failure == FailureKind::kMalformed ||
+                          outcome.failure == FailureKind::kServerError;
+    }
+    PollLogEntry entry;
+    entry.account_id = id;
+    entry.work = std::string(work_kind_id(s.work));
+    entry.started_at = s.started_at;
+    entry.ended_at = now;
+    entry.outcome = outcome.outcome;
+    entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
+    entry.error = outcome.reason;
+    if (id == s.accounts.front()) {
+      entry.posts_new = s.posts_new;
+      entry.posts_updated = s.posts_updated;
+      entry.requests = s.requests;
+      entry.items_skipped = s.items_skipped;
+      entry.notes = vault_.scrub(s.notes);
+    }
+    if (auto st = store_.log_poll(entry); !st.ok())
+      log()->error("poll log: {}", st.error().message);
+    AccountRt* a = account(id);
+    if (a == nullptr) continue;
+    a->busy = false;
+    if (s.work == WorkKind::kBackfill && outcome.outcome == "ok" && s.requests == 0) {
       a->backfill_idle = true;
-    } else if (s.work == WorkKind::kBackfill && f.outcome == "ok") {
+    } else if (s.work == WorkKind::kBackfill && outcome.outcome == "ok") {
       // Paging that goes in circles (a server that ignores max_id, a cursor
       // that cycles) brings nothing new page after page: stop it with a
       // clear state instead of polling forever.
@@ -847,18 +1075,19 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
           a->stored.backfill_state = BackfillState::kIncomplete;
           a->stored.history_note = *stop.history_note;
         }
-        log()->warn("{}: {}", s.account_key, *stop.history_note);
+        log()->warn("{}: {}", a->label(), *stop.history_note);
         a->idle_backfills = 0;
       }
     }
     apply_outcome(*a, s.work, outcome, now);
     persist_runtime(*a, now);
-    if (f.outcome != "ok" && f.outcome != "interrupted") {
+    if (outcome.outcome != "ok" && outcome.outcome != "interrupted") {
       log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work),
-                  s.account_key, s.platform, f.outcome, reason.empty() ? "" : " (" + reason + ")");
-    } else if (s.posts_new > 0 || s.posts_updated > 0) {
+                  a->label(), s.platform, outcome.outcome,
+                  outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
+    } else if (id == s.accounts.front() && (s.posts_new > 0 || s.posts_updated > 0)) {
       log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work),
-                  s.account_key, s.posts_new, s.posts_updated, s.requests);
+                  s.label, s.posts_new, s.posts_updated, s.requests);
     }
     if (!stopping_) {
       for (int w = 0; w < kWorkKinds; ++w) {
@@ -873,123 +1102,146 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
 }
 
 void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now) {
-  StoredAccount& st = a.stored;
+  AccountRuntime& rt = a.rt();
   if (f.outcome == "interrupted") return;
-  st.last_attempt_at = now;
+  rt.last_attempt_at = now;
   const bool success = f.failure == FailureKind::kNone && !f.transient;
   if (success) {
-    st.failures = 0;
-    st.not_found_strikes = 0;
-    st.state = "ok";
-    st.state_reason.clear();
-    st.backoff_until.reset();
-    st.last_success_at = now;
-    credential_failures_.erase(st.platform);
+    rt.failures = 0;
+    rt.not_found_strikes = 0;
+    rt.state = AccountState::kOk;
+    rt.state_reason.clear();
+    rt.backoff_until.reset();
+    rt.last_success_at = now;
+    vault_.clear_rejected(a.stored.platform, a.credential_slot);
     if (work == WorkKind::kPoll) {
       a.polled = true;
       // Coverage: polls no more than three intervals apart observe the
       // account without a gap (docs/metrics.md).
-      if (auto s = store_.extend_coverage(st.id, now, 3 * a.interval); !s.ok())
+      if (auto s = store_.extend_coverage(a.stored.id, now, 3 * a.interval); !s.ok())
         log()->error("{}", s.error().message);
     }
   } else if (f.transient) {
-    ++st.failures;
-    const DurationMs delay =
-        backoff_delay(a.once ? options_.once_backoff : options_.backoff, st.failures, random_);
-    st.backoff_until = now + delay;
-    st.state = f.failure == FailureKind::kMalformed ? "degraded"
-               : f.outcome == "rate_limited"        ? "rate_limited"
-                                                    : "backing_off";
-    st.state_reason = f.reason + " (retry in " + format_duration(delay) + ")";
-  } else if (f.failure == FailureKind::kNotFound) {
-    ++st.not_found_strikes;
-    if (st.not_found_strikes >= options_.not_found_confirmations) {
-      st.state = "not_found";
-      st.state_reason = f.reason;
+    ++rt.failures;
+    TimeMs until;
+    if (f.retry_at) {
+      until = *f.retry_at;  // the end of a rate limit or quota: no jitter needed
     } else {
-      st.state = "backing_off";
-      st.state_reason = f.reason + " (not found " + std::to_string(st.not_found_strikes) + " of " +
+      until = now + backoff_delay(a.once ? options_.once_backoff : options_.backoff, rt.failures,
+                                  random_);
+    }
+    rt.backoff_until = until;
+    rt.state = f.failure == FailureKind::kMalformed ? AccountState::kDegraded
+               : f.outcome == "rate_limited"        ? AccountState::kRateLimited
+                                                    : AccountState::kBackingOff;
+    rt.state_reason = f.retry_at ? f.reason
+                                 : f.reason + " (retry in " + format_duration(until - now) + ")";
+  } else if (f.failure == FailureKind::kNotFound) {
+    ++rt.not_found_strikes;
+    if (rt.not_found_strikes >= options_.not_found_confirmations) {
+      rt.state = AccountState::kNotFound;
+      rt.state_reason = f.reason;
+    } else {
+      rt.state = AccountState::kBackingOff;
+      rt.state_reason = f.reason + " (not found " + std::to_string(rt.not_found_strikes) + " of " +
                         std::to_string(options_.not_found_confirmations) + " times; confirming)";
     }
   } else {
-    st.state = std::string(failure_kind_id(f.failure));
-    st.state_reason = f.reason;
-    if (f.failure == FailureKind::kAuthFailed) credential_failures_[st.platform] = f.reason;
+    rt.state = state_for(f.failure);
+    rt.state_reason = f.reason;
+    if (f.failure == FailureKind::kAuthFailed)
+      vault_.mark_rejected(a.stored.platform, a.credential_slot, f.reason);
   }
 
   // What comes next in daemon mode. In once mode the same times are recorded
   // (they are saved for the daemon's next start) but no timer is set: the
-  // once progression below decides.
+  // once progression decides.
   const bool push = !a.once;
   if (success) {
     if (work == WorkKind::kPoll) {
-      // The next poll slot was set when this one started.
-      if (a.next_at[idx(WorkKind::kRefresh)] == 0) {
-        schedule(a, WorkKind::kRefresh, now + options_.refresh_interval_ms, push);
+      // The next poll slot was set when this one started. Refreshes and
+      // comment sweeps start their rhythm after the first good poll.
+      for (const WorkKind w : {WorkKind::kRefresh, WorkKind::kComments}) {
+        const DurationMs every = work_interval(a, w);
+        if (every > 0 && a.next_at[idx(w)] == 0) schedule(a, w, now + every, push);
       }
-    } else if (work == WorkKind::kRefresh) {
-      schedule(a, WorkKind::kRefresh, now + options_.refresh_interval_ms, push);
+      a.backfill_idle = false;
+    } else if (work == WorkKind::kRefresh || work == WorkKind::kComments) {
+      const DurationMs every = work_interval(a, work);
+      if (every > 0) schedule(a, work, now + every, push);
     }
-    if (work == WorkKind::kPoll) a.backfill_idle = false;
-    if (push && st.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
+    if (push && a.stored.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
       enqueue(a, WorkKind::kBackfill);
   } else if (f.transient) {
-    schedule(a, work, *st.backoff_until, push);
-  } else if (f.failure == FailureKind::kNotFound && st.state != "not_found") {
+    schedule(a, work, *rt.backoff_until, push);
+  } else if (f.failure == FailureKind::kNotFound && rt.state != AccountState::kNotFound) {
     schedule(a, WorkKind::kPoll, now + std::min<DurationMs>(a.interval, 15 * kMinuteMs), push);
   } else {
     // Terminal states are re-checked now and then: accounts come back.
     schedule(a, WorkKind::kPoll, now + options_.recheck_interval_ms, push);
   }
-  if (!a.once || a.once_done) return;
+  if (a.once && !a.once_done) once_progress(a, work, f, success, now);
+}
 
-  // poll --once: poll, then backfill until done, then one refresh.
-  WorkKind next = work;
-  bool done = false;
+// poll --once: poll, then backfill until done, then one refresh and one
+// comment sweep where the platform has them.
+void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success,
+                           TimeMs now) {
+  auto next_after = [&](WorkKind w) -> std::optional<WorkKind> {
+    const int from = idx(w);
+    // The order of a once run: poll, backfill, refresh, comments.
+    const WorkKind order[] = {WorkKind::kPoll, WorkKind::kBackfill, WorkKind::kRefresh,
+                              WorkKind::kComments};
+    bool past = false;
+    for (const WorkKind k : order) {
+      if (past) {
+        if (k == WorkKind::kBackfill) {
+          if (a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle) return k;
+          continue;
+        }
+        if (work_interval(a, k) > 0) return k;
+        continue;
+      }
+      if (idx(k) == from) past = true;
+    }
+    return std::nullopt;
+  };
+  std::optional<WorkKind> next;
   if (success) {
     a.once_attempts = 0;
-    if (work == WorkKind::kRefresh) {
-      done = true;
-    } else {
-      next =
-          st.backfill_state == BackfillState::kPending && !a.backfill_idle ? WorkKind::kBackfill
-                                                                           : WorkKind::kRefresh;
-    }
-  } else if (f.transient && ++a.once_attempts < options_.once_max_attempts) {
+    next = work == WorkKind::kBackfill &&
+                   a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle
+               ? std::optional<WorkKind>(WorkKind::kBackfill)
+               : next_after(work);
+  } else if (f.transient && (!f.retry_at || *f.retry_at - now <= kMinuteMs) &&
+             ++a.once_attempts < options_.once_max_attempts) {
+    // Retried within the run; a wait longer than a minute (a spent quota, a
+    // long rate limit) ends the account's run instead.
     ++a.generation[idx(work)];
-    due_.push(DueEntry{*st.backoff_until, st.id, work, a.generation[idx(work)]});
+    due_.push(DueEntry{*a.rt().backoff_until, a.stored.id, work, a.generation[idx(work)]});
     return;
   } else {
     a.once_attempts = 0;
-    if (work == WorkKind::kBackfill) {
-      next = WorkKind::kRefresh;
-    } else {
-      done = true;
-    }
+    // A failed backfill moves on to the refresh; a failed poll ends the run.
+    next = work == WorkKind::kPoll ? std::nullopt : next_after(work);
   }
-  if (done) {
+  if (!next) {
     a.once_done = true;
     --once_pending_;
   } else {
-    enqueue(a, next);
+    enqueue(a, *next);
   }
 }
 
 void Engine::persist_runtime(AccountRt& a, TimeMs now) {
-  const StoredAccount& st = a.stored;
-  AccountRuntime rt;
-  rt.state = st.state;
-  rt.state_reason = st.state_reason;
-  rt.last_attempt_at = st.last_attempt_at;
-  rt.last_success_at = st.last_success_at;
-  if (a.next_at[idx(WorkKind::kPoll)] != 0) rt.next_due_at = a.next_at[idx(WorkKind::kPoll)];
-  if (a.next_at[idx(WorkKind::kRefresh)] != 0)
-    rt.next_refresh_at = a.next_at[idx(WorkKind::kRefresh)];
-  rt.backoff_until = st.backoff_until;
-  rt.failures = st.failures;
-  rt.not_found_strikes = st.not_found_strikes;
-  rt.skipped_polls = st.skipped_polls;
-  if (auto s = store_.save_account_runtime(st.id, rt, now); !s.ok())
+  AccountRuntime rt = a.rt();
+  rt.next_due_at = a.next_at[idx(WorkKind::kPoll)] != 0
+                       ? std::optional<TimeMs>(a.next_at[idx(WorkKind::kPoll)])
+                       : std::nullopt;
+  rt.next_refresh_at = a.next_at[idx(WorkKind::kRefresh)] != 0
+                           ? std::optional<TimeMs>(a.next_at[idx(WorkKind::kRefresh)])
+                           : std::nullopt;
+  if (auto s = store_.save_account_runtime(a.stored.id, rt, now); !s.ok())
     log()->error("{}", s.error().message);
 }
 
@@ -1032,13 +1284,13 @@ void Engine::abort_in_flight() {
 EngineSummary Engine::summary() const {
   EngineSummary out;
   for (const auto& a : accounts_) {
-    const std::string& st = a->stored.state;
-    ++out.accounts_by_state[st];
-    if (st == "ok" || st == "pending" || st == "duplicate") {
-      ++out.ok;  // a duplicate is polled, as its primary
-    } else if (st == "backing_off" || st == "rate_limited") {
+    const AccountState st = a->stored.runtime.state;
+    ++out.accounts_by_state[std::string(account_state_id(st))];
+    if (is_healthy(st)) {
+      ++out.ok;
+    } else if (st == AccountState::kBackingOff || st == AccountState::kRateLimited) {
       ++out.backing_off;
-    } else if (st == "unsupported") {
+    } else if (st == AccountState::kUnsupported) {
       ++out.unsupported;
     } else {
       ++out.failing;
@@ -1064,8 +1316,9 @@ std::vector<HostStatusRow> Engine::host_status() const {
     if (!r.wait_until && !h->waiting.empty() && h->wake_at > now) r.wait_until = h->wake_at;
     r.budget_source = h->limiter.source();
     r.in_flight = h->in_flight;
-    r.queued = static_cast<int>(h->queue[0].size() + h->queue[1].size() + h->queue[2].size() +
-                                h->waiting.size());
+    r.queued = 0;
+    for (const auto& q : h->queue) r.queued += static_cast<int>(q.size());
+    r.queued += static_cast<int>(h->waiting.size());
     r.requests_total = h->requests_total;
     r.rate_limited_total = h->rate_limited_total;
     r.updated_at = now;
@@ -1074,11 +1327,30 @@ std::vector<HostStatusRow> Engine::host_status() const {
   return rows;
 }
 
+std::vector<BudgetRow> Engine::budget_status() const {
+  std::vector<BudgetRow> rows;
+  const TimeMs now = clock_.now();
+  for (const auto& [scope, b] : budgets_) {
+    BudgetRow r;
+    r.scope = scope;
+    r.platform = scope.substr(0, scope.find('#'));
+    r.policy = std::string(budget_policy_id(b->spec().policy));
+    r.units = b->units();
+    r.spent = b->spent(now);
+    const BudgetState st = b->state();
+    r.period_start = st.period_start != 0 ? std::optional<TimeMs>(st.period_start) : std::nullopt;
+    r.blocked_until = b->blocked_until(now);
+    r.next_reset = b->next_reset(now);
+    r.log = st.log;
+    r.updated_at = now;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 void Engine::save_host_status() {
   if (auto s = store_.save_hosts(host_status()); !s.ok()) log()->error("{}", s.error().message);
-  for (const auto& [platform, reason] : credential_failures_) {
-    (void)store_.set_meta("credential_state:" + platform, "auth_failed: " + reason);
-  }
+  if (auto s = store_.save_budgets(budget_status()); !s.ok()) log()->error("{}", s.error().message);
 }
 
 }  // namespace muni

@@ -1,21 +1,26 @@
 // The polling engine: one event loop that schedules work for every account,
 // drives the connectors' state machines, sends their requests through one
-// HttpTransport under per-host concurrency caps and rate budgets, commits
-// every page with its cursor in one transaction, and keeps each account's
-// state (ok, backing off, not found, ...) in the store.
+// HttpTransport under per-host concurrency caps, rate limits and quota
+// budgets, commits every page with its cursor in one transaction, and keeps
+// each account's state in the store.
 //
 // Scheduling, in short:
 //   - each account is polled every `interval`, at a fixed offset within the
 //     interval derived from a hash of its key, so load spreads evenly and a
 //     restart keeps the rhythm;
-//   - fresh polls go first, then engagement refreshes, then backfill pages,
-//     and backfill only runs while a reserve of the host's budget remains, so
-//     history never starves fresh polls;
+//   - work kinds run in priority order: fresh polls, count refreshes,
+//     comment sweeps, then backfill pages, and backfill only while a reserve
+//     of the host's budget remains, so history never starves fresh polls;
+//     refresh and comment intervals come from the platform's descriptor
+//     (core/platform.h) unless the configuration sets them;
+//   - where a platform's API takes many ids at once, one unit of work serves
+//     several accounts of a host (WorkSpec::batch);
 //   - an account has at most one unit of work running; a poll that comes due
 //     while the previous one still runs is skipped and counted;
-//   - transport errors and 5xx back off per account (full jitter), a 429
-//     holds the whole host until its reset, 401/403 with a credential marks
-//     the platform's credential failed without touching other platforms.
+//   - transport errors and 5xx back off per account (full jitter), a 429 (or
+//     503 with Retry-After) holds the whole host, a spent quota budget holds
+//     every account of its credential until the budget resets, a rejected
+//     credential fails its slot without touching other platforms.
 //
 // Threading: single-threaded. step() is the loop body; the caller (daemon or
 // `poll --once`) owns the loop, signals and timers. Time and randomness come
@@ -34,7 +39,9 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "engine/backoff.h"
+#include "engine/budget.h"
 #include "engine/connector.h"
+#include "engine/credentials.h"
 #include "engine/rate_limit.h"
 #include "engine/transport.h"
 #include "store/store.h"
@@ -43,6 +50,7 @@ namespace muni {
 
 struct EngineOptions {
   DurationMs refresh_interval_ms = 6 * kHourMs;
+  DurationMs comments_interval_ms = 24 * kHourMs;
   DurationMs refresh_window_ms = 14 * kDayMs;
   DurationMs recheck_interval_ms = 24 * kHourMs;
   int not_found_confirmations = 2;
@@ -64,6 +72,7 @@ struct EngineCounters {
       http;  // (platform, "2xx".."5xx"/"transport") -> count
   int64_t requests = 0;
   int64_t rate_limit_waits = 0;  // 429 answers plus requests held back by a budget
+  int64_t quota_waits = 0;       // units of work held back by a spent quota budget
   int64_t posts_new = 0;
   int64_t posts_updated = 0;
   int64_t posts_deleted = 0;
@@ -97,7 +106,8 @@ class Engine {
 
   // `poll --once` mode: only the given accounts get work; each gets one poll
   // (even when not due if `all_now`), then backfill to completion, then one
-  // engagement refresh. once_finished() turns true when all of it is done.
+  // refresh and one comment sweep where the platform has them.
+  // once_finished() turns true when all of it is done.
   void start_once(const std::vector<int64_t>& account_ids, bool all_now);
   bool once_finished() const;
 
@@ -116,7 +126,9 @@ class Engine {
   EngineSummary summary() const;
   const EngineCounters& counters() const { return counters_; }
   std::vector<HostStatusRow> host_status() const;
-  // Writes host budgets to the store for `muniscope status`.
+  std::vector<BudgetRow> budget_status() const;
+  // Writes host rate limits and quota budgets to the store (for `status`,
+  // and so that budgets survive a restart).
   void save_host_status();
 
  private:
@@ -136,39 +148,43 @@ class Engine {
     bool transient = false;  // retry after backoff
     std::string reason;
     int http_status = 0;
+    std::optional<TimeMs> retry_at;  // instead of a backoff (a rate limit's or quota's end)
   };
 
   AccountRt* account(int64_t id);
   HostRt& host_for(AccountRt& a);
+  bool pollable(const AccountRt& a) const;
+  DurationMs work_interval(const AccountRt& a, WorkKind work) const;
   // Records when `work` is next due; push=false records without a timer.
   void schedule(AccountRt& a, WorkKind work, TimeMs at, bool push = true);
   void enqueue(AccountRt& a, WorkKind work);
   void poll_came_due(AccountRt& a, TimeMs now);
   void queue_due(TimeMs now);
   void dispatch(HostRt& host, TimeMs now);
-  void start_session(AccountRt& a, WorkKind work, TimeMs now);
+  // False when the account's quota or credential keeps it from starting now.
+  bool may_start(AccountRt& a, TimeMs now);
+  void start_session(const std::vector<AccountRt*>& batch, WorkKind work, TimeMs now);
   void handle_step(Session& s, StepResult step, TimeMs now);
+  bool admit_page(Session& s, Page& page, AccountRt& a, TimeMs now);
   void send_ready(HostRt& host, Session& s, TimeMs now);
   void on_completion(uint64_t tag, HttpResponse response);
   void finish(Session& s, const Finish& f, TimeMs now);
+  void apply_throttle(Session& s, const Throttle& t, int http_status, TimeMs now);
   void apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now);
+  void once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success, TimeMs now);
   void persist_runtime(AccountRt& a, TimeMs now);
+  void set_state(AccountRt& a, AccountState state, std::string reason, TimeMs now);
   TimeMs slot_after(const AccountRt& a, TimeMs t) const;
   AccountView view_of(const AccountRt& a) const;
   TimeMs next_wakeup(TimeMs now) const;
-  void maybe_finish_once(AccountRt& a);
+  QuotaBudget* quota_of(const AccountRt& a);
+  void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
   // Duplicates: one platform account configured under two spellings (a
   // Bluesky handle and its DID) is polled and counted once.
   std::string identity_of(const AccountRt& a, const std::string& platform_id) const;
   void resolve_duplicates(TimeMs now);
   void mark_duplicate(AccountRt& a, const AccountRt& primary, TimeMs now);
-  // Engine-side checks of a page before it is committed; false when the
-  // session was finished instead.
-  bool admit_page(Session& s, Page& page, TimeMs now);
-  void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
-  bool pollable(const AccountRt& a) const;
-  // `text` with every credential value (plain or URL-encoded) replaced.
-  std::string scrub(std::string text) const;
+  void load_budgets(TimeMs now);
 
   const Clock& clock_;
   Random& random_;
@@ -184,12 +200,13 @@ class Engine {
   std::unordered_map<uint64_t, std::unique_ptr<Session>> sessions_;
   std::unordered_map<uint64_t, uint64_t> transfer_to_session_;
   std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_;
-  std::map<std::string, std::string> credential_secrets_;   // platform -> secret
-  std::map<std::string, std::string> credential_failures_;  // platform -> reason
-  std::unordered_map<std::string, int64_t> identities_;     // identity_of -> account id
+  CredentialVault vault_;
+  std::map<std::string, std::unique_ptr<QuotaBudget>> budgets_;  // scope -> budget
+  std::unordered_map<std::string, int64_t> identities_;          // identity_of -> account id
   uint64_t next_session_id_ = 1;
   uint64_t next_transfer_id_ = 1;
   bool stopping_ = false;
+  bool commit_failed_ = false;  // the last handle_step could not store its page
   bool once_mode_ = false;
   size_t once_pending_ = 0;
   EngineCounters counters_;

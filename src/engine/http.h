@@ -14,10 +14,15 @@ struct HttpHeader {
   std::string value;
 };
 
-// How the engine attaches the platform credential to a request. Connectors
-// say where the secret goes; they never see it.
+// Whether (and how) the engine attaches the account's credential to a
+// request. Connectors say so; they never see the secret.
 struct CredentialUse {
-  enum class Kind { kNone, kBearerHeader, kQueryParameter } kind = Kind::kNone;
+  enum class Kind {
+    kNone,            // no credential
+    kPlatform,        // as the platform's descriptor says (AuthStyle)
+    kBearerHeader,    // Authorization: Bearer <secret>
+    kQueryParameter,  // ?<parameter>=<secret>
+  } kind = Kind::kNone;
   std::string parameter;  // query parameter name for kQueryParameter ("key")
 };
 
@@ -33,6 +38,10 @@ struct HttpRequest {
   // answer goes to the connector, transport errors (status 0), 5xx and 429
   // included, instead of failing or holding the unit of work.
   bool optional = false;
+  // Units this request costs against the platform's quota budget (YouTube
+  // Data API: 1 for list calls, 100 for search.list). Every request also
+  // counts once against its host's rate limit.
+  int cost = 1;
 };
 
 struct HttpResponse {

@@ -50,6 +50,9 @@ class RateLimiter {
     on_too_many_requests(response, now, now);
   }
 
+  // The platform said to wait (a throttle read from an error body).
+  void hold_until(TimeMs until) { blocked_until_ = std::max(blocked_until_, until); }
+
   // What is in force, for `muniscope status` and the metrics endpoint.
   int limit() const;
   int remaining() const;  // -1 when unknown

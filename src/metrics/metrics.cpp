@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <set>
 
+#include "core/platform.h"
+
 namespace muni::metrics {
 
 namespace {
@@ -237,8 +239,8 @@ Result<std::vector<AccountData>> load_account_data(
       if (auto it = populations.find(acc.municipality_id); it != populations.end())
         d.population = it->second;
       d.interval_ms = acc.interval_ms.value_or(default_interval_ms);
-      d.platform_shows_comments = acc.platform == "facebook" || acc.platform == "youtube" ||
-                                  acc.platform == "wordpress" || acc.platform == "discourse";
+      const PlatformDescriptor* platform = find_platform(acc.platform);
+      d.platform_shows_comments = platform != nullptr && platform->capabilities.comments;
       posts.bind(1, acc.id);
       posts.bind(2, static_cast<int64_t>(from));
       posts.bind(3, static_cast<int64_t>(to));

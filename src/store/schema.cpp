@@ -218,8 +218,60 @@ ALTER TABLE poll_log ADD COLUMN items_skipped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE poll_log ADD COLUMN notes TEXT;
 )SQL";
 
+// Version 3: the item model for the platforms to come. Items have a type
+// and a title; accounts have further counters with their precision; comments
+// keep their text, edits, counts and deletions (and may lack a platform id);
+// quota budgets survive restarts.
+static const char* const kMigration3 = R"SQL(
+ALTER TABLE posts ADD COLUMN item_type TEXT NOT NULL DEFAULT 'post';
+ALTER TABLE posts ADD COLUMN title TEXT;
+ALTER TABLE account_samples ADD COLUMN followers_precision TEXT;
+
+CREATE TABLE account_counter_samples (
+  account_id  INTEGER NOT NULL REFERENCES accounts(id),
+  counter     TEXT NOT NULL,
+  observed_at INTEGER NOT NULL,
+  value       INTEGER,
+  precision   TEXT NOT NULL DEFAULT 'exact',
+  PRIMARY KEY (account_id, counter, observed_at)
+) WITHOUT ROWID;
+
+ALTER TABLE comments ADD COLUMN text TEXT;
+ALTER TABLE comments ADD COLUMN edited_at INTEGER;
+ALTER TABLE comments ADD COLUMN deleted_at INTEGER;
+ALTER TABLE comments ADD COLUMN last_seen INTEGER;
+ALTER TABLE comments ADD COLUMN likes INTEGER;
+ALTER TABLE comments ADD COLUMN missing_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE comments ADD COLUMN id_derived INTEGER NOT NULL DEFAULT 0;
+UPDATE comments SET last_seen = first_seen;
+
+CREATE TABLE budgets (
+  scope         TEXT PRIMARY KEY,
+  platform      TEXT NOT NULL,
+  policy        TEXT NOT NULL,
+  units         INTEGER NOT NULL,
+  spent         INTEGER NOT NULL DEFAULT 0,
+  period_start  INTEGER,
+  blocked_until INTEGER,
+  next_reset    INTEGER,
+  log           TEXT,
+  updated_at    INTEGER NOT NULL
+);
+
+DROP VIEW v_posts;
+CREATE VIEW v_posts AS
+  SELECT p.id, a.municipality_id, a.platform, a.handle, p.platform_post_id, p.item_type, p.title,
+         strftime('%Y-%m-%dT%H:%M:%fZ', p.created_at / 1000.0, 'unixepoch') AS created_at_utc,
+         p.kind, p.parent_post_id, p.parent_author_id,
+         strftime('%Y-%m-%dT%H:%M:%fZ', p.parent_created_at / 1000.0, 'unixepoch') AS parent_created_at_utc,
+         p.url, p.text, p.language, p.has_link, p.has_media,
+         p.likes, p.replies, p.reposts, p.quotes, p.views,
+         strftime('%Y-%m-%dT%H:%M:%fZ', p.deleted_at / 1000.0, 'unixepoch') AS deleted_at_utc
+  FROM posts p JOIN accounts a ON a.id = p.account_id;
+)SQL";
+
 const std::vector<const char*>& schema_migrations() {
-  static const std::vector<const char*> kMigrations = {kMigration1, kMigration2};
+  static const std::vector<const char*> kMigrations = {kMigration1, kMigration2, kMigration3};
   return kMigrations;
 }
 

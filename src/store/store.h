@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/account_state.h"
 #include "core/model.h"
 #include "core/result.h"
 #include "core/time_util.h"
@@ -29,7 +30,7 @@
 namespace muni {
 
 // The latest schema version; docs/store.md describes this version.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 enum class OpenMode {
   kReadWrite,  // creates the file and runs migrations as needed
@@ -62,36 +63,13 @@ struct StoredAccount {
   std::string cursor;
   BackfillState backfill_state = BackfillState::kPending;
   std::string history_note;
-  std::string state = "pending";
-  std::string state_reason;
-  std::optional<TimeMs> state_since;
-  std::optional<TimeMs> last_attempt_at;
-  std::optional<TimeMs> last_success_at;
-  std::optional<TimeMs> next_due_at;
-  std::optional<TimeMs> next_refresh_at;
-  std::optional<TimeMs> backoff_until;
-  int failures = 0;
-  int not_found_strikes = 0;
-  int64_t skipped_polls = 0;
+  AccountRuntime runtime;
   int64_t own_posts_stored = 0;  // filled by load_accounts
+  std::string_view state_id() const { return account_state_id(runtime.state); }
   // Set when this account turned out to be the same platform account as
   // another one configured under a different spelling: it is not polled and
   // counts once, as the other.
   std::optional<int64_t> duplicate_of;
-};
-
-// What the engine writes back after each unit of work.
-struct AccountRuntime {
-  std::string state;
-  std::string state_reason;
-  std::optional<TimeMs> last_attempt_at;
-  std::optional<TimeMs> last_success_at;
-  std::optional<TimeMs> next_due_at;
-  std::optional<TimeMs> next_refresh_at;
-  std::optional<TimeMs> backoff_until;
-  int failures = 0;
-  int not_found_strikes = 0;
-  int64_t skipped_polls = 0;
 };
 
 // How often a post must be missing from a listing, in separate units of
@@ -102,6 +80,7 @@ struct PageCounts {
   int posts_new = 0;
   int posts_updated = 0;
   int posts_deleted = 0;  // deletions confirmed by this page
+  int comments = 0;       // comments stored or updated
   int engagement_samples = 0;
   int account_samples = 0;
 };
@@ -188,6 +167,20 @@ class RetentionPass {
 // the longest step on a national store (docs/performance.md).
 constexpr int64_t kRetentionSamplesPerStep = 50'000;
 
+// A quota budget as saved (engine/budget.h) and shown by `status`.
+struct BudgetRow {
+  std::string scope;  // "youtube#default"
+  std::string platform;
+  std::string policy;  // daily, monthly, rolling_24h
+  int64_t units = 0;
+  int64_t spent = 0;
+  std::optional<TimeMs> period_start;
+  std::optional<TimeMs> blocked_until;
+  std::optional<TimeMs> next_reset;
+  std::string log;
+  TimeMs updated_at = 0;
+};
+
 struct HttpCacheEntry {
   std::string etag;
   std::string last_modified;
@@ -225,6 +218,8 @@ class Store {
   // posts marked deleted are included, so a deletion can be revoked.
   Result<std::vector<std::string>> recent_post_ids(int64_t account_id, TimeMs since, size_t limit);
   Status save_hosts(const std::vector<HostStatusRow>& hosts);
+  Status save_budgets(const std::vector<BudgetRow>& budgets);
+  Result<std::vector<BudgetRow>> load_budgets();
   Result<std::optional<HttpCacheEntry>> http_cache_get(const std::string& url);
   Status http_cache_put(const std::string& url, const HttpCacheEntry& entry, TimeMs now);
   Status set_meta(const std::string& key, const std::string& value);

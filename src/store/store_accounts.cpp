@@ -65,7 +65,7 @@ Result<SyncSummary> Store::sync_config(const Config& config, TimeMs now) {
         const bool exists = find_a.executeStep();
         const int64_t id = exists ? find_a.getColumn(0).getInt64() : 0;
         find_a.reset();
-        const PlatformInfo* info = find_platform(a.platform);
+        const PlatformDescriptor* info = find_platform(a.platform);
         const std::string since = a.backfill_since ? format_civil_date(*a.backfill_since) : "";
         if (!exists) {
           insert_a.bind(1, m.id);
@@ -179,17 +179,18 @@ StoredAccount read_account_row(const SQLite::Statement& st) {
   a.cursor = col_text(st, 19);
   a.backfill_state = parse_backfill_state(col_text(st, 20)).value_or(BackfillState::kPending);
   a.history_note = col_text(st, 21);
-  a.state = col_text(st, 22);
-  a.state_reason = col_text(st, 23);
-  a.state_since = col_opt(st, 24);
-  a.last_attempt_at = col_opt(st, 25);
-  a.last_success_at = col_opt(st, 26);
-  a.next_due_at = col_opt(st, 27);
-  a.next_refresh_at = col_opt(st, 28);
-  a.backoff_until = col_opt(st, 29);
-  a.failures = st.getColumn(30).getInt();
-  a.not_found_strikes = st.getColumn(31).getInt();
-  a.skipped_polls = st.getColumn(32).getInt64();
+  AccountRuntime& rt = a.runtime;
+  rt.state = parse_account_state(col_text(st, 22));
+  rt.state_reason = col_text(st, 23);
+  rt.state_since = col_opt(st, 24);
+  rt.last_attempt_at = col_opt(st, 25);
+  rt.last_success_at = col_opt(st, 26);
+  rt.next_due_at = col_opt(st, 27);
+  rt.next_refresh_at = col_opt(st, 28);
+  rt.backoff_until = col_opt(st, 29);
+  rt.failures = st.getColumn(30).getInt();
+  rt.not_found_strikes = st.getColumn(31).getInt();
+  rt.skipped_polls = st.getColumn(32).getInt64();
   a.duplicate_of = col_opt(st, 33);
   a.own_posts_stored = st.getColumn(34).getInt64();
   return a;
@@ -252,9 +253,10 @@ Status Store::save_account_runtime(int64_t account_id, const AccountRuntime& rt,
         "state = ?, state_reason = ?, last_attempt_at = ?, last_success_at = ?, next_due_at = ?, "
         "next_refresh_at = ?, backoff_until = ?, failures = ?, not_found_strikes = ?, "
         "skipped_polls = ?, updated_at = ? WHERE id = ?");
-    st.bind(1, rt.state);
+    const std::string state(account_state_id(rt.state));
+    st.bind(1, state);
     st.bind(2, static_cast<int64_t>(now));
-    st.bind(3, rt.state);
+    st.bind(3, state);
     bind_text_or_null(st, 4, rt.state_reason);
     bind_opt(st, 5, rt.last_attempt_at);
     bind_opt(st, 6, rt.last_success_at);

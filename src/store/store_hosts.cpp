@@ -110,4 +110,62 @@ Status Store::http_cache_put(const std::string& url, const HttpCacheEntry& entry
   return ok_status();
 }
 
+Status Store::save_budgets(const std::vector<BudgetRow>& budgets) {
+  try {
+    SQLite::Transaction txn(*db_);
+    SQLite::Statement st(
+        *db_,
+        "INSERT INTO budgets (scope, platform, policy, units, spent, period_start, blocked_until, "
+        "next_reset, log, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scope) DO UPDATE "
+        "SET platform = excluded.platform, policy = excluded.policy, units = excluded.units, "
+        "spent = excluded.spent, period_start = excluded.period_start, "
+        "blocked_until = excluded.blocked_until, next_reset = excluded.next_reset, "
+        "log = excluded.log, updated_at = excluded.updated_at");
+    for (const BudgetRow& b : budgets) {
+      st.bind(1, b.scope);
+      st.bind(2, b.platform);
+      st.bind(3, b.policy);
+      st.bind(4, static_cast<int64_t>(b.units));
+      st.bind(5, static_cast<int64_t>(b.spent));
+      bind_opt(st, 6, b.period_start);
+      bind_opt(st, 7, b.blocked_until);
+      bind_opt(st, 8, b.next_reset);
+      bind_text_or_null(st, 9, b.log);
+      st.bind(10, static_cast<int64_t>(b.updated_at));
+      st.exec();
+      st.reset();
+    }
+    txn.commit();
+  } catch (const std::exception& e) {
+    return storage_error("saving quota budgets", e);
+  }
+  return ok_status();
+}
+
+Result<std::vector<BudgetRow>> Store::load_budgets() {
+  std::vector<BudgetRow> out;
+  try {
+    SQLite::Statement st(*db_,
+                         "SELECT scope, platform, policy, units, spent, period_start, "
+                         "blocked_until, next_reset, log, updated_at FROM budgets ORDER BY scope");
+    while (st.executeStep()) {
+      BudgetRow b;
+      b.scope = col_text(st, 0);
+      b.platform = col_text(st, 1);
+      b.policy = col_text(st, 2);
+      b.units = st.getColumn(3).getInt64();
+      b.spent = st.getColumn(4).getInt64();
+      b.period_start = col_opt(st, 5);
+      b.blocked_until = col_opt(st, 6);
+      b.next_reset = col_opt(st, 7);
+      b.log = col_text(st, 8);
+      b.updated_at = st.getColumn(9).getInt64();
+      out.push_back(std::move(b));
+    }
+  } catch (const std::exception& e) {
+    return storage_error("loading quota budgets", e);
+  }
+  return out;
+}
+
 }  // namespace muni

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <cstdio>
 #include <set>
 
 #include "store/store_internal.h"
@@ -21,10 +22,12 @@ constexpr const char* kUpsertPost =
     "INSERT INTO posts (account_id, platform_post_id, created_at, kind, parent_post_id, "
     "parent_author_id, parent_created_at, parent_state, quoted_post_id, url, text, language, "
     "has_link, has_media, mentions, first_seen, last_seen, edited_at, likes, replies, reposts, "
-    "quotes, views, quality) VALUES (:account, :id, :created, :kind, :parent, :parent_author, "
-    ":parent_created, :parent_state, :quoted, :url, :text, :language, :has_link, :has_media, "
-    ":mentions, :now, :now, :edited, :likes, :replies, :reposts, :quotes, :views, :quality) "
+    "quotes, views, quality, item_type, title) VALUES (:account, :id, :created, :kind, :parent, "
+    ":parent_author, :parent_created, :parent_state, :quoted, :url, :text, :language, :has_link, "
+    ":has_media, :mentions, :now, :now, :edited, :likes, :replies, :reposts, :quotes, :views, "
+    ":quality, :item_type, :title) "
     "ON CONFLICT (account_id, platform_post_id) DO UPDATE SET kind = excluded.kind, "
+    "item_type = excluded.item_type, title = excluded.title, "
     "parent_post_id = excluded.parent_post_id, parent_author_id = excluded.parent_author_id, "
     "parent_created_at = excluded.parent_created_at, parent_state = excluded.parent_state, "
     "quoted_post_id = excluded.quoted_post_id, url = excluded.url, text = excluded.text, "
@@ -45,6 +48,7 @@ struct StoredPost {
   int missing_count = 0;
   std::string kind;
   std::string text;
+  std::string title;
   uint32_t quality = 0;
 };
 
@@ -55,8 +59,8 @@ struct Store::Statements {
   explicit Statements(SQLite::Database& db)
       : find_post(db,
                   "SELECT id, likes, replies, reposts, quotes, views, edited_at, deleted_at, kind, "
-                  "parent_created_at, text, missing_count, missing_since, quality FROM posts "
-                  "WHERE account_id = ? AND platform_post_id = ?"),
+                  "parent_created_at, text, missing_count, missing_since, quality, title FROM "
+                  "posts WHERE account_id = ? AND platform_post_id = ?"),
         upsert_post(db, kUpsertPost),
         update_counts(db,
                       "UPDATE posts SET likes = ?, replies = ?, reposts = ?, quotes = ?, "
@@ -70,16 +74,33 @@ struct Store::Statements {
                            "INSERT OR REPLACE INTO post_samples (post_id, observed_at, likes, "
                            "replies, reposts, quotes, views) VALUES (?,?,?,?,?,?,?)"),
         last_account_sample(db,
-                            "SELECT followers, following, posts FROM account_samples WHERE "
-                            "account_id = ? ORDER BY observed_at DESC LIMIT 1"),
+                            "SELECT followers, following, posts, followers_precision FROM "
+                            "account_samples WHERE account_id = ? ORDER BY observed_at DESC LIMIT 1"),
         insert_account_sample(db,
                               "INSERT OR REPLACE INTO account_samples (account_id, observed_at, "
-                              "followers, following, posts) VALUES (?,?,?,?,?)"),
-        insert_comment(db,
+                              "followers, following, posts, followers_precision) "
+                              "VALUES (?,?,?,?,?,?)"),
+        last_counter(db,
+                     "SELECT value, precision FROM account_counter_samples WHERE account_id = ? "
+                     "AND counter = ? ORDER BY observed_at DESC LIMIT 1"),
+        insert_counter(db,
+                       "INSERT OR REPLACE INTO account_counter_samples (account_id, counter, "
+                       "observed_at, value, precision) VALUES (?,?,?,?,?)"),
+        upsert_comment(db,
                        "INSERT INTO comments (account_id, platform_comment_id, on_post_id, "
-                       "author_id, by_account, reply_to_comment_id, created_at, first_seen) "
-                       "VALUES (?,?,?,?,?,?,?,?) "
-                       "ON CONFLICT (account_id, platform_comment_id) DO NOTHING"),
+                       "author_id, by_account, reply_to_comment_id, created_at, first_seen, "
+                       "last_seen, text, edited_at, likes, id_derived) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                       "ON CONFLICT (account_id, platform_comment_id) DO UPDATE SET "
+                       "last_seen = excluded.last_seen, text = excluded.text, "
+                       "edited_at = COALESCE(excluded.edited_at, comments.edited_at), "
+                       "likes = COALESCE(excluded.likes, comments.likes), "
+                       "by_account = excluded.by_account, deleted_at = NULL, missing_count = 0"),
+        comment_state(db,
+                      "SELECT id, deleted_at, missing_count FROM comments WHERE account_id = ? "
+                      "AND platform_comment_id = ?"),
+        mark_comment_missing(db,
+                             "UPDATE comments SET missing_count = ?, deleted_at = ? WHERE id = ?"),
         insert_event(db,
                      "INSERT INTO account_events (account_id, observed_at, kind, detail) "
                      "VALUES (?,?,?,?)"),
@@ -98,7 +119,11 @@ struct Store::Statements {
   SQLite::Statement insert_post_sample;
   SQLite::Statement last_account_sample;
   SQLite::Statement insert_account_sample;
-  SQLite::Statement insert_comment;
+  SQLite::Statement last_counter;
+  SQLite::Statement insert_counter;
+  SQLite::Statement upsert_comment;
+  SQLite::Statement comment_state;
+  SQLite::Statement mark_comment_missing;
   SQLite::Statement insert_event;
   SQLite::Statement own_post_exists;
   SQLite::Statement adopt_children;
@@ -142,13 +167,20 @@ class PageWriter {
     upd.bind(8, now_);
     upd.bind(9, account_);
     upd.exec();
+    for (const AccountCounter& c : snap.counters) record_counter(c);
     if (!snap.followers && !snap.following && !snap.posts) return;
+    // NULL precision means exact (the common case, and every row before schema 3).
+    const std::string precision =
+        snap.followers_precision == CountPrecision::kExact
+            ? std::string()
+            : std::string(count_precision_id(snap.followers_precision));
     s_.last_account_sample.bind(1, account_);
     bool changed = true;
     if (s_.last_account_sample.executeStep()) {
       changed = col_opt(s_.last_account_sample, 0) != snap.followers ||
                 col_opt(s_.last_account_sample, 1) != snap.following ||
-                col_opt(s_.last_account_sample, 2) != snap.posts;
+                col_opt(s_.last_account_sample, 2) != snap.posts ||
+                col_text(s_.last_account_sample, 3) != precision;
     }
     s_.last_account_sample.reset();
     if (!changed) return;
@@ -158,6 +190,31 @@ class PageWriter {
     bind_opt(ins, 3, snap.followers);
     bind_opt(ins, 4, snap.following);
     bind_opt(ins, 5, snap.posts);
+    bind_text_or_null(ins, 6, precision);
+    ins.exec();
+    ins.reset();
+    ++counts.account_samples;
+  }
+
+  // A further account counter, as its own series: a sample only when the
+  // value or its precision changed.
+  void record_counter(const AccountCounter& c) {
+    if (c.name.empty()) return;
+    const std::string precision(count_precision_id(c.precision));
+    s_.last_counter.bind(1, account_);
+    s_.last_counter.bind(2, c.name);
+    bool changed = true;
+    if (s_.last_counter.executeStep()) {
+      changed = col_opt(s_.last_counter, 0) != c.value || col_text(s_.last_counter, 1) != precision;
+    }
+    s_.last_counter.reset();
+    if (!changed) return;
+    SQLite::Statement& ins = s_.insert_counter;
+    ins.bind(1, account_);
+    ins.bind(2, c.name);
+    ins.bind(3, now_);
+    bind_opt(ins, 4, c.value);
+    ins.bind(5, precision);
     ins.exec();
     ins.reset();
     ++counts.account_samples;
@@ -190,7 +247,7 @@ class PageWriter {
         stored->edited_at != p.edited_at || stored->deleted_at.has_value() ||
         stored->missing_count > 0 || stored->kind != post_kind_id(kind) ||
         (p.parent_created_at && stored->parent_created_at != p.parent_created_at) ||
-        stored->text != p.text || stored->quality != p.quality;
+        stored->text != p.text || stored->quality != p.quality || stored->title != p.title;
     if (engagement_changed || content_changed) {
       write_post(p, kind, current);
       ++counts.posts_updated;
@@ -229,18 +286,57 @@ class PageWriter {
     }
   }
 
+  // Comments are upserted: text, edits and counts follow the platform; a
+  // comment that was missing and comes back is restored. A comment without a
+  // platform id gets a stable derived key.
   void upsert_comment(const CommentRecord& c) {
-    SQLite::Statement& ins = s_.insert_comment;
+    const bool derived = c.platform_comment_id.empty();
+    const std::string id = derived ? derived_comment_id(c) : c.platform_comment_id;
+    SQLite::Statement& ins = s_.upsert_comment;
     ins.bind(1, account_);
-    ins.bind(2, c.platform_comment_id);
+    ins.bind(2, id);
     ins.bind(3, c.on_post_id);
     bind_text_or_null(ins, 4, c.author_id);
     ins.bind(5, c.by_account ? 1 : 0);
     bind_text_or_null(ins, 6, c.reply_to_comment_id);
     ins.bind(7, static_cast<int64_t>(c.created_at));
     ins.bind(8, now_);
+    ins.bind(9, now_);
+    bind_text_or_null(ins, 10, c.text);
+    bind_opt(ins, 11, c.edited_at);
+    bind_opt(ins, 12, c.likes);
+    ins.bind(13, derived ? 1 : 0);
     ins.exec();
     ins.reset();
+    ++counts.comments;
+  }
+
+  // Comments a complete reading did not return: deleted on the second
+  // reading in a row, like posts.
+  void record_missing_comments(const std::vector<std::string>& ids) {
+    for (const std::string& id : std::set<std::string>(ids.begin(), ids.end())) {
+      s_.comment_state.bind(1, account_);
+      s_.comment_state.bind(2, id);
+      if (!s_.comment_state.executeStep()) {
+        s_.comment_state.reset();
+        continue;
+      }
+      const int64_t row = s_.comment_state.getColumn(0).getInt64();
+      const bool deleted = !s_.comment_state.getColumn(1).isNull();
+      const int missing = s_.comment_state.getColumn(2).getInt() + 1;
+      s_.comment_state.reset();
+      if (deleted) continue;
+      SQLite::Statement& st = s_.mark_comment_missing;
+      st.bind(1, missing);
+      if (missing >= kDeletionConfirmations) {
+        st.bind(2, now_);
+      } else {
+        st.bind(2);
+      }
+      st.bind(3, row);
+      st.exec();
+      st.reset();
+    }
   }
 
   void record_event(std::string_view kind, const std::string& detail) {
@@ -343,6 +439,7 @@ class PageWriter {
       p.missing_count = f.getColumn(11).getInt();
       p.missing_since = col_opt(f, 12);
       p.quality = static_cast<uint32_t>(f.getColumn(13).getInt64());
+      p.title = col_text(f, 14);
       out = std::move(p);
     }
     f.reset();
@@ -374,6 +471,8 @@ class PageWriter {
     bind_opt(st, st.getIndex(":quotes"), e.quotes);
     bind_opt(st, st.getIndex(":views"), e.views);
     st.bind(":quality", static_cast<int64_t>(p.quality));
+    st.bind(":item_type", p.item_type.empty() ? std::string(kItemPost) : p.item_type);
+    bind_text_or_null(st, st.getIndex(":title"), p.title);
     st.exec();
     st.reset();
   }
@@ -420,6 +519,25 @@ class PageWriter {
     ++counts.engagement_samples;
   }
 
+  // A key for a comment whose platform hides its id: the item, the author,
+  // the time and the text identify it as well as anything can (FNV-1a).
+  static std::string derived_comment_id(const CommentRecord& c) {
+    uint64_t h = 14695981039346656037ULL;
+    for (const std::string* part : {&c.on_post_id, &c.author_id, &c.text}) {
+      for (const char ch : *part) {
+        h ^= static_cast<unsigned char>(ch);
+        h *= 1099511628211ULL;
+      }
+      h ^= 0x1f;
+      h *= 1099511628211ULL;
+    }
+    h ^= static_cast<uint64_t>(c.created_at);
+    h *= 1099511628211ULL;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return std::string("derived:") + buf;
+  }
+
   void adopt_children(const std::string& platform_post_id) {
     s_.adopt_children.bind(1, account_);
     s_.adopt_children.bind(2, platform_post_id);
@@ -449,6 +567,7 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
     w.record_missing(b.missing_post_ids);
     w.record_deleted(b.deleted_post_ids);
     for (const CommentRecord& c : b.comments) w.upsert_comment(c);
+    w.record_missing_comments(b.missing_comment_ids);
     for (const AccountEvent& e : b.events) w.record_event(e.kind, e.detail);
     w.save_progress(page);
     txn.commit();

@@ -81,7 +81,7 @@ std::vector<const AccountData*> scope_of(const Municipality& m, const Item& item
 bool all_unsupported(const std::vector<const AccountData*>& scope) {
   if (scope.empty()) return false;
   return std::all_of(scope.begin(), scope.end(),
-                     [](const AccountData* d) { return d->account.state == "unsupported"; });
+                     [](const AccountData* d) { return d->account.runtime.state == AccountState::kUnsupported; });
 }
 
 std::string accounts_text(const std::vector<const AccountData*>& scope) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "connectors/builtin.h"
 #include "fuzz_targets.h"
 
 namespace {
@@ -22,6 +23,7 @@ const muni::fuzz::Target& target() {
 // MUNISCOPE_FUZZ_PRINT_SEEDS=1: print the target's seed folders (relative
 // to tests/fixtures) and exit, for run_fuzzers.sh to build the corpus.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  muni::register_builtin_platforms();
   if (const char* p = std::getenv("MUNISCOPE_FUZZ_PRINT_SEEDS"); p != nullptr && *p == '1') {
     for (const std::string& s : target().seeds) std::printf("%s\n", s.c_str());
     std::exit(0);

@@ -232,5 +232,5 @@ TEST_CASE("e2e: unknown accounts are confirmed not found, and reported in the su
   CHECK(r.out.find("Record not found") != std::string::npos);
   r = run_muniscope(args);
   auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-  CHECK(store->load_accounts(true)->front().state == "not_found");
+  CHECK(store->load_accounts(true)->front().state_id() == "not_found");
 }

@@ -189,7 +189,7 @@ TEST_CASE("engine over HTTP: 429 with Retry-After and a truncated page, then rec
             ->db()
             .execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'transport_error'")
             .getInt() == 1);
-  CHECK((*store)->find_account("rss:anna")->state == "ok");
+  CHECK((*store)->find_account("rss:anna")->state_id() == "ok");
   CHECK(engine.counters().rate_limit_waits >= 1);
 }
 

@@ -339,16 +339,16 @@ void run_case(Worlds& w, const Case& c, bool mastodon) {
   CHECK_MESSAGE(faults.hits() > 0, "the fault never hit");
   const StoredAccount a = run.account(faulty);
   if (!c.states.empty()) {
-    CHECK_MESSAGE(std::find(c.states.begin(), c.states.end(), a.state) != c.states.end(),
-                  "state " << a.state << " (" << a.state_reason << ")");
+    CHECK_MESSAGE(std::find(c.states.begin(), c.states.end(), a.state_id()) != c.states.end(),
+                  "state " << a.state_id() << " (" << a.runtime.state_reason << ")");
   }
   if (!c.reason.empty()) {
-    CHECK_MESSAGE((a.state_reason + " | " + a.history_note).find(c.reason) != std::string::npos,
-                  "reason: " << a.state_reason << " | note: " << a.history_note);
+    CHECK_MESSAGE((a.runtime.state_reason + " | " + a.history_note).find(c.reason) != std::string::npos,
+                  "reason: " << a.runtime.state_reason << " | note: " << a.history_note);
   }
   // What is shown never carries control characters from the server.
-  CHECK(printable(a.state_reason, 100000) == a.state_reason);
-  CHECK(run.account(healthy).state == "ok");
+  CHECK(printable(a.runtime.state_reason, 100000) == a.runtime.state_reason);
+  CHECK(run.account(healthy).state_id() == "ok");
   CHECK(run.stored_ids(healthy) == healthy_world);
   run.check_nothing_wrong(all);
   if (c.check) c.check(run);
@@ -357,7 +357,7 @@ void run_case(Worlds& w, const Case& c, bool mastodon) {
   // The fault is gone: one more run brings the faulty account to its world.
   run.once();
   const StoredAccount after = run.account(faulty);
-  CHECK_MESSAGE(after.state == "ok", "after recovery: " << after.state << " (" << after.state_reason << ")");
+  CHECK_MESSAGE(after.state_id() == "ok", "after recovery: " << after.state_id() << " (" << after.runtime.state_reason << ")");
   const std::set<std::string> stored = run.stored_ids(faulty);
   if (after.backfill_state != BackfillState::kIncomplete) {
     CHECK(std::includes(faulty_world.begin(), faulty_world.end(), stored.begin(), stored.end()));

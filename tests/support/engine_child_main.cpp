@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/builtin.h"
 #include "core/clock.h"
 #include "daemon/logging.h"
 #include "engine/curl_transport.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   muni::setup_logging("warn");
+  muni::register_builtin_platforms();
   const std::string db = argv[1], base = argv[2], mode = argv[4];
   const int accounts = std::atoi(argv[3]);
   std::string yaml =

@@ -132,9 +132,6 @@ class TestConnector : public Connector {
   TestConnector(std::string platform, bool uses_credential, bool query_credential)
       : platform_(std::move(platform)), credential_(uses_credential), query_(query_credential) {}
   std::string_view platform() const override { return platform_; }
-  ConnectorDefaults defaults() const override {
-    return ConnectorDefaults{RateBudgetDefaults{}, credential_};
-  }
   std::string host_for(const AccountView& a) const override {
     const std::string base =
         starts_with(a.handle, "http") ? a.handle : a.base_url.value_or("http://test.invalid");

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 
+#include "connectors/builtin.h"
 #include "daemon/logging.h"
 
 namespace {
@@ -43,6 +44,7 @@ REGISTER_LISTENER("case_counter", 1, CaseCounter);
 int main(int argc, char** argv) {
   const char* level = std::getenv("MUNISCOPE_TEST_LOG");
   muni::setup_logging(level != nullptr ? level : "off");
+  muni::register_builtin_platforms();
   bool name_filter = false;
   bool listing = false;
   for (int i = 1; i < argc; ++i) {

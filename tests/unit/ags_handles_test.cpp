@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include "core/ags.h"
-#include "core/handles.h"
+#include "connectors/bluesky/bluesky_handle.h"
+#include "connectors/mastodon/mastodon_handle.h"
+#include "core/platform.h"
 #include "core/strings.h"
 
 using namespace muni;

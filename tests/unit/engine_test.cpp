@@ -109,7 +109,7 @@ TEST_CASE(
   h.run_for(10 * kMinuteMs);
   CHECK(h.posts("anna") == 50);
   const StoredAccount a = h.account("anna");
-  CHECK(a.state == "ok");
+  CHECK(a.state_id() == "ok");
   CHECK(a.backfill_state == BackfillState::kComplete);
   CHECK(h.request_times("before=").size() == 2);  // 30 older posts in pages of 20
   h.world.add_posts("anna", 25, h.clock.now());
@@ -136,10 +136,10 @@ TEST_CASE("engine: polls spread over the interval by a deterministic offset per 
   const TimeMs now = h.clock.now();
   for (const auto& u : users) {
     const StoredAccount a = h.account(u);
-    REQUIRE(a.next_due_at.has_value());
-    CHECK(*a.next_due_at > now - 5 * kMinuteMs);
-    CHECK(*a.next_due_at <= now + kHourMs);
-    next.insert(*a.next_due_at % kHourMs);
+    REQUIRE(a.runtime.next_due_at.has_value());
+    CHECK(*a.runtime.next_due_at > now - 5 * kMinuteMs);
+    CHECK(*a.runtime.next_due_at <= now + kHourMs);
+    next.insert(*a.runtime.next_due_at % kHourMs);
   }
   CHECK(next.size() >= 55);  // spread, not all at one instant
   // The offset depends only on the account key: a second engine agrees.
@@ -149,7 +149,7 @@ TEST_CASE("engine: polls spread over the interval by a deterministic offset per 
   h2.add_municipality("m1", users);
   h2.start();
   h2.run_for(5 * kMinuteMs);
-  for (const auto& u : users) CHECK(h2.account(u).next_due_at == h.account(u).next_due_at);
+  for (const auto& u : users) CHECK(h2.account(u).runtime.next_due_at == h.account(u).runtime.next_due_at);
 }
 
 TEST_CASE("engine: at most max_connections_per_host requests per host at once") {
@@ -168,7 +168,7 @@ TEST_CASE("engine: at most max_connections_per_host requests per host at once") 
   CHECK(h.transport.peak_in_flight("toy.test") == 4);
   CHECK(h.transport.peak_in_flight("other.test") == 4);
   CHECK(h.posts("u29") == 3);
-  CHECK(*h.store->find_account("rss:http://other.test/o29").value().last_success_at > 0);
+  CHECK(*h.store->find_account("rss:http://other.test/o29").value().runtime.last_success_at > 0);
 }
 
 TEST_CASE("engine: a 429 holds its host until Retry-After, other hosts carry on") {
@@ -195,7 +195,7 @@ TEST_CASE("engine: a 429 holds its host until Retry-After, other hosts carry on"
   REQUIRE(times.size() >= 2);
   CHECK(times[1] >= t0 + 120 * kSecondMs);
   CHECK(h.posts("slow") == 5);
-  CHECK(h.account("slow").state == "ok");  // a 429 is the host's wait, not the account's failure
+  CHECK(h.account("slow").state_id() == "ok");  // a 429 is the host's wait, not the account's failure
   CHECK(h.engine->counters().rate_limit_waits >= 1);
 }
 
@@ -207,9 +207,9 @@ TEST_CASE("engine: transport errors and 5xx back off per account with full jitte
   h.add_municipality("m1", {"flaky", "fine"});
   h.start();
   h.run_for(10 * kSecondMs);
-  CHECK(h.account("flaky").state == "backing_off");
-  CHECK(h.account("flaky").state_reason.find("HTTP 503") != std::string::npos);
-  CHECK(h.account("fine").state == "ok");
+  CHECK(h.account("flaky").state_id() == "backing_off");
+  CHECK(h.account("flaky").runtime.state_reason.find("HTTP 503") != std::string::npos);
+  CHECK(h.account("fine").state_id() == "ok");
   h.run_for(10 * kMinuteMs);
   const auto t = h.request_times("/u/flaky/");
   REQUIRE(t.size() >= 4);
@@ -217,7 +217,7 @@ TEST_CASE("engine: transport errors and 5xx back off per account with full jitte
   CHECK(t[2] - t[1] >= 30 * kSecondMs);  // 0.5 * 60 s
   CHECK(t[3] - t[2] >= 60 * kSecondMs);  // 0.5 * 120 s
   CHECK(t[1] - t[0] < 16 * kSecondMs);
-  CHECK(h.account("flaky").state == "ok");
+  CHECK(h.account("flaky").state_id() == "ok");
   CHECK(h.posts("flaky") == 5);
 }
 
@@ -227,17 +227,17 @@ TEST_CASE("engine: not found is confirmed on consecutive polls, then re-checked 
   h.start();
   h.run_for(kMinuteMs);
   StoredAccount a = h.account("ghost");
-  CHECK(a.state == "backing_off");
-  CHECK(a.state_reason.find("1 of 2") != std::string::npos);
+  CHECK(a.state_id() == "backing_off");
+  CHECK(a.runtime.state_reason.find("1 of 2") != std::string::npos);
   h.run_for(20 * kMinuteMs);
   a = h.account("ghost");
-  CHECK(a.state == "not_found");
-  REQUIRE(a.next_due_at.has_value());
-  CHECK(*a.next_due_at >= h.clock.now() + 23 * kHourMs);
+  CHECK(a.state_id() == "not_found");
+  REQUIRE(a.runtime.next_due_at.has_value());
+  CHECK(*a.runtime.next_due_at >= h.clock.now() + 23 * kHourMs);
   // The account appears: the daily re-check finds it.
   h.world.add_posts("ghost", 2, h.clock.now());
   h.run_for(25 * kHourMs);
-  CHECK(h.account("ghost").state == "ok");
+  CHECK(h.account("ghost").state_id() == "ok");
   CHECK(h.posts("ghost") == 2);
 }
 
@@ -255,8 +255,8 @@ TEST_CASE(
   reg.add(make_test_connector("wordpress", false));
   h.start(std::move(reg));
   h.run_for(5 * kMinuteMs);
-  CHECK(h.account("a1").state == "auth_failed");
-  CHECK(h.store->find_account("wordpress:w1")->state == "ok");
+  CHECK(h.account("a1").state_id() == "auth_failed");
+  CHECK(h.store->find_account("wordpress:w1")->state_id() == "ok");
   bool authorized = false;
   for (const auto& s : h.transport.sent()) {
     for (const auto& hd : s.request.headers) {
@@ -280,8 +280,8 @@ TEST_CASE("engine: a missing credential is reported at load, without requests") 
   h.add_municipality("m1", {"a1"});
   h.start();
   h.run_for(5 * kMinuteMs);
-  CHECK(h.account("a1").state == "auth_failed");
-  CHECK(h.account("a1").state_reason.find("MUNI_TEST_ABSENT is not set") != std::string::npos);
+  CHECK(h.account("a1").state_id() == "auth_failed");
+  CHECK(h.account("a1").runtime.state_reason.find("MUNI_TEST_ABSENT is not set") != std::string::npos);
   CHECK(h.transport.sent().empty());
 }
 
@@ -294,12 +294,12 @@ TEST_CASE("engine: a malformed answer degrades the account and stores nothing fr
   h.start();
   h.run_for(10 * kSecondMs);
   const StoredAccount a = h.account("broken");
-  CHECK(a.state == "degraded");
-  CHECK(a.state_reason.find("HTML or XML where JSON was expected") != std::string::npos);
+  CHECK(a.state_id() == "degraded");
+  CHECK(a.runtime.state_reason.find("HTML or XML where JSON was expected") != std::string::npos);
   CHECK(h.posts("broken") == 0);
   CHECK(h.posts("fine") == 5);
   h.run_for(10 * kMinuteMs);  // the retry succeeds
-  CHECK(h.account("broken").state == "ok");
+  CHECK(h.account("broken").state_id() == "ok");
   CHECK(h.posts("broken") == 5);
 }
 
@@ -333,7 +333,7 @@ TEST_CASE("engine: an account never has two polls at once, skipped polls are cou
     peak = std::max(peak, static_cast<int>(h.transport.in_flight()));
   }
   CHECK(peak == 1);
-  CHECK(h.account("slowpoke").skipped_polls >= 1);
+  CHECK(h.account("slowpoke").runtime.skipped_polls >= 1);
   CHECK(h.engine->counters().skipped_polls >= 1);
 }
 
@@ -369,9 +369,9 @@ TEST_CASE("safety 8: one account configured under two spellings is polled and co
   CHECK_FALSE(primary.duplicate_of.has_value());
   REQUIRE(dup.duplicate_of.has_value());
   CHECK(*dup.duplicate_of == primary.id);
-  CHECK(dup.state == "duplicate");
-  CHECK(dup.state_reason.find("the same account as m1/") != std::string::npos);
-  CHECK(primary.state == "ok");
+  CHECK(dup.state_id() == "duplicate");
+  CHECK(dup.runtime.state_reason.find("the same account as m1/") != std::string::npos);
+  CHECK(primary.state_id() == "ok");
   CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64() == 30);
   // Restarted, the duplicate stays one; polls go to the primary only.
   const size_t sent = h.transport.sent().size();
@@ -379,7 +379,7 @@ TEST_CASE("safety 8: one account configured under two spellings is polled and co
   h.run_for(3 * kHourMs);
   CHECK(h.store->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64() == 30);
   CHECK(h.transport.sent().size() > sent);
-  CHECK(h.account(first_primary ? "http://toy.test/alice" : "alice").state == "duplicate");
+  CHECK(h.account(first_primary ? "http://toy.test/alice" : "alice").state_id() == "duplicate");
 }
 
 TEST_CASE("safety 3: a redirect to another host is refused and nothing is stored") {
@@ -397,11 +397,11 @@ TEST_CASE("safety 3: a redirect to another host is refused and nothing is stored
   h.run_for(10 * kMinuteMs);
   for (const auto& s : h.transport.sent()) CHECK(s.request.url.find("evil.test") == std::string::npos);
   const StoredAccount a = h.account("alice");
-  CHECK(a.state == "refused");
-  CHECK(a.state_reason.find("another host (evil.test)") != std::string::npos);
+  CHECK(a.state_id() == "refused");
+  CHECK(a.runtime.state_reason.find("another host (evil.test)") != std::string::npos);
   CHECK(h.posts("alice") == 0);
   CHECK(h.posts("bob") == 5);
-  CHECK(h.account("bob").state == "ok");
+  CHECK(h.account("bob").state_id() == "ok");
   CHECK(h.engine->counters().redirects_refused == 1);
 }
 
@@ -415,12 +415,12 @@ TEST_CASE("safety 18: a persistent 429 without headers says who limits, and unti
   h.start();
   h.run_for(5 * kSecondMs);
   StoredAccount a = h.account("alice");
-  CHECK(a.state == "rate_limited");
-  CHECK(a.state_reason.find("rate-limited by toy.test until ") != std::string::npos);
-  CHECK(a.state_reason.find("HTTP 429 without a reset hint") != std::string::npos);
+  CHECK(a.state_id() == "rate_limited");
+  CHECK(a.runtime.state_reason.find("rate-limited by toy.test until ") != std::string::npos);
+  CHECK(a.runtime.state_reason.find("HTTP 429 without a reset hint") != std::string::npos);
   h.run_for(2 * kHourMs);
   CHECK(h.posts("alice") == 5);  // the limit passed; nothing lost
-  CHECK(h.account("alice").state == "ok");
+  CHECK(h.account("alice").state_id() == "ok");
 }
 
 TEST_CASE("safety 13: backfill that makes no progress stops with a clear state") {
@@ -538,6 +538,6 @@ TEST_CASE("safety: secrets from env, file and inline reach no log line, table, s
   in.hosts = h.engine->host_status();
   in.version = "test";
   CHECK_FALSE(leaks(render_prometheus(in)));
-  CHECK(h.account("e1").state == "auth_failed");
+  CHECK(h.account("e1").state_id() == "auth_failed");
   unsetenv("MUNI_TEST_SECRET_ENV");
 }

@@ -97,7 +97,7 @@ TEST_CASE("store: config sync keeps the history of accounts that leave the confi
   for (const auto& a : all) {
     if (a.id == bluesky.id) {
       CHECK_FALSE(a.active);
-      CHECK(a.state == "inactive");
+      CHECK(a.state_id() == "inactive");
       CHECK(a.own_posts_stored == 1);  // history kept
     }
   }

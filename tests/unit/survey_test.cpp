@@ -223,7 +223,7 @@ municipalities:
 
     // fb: a Facebook account, no connector yet.
     AccountRuntime unsupported;
-    unsupported.state = "unsupported";
+    unsupported.state = AccountState::kUnsupported;
     REQUIRE(store->save_account_runtime(ids["facebook:fbstadt"], unsupported, 1).ok());
 
     // luecke: polled only since November 2024, history not backfilled.

@@ -1,0 +1,59 @@
+// The connector toolkit: what every connector would otherwise write again.
+// Sans-IO like the connectors themselves: no clock, no IO.
+//
+//   get()            a GET request with an Accept header
+//   CursorJson       the saved cursor as a flat JSON object of strings and
+//                    integers; unreadable text reads as empty, keys with
+//                    empty values are left out when written
+//   fail_for_status  the usual meaning of an HTTP status for an account
+//                    (404 not found, 410 gone, 401/403 authentication, the
+//                    rest malformed) with the server's text quoted
+//   handle_error     the error of a handle that cannot be used
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "engine/connector.h"
+
+namespace muni::toolkit {
+
+HttpRequest get(std::string url, std::string_view accept = "application/json");
+
+class CursorJson {
+ public:
+  static CursorJson parse(std::string_view text);
+
+  std::string str(const std::string& key) const;
+  int64_t num(const std::string& key, int64_t fallback = 0) const;
+  std::optional<int64_t> opt_num(const std::string& key) const;
+  bool has(const std::string& key) const;
+
+  CursorJson& set(const std::string& key, std::string value);
+  CursorJson& set(const std::string& key, int64_t value);
+  CursorJson& set(const std::string& key, std::optional<int64_t> value);
+  CursorJson& erase(const std::string& key);
+
+  std::string dump() const;  // keys sorted, empty strings and absent numbers left out
+
+ private:
+  std::map<std::string, std::string> strings_;
+  std::map<std::string, int64_t> numbers_;
+};
+
+// `what` names the request ("profile", "statuses"); `detail` is the server's
+// error text, if the connector could read one.
+StepResult fail_for_status(const HttpResponse& r, const std::string& what,
+                           const std::string& detail = "");
+
+Error handle_error(std::string_view platform, std::string_view raw, std::string_view why);
+
+// Press releases print profile addresses without the scheme
+// ("nrw.social/deck/@stadtaachen"): text with a slash before any '@'.
+bool is_schemeless_url(std::string_view text);
+
+}  // namespace muni::toolkit
