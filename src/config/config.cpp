@@ -802,9 +802,19 @@ ConfigLoad load_config_from_string(const std::string& text, const std::string& f
   ConfigLoad load;
   const auto root = parse_yaml(text, file_name, load.errors);
   if (!root) return load;
-  Loader loader(load);
-  loader.load_main(*root, file_name);
-  return finish(std::move(load), loader);
+  try {
+    Loader loader(load);
+    loader.load_main(*root, file_name);
+    return finish(std::move(load), loader);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind indexed somewhere: an error, never a crash.
+    ConfigLoad failed;
+    failed.errors = std::move(load.errors);
+    failed.errors.push_back({file_name, e.mark.line + 1, e.mark.column + 1, "",
+                             "unexpected structure (a list or value where a mapping belongs?): " +
+                                 std::string(e.msg)});
+    return failed;
+  }
 }
 
 ConfigLoad load_config(const std::string& path) {

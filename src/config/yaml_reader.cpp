@@ -109,6 +109,11 @@ std::optional<std::string> YamlReader::scalar(const YAML::Node& n, const std::st
 std::optional<std::string> YamlReader::required(const YAML::Node& map, const std::string& key,
                                                 const std::string& path) {
   const std::string at = child_path(path, key);
+  if (!map.IsMap()) {
+    // Indexing a scalar or a list throws in yaml-cpp (found by fuzzing).
+    error(map, path, "must be a mapping of keys");
+    return std::nullopt;
+  }
   const YAML::Node v = map[key];
   if (!v) {
     error(map, at, "is required");

@@ -86,7 +86,7 @@ std::map<std::string, std::string> read_labels(
 
 }  // namespace
 
-CodebookLoad load_codebook_from_string(const std::string& text, const std::string& file_name) {
+static CodebookLoad load_codebook_unchecked(const std::string& text, const std::string& file_name) {
   CodebookLoad load;
   const auto parsed = parse_yaml(text, file_name, load.errors);
   if (!parsed) return load;
@@ -316,6 +316,20 @@ CodebookLoad load_codebook_from_string(const std::string& text, const std::strin
   }
   if (load.errors.empty()) load.codebook = std::move(cb);
   return load;
+}
+
+CodebookLoad load_codebook_from_string(const std::string& text, const std::string& file_name) {
+  try {
+    return load_codebook_unchecked(text, file_name);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind indexed somewhere: an error, never a
+    // crash (found by fuzzing).
+    CodebookLoad load;
+    load.errors.push_back({file_name, e.mark.line + 1, e.mark.column + 1, "",
+                           "unexpected structure (a list or value where a mapping belongs?): " +
+                               std::string(e.msg)});
+    return load;
+  }
 }
 
 CodebookLoad load_codebook(const std::string& path) {
