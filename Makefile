@@ -14,7 +14,7 @@ CONFIG     ?= config/example.yaml
 
 # Everything the build, the tests and `make run` need, as Debian 12 packages.
 DEB_PACKAGES := g++ make cmake pkg-config ca-certificates tzdata \
-  libcurl4-openssl-dev libssl-dev rapidjson-dev libspdlog-dev libfmt-dev \
+  libcurl4-openssl-dev libssl-dev libxml2-dev rapidjson-dev libspdlog-dev libfmt-dev \
   libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev doctest-dev \
   libcli11-dev libcpp-httplib-dev libsystemd-dev dpkg-dev
 

@@ -167,6 +167,8 @@ class Session : public ConnectorSession {
         state_ = State::kBackfill;
         last_feed_cursor_ = cursor_.back;
         return StepResult::send(feed_request(cursor_.back));
+      case WorkKind::kComments:
+        return StepResult::finish();  // replies are posts here; no separate comments
       case WorkKind::kRefresh:
         if (account_.refresh_ids.empty()) return StepResult::finish();
         state_ = State::kRefresh;

@@ -3,6 +3,9 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <vector>
+
+#include "core/strings.h"
 
 namespace muni {
 
@@ -80,6 +83,91 @@ std::optional<CivilDate> parse_civil_date(std::string_view s) {
   }
   if (!valid_date(y, m, d)) return std::nullopt;
   return CivilDate{y, m, d};
+}
+
+std::optional<TimeMs> parse_iso8601_utc(std::string_view s) {
+  // A zone-less time the API documents as UTC (WordPress date_gmt): read it
+  // with "Z" appended; a time that has a zone is read as it is.
+  const std::string_view t = trim(s);
+  if (auto zoned = parse_iso8601(t)) return zoned;
+  return parse_iso8601(std::string(t) + "Z");
+}
+
+namespace {
+
+// RFC 822 / 2822 zone names and military letters. RFC 2822 4.3: military
+// zones were defined with the wrong sign in RFC 822 and carry no reliable
+// information: read as "-0000" (UTC, zone unknown).
+std::optional<int> rfc822_zone_minutes(std::string_view z) {
+  if (z.empty()) return 0;
+  if (z[0] == '+' || z[0] == '-') {
+    if (z.size() != 5) return std::nullopt;
+    int hh = 0, mm = 0;
+    for (size_t i = 1; i < 5; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(z[i]))) return std::nullopt;
+    }
+    hh = (z[1] - '0') * 10 + (z[2] - '0');
+    mm = (z[3] - '0') * 10 + (z[4] - '0');
+    if (hh > 23 || mm > 59) return std::nullopt;
+    return (z[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+  }
+  const std::string u = to_lower_ascii(z);
+  static const std::array<std::pair<const char*, int>, 11> kNames = {{
+      {"ut", 0}, {"utc", 0}, {"gmt", 0}, {"z", 0},
+      {"est", -5 * 60}, {"edt", -4 * 60}, {"cst", -6 * 60}, {"cdt", -5 * 60},
+      {"mst", -7 * 60}, {"mdt", -6 * 60}, {"pst", -8 * 60},
+  }};
+  for (const auto& [name, minutes] : kNames) {
+    if (u == name) return minutes;
+  }
+  if (u == "pdt") return -7 * 60;
+  if (u.size() == 1 && u[0] >= 'a' && u[0] <= 'z' && u[0] != 'j') return 0;  // military
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<TimeMs> parse_rfc822_date(std::string_view text) {
+  // [day-name ","] day month year hour ":" minute [":" second] zone
+  static constexpr std::array<const char*, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                          "jul", "aug", "sep", "oct", "nov", "dec"};
+  std::string_view s = trim(text);
+  if (const size_t comma = s.find(','); comma != std::string_view::npos) s = trim(s.substr(comma + 1));
+  std::vector<std::string> parts;
+  for (const std::string& p : split(s, ' ')) {
+    if (!p.empty()) parts.push_back(p);
+  }
+  if (parts.size() < 4 || parts.size() > 5) return std::nullopt;
+  const auto day = parse_int64(parts[0]);
+  int month = 0;
+  const std::string mon = to_lower_ascii(parts[1]);
+  for (int i = 0; i < 12; ++i) {
+    if (starts_with(mon, kMonths[static_cast<size_t>(i)])) month = i + 1;
+  }
+  auto year = parse_int64(parts[2]);
+  if (!day || month == 0 || !year) return std::nullopt;
+  if (parts[2].size() == 2) *year += *year < 50 ? 2000 : 1900;  // RFC 2822 4.3
+  if (parts[2].size() == 3) *year += 1900;
+  const std::vector<std::string> hms = split(parts[3], ':');
+  if (hms.size() < 2 || hms.size() > 3) return std::nullopt;
+  const auto h = parse_int64(hms[0]);
+  const auto mi = parse_int64(hms[1]);
+  const auto sec = hms.size() == 3 ? parse_int64(hms[2]) : std::optional<int64_t>(0);
+  if (!h || !mi || !sec || *h > 23 || *mi > 59 || *sec > 60) return std::nullopt;
+  const auto zone = rfc822_zone_minutes(parts.size() == 5 ? parts[4] : "");
+  if (!zone) return std::nullopt;
+  if (*year < 1 || *year > 9999 || !valid_date(static_cast<int>(*year), month, static_cast<int>(*day)))
+    return std::nullopt;
+  const int64_t days = days_from_civil({static_cast<int>(*year), month, static_cast<int>(*day)});
+  const int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + (*sec == 60 ? 59 : *sec) - *zone * 60;
+  return secs * 1000;
+}
+
+std::optional<TimeMs> parse_feed_date(std::string_view text) {
+  const std::string_view t = trim(text);
+  if (auto iso = parse_iso8601(t)) return iso;
+  if (auto rfc = parse_rfc822_date(t)) return rfc;
+  return std::nullopt;
 }
 
 std::optional<TimeMs> parse_iso8601(std::string_view s) {

@@ -41,6 +41,19 @@ int days_in_month(int year, int month);
 //   and a bare date 2026-08-01 (midnight UTC, as Mastodon's last_status_at).
 std::optional<TimeMs> parse_iso8601(std::string_view text);
 
+// The same for a time the API documents as UTC but writes without a zone
+// (WordPress `date_gmt`: "2026-08-01T13:52:34"); zoned times as above.
+std::optional<TimeMs> parse_iso8601_utc(std::string_view text);
+
+// RFC 822 / RFC 2822 dates as RSS 2.0 writes them: "Thu, 05 Sep 2002
+// 00:00:01 GMT", with a numeric offset ("+0200"), "UT"/"GMT"/"Z", the
+// North-American zone names (EST, EDT, CST, CDT, MST, MDT, PST, PDT), the
+// day name and seconds optional, two-digit years as RFC 2822 4.3 says.
+std::optional<TimeMs> parse_rfc822_date(std::string_view text);
+
+// A date in a feed: ISO 8601 / RFC 3339 (Atom, dc:date) or RFC 822 (RSS).
+std::optional<TimeMs> parse_feed_date(std::string_view text);
+
 // Parses a calendar date YYYY-MM-DD only.
 std::optional<CivilDate> parse_civil_date(std::string_view text);
 

@@ -83,6 +83,9 @@ struct Throttle {
 struct StepResult {
   // Records and cursor to commit atomically before anything else happens.
   std::optional<Page> page;
+  // In a batch session, one answer may hold pages of several accounts: each
+  // commits on its own, after `page`.
+  std::vector<Page> more_pages;
   // The platform says to slow down: the unit of work ends (nothing failed),
   // and the engine holds the scope until the time given.
   std::optional<Throttle> throttle;

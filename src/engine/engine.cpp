@@ -718,8 +718,23 @@ bool Engine::admit_page(Session& s, Page& page, AccountRt& a, TimeMs now) {
 }
 
 void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
-  if (step.page) {
-    const int64_t target = step.page->account_id != 0 ? step.page->account_id : s.accounts.front();
+  const uint64_t id = s.id;
+  // A batch answer may hold pages of several accounts: each commits on its own.
+  std::vector<Page> pages;
+  if (step.page) pages.push_back(std::move(*step.page));
+  for (Page& p : step.more_pages) pages.push_back(std::move(p));
+  step.page.reset();
+  step.more_pages.clear();
+  for (Page& p : pages) {
+    commit_page_of(s, p, now);
+    if (sessions_.count(id) == 0) return;  // finished (a duplicate, or the store failed)
+  }
+  handle_step_rest(s, std::move(step), now);
+}
+
+void Engine::commit_page_of(Session& s, Page& page, TimeMs now) {
+  {
+    const int64_t target = page.account_id != 0 ? page.account_id : s.accounts.front();
     AccountRt* a = std::find(s.accounts.begin(), s.accounts.end(), target) != s.accounts.end()
                        ? account(target)
                        : nullptr;
@@ -727,11 +742,10 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
       // A page for an account outside the session: a connector bug, never stored.
       log()->error("{}: page for account {} outside the session dropped", s.label, target);
     } else {
-      const bool single = s.accounts.size() == 1;
-      if (!admit_page(s, *step.page, *a, now)) {
-        if (single) return;  // finished (a duplicate)
-      } else if (!step.page->empty()) {
-        auto counts = store_.commit_page(a->stored.id, *step.page, now);
+      if (!admit_page(s, page, *a, now)) {
+        return;  // a duplicate: a single session is finished, a batch goes on
+      } else if (!page.empty()) {
+        auto counts = store_.commit_page(a->stored.id, page, now);
         if (!counts.ok()) {
           commit_failed_ = true;
           finish(s, Finish{"storage_error", FailureKind::kNone, true, counts.error().message, 0},
@@ -744,7 +758,7 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
         counters_.posts_new += counts->posts_new;
         counters_.posts_updated += counts->posts_updated;
         counters_.posts_deleted += counts->posts_deleted;
-        const Page& p = *step.page;
+        const Page& p = page;
         if (p.cursor) a->stored.cursor = *p.cursor;
         if (p.platform_id) a->stored.platform_id = *p.platform_id;
         if (p.backfill_state) a->stored.backfill_state = *p.backfill_state;
@@ -758,6 +772,9 @@ void Engine::handle_step(Session& s, StepResult step, TimeMs now) {
       }
     }
   }
+}
+
+void Engine::handle_step_rest(Session& s, StepResult step, TimeMs now) {
   if (step.throttle) {
     apply_throttle(s, *step.throttle, step.http_status, now);
     return;

@@ -148,7 +148,7 @@ class Engine {
     bool transient = false;  // retry after backoff
     std::string reason;
     int http_status = 0;
-    std::optional<TimeMs> retry_at;  // instead of a backoff (a rate limit's or quota's end)
+    std::optional<TimeMs> retry_at = std::nullopt;  // instead of a backoff (a rate limit's or quota's end)
   };
 
   AccountRt* account(int64_t id);
@@ -165,6 +165,10 @@ class Engine {
   bool may_start(AccountRt& a, TimeMs now);
   void start_session(const std::vector<AccountRt*>& batch, WorkKind work, TimeMs now);
   void handle_step(Session& s, StepResult step, TimeMs now);
+  // One page of a step (checked, then committed), then the rest of the step
+  // (failure, next request, done).
+  void commit_page_of(Session& s, Page& page, TimeMs now);
+  void handle_step_rest(Session& s, StepResult step, TimeMs now);
   bool admit_page(Session& s, Page& page, AccountRt& a, TimeMs now);
   void send_ready(HostRt& host, Session& s, TimeMs now);
   void on_completion(uint64_t tag, HttpResponse response);
