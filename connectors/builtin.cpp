@@ -4,6 +4,8 @@
 
 #include "connectors/bluesky/bluesky_connector.h"
 #include "connectors/mastodon/mastodon_connector.h"
+#include "connectors/rss/rss_connector.h"
+#include "connectors/youtube/youtube_connector.h"
 
 namespace muni {
 
@@ -39,9 +41,9 @@ const std::vector<Entry>& entries() {
       {bluesky_platform, make_bluesky_connector},
       {[] { return planned("x", "X (Twitter)", Category::kMicroblog, 2005); }, nullptr},
       {[] { return planned("threads", "Threads", Category::kMicroblog, 2022); }, nullptr},
-      {[] { return planned("youtube", "YouTube", Category::kContentCommunity, 2004); }, nullptr},
+      {youtube_platform, make_youtube_connector},
       {[] { return planned("peertube", "PeerTube", Category::kContentCommunity, 2017); }, nullptr},
-      {[] { return planned("rss", "RSS/Atom feed", Category::kBlog, 1990); }, nullptr},
+      {rss_platform, make_rss_connector},
       {[] { return planned("wordpress", "WordPress", Category::kBlog, 2002); }, nullptr},
       {[] { return planned("mediawiki", "MediaWiki", Category::kWiki, 2000); }, nullptr},
       {[] { return planned("discourse", "Discourse", Category::kForum, 2012); }, nullptr},

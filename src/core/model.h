@@ -102,6 +102,7 @@ enum PostQuality : uint32_t {
   kQualityTextRepaired = 1,      // invalid UTF-8 or NUL bytes replaced
   kQualityDateCorrected = 2,     // created_at implausible; taken from the evidence
   kQualityCountsRejected = 4,    // a negative or absurd count stored as unknown
+  kQualityDateEstimated = 8,     // the item had no date: the time it was first seen
 };
 
 // An item of a response that could not be read (no id, no readable date):

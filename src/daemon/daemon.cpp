@@ -364,7 +364,7 @@ int run_poll_once(const PollOnceOptions& options) {
   int64_t failures = 0;
   for (const auto& [key, n] : c.polls) {
     by_outcome[key.second] += n;
-    if (key.second != "ok") failures += n;
+    if (key.second != "ok" && key.second != "not_modified") failures += n;
   }
   Table table({{"item"}, {"value"}});
   table.add_row({std::string("accounts selected"), static_cast<int64_t>(ids.size())});

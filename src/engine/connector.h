@@ -42,6 +42,9 @@ struct AccountView {
   // Whether a credential is configured for this account's platform (never
   // the credential itself): connectors without one fall back (YouTube's feed).
   bool has_credential = false;
+  // The engine's time when the unit of work starts (connectors never read a
+  // clock; a feed item without a date is dated to when it was first seen).
+  TimeMs now = 0;
   // kRefresh and kComments: own posts of the window (newest first) and its start.
   std::vector<std::string> refresh_ids;
   TimeMs refresh_since = 0;

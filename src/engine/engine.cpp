@@ -299,8 +299,14 @@ Status Engine::load(const Config& config) {
     a.settings = ps != nullptr ? ps->extra : std::map<std::string, std::string>{};
     const auto slot = slots.find(a.stored.account_key);
     a.credential_slot = slot != slots.end() ? slot->second : "";
+    // The account's own interval, else the platform's configured one, else
+    // the platform's default (YouTube: its quota), else the general default.
+    const WorkSpec* poll_spec = a.platform != nullptr ? a.platform->work_spec(WorkKind::kPoll) : nullptr;
+    const DurationMs platform_default = poll_spec != nullptr && poll_spec->interval_ms > 0
+                                            ? poll_spec->interval_ms
+                                            : config.defaults.poll_interval_ms;
     a.interval = a.stored.interval_ms.value_or(
-        ps != nullptr && ps->poll_interval ? *ps->poll_interval : config.defaults.poll_interval_ms);
+        ps != nullptr && ps->poll_interval ? *ps->poll_interval : platform_default);
     a.phase = static_cast<TimeMs>(fnv1a(a.stored.account_key) % static_cast<uint64_t>(a.interval));
     const std::optional<CivilDate> since =
         a.stored.backfill_since ? a.stored.backfill_since : config.defaults.backfill_since;
@@ -631,6 +637,7 @@ void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, 
   std::vector<AccountView> views;
   for (AccountRt* b : batch) {
     AccountView view = view_of(*b);
+    view.now = now;
     if (work == WorkKind::kRefresh || work == WorkKind::kComments) {
       view.refresh_since = now - options_.refresh_window_ms;
       auto ids =
@@ -794,7 +801,12 @@ void Engine::handle_step_rest(Session& s, StepResult step, TimeMs now) {
     return;
   }
   if (step.done) {
-    finish(s, Finish{"ok", FailureKind::kNone, false, step.reason, s.http_status}, now);
+    const bool not_modified = not_modified_;
+    not_modified_ = false;
+    finish(s,
+           Finish{not_modified ? "not_modified" : "ok", FailureKind::kNone, false, step.reason,
+                  s.http_status},
+           now);
     return;
   }
   finish(s,
@@ -1018,6 +1030,11 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
                             response.status);
   }
   const bool accepted = step.failure == FailureKind::kNone && !step.throttle;
+  if (response.status == 304 && accepted && step.done && !step.request) {
+    // Recorded as such in the poll log: the server had nothing new.
+    step.reason = "not modified (HTTP 304)";
+    not_modified_ = true;
+  }
   commit_failed_ = false;
   handle_step(s, std::move(step), now);  // s may be gone from here on
   // Validators are saved only once the page they came with is stored, so a
@@ -1098,7 +1115,8 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     }
     apply_outcome(*a, s.work, outcome, now);
     persist_runtime(*a, now);
-    if (outcome.outcome != "ok" && outcome.outcome != "interrupted") {
+    if (outcome.outcome != "ok" && outcome.outcome != "not_modified" &&
+        outcome.outcome != "interrupted") {
       log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work),
                   a->label(), s.platform, outcome.outcome,
                   outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
@@ -1122,6 +1140,7 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
   AccountRuntime& rt = a.rt();
   if (f.outcome == "interrupted") return;
   rt.last_attempt_at = now;
+  // "not_modified" (a 304) is a success like "ok".
   const bool success = f.failure == FailureKind::kNone && !f.transient;
   if (success) {
     rt.failures = 0;

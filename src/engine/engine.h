@@ -211,6 +211,7 @@ class Engine {
   uint64_t next_transfer_id_ = 1;
   bool stopping_ = false;
   bool commit_failed_ = false;  // the last handle_step could not store its page
+  bool not_modified_ = false;   // the step being handled answered a 304
   bool once_mode_ = false;
   size_t once_pending_ = 0;
   EngineCounters counters_;

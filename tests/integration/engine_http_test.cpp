@@ -159,15 +159,15 @@ TEST_CASE("engine over HTTP: 429 with Retry-After and a truncated page, then rec
   server.inject(truncate());
   TempDir dir;
   const std::string yaml =
-      "defaults: {contact: t@example.org, allow_private_addresses: true}\nplatforms:\n  rss:\n    base_url: " + server.base_url() +
+      "defaults: {contact: t@example.org, allow_private_addresses: true}\nplatforms:\n  toy:\n    base_url: " + server.base_url() +
       "\nmunicipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, "
-      "accounts: [{platform: rss, handle: anna}]}\n";
+      "accounts: [{platform: toy, handle: anna}]}\n";
   ConfigLoad load = load_config_from_string(yaml, "t.yaml");
   REQUIRE(load.config.has_value());
   auto store = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
   REQUIRE((*store)->sync_config(*load.config, 0).ok());
   ConnectorRegistry registry;
-  registry.add(make_test_connector("rss"));
+  registry.add(make_test_connector("toy"));
   SystemClock clock;
   SystemRandom random(7);
   CurlTransport transport(loopback_transport());
@@ -175,7 +175,7 @@ TEST_CASE("engine over HTTP: 429 with Retry-After and a truncated page, then rec
   options.once_backoff = BackoffPolicy{200, 400, 100};
   Engine engine(clock, random, transport, **store, registry, options);
   REQUIRE(engine.load(*load.config).ok());
-  const int64_t id = (*store)->find_account("rss:anna")->id;
+  const int64_t id = (*store)->find_account("toy:anna")->id;
   engine.start_once({id}, true);
   const auto start = std::chrono::steady_clock::now();
   while (!engine.once_finished() &&
@@ -189,7 +189,7 @@ TEST_CASE("engine over HTTP: 429 with Retry-After and a truncated page, then rec
             ->db()
             .execAndGet("SELECT COUNT(*) FROM poll_log WHERE outcome = 'transport_error'")
             .getInt() == 1);
-  CHECK((*store)->find_account("rss:anna")->state_id() == "ok");
+  CHECK((*store)->find_account("toy:anna")->state_id() == "ok");
   CHECK(engine.counters().rate_limit_waits >= 1);
 }
 

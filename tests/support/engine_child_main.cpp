@@ -26,18 +26,19 @@ int main(int argc, char** argv) {
   }
   muni::setup_logging("warn");
   muni::register_builtin_platforms();
+  muni::test::register_toy_platforms();
   const std::string db = argv[1], base = argv[2], mode = argv[4];
   const int accounts = std::atoi(argv[3]);
   std::string yaml =
       "defaults: {contact: team@example.org, poll_interval: 1m, max_connections_per_host: 8}\n"
-      "platforms:\n  rss:\n    base_url: " +
+      "platforms:\n  toy:\n    base_url: " +
       base +
       "\n"
       "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n    state: "
       "BW\n"
       "    accounts:\n";
   for (int i = 0; i < accounts; ++i)
-    yaml += "      - {platform: rss, handle: user" + std::to_string(i) + "}\n";
+    yaml += "      - {platform: toy, handle: user" + std::to_string(i) + "}\n";
   muni::ConfigLoad load = muni::load_config_from_string(yaml, "child.yaml");
   if (!load.config) return 2;
   auto store = muni::Store::open(db, muni::OpenMode::kReadWrite);
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   muni::SystemClock clock;
   if (!(*store)->sync_config(*load.config, clock.now()).ok()) return 1;
   muni::ConnectorRegistry registry;
-  registry.add(muni::test::make_test_connector("rss"));
+  registry.add(muni::test::make_test_connector("toy"));
   muni::SystemRandom random;
   muni::CurlTransportOptions topts;
   topts.allow_private_addresses = true;  // the toy server is on loopback

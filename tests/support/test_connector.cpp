@@ -155,6 +155,21 @@ std::unique_ptr<Connector> make_test_connector(std::string platform, bool uses_c
   return std::make_unique<TestConnector>(std::move(platform), uses_credential, query_credential);
 }
 
+void register_toy_platforms() {
+  for (const char* id : {"toy", "toy2", "toy3"}) {
+    if (find_platform(id) != nullptr) continue;
+    PlatformDescriptor d;
+    d.id = id;
+    d.display_name = std::string("test platform ") + id;
+    d.category = Category::kBlog;
+    d.earliest_item_ms = 0;
+    d.capabilities.connector = true;
+    d.capabilities.full_history = true;
+    d.work = {{WorkKind::kPoll}, {WorkKind::kBackfill}};
+    platform_registry().add(std::move(d));
+  }
+}
+
 std::vector<std::string>& test_connector_inputs() {
   static std::vector<std::string> inputs;
   return inputs;

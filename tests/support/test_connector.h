@@ -20,9 +20,13 @@ namespace muni::test {
 
 // `query_credential`: the credential goes into the query parameter "key"
 // instead of an Authorization header.
-std::unique_ptr<Connector> make_test_connector(std::string platform = "rss",
+std::unique_ptr<Connector> make_test_connector(std::string platform = "toy",
                                                bool uses_credential = false,
                                                bool query_credential = false);
+
+// Registers the descriptors of the test platforms "toy", "toy2" and "toy3"
+// (handles as written, no limits), so configurations in tests may use them.
+void register_toy_platforms();
 
 // Everything any test connector session was handed (account views,
 // response URLs, headers and bodies), as text: the secrets test searches it.

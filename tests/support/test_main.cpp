@@ -16,6 +16,7 @@
 
 #include "connectors/builtin.h"
 #include "daemon/logging.h"
+#include "test_connector.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   const char* level = std::getenv("MUNISCOPE_TEST_LOG");
   muni::setup_logging(level != nullptr ? level : "off");
   muni::register_builtin_platforms();
+  muni::test::register_toy_platforms();
   bool name_filter = false;
   bool listing = false;
   for (int i = 1; i < argc; ++i) {

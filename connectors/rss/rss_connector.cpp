@@ -1,0 +1,115 @@
+// RSS/Atom connector (blogs, news pages of municipalities).
+//
+// One request per poll: a conditional GET of the feed URL (If-None-Match /
+// If-Modified-Since from the validators the engine saved with the last page
+// stored; a 304 is recorded as "not_modified" in the poll log). RSS 2.0,
+// RSS 1.0 (RDF) and Atom 1.0; entries keyed by guid / rdf:about / id, else
+// by link; text as plain text.
+//
+// History: a feed shows only its newest entries (how many is up to the
+// site), so there is nothing to page back to. muniscope keeps every entry it
+// has ever seen: the history grows from the first poll on, and the account's
+// backfill state says so ("incomplete", with the reason). An entry that
+// drops out of the feed is old, not deleted: feeds never report deletions.
+//
+// Errors: a body that is not XML, an HTML page (the web page instead of its
+// feed), XML that is no feed, or bytes that contradict the declared encoding
+// are a clear account error; nothing of such an answer is stored.
+#include "connectors/rss/rss_connector.h"
+
+#include "connectors/rss/rss_parse.h"
+#include "connectors/toolkit.h"
+#include "core/strings.h"
+
+namespace muni {
+
+namespace {
+
+constexpr const char* kHistoryNote =
+    "a feed shows only its newest entries: muniscope keeps every entry from the first poll on; "
+    "older ones are not available";
+
+class FeedPoll : public ConnectorSession {
+ public:
+  explicit FeedPoll(AccountView a) : a_(std::move(a)) {}
+
+  StepResult start() override {
+    HttpRequest r = toolkit::get(a_.handle,
+                                 "application/rss+xml, application/atom+xml, application/rdf+xml, "
+                                 "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1");
+    r.conditional = true;
+    return StepResult::send(std::move(r));
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    Page page;
+    page.backfill_state = BackfillState::kIncomplete;
+    page.history_note = kHistoryNote;
+    if (r.status == 304) return StepResult::finish(std::move(page));
+    if (r.status != 200) return toolkit::fail_for_status(r, "feed");
+    auto feed = rss::parse_feed(r.body, a_.handle, a_.now);
+    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    AccountSnapshot snap = std::move(feed->snapshot);
+    snap.platform_id = a_.handle;  // a feed's identity is its URL
+    page.platform_id = a_.handle;
+    page.batch.snapshot = std::move(snap);
+    page.batch.posts = std::move(feed->items);
+    page.batch.skipped = std::move(feed->skipped);
+    return StepResult::finish(std::move(page));
+  }
+
+ private:
+  AccountView a_;
+};
+
+class Nothing : public ConnectorSession {
+ public:
+  StepResult start() override { return StepResult::finish(); }
+  StepResult on_response(const HttpResponse&) override { return StepResult::finish(); }
+};
+
+class RssConnector : public Connector {
+ public:
+  std::string_view platform() const override { return "rss"; }
+  std::string host_for(const AccountView& account) const override {
+    auto url = parse_url(account.handle);
+    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : account.handle;
+  }
+  std::unique_ptr<ConnectorSession> begin(const AccountView& account,
+                                          WorkKind work) const override {
+    if (work == WorkKind::kPoll) return std::make_unique<FeedPoll>(account);
+    return std::make_unique<Nothing>();  // nothing to page back to, no counts to refresh
+  }
+};
+
+}  // namespace
+
+Result<std::string> canonical_feed_url(std::string_view raw) {
+  std::string text(trim(raw));
+  if (text.find("://") == std::string::npos) text = "https://" + text;
+  auto url = parse_url(text);
+  if (!url || (url->host.find('.') == std::string::npos && url->host != "localhost")) {
+    return toolkit::handle_error("rss", raw, "a feed is an http(s) URL such as https://www.stadt.example/feed.xml");
+  }
+  std::string path = url->path.substr(0, url->path.find('#'));
+  if (path.empty()) path = "/";
+  return url->origin() + path;
+}
+
+PlatformDescriptor rss_platform() {
+  PlatformDescriptor d;
+  d.id = "rss";
+  d.display_name = "RSS/Atom feed";
+  d.category = Category::kBlog;
+  // Feeds carry whatever their site publishes: only dates before the web
+  // (1990) are impossible.
+  d.earliest_item_ms = jan1_ms(1990);
+  d.canonical_handle = canonical_feed_url;
+  d.capabilities.connector = true;
+  d.work = {{WorkKind::kPoll}};
+  return d;
+}
+
+std::unique_ptr<Connector> make_rss_connector() { return std::make_unique<RssConnector>(); }
+
+}  // namespace muni

@@ -1,0 +1,677 @@
+// YouTube connector (content community).
+//
+// With an API key (YouTube Data API v3, developers.google.com/youtube/v3/docs;
+// every call below costs 1 quota unit, developers.google.com/youtube/v3/
+// determine_quota_cost):
+//   channels?part=snippet,contentDetails,statistics&forHandle=@x | forUsername=x | id=UC,...
+//       resolves the channel (HTTP 200 without `items` means no such
+//       channel), profile counts as strings: subscriberCount rounded to three
+//       significant figures (hidden when hiddenSubscriberCount), videoCount,
+//       viewCount; snippet.publishedAt is the channel's creation;
+//       contentDetails.relatedPlaylists.uploads is the uploads playlist.
+//   playlistItems?part=contentDetails,snippet&playlistId=UU...&maxResults=50&pageToken=T
+//       the uploads, newest first in practice (not a documented guarantee),
+//       nextPageToken absent on the last page; contentDetails.videoPublishedAt
+//       is the video's time (snippet.publishedAt is when it joined the list).
+//   videos?part=snippet,statistics,contentDetails&id=v1,...,v50
+//       counts as strings; likeCount absent when hidden, commentCount when
+//       comments are off; liveBroadcastContent upcoming/live: not published yet.
+//   commentThreads?part=snippet,replies&videoId=V&maxResults=100&order=time
+//   comments?part=snippet&parentId=T&maxResults=100
+//       citizens' comments and the channel's answers (a reply whose
+//       authorChannelId.value is the channel); the replies part of a thread
+//       is a subset, the rest comes from comments.list.
+// Quota: 10,000 units a day per project, reset at midnight Pacific Time; a
+// 403 with reason quotaExceeded parks the key until then (other platforms
+// carry on). Errors: 400 keyInvalid / badRequest "API key not valid", 403
+// accessNotConfigured / forbidden: the key is rejected; 403
+// commentsDisabled: that video has no comments.
+//
+// Without a key: the channel feed /feeds/videos.xml?channel_id=UC...
+// (?user=Name for legacy names): the newest 15 videos with views
+// (media:statistics) and likes (media:starRating count), no history, no
+// comments; an @handle cannot be resolved without the API. The feed has had
+// outages answering 404 for existing channels, so a 404 from it is retried,
+// never taken as proof that the channel is gone. Cache-Control: max-age=900
+// (polling more often than every 15 minutes sees cached answers).
+//
+// Cursor: id (UC...), uploads (UU...), head / head_at (the newest video
+// stored by a finished catch-up), pending (page token of an unfinished
+// catch-up), back (page token of the next backfill page), videos (the
+// channel's videoCount at the last profile read).
+#include "connectors/youtube/youtube_connector.h"
+
+#include <algorithm>
+#include <set>
+
+#include "connectors/toolkit.h"
+#include "connectors/youtube/youtube_handle.h"
+#include "connectors/youtube/youtube_parse.h"
+#include "core/strings.h"
+
+namespace muni {
+
+namespace {
+
+constexpr const char* kDefaultApi = "https://www.googleapis.com/youtube/v3";
+constexpr const char* kDefaultFeedBase = "https://www.youtube.com";
+constexpr int kPageSize = 50;          // maxResults limit of playlistItems.list and videos.list
+constexpr int kMaxPagesPerPoll = 10;   // 500 new videos; the rest next poll
+constexpr size_t kMaxCommentVideos = 20;  // videos per comment sweep
+
+std::string api_of(const AccountView& a) { return a.base_url.value_or(kDefaultApi); }
+std::string feed_of(const AccountView& a) {
+  const auto it = a.settings.find("feed_base_url");
+  std::string base = it != a.settings.end() && !it->second.empty() ? it->second : kDefaultFeedBase;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+HttpRequest api_get(std::string url) {
+  HttpRequest r = toolkit::get(std::move(url));
+  r.credential.kind = CredentialUse::Kind::kPlatform;  // the key, as a query parameter
+  r.cost = 1;
+  return r;
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "" : ",") + url_encode(id);
+  return out;
+}
+
+// Failures of the Data API, read from its error envelope.
+StepResult api_failure(const HttpResponse& r, const std::string& what) {
+  const auto e = youtube::parse_error(r.body);
+  const std::string reason = e ? e->reason : "";
+  const std::string detail = e ? reason + (e->message.empty() ? "" : ": " + e->message) : "";
+  if (reason == "quotaExceeded" || reason == "dailyLimitExceeded" ||
+      reason == "rateLimitExceeded") {
+    Throttle t;
+    t.scope = reason == "rateLimitExceeded" ? Throttle::Scope::kHost : Throttle::Scope::kCredential;
+    if (reason == "rateLimitExceeded") t.wait = kMinuteMs;
+    t.reason = "YouTube Data API " + reason + " (HTTP " + std::to_string(r.status) + ")";
+    return StepResult::throttled(std::move(t), r.status);
+  }
+  if (reason == "keyInvalid" || reason == "keyExpired" || reason == "accessNotConfigured" ||
+      reason == "forbidden" || (r.status == 400 && detail.find("API key") != std::string::npos)) {
+    return StepResult::fail(FailureKind::kAuthFailed,
+                            what + ": the API key was rejected (" + detail + ")", r.status);
+  }
+  if (r.status == 404)
+    return StepResult::fail(FailureKind::kNotFound, what + ": HTTP 404 " + detail, r.status);
+  return toolkit::fail_for_status(r, what, detail);
+}
+
+// --- with an API key ------------------------------------------------------
+
+// Poll: the channel, then new uploads (newest first, until the stored head)
+// with their counts; the first poll ever stores the newest page and starts
+// backfill below it.
+class ApiPoll : public ConnectorSession {
+ public:
+  explicit ApiPoll(AccountView a) : a_(std::move(a)), c_(toolkit::CursorJson::parse(a_.cursor)) {}
+
+  StepResult start() override {
+    std::string filter;
+    const std::string id = c_.str("id").empty() ? a_.platform_id : c_.str("id");
+    if (!id.empty()) {
+      filter = "id=" + url_encode(id);
+    } else if (starts_with(a_.handle, "@")) {
+      filter = "forHandle=" + url_encode(a_.handle);
+    } else if (starts_with(a_.handle, "user:")) {
+      filter = "forUsername=" + url_encode(a_.handle.substr(5));
+    } else {
+      filter = "id=" + url_encode(a_.handle);
+    }
+    state_ = State::kChannel;
+    return StepResult::send(
+        api_get(api_of(a_) + "/channels?part=snippet,contentDetails,statistics&" + filter));
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    switch (state_) {
+      case State::kChannel:
+        return on_channel(r);
+      case State::kPlaylist:
+        return on_playlist(r);
+      case State::kVideos:
+        return on_videos(r);
+    }
+    return StepResult::fail(FailureKind::kMalformed, "unexpected response");
+  }
+
+ private:
+  enum class State { kChannel, kPlaylist, kVideos };
+
+  StepResult on_channel(const HttpResponse& r) {
+    if (r.status != 200) return api_failure(r, "channels");
+    auto channels = youtube::parse_channels(r.body);
+    if (!channels.ok())
+      return StepResult::fail(FailureKind::kMalformed, channels.error().message, r.status);
+    if (channels->empty()) {
+      return StepResult::fail(FailureKind::kNotFound,
+                              "YouTube knows no channel " + a_.handle +
+                                  " (channels.list answered without items)",
+                              r.status);
+    }
+    const youtube::Channel& ch = channels->front();
+    Page page;
+    if (c_.str("id").empty())
+      page.batch.events.push_back({"resolved", a_.handle + " is " + ch.snapshot.platform_id});
+    c_.set("id", ch.snapshot.platform_id);
+    if (!ch.uploads.empty()) c_.set("uploads", ch.uploads);
+    c_.set("videos", ch.video_count);
+    page.platform_id = ch.snapshot.platform_id;
+    page.batch.snapshot = ch.snapshot;
+    page.cursor = c_.dump();
+    if (c_.str("uploads").empty()) {
+      // A channel without an uploads playlist has no videos.
+      page.backfill_state = BackfillState::kComplete;
+      page.history_note = "the channel has no uploads playlist (no public videos)";
+      return StepResult::finish(std::move(page));
+    }
+    catching_up_ = !c_.str("pending").empty();
+    return StepResult::send(playlist_request(c_.str("pending")), std::move(page));
+  }
+
+  HttpRequest playlist_request(const std::string& token) {
+    state_ = State::kPlaylist;
+    std::string url = api_of(a_) + "/playlistItems?part=contentDetails,snippet&playlistId=" +
+                      url_encode(c_.str("uploads")) + "&maxResults=" + std::to_string(kPageSize);
+    if (!token.empty()) url += "&pageToken=" + url_encode(token);
+    return api_get(std::move(url));
+  }
+
+  StepResult on_playlist(const HttpResponse& r) {
+    if (r.status == 404) {
+      // The uploads playlist of a channel that never uploaded (playlistNotFound).
+      Page page;
+      page.backfill_state = BackfillState::kComplete;
+      page.history_note = "the channel has no public videos";
+      return StepResult::finish(std::move(page));
+    }
+    if (r.status != 200) return api_failure(r, "playlistItems");
+    auto list = youtube::parse_playlist_items(r.body);
+    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    ++pages_;
+    list_ = std::move(*list);
+    first_ever_ = c_.str("head").empty();
+    // New items: all of the first page ever; otherwise until the stored head.
+    new_ids_.clear();
+    reached_ = false;
+    for (const youtube::PlaylistItem& item : list_.items) {
+      if (!first_ever_ &&
+          (item.video_id == c_.str("head") ||
+           (item.published_at && *item.published_at < c_.num("head_at")))) {
+        reached_ = true;
+        break;
+      }
+      new_ids_.push_back(item.video_id);
+    }
+    if (!catching_up_ && c_.str("pending_head").empty() && !list_.items.empty()) {
+      c_.set("pending_head", list_.items.front().video_id);
+      c_.set("pending_head_at", list_.items.front().published_at.value_or(0));
+    }
+    if (new_ids_.empty()) return after_videos(Page{});
+    state_ = State::kVideos;
+    return StepResult::send(api_get(api_of(a_) +
+                                    "/videos?part=snippet,statistics,contentDetails&id=" +
+                                    join_ids(new_ids_)));
+  }
+
+  StepResult on_videos(const HttpResponse& r) {
+    if (r.status != 200) return api_failure(r, "videos");
+    auto videos = youtube::parse_videos(r.body);
+    if (!videos.ok())
+      return StepResult::fail(FailureKind::kMalformed, videos.error().message, r.status);
+    Page page;
+    page.batch.posts = std::move(videos->posts);
+    page.batch.skipped = std::move(videos->skipped);
+    upcoming_.insert(videos->upcoming.begin(), videos->upcoming.end());
+    return after_videos(std::move(page));
+  }
+
+  // The page's videos are in hand: move the cursor past them, in the same
+  // commit, and decide whether to read on.
+  StepResult after_videos(Page page) {
+    if (first_ever_) {
+      // The newest published video becomes the head; backfill continues below.
+      for (const youtube::PlaylistItem& item : list_.items) {
+        if (upcoming_.count(item.video_id)) continue;
+        c_.set("head", item.video_id);
+        c_.set("head_at", item.published_at.value_or(0));
+        break;
+      }
+      c_.erase("pending_head").erase("pending_head_at");
+      c_.set("back", list_.next_page_token);
+      if (list_.next_page_token.empty()) {
+        page.backfill_state = BackfillState::kComplete;
+        page.expected_own_posts = c_.opt_num("videos");
+      } else if (a_.backfill_since && !list_.items.empty() && list_.items.back().published_at &&
+                 *list_.items.back().published_at < *a_.backfill_since) {
+        page.backfill_state = BackfillState::kReachedStart;
+        c_.erase("back");
+      } else {
+        page.backfill_state = BackfillState::kPending;
+      }
+      page.cursor = c_.dump();
+      return StepResult::finish(std::move(page));
+    }
+    const bool ended = list_.next_page_token.empty();
+    if (reached_ || ended || pages_ >= kMaxPagesPerPoll) {
+      if (reached_ || ended) {
+        if (!c_.str("pending_head").empty()) {
+          c_.set("head", c_.str("pending_head"));
+          c_.set("head_at", c_.num("pending_head_at"));
+        }
+        c_.erase("pending").erase("pending_head").erase("pending_head_at");
+      } else {
+        c_.set("pending", list_.next_page_token);  // continue next poll
+      }
+      page.cursor = c_.dump();
+      return StepResult::finish(std::move(page));
+    }
+    c_.set("pending", list_.next_page_token);
+    page.cursor = c_.dump();
+    return StepResult::send(playlist_request(list_.next_page_token), std::move(page));
+  }
+
+  AccountView a_;
+  toolkit::CursorJson c_;
+  State state_ = State::kChannel;
+  youtube::PlaylistPage list_;
+  std::vector<std::string> new_ids_;
+  std::set<std::string> upcoming_;
+  bool first_ever_ = false;
+  bool catching_up_ = false;
+  bool reached_ = false;
+  int pages_ = 0;
+};
+
+// Backfill: one page of the uploads playlist further back, with its counts.
+class ApiBackfill : public ConnectorSession {
+ public:
+  explicit ApiBackfill(AccountView a)
+      : a_(std::move(a)), c_(toolkit::CursorJson::parse(a_.cursor)) {}
+
+  StepResult start() override {
+    if (c_.str("uploads").empty() || c_.str("back").empty()) return StepResult::finish();
+    return StepResult::send(api_get(api_of(a_) +
+                                    "/playlistItems?part=contentDetails,snippet&playlistId=" +
+                                    url_encode(c_.str("uploads")) + "&maxResults=" +
+                                    std::to_string(kPageSize) + "&pageToken=" +
+                                    url_encode(c_.str("back"))));
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    if (!list_) return on_playlist(r);
+    return on_videos(r);
+  }
+
+ private:
+  StepResult on_playlist(const HttpResponse& r) {
+    if (r.status == 400) {
+      const auto e = youtube::parse_error(r.body);
+      if (e && e->reason == "invalidPageToken") {
+        // The saved position is no longer valid: say so, never guess.
+        Page page;
+        c_.erase("back");
+        page.backfill_state = BackfillState::kIncomplete;
+        page.history_note = "backfill stopped: YouTube no longer accepts the saved page token";
+        page.cursor = c_.dump();
+        return StepResult::finish(std::move(page));
+      }
+    }
+    if (r.status != 200) return api_failure(r, "playlistItems (backfill)");
+    auto list = youtube::parse_playlist_items(r.body);
+    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    list_ = std::move(*list);
+    std::vector<std::string> ids;
+    for (const auto& item : list_->items) ids.push_back(item.video_id);
+    if (ids.empty()) return finish_page(Page{});
+    return StepResult::send(api_get(api_of(a_) +
+                                    "/videos?part=snippet,statistics,contentDetails&id=" +
+                                    join_ids(ids)));
+  }
+
+  StepResult on_videos(const HttpResponse& r) {
+    if (r.status != 200) return api_failure(r, "videos (backfill)");
+    auto videos = youtube::parse_videos(r.body);
+    if (!videos.ok())
+      return StepResult::fail(FailureKind::kMalformed, videos.error().message, r.status);
+    Page page;
+    page.batch.posts = std::move(videos->posts);
+    page.batch.skipped = std::move(videos->skipped);
+    return finish_page(std::move(page));
+  }
+
+  StepResult finish_page(Page page) {
+    const std::string next = list_->next_page_token;
+    if (next.empty()) {
+      c_.erase("back");
+      page.backfill_state = BackfillState::kComplete;
+      page.expected_own_posts = c_.opt_num("videos");
+      page.history_note = "paged to the end of the uploads playlist";
+    } else if (next == c_.str("back")) {
+      c_.erase("back");
+      page.backfill_state = BackfillState::kIncomplete;
+      page.history_note = "backfill stopped: the page token came back unchanged";
+    } else if (a_.backfill_since && !list_->items.empty() && list_->items.back().published_at &&
+               *list_->items.back().published_at < *a_.backfill_since) {
+      c_.erase("back");
+      page.backfill_state = BackfillState::kReachedStart;
+    } else {
+      c_.set("back", next);
+    }
+    page.cursor = c_.dump();
+    return StepResult::finish(std::move(page));
+  }
+
+  AccountView a_;
+  toolkit::CursorJson c_;
+  std::optional<youtube::PlaylistPage> list_;
+};
+
+// Refresh, for up to 50 channels at once: one channels.list for all their
+// profile counts, then videos.list for their recent videos, 50 ids a call.
+// Each account's records come in its own page.
+class ApiRefresh : public ConnectorSession {
+ public:
+  explicit ApiRefresh(std::vector<AccountView> accounts) : accounts_(std::move(accounts)) {
+    for (const AccountView& a : accounts_) {
+      const std::string id = toolkit::CursorJson::parse(a.cursor).str("id");
+      if (!id.empty()) channel_of_[id] = a.account_id;
+      for (const std::string& v : a.refresh_ids) video_owner_[v] = a.account_id;
+      for (const std::string& v : a.refresh_ids) videos_.push_back(v);
+    }
+  }
+
+  StepResult start() override {
+    if (channel_of_.empty()) return next_videos();
+    std::vector<std::string> ids;
+    for (const auto& [id, account] : channel_of_) ids.push_back(id);
+    return StepResult::send(api_get(api_of(accounts_.front()) +
+                                    "/channels?part=snippet,contentDetails,statistics&id=" +
+                                    join_ids(ids)));
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    if (!channels_done_) return on_channels(r);
+    return on_videos(r);
+  }
+
+ private:
+  StepResult on_channels(const HttpResponse& r) {
+    channels_done_ = true;
+    if (r.status != 200) return api_failure(r, "channels (refresh)");
+    auto channels = youtube::parse_channels(r.body);
+    if (!channels.ok())
+      return StepResult::fail(FailureKind::kMalformed, channels.error().message, r.status);
+    StepResult step = next_videos();
+    for (youtube::Channel& ch : *channels) {
+      const auto it = channel_of_.find(ch.snapshot.platform_id);
+      if (it == channel_of_.end()) continue;  // not asked for: never stored
+      Page page;
+      page.account_id = it->second;
+      page.batch.snapshot = std::move(ch.snapshot);
+      step.more_pages.push_back(std::move(page));
+    }
+    return step;
+  }
+
+  StepResult next_videos() {
+    if (pos_ >= videos_.size()) return StepResult::finish();
+    batch_.assign(videos_.begin() + static_cast<long>(pos_),
+                  videos_.begin() + static_cast<long>(std::min(videos_.size(), pos_ + kPageSize)));
+    pos_ += batch_.size();
+    return StepResult::send(api_get(api_of(accounts_.front()) +
+                                    "/videos?part=snippet,statistics,contentDetails&id=" +
+                                    join_ids(batch_)));
+  }
+
+  StepResult on_videos(const HttpResponse& r) {
+    if (r.status != 200) return api_failure(r, "videos (refresh)");
+    auto videos = youtube::parse_videos(r.body, /*counts_only=*/true);
+    if (!videos.ok())
+      return StepResult::fail(FailureKind::kMalformed, videos.error().message, r.status);
+    std::map<int64_t, Page> pages;
+    std::set<std::string> returned;
+    for (PostRecord& p : videos->posts) {
+      const auto owner = video_owner_.find(p.platform_post_id);
+      if (owner == video_owner_.end()) continue;  // not asked for: never stored
+      returned.insert(p.platform_post_id);
+      pages[owner->second].batch.posts.push_back(std::move(p));
+    }
+    for (const std::string& id : videos->upcoming) returned.insert(id);
+    // videos.list leaves out videos that are gone (deleted or made private):
+    // reported missing, deleted only when missing again next time.
+    for (const std::string& id : batch_) {
+      if (!returned.count(id)) pages[video_owner_[id]].batch.missing_post_ids.push_back(id);
+    }
+    StepResult step = next_videos();
+    for (auto& [account, page] : pages) {
+      page.account_id = account;
+      step.more_pages.push_back(std::move(page));
+    }
+    return step;
+  }
+
+  std::vector<AccountView> accounts_;
+  std::map<std::string, int64_t> channel_of_;   // channel id -> account
+  std::map<std::string, int64_t> video_owner_;  // video id -> account
+  std::vector<std::string> videos_;
+  std::vector<std::string> batch_;
+  size_t pos_ = 0;
+  bool channels_done_ = false;
+};
+
+// Comment sweep: the comment threads of the account's recent videos, with
+// every reply, so that citizens' questions and the channel's answers (and
+// how long they took) are stored.
+class ApiComments : public ConnectorSession {
+ public:
+  explicit ApiComments(AccountView a)
+      : a_(std::move(a)), channel_(toolkit::CursorJson::parse(a_.cursor).str("id")) {
+    for (size_t i = 0; i < a_.refresh_ids.size() && i < kMaxCommentVideos; ++i)
+      videos_.push_back(a_.refresh_ids[i]);
+  }
+
+  StepResult start() override { return next_video(Page{}); }
+
+  StepResult on_response(const HttpResponse& r) override {
+    if (r.status != 200) {
+      const auto e = youtube::parse_error(r.body);
+      if (e && (e->reason == "commentsDisabled" || e->reason == "videoNotFound"))
+        return next_video(Page{});  // nothing to read on this video
+      return api_failure(r, in_replies_ ? "comments" : "commentThreads");
+    }
+    auto page = in_replies_ ? youtube::parse_comments(r.body, channel_)
+                            : youtube::parse_comment_threads(r.body, channel_);
+    if (!page.ok()) return StepResult::fail(FailureKind::kMalformed, page.error().message, r.status);
+    Page out;
+    out.batch.comments = std::move(page->comments);
+    for (CommentRecord& c : out.batch.comments) {
+      if (c.on_post_id.empty()) c.on_post_id = video_;
+    }
+    if (!in_replies_) {
+      for (const std::string& t : page->threads_with_more_replies) threads_.push_back(t);
+    }
+    if (!page->next_page_token.empty() && pages_ < 20) {
+      ++pages_;
+      return StepResult::send(request(page->next_page_token), std::move(out));
+    }
+    pages_ = 0;
+    if (!threads_.empty()) {
+      in_replies_ = true;
+      thread_ = threads_.back();
+      threads_.pop_back();
+      return StepResult::send(request(""), std::move(out));
+    }
+    in_replies_ = false;
+    return next_video(std::move(out));
+  }
+
+ private:
+  HttpRequest request(const std::string& token) const {
+    std::string url = in_replies_ ? api_of(a_) + "/comments?part=snippet&maxResults=100&parentId=" +
+                                        url_encode(thread_)
+                                  : api_of(a_) +
+                                        "/commentThreads?part=snippet,replies&maxResults=100&"
+                                        "order=time&videoId=" +
+                                        url_encode(video_);
+    if (!token.empty()) url += "&pageToken=" + url_encode(token);
+    return api_get(std::move(url));
+  }
+
+  StepResult next_video(Page page) {
+    if (next_ >= videos_.size() || channel_.empty()) return StepResult::finish(std::move(page));
+    video_ = videos_[next_++];
+    in_replies_ = false;
+    return StepResult::send(request(""), std::move(page));
+  }
+
+  AccountView a_;
+  std::string channel_;
+  std::vector<std::string> videos_;
+  size_t next_ = 0;
+  std::string video_;
+  std::vector<std::string> threads_;
+  std::string thread_;
+  bool in_replies_ = false;
+  int pages_ = 0;
+};
+
+// --- without a key ----------------------------------------------------------
+
+constexpr const char* kFeedNote =
+    "without an API key only YouTube's channel feed is read: the newest 15 videos with views and "
+    "likes, from the first poll on; older history and comments need a key "
+    "(platforms.youtube.credential)";
+
+class FeedPoll : public ConnectorSession {
+ public:
+  explicit FeedPoll(AccountView a) : a_(std::move(a)) {}
+
+  StepResult start() override {
+    const std::string id = a_.platform_id.empty() ? a_.handle : a_.platform_id;
+    std::string query;
+    if (is_youtube_channel_id(id)) {
+      query = "channel_id=" + url_encode(id);
+    } else if (starts_with(a_.handle, "user:")) {
+      query = "user=" + url_encode(a_.handle.substr(5));
+    } else {
+      return StepResult::fail(FailureKind::kInvalidHandle,
+                              "a YouTube @handle can only be resolved with an API key; configure "
+                              "platforms.youtube.credential, or give the channel id (UC...)");
+    }
+    HttpRequest r = toolkit::get(feed_of(a_) + "/feeds/videos.xml?" + query,
+                                 "application/atom+xml, application/xml;q=0.9, */*;q=0.1");
+    r.conditional = true;
+    return StepResult::send(std::move(r));
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    Page page;
+    page.backfill_state = BackfillState::kIncomplete;
+    page.history_note = kFeedNote;
+    if (r.status == 304) return StepResult::finish(std::move(page));  // nothing new
+    if (r.status == 404) {
+      return StepResult::fail(FailureKind::kServerError,
+                              "the channel feed answered 404; YouTube's feed has had outages "
+                              "answering 404 for existing channels, so this is retried, not "
+                              "taken as proof that the channel is gone",
+                              r.status);
+    }
+    if (r.status != 200) return toolkit::fail_for_status(r, "channel feed");
+    auto feed = youtube::parse_feed(r.body);
+    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    if (!feed->snapshot.platform_id.empty() && a_.platform_id.empty()) {
+      page.platform_id = feed->snapshot.platform_id;
+      page.batch.events.push_back({"resolved", a_.handle + " is " + feed->snapshot.platform_id});
+    }
+    page.batch.snapshot = std::move(feed->snapshot);
+    page.batch.posts = std::move(feed->posts);
+    page.batch.skipped = std::move(feed->skipped);
+    return StepResult::finish(std::move(page));
+  }
+
+ private:
+  AccountView a_;
+};
+
+class YouTubeConnector : public Connector {
+ public:
+  std::string_view platform() const override { return "youtube"; }
+  std::string host_for(const AccountView& account) const override {
+    auto url = parse_url(account.has_credential ? api_of(account) : feed_of(account));
+    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : "youtube";
+  }
+  std::unique_ptr<ConnectorSession> begin(const AccountView& account,
+                                          WorkKind work) const override {
+    if (!account.has_credential) {
+      if (work == WorkKind::kPoll) return std::make_unique<FeedPoll>(account);
+      return std::make_unique<Nothing>();  // history, refreshes and comments need the API
+    }
+    switch (work) {
+      case WorkKind::kPoll:
+        return std::make_unique<ApiPoll>(account);
+      case WorkKind::kBackfill:
+        return std::make_unique<ApiBackfill>(account);
+      case WorkKind::kRefresh:
+        return std::make_unique<ApiRefresh>(std::vector<AccountView>{account});
+      case WorkKind::kComments:
+        return std::make_unique<ApiComments>(account);
+    }
+    return std::make_unique<Nothing>();
+  }
+  std::unique_ptr<ConnectorSession> begin_batch(const std::vector<AccountView>& accounts,
+                                                WorkKind work) const override {
+    if (work == WorkKind::kRefresh && accounts.front().has_credential)
+      return std::make_unique<ApiRefresh>(accounts);
+    return begin(accounts.front(), work);
+  }
+
+ private:
+  class Nothing : public ConnectorSession {
+   public:
+    StepResult start() override { return StepResult::finish(); }
+    StepResult on_response(const HttpResponse&) override { return StepResult::finish(); }
+  };
+};
+
+}  // namespace
+
+PlatformDescriptor youtube_platform() {
+  PlatformDescriptor d;
+  d.id = "youtube";
+  d.display_name = "YouTube";
+  d.category = Category::kContentCommunity;
+  d.earliest_item_ms = jan1_ms(2004);  // YouTube went online in 2005
+  d.canonical_handle = canonical_youtube_handle;
+  d.capabilities.connector = true;
+  d.capabilities.full_history = true;  // with an API key
+  d.capabilities.comments = true;      // with an API key
+  d.capabilities.credential_optional = true;
+  d.settings = {{"feed_base_url", SettingSpec::Type::kString,
+                 "base URL of the keyless channel feed (default https://www.youtube.com)"}};
+  // Quota: every list call costs 1 of 10,000 daily units. A poll costs
+  // about 3 (channel, uploads page, videos), so polls every 6 hours, a
+  // batched refresh (50 channels a call) and a daily comment sweep keep 400
+  // channels under the default quota (docs/platforms.md).
+  d.work = {{WorkKind::kPoll, 6 * kHourMs},
+            {WorkKind::kRefresh, 24 * kHourMs, 50},
+            {WorkKind::kComments, 24 * kHourMs},
+            {WorkKind::kBackfill}};
+  d.budgets = {{BudgetSpec::Policy::kDaily, 10000, "America/Los_Angeles", 0,
+                "developers.google.com/youtube/v3/determine_quota_cost: 10,000 units a day, "
+                "reset at midnight Pacific Time"}};
+  d.auth = {AuthStyle::Kind::kQueryParameter, "key"};
+  d.default_base_url = kDefaultApi;
+  d.note = kFeedNote;
+  return d;
+}
+
+std::unique_ptr<Connector> make_youtube_connector() { return std::make_unique<YouTubeConnector>(); }
+
+}  // namespace muni
