@@ -45,6 +45,7 @@
 
 #include "connectors/bluesky/bluesky_handle.h"
 #include "connectors/bluesky/bluesky_parse.h"
+#include "connectors/toolkit.h"
 #include "core/json.h"
 #include "core/strings.h"
 
@@ -77,54 +78,38 @@ struct Cursor {
   std::optional<int64_t> posts_count;  // postsCount at the last profile read
 
   static Cursor parse(const std::string& text) {
+    const auto j = toolkit::CursorJson::parse(text);
     Cursor c;
-    if (text.empty()) return c;
-    auto doc = parse_json(text);
-    if (!doc.ok() || !(*doc)->IsObject()) return c;
-    const JsonValue& d = **doc;
-    c.did = json_string(d, "did").value_or("");
-    c.head = Head{json_string(d, "head").value_or(""), json_int(d, "head_at").value_or(0)};
-    c.pending = json_string(d, "pending").value_or("");
-    c.pending_head = Head{json_string(d, "pending_head").value_or(""),
-                          json_int(d, "pending_head_at").value_or(0)};
-    c.back = json_string(d, "back").value_or("");
-    c.back_at = json_int(d, "back_at").value_or(0);
-    c.stalls = static_cast<int>(std::clamp<int64_t>(json_int(d, "stalls").value_or(0), 0, 1000));
-    c.empty_polls =
-        static_cast<int>(std::clamp<int64_t>(json_int(d, "empty_polls").value_or(0), 0, 1000));
-    c.posts_count = json_int(d, "posts_count");
+    c.did = j.str("did");
+    c.head = Head{j.str("head"), j.num("head_at")};
+    c.pending = j.str("pending");
+    c.pending_head = Head{j.str("pending_head"), j.num("pending_head_at")};
+    c.back = j.str("back");
+    c.back_at = j.num("back_at");
+    c.stalls = static_cast<int>(std::clamp<int64_t>(j.num("stalls"), 0, 1000));
+    c.empty_polls = static_cast<int>(std::clamp<int64_t>(j.num("empty_polls"), 0, 1000));
+    c.posts_count = j.opt_num("posts_count");
     return c;
   }
   std::string str() const {
-    JsonWriter w;
-    w.begin_object().key("did").value(did).key("head").value(head.key).key("head_at").value(
-        head.at);
+    toolkit::CursorJson j;
+    j.set("did", did).set("head", head.key).set("head_at", head.at);
     if (!pending.empty()) {
-      w.key("pending")
-          .value(pending)
-          .key("pending_head")
-          .value(pending_head.key)
-          .key("pending_head_at")
-          .value(pending_head.at);
+      j.set("pending", pending).set("pending_head", pending_head.key);
+      j.set("pending_head_at", pending_head.at);
     }
-    if (!back.empty()) w.key("back").value(back);
-    if (back_at != 0) w.key("back_at").value(back_at);
-    if (stalls != 0) w.key("stalls").value(stalls);
-    if (empty_polls != 0) w.key("empty_polls").value(empty_polls);
-    if (posts_count) w.key("posts_count").value(*posts_count);
-    w.end_object();
-    return w.str();
+    j.set("back", back);
+    if (back_at != 0) j.set("back_at", back_at);
+    if (stalls != 0) j.set("stalls", int64_t{stalls});
+    if (empty_polls != 0) j.set("empty_polls", int64_t{empty_polls});
+    j.set("posts_count", posts_count);
+    return j.dump();
   }
 };
 
 std::string appview_of(const AccountView& a) { return a.base_url.value_or(kDefaultAppView); }
 
-HttpRequest get(std::string url) {
-  HttpRequest r;
-  r.url = std::move(url);
-  r.headers.push_back({"Accept", "application/json"});
-  return r;
-}
+HttpRequest get(std::string url) { return toolkit::get(std::move(url)); }
 
 StepResult classify_error(const HttpResponse& r, const std::string& what) {
   const auto xrpc = bluesky::parse_error(r.body);

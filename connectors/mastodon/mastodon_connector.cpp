@@ -52,6 +52,7 @@
 
 #include "connectors/mastodon/mastodon_handle.h"
 #include "connectors/mastodon/mastodon_parse.h"
+#include "connectors/toolkit.h"
 #include "core/json.h"
 #include "core/strings.h"
 
@@ -76,46 +77,34 @@ struct Cursor {
   int move_recheck = 0;  // polls until an unverified move is checked again
 
   static Cursor parse(const std::string& text) {
+    const auto j = toolkit::CursorJson::parse(text);
+    const auto small = [&](const char* key) {
+      return static_cast<int>(std::clamp<int64_t>(j.num(key), 0, 1000));
+    };
     Cursor c;
-    if (text.empty()) return c;
-    auto doc = parse_json(text);
-    if (!doc.ok() || !(*doc)->IsObject()) return c;
-    const JsonValue& d = **doc;
-    c.base = json_string(d, "base").value_or("");
-    c.id = json_string(d, "id").value_or("");
-    c.newest = json_string(d, "newest").value_or("");
-    c.back = json_string(d, "back").value_or("");
-    c.moved_to = json_string(d, "moved_to").value_or("");
-    c.empty_polls = static_cast<int>(std::clamp<int64_t>(json_int(d, "empty_polls").value_or(0), 0, 1000));
-    c.back_empty = static_cast<int>(std::clamp<int64_t>(json_int(d, "back_empty").value_or(0), 0, 1000));
-    c.move_recheck = static_cast<int>(std::clamp<int64_t>(json_int(d, "move_recheck").value_or(0), 0, 1000));
+    c.base = j.str("base");
+    c.id = j.str("id");
+    c.newest = j.str("newest");
+    c.back = j.str("back");
+    c.moved_to = j.str("moved_to");
+    c.empty_polls = small("empty_polls");
+    c.back_empty = small("back_empty");
+    c.move_recheck = small("move_recheck");
     return c;
   }
   std::string str() const {
-    JsonWriter w;
-    w.begin_object()
-        .key("base")
-        .value(base)
-        .key("id")
-        .value(id)
-        .key("newest")
-        .value(newest)
-        .key("back")
-        .value(back);
-    if (!moved_to.empty()) w.key("moved_to").value(moved_to);
-    if (empty_polls > 0) w.key("empty_polls").value(empty_polls);
-    if (back_empty > 0) w.key("back_empty").value(back_empty);
-    if (move_recheck > 0) w.key("move_recheck").value(move_recheck);
-    w.end_object();
-    return w.str();
+    toolkit::CursorJson j;
+    j.set("base", base).set("id", id).set("newest", newest).set("back", back);
+    j.set("moved_to", moved_to);
+    if (empty_polls > 0) j.set("empty_polls", int64_t{empty_polls});
+    if (back_empty > 0) j.set("back_empty", int64_t{back_empty});
+    if (move_recheck > 0) j.set("move_recheck", int64_t{move_recheck});
+    return j.dump();
   }
 };
 
 HttpRequest get(std::string url, const char* accept = "application/json") {
-  HttpRequest r;
-  r.url = std::move(url);
-  r.headers.push_back({"Accept", accept});
-  return r;
+  return toolkit::get(std::move(url), accept);
 }
 
 // Classifies any non-200 answer the engine passes on (429 and 5xx it keeps).

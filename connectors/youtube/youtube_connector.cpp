@@ -38,7 +38,8 @@
 // Cursor: id (UC...), uploads (UU...), head / head_at (the newest video
 // stored by a finished catch-up), pending (page token of an unfinished
 // catch-up), back (page token of the next backfill page), videos (the
-// channel's videoCount at the last profile read).
+// channel's videoCount at the last profile read), upcoming (premieres and
+// streams announced but not aired: asked about on every poll until they are).
 #include "connectors/youtube/youtube_connector.h"
 
 #include <algorithm>
@@ -72,6 +73,18 @@ HttpRequest api_get(std::string url) {
   r.credential.kind = CredentialUse::Kind::kPlatform;  // the key, as a query parameter
   r.cost = 1;
   return r;
+}
+
+std::vector<std::string> split_ids(const std::string& joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < joined.size()) {
+    size_t comma = joined.find(',', start);
+    if (comma == std::string::npos) comma = joined.size();
+    if (comma > start) out.push_back(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
 }
 
 std::string join_ids(const std::vector<std::string>& ids) {
@@ -209,15 +222,20 @@ class ApiPoll : public ConnectorSession {
       }
       new_ids_.push_back(item.video_id);
     }
-    if (!catching_up_ && c_.str("pending_head").empty() && !list_.items.empty()) {
-      c_.set("pending_head", list_.items.front().video_id);
-      c_.set("pending_head_at", list_.items.front().published_at.value_or(0));
+    // Scheduled premieres and streams seen before: asked about again in the
+    // same videos.list call, so that they are stored once they have aired
+    // (they may sit below the head by then).
+    std::vector<std::string> ask = new_ids_;
+    for (const std::string& id : watched_) {
+      if (ask.size() >= static_cast<size_t>(kPageSize)) break;
+      if (std::find(ask.begin(), ask.end(), id) == ask.end()) ask.push_back(id);
     }
-    if (new_ids_.empty()) return after_videos(Page{});
+    asked_.insert(ask.begin(), ask.end());
+    if (ask.empty()) return after_videos(Page{});
     state_ = State::kVideos;
     return StepResult::send(api_get(api_of(a_) +
                                     "/videos?part=snippet,statistics,contentDetails&id=" +
-                                    join_ids(new_ids_)));
+                                    join_ids(ask)));
   }
 
   StepResult on_videos(const HttpResponse& r) {
@@ -235,6 +253,17 @@ class ApiPoll : public ConnectorSession {
   // The page's videos are in hand: move the cursor past them, in the same
   // commit, and decide whether to read on.
   StepResult after_videos(Page page) {
+    update_watched();
+    if (!first_ever_ && !catching_up_ && c_.str("pending_head").empty()) {
+      // The newest published video of this catch-up becomes the head once
+      // the catch-up is through (never a premiere that has not aired).
+      for (const youtube::PlaylistItem& item : list_.items) {
+        if (upcoming_.count(item.video_id) || !item.published_at) continue;
+        c_.set("pending_head", item.video_id);
+        c_.set("pending_head_at", *item.published_at);
+        break;
+      }
+    }
     if (first_ever_) {
       // The newest published video becomes the head; backfill continues below.
       for (const youtube::PlaylistItem& item : list_.items) {
@@ -277,8 +306,29 @@ class ApiPoll : public ConnectorSession {
     return StepResult::send(playlist_request(list_.next_page_token), std::move(page));
   }
 
+  // The watch list of unaired premieres: the ones asked about that are
+  // still upcoming, plus the old ones not asked about this time.
+  void update_watched() {
+    std::vector<std::string> next;
+    for (const std::string& id : watched_) {
+      if (!asked_.count(id) && next.size() < kMaxWatched) next.push_back(id);
+    }
+    for (const std::string& id : upcoming_) {
+      if (next.size() < kMaxWatched && std::find(next.begin(), next.end(), id) == next.end())
+        next.push_back(id);
+    }
+    watched_ = next;
+    std::string joined;
+    for (const std::string& id : watched_) joined += (joined.empty() ? "" : ",") + id;
+    c_.set("upcoming", joined);
+  }
+
+  static constexpr size_t kMaxWatched = 20;
+
   AccountView a_;
   toolkit::CursorJson c_;
+  std::vector<std::string> watched_ = split_ids(c_.str("upcoming"));
+  std::set<std::string> asked_;
   State state_ = State::kChannel;
   youtube::PlaylistPage list_;
   std::vector<std::string> new_ids_;

@@ -214,12 +214,32 @@ int cmd_status(const CommonOptions& o) {
                  r.requests_total, r.rate_limited_total});
     }
   }
+  // Quota budgets (YouTube's daily units and the like): what is spent, what
+  // is left, when the next period starts, and whether the platform said stop.
+  Table b({{"budget"},
+           {"platform"},
+           {"policy"},
+           {"units"},
+           {"spent"},
+           {"remaining"},
+           {"resets"},
+           {"held_until"}});
+  if (auto budgets = (*store)->load_budgets(); budgets.ok()) {
+    for (const BudgetRow& r : *budgets) {
+      const bool held = r.blocked_until && *r.blocked_until > now;
+      b.add_row({r.scope, r.platform, r.policy, r.units, r.spent,
+                 held ? Cell(int64_t{0}) : Cell(std::max<int64_t>(0, r.units - r.spent)),
+                 cell(table ? relative(r.next_reset, now) : time_cell(r.next_reset)),
+                 cell(!held ? std::string() : table ? relative(r.blocked_until, now)
+                                                    : time_cell(r.blocked_until))});
+    }
+  }
   if (!table) {
     // Machine formats: accounts first; hosts with --format and a second call
-    // would be clumsy, so JSON carries both, CSV the accounts only.
+    // would be clumsy, so JSON carries all three, CSV the accounts only.
     if (*format == OutputFormat::kJson) {
-      std::printf("{\"accounts\":%s,\"hosts\":%s}\n", t.render_json().c_str(),
-                  h.render_json().c_str());
+      std::printf("{\"accounts\":%s,\"hosts\":%s,\"budgets\":%s}\n", t.render_json().c_str(),
+                  h.render_json().c_str(), b.render_json().c_str());
       return 0;
     }
     std::fputs(t.render(*format).c_str(), stdout);
@@ -236,6 +256,9 @@ int cmd_status(const CommonOptions& o) {
   std::printf("\n%s", t.render_table().c_str());
   if (h.size() > 0)
     std::printf("\nhosts (rate-limit budgets in force):\n%s", h.render_table().c_str());
+  if (b.size() > 0)
+    std::printf("\nquota budgets (units per period; see docs/platforms.md):\n%s",
+                b.render_table().c_str());
   return 0;
 }
 

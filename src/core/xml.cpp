@@ -1,6 +1,7 @@
 #include "core/xml.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
@@ -133,6 +134,18 @@ Result<XmlDocument> XmlDocument::parse_xml(std::string_view text) {
   }
   XmlDocument out;
   out.doc_ = std::shared_ptr<_xmlDoc>(doc, Free());
+  // Entities declared in the document itself are never expanded by the
+  // parser (no XML_PARSE_NOENT), but reading an element's text would expand
+  // them ("billion laughs": a few hundred bytes that read as gigabytes).
+  // Feeds and API answers have no use for them: such a document is refused.
+  if (const xmlDtd* dtd = doc->intSubset; dtd != nullptr) {
+    const auto declared = [](void* table) {
+      return table != nullptr && xmlHashSize(static_cast<xmlHashTablePtr>(table)) > 0;
+    };
+    if (declared(dtd->entities) || declared(dtd->pentities))
+      return make_error(ErrorCode::kParse,
+                        "XML that declares its own entities (refused: entity expansion)");
+  }
   if (xmlDocGetRootElement(doc) == nullptr)
     return make_error(ErrorCode::kParse, "XML without a root element");
   return out;

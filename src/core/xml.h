@@ -1,7 +1,8 @@
 // XML and HTML as read-only trees, over libxml2 (Debian's libxml2-dev).
 //
 // Untrusted input throughout: no network access for DTDs or entities
-// (XML_PARSE_NONET), no entity substitution (no XXE, no entity bombs), the
+// (XML_PARSE_NONET), no entity substitution (no XXE), documents declaring
+// their own entities refused (no entity bombs when text is read), the
 // parser's default depth limit, no recovery for XML (a broken feed is an
 // error, not a guess). HTML is parsed leniently (it always is on the web).
 // Text comes out as UTF-8 whatever the document's declared encoding; a

@@ -169,6 +169,8 @@ int run_daemon(const DaemonOptions& options) {
     in.counters = s.engine->counters();
     in.summary = s.engine->summary();
     in.hosts = s.engine->host_status();
+    in.budgets = s.engine->budget_status();
+    in.now = s.clock.now();
     in.store_bytes = s.store->file_size_bytes();
     in.last_reload_ok = last_reload_ok;
     in.last_reload_at = last_reload_at;

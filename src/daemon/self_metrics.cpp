@@ -87,6 +87,20 @@ std::string render_prometheus(const SelfMetricsInput& in) {
          "1 while a host's requests are held back by its rate limit.");
   for (const auto& h : in.hosts)
     sample(out, "muniscope_host_waiting", {{"host", h.host}}, h.wait_until ? 1 : 0);
+  header(out, "muniscope_quota_units", "gauge",
+         "Units a quota budget allows per period (YouTube: 10000 a day).");
+  for (const auto& b : in.budgets)
+    sample(out, "muniscope_quota_units", {{"budget", b.scope}, {"platform", b.platform}},
+           static_cast<double>(b.units));
+  header(out, "muniscope_quota_spent", "gauge", "Units spent in the budget's current period.");
+  for (const auto& b : in.budgets)
+    sample(out, "muniscope_quota_spent", {{"budget", b.scope}, {"platform", b.platform}},
+           static_cast<double>(b.spent));
+  header(out, "muniscope_quota_held", "gauge",
+         "1 while the platform said the quota is spent and the budget waits for its reset.");
+  for (const auto& b : in.budgets)
+    sample(out, "muniscope_quota_held", {{"budget", b.scope}, {"platform", b.platform}},
+           b.blocked_until && *b.blocked_until > in.now ? 1 : 0);
   header(out, "muniscope_store_size_bytes", "gauge",
          "Size of the SQLite store (database plus WAL).");
   sample(out, "muniscope_store_size_bytes", {}, static_cast<double>(in.store_bytes));

@@ -21,6 +21,8 @@ struct SelfMetricsInput {
   EngineCounters counters;
   EngineSummary summary;
   std::vector<HostStatusRow> hosts;
+  std::vector<BudgetRow> budgets;  // quota budgets (Engine::budget_status)
+  TimeMs now = 0;                  // for "held" (a budget blocked until later)
   int64_t store_bytes = 0;
   bool last_reload_ok = true;
   TimeMs last_reload_at = 0;

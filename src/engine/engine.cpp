@@ -579,6 +579,24 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
     if (!host.waiting.empty()) {
       const TimeMs wait = host.limiter.try_acquire(now, host.in_flight);
       if (wait != 0) {
+        if (once_mode_ && wait - now > kMinuteMs) {
+          // poll --once does not wait minutes for a host's rate limit (a
+          // server may announce a long window): the waiting units end as
+          // rate-limited, like a spent quota, and the daemon catches up.
+          std::vector<uint64_t> held(host.waiting.begin(), host.waiting.end());
+          host.waiting.clear();
+          for (const uint64_t sid : held) {
+            const auto it = sessions_.find(sid);
+            if (it == sessions_.end()) continue;
+            finish(*it->second,
+                   Finish{"rate_limited", FailureKind::kNone, true,
+                          "rate-limited by " + host.key + " until " + clock_time(wait) +
+                              "; poll --once does not wait that long",
+                          0, wait},
+                   now);
+          }
+          continue;
+        }
         if (host.wake_at < wait) ++counters_.rate_limit_waits;
         host.wake_at = wait;
         return;

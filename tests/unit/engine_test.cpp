@@ -549,3 +549,51 @@ TEST_CASE("safety: secrets from env, file and inline reach no log line, table, s
   CHECK(h.account("e1").state_id() == "auth_failed");
   unsetenv("MUNI_TEST_SECRET_ENV");
 }
+
+TEST_CASE("self metrics: quota budgets are exported with spent, units and held") {
+  SelfMetricsInput in;
+  in.now = 1000;
+  BudgetRow spent;
+  spent.scope = "youtube#default";
+  spent.platform = "youtube";
+  spent.policy = "daily";
+  spent.units = 10000;
+  spent.spent = 10000;
+  spent.blocked_until = 5000;
+  BudgetRow fresh = spent;
+  fresh.scope = "youtube#research";
+  fresh.spent = 12;
+  fresh.blocked_until = 900;  // in the past: no longer held
+  in.budgets = {spent, fresh};
+  const std::string text = render_prometheus(in);
+  CHECK(text.find("muniscope_quota_units{budget=\"youtube#default\",platform=\"youtube\"} 10000") !=
+        std::string::npos);
+  CHECK(text.find("muniscope_quota_spent{budget=\"youtube#research\",platform=\"youtube\"} 12") !=
+        std::string::npos);
+  CHECK(text.find("muniscope_quota_held{budget=\"youtube#default\",platform=\"youtube\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("muniscope_quota_held{budget=\"youtube#research\",platform=\"youtube\"} 0") !=
+        std::string::npos);
+}
+
+TEST_CASE("engine: poll --once ends units held by a long host rate limit instead of waiting") {
+  // Found by the fault matrix under load: a 429 whose Retry-After the
+  // limiter bounds to a 300 s window held a second account's request on the
+  // same host, and the once run waited the whole window.
+  Harness h;
+  h.world.add_posts("slow", 5, h.clock.now() - kDayMs);
+  h.world.add_posts("other", 5, h.clock.now() - kDayMs);
+  h.world.script("slow", {{429, "{}", {{"Retry-After", "600"}}}});
+  h.add_municipality("m1", {"slow", "other"});
+  h.start();
+  const TimeMs t0 = h.clock.now();
+  h.engine->start_once({h.account("slow").id, h.account("other").id}, true);
+  int steps = 0;
+  while (!h.engine->once_finished() && ++steps < 10000) h.engine->step(1000);
+  REQUIRE(h.engine->once_finished());
+  CHECK(h.clock.now() - t0 < 2 * kMinuteMs);
+  const StoredAccount slow = h.account("slow");
+  CHECK(slow.state_id() == "rate_limited");
+  CHECK(slow.runtime.state_reason.find("until") != std::string::npos);
+  CHECK(h.posts("slow") == 0);
+}
