@@ -254,6 +254,18 @@ int cmd_status(const CommonOptions& o) {
     std::printf("last configuration load: %s\n", (*reload)->c_str());
   }
   std::printf("\n%s", t.render_table().c_str());
+  // What an account's history can and cannot hold (a feed's newest entries
+  // only; YouTube without an API key): said once per reason.
+  std::map<std::string, std::vector<std::string>> notes;
+  for (const StoredAccount& a : *accounts) {
+    if (a.backfill_state == BackfillState::kIncomplete && !a.history_note.empty())
+      notes[a.history_note].push_back(a.municipality_id + "/" + a.account_key);
+  }
+  if (!notes.empty()) std::printf("\nhistory notes:\n");
+  for (const auto& [note, who] : notes) {
+    std::printf("  %s\n    %s%s\n", note.c_str(), who.front().c_str(),
+                who.size() > 1 ? (" and " + std::to_string(who.size() - 1) + " more").c_str() : "");
+  }
   if (h.size() > 0)
     std::printf("\nhosts (rate-limit budgets in force):\n%s", h.render_table().c_str());
   if (b.size() > 0)

@@ -202,4 +202,10 @@ TEST_CASE("e2e: YouTube without a key reads the channel feed: the newest 15, hon
   CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE handle = '" + std::string(kStadtA) +
                            "' AND backfill_state = 'incomplete' AND history_note LIKE '%15%'") ==
         1);
+  // status says what the history lacks, and what would fill it.
+  auto status = run_muniscope("status -c " + dir.file("muniscope.yaml") + " --db " +
+                              dir.file("s.db"));
+  CHECK(status.exit_code == 0);
+  CHECK_MESSAGE(status.out.find("history notes:") != std::string::npos, status.out);
+  CHECK(status.out.find("older history and comments need a key") != std::string::npos);
 }

@@ -33,6 +33,15 @@ int64_t ToyWorld::post_count(const std::string& user) {
   return static_cast<int64_t>(users_[user].posts.size());
 }
 
+std::vector<std::string> ToyWorld::post_ids(const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  const auto it = users_.find(user);
+  if (it == users_.end()) return out;
+  for (const auto& [id, at] : it->second.posts) out.push_back(std::to_string(id));
+  return out;
+}
+
 HttpResponse ToyWorld::handle(const HttpRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   HttpResponse r;

@@ -31,6 +31,8 @@ class ToyWorld {
   // Answers a toy API request (path /u/{user}/posts?since=N or ?before=N).
   HttpResponse handle(const HttpRequest& request);
   int64_t post_count(const std::string& user);
+  // The user's post ids as muniscope stores them, ascending.
+  std::vector<std::string> post_ids(const std::string& user);
 
  private:
   struct User {
