@@ -8,6 +8,8 @@
 //       newest first by sortAt = min(createdAt, indexedAt); the opaque cursor
 //       is absent on the last page
 //   app.bsky.feed.getPosts?uris=U&uris=V...        up to 25 posts, current counts
+//   app.bsky.actor.getProfiles?actors=A&actors=B... up to 25 profiles: a batched
+//       refresh of several accounts reads all their counts in one call
 //
 // There is no "since" parameter: an incremental poll pages from the newest
 // entry until it meets the newest entry stored before (the cursor's head).
@@ -42,6 +44,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "connectors/bluesky/bluesky_handle.h"
 #include "connectors/bluesky/bluesky_parse.h"
@@ -389,6 +393,103 @@ class Session : public ConnectorSession {
   std::vector<std::string> batch_;
 };
 
+// A refresh for up to 25 accounts of one AppView: one getProfiles call for
+// all their profile counts (a follower series between polls at 1/25 of the
+// cost), then getPosts for their recent posts, 25 URIs a call, each
+// account's records in its own page.
+class BatchRefresh : public ConnectorSession {
+ public:
+  explicit BatchRefresh(std::vector<AccountView> accounts) : accounts_(std::move(accounts)) {
+    base_ = appview_of(accounts_.front());
+    for (const AccountView& a : accounts_) {
+      const std::string did = Cursor::parse(a.cursor).did.empty() ? a.platform_id
+                                                                  : Cursor::parse(a.cursor).did;
+      if (!did.empty() && account_of_did_.size() < kGetProfilesBatch)
+        account_of_did_[did] = a.account_id;
+      for (const std::string& uri : a.refresh_ids) {
+        owner_[uri] = a.account_id;
+        uris_.push_back(uri);
+      }
+    }
+  }
+
+  StepResult start() override {
+    if (account_of_did_.empty()) return next_posts();
+    std::string url = base_ + "/xrpc/app.bsky.actor.getProfiles?";
+    bool first = true;
+    for (const auto& [did, account] : account_of_did_) {
+      url += (first ? "actors=" : "&actors=") + url_encode(did);
+      first = false;
+    }
+    return StepResult::send(get(url));
+  }
+
+  StepResult on_response(const HttpResponse& r) override {
+    if (!profiles_done_) {
+      profiles_done_ = true;
+      if (r.status != 200) return classify_error(r, "getProfiles");
+      auto profiles = bluesky::parse_profiles(r.body);
+      if (!profiles.ok())
+        return StepResult::fail(FailureKind::kMalformed, profiles.error().message, r.status);
+      StepResult step = next_posts();
+      for (AccountSnapshot& snap : *profiles) {
+        const auto it = account_of_did_.find(snap.platform_id);
+        if (it == account_of_did_.end()) continue;  // not asked for: never stored
+        Page page;
+        page.account_id = it->second;
+        page.batch.snapshot = std::move(snap);
+        step.more_pages.push_back(std::move(page));
+      }
+      return step;
+    }
+    if (r.status != 200) return classify_error(r, "getPosts");
+    auto posts = bluesky::parse_posts_counts(r.body);
+    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    std::map<int64_t, Page> pages;
+    std::set<std::string> returned;
+    for (PostRecord& p : *posts) {
+      const auto owner = owner_.find(p.platform_post_id);
+      if (owner == owner_.end()) continue;  // not asked for: never stored
+      returned.insert(p.platform_post_id);
+      pages[owner->second].batch.posts.push_back(std::move(p));
+    }
+    // getPosts leaves out posts that no longer exist: missing, deleted only
+    // when missing again (store).
+    for (const std::string& uri : batch_) {
+      if (!returned.count(uri)) pages[owner_[uri]].batch.missing_post_ids.push_back(uri);
+    }
+    StepResult step = next_posts();
+    for (auto& [account, page] : pages) {
+      page.account_id = account;
+      step.more_pages.push_back(std::move(page));
+    }
+    return step;
+  }
+
+ private:
+  static constexpr size_t kGetProfilesBatch = 25;  // lexicon maximum of actors
+
+  StepResult next_posts() {
+    if (pos_ >= uris_.size()) return StepResult::finish();
+    const size_t end = std::min(uris_.size(), pos_ + kGetPostsBatch);
+    batch_.assign(uris_.begin() + static_cast<long>(pos_), uris_.begin() + static_cast<long>(end));
+    pos_ = end;
+    std::string url = base_ + "/xrpc/app.bsky.feed.getPosts?";
+    for (size_t i = 0; i < batch_.size(); ++i)
+      url += (i ? "&uris=" : "uris=") + url_encode(batch_[i]);
+    return StepResult::send(get(url));
+  }
+
+  std::vector<AccountView> accounts_;
+  std::string base_;
+  std::map<std::string, int64_t> account_of_did_;
+  std::map<std::string, int64_t> owner_;  // post URI -> account
+  std::vector<std::string> uris_;
+  std::vector<std::string> batch_;
+  size_t pos_ = 0;
+  bool profiles_done_ = false;
+};
+
 class BlueskyConnector : public Connector {
  public:
   std::string_view platform() const override { return "bluesky"; }
@@ -400,6 +501,12 @@ class BlueskyConnector : public Connector {
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
     return std::make_unique<Session>(account, work);
+  }
+  std::unique_ptr<ConnectorSession> begin_batch(const std::vector<AccountView>& accounts,
+                                                WorkKind work) const override {
+    if (work == WorkKind::kRefresh && accounts.size() > 1)
+      return std::make_unique<BatchRefresh>(accounts);
+    return begin(accounts.front(), work);
   }
 };
 
@@ -417,7 +524,9 @@ PlatformDescriptor bluesky_platform() {
   d.canonical_handle = canonical_bluesky_handle;
   d.capabilities.connector = true;
   d.capabilities.full_history = true;
-  d.work = {{WorkKind::kPoll}, {WorkKind::kRefresh}, {WorkKind::kBackfill}};
+  // Refreshes of up to 25 accounts share one getProfiles call (lexicon
+  // app.bsky.actor.getProfiles: at most 25 actors).
+  d.work = {{WorkKind::kPoll}, {WorkKind::kRefresh, kDefaultInterval, 25}, {WorkKind::kBackfill}};
   // The AppView publishes no numbers; the documented PDS limit (bsky-docs
   // advanced-guides/rate-limits.md) until RateLimit-* headers say otherwise.
   d.rate_requests = 3000;

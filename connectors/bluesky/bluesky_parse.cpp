@@ -124,9 +124,9 @@ std::optional<XrpcError> parse_error(std::string_view body) {
   return XrpcError{*error, json_string(**doc, "message").value_or("")};
 }
 
-Result<AccountSnapshot> parse_profile(std::string_view body) {
-  MUNI_TRY(auto doc, parse_json(body));
-  const JsonValue& p = *doc;
+namespace {
+
+Result<AccountSnapshot> profile_of(const JsonValue& p) {
   if (!p.IsObject()) return bad("expected a profileViewDetailed object");
   auto did = json_string(p, "did");
   auto handle = json_string(p, "handle");
@@ -143,6 +143,25 @@ Result<AccountSnapshot> parse_profile(std::string_view body) {
   // account's or the profile record's creation is not documented.
   s.created_at = time_member(p, "createdAt");
   return s;
+}
+
+}  // namespace
+
+Result<AccountSnapshot> parse_profile(std::string_view body) {
+  MUNI_TRY(auto doc, parse_json(body));
+  return profile_of(*doc);
+}
+
+Result<std::vector<AccountSnapshot>> parse_profiles(std::string_view body) {
+  MUNI_TRY(auto doc, parse_json(body));
+  const JsonValue* profiles = doc->IsObject() ? json_array(*doc, "profiles") : nullptr;
+  if (profiles == nullptr) return bad("getProfiles response has no profiles array");
+  std::vector<AccountSnapshot> out;
+  for (const auto& p : profiles->GetArray()) {
+    auto snap = profile_of(p);
+    if (snap.ok()) out.push_back(std::move(*snap));  // an unusable entry is as if not sent
+  }
+  return out;
 }
 
 Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did) {

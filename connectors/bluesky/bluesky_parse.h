@@ -19,6 +19,10 @@ namespace muni::bluesky {
 // app.bsky.actor.getProfile -> snapshot (platform_id = DID). Every count may
 // be absent in the lexicon; absent stays std::nullopt.
 Result<AccountSnapshot> parse_profile(std::string_view body);
+// app.bsky.actor.getProfiles ({"profiles": [profileViewDetailed...]}, up to
+// 25 actors): the usable profiles; actors the AppView does not know are
+// simply absent from the answer.
+Result<std::vector<AccountSnapshot>> parse_profiles(std::string_view body);
 
 struct FeedItem {
   PostRecord post;

@@ -162,6 +162,8 @@ int hex_value(char c) {
   return -1;
 }
 
+}  // namespace
+
 std::string url_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -176,6 +178,8 @@ std::string url_decode(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 // RFC 3492 Punycode encoding of one label given as UTF-8.
 std::optional<std::string> punycode_encode(std::string_view label) {

@@ -32,6 +32,8 @@ std::optional<std::string> read_file_text(const std::string& path);
 
 // Percent-encoding for URL query values (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view s);
+// Percent-decoding ("+" is a space, as in form-encoded queries).
+std::string url_decode(std::string_view s);
 // Value of `key` in a URL's query string, percent-decoded; nullopt if absent.
 std::optional<std::string> url_query_param(std::string_view url, std::string_view key);
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "connectors/bluesky/bluesky_connector.h"
 #include "connectors/bluesky/bluesky_parse.h"
@@ -403,4 +404,55 @@ TEST_CASE("bluesky: an unreadable feed entry is skipped, a backdated one keeps i
   for (const auto& item : page->items) {
     if (item.post.kind != PostKind::kRepost) CHECK(item.post.created_at_evidence.has_value());
   }
+}
+
+TEST_CASE("bluesky connector: a batched refresh reads 25 profiles and their posts per call") {
+  auto connector = make_bluesky_connector();
+  AccountView city = view(head_cursor("x", 0));
+  city.account_id = 7;
+  city.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqownroot22a"),
+                      post_uri("3lqdeleted22a")};
+  AccountView museum = view();
+  museum.account_id = 8;
+  museum.platform_id = "did:plc:museummuster234567abcdef";
+  AccountView unknown = view();
+  unknown.account_id = 9;
+  unknown.platform_id = "did:plc:unbekannt234567abcdefghi";
+  auto s = connector->begin_batch({city, museum, unknown}, WorkKind::kRefresh);
+  StepResult r = s->start();
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url.find("app.bsky.actor.getProfiles?actors=") != std::string::npos);
+  CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 2);  // three actors
+  r = s->on_response(fixture_response(200, "bluesky/getProfiles.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url.find("app.bsky.feed.getPosts?uris=") != std::string::npos);
+  // Two snapshots; the actor the AppView left out gets none (and is not failed).
+  REQUIRE(r.more_pages.size() == 2);
+  std::map<int64_t, int64_t> followers;
+  for (const Page& p : r.more_pages) followers[p.account_id] = *p.batch.snapshot->followers;
+  CHECK(followers == std::map<int64_t, int64_t>{{7, 1532}, {8, 311}});
+  r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
+  CHECK(r.done);
+  CHECK(r.failure == FailureKind::kNone);
+  REQUIRE(r.more_pages.size() == 1);
+  CHECK(r.more_pages[0].account_id == 7);
+  CHECK(r.more_pages[0].batch.posts.size() == 2);
+  CHECK(r.more_pages[0].batch.missing_post_ids ==
+        std::vector<std::string>{post_uri("3lqdeleted22a")});
+  // A single account keeps the single-account refresh (getPosts only).
+  auto one = connector->begin_batch({city}, WorkKind::kRefresh);
+  CHECK(one->start().request->url.find("getPosts") != std::string::npos);
+}
+
+TEST_CASE("bluesky: getProfiles, the recorded answer and the fixture") {
+  auto mine = bluesky::parse_profiles(read_fixture("bluesky/getProfiles.json"));
+  REQUIRE(mine.ok());
+  CHECK(mine->size() == 2);
+  CHECK_FALSE(bluesky::parse_profiles("{\"profile\":[]}").ok());
+  auto dir = test::shared_samples("bluesky");
+  if (!dir) return;
+  auto real = bluesky::parse_profiles(test::read_file((*dir / "getProfiles.json").string()));
+  REQUIRE(real.ok());
+  REQUIRE_FALSE(real->empty());
+  CHECK(real->front().handle == "chriskenny.bsky.social");
 }

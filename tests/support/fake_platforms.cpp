@@ -440,12 +440,9 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
     }
     return nullptr;
   };
-  if (path == "/xrpc/app.bsky.actor.getProfile") {
-    const Account* a = find(url_query_param(request.url, "actor").value_or(""));
-    if (a == nullptr) return json_reply(400, not_found);
+  auto profile = [&](JsonWriter& w, const Account* a) {
     int64_t posts = 0;
     for (const Entry& e : a->feed) posts += e.kind != PostKind::kRepost;
-    JsonWriter w;
     w.begin_object()
         .key("did")
         .value(a->did)
@@ -464,6 +461,29 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
         .key("indexedAt")
         .value("2025-02-03T08:15:42.120Z")
         .end_object();
+  };
+  if (path == "/xrpc/app.bsky.actor.getProfile") {
+    const Account* a = find(url_query_param(request.url, "actor").value_or(""));
+    if (a == nullptr) return json_reply(400, not_found);
+    JsonWriter w;
+    profile(w, a);
+    return json_reply(200, w.str());
+  }
+  if (path == "/xrpc/app.bsky.actor.getProfiles") {
+    // Every actors= value; unknown actors are left out of the answer.
+    const size_t q = request.url.find('?');
+    std::vector<std::string> actors;
+    for (const std::string& pair : split(q == std::string::npos ? "" : request.url.substr(q + 1), '&')) {
+      if (pair.rfind("actors=", 0) == 0) actors.push_back(url_decode(pair.substr(7)));
+    }
+    if (actors.empty() || actors.size() > 25)
+      return json_reply(400, "{\"error\":\"InvalidRequest\",\"message\":\"actors: 1 to 25\"}");
+    JsonWriter w;
+    w.begin_object().key("profiles").begin_array();
+    for (const std::string& actor : actors) {
+      if (const Account* a = find(actor)) profile(w, a);
+    }
+    w.end_array().end_object();
     return json_reply(200, w.str());
   }
   if (path == "/xrpc/app.bsky.feed.getAuthorFeed") {
