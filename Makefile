@@ -16,7 +16,7 @@ CONFIG     ?= config/example.yaml
 DEB_PACKAGES := g++ make cmake pkg-config ca-certificates tzdata \
   libcurl4-openssl-dev libssl-dev libxml2-dev rapidjson-dev libspdlog-dev libfmt-dev \
   libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev doctest-dev \
-  libcli11-dev libcpp-httplib-dev libsystemd-dev dpkg-dev
+  libcli11-dev libcpp-httplib-dev libsystemd-dev libidn2-dev libhowardhinnant-date-dev dpkg-dev
 
 FUZZ_SECONDS ?= 60
 KILLS        ?= 100

@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <idn2.h>
+
 #include <cctype>
 #include <charconv>
 #include <cstdint>
@@ -179,94 +181,6 @@ std::string url_decode(std::string_view s) {
   return out;
 }
 
-namespace {
-
-// RFC 3492 Punycode encoding of one label given as UTF-8.
-std::optional<std::string> punycode_encode(std::string_view label) {
-  std::vector<uint32_t> cps;
-  for (size_t i = 0; i < label.size();) {
-    const unsigned char c = static_cast<unsigned char>(label[i]);
-    uint32_t cp = 0;
-    int len = 0;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c >> 5) == 0x6) {
-      cp = c & 0x1f;
-      len = 2;
-    } else if ((c >> 4) == 0xe) {
-      cp = c & 0x0f;
-      len = 3;
-    } else if ((c >> 3) == 0x1e) {
-      cp = c & 0x07;
-      len = 4;
-    } else {
-      return std::nullopt;
-    }
-    if (i + static_cast<size_t>(len) > label.size()) return std::nullopt;
-    for (int k = 1; k < len; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(label[i + static_cast<size_t>(k)]);
-      if ((cc >> 6) != 0x2) return std::nullopt;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    // Lower-case the Latin-1 letters a German host name can carry (Ä Ö Ü).
-    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) cp += 0x20;
-    cps.push_back(cp);
-    i += static_cast<size_t>(len);
-  }
-  constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72,
-                     kInitialN = 128;
-  auto encode_digit = [](uint32_t d) {
-    return static_cast<char>(d < 26 ? 'a' + d : '0' + (d - 26));
-  };
-  auto adapt = [&](uint32_t delta, uint32_t numpoints, bool first) {
-    delta = first ? delta / kDamp : delta / 2;
-    delta += delta / numpoints;
-    uint32_t k = 0;
-    while (delta > ((kBase - kTmin) * kTmax) / 2) {
-      delta /= kBase - kTmin;
-      k += kBase;
-    }
-    return k + (kBase - kTmin + 1) * delta / (delta + kSkew);
-  };
-  std::string out;
-  for (const uint32_t cp : cps) {
-    if (cp < 0x80) out += static_cast<char>(cp);
-  }
-  const uint32_t b = static_cast<uint32_t>(out.size());
-  uint32_t h = b;
-  if (b > 0) out += '-';
-  uint32_t n = kInitialN, delta = 0, bias = kInitialBias;
-  while (h < cps.size()) {
-    uint32_t m = UINT32_MAX;
-    for (const uint32_t cp : cps) {
-      if (cp >= n && cp < m) m = cp;
-    }
-    delta += (m - n) * (h + 1);
-    n = m;
-    for (const uint32_t cp : cps) {
-      if (cp < n) ++delta;
-      if (cp == n) {
-        uint32_t q = delta;
-        for (uint32_t k = kBase;; k += kBase) {
-          const uint32_t t = k <= bias ? kTmin : (k >= bias + kTmax ? kTmax : k - bias);
-          if (q < t) break;
-          out += encode_digit(t + (q - t) % (kBase - t));
-          q = (q - t) / (kBase - t);
-        }
-        out += encode_digit(q);
-        bias = adapt(delta, h + 1, h == b);
-        delta = 0;
-        ++h;
-      }
-    }
-    ++delta;
-    ++n;
-  }
-  return "xn--" + out;
-}
-
-}  // namespace
 
 std::optional<std::string> url_query_param(std::string_view url, std::string_view key) {
   const size_t q = url.find('?');
@@ -299,9 +213,17 @@ std::optional<std::string> normalize_host(std::string_view host) {
       }
       out.push_back(to_lower_ascii(label));
     } else {
-      auto encoded = punycode_encode(label);
-      if (!encoded) return std::nullopt;
-      out.push_back(to_lower_ascii(*encoded));
+      // IDNA2008 with the UTS #46 mapping (lower case, NFC) by libidn2, the
+      // library curl itself uses for such hosts.
+      char* ascii_label = nullptr;
+      const int rc = idn2_to_ascii_8z(label.c_str(), &ascii_label,
+                                      IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+      if (rc != IDN2_OK || ascii_label == nullptr) {
+        idn2_free(ascii_label);
+        return std::nullopt;
+      }
+      out.push_back(to_lower_ascii(ascii_label));
+      idn2_free(ascii_label);
     }
   }
   return join(out, ".");

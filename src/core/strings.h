@@ -38,9 +38,9 @@ std::string url_decode(std::string_view s);
 std::optional<std::string> url_query_param(std::string_view url, std::string_view key);
 
 // Host names: lower-cases ASCII and converts non-ASCII labels to their
-// Punycode "xn--" form (RFC 3492), so "bawü.social" and "xn--baw-joa.social"
-// name the same host. Only lower-casing is applied as mapping; full IDNA2008
-// normalisation (NFC, width mapping) is out of scope.
+// Punycode "xn--" form through libidn2 (IDNA2008 with the UTS #46 mapping:
+// lower case, NFC), so "bawü.social", "BAWÜ.social" and "xn--baw-joa.social"
+// name the same host. Labels IDNA2008 forbids make the host invalid.
 std::optional<std::string> normalize_host(std::string_view host);
 
 // Splits "https://host:port/path?query" into origin ("https://host:port") and

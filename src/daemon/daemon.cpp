@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <chrono>
+
 #include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -283,8 +285,10 @@ int run_daemon(const DaemonOptions& options) {
   // (each page is committed the moment it arrives), then cancel the rest.
   notifier.stopping();
   s.engine->stop_new_work();
-  const TimeMs deadline = s.clock.now() + 4 * kSecondMs;
-  while (!s.engine->idle() && s.clock.now() < deadline) {
+  // The deadline on monotonic time: a wall clock stepped by NTP during
+  // shutdown must neither cut it short nor stretch it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  while (!s.engine->idle() && std::chrono::steady_clock::now() < deadline) {
     s.engine->step(100);
     signals.drain();
   }
@@ -352,8 +356,8 @@ int run_poll_once(const PollOnceOptions& options) {
     if (!signals.drain().empty()) {
       interrupted = true;
       s.engine->stop_new_work();
-      const TimeMs deadline = s.clock.now() + 4 * kSecondMs;
-      while (!s.engine->idle() && s.clock.now() < deadline) s.engine->step(100);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+      while (!s.engine->idle() && std::chrono::steady_clock::now() < deadline) s.engine->step(100);
       s.engine->abort_in_flight();
       break;
     }

@@ -91,5 +91,12 @@ TEST_CASE("tz: the built-in EU rule matches the zone file, and bad names fail") 
   }
   CHECK(TimeZone::load("UTC")->offset_seconds_at(0) == 0);
   CHECK_FALSE(TimeZone::load("Mars/Olympus_Mons").ok());
+  CHECK_FALSE(TimeZone::load("Nonsense").ok());
+  CHECK_FALSE(TimeZone::load("X9Y,Q").ok());  // digits, but no rule
+  // YouTube's quota resets at midnight Pacific Time (IANA database).
+  auto la = TimeZone::load("America/Los_Angeles");
+  REQUIRE(la.ok());
+  CHECK(la->from_local({2026, 12, 1}) == parse_iso8601("2026-12-01T08:00:00Z").value());
+  CHECK(la->from_local({2026, 7, 1}) == parse_iso8601("2026-07-01T07:00:00Z").value());
   CHECK_FALSE(TimeZone::load("../../etc/passwd").ok());
 }
