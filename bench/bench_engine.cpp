@@ -22,7 +22,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -111,6 +113,63 @@ pid_t start_server(int accounts, int latency_ms, int* port) {
   return pid;
 }
 
+// (d): a server that allows `limit` requests per `window_s` seconds (fixed
+// windows aligned to the epoch, as Bluesky's RateLimit-* headers describe
+// them: Reset in whole epoch seconds, Policy "limit;w=window") and answers
+// 429 beyond that; every account has `posts` posts to backfill.
+pid_t start_limited_server(int accounts, int posts, int limit, int window_s, int* port) {
+  int fds[2];
+  if (pipe(fds) != 0) std::exit(1);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    auto world = std::make_unique<test::ToyWorld>();
+    for (int i = 0; i < accounts; ++i)
+      world->add_posts("hist" + std::to_string(i), posts, 1700000000000);
+    std::mutex mu;
+    int64_t window_start = 0;
+    int used = 0;
+    test::LoopbackServer server(
+        [&](const HttpRequest& r) {
+          int64_t start = 0;
+          int remaining = 0;
+          bool refused = false;
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            const int64_t now_s = std::time(nullptr);
+            start = now_s - now_s % window_s;
+            if (start != window_start) window_start = start, used = 0;
+            refused = used >= limit;
+            if (!refused) ++used;
+            remaining = limit - used;
+          }
+          HttpResponse out;
+          if (refused) {
+            out.status = 429;
+            out.body = "{\"error\":\"RateLimitExceeded\"}";
+          } else {
+            out = world->handle(r);
+          }
+          out.headers.push_back({"RateLimit-Limit", std::to_string(limit)});
+          out.headers.push_back({"RateLimit-Remaining", std::to_string(remaining)});
+          out.headers.push_back({"RateLimit-Reset", std::to_string(start + window_s)});
+          out.headers.push_back(
+              {"RateLimit-Policy", std::to_string(limit) + ";w=" + std::to_string(window_s)});
+          return out;
+        },
+        32);
+    const int p = server.port();
+    if (write(fds[1], &p, sizeof p) != static_cast<ssize_t>(sizeof p)) std::exit(1);
+    close(fds[1]);
+    pause();
+    std::exit(0);
+  }
+  close(fds[1]);
+  if (read(fds[0], port, sizeof *port) != static_cast<ssize_t>(sizeof *port)) std::exit(1);
+  close(fds[0]);
+  return pid;
+}
+
 struct Row {
   std::string bench, metric, value, target;
 };
@@ -120,6 +179,7 @@ struct Row {
 int main() {
   setup_logging("error");
   register_builtin_platforms();
+  test::register_toy_platforms();  // the benchmark's own platform ("toy")
   const int accounts = env_int("MUNISCOPE_BENCH_ACCOUNTS", 10000);
   const int cap = env_int("MUNISCOPE_BENCH_CAP", 32);
   const int idle_seconds = env_int("MUNISCOPE_BENCH_IDLE_S", 10);
@@ -140,7 +200,7 @@ int main() {
     std::ofstream main_file(dir + "/bench.yaml");
     main_file << "defaults: {contact: bench@example.org, poll_interval: 1h, "
                  "max_connections_per_host: "
-              << cap << ", refresh_interval: 24h}\nplatforms:\n  rss:\n    base_url: "
+              << cap << ", refresh_interval: 24h}\nplatforms:\n  toy:\n    base_url: "
               << "http://127.0.0.1:" << port << "\ninclude:\n  - municipalities.d/*.yaml\n";
     const int municipalities = accounts / 4;
     const int per_file = (municipalities + kFiles - 1) / kFiles;
@@ -151,7 +211,7 @@ int main() {
         part << "  - {id: m" << m << ", name: M, ags: \"08231000\", kind: Stadt, state: BW, "
              << "accounts: [";
         for (int k = 0; k < 4; ++k) {
-          part << (k ? ", " : "") << "{platform: rss, handle: user" << m * 4 + k << "}";
+          part << (k ? ", " : "") << "{platform: toy, handle: user" << m * 4 + k << "}";
         }
         part << "]}\n";
       }
@@ -168,7 +228,7 @@ int main() {
   SystemClock clock;
   (void)store->sync_config(*load.config, clock.now());
   ConnectorRegistry registry;
-  registry.add(test::make_test_connector("rss"));
+  registry.add(test::make_test_connector("toy"));
   SystemRandom random;
   CurlTransportOptions topts;
   topts.allow_private_addresses = true;  // the fake platforms are on loopback
@@ -281,6 +341,77 @@ int main() {
   std::snprintf(buf, sizeof buf, "%.0f bytes/post",
                 static_cast<double>(ingest_store->file_size_bytes()) / static_cast<double>(posts));
   rows.push_back({"", "store size (with texts)", buf, ""});
+  // --- (d) rate-limited backfill -----------------------------------------
+  // 30 municipalities (60 accounts) backfill their whole history from one
+  // server that allows 300 requests per 10 s. The bound is what the budget
+  // allows: requests / (300 / 10 s).
+  {
+    const int hist_accounts = env_int("MUNISCOPE_BENCH_LIMITED_ACCOUNTS", 60);
+    const int hist_posts = env_int("MUNISCOPE_BENCH_LIMITED_POSTS", 400);
+    constexpr int kLimit = 300, kWindowS = 10;
+    int lport = 0;
+    const pid_t limited = start_limited_server(hist_accounts, hist_posts, kLimit, kWindowS, &lport);
+    std::ofstream cfg(dir + "/limited.yaml");
+    cfg << "defaults: {contact: bench@example.org, max_connections_per_host: 8}\n"
+        << "platforms:\n  toy:\n    base_url: http://127.0.0.1:" << lport << "\n"
+        << "municipalities:\n";
+    for (int m = 0; m < hist_accounts / 2; ++m) {
+      cfg << "  - {id: h" << m << ", name: H, ags: \"08231000\", kind: Stadt, state: BW, "
+          << "accounts: [{platform: toy, handle: hist" << 2 * m << "}, {platform: toy, handle: hist"
+          << 2 * m + 1 << "}]}\n";
+    }
+    cfg.close();
+    ConfigLoad lload = load_config(dir + "/limited.yaml");
+    auto lstore = std::move(*Store::open(dir + "/limited.db", OpenMode::kReadWrite));
+    (void)lstore->sync_config(*lload.config, clock.now());
+    ConnectorRegistry lreg;
+    lreg.add(test::make_test_connector("toy"));
+    CurlTransportOptions lopts;
+    lopts.allow_private_addresses = true;
+    CurlTransport ltransport(lopts);
+    Engine lengine(clock, random, ltransport, *lstore, lreg,
+                   EngineOptions::from_config(*lload.config));
+    (void)lengine.load(*lload.config);
+    std::vector<int64_t> ids;
+    for (const auto& a : *lstore->load_accounts(true)) ids.push_back(a.id);
+    // Start at the beginning of a server window, so that the bound below is
+    // exact: the first window's 300 requests at once, then one window of
+    // waiting per further 300.
+    {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      std::this_thread::sleep_for(std::chrono::milliseconds(kWindowS * 1000 - ms % (kWindowS * 1000)));
+    }
+    const auto l0 = std::chrono::steady_clock::now();
+    lengine.start_once(ids, true);
+    while (!lengine.once_finished() && seconds_since(l0) < 600) lengine.step(100);
+    const double lwall = seconds_since(l0);
+    int64_t refused = 0, lrequests = 0;
+    for (const auto& h : lengine.host_status()) {
+      refused += h.rate_limited_total;
+      lrequests += h.requests_total;
+    }
+    const int64_t stored = lstore->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64();
+    // The budget bound: all requests in ceil(n / 300) windows, the last
+    // one opening (windows - 1) x 10 s after the start.
+    const int64_t served = lrequests - refused;
+    const double lbound = static_cast<double>((served + kLimit - 1) / kLimit - 1) * kWindowS;
+    kill(limited, SIGKILL);
+    waitpid(limited, nullptr, 0);
+    std::snprintf(buf, sizeof buf, "%.1f s", lwall);
+    rows.push_back({"(d) rate-limited backfill",
+                    "wall time, " + std::to_string(hist_accounts) + " accounts x " +
+                        std::to_string(hist_posts) + " posts, 300 req/10 s",
+                    buf, ""});
+    std::snprintf(buf, sizeof buf, "%.1f s (x%.2f)", lbound, lwall / lbound);
+    rows.push_back({"", "budget bound: " + std::to_string(served) + " requests, windows of 300",
+                    buf, "<= x2.00"});
+    rows.push_back({"", "requests answered 429 (sent while limited)", std::to_string(refused), "0"});
+    std::snprintf(buf, sizeof buf, "%lld of %lld", static_cast<long long>(stored),
+                  static_cast<long long>(hist_accounts) * hist_posts);
+    rows.push_back({"", "posts stored", buf, "all"});
+  }
   std::filesystem::remove_all(dir);
 
   Table t({{"benchmark"}, {"measure"}, {"result"}, {"target"}});

@@ -96,12 +96,30 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
     if (auto n = parse_int64(*limit); n && *n > 0)
       header_limit_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
   }
+  std::optional<TimeMs> new_reset;
+  if (reset) {
+    if (auto t = parse_reset(*reset, now, server_now)) new_reset = clamp_reset(*t, now);
+  }
+  std::optional<int> new_remaining;
   if (remaining) {
     if (auto n = parse_int64(*remaining); n && *n >= 0)
-      header_remaining_ = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
+      new_remaining = static_cast<int>(std::min<int64_t>(*n, 1'000'000'000));
   }
-  if (reset) {
-    if (auto t = parse_reset(*reset, now, server_now)) header_reset_ = clamp_reset(*t, now);
+  // Answers arrive out of order when several requests are in flight. Within
+  // one window the smallest remaining is the newest truth (an answer sent
+  // earlier must not raise it again); an answer about a window that has
+  // already been replaced says nothing. Resets within a second count as the
+  // same window (servers that send seconds-from-now drift by the latency).
+  const bool current_window = header_reset_ && *header_reset_ > now;
+  if (new_reset && current_window && *new_reset < *header_reset_ - kSecondMs) {
+    // A late answer from the previous window.
+  } else if (new_reset && current_window && *new_reset <= *header_reset_ + kSecondMs) {
+    if (new_remaining)
+      header_remaining_ = header_remaining_ ? std::min(*header_remaining_, *new_remaining)
+                                            : *new_remaining;
+  } else {
+    if (new_remaining) header_remaining_ = new_remaining;
+    if (new_reset) header_reset_ = new_reset;
   }
   if (r.status != 429 && r.status > 0) {
     consecutive_429_ = 0;
@@ -148,11 +166,17 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs
 
 TimeMs RateLimiter::try_acquire(TimeMs now, int in_flight) {
   if (blocked_until_ > now) return blocked_until_;
-  // The server's view wins while it is current.
-  if (header_remaining_ && header_reset_ && *header_reset_ > now) {
-    // Keep in-flight requests in reserve: they will count against the
-    // remaining budget before their responses update it.
-    if (*header_remaining_ - std::max(in_flight, 0) <= 0) return *header_reset_;
+  // The server's view wins while it is current. Keep in-flight requests in
+  // reserve: they will count against the remaining budget before their
+  // responses update it. A spent window is waited out with a margin: the
+  // server's clock is not ours (Reset comes in whole seconds, Date too), and
+  // a request sent the moment the window turns may still land in the old one.
+  const bool server_view = header_remaining_ && header_reset_;
+  if (server_view && *header_remaining_ - std::max(in_flight, 0) <= 0 &&
+      now < *header_reset_ + kResetMarginMs) {
+    return *header_reset_ + kResetMarginMs;
+  }
+  if (server_view && *header_reset_ > now) {
     --*header_remaining_;
     return 0;
   }

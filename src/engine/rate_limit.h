@@ -67,6 +67,8 @@ class RateLimiter {
   // Largest wait a server may impose through a reset value; beyond it the
   // value is considered skewed and replaced by one window.
   static constexpr DurationMs kMaxPlausibleWait = 2 * kHourMs;
+  // After a spent window's announced reset, before sending again.
+  static constexpr DurationMs kResetMarginMs = 250;
 
  private:
   // Converts a reset header value to local time (nullopt if unparseable).

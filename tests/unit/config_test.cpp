@@ -253,14 +253,17 @@ TEST_CASE("config: the shipped example config is valid") {
   CHECK(load.config->account_count() >= 1);
   bool mastodon = false;
   bool bluesky = false;
+  bool rss = false;
   for (const auto& m : load.config->municipalities) {
     for (const auto& a : m.accounts) {
       mastodon = mastodon || a.platform == "mastodon";
       bluesky = bluesky || a.platform == "bluesky";
+      rss = rss || a.platform == "rss";
       CHECK_MESSAGE(!a.source.empty(),
                     "every real account in the example names its source: " << a.key());
     }
   }
   CHECK(mastodon);
   CHECK(bluesky);
+  CHECK(rss);
 }

@@ -42,13 +42,13 @@ TEST_CASE("rate limit: Mastodon headers (ISO-8601 reset) take over from the conf
   CHECK(l.remaining() == 1);
   CHECK(l.try_acquire(now, 0) == 0);
   // Budget spent: wait for the server's reset.
-  CHECK(l.try_acquire(now + 1, 0) == test::at("2026-08-01T13:55:00.212Z"));
+  CHECK(l.try_acquire(now + 1, 0) == test::at("2026-08-01T13:55:00.212Z") + RateLimiter::kResetMarginMs);
   // In-flight requests count against what is left.
   RateLimiter m({});
   m.observe(with_headers(200, {{"X-RateLimit-Remaining", "2"},
                                {"X-RateLimit-Reset", "2026-08-01T13:55:00Z"}}),
             now);
-  CHECK(m.try_acquire(now, 2) == test::at("2026-08-01T13:55:00Z"));
+  CHECK(m.try_acquire(now, 2) == test::at("2026-08-01T13:55:00Z") + RateLimiter::kResetMarginMs);
   CHECK(m.try_acquire(now, 1) == 0);
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("rate limit: atproto headers, epoch-second resets and the Date header'
       now);
   CHECK(l.limit() == 3000);
   CHECK(l.window_ms() == 300 * kSecondMs);
-  CHECK(l.try_acquire(now, 0) == now + 30 * kSecondMs);  // in our time, not the server's
+  CHECK(l.try_acquire(now, 0) == now + 30 * kSecondMs + RateLimiter::kResetMarginMs);  // in our time, not the server's
   CHECK(l.clamped_resets() == 0);
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("rate limit: an implausible reset is clamped to one window") {
                                {"X-RateLimit-Reset", "2026-01-09T00:00:00Z"}}),
             now);
   CHECK(l.clamped_resets() == 1);
-  CHECK(l.try_acquire(now, 0) == now + 5 * kMinuteMs);
+  CHECK(l.try_acquire(now, 0) == now + 5 * kMinuteMs + RateLimiter::kResetMarginMs);
 }
 
 TEST_CASE("rate limit: 429 waits until Retry-After, or for a growing pause without hints") {
@@ -125,4 +125,29 @@ TEST_CASE("backoff: full jitter between a floor and the capped exponential") {
   CHECK(backoff_delay(p, 30, half) == 5 * kMinuteMs);  // half of the cap
   CHECK(backoff_delay(p, 1, low) == kSecondMs);        // never immediately
   CHECK(backoff_delay(p, 100, high) <= 10 * kMinuteMs);
+}
+
+TEST_CASE("rate limit: answers arriving out of order never raise what is left of a window") {
+  // Measured before the fix: with 8 requests in flight, a late answer that
+  // still said "5 left" overwrote "0 left", and 6 requests met a 429.
+  RateLimiter l({});
+  const TimeMs now = test::at("2026-11-30T12:00:03Z");
+  const std::string reset = std::to_string(test::at("2026-11-30T12:00:10Z") / 1000);
+  auto answer = [&](int remaining, const std::string& at) {
+    return with_headers(200, {{"RateLimit-Limit", "300"},
+                              {"RateLimit-Remaining", std::to_string(remaining)},
+                              {"RateLimit-Reset", at},
+                              {"RateLimit-Policy", "300;w=10"}});
+  };
+  l.observe(answer(0, reset), now);
+  l.observe(answer(5, reset), now + 10);  // sent earlier, answered later
+  CHECK(l.remaining() == 0);
+  CHECK(l.try_acquire(now + 20, 0) == test::at("2026-11-30T12:00:10Z") + RateLimiter::kResetMarginMs);
+  // The next window: its first answer counts; a straggler from the old one does not.
+  const TimeMs later = test::at("2026-11-30T12:00:10.300Z");
+  const std::string next = std::to_string(test::at("2026-11-30T12:00:20Z") / 1000);
+  l.observe(answer(290, next), later);
+  l.observe(answer(0, reset), later + 5);
+  CHECK(l.remaining() == 290);
+  CHECK(l.try_acquire(later + 10, 0) == 0);
 }

@@ -458,3 +458,23 @@ TEST_CASE("store: a store written by schema version 1 migrates without loss") {
   CHECK(count(store, "PRAGMA application_id") == 0x4D554E49);
   CHECK_FALSE(store.load_accounts(true)->front().duplicate_of.has_value());
 }
+
+TEST_CASE("store: an undated feed item keeps the date it was first seen") {
+  // RSS items without pubDate are dated `now` by the parser on every poll;
+  // the store keeps the first such date, so the item does not wander forward.
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const int64_t id = store.load_accounts(true)->front().id;
+  for (const TimeMs seen : {TimeMs{5000}, TimeMs{9000}}) {
+    Page page;
+    PostRecord p = post("https://www.musterstadt.example/aktuelles/sprechstunde", seen);
+    p.quality = kQualityDateEstimated;
+    page.batch.posts.push_back(p);
+    REQUIRE(store.commit_page(id, page, seen).ok());
+  }
+  CHECK(count(store, "SELECT COUNT(*) FROM posts") == 1);
+  CHECK(count(store, "SELECT created_at FROM posts") == 5000);
+  CHECK(count(store, "SELECT quality & 8 FROM posts") == 8);
+}
