@@ -487,7 +487,8 @@ class PageWriter {
     SQLite::Statement& st = s_.upsert_post;
     const auto& at = s_.upsert_index;
     st.bind(at[S::kAccount], account_);
-    st.bind(at[S::kId], p.platform_post_id);
+    // The record outlives exec(): SQLite may read the strings in place.
+    st.bindNoCopy(at[S::kId], p.platform_post_id);
     st.bind(at[S::kCreated], static_cast<int64_t>(p.created_at));
     st.bind(at[S::kKind], std::string(post_kind_id(kind)));
     bind_text_or_null(st, at[S::kParent], p.parent_post_id);
@@ -496,7 +497,7 @@ class PageWriter {
     bind_text_or_null(st, at[S::kParentState], std::string(parent_state_id(p.parent_state)));
     bind_text_or_null(st, at[S::kQuoted], p.quoted_post_id);
     bind_text_or_null(st, at[S::kUrl], p.url);
-    st.bind(at[S::kText], p.text);
+    st.bindNoCopy(at[S::kText], p.text);
     bind_text_or_null(st, at[S::kLanguage], p.language);
     st.bind(at[S::kHasLink], p.has_link ? 1 : 0);
     st.bind(at[S::kHasMedia], p.has_media ? 1 : 0);
