@@ -7,6 +7,8 @@
 #include "config/config.h"
 #include "connectors/bluesky/bluesky_parse.h"
 #include "connectors/mastodon/mastodon_parse.h"
+#include "connectors/rss/rss_parse.h"
+#include "connectors/youtube/youtube_parse.h"
 #include "core/html_text.h"
 #include "core/json.h"
 #include "core/text_safety.h"
@@ -134,7 +136,8 @@ void rate_limit_headers(const uint8_t* data, size_t size) {
   if (r.status == 429) limiter.on_too_many_requests(r, now, now - 10);
   const TimeMs wait = limiter.try_acquire(now, 2);
   // No header may stall a host for more than a day, or wait in the past.
-  if (wait != 0 && (wait < now || wait > now + kDayMs + 1)) std::abort();
+  if (wait != 0 && (wait < now || wait > now + kDayMs + RateLimiter::kResetMarginMs + 1))
+    std::abort();
   if (auto until = limiter.blocked_until(now); until && *until > now + kDayMs + 1) std::abort();
   for (const HttpHeader& h : r.headers) {
     (void)parse_retry_after(h.value, now);
@@ -162,6 +165,46 @@ void text(const uint8_t* data, size_t size) {
   if (printable_cell(as_text(data, size)).find('\n') != std::string::npos) std::abort();
 }
 
+// RSS 2.0 / RSS 1.0 / Atom through libxml2: items keep valid text, plausible
+// counts, and an entity bomb never expands.
+void feed(const uint8_t* data, size_t size) {
+  auto parsed = rss::parse_feed(as_text(data, size), "https://www.stadt.example/feed.xml",
+                                1767225600000);
+  if (!parsed.ok()) {
+    check_text(parsed.error().message);
+    return;
+  }
+  check_text(parsed->snapshot.display_name);
+  Page page;
+  page.batch.posts = std::move(parsed->items);
+  for (const PostRecord& p : page.batch.posts) {
+    check_text(p.title);
+    if (p.text.size() > 4 * size + 64) std::abort();  // text cannot outgrow its input
+  }
+  guard(page);
+}
+
+// Every YouTube parser: the Data API's JSON answers and the channel feed.
+void youtube(const uint8_t* data, size_t size) {
+  const std::string_view text = as_text(data, size);
+  Page page;
+  if (auto v = youtube::parse_videos(text); v.ok()) page.batch.posts = std::move(v->posts);
+  if (auto c = youtube::parse_channels(text); c.ok()) {
+    for (const auto& ch : *c) check_text(ch.snapshot.display_name);
+  }
+  (void)youtube::parse_playlist_items(text);
+  for (auto* parse : {youtube::parse_comment_threads, youtube::parse_comments}) {
+    if (auto page_of = parse(text, "UCm0sterSt4dtRathaus0Xyz"); page_of.ok()) {
+      for (const CommentRecord& c : page_of->comments) check_text(c.text);
+    }
+  }
+  if (auto e = youtube::parse_error(text)) check_text(e->message);
+  if (auto f = youtube::parse_feed(text); f.ok()) {
+    for (PostRecord& p : f->posts) page.batch.posts.push_back(std::move(p));
+  }
+  guard(page);
+}
+
 }  // namespace
 
 const std::vector<Target>& targets() {
@@ -175,6 +218,8 @@ const std::vector<Target>& targets() {
       {"rate_limit_headers", rate_limit_headers, {"mastodon", "bluesky"}},
       {"html", html, {"mastodon"}},
       {"text", text, {"mastodon"}},
+      {"feed", feed, {"rss", "youtube"}},
+      {"youtube", youtube, {"youtube"}},
   };
   return kTargets;
 }
