@@ -80,6 +80,11 @@ int cmd_check_config(const std::string& path) {
     sep = ", ";
   }
   std::printf("%s\n", by_platform.empty() ? "" : ")");
+  size_t proposed = 0;
+  for (const auto& m : c.municipalities) proposed += m.proposed_accounts.size();
+  if (proposed > 0)
+    std::printf("  proposed accounts: %zu (not polled until confirmed: remove `status: proposed`)\n",
+                proposed);
   std::printf("  store: %s\n", c.resolved_store_path().c_str());
   std::printf("  timezone: %s\n", c.defaults.timezone.c_str());
   std::printf("  user agent: %s\n", c.effective_user_agent().c_str());

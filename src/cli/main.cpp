@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/import_commands.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
 #include "cli/query_commands.h"
@@ -124,6 +125,19 @@ int main(int argc, char** argv) {
   auto* info = store->add_subcommand("info", "Schema version, size and row counts");
   muni::add_format_option(*info, common.format);
 
+  // import
+  auto* import = app.add_subcommand(
+      "import", "Configuration from official and open data: the municipality directory, accounts");
+  import->require_subcommand(1);
+  muni::ImportGvOptions gv_opts;
+  auto* import_gv = import->add_subcommand(
+      "gv", "Municipalities and Landkreise from the Destatis Gemeindeverzeichnis (GV100AD)");
+  muni::add_import_gv_options(*import_gv, gv_opts);
+  muni::ImportWikidataOptions wd_opts;
+  auto* import_wd = import->add_subcommand(
+      "wikidata", "Accounts and websites from a Wikidata SPARQL result, attached by AGS");
+  muni::add_import_wikidata_options(*import_wd, wd_opts);
+
   // Hidden (no group): the build renders muniscope.1 with it.
   auto* man_page = app.add_subcommand("man-page", "Print the manual page (roff)")->group("");
 
@@ -159,5 +173,7 @@ int main(int argc, char** argv) {
   if (*compact) return muni::cmd_store_compact(common);
   if (*backup) return muni::cmd_store_backup(common, backup_file);
   if (*info) return muni::cmd_store_info(common);
+  if (*import_gv) return muni::cmd_import_gv(gv_opts);
+  if (*import_wd) return muni::cmd_import_wikidata(wd_opts);
   return 2;
 }

@@ -552,7 +552,8 @@ class Loader {
   void read_municipality(const std::string& file, const YAML::Node& n, const std::string& path) {
     if (!expect_map(file, n, path)) return;
     check_keys(file, n, path,
-               {"id", "name", "ags", "kind", "state", "population", "labels", "accounts"});
+               {"id", "name", "ags", "ars", "kind", "state", "kreis", "population",
+                "population_date", "website", "labels", "accounts"});
     MunicipalityConfig m;
     m.file = file;
     m.line = line_of(n);
@@ -605,6 +606,38 @@ class Loader {
     }
     if (const auto v = n["population"])
       m.population = integer(file, v, path + ".population", 0, 100'000'000);
+    if (const auto v = n["population_date"])
+      m.population_date = date(file, v, path + ".population_date");
+    auto digits = [](const std::string& t, size_t n) {
+      return t.size() == n && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (const auto v = n["ars"]) {
+      m.ars = scalar(file, v, path + ".ars");
+      // ARS = Land, RB, Kreis (5), Gemeindeverband (4), Gemeinde (3); the
+      // AGS is its first five and last three digits.
+      if (!digits(m.ars, 12)) {
+        issue(file, v, path + ".ars", "'" + m.ars + "' is not a 12-digit Regionalschlüssel (quote it)");
+      } else if (m.ags.size() == 8 && (m.ars.substr(0, 5) != m.ags.substr(0, 5) ||
+                                       m.ars.substr(9, 3) != m.ags.substr(5, 3))) {
+        issue(file, v, path + ".ars",
+              "'" + m.ars + "' does not belong to AGS " + m.ags +
+                  " (its first five and last three digits are the AGS)");
+      }
+    }
+    if (const auto v = n["kreis"]) {
+      m.kreis = scalar(file, v, path + ".kreis");
+      if (!digits(m.kreis, 5)) {
+        issue(file, v, path + ".kreis", "'" + m.kreis + "' is not a 5-digit Kreisschlüssel (quote it)");
+      } else if (m.ags.size() == 8 && m.kreis != m.ags.substr(0, 5)) {
+        issue(file, v, path + ".kreis",
+              "'" + m.kreis + "' is not the Kreis of AGS " + m.ags + " (its first five digits)");
+      }
+    }
+    if (const auto v = n["website"]) {
+      m.website = std::string(trim(scalar(file, v, path + ".website")));
+      if (!parse_url(m.website))
+        issue(file, v, path + ".website", "'" + m.website + "' is not an http(s) URL");
+    }
     if (const auto v = n["labels"]) {
       if (!v.IsSequence()) {
         issue(file, v, path + ".labels", "must be a list of words, e.g. [pilot, wave2016]");
@@ -631,7 +664,7 @@ class Loader {
     check_keys(
         file, n, path,
         {"platform", "handle", "role", "interval", "backfill_since", "source", "follow_moves",
-         "credential"});
+         "credential", "status", "evidence"});
     AccountConfig a;
     a.file = file;
     a.line = line_of(n);
@@ -665,6 +698,18 @@ class Loader {
       a.credential = scalar(file, v, path + ".credential");
       pending_slots_.push_back({file, v, path + ".credential", a.platform, a.credential});
     }
+    if (const auto v = n["evidence"]) a.evidence = std::string(trim(scalar(file, v, path + ".evidence")));
+    bool proposed = false;
+    if (const auto v = n["status"]) {
+      const std::string status = to_lower_ascii(trim(scalar(file, v, path + ".status")));
+      if (status == "proposed") {
+        proposed = true;
+      } else if (status != "confirmed") {
+        issue(file, v, path + ".status",
+              "'" + status + "' is not proposed or confirmed (a proposed account is not polled "
+              "until confirmed: remove the line or write confirmed)");
+      }
+    }
     const std::string key = a.key();
     if (const auto seen = account_keys_.find(key); seen != account_keys_.end()) {
       issue(file, handle, path + ".handle",
@@ -673,7 +718,11 @@ class Loader {
       return;
     }
     account_keys_[key] = {file, a.line};
-    m.accounts.push_back(std::move(a));
+    if (proposed) {
+      m.proposed_accounts.push_back(std::move(a));
+    } else {
+      m.accounts.push_back(std::move(a));
+    }
   }
 
   void read_includes(const std::string& file, const YAML::Node& n) {

@@ -76,6 +76,7 @@ struct AccountConfig {
   std::string source;  // where the account is documented as official
   bool follow_moves = true;
   std::string credential;  // a named slot of platforms.<id>.credentials, "" = the default
+  std::string evidence;    // for proposals: where discovery found it
   std::string file;
   int line = 0;
   std::string key() const { return platform + ":" + handle; }
@@ -88,8 +89,15 @@ struct MunicipalityConfig {
   MunicipalityKind kind = MunicipalityKind::kGemeinde;
   std::string state;  // canonical Land name
   std::optional<int64_t> population;
+  std::optional<CivilDate> population_date;  // the population's reference date
+  std::string ars;    // 12-digit Amtlicher Regionalschlüssel, "" if not given
+  std::string kreis;  // 5-digit key of the Kreis (or kreisfreie Stadt), "" if not given
+  std::string website;  // the official website (discovery starts there)
   std::vector<std::string> labels;
   std::vector<AccountConfig> accounts;
+  // Accounts marked `status: proposed` (by `muniscope discover` or by hand):
+  // validated like the others, never stored or polled until confirmed.
+  std::vector<AccountConfig> proposed_accounts;
   std::string file;
   int line = 0;
 };

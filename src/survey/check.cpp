@@ -455,7 +455,9 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
       const auto it = by_ags.find(key);
       if (it == by_ags.end()) {
         rep.problems.push_back({row.line, cb.id_column,
-                                "AGS '" + key + "' is not among the configured municipalities"});
+                                "AGS '" + key +
+                                    "' is not in the registry (no configured municipality has "
+                                    "it; an AGS from before a merger? docs/import.md)"});
         continue;
       }
       if (it->second.size() > 1) {

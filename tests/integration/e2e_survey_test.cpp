@@ -134,7 +134,7 @@ TEST_CASE("e2e survey: poll a known world, then check prepared answers verdict b
   CHECK(r.err.find("answers.csv:4: seit: value 'vielleicht' is not in the value labels") !=
         std::string::npos);
   CHECK(
-      r.err.find("answers.csv:5: ags: AGS '09999999' is not among the configured municipalities") !=
+      r.err.find("answers.csv:5: ags: AGS '09999999' is not in the registry") !=
       std::string::npos);
   CHECK(r.err.find("answers.csv:4:") < r.err.find("answers.csv:5:"));  // in file order
   auto doc = parse_json(r.out);
