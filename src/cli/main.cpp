@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/discover_command.h"
 #include "cli/import_commands.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -138,6 +139,11 @@ int main(int argc, char** argv) {
       "wikidata", "Accounts and websites from a Wikidata SPARQL result, attached by AGS");
   muni::add_import_wikidata_options(*import_wd, wd_opts);
 
+  muni::DiscoverOptions discover_opts;
+  auto* discover = app.add_subcommand(
+      "discover", "Propose accounts found on municipalities' official websites");
+  muni::add_discover_options(*discover, discover_opts);
+
   // Hidden (no group): the build renders muniscope.1 with it.
   auto* man_page = app.add_subcommand("man-page", "Print the manual page (roff)")->group("");
 
@@ -175,5 +181,9 @@ int main(int argc, char** argv) {
   if (*info) return muni::cmd_store_info(common);
   if (*import_gv) return muni::cmd_import_gv(gv_opts);
   if (*import_wd) return muni::cmd_import_wikidata(wd_opts);
+  if (*discover) {
+    discover_opts.config_path = common.config_path;
+    return muni::cmd_discover(discover_opts);
+  }
   return 2;
 }

@@ -27,6 +27,16 @@
 
 namespace muni {
 
+CurlTransportOptions transport_options(const Config& c) {
+  CurlTransportOptions o;
+  o.user_agent = c.effective_user_agent();
+  o.connect_timeout_ms = static_cast<long>(c.defaults.connect_timeout_ms);
+  o.total_timeout_ms = static_cast<long>(c.defaults.request_timeout_ms);
+  o.max_response_bytes = c.defaults.max_response_bytes;
+  o.allow_private_addresses = c.defaults.allow_private_addresses;
+  return o;
+}
+
 namespace {
 
 std::shared_ptr<spdlog::logger> log() {
@@ -71,16 +81,6 @@ class SignalChannel {
 void print_config_issues(const ConfigLoad& load) {
   for (const auto& w : load.warnings) log()->warn("{}", w.format());
   for (const auto& e : load.errors) log()->error("{}", e.format());
-}
-
-CurlTransportOptions transport_options(const Config& c) {
-  CurlTransportOptions o;
-  o.user_agent = c.effective_user_agent();
-  o.connect_timeout_ms = static_cast<long>(c.defaults.connect_timeout_ms);
-  o.total_timeout_ms = static_cast<long>(c.defaults.request_timeout_ms);
-  o.max_response_bytes = c.defaults.max_response_bytes;
-  o.allow_private_addresses = c.defaults.allow_private_addresses;
-  return o;
 }
 
 std::string status_line(const EngineSummary& s) {

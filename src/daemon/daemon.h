@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+#include "engine/curl_transport.h"
+
 namespace muni {
 
 struct DaemonOptions {
@@ -21,6 +24,10 @@ struct DaemonOptions {
 
 // Returns the process exit code: 0 clean stop, 1 runtime error, 2 config error.
 int run_daemon(const DaemonOptions& options);
+
+// The transport settings a configuration asks for (User-Agent with contact,
+// timeouts, size cap, private addresses): shared by run, poll and discover.
+CurlTransportOptions transport_options(const Config& c);
 
 struct PollOnceOptions {
   std::string config_path;

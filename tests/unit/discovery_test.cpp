@@ -1,0 +1,285 @@
+// Discovery on official websites, sans IO: link classification, robots.txt,
+// page scanning, and the whole site walk over fixture pages.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "registry/discovery.h"
+#include "test_support.h"
+
+using namespace muni;
+using namespace muni::registry;
+using muni::test::read_fixture;
+
+TEST_CASE("discovery: links to accounts become canonical handles") {
+  struct Case {
+    const char* url;
+    const char* platform;
+    const char* handle;
+  };
+  const Case accepted[] = {
+      {"https://www.facebook.com/stadt.musterstadt", "facebook", "stadt.musterstadt"},
+      {"https://de-de.facebook.com/Stadt.Musterstadt/", "facebook", "stadt.musterstadt"},
+      {"https://www.facebook.com/profile.php?id=100064512345678", "facebook", "100064512345678"},
+      {"https://www.facebook.com/pages/Stadt-Musterstadt/123456789012", "facebook", "123456789012"},
+      {"https://www.instagram.com/stadtmusterstadt/", "instagram", "stadtmusterstadt"},
+      {"https://instagram.com/Stadt_Muster?igsh=abc", "instagram", "stadt_muster"},
+      {"https://twitter.com/Musterstadt", "x", "musterstadt"},
+      {"https://x.com/@Musterstadt", "x", "musterstadt"},
+      {"https://bsky.app/profile/musterstadt.bsky.social", "bluesky", "musterstadt.bsky.social"},
+      {"https://t.me/musterstadt_info", "telegram", "musterstadt_info"},
+      {"https://t.me/s/musterstadt_info", "telegram", "musterstadt_info"},
+      {"https://www.threads.net/@musterstadt", "threads", "musterstadt"},
+      {"https://www.youtube.com/@StadtMusterstadt", "youtube", "@stadtmusterstadt"},
+      {"https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv", "youtube",
+       "UCabcdefghijklmnopqrstuv"},
+      {"https://social.example/@musterstadt", "mastodon", "musterstadt@social.example"},
+      // A redirect service wrapping an account link: the target counts.
+      {"https://www.musterstadt.example/redirect?url=https%3A%2F%2Fx.com%2Fmusterstadt", "x",
+       "musterstadt"},
+      {"https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.instagram.com%2Fstadtmusterstadt&h=AT0",
+       "instagram", "stadtmusterstadt"},
+  };
+  for (const Case& c : accepted) {
+    CAPTURE(c.url);
+    const LinkVerdict v = classify_account_link(c.url, false);
+    CHECK(v.refused == "");
+    CHECK(v.platform == c.platform);
+    CHECK(v.handle == c.handle);
+  }
+  // rel="me" makes /users/NAME on any host a Mastodon address too.
+  CHECK(classify_account_link("https://bawue.social/users/Stadt", true).handle ==
+        "stadt@bawue.social");
+  CHECK(classify_account_link("https://bawue.social/users/Stadt", false).platform.empty());
+}
+
+TEST_CASE("discovery: share buttons, home pages, posts and videos are refused with a reason") {
+  const char* refused[] = {
+      "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fwww.musterstadt.example%2F",
+      "https://www.facebook.com/sharer.php?u=x",
+      "https://twitter.com/intent/tweet?text=Hallo&url=https%3A%2F%2Fx.example",
+      "https://x.com/share?url=x",
+      "https://t.me/share/url?url=https%3A%2F%2Fwww.musterstadt.example",
+      "https://bsky.app/intent/compose?text=x",
+      "https://www.facebook.com/",
+      "https://www.instagram.com/",
+      "https://www.instagram.com/p/C1a2b3c4d5e/",
+      "https://x.com/musterstadt/status/1790000000000000000",
+      "https://www.youtube.com/watch?v=AbCdEfGhIjK",
+      "https://youtu.be/AbCdEfGhIjK",
+      "https://www.youtube.com/c/StadtMusterstadt",  // custom URLs cannot be resolved
+      "https://t.me/joinchat/AAAAAE",
+      "https://t.me/+AbCdEf",
+      "https://www.facebook.com/groups/123456789",
+      "https://www.facebook.com/stadt.musterstadt/posts/pfbid0abc",
+      "https://bsky.app/profile/musterstadt.bsky.social/post/3kxyz",
+      "https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.musterstadt.example%2F",
+  };
+  for (const char* url : refused) {
+    CAPTURE(url);
+    const LinkVerdict v = classify_account_link(url, false);
+    CHECK(v.platform != "");
+    CHECK(v.refused != "");
+    CHECK(v.handle == "");
+  }
+  // Not platform links at all.
+  for (const char* url : {"https://www.musterstadt.example/presse/", "https://medium.com/@stadt",
+                          "https://www.tiktok.com/@stadt", "https://example.org/a/b"}) {
+    CAPTURE(url);
+    CHECK(classify_account_link(url, false).platform == "");
+  }
+}
+
+TEST_CASE("discovery: robots.txt groups, wildcards and the longest match (RFC 9309)") {
+  const RobotsRules r = RobotsRules::parse(read_fixture("discovery/robots.txt"), "muniscope");
+  CHECK(r.allows("/"));
+  CHECK(r.allows("/presse/"));
+  CHECK_FALSE(r.allows("/typo3/index.php"));
+  CHECK_FALSE(r.allows("/intern/social-media-richtlinie/"));
+  CHECK(r.allows("/intern/oeffentlich/leitlinien"));  // the longer Allow wins
+  // Our own group replaces "*" entirely.
+  const RobotsRules ours = RobotsRules::parse(
+      "User-agent: *\nDisallow: /\n\nUser-agent: Muniscope\nDisallow: /private\n", "muniscope");
+  CHECK(ours.allows("/kontakt"));
+  CHECK_FALSE(ours.allows("/private/x"));
+  // Wildcards and the end anchor.
+  const RobotsRules w = RobotsRules::parse("User-agent: *\nDisallow: /*.pdf$\nDisallow: /*?s=\n",
+                                           "muniscope");
+  CHECK_FALSE(w.allows("/files/plan.pdf"));
+  CHECK(w.allows("/files/plan.pdf.html"));
+  CHECK_FALSE(w.allows("/suche?s=wahl"));
+  CHECK(w.allows("/suche"));
+  // Consecutive user-agent lines share one group; an empty Disallow allows.
+  const RobotsRules g = RobotsRules::parse(
+      "User-agent: a\nUser-agent: muniscope\nDisallow: /x\nUser-agent: b\nDisallow:\n",
+      "muniscope");
+  CHECK_FALSE(g.allows("/x"));
+  CHECK(g.allows("/y"));
+  CHECK(RobotsRules::parse("", "muniscope").allows("/anything"));
+  CHECK_FALSE(RobotsRules::disallow_all().allows("/"));
+}
+
+TEST_CASE("discovery: page scanning resolves links and knows header, footer and rel=me") {
+  const auto links =
+      scan_page(read_fixture("discovery/home.html"), "https://www.musterstadt.example/");
+  auto find = [&](const std::string& url) -> const PageLink* {
+    for (const PageLink& l : links) {
+      if (l.url == url) return &l;
+    }
+    return nullptr;
+  };
+  const PageLink* feed = find("https://www.musterstadt.example/presse/rss.xml");
+  REQUIRE(feed != nullptr);
+  CHECK(feed->feed);
+  const PageLink* mastodon = find("https://social.example/@musterstadt");
+  REQUIRE(mastodon != nullptr);
+  CHECK(mastodon->rel_me);
+  CHECK(mastodon->in_chrome);
+  const PageLink* impressum = find("https://www.musterstadt.example/impressum/");
+  REQUIRE(impressum != nullptr);
+  CHECK(impressum->text == "Impressum");
+  const PageLink* share = find(
+      "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fwww.musterstadt.example%2Fnews%"
+      "2Fbaugebiet");
+  REQUIRE(share != nullptr);
+  CHECK_FALSE(share->in_chrome);  // in the article, not the page frame
+  const PageLink* fb = find("https://www.facebook.com/stadt.musterstadt");
+  REQUIRE(fb != nullptr);
+  CHECK(fb->in_chrome);
+  CHECK(fb->text == "Stadt Musterstadt auf Facebook");
+  // javascript: and mailto: links are no links to follow.
+  for (const PageLink& l : links) {
+    CHECK(l.url.rfind("http", 0) == 0);
+  }
+}
+
+namespace {
+
+// Drives a SiteDiscovery over a map of URL -> (status, body).
+SiteDiscovery::Result walk_site(SiteDiscovery& d, const std::map<std::string, std::string>& pages,
+                                std::vector<std::string>* fetched = nullptr) {
+  for (int guard = 0; guard < 50 && !d.done(); ++guard) {
+    auto url = d.next_url();
+    if (!url) break;
+    if (fetched != nullptr) fetched->push_back(*url);
+    auto it = pages.find(*url);
+    if (it == pages.end()) {
+      d.on_response(404, "", *url);
+    } else {
+      d.on_response(200, it->second, *url);
+    }
+  }
+  return d.result();
+}
+
+std::map<std::string, std::string> musterstadt_site() {
+  const std::string base = "https://www.musterstadt.example";
+  return {{base + "/robots.txt", read_fixture("discovery/robots.txt")},
+          {base + "/", read_fixture("discovery/home.html")},
+          {base + "/social-media/", read_fixture("discovery/social-media.html")},
+          {base + "/impressum/", read_fixture("discovery/impressum.html")}};
+}
+
+}  // namespace
+
+TEST_CASE("discovery: a municipal website gives its own accounts and none of the traps") {
+  const std::vector<std::string> names = {"Musterstadt, Stadt", "Beispielhausen",
+                                          "Musterkreis, Landkreis"};
+  SiteDiscovery d({"musterstadt", "09999001", "Musterstadt, Stadt",
+                   "https://www.musterstadt.example/", &names});
+  std::vector<std::string> fetched;
+  const auto r = walk_site(d, musterstadt_site(), &fetched);
+  REQUIRE(d.done());
+
+  // robots.txt first, then the home page, then at most four likely pages in
+  // order of use (social media, press, contact, imprint); the internal page
+  // robots.txt disallows is never fetched.
+  const std::vector<std::string> expected_fetches = {
+      "https://www.musterstadt.example/robots.txt", "https://www.musterstadt.example/",
+      "https://www.musterstadt.example/social-media/", "https://www.musterstadt.example/presse/",
+      "https://www.musterstadt.example/kontakt/", "https://www.musterstadt.example/impressum/"};
+  CHECK(fetched == expected_fetches);
+  bool robots_noted = false;
+  for (const std::string& p : d.problems()) {
+    robots_noted |= p.find("robots.txt disallows") != std::string::npos &&
+                    p.find("/intern/") != std::string::npos;
+  }
+  CHECK(robots_noted);
+
+  std::map<std::string, std::string> proposed;  // platform:handle -> evidence
+  for (const auto& p : r.proposals) proposed[p.platform + ":" + p.handle] = p.evidence;
+  const std::vector<std::string> want = {"facebook:stadt.musterstadt",
+                                         "instagram:stadtmusterstadt",
+                                         "youtube:@stadtmusterstadt",
+                                         "mastodon:musterstadt@social.example",
+                                         "bluesky:musterstadt.bsky.social",
+                                         "rss:https://www.musterstadt.example/presse/rss.xml",
+                                         "x:musterstadt",
+                                         "telegram:musterstadt_info",
+                                         "threads:musterstadt"};
+  for (const std::string& w : want) {
+    CAPTURE(w);
+    CHECK(proposed.count(w) == 1);
+  }
+  CHECK(proposed.size() == want.size());
+  CHECK(proposed["mastodon:musterstadt@social.example"].find("rel=\"me\"") == 0);
+  CHECK(proposed["facebook:stadt.musterstadt"].find("footer") != std::string::npos);
+
+  auto reason_for = [&](const std::string& link_part) -> std::string {
+    for (const auto& f : r.refusals) {
+      if (f.link.find(link_part) != std::string::npos) return f.reason;
+    }
+    return "";
+  };
+  CHECK(reason_for("sharer.php").find("share button") != std::string::npos);
+  CHECK(reason_for("intent/tweet").find("share button") != std::string::npos);
+  CHECK(reason_for("t.me/share").find("share button") != std::string::npos);
+  CHECK(reason_for("watch?v=").find("video") != std::string::npos);
+  CHECK(reason_for("instagram.com/p/").find("post") != std::string::npos);
+  CHECK(reason_for("gemeinde.beispielhausen").find("another municipality") != std::string::npos);
+  // The Landkreis is in the registry too: its name gives it away.
+  CHECK(reason_for("landkreis.musterkreis").find("another municipality (Musterkreis") !=
+        std::string::npos);
+  CHECK(reason_for("stadtbibliothek_musterstadt").find("other instagram") != std::string::npos);
+  bool home_refused = false;
+  for (const auto& f : r.refusals) {
+    home_refused |= f.link == "https://www.facebook.com/" && f.reason == "the platform's home page";
+  }
+  CHECK(home_refused);
+  // The Landkreis's feed is another site's: neither proposed nor listed.
+  CHECK(reason_for("landkreis-musterkreis.example/rss.xml") == "");
+}
+
+TEST_CASE("discovery: robots.txt that forbids everything, or a server error on it, fetches nothing") {
+  const std::vector<std::string> names;
+  {
+    SiteDiscovery d({"m", "09999001", "Musterstadt", "https://www.musterstadt.example/", &names});
+    std::vector<std::string> fetched;
+    std::map<std::string, std::string> site = {
+        {"https://www.musterstadt.example/robots.txt", "User-agent: *\nDisallow: /\n"}};
+    walk_site(d, site, &fetched);
+    CHECK(fetched.size() == 1);
+    CHECK(d.pages_fetched() == 0);
+  }
+  {
+    SiteDiscovery d({"m", "09999001", "Musterstadt", "https://www.musterstadt.example/", &names});
+    REQUIRE(d.next_url().has_value());
+    d.on_response(503, "", "https://www.musterstadt.example/robots.txt");
+    CHECK(d.done());
+    CHECK_FALSE(d.next_url().has_value());
+  }
+  {
+    // No robots.txt (404): everything may be fetched.
+    SiteDiscovery d({"m", "09999001", "Musterstadt", "https://www.musterstadt.example/", &names});
+    REQUIRE(d.next_url().has_value());
+    d.on_response(404, "", "https://www.musterstadt.example/robots.txt");
+    CHECK(d.next_url() == std::optional<std::string>("https://www.musterstadt.example/"));
+  }
+}
+
+TEST_CASE("discovery: name folding for comparing accounts with municipalities") {
+  CHECK(fold_name("Bautzen / Budyšin, Stadt") == "bautzenbudysin");
+  CHECK(fold_name("Stadt_Tecklenburg") == "stadttecklenburg");
+  CHECK(fold_name("Müllheim im Markgräflerland") == "muellheimimmarkgraeflerland");
+  CHECK(fold_name("Gießen") == "giessen");
+}
