@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/platform.h"
+#include "core/text_safety.h"
 #include "store/store.h"
 
 namespace muni {
@@ -104,6 +105,42 @@ int cmd_municipalities(const CommonOptions& o) {
     for (const auto& l : m.labels) labels += (labels.empty() ? "" : ",") + l;
     t.add_row({m.id, m.name, m.ags, std::string(municipality_kind_label(m.kind)), m.state,
                cell(m.population), static_cast<int64_t>(m.accounts.size()), cell(labels)});
+  }
+  return print_table(t, o.format);
+}
+
+int cmd_account_history(const CommonOptions& o, const std::string& ref) {
+  auto config = config_for(o);
+  if (!config) return 2;
+  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
+  if (!store.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  auto account = (*store)->find_account(ref);
+  if (!account.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", account.error().message.c_str());
+    return account.error().code == ErrorCode::kNotFound ? 1 : 2;
+  }
+  // Who the account is now, then what changed over time.
+  std::fprintf(stderr, "%s: platform id %s, handle now %s%s%s\n", account->account_key.c_str(),
+               account->platform_id.empty() ? "unknown" : account->platform_id.c_str(),
+               account->current_handle.empty() ? account->handle.c_str()
+                                               : account->current_handle.c_str(),
+               account->display_name.empty() ? "" : ", name ",
+               printable(account->display_name, 120).c_str());
+  Table t({{"observed_at"}, {"event"}, {"detail"}});
+  SQLite::Statement q((*store)->db(),
+                      "SELECT observed_at, kind, detail FROM account_events WHERE account_id = ? "
+                      "ORDER BY observed_at, id");
+  q.bind(1, account->id);
+  while (q.executeStep()) {
+    t.add_row({format_iso8601(q.getColumn(0).getInt64()), q.getColumn(1).getString(),
+               printable(q.getColumn(2).getString(), 400)});
+  }
+  if (t.size() == 0 && o.format == "table") {
+    std::fputs("no identity events recorded (no rename, move or change of id seen)\n", stdout);
+    return 0;
   }
   return print_table(t, o.format);
 }

@@ -19,6 +19,10 @@ int cmd_check_config(const std::string& path);
 int cmd_municipalities(const CommonOptions& o);
 int cmd_accounts(const CommonOptions& o, const std::string& municipality,
                  const std::string& platform);
+// `accounts --history ID`: the account's events over time from the store
+// (handle_changed, platform_id_changed, moved, move_verified,
+// move_unverified, resolved, history_incomplete, post_restored).
+int cmd_account_history(const CommonOptions& o, const std::string& ref);
 int cmd_status(const CommonOptions& o);
 int cmd_store_compact(const CommonOptions& o);
 int cmd_store_backup(const CommonOptions& o, const std::string& destination);

@@ -92,6 +92,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("accounts", "List the configured accounts with their state in the store");
   accounts->add_option("--municipality", acc_municipality, "Only this municipality");
   accounts->add_option("--platform", acc_platform, "Only this platform");
+  std::string acc_history;
+  accounts->add_option("--history", acc_history,
+                       "Show one account's identity over time instead (renames, moves, changes "
+                       "of the platform id): id, platform:handle or handle");
   muni::add_format_option(*accounts, common.format);
 
   // metrics / series
@@ -172,6 +176,7 @@ int main(int argc, char** argv) {
   }
   if (*status) return muni::cmd_status(common);
   if (*munis) return muni::cmd_municipalities(common);
+  if (*accounts && !acc_history.empty()) return muni::cmd_account_history(common, acc_history);
   if (*accounts) return muni::cmd_accounts(common, acc_municipality, acc_platform);
   if (*metrics) return muni::cmd_metrics(metrics_opts, common);
   if (*series) return muni::cmd_series(series_opts, common);

@@ -155,11 +155,18 @@ class PageWriter {
   // Profile fields, the handle-change event, and an account sample when a
   // count changed since the last one.
   void record_snapshot(const AccountSnapshot& snap) {
-    SQLite::Statement prev(db_, "SELECT current_handle FROM accounts WHERE id = ?");
+    SQLite::Statement prev(db_, "SELECT current_handle, platform_id FROM accounts WHERE id = ?");
     prev.bind(1, account_);
-    const std::string previous_handle = prev.executeStep() ? col_text(prev, 0) : "";
+    const bool found = prev.executeStep();
+    const std::string previous_handle = found ? col_text(prev, 0) : "";
+    const std::string previous_id = found ? col_text(prev, 1) : "";
     if (!snap.handle.empty() && !previous_handle.empty() && previous_handle != snap.handle)
       record_event("handle_changed", previous_handle + " -> " + snap.handle);
+    // The configured handle now names another platform account (a handle
+    // given up and taken by someone else): the history so far belongs to the
+    // old id; a researcher must see the break.
+    if (!snap.platform_id.empty() && !previous_id.empty() && previous_id != snap.platform_id)
+      record_event("platform_id_changed", previous_id + " -> " + snap.platform_id);
     SQLite::Statement upd(
         db_,
         "UPDATE accounts SET current_handle = COALESCE(?, current_handle), "

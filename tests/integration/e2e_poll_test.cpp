@@ -254,3 +254,47 @@ TEST_CASE("e2e: unknown accounts are confirmed not found, and reported in the su
   auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
   CHECK(store->load_accounts(true)->front().state_id() == "not_found");
 }
+
+TEST_CASE("e2e: a renamed Bluesky account keeps its history, and accounts --history shows the rename") {
+  const TimeMs now = SystemClock().now();
+  LoopbackPlatforms platforms;
+  platforms.bluesky.add_account(kStadt, "stadt.muster.example", 1500);
+  for (int i = 0; i < 20; ++i)
+    platforms.bluesky.add_post(kStadt, now - 20 * kDayMs + i * kDayMs, PostKind::kOriginal);
+  TempDir dir;
+  // Configured by its DID: the stable id, so a new handle changes nothing.
+  write_file(dir.file("muniscope.yaml"),
+             "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+             "platforms:\n  bluesky:\n    base_url: " + platforms.appview.base_url() + "\n"
+             "municipalities:\n"
+             "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
+             "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
+             "      - {platform: bluesky, handle: \"" + std::string(kStadt) + "\"}\n");
+  const std::string common = " -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
+  auto r = run_muniscope("poll --once --all" + common);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  auto none = run_muniscope("accounts --history " + std::string(kStadt) + common);
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.find("handle_changed") == std::string::npos);
+
+  platforms.bluesky.rename(kStadt, "musterstadt.de");
+  platforms.bluesky.add_post(kStadt, now - kHourMs, PostKind::kOriginal);
+  r = run_muniscope("poll --once --all" + common);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+
+  auto history = run_muniscope("accounts --history " + std::string(kStadt) + " --format csv" + common);
+  INFO(history.err);
+  CHECK(history.exit_code == 0);
+  CHECK(history.out.find("handle_changed,stadt.muster.example -> musterstadt.de") !=
+        std::string::npos);
+  CHECK(history.err.find("handle now musterstadt.de") != std::string::npos);
+  {
+    auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
+    // One account, its whole history under it.
+    CHECK(store->db().execAndGet("SELECT COUNT(*) FROM accounts").getInt64() == 1);
+    CHECK(store->db().execAndGet("SELECT COUNT(*) FROM posts").getInt64() == 21);
+  }
+  auto unknown = run_muniscope("accounts --history bluesky:nobody.example" + common);
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("no account") != std::string::npos);
+}

@@ -285,6 +285,11 @@ HttpResponse FakeMastodon::handle(const HttpRequest& request) {
 
 // ---------------------------------------------------------------- Bluesky
 
+void FakeBluesky::rename(const std::string& did, const std::string& handle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_did_.at(did).handle = handle;
+}
+
 void FakeBluesky::add_account(const std::string& did, const std::string& handle,
                               int64_t followers) {
   std::lock_guard<std::mutex> lock(mu_);

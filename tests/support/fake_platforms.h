@@ -67,6 +67,8 @@ class FakeMastodon {
 class FakeBluesky {
  public:
   void add_account(const std::string& did, const std::string& handle, int64_t followers);
+  // The account takes another handle (the DID stays, as on Bluesky).
+  void rename(const std::string& did, const std::string& handle);
   // Appends a feed entry for `did`. For reply_other give the parent's author
   // DID; for reposts the original's author. Returns the entry's post URI (for
   // reposts, the original's URI).
