@@ -147,6 +147,10 @@ int cmd_account_history(const CommonOptions& o, const std::string& ref) {
 
 int cmd_accounts(const CommonOptions& o, const std::string& municipality,
                  const std::string& platform) {
+  if (!platform.empty() && find_platform(platform) == nullptr) {
+    std::fprintf(stderr, "muniscope: %s\n", unknown_platform_message(platform).c_str());
+    return 2;
+  }
   auto config = config_for(o);
   if (!config) return 2;
   // State comes from the store when there is one; a fresh install lists the

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli/output.h"
+#include "core/strings.h"
 #include "cli/query_commands.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -93,7 +94,8 @@ void add_metrics_options(CLI::App& app, MetricsOptions& o, CommonOptions& common
   app.add_option("--from", o.from,
                  "First day, YYYY-MM-DD in the configured time zone (default: 365 days back)");
   app.add_option("--to", o.to, "Last day, inclusive (default: today)");
-  app.add_option("--by", o.by, "Split into week, month, quarter or year (default: one period)")
+  app.add_option("--by", o.by,
+                 "Split into day, week, month, quarter or year (default: one period)")
       ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}));
   app.add_option("--level", o.level,
                  "One row per account, municipality, category or platform (default: municipality)")
@@ -122,6 +124,8 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
   if (!format.ok()) return fail(format.error().message, 2);
   if (!o.category.empty() && !parse_category(o.category))
     return fail("unknown category '" + o.category + "'", 2);
+  if (!o.platform.empty() && find_platform(o.platform) == nullptr)
+    return fail(unknown_platform_message(o.platform), 2);
   std::vector<std::string> names = o.metrics;
   if (names.empty()) {
     if (*format == OutputFormat::kTable) {
@@ -137,7 +141,13 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
   for (const auto& n : names) {
     bool known = false;
     for (const auto& m : metrics::metric_catalogue()) known = known || m.name == n;
-    if (!known) return fail("unknown metric '" + n + "' (see muniscope metrics --list)", 2);
+    if (!known) {
+      std::vector<std::string> all;
+      for (const auto& m : metrics::metric_catalogue()) all.push_back(m.name);
+      return fail("unknown metric '" + n + "'" + did_you_mean(n, all) +
+                      " (muniscope metrics --list shows them all)",
+                  2);
+    }
   }
   auto granularity = metrics::parse_granularity(o.by);
   if (!granularity.ok()) return fail(granularity.error().message, 2);

@@ -43,6 +43,7 @@ struct SurveyOptions {
   std::string codebook;      // YAML file
   std::string output;        // write to this file instead of stdout
   std::string view = "all";  // all, results, items, overall
+  std::string encoding;      // of the answers file; empty: the codebook's (default auto)
 };
 void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common);
 int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common);

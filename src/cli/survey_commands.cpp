@@ -57,14 +57,17 @@ std::string matrix_text(const survey::ItemStatistics& s) {
 Table statistics_table(const Report& r) {
   Table t({{"item"},
            {"type"},
+           {"observable"},
            {"answered", 0},
            {"n", 0},
+           {"unclassified", 0},
            {"agreement", 1, true},
            {"kappa", 3},
            {"kappa_ci_low", 3},
            {"kappa_ci_high", 3},
            {"kappa_se", 3},
            {"weighted"},
+           {"kappa_undefined"},
            {"pearson_r", 3},
            {"mean_difference", 2},
            {"flags", 0},
@@ -74,12 +77,13 @@ Table statistics_table(const Report& r) {
     std::string verdicts;
     for (const auto& [v, n] : s.verdicts)
       verdicts += (verdicts.empty() ? "" : ", ") + v + " " + std::to_string(n);
-    t.add_row({s.item, s.type, static_cast<int64_t>(s.answered), static_cast<int64_t>(s.n),
-               value_of(s.agreement), s.kappa ? Cell(s.kappa->kappa) : Cell(),
+    t.add_row({s.item, s.type, s.observable, static_cast<int64_t>(s.answered),
+               static_cast<int64_t>(s.n),
+               static_cast<int64_t>(s.unclassified), value_of(s.agreement), s.kappa ? Cell(s.kappa->kappa) : Cell(),
                s.kappa ? Cell(s.kappa->ci_low) : Cell(), s.kappa ? Cell(s.kappa->ci_high) : Cell(),
                s.kappa ? Cell(s.kappa->se) : Cell(),
                s.kappa ? Cell(std::string(s.ordered ? "linear" : "none")) : Cell(),
-               s.numeric ? value_of(s.numeric->pearson_r) : Cell(),
+               cell(s.kappa_undefined), s.numeric ? value_of(s.numeric->pearson_r) : Cell(),
                s.numeric && s.numeric->n > 0 ? Cell(s.numeric->mean_difference) : Cell(),
                static_cast<int64_t>(s.flags), cell(matrix_text(s)), verdicts});
   }
@@ -133,10 +137,14 @@ std::string render_json(const Report& r, const std::string& file) {
         .value(s.item)
         .key("type")
         .value(s.type)
+        .key("observable")
+        .value(s.observable)
         .key("answered")
         .value(s.answered)
         .key("n")
-        .value(s.n);
+        .value(s.n)
+        .key("unclassified")
+        .value(s.unclassified);
     w.key("agreement").value(s.agreement);
     if (s.kappa) {
       w.key("kappa")
@@ -155,6 +163,7 @@ std::string render_json(const Report& r, const std::string& file) {
           .end_object();
     } else {
       w.key("kappa").null();
+      if (!s.kappa_undefined.empty()) w.key("kappa_undefined").value(s.kappa_undefined);
     }
     if (!s.confusion.empty()) {
       w.key("confusion").begin_object().key("classes").begin_array();
@@ -217,8 +226,13 @@ std::string render_html(const Report& r, const std::string& file) {
 }  // namespace
 
 void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common) {
-  app.add_option("answers", o.answers, "Answers file: CSV, UTF-8, comma or semicolon, header row")
+  app.add_option("answers", o.answers,
+                 "Answers file: CSV with a header row, comma or semicolon; UTF-8, UTF-16 with a "
+                 "byte-order mark, or Windows-1252 as German Excel saves it")
       ->required();
+  app.add_option("--encoding", o.encoding,
+                 "Encoding of the answers file: auto (default: UTF-16 by its byte-order mark, "
+                 "UTF-8 when valid, else Windows-1252), utf-8, windows-1252, latin1, utf-16");
   app.add_option("--codebook", o.codebook, "Codebook (YAML): items, value labels, reference period")
       ->required();
   add_format_option(app, common.format, /*allow_html=*/true);
@@ -243,14 +257,26 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
     for (const auto& e : cb.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
     return 2;
   }
-  auto answers = survey::read_answers(o.answers, cb.codebook->delimiter);
+  TextEncoding encoding = cb.codebook->encoding;
+  if (!o.encoding.empty()) {
+    auto e = parse_text_encoding(o.encoding);
+    if (!e.ok()) return fail(e.error().message, 2);
+    encoding = *e;
+  }
+  auto answers = survey::read_answers(o.answers, cb.codebook->delimiter, encoding);
   if (!answers.ok()) return fail(answers.error().message, 2);
+  if (encoding == TextEncoding::kAuto && answers->encoding != TextEncoding::kUtf8) {
+    std::fprintf(stderr, "note: %s is not UTF-8; read as %s (--encoding to say otherwise)\n",
+                 o.answers.c_str(), std::string(text_encoding_id(answers->encoding)).c_str());
+  }
   ConfigLoad load = load_config(common.config_path);
   if (!load.config) {
     for (const auto& e : load.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
     return 2;
   }
-  auto tz = TimeZone::load(load.config->defaults.timezone);
+  // The codebook's own zone for its reference period, else the configuration's.
+  auto tz = TimeZone::load(cb.codebook->timezone.empty() ? load.config->defaults.timezone
+                                                         : cb.codebook->timezone);
   if (!tz.ok()) return fail(tz.error().message, 2);
   auto store = Store::open(store_path_for(&*load.config, common.db_override), OpenMode::kReadOnly);
   if (!store.ok()) return fail(store.error().message, 2);

@@ -392,7 +392,7 @@ class Loader {
       const PlatformDescriptor* descriptor = find_platform(id);
       if (descriptor == nullptr) {
         issue(file, it->first, path,
-              "unknown platform '" + id + "'; known platforms: " + known_platform_list());
+              unknown_platform_message(id));
         continue;
       }
       // A copy: it->second lives in yaml-cpp's iterator proxy, which dies with this
@@ -678,7 +678,7 @@ class Loader {
     a.platform = to_lower_ascii(trim(scalar(file, platform, path + ".platform")));
     if (find_platform(a.platform) == nullptr) {
       issue(file, platform, path + ".platform",
-            "unknown platform '" + a.platform + "'; known platforms: " + known_platform_list());
+            unknown_platform_message(a.platform));
       return;
     }
     a.raw_handle = scalar(file, handle, path + ".handle");

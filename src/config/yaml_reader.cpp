@@ -9,21 +9,6 @@ namespace muni {
 
 namespace {
 
-// Levenshtein distance, for "did you mean" hints on misspelt keys.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string join_keys(const std::vector<std::string_view>& keys) {
   std::string out;
   for (const auto k : keys) {
@@ -74,15 +59,7 @@ void YamlReader::check_keys(const YAML::Node& map, const std::string& path,
   for (auto it = map.begin(); it != map.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string hint;
-    size_t best = 3;
-    for (const auto a : allowed) {
-      const size_t d = edit_distance(key, a);
-      if (d < best) {
-        best = d;
-        hint = " (did you mean '" + std::string(a) + "'?)";
-      }
-    }
+    const std::string hint = did_you_mean(key, allowed);
     error(it->first, child_path(path, key),
           "unknown key '" + key + "'" + hint + "; known keys here: " + join_keys(allowed));
   }

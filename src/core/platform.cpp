@@ -127,4 +127,11 @@ const PlatformDescriptor* find_platform(std::string_view id) {
 
 std::string known_platform_list() { return platform_registry().id_list(); }
 
+std::string unknown_platform_message(std::string_view id) {
+  std::vector<std::string> ids;
+  for (const PlatformDescriptor& p : platform_registry().all()) ids.push_back(p.id);
+  return "unknown platform '" + std::string(id) + "'" + did_you_mean(id, ids) +
+         "; known platforms: " + known_platform_list();
+}
+
 }  // namespace muni

@@ -158,6 +158,8 @@ PlatformRegistry& platform_registry();
 // Shorthands over platform_registry().
 const PlatformDescriptor* find_platform(std::string_view id);
 std::string known_platform_list();
+// "unknown platform 'mastdon' (did you mean 'mastodon'?); known platforms: ..."
+std::string unknown_platform_message(std::string_view id);
 
 // 00:00 UTC on 1 January of `year`, in ms since the epoch.
 int64_t jan1_ms(int year);

@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <algorithm>
+
 #include <idn2.h>
 
 #include <cctype>
@@ -283,6 +285,37 @@ std::string redact_url(std::string_view url) {
     }
   }
   return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string hint;
+  size_t best = 3;
+  for (const auto c : candidates) {
+    const size_t d = edit_distance(word, c);
+    if (d < best) {
+      best = d;
+      hint = " (did you mean '" + std::string(c) + "'?)";
+    }
+  }
+  return hint;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  return did_you_mean(word, std::vector<std::string_view>(candidates.begin(), candidates.end()));
 }
 
 }  // namespace muni

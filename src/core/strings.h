@@ -20,6 +20,13 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::optional<int64_t> parse_int64(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
 
+// Levenshtein distance (insertions, deletions, substitutions).
+size_t edit_distance(std::string_view a, std::string_view b);
+// " (did you mean 'x'?)" for the closest candidate within two edits of
+// `word`, else "" (for unknown keys, metric names, platform ids).
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates);
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
 // Local inputs (configuration, codebooks, answer files, credentials, imports)
 // are read whole, but only from regular files and only up to a size cap: a
 // path to /dev/zero, a FIFO or a directory is refused with a message instead

@@ -329,7 +329,9 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
     std::optional<TimeMs> first = a->first_own_post;
     if (first && *first >= p.end)
       first.reset();  // activity after the period is not first activity in it
-    if (a->account.created_at && (!first || *a->account.created_at < *first))
+    // An account created after the period did not start being active in it.
+    if (a->account.created_at && *a->account.created_at < p.end &&
+        (!first || *a->account.created_at < *first))
       first = a->account.created_at;
     if (first) first_activity = std::min(first_activity.value_or(*first), *first);
     if (a->account.created_at)
@@ -558,6 +560,19 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   v["coverage"] = value_of(cmin);
   v["coverage_mean"] = group.empty() ? Value() : Value(csum / static_cast<double>(group.size()));
   v["low_coverage"] = static_cast<int64_t>(!cmin || *cmin < o.min_coverage);
+  // Nothing of the period observed for any account of the group: how much
+  // it posted is unknown, not zero (docs/metrics.md, "Unknown is not zero").
+  if (!group.empty() && csum == 0) {
+    for (const char* name :
+         {"accounts_active", "accounts_dormant", "own_posts", "originals", "replies_other",
+          "replies_self", "replies_unknown", "quotes", "reposts", "posts_per_week", "active_days",
+          "longest_gap_days", "share_outside_office_hours", "share_weekend", "reply_share",
+          "responses_timed", "response_time_median_h", "response_time_p90_h", "networking_share",
+          "citizen_comments", "service_level", "answer_time_median_h", "posts_with_counts", "P1",
+          "P2", "P3", "C1", "C2", "C3", "V1", "V2", "V3", "E", "weighted_interaction_rate"}) {
+      v[name] = Value();
+    }
+  }
   return v;
 }
 
@@ -693,7 +708,7 @@ const std::vector<std::string>& default_table_metrics() {
   static const std::vector<std::string> kDefault = {
       "accounts",    "accounts_active",        "own_posts", "posts_per_week",
       "reply_share", "response_time_median_h", "E",         "followers_end",
-      "coverage"};
+      "coverage",    "low_coverage"};
   return kDefault;
 }
 

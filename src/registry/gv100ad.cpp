@@ -1,5 +1,7 @@
 #include "registry/gv100ad.h"
 
+#include "core/text_decode.h"
+
 #include <map>
 
 #include "core/strings.h"
@@ -75,21 +77,6 @@ Result<TextEncoding> parse_text_encoding(std::string_view name) {
                     "unknown encoding '" + std::string(name) + "' (auto, utf-8 or latin1)");
 }
 
-std::string latin1_to_utf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() + bytes.size() / 8);
-  for (const char ch : bytes) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
-      out += ch;
-    } else {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
-}
-
 Result<GvDirectory> parse_gv100ad(std::string_view bytes, TextEncoding encoding) {
   GvDirectory dir;
   std::string text;
@@ -97,7 +84,7 @@ Result<GvDirectory> parse_gv100ad(std::string_view bytes, TextEncoding encoding)
   if (encoding == TextEncoding::kAuto)
     encoding = is_valid_utf8(bytes) ? TextEncoding::kUtf8 : TextEncoding::kLatin1;
   if (encoding == TextEncoding::kLatin1) {
-    text = latin1_to_utf8(bytes);
+    text = muni::latin1_to_utf8(bytes);
   } else {
     text = std::string(bytes);
     if (!is_valid_utf8(text)) {

@@ -74,7 +74,4 @@ struct GvDirectory {
 // none of Satzart 60). A record that cannot be read is a note, not a failure.
 Result<GvDirectory> parse_gv100ad(std::string_view bytes, TextEncoding encoding = TextEncoding::kAuto);
 
-// Latin-1 bytes as UTF-8.
-std::string latin1_to_utf8(std::string_view bytes);
-
 }  // namespace muni::registry

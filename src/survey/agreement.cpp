@@ -1,11 +1,39 @@
 #include "survey/agreement.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdlib>
 
 namespace muni::survey {
 
+std::string kappa_undefined_reason(const Matrix& counts, const std::vector<std::string>& classes) {
+  const size_t k = counts.size();
+  std::vector<double> row(k, 0), col(k, 0);
+  double n = 0;
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t j = 0; j < counts[i].size() && j < k; ++j) {
+      row[i] += counts[i][j];
+      col[j] += counts[i][j];
+      n += counts[i][j];
+    }
+  }
+  if (n <= 0) return "no decided pairs";
+  auto name = [&](size_t i) { return i < classes.size() ? classes[i] : std::to_string(i); };
+  for (size_t i = 0; i < k; ++i) {
+    if (row[i] == n) {
+      return "every answer is '" + name(i) + "': agreement beyond chance cannot be measured";
+    }
+  }
+  for (size_t j = 0; j < k; ++j) {
+    if (col[j] == n) {
+      return "every observation is '" + name(j) + "': agreement beyond chance cannot be measured";
+    }
+  }
+  return "";
+}
+
 std::optional<Kappa> kappa(const Matrix& counts, Weights weights) {
+  if (!kappa_undefined_reason(counts, {}).empty()) return std::nullopt;
   const size_t k = counts.size();
   double n = 0;
   for (const auto& row : counts) {
@@ -56,8 +84,8 @@ std::optional<Kappa> kappa(const Matrix& counts, Weights weights) {
   const double c = out.kappa - pe * (1 - out.kappa);
   const double var = (sum - c * c) / (n * (1 - pe) * (1 - pe));
   out.se = std::sqrt(std::max(var, 0.0));
-  out.ci_low = out.kappa - 1.96 * out.se;
-  out.ci_high = out.kappa + 1.96 * out.se;
+  out.ci_low = std::max(-1.0, out.kappa - 1.96 * out.se);
+  out.ci_high = std::min(1.0, out.kappa + 1.96 * out.se);
   return out;
 }
 

@@ -9,11 +9,13 @@
 //               - (k_w - p_e(1 - k_w))^2 ] / (n (1 - p_e)^2)
 //   wbar_i. = sum_j p_.j w_ij,  wbar_.j = sum_i p_i. w_ij
 //
-// Unweighted kappa is the case w = identity. The 95 % interval is
-// kappa +/- 1.96 SE. Rows are claimed classes, columns observed classes.
+// Unweighted kappa is the case w = identity. The 95 % interval is the Wald
+// interval kappa +/- 1.96 SE clipped to [-1, 1], the range kappa can take
+// (docs/survey.md). Rows are claimed classes, columns observed classes.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace muni::survey {
@@ -32,8 +34,13 @@ struct Kappa {
 
 enum class Weights { kNone, kLinear };
 
-// nullopt when n = 0 or when agreement by chance is already 1 (kappa undefined).
+// nullopt when kappa is undefined: no pairs, or all answers (or all
+// observations) in one class, where chance agreement explains everything
+// and kappa carries no information. kappa_undefined_reason() says which.
 std::optional<Kappa> kappa(const Matrix& counts, Weights weights);
+// "" when kappa is defined; otherwise why not, with `classes` naming the
+// classes ("every answer is 'yes'").
+std::string kappa_undefined_reason(const Matrix& counts, const std::vector<std::string>& classes);
 
 struct NumericAgreement {
   int n = 0;

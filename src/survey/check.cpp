@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <set>
 
+#include "core/platform.h"
 #include "core/strings.h"
+#include "core/text_decode.h"
 #include "metrics/metrics.h"
 
 namespace muni::survey {
@@ -78,6 +80,28 @@ std::vector<const AccountData*> scope_of(const Municipality& m, const Item& item
   return out;
 }
 
+// Whether this installation can observe the item at all: a platform
+// without a connector (Facebook today) cannot corroborate or contradict
+// anything, configured accounts or not. "" when observable, else why not.
+std::string unobservable_reason(const Item& item) {
+  auto has_connector = [](const PlatformDescriptor& p) { return p.capabilities.connector; };
+  if (!item.platform.empty()) {
+    const PlatformDescriptor* p = find_platform(item.platform);
+    if (p == nullptr || !has_connector(*p)) {
+      return "no connector for " + item.platform + " in this installation";
+    }
+    return "";
+  }
+  if (item.category) {
+    for (const PlatformDescriptor& p : platform_registry().all()) {
+      if (p.category == *item.category && has_connector(p)) return "";
+    }
+    return "no connector for any " + std::string(category_id(*item.category)) +
+           " platform in this installation";
+  }
+  return "";
+}
+
 bool all_unsupported(const std::vector<const AccountData*>& scope) {
   if (scope.empty()) return false;
   return std::all_of(scope.begin(), scope.end(),
@@ -106,7 +130,7 @@ std::string evidence(const Context& c, const std::vector<const AccountData*>& sc
 // missing or invalid.
 std::optional<std::string> answer_code(const Context& c, const Item& item, const std::string& raw,
                                        ItemResult& r, std::vector<Problem>& problems, int line) {
-  const std::string norm = to_lower_ascii(trim(raw));
+  const std::string norm = fold_case(trim(raw));
   if (std::find(c.cb.missing.begin(), c.cb.missing.end(), norm) != c.cb.missing.end()) {
     r.verdict = Verdict::kMissing;
     return std::nullopt;
@@ -219,13 +243,23 @@ void judge_active_since(const Context& c, const Municipality& m, const Item& ite
   if (first)
     r.evidence += "; first activity " + format_civil_date(c.opt.tz.to_local(*first).date) +
                   (exact ? "" : " (or earlier: history incomplete)");
+  // No first activity known, and the accounts were not watched over the
+  // reference period: nothing is known, which is not evidence of no use.
+  double coverage = 0;
+  if (!scope.empty()) {
+    const Values v = metrics::compute(scope, c.ref, c.mo);
+    coverage = num(v, "coverage").value_or(0);
+  }
+  const bool unknown = !first && !scope.empty() && coverage < c.opt.min_coverage;
   if (item.year_answer) {
     const double year = *parse_double(code);
     r.claimed = code;
     r.claimed_number = year;
     if (!first) {
-      r.observed = "none";
-      r.verdict = all_unsupported(scope) ? Verdict::kNotObservable : Verdict::kNotCorroborated;
+      r.observed = unknown ? "unknown" : "none";
+      r.verdict = all_unsupported(scope) ? Verdict::kNotObservable
+                  : unknown              ? Verdict::kInsufficientCoverage
+                                         : Verdict::kNotCorroborated;
       return;
     }
     const int fy = c.opt.tz.to_local(*first).date.year;
@@ -245,8 +279,10 @@ void judge_active_since(const Context& c, const Municipality& m, const Item& ite
   r.claimed = code;
   r.claimed_class = claimed_class;
   if (!first || *first > c.survey_time) {
-    r.observed = first ? "started after the survey" : "none";
-    r.verdict = all_unsupported(scope) ? Verdict::kNotObservable : Verdict::kNotCorroborated;
+    r.observed = first ? "started after the survey" : unknown ? "unknown" : "none";
+    r.verdict = all_unsupported(scope) ? Verdict::kNotObservable
+                : unknown              ? Verdict::kInsufficientCoverage
+                                       : Verdict::kNotCorroborated;
     return;
   }
   const double years = static_cast<double>(c.survey_time - *first) / (365.25 * kDayMs);
@@ -514,7 +550,7 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
         base.municipality = m.id;
         base.answers_line = m.line;
         base.type = std::string(item_type_id(item.type));
-        const std::string norm = to_lower_ascii(trim(raw));
+        const std::string norm = fold_case(trim(raw));
         std::set<std::string> claimed;
         Verdict whole = Verdict::kConsistent;
         if (std::find(cb.missing.begin(), cb.missing.end(), norm) != cb.missing.end()) {
@@ -522,7 +558,7 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
         } else {
           for (const std::string& token :
                split(raw, item.separator.empty() ? ';' : item.separator[0])) {
-            const std::string t = to_lower_ascii(trim(token));
+            const std::string t = fold_case(trim(token));
             if (t.empty()) continue;
             const auto it = item.labels.find(t);
             if (it == item.labels.end()) {
@@ -544,7 +580,16 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
           } else {
             Item scoped = item;
             scoped.category = cat;
-            judge_use(c, m, scoped, claimed.count(std::string(category_id(cat))) > 0, r);
+            const bool claim = claimed.count(std::string(category_id(cat))) > 0;
+            const std::string unobservable = unobservable_reason(scoped);
+            if (!unobservable.empty()) {
+              r.claimed = claim ? "yes" : "no";
+              r.observed = "not observable";
+              r.verdict = Verdict::kNotObservable;
+              r.evidence = unobservable;
+            } else {
+              judge_use(c, m, scoped, claim, r);
+            }
           }
           rep.results.push_back(std::move(r));
         }
@@ -556,7 +601,13 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
       r.item = item.id;
       r.type = std::string(item_type_id(item.type));
       const auto code = answer_code(c, item, raw, r, rep.problems, m.line);
-      if (code) {
+      const std::string unobservable = unobservable_reason(item);
+      if (code && !unobservable.empty() && item.type != ItemType::kGoal) {
+        r.claimed = *code;
+        r.observed = "not observable";
+        r.verdict = Verdict::kNotObservable;
+        r.evidence = unobservable;
+      } else if (code) {
         switch (item.type) {
           case ItemType::kUsesSocialMedia:
           case ItemType::kUsesPlatform:
@@ -629,6 +680,14 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
   for (const std::string& id : order) {
     ItemStatistics& s = stats[id];
     const Item& item = *item_of[id];
+    {
+      Item scoped = item;
+      if (item.type == ItemType::kCategoryList) {
+        scoped.category = parse_category(id.substr(id.find(':') + 1));
+      }
+      const std::string why = unobservable_reason(scoped);
+      if (!why.empty()) s.observable = "no: " + why;
+    }
     if (s.n > 0) s.agreement = static_cast<double>(s.consistent) / s.n;
     const bool binary =
         item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
@@ -644,13 +703,26 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
       s.ordered = ordered && !binary;
       const size_t k = s.classes.size();
       s.confusion.assign(k, std::vector<double>(k, 0));
+      // n, agreement and kappa over the same rows: a decided row without a
+      // class on both sides (an account that started after the survey, for
+      // "since when") is counted apart, never in one statistic but not another.
+      int n = 0, consistent = 0;
       for (const ItemResult& r : rep.results) {
-        if (r.item != id || !decided(r.verdict) || r.claimed_class < 0 || r.observed_class < 0)
+        if (r.item != id || !decided(r.verdict)) continue;
+        if (r.claimed_class < 0 || r.observed_class < 0) {
+          ++s.unclassified;
           continue;
+        }
         s.confusion[static_cast<size_t>(r.claimed_class)][static_cast<size_t>(r.observed_class)] +=
             1;
+        ++n;
+        consistent += r.verdict == Verdict::kConsistent;
       }
+      s.n = n;
+      s.consistent = consistent;
+      s.agreement = n > 0 ? std::optional<double>(static_cast<double>(consistent) / n) : std::nullopt;
       s.kappa = kappa(s.confusion, s.ordered ? Weights::kLinear : Weights::kNone);
+      if (!s.kappa) s.kappa_undefined = kappa_undefined_reason(s.confusion, s.classes);
     }
     if (item.numeric) {
       std::vector<double> a, b;

@@ -2,11 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "config/yaml_reader.h"
 #include "core/strings.h"
+#include "core/tz.h"
 
 namespace muni::survey {
 
@@ -49,7 +52,45 @@ std::optional<ItemType> parse_item_type(const std::string& s) {
   return std::nullopt;
 }
 
-std::string normalize(std::string_view raw) { return to_lower_ascii(trim(raw)); }
+// Answers compare trimmed and case-folded beyond ASCII: "WÖCHENTLICH" is
+// "wöchentlich".
+std::string normalize(std::string_view raw) { return fold_case(trim(raw)); }
+
+// The keys each item type reads besides column and type; any other key is
+// an error, so a key that would silently do nothing is caught.
+const std::vector<std::string>& keys_of(ItemType t) {
+  static const std::map<ItemType, std::vector<std::string>> kKeys = {
+      {ItemType::kUsesSocialMedia, {"labels", "platform", "category"}},
+      {ItemType::kUsesPlatform, {"labels", "platform"}},
+      {ItemType::kUsesCategory, {"labels", "category"}},
+      {ItemType::kCategoryList, {"labels", "separator"}},
+      {ItemType::kActiveSince,
+       {"labels", "classes", "answer", "tolerance_years", "platform", "category"}},
+      {ItemType::kPostingFrequency, {"labels", "classes", "answer", "platform", "category"}},
+      {ItemType::kRespondsToCitizens,
+       {"labels", "threshold", "reply_share_threshold", "service_level_threshold", "platform",
+        "category"}},
+      {ItemType::kResponseTime, {"labels", "classes", "min_timed_replies", "platform", "category"}},
+      {ItemType::kGoal, {"labels", "threshold", "goal", "platform", "category"}},
+      {ItemType::kPlannedPlatform, {"labels", "platform", "horizon"}},
+  };
+  return kKeys.at(t);
+}
+
+// Which item types read `key`, for the error message.
+std::string types_reading(const std::string& key) {
+  std::vector<std::string> types;
+  for (const ItemType t : {ItemType::kUsesSocialMedia, ItemType::kUsesPlatform,
+                           ItemType::kUsesCategory, ItemType::kCategoryList, ItemType::kActiveSince,
+                           ItemType::kPostingFrequency, ItemType::kRespondsToCitizens,
+                           ItemType::kResponseTime, ItemType::kGoal, ItemType::kPlannedPlatform}) {
+    const auto& keys = keys_of(t);
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      types.emplace_back(item_type_id(t));
+    }
+  }
+  return types.empty() ? "no item type" : join(types, ", ");
+}
 
 // Label map: code -> [raw answers]; a string names a label set.
 std::map<std::string, std::string> read_labels(
@@ -84,6 +125,13 @@ std::map<std::string, std::string> read_labels(
   return out;
 }
 
+std::string fmt_bound(double v) {
+  if (std::isinf(v)) return "infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 }  // namespace
 
 static CodebookLoad load_codebook_unchecked(const std::string& text, const std::string& file_name) {
@@ -106,7 +154,7 @@ static CodebookLoad load_codebook_unchecked(const std::string& text, const std::
   }
   r.check_keys(survey, "survey",
                {"name", "fieldwork", "reference_period", "id_column", "id_type", "delimiter",
-                "missing", "min_coverage"});
+                "missing", "min_coverage", "timezone", "encoding"});
   cb.name = survey["name"] ? survey["name"].Scalar() : "survey";
   auto period = [&](const char* key, CivilDate& from, CivilDate& to) {
     const YAML::Node p = survey[key];
@@ -146,7 +194,27 @@ static CodebookLoad load_codebook_unchecked(const std::string& text, const std::
     for (size_t i = 0; m.IsSequence() && i < m.size(); ++i)
       cb.missing.push_back(normalize(m[i].Scalar()));
   }
-  if (const auto mc = survey["min_coverage"]) cb.min_coverage = r.number(mc, "survey.min_coverage");
+  if (const auto mc = survey["min_coverage"]) {
+    cb.min_coverage = r.number(mc, "survey.min_coverage");
+    if (cb.min_coverage && !(*cb.min_coverage >= 0 && *cb.min_coverage <= 1)) {
+      r.error(mc, "survey.min_coverage", "must be a share between 0 and 1 (0.8 = 80 %)");
+    }
+  }
+  if (const auto tz = survey["timezone"]) {
+    cb.timezone = tz.Scalar();
+    if (!TimeZone::load(cb.timezone).ok()) {
+      r.error(tz, "survey.timezone",
+              "unknown time zone '" + cb.timezone + "' (an IANA name such as Europe/Berlin)");
+    }
+  }
+  if (const auto e = survey["encoding"]) {
+    auto enc = parse_text_encoding(e.Scalar());
+    if (!enc.ok()) {
+      r.error(e, "survey.encoding", enc.error().message);
+    } else {
+      cb.encoding = *enc;
+    }
+  }
 
   std::map<std::string, std::map<std::string, std::string>> sets;
   if (const auto ls = root["label_sets"]) {
@@ -161,6 +229,7 @@ static CodebookLoad load_codebook_unchecked(const std::string& text, const std::
     r.error(root, "items", "is required: a list of items");
     return load;
   }
+  std::map<std::string, std::string> columns;  // column -> the item that has it
   for (size_t i = 0; i < items.size(); ++i) {
     const YAML::Node n = items[i];
     const std::string path = "items[" + std::to_string(i) + "]";
@@ -188,12 +257,30 @@ static CodebookLoad load_codebook_unchecked(const std::string& text, const std::
       continue;
     }
     item.type = *type;
+    for (auto kv = n.begin(); kv != n.end(); ++kv) {
+      const std::string key = kv->first.Scalar();
+      if (key == "column" || key == "type") continue;
+      const auto& allowed = keys_of(item.type);
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() &&
+          types_reading(key) != "no item type") {
+        r.error(kv->first, path + "." + key,
+                "does not apply to " + std::string(item_type_id(item.type)) +
+                    " items (read by: " + types_reading(key) + ")");
+      }
+    }
+    if (const auto first = columns.find(item.column); first != columns.end()) {
+      r.error(n["column"], path + ".column",
+              "column '" + item.column + "' is already item " + first->second +
+                  "'s; two items on one column would be counted as one in the statistics");
+    } else {
+      columns[item.column] = std::to_string(i) + " (line " + std::to_string(item.line) + ")";
+    }
     if (const auto p = n["platform"]) {
       item.platform = p.Scalar();
       if (find_platform(item.platform) == nullptr) {
         r.error(
             p, path + ".platform",
-            "unknown platform '" + item.platform + "'; known platforms: " + known_platform_list());
+            unknown_platform_message(item.platform));
       }
     }
     if (const auto c = n["category"]) {
@@ -228,7 +315,11 @@ static CodebookLoad load_codebook_unchecked(const std::string& text, const std::
         cls.low = c["from"] ? r.number(c["from"], cp + ".from").value_or(0) : 0;
         cls.high = c["to"] ? r.number(c["to"], cp + ".to").value_or(0)
                            : std::numeric_limits<double>::infinity();
-        if (cls.high <= cls.low) r.error(c, cp, "to must be greater than from");
+        if (!std::isfinite(cls.low) || cls.low < 0) {
+          r.error(c["from"] ? c["from"] : c, cp + ".from", "must be a number >= 0");
+        } else if (cls.high <= cls.low) {
+          r.error(c, cp, "to must be greater than from");
+        }
         if (const auto lab = c["label"]) {
           if (lab.IsSequence()) {
             for (size_t j = 0; j < lab.size(); ++j)
@@ -241,21 +332,84 @@ static CodebookLoad load_codebook_unchecked(const std::string& text, const std::
         item.classes.push_back(cls);
       }
     }
-    if (const auto t = n["tolerance_years"])
-      item.tolerance_years = r.number(t, path + ".tolerance_years").value_or(1);
-    if (const auto t = n["threshold"])
-      item.threshold = r.number(t, path + ".threshold").value_or(0);
-    if (const auto t = n["reply_share_threshold"])
-      item.reply_share_threshold = r.number(t, path + ".reply_share_threshold").value_or(0.05);
-    if (const auto t = n["service_level_threshold"])
-      item.service_level_threshold = r.number(t, path + ".service_level_threshold").value_or(0.25);
-    if (const auto t = n["min_timed_replies"])
-      item.min_timed_replies =
-          static_cast<int>(r.number(t, path + ".min_timed_replies").value_or(3));
+    // Classes must tile [0, infinity): every observation falls into exactly
+    // one class, so no observed value can land between two answers.
+    if (!item.classes.empty()) {
+      const YAML::Node cl = n["classes"];
+      for (size_t k = 0; k < item.classes.size(); ++k) {
+        const Class& cls = item.classes[k];
+        const YAML::Node at = cl[k];
+        const std::string cp = path + ".classes[" + std::to_string(k) + "]";
+        if (k == 0 && cls.low != 0) {
+          r.error(at, cp + ".from",
+                  "the first class must start at 0 (observations below " + fmt_bound(cls.low) +
+                      " would fall into no class)");
+        }
+        if (k > 0) {
+          const Class& prev = item.classes[k - 1];
+          if (cls.low > prev.high) {
+            r.error(at, cp + ".from",
+                    "gap between " + fmt_bound(prev.high) + " and " + fmt_bound(cls.low) + " (" +
+                        prev.code + " ends at " + fmt_bound(prev.high) + ", " + cls.code +
+                        " starts at " + fmt_bound(cls.low) +
+                        "): observations there would fall into no class");
+          } else if (cls.low < prev.high) {
+            r.error(at, cp + ".from",
+                    "overlaps " + prev.code + " (which ends at " + fmt_bound(prev.high) +
+                        "): each class starts where the previous one ends");
+          }
+        }
+        if (k + 1 == item.classes.size() && std::isfinite(cls.high)) {
+          r.error(at, cp + ".to",
+                  "the last class must be open (no to:), or observations above " +
+                      fmt_bound(cls.high) + " would fall into no class");
+        }
+        for (size_t j = 0; j < k; ++j) {
+          if (item.classes[j].code == cls.code) {
+            r.error(at, cp + ".code", "class code '" + cls.code + "' is used twice");
+          }
+        }
+      }
+      // Every answer must map to a class of the item.
+      for (const auto& [raw, code] : item.labels) {
+        const bool is_class = std::any_of(item.classes.begin(), item.classes.end(),
+                                          [&](const Class& c) { return c.code == code; });
+        if (!is_class) {
+          std::vector<std::string> codes;
+          for (const Class& c : item.classes) codes.push_back(c.code);
+          r.error(n["labels"] ? n["labels"] : n, path + ".labels",
+                  "code '" + code + "' is not a class of this item (classes: " +
+                      join(codes, ", ") + "); every answer it stands for would count as "
+                      "contradicted");
+          break;
+        }
+      }
+    }
+    auto bounded = [&](const char* key, double low, double high, bool integer, double& into) {
+      const YAML::Node t = n[key];
+      if (!t) return;
+      const auto v = r.number(t, path + "." + key);
+      if (!v) return;
+      if (!(std::isfinite(*v) && *v >= low && *v <= high) ||
+          (integer && *v != std::floor(*v))) {
+        r.error(t, path + "." + key,
+                "must be " + std::string(integer ? "a whole number" : "a number") + " from " +
+                    fmt_bound(low) + " to " + fmt_bound(high) + ", got " + t.Scalar());
+        return;
+      }
+      into = *v;
+    };
+    bounded("tolerance_years", 0, 50, false, item.tolerance_years);
+    bounded("threshold", -1e6, 1e6, false, item.threshold);
+    bounded("reply_share_threshold", 0, 1, false, item.reply_share_threshold);
+    bounded("service_level_threshold", 0, 1, false, item.service_level_threshold);
+    double min_timed = item.min_timed_replies;
+    bounded("min_timed_replies", 1, 100000, true, min_timed);
+    item.min_timed_replies = static_cast<int>(min_timed);
     if (const auto h = n["horizon"]) {
       auto d = parse_duration(h.Scalar());
-      if (!d) {
-        r.error(h, path + ".horizon", "must be a duration such as 730d");
+      if (!d || *d <= 0) {
+        r.error(h, path + ".horizon", "must be a positive duration such as 730d");
       } else {
         item.horizon_ms = *d;
       }
@@ -419,7 +573,16 @@ Result<Answers> parse_answers(const std::string& text_in, const std::string& fil
   }
   if (records.empty())
     return make_error(ErrorCode::kParse, file_name + ": empty file; a header row is required");
-  for (const auto& h : records[0]) out.columns.emplace_back(trim(h));
+  for (const auto& h : records[0]) {
+    std::string column(trim(h));
+    if (std::find(out.columns.begin(), out.columns.end(), column) != out.columns.end()) {
+      return make_error(ErrorCode::kParse,
+                        file_name + ":" + std::to_string(record_lines[0]) + ": column '" + column +
+                            "' appears twice in the header; which one holds the answers is "
+                            "not guessed");
+    }
+    out.columns.push_back(std::move(column));
+  }
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != out.columns.size()) {
       return make_error(ErrorCode::kParse, file_name + ":" + std::to_string(record_lines[r]) +
@@ -436,10 +599,15 @@ Result<Answers> parse_answers(const std::string& text_in, const std::string& fil
   return out;
 }
 
-Result<Answers> read_answers(const std::string& path, char delimiter) {
-  const auto text = read_input_file(path);
-  if (!text) return make_error(ErrorCode::kIo, "cannot read the answers file: " + text.error().message);
-  return parse_answers(*text, path, delimiter);
+Result<Answers> read_answers(const std::string& path, char delimiter, TextEncoding encoding) {
+  const auto bytes = read_input_file(path);
+  if (!bytes) {
+    return make_error(ErrorCode::kIo, "cannot read the answers file: " + bytes.error().message);
+  }
+  MUNI_TRY(auto decoded, decode_text(*bytes, encoding, path));
+  MUNI_TRY(auto answers, parse_answers(decoded.text, path, delimiter));
+  answers.encoding = decoded.encoding;
+  return answers;
 }
 
 }  // namespace muni::survey

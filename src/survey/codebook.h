@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/platform.h"
 #include "core/result.h"
+#include "core/text_decode.h"
 #include "core/time_util.h"
 
 namespace muni::survey {
@@ -47,7 +48,7 @@ struct Item {
   ItemType type = ItemType::kUsesPlatform;
   std::string platform;              // kUsesPlatform, kPlannedPlatform, optional scope elsewhere
   std::optional<Category> category;  // kUsesCategory, optional scope elsewhere
-  // raw answer (trimmed, case-insensitive) -> code
+  // raw answer (trimmed, case-folded with fold_case) -> code
   std::map<std::string, std::string> labels;
   std::vector<Class> classes;  // ordered items
   bool numeric = false;        // answers are numbers, not labels
@@ -77,6 +78,11 @@ struct Codebook {
   char delimiter = 0;  // 0: detect from the header line
   std::vector<std::string> missing = {"", "na", "n/a", "-99", "k.a.", "keine angabe"};
   std::optional<double> min_coverage;
+  // The zone the reference period's dates are read in (survey.timezone);
+  // empty: the main configuration's defaults.timezone.
+  std::string timezone;
+  // How the answers file is encoded (survey.encoding; --encoding overrides).
+  TextEncoding encoding = TextEncoding::kAuto;
   std::vector<Item> items;
 };
 
@@ -94,14 +100,18 @@ struct AnswerRow {
 };
 struct Answers {
   std::string file;
+  TextEncoding encoding = TextEncoding::kUtf8;  // what the file was read as
   char delimiter = ',';
   std::vector<std::string> columns;
   std::vector<AnswerRow> rows;
 };
-// RFC 4180 CSV (quotes, doubled quotes, newlines in quotes), UTF-8 with or
-// without BOM, leading "#" comment lines skipped, delimiter ',' or ';' (0: detected from the header
-// line).
-Result<Answers> read_answers(const std::string& path, char delimiter);
+// RFC 4180 CSV (quotes, doubled quotes, newlines in quotes), leading "#"
+// comment lines skipped, delimiter ',' or ';' (0: detected from the header
+// line). The bytes are decoded first (core/text_decode.h): UTF-8 with or
+// without BOM, UTF-16 with BOM, Windows-1252 (German Excel) when `encoding`
+// is auto and the bytes are not UTF-8. Column names must be unique.
+Result<Answers> read_answers(const std::string& path, char delimiter,
+                             TextEncoding encoding = TextEncoding::kAuto);
 Result<Answers> parse_answers(const std::string& text, const std::string& file_name,
                               char delimiter);
 

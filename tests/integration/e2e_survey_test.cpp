@@ -155,7 +155,8 @@ TEST_CASE("e2e survey: poll a known world, then check prepared answers verdict b
   CHECK(verdict["musterstadt/nutzt"] == "consistent");
   CHECK(verdict["musterstadt/mastodon"] == "consistent");
   CHECK(verdict["musterstadt/bluesky"] == "consistent");
-  CHECK(verdict["musterstadt/facebook"] == "consistent");
+  // No Facebook connector: not observable, never a mismatch either way.
+  CHECK(verdict["musterstadt/facebook"] == "not_observable");
   CHECK(verdict["musterstadt/seit"] == "consistent");
   CHECK(verdict["musterstadt/haeufigkeit"] == "consistent");
   CHECK(observed["musterstadt/haeufigkeit"].rfind("taeglich", 0) == 0);
@@ -196,7 +197,7 @@ TEST_CASE("e2e survey: poll a known world, then check prepared answers verdict b
                            dir.file("codebook.yaml") + " --format csv --view items -o " +
                            dir.file("items.csv") + common);
   CHECK(csv.exit_code == 1);
-  CHECK(read_file(dir.file("items.csv")).rfind("item,type,answered,n,agreement,kappa", 0) == 0);
+  CHECK(read_file(dir.file("items.csv")).rfind("item,type,observable,answered,n,unclassified,agreement,kappa", 0) == 0);
   auto html = run_muniscope("survey check " + dir.file("answers.csv") + " --codebook " +
                             dir.file("codebook.yaml") + " --format html" + common);
   CHECK(html.out.find("<h2>Agreement per item</h2>") != std::string::npos);

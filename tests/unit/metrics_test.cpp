@@ -279,6 +279,44 @@ TEST_CASE("metrics: empty periods, a future period, and dormancy") {
   CHECK(text(v, "last_activity") == "2025-03-31");
 }
 
+TEST_CASE("metrics: never observed is unknown, not zero, and first activity never lies after the period") {
+  const Options o = berlin();
+  // An account whose history is known only from its first stored post (June
+  // 2024; backfill not complete): 2010 was never observed, so every count is
+  // unknown, with coverage 0 beside it. (With a complete history, 2010 would
+  // be known to be silent: see the January case above.)
+  AccountData a = account_a();
+  a.account.backfill_state = BackfillState::kPending;
+  const Period y2010 = split_periods(o.tz.from_local({2010, 1, 1}), o.tz.from_local({2011, 1, 1}),
+                                     Granularity::kNone, o.tz)[0];
+  Values v = compute({&a}, y2010, o);
+  CHECK(num(v, "coverage") == 0);
+  CHECK(num(v, "low_coverage") == 1);
+  for (const char* name : {"own_posts", "originals", "posts_per_week", "active_days",
+                           "accounts_active", "reply_share", "responses_timed", "E"}) {
+    CAPTURE(name);
+    CHECK(null(v, name));
+  }
+  CHECK(num(v, "accounts") == 1);  // configured presence is known
+  // The account was created in 2023 and first posted in 2024: no first
+  // activity inside (or before the end of) 2010.
+  CHECK(null(v, "first_activity"));
+  // A municipality of two accounts, one observed: the observed one's counts
+  // stand, flagged by low coverage.
+  AccountData b = account_a();
+  b.spans.clear();
+  b.account.backfill_state = BackfillState::kPending;
+  b.first_own_post.reset();
+  b.posts.clear();
+  const Period march = split_periods(o.tz.from_local({2025, 3, 1}), o.tz.from_local({2025, 4, 1}),
+                                     Granularity::kMonth, o.tz)[0];
+  v = compute({&a, &b}, march, o);
+  CHECK(num(v, "own_posts") == 9);
+  CHECK(num(v, "low_coverage") == 1);
+  v = compute({&b}, march, o);
+  CHECK(null(v, "own_posts"));
+}
+
 TEST_CASE("metrics: coverage breaks at gaps in polling and before history is known") {
   AccountData a = account_a();
   a.account.backfill_state = BackfillState::kPending;

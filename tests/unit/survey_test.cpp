@@ -13,6 +13,8 @@
 using namespace muni;
 using namespace muni::survey;
 using muni::test::at;
+using muni::test::TempDir;
+using muni::test::write_file;
 
 TEST_CASE("survey: Cohen's kappa and its 95 % interval, worked by hand") {
   // 50 municipalities; claimed (rows) x observed (columns), yes/no:
@@ -60,6 +62,37 @@ TEST_CASE("survey: weighted kappa (linear weights) for ordered classes, worked b
   CHECK(kappa({{5, 0}, {0, 5}}, Weights::kNone)->kappa == doctest::Approx(1.0));
   CHECK_FALSE(kappa({{0, 0}, {0, 0}}, Weights::kNone).has_value());
   CHECK_FALSE(kappa({{0, 0}, {0, 7}}, Weights::kNone).has_value());  // chance agreement is 1
+}
+
+TEST_CASE("survey: kappa intervals stay within [-1, 1], degenerate items are undefined with a reason") {
+  // Small n, high agreement: the Wald interval would pass 1.
+  const Matrix high = {{4, 0}, {1, 3}};
+  const auto k = kappa(high, Weights::kNone);
+  REQUIRE(k.has_value());
+  CHECK(k->kappa + 1.96 * k->se > 1.0);
+  CHECK(k->ci_high == 1.0);
+  CHECK(k->ci_low >= -1.0);
+  bool any_outside = false;
+  for (int a = 0; a < 5; ++a) {
+    for (int b = 0; b < 5; ++b) {
+      for (int c = 0; c < 5; ++c) {
+        for (int d = 0; d < 5; ++d) {
+          const auto kk = kappa({{double(a), double(b)}, {double(c), double(d)}}, Weights::kNone);
+          if (kk) any_outside |= kk->ci_low < -1.0 || kk->ci_high > 1.0;
+        }
+      }
+    }
+  }
+  CHECK_FALSE(any_outside);
+  // Every answer "yes": kappa is 0 by construction and means nothing.
+  const Matrix all_yes = {{0, 0}, {1, 1}};
+  CHECK_FALSE(kappa(all_yes, Weights::kNone).has_value());
+  CHECK(kappa_undefined_reason(all_yes, {"no", "yes"}) ==
+        "every answer is 'yes': agreement beyond chance cannot be measured");
+  CHECK(kappa_undefined_reason({{1, 0}, {1, 0}}, {"no", "yes"}) ==
+        "every observation is 'no': agreement beyond chance cannot be measured");
+  CHECK(kappa_undefined_reason({{0, 0}, {0, 0}}, {"no", "yes"}) == "no decided pairs");
+  CHECK(kappa_undefined_reason(high, {"no", "yes"}) == "");
 }
 
 TEST_CASE("survey: numeric agreement") {
@@ -142,7 +175,7 @@ items:
   CHECK(typo_has(
       "t.yaml:5:3: survey.id_colum: unknown key 'id_colum' (did you mean 'id_column'?); known "
       "keys here: name, fieldwork, reference_period, id_column, id_type, delimiter, missing, "
-      "min_coverage"));
+      "min_coverage, timezone, encoding"));
   CHECK(typo_has("t.yaml:2:3: survey.id_column: is required"));
   CHECK(typo_has("t.yaml:7:5: items[0].column: is required"));
   // The shipped codebook is valid.
@@ -314,6 +347,132 @@ const char* kAnswers =
 
 }  // namespace
 
+namespace {
+
+// A codebook head and one item; the item text goes under items:.
+CodebookLoad one_item(const std::string& item, const std::string& survey_extra = "") {
+  return load_codebook_from_string(
+      "survey:\n  name: t\n  fieldwork: {from: 2025-01-01, to: 2025-01-31}\n"
+      "  reference_period: {from: 2024-01-01, to: 2024-12-31}\n  id_column: id\n" +
+          survey_extra + "items:\n" + item,
+      "cb.yaml");
+}
+
+bool has_error(const CodebookLoad& load, const std::string& needle) {
+  for (const auto& e : load.errors) {
+    if (e.format().find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("survey: codebooks that would mislead are refused with file, line and key") {
+  const std::string freq_head = "  - column: f\n    type: posting_frequency\n    classes:\n";
+  // A gap: 1.78 posts per week would fall between "monthly" and "weekly".
+  auto gap = one_item(freq_head +
+                      "      - {code: rarely, to: 1}\n      - {code: weekly, from: 2, to: 7}\n"
+                      "      - {code: daily, from: 7}\n");
+  CHECK_FALSE(gap.codebook.has_value());
+  CHECK(has_error(gap, "cb.yaml:11:9: items[0].classes[1].from: gap between 1 and 2"));
+  auto overlap = one_item(freq_head +
+                          "      - {code: rarely, to: 2}\n      - {code: weekly, from: 1}\n");
+  CHECK(has_error(overlap, "items[0].classes[1].from: overlaps rarely"));
+  auto not_zero = one_item(freq_head + "      - {code: weekly, from: 1}\n");
+  CHECK(has_error(not_zero, "the first class must start at 0"));
+  auto closed = one_item(freq_head + "      - {code: rarely, to: 1}\n      - {code: often, from: 1, to: 50}\n");
+  CHECK(has_error(closed, "items[0].classes[1].to: the last class must be open"));
+  // A label whose code is no class of the item.
+  auto label = one_item(freq_head + "      - {code: rarely, to: 1}\n      - {code: often, from: 1}\n"
+                                    "    labels: {weekly: [wöchentlich]}\n");
+  CHECK(has_error(label, "items[0].labels: code 'weekly' is not a class of this item (classes: "
+                        "rarely, often)"));
+  // Numeric keys are range-checked.
+  auto zero = one_item(
+      "  - {column: r, type: response_time, min_timed_replies: 0, classes: [{code: fast}]}\n");
+  CHECK(has_error(zero, "items[0].min_timed_replies: must be a whole number from 1 to 100000"));
+  auto share = one_item(
+      "  - {column: r, type: responds_to_citizens, reply_share_threshold: 1.5, labels: {yes: [ja], "
+      "no: [nein]}}\n");
+  CHECK(has_error(share, "items[0].reply_share_threshold: must be a number from 0 to 1"));
+  auto coverage = one_item("  - {column: a, type: uses_social_media, labels: {yes: [ja]}}\n",
+                           "  min_coverage: 80\n");
+  CHECK(has_error(coverage, "survey.min_coverage: must be a share between 0 and 1"));
+  // A key the item type does not read.
+  auto inapplicable = one_item(
+      "  - {column: f, type: posting_frequency, min_timed_replies: 3, classes: [{code: any}]}\n");
+  CHECK(has_error(inapplicable,
+                  "items[0].min_timed_replies: does not apply to posting_frequency items (read "
+                  "by: response_time)"));
+  // Two items on one column.
+  auto twice = one_item(
+      "  - {column: a, type: uses_platform, platform: mastodon, labels: {yes: [ja], no: [nein]}}\n"
+      "  - {column: a, type: uses_platform, platform: bluesky, labels: {yes: [ja], no: [nein]}}\n");
+  CHECK(has_error(twice, "items[1].column: column 'a' is already item 0"));
+  // The codebook's own time zone must exist.
+  auto zone = one_item("  - {column: a, type: uses_social_media, labels: {yes: [ja]}}\n",
+                       "  timezone: Europe/Atlantis\n");
+  CHECK(has_error(zone, "survey.timezone: unknown time zone 'Europe/Atlantis'"));
+  auto good_zone = one_item("  - {column: a, type: uses_social_media, labels: {yes: [ja]}}\n",
+                            "  timezone: America/New_York\n  encoding: windows-1252\n");
+  REQUIRE(good_zone.codebook.has_value());
+  CHECK(good_zone.codebook->timezone == "America/New_York");
+  CHECK(good_zone.codebook->encoding == TextEncoding::kWindows1252);
+  // The shipped codebook passes every rule.
+  auto shipped = load_codebook(test::source_dir() + "/config/survey/kgst2016.codebook.yaml");
+  for (const auto& e : shipped.errors) MESSAGE(e.format());
+  CHECK(shipped.codebook.has_value());
+}
+
+TEST_CASE("survey: answers are compared case-folded beyond ASCII") {
+  auto load = one_item(
+      "  - column: f\n    type: posting_frequency\n    classes:\n"
+      "      - {code: rarely, to: 1, label: [selten]}\n"
+      "      - {code: weekly, from: 1, label: [wöchentlich]}\n");
+  REQUIRE(load.codebook.has_value());
+  const auto& labels = load.codebook->items[0].labels;
+  CHECK(labels.count(fold_case("WÖCHENTLICH")) == 1);
+  CHECK(fold_case("WÖCHENTLICH") == "wöchentlich");
+  CHECK(fold_case("STRAẞE Äußerst") == "straße äußerst");
+  CHECK(fold_case("×") == "×");  // the multiplication sign has no lower case
+}
+
+TEST_CASE("survey: answers files from Excel: Windows-1252, UTF-16, duplicate columns") {
+  TempDir dir;
+  // German Excel's "CSV (Trennzeichen-getrennt)": Windows-1252, semicolons.
+  write_file(dir.file("cp1252.csv"), std::string("id;haeufigkeit\nm1;t\xE4glich\nm2;\x84ja\x93\n"));
+  auto a = read_answers(dir.file("cp1252.csv"), 0);
+  REQUIRE(a.ok());
+  CHECK(a->encoding == TextEncoding::kWindows1252);
+  CHECK(a->rows[0].cells.at("haeufigkeit") == "täglich");
+  CHECK(a->rows[1].cells.at("haeufigkeit") == "„ja“");
+  // Said to be UTF-8, it is refused with the line and advice, never misread.
+  auto strict = read_answers(dir.file("cp1252.csv"), 0, TextEncoding::kUtf8);
+  REQUIRE_FALSE(strict.ok());
+  CHECK(strict.error().message.find("cp1252.csv:2: not valid UTF-8") != std::string::npos);
+  // Excel's "Unicode text": UTF-16 little endian with a byte-order mark.
+  std::string utf16 = "\xFF\xFE";
+  for (const char c : std::string("id,q\nm1,ja\n")) {
+    utf16 += c;
+    utf16 += '\0';
+  }
+  write_file(dir.file("utf16.csv"), utf16);
+  auto u = read_answers(dir.file("utf16.csv"), 0);
+  REQUIRE(u.ok());
+  CHECK(u->encoding == TextEncoding::kUtf16);
+  CHECK(u->rows[0].cells.at("q") == "ja");
+  // Without the byte-order mark: refused, not "17 fields, the header has 16".
+  write_file(dir.file("nobom.csv"), utf16.substr(2));
+  auto nobom = read_answers(dir.file("nobom.csv"), 0);
+  REQUIRE_FALSE(nobom.ok());
+  CHECK(nobom.error().message.find("NUL bytes") != std::string::npos);
+  // The same column twice: which one holds the answers is not guessed.
+  auto dup = parse_answers("id,q,q\nm1,a,b\n", "dup.csv", 0);
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().message == "dup.csv:1: column 'q' appears twice in the header; which one "
+                               "holds the answers is not guessed");
+}
+
 TEST_CASE("survey: every item type and verdict on a hand-built store") {
   SurveyWorld w;
   auto cb = load_codebook_from_string(kCodebook, "cb.yaml");
@@ -341,9 +500,12 @@ TEST_CASE("survey: every item type and verdict on a hand-built store") {
   // aktiv: everything agrees but "since when", which it underclaims.
   CHECK(verdict("aktiv", "uses_sm") == "consistent");
   CHECK(verdict("aktiv", "uses_masto") == "consistent");
-  CHECK(verdict("aktiv", "uses_fb") == "consistent");
+  // Facebook has no connector: neither "no" nor "yes" can be checked, and
+  // neither counts for or against the municipality.
+  CHECK(verdict("aktiv", "uses_fb") == "not_observable");
+  CHECK(result("aktiv", "uses_fb").evidence == "no connector for facebook in this installation");
   CHECK(verdict("aktiv", "cats:microblog") == "consistent");
-  CHECK(verdict("aktiv", "cats:social_network") == "consistent");
+  CHECK(verdict("aktiv", "cats:social_network") == "not_observable");
   CHECK(verdict("aktiv", "since") == "contradicted");  // 5.6 years vs "2-4" (+/- 1)
   CHECK(result("aktiv", "since").evidence.find("observed longer") != std::string::npos);
   CHECK(verdict("aktiv", "since_year") == "consistent");
