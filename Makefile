@@ -21,7 +21,7 @@ DEB_PACKAGES := g++ make cmake pkg-config ca-certificates tzdata \
 FUZZ_SECONDS ?= 60
 KILLS        ?= 100
 
-.PHONY: all deps configure build run test bench install package format clean \
+.PHONY: all deps configure build build-app run test bench install package format clean \
         reliability fuzz test-sanitize
 
 all: build
@@ -44,9 +44,22 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# Platform operators must be able to reach whoever polls them: the example
+# configuration's contact is a placeholder, so make run takes yours.
+run: build-app
+	@if [ -z "$(CONTACT)" ] && [ -z "$$MUNISCOPE_CONTACT" ]; then \
+	  echo "muniscope: make run needs your contact for the User-Agent, e.g."; \
+	  echo "  make run CONTACT=mailto:you@your.institution"; \
+	  echo "(platform operators write there if muniscope ever troubles their servers)"; \
+	  exit 2; fi
 	@mkdir -p var
-	./$(BUILD_DIR)/muniscope run --config $(CONFIG) --db var/muniscope.db
+	MUNISCOPE_CONTACT="$(or $(CONTACT),$$MUNISCOPE_CONTACT)" \
+	  ./$(BUILD_DIR)/muniscope run --config $(CONFIG) --db var/muniscope.db
+
+# Only what `make run` runs: the muniscope binary (the tests and benchmarks
+# take three times as long to build).
+build-app: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target muniscope
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -160,7 +160,13 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality,
   if (store.ok()) {
     if (auto rows = (*store)->load_accounts(false); rows.ok()) {
       for (auto& a : *rows) stored[a.account_key] = std::move(a);
+    } else {
+      std::fprintf(stderr, "warning: %s; states are not shown\n", rows.error().message.c_str());
     }
+  } else if (store.error().code != ErrorCode::kNotFound) {
+    // A fresh install has no store yet (every account "never polled"); any
+    // other reason is worth saying.
+    std::fprintf(stderr, "warning: %s; states are not shown\n", store.error().message.c_str());
   }
   Table t({{"id"},
            {"municipality"},

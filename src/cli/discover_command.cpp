@@ -79,6 +79,14 @@ int cmd_discover(const DiscoverOptions& o) {
     return 2;
   }
   const Config& config = *load.config;
+  if (auto why = placeholder_contact(config.defaults);
+      why && !config.defaults.allow_private_addresses) {
+    std::fprintf(stderr,
+                 "muniscope: defaults.contact: %s; not fetching any website. Set your own address "
+                 "(or MUNISCOPE_CONTACT=mailto:you@your.institution)\n",
+                 why->c_str());
+    return 2;
+  }
   if (!o.all && o.municipalities.empty()) {
     std::fprintf(stderr, "muniscope: discover needs --municipality ID or --all\n");
     return 2;

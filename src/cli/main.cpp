@@ -27,7 +27,9 @@ std::string default_config_path() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   muni::setup_logging("info");
   muni::register_builtin_platforms();
   CLI::App app{
@@ -191,4 +193,23 @@ int main(int argc, char** argv) {
     return muni::cmd_discover(discover_opts);
   }
   return 2;
+}
+
+}  // namespace
+
+// No command ends in an uncaught exception: whatever escapes (a damaged
+// store, a full disk) becomes one line and exit status 1.
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr,
+                 "muniscope: %s (if this concerns the store, `muniscope store info` checks it; "
+                 "docs/operations.md has backups)\n",
+                 e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "muniscope: unexpected error\n");
+    return 1;
+  }
 }

@@ -299,6 +299,10 @@ class Loader {
     }
     if (const auto v = n["contact"])
       d.contact = std::string(trim(scalar(file, v, "defaults.contact")));
+    // The person running muniscope may give their address without editing
+    // the file (make run CONTACT=...).
+    if (const char* env = std::getenv("MUNISCOPE_CONTACT"); env != nullptr && *env != '\0')
+      d.contact = std::string(trim(env));
     if (const auto v = n["user_agent"])
       d.user_agent = std::string(trim(scalar(file, v, "defaults.user_agent")));
     optional_duration(file, n, "defaults", "refresh_interval", kMinuteMs, d.refresh_interval_ms);
@@ -816,6 +820,16 @@ class Loader {
       issue(file, root["defaults"]["user_agent"], "defaults.user_agent",
             "must carry a contact (e-mail address or URL) so operators can reach you");
     }
+    // (Loopback tests, which allow private addresses, reach no real server.)
+    if (auto why = placeholder_contact(cfg.defaults);
+        why && !cfg.defaults.allow_private_addresses) {
+      const YAML::Node at = root["defaults"] && root["defaults"]["contact"]
+                                ? root["defaults"]["contact"]
+                                : (root["defaults"] ? root["defaults"] : root);
+      warn(file, at, "defaults.contact",
+           *why + "; `run` and `poll` refuse to contact real servers with it: set your own "
+                  "address (or MUNISCOPE_CONTACT=mailto:you@your.institution)");
+    }
     if (!cfg.metrics_listen.empty()) {
       const size_t colon = cfg.metrics_listen.rfind(':');
       const auto port = colon == std::string::npos
@@ -864,6 +878,39 @@ ConfigLoad load_config_from_string(const std::string& text, const std::string& f
                                  std::string(e.msg)});
     return failed;
   }
+}
+
+std::optional<std::string> placeholder_contact(const Defaults& d) {
+  const std::string text = to_lower_ascii(d.user_agent.empty() ? d.contact : d.user_agent);
+  // The host or mail domain: after '@', or the URL's host.
+  std::vector<std::string> domains;
+  for (size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+    size_t end = at + 1;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '.' || text[end] == '-')) {
+      ++end;
+    }
+    domains.push_back(text.substr(at + 1, end - at - 1));
+  }
+  for (size_t h = text.find("://"); h != std::string::npos; h = text.find("://", h + 3)) {
+    if (auto url = parse_url(text.substr(h > 5 ? h - 5 : 0))) domains.push_back(url->host);
+  }
+  for (const std::string& domain : domains) {
+    // RFC 2606 / RFC 6761: names reserved for examples and tests.
+    for (const char* reserved : {"example.org", "example.com", "example.net"}) {
+      if (domain == reserved || ends_with(domain, std::string(".") + reserved)) {
+        return "'" + (d.user_agent.empty() ? d.contact : d.user_agent) + "' is on " + reserved +
+               ", a domain reserved for examples (RFC 2606): nobody can reach you there";
+      }
+    }
+    for (const char* tld : {".example", ".test", ".invalid", ".localhost"}) {
+      if (ends_with(domain, tld) || domain == std::string(tld).substr(1)) {
+        return "'" + (d.user_agent.empty() ? d.contact : d.user_agent) + "' is on " + tld +
+               ", a name reserved for examples and tests (RFC 2606): nobody can reach you there";
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 ConfigLoad load_config(const std::string& path) {

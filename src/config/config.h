@@ -166,6 +166,14 @@ struct ConfigLoad {
 
 // Reads and validates the configuration rooted at `path`.
 ConfigLoad load_config(const std::string& path);
+
+// Why the contact (or the User-Agent override) is a placeholder on a domain
+// reserved for examples (example.org, *.example, *.test, ...), or nullopt.
+// check-config warns; `run` and `poll` refuse to reach real servers with it
+// (they allow it when defaults.allow_private_addresses is set, which only
+// tests on loopback do). MUNISCOPE_CONTACT in the environment overrides
+// defaults.contact.
+std::optional<std::string> placeholder_contact(const Defaults& d);
 // Same, from text (for tests); `file_name` is used in messages and to
 // resolve relative includes.
 ConfigLoad load_config_from_string(const std::string& text, const std::string& file_name);

@@ -1,5 +1,9 @@
 #include "config/yaml_reader.h"
 
+#include <map>
+
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -22,12 +26,58 @@ std::string join_keys(const std::vector<std::string_view>& keys) {
 
 std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file,
                                      std::vector<ConfigIssue>& errors) {
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file".
+    errors.push_back({file, e.mark.line + 1, e.mark.column + 1, "",
+                      "nested too deeply (more than yaml-cpp's limit of levels); a configuration "
+                      "never needs that"});
+    return std::nullopt;
   } catch (const YAML::ParserException& e) {
     errors.push_back({file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
     return std::nullopt;
   }
+  // yaml-cpp keeps both entries of a duplicated key and answers lookups with
+  // the first: two `poll_interval:` would pass with one silently ignored.
+  // Like promtool, refuse them.
+  const size_t before = errors.size();
+  struct Pending {
+    YAML::Node node;
+    int depth;
+    std::string path;
+  };
+  std::vector<Pending> stack = {{root, 0, ""}};
+  while (!stack.empty()) {
+    auto [node, depth, path] = stack.back();
+    stack.pop_back();
+    if (depth > 256) continue;
+    if (node.IsMap()) {
+      std::map<std::string, int> seen;  // key -> first line
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        if (it->first.IsScalar()) {
+          const std::string key = it->first.Scalar();
+          const int line = it->first.Mark().line + 1;
+          auto [first, inserted] = seen.emplace(key, line);
+          if (!inserted && errors.size() - before < 50) {
+            errors.push_back({file, line, it->first.Mark().column + 1, YamlReader::child_path(path, key),
+                              "duplicate key '" + key + "' (first at line " +
+                                  std::to_string(first->second) +
+                                  "); only one may stand, which one is not guessed"});
+          }
+        }
+        stack.push_back({it->second, depth + 1,
+                         YamlReader::child_path(path, it->first.IsScalar() ? it->first.Scalar() : "?")});
+      }
+    } else if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        stack.push_back({node[i], depth + 1, path + "[" + std::to_string(i) + "]"});
+      }
+    }
+  }
+  if (errors.size() > before) return std::nullopt;
+  return root;
 }
 
 YamlReader::YamlReader(std::string file, std::vector<ConfigIssue>& errors,
@@ -60,7 +110,7 @@ void YamlReader::check_keys(const YAML::Node& map, const std::string& path,
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     const std::string hint = did_you_mean(key, allowed);
-    error(it->first, child_path(path, key),
+    error(it->first, YamlReader::child_path(path, key),
           "unknown key '" + key + "'" + hint + "; known keys here: " + join_keys(allowed));
   }
 }

@@ -113,6 +113,15 @@ std::optional<int> prepare(const std::string& config_path, const std::string& db
   }
   s.config = *load.config;
   set_log_level(s.config.log_level);
+  // Platform operators must be able to reach whoever runs muniscope. Loopback
+  // tests (allow_private_addresses) reach no real server and may keep one.
+  if (auto why = placeholder_contact(s.config.defaults);
+      why && !s.config.defaults.allow_private_addresses) {
+    log()->error("defaults.contact: {}; not contacting any server. Set your own address in {} "
+                 "(or MUNISCOPE_CONTACT=mailto:you@your.institution)",
+                 *why, config_path);
+    return 2;
+  }
   const std::string db = store_path_for(&s.config, db_override);
   auto store = Store::open(db, OpenMode::kReadWrite);
   if (!store.ok()) {
@@ -384,24 +393,35 @@ int run_poll_once(const PollOnceOptions& options) {
   if (c.redirects_refused > 0)
     table.add_row({std::string("redirects refused"), c.redirects_refused});
   for (const auto& [outcome, n] : by_outcome) table.add_row({"units of work " + outcome, n});
-  std::fputs(table.render_table().c_str(), stdout);
-  if (failures > 0) {
-    auto after = s.store->load_accounts(true);
-    if (after.ok()) {
-      std::puts("");
-      Table errors({{"account"}, {"state"}, {"reason"}});
-      for (const StoredAccount& a : *after) {
-        if (selected.count(a.id) && a.runtime.state != AccountState::kOk &&
-            a.runtime.state != AccountState::kPending) {
-          errors.add_row({a.municipality_id + "/" + a.account_key, std::string(a.state_id()),
-                          a.runtime.state_reason});
-        }
+  // Every selected account that did not end up ok is listed, including
+  // those that never got a unit of work (a missing credential holds them
+  // before any request): a run that skipped accounts is not a success.
+  Table errors({{"account"}, {"state"}, {"reason"}});
+  if (auto after = s.store->load_accounts(true); after.ok()) {
+    for (const StoredAccount& a : *after) {
+      if (!selected.count(a.id)) continue;
+      const AccountState st = a.runtime.state;
+      if (st == AccountState::kOk || st == AccountState::kUnsupported ||
+          st == AccountState::kDuplicate) {
+        continue;
       }
-      if (errors.size() > 0) std::fputs(errors.render_table().c_str(), stdout);
+      errors.add_row({a.municipality_id + "/" + a.account_key,
+                      std::string(st == AccountState::kPending ? "not polled" : a.state_id()),
+                      a.runtime.state_reason.empty() && st == AccountState::kPending
+                          ? std::string("no unit of work ran for it")
+                          : a.runtime.state_reason});
     }
   }
+  if (errors.size() > 0) {
+    table.add_row({std::string("accounts not ok"), static_cast<int64_t>(errors.size())});
+  }
+  std::fputs(table.render_table().c_str(), stdout);
+  if (errors.size() > 0) {
+    std::puts("");
+    std::fputs(errors.render_table().c_str(), stdout);
+  }
   if (interrupted) return 1;
-  return failures > 0 ? 1 : 0;
+  return failures > 0 || errors.size() > 0 ? 1 : 0;
 }
 
 }  // namespace muni

@@ -130,6 +130,21 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
                                                    std::to_string(kSchemaVersion));
       }
     }
+    // Every table the schema has must be there: a store that lost one (a
+    // hand-made DROP, a bad restore) is damaged, and every command says so
+    // instead of failing somewhere inside.
+    const Identity now_id = read_only ? id : identify(d);
+    for (const char* table :
+         {"municipalities", "accounts", "account_samples", "posts", "post_samples", "comments",
+          "account_events", "poll_log", "coverage_spans", "hosts", "http_cache", "meta",
+          "account_counter_samples", "budgets"}) {
+      if (!now_id.has(table)) {
+        return make_error(ErrorCode::kStorage,
+                          path + " is a damaged muniscope store: table '" + table +
+                              "' is missing. Restore it from a backup (docs/operations.md, "
+                              "Backups); muniscope does not repair it in place");
+      }
+    }
     return store;
   } catch (const std::exception& e) {
     return storage_error(std::string(read_only ? "opening store (read-only) " : "opening store ") +

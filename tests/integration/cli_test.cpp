@@ -1,6 +1,9 @@
 // The muniscope executable: exit codes and messages as a user meets them.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
+#include "store/store.h"
 #include "test_support.h"
 
 using namespace muni;
@@ -66,4 +69,59 @@ TEST_CASE("cli: municipalities and accounts work from the config alone") {
   // A broken config is a config error for every command.
   r = test::run_muniscope("municipalities -c " + dir.file("missing.yaml"));
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("cli: every command on a damaged store ends with one clear line, never an exception") {
+  test::TempDir dir;
+  test::write_file(dir.file("c.yaml"),
+                   "defaults:\n  contact: mailto:team@research.invalid\n"
+                   "  allow_private_addresses: true\n"
+                   "store:\n  path: " + dir.file("s.db") + "\n"
+                   "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
+                   "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  const std::string c = "-c " + dir.file("c.yaml") + " ";
+  REQUIRE(test::run_muniscope(c + "store compact").exit_code == 0);  // creates the store
+  // Lose a table, as a bad restore or a hand-made DROP would.
+  {
+    auto store = *Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+    store->db().exec("DROP TABLE post_samples");
+  }
+  const std::string survey = "survey check " + test::source_dir() +
+                             "/config/survey/example_answers.csv --codebook " +
+                             test::source_dir() + "/config/survey/kgst2016.codebook.yaml";
+  for (const std::string& cmd :
+       {std::string("status"), std::string("metrics"), std::string("series followers --account 1"),
+        std::string("store info"), std::string("store compact"),
+        std::string("accounts --history 1"), survey, std::string("poll --once")}) {
+    CAPTURE(cmd);
+    const auto r = test::run_muniscope(c + cmd);
+    CHECK((r.exit_code == 1 || r.exit_code == 2));
+    CHECK(r.err.find("damaged muniscope store: table 'post_samples' is missing") !=
+          std::string::npos);
+    CHECK(r.err.find("terminate") == std::string::npos);
+  }
+  // The configuration alone still answers, and says why states are missing.
+  const auto accounts = test::run_muniscope(c + "accounts");
+  CHECK(accounts.exit_code == 0);
+  CHECK(accounts.err.find("damaged") != std::string::npos);
+}
+
+TEST_CASE("cli: run and poll refuse a placeholder contact before contacting anything") {
+  test::TempDir dir;
+  test::write_file(dir.file("c.yaml"),
+                   "defaults:\n  contact: mailto:research-team@example.org\n"
+                   "store:\n  path: " + dir.file("s.db") + "\n"
+                   "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
+                   "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  const std::string c = "-c " + dir.file("c.yaml") + " ";
+  const auto check = test::run_muniscope("check-config " + dir.file("c.yaml"));
+  CHECK(check.exit_code == 0);
+  CHECK(check.err.find("reserved for examples") != std::string::npos);
+  for (const std::string& cmd : {std::string("poll --once"), std::string("run")}) {
+    CAPTURE(cmd);
+    const auto r = test::run_muniscope(c + cmd);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("not contacting any server") != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("s.db")));  // nothing was even opened
 }

@@ -209,3 +209,36 @@ TEST_CASE("e2e: YouTube without a key reads the channel feed: the newest 15, hon
   CHECK_MESSAGE(status.out.find("history notes:") != std::string::npos, status.out);
   CHECK(status.out.find("older history and comments need a key") != std::string::npos);
 }
+
+TEST_CASE("e2e: poll --once lists accounts a rejected credential held back, and exits 1") {
+  const TimeMs now = SystemClock().now();
+  FakeYouTube yt(kKey);
+  LoopbackServer yt_server([&](const HttpRequest& r) { return yt.handle(r); });
+  yt.add_channel(kStadtA, "@stadta", 12345);
+  yt.add_video(kStadtA, now - 3 * kDayMs, 10);
+  LoopbackPlatforms others;
+  others.mastodon.add_account("rathaus", "110000000000000001", 2000);
+  for (int i = 0; i < 5; ++i)
+    others.mastodon.add_status("rathaus", now - 5 * kDayMs + i * kDayMs, PostKind::kOriginal);
+  TempDir dir;
+  setenv("MUNI_E2E_WRONG_KEY", "AIzaWrong-key-0000000000000000", 1);
+  write_file(dir.file("muniscope.yaml"),
+             "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+             "platforms:\n  youtube:\n    base_url: " + yt_server.base_url() +
+             "/youtube/v3\n    feed_base_url: " + yt_server.base_url() +
+             "\n    credential: {env: MUNI_E2E_WRONG_KEY}\n"
+             "municipalities:\n"
+             "  - id: stadta\n    name: Stadt A\n    ags: \"08231000\"\n"
+             "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
+             "      - {platform: youtube, handle: \"" + std::string(kStadtA) + "\"}\n"
+             "      - {platform: mastodon, handle: \"" + others.mastodon_server.base_url() +
+             "/@rathaus\"}\n");
+  const auto r = run_muniscope("poll --once --all -c " + dir.file("muniscope.yaml") + " --db " +
+                               dir.file("s.db"));
+  unsetenv("MUNI_E2E_WRONG_KEY");
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("accounts not ok") != std::string::npos);
+  CHECK(r.out.find("stadta/youtube:" + std::string(kStadtA)) != std::string::npos);
+  CHECK(r.out.find("posts new                          5") != std::string::npos);  // Mastodon went ahead
+}

@@ -183,6 +183,48 @@ TEST_CASE("config: every error class is reported") {
   }
 }
 
+TEST_CASE("config: duplicate keys and absurd nesting are errors with their line") {
+  auto dup = load_config_from_string(
+      "defaults:\n  contact: mailto:a@b.de\n  poll_interval: 1h\n  poll_interval: 2h\n"
+      "log:\n  level: info\nlog:\n  level: debug\n",
+      "d.yaml");
+  CHECK_FALSE(dup.config.has_value());
+  CHECK(find_issue(dup.errors, "d.yaml:4:3: defaults.poll_interval: duplicate key "
+                               "'poll_interval' (first at line 3)") != nullptr);
+  CHECK(find_issue(dup.errors, "d.yaml:7:1: log: duplicate key 'log' (first at line 5)") !=
+        nullptr);
+  const std::string deep = "a: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  auto nested = load_config_from_string(deep, "n.yaml");
+  CHECK_FALSE(nested.config.has_value());
+  CHECK(find_issue(nested.errors, "nested too deeply") != nullptr);
+}
+
+TEST_CASE("config: a placeholder contact on a domain reserved for examples is warned, and MUNISCOPE_CONTACT replaces it") {
+  auto load = load_config_from_string(kValid, "m.yaml");
+  REQUIRE(load.config.has_value());
+  const ConfigIssue* w = find_issue(load.warnings, "defaults.contact: 'mailto:team@example.org' is on example.org");
+  REQUIRE(w != nullptr);
+  CHECK(w->format().find("`run` and `poll` refuse") != std::string::npos);
+  Defaults d;
+  for (const char* bad : {"mailto:x@example.com", "https://research.example/contact",
+                          "x@team.example.net", "mailto:me@host.test", "a@b.invalid"}) {
+    d.contact = bad;
+    CAPTURE(bad);
+    CHECK(placeholder_contact(d).has_value());
+  }
+  for (const char* good : {"mailto:x@uni-example.de", "https://www.examples.org/", "x@test.de"}) {
+    d.contact = good;
+    CAPTURE(good);
+    CHECK_FALSE(placeholder_contact(d).has_value());
+  }
+  setenv("MUNISCOPE_CONTACT", "mailto:me@my.institution", 1);
+  auto env = load_config_from_string(kValid, "m.yaml");
+  unsetenv("MUNISCOPE_CONTACT");
+  REQUIRE(env.config.has_value());
+  CHECK(env.config->defaults.contact == "mailto:me@my.institution");
+  CHECK(find_issue(env.warnings, "defaults.contact") == nullptr);
+}
+
 TEST_CASE(
     "config: an inline secret is accepted with a warning, env and file references are not warned") {
   std::string text = kValid;
@@ -190,6 +232,8 @@ TEST_CASE(
                "platforms:\n  youtube:\n    credential: AIzaSyEXAMPLE\n");
   auto load = load_config_from_string(text, "m.yaml");
   REQUIRE(load.errors.empty());
+  // (The placeholder contact of kValid is warned about as well.)
+  std::erase_if(load.warnings, [](const ConfigIssue& w) { return w.key == "defaults.contact"; });
   REQUIRE(load.warnings.size() == 1);
   CHECK(load.warnings[0].key == "platforms.youtube.credential");
   CHECK(load.warnings[0].format().find("AIzaSyEXAMPLE") ==
@@ -199,6 +243,7 @@ TEST_CASE(
                "platforms:\n  youtube:\n    credential: {env: MUNI_TEST_KEY}\n");
   load = load_config_from_string(text, "m.yaml");
   REQUIRE(load.errors.empty());
+  std::erase_if(load.warnings, [](const ConfigIssue& w) { return w.key == "defaults.contact"; });
   CHECK(load.warnings.empty());
   const CredentialRef& ref = load.config->platform("youtube")->credential;
   CHECK_FALSE(read_credential(ref).ok());
