@@ -44,7 +44,30 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${PROJECT_SOURCE_DIR}/systemd/muniscope.service ${PROJECT_SOURCE_DIR}/config/example.yaml)
 
 install(TARGETS muniscope RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES ${MUNISCOPE_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Debian policy 12.3: manual pages compressed with gzip -9n (lintian
+# uncompressed-manual-page); -n keeps the build reproducible.
+add_custom_command(
+  OUTPUT ${MUNISCOPE_MAN_PAGE}.gz
+  COMMAND gzip -9nc ${MUNISCOPE_MAN_PAGE} > ${MUNISCOPE_MAN_PAGE}.gz
+  DEPENDS ${MUNISCOPE_MAN_PAGE}
+  VERBATIM)
+add_custom_target(muniscope_man_page_gz ALL DEPENDS ${MUNISCOPE_MAN_PAGE}.gz)
+install(FILES ${MUNISCOPE_MAN_PAGE}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Debian policy 12.5 and 12.7: the copyright file and a changelog in the
+# package's doc directory; the licence text beside the sources.
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/lintian-overrides
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME muniscope)
+# A native package's changelog.gz is in Debian's format (lintian checks it);
+# the upstream changelog goes beside it as it is.
+install(FILES ${PROJECT_BINARY_DIR}/install/changelog.gz ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+add_custom_command(
+  OUTPUT ${PROJECT_BINARY_DIR}/install/changelog.gz
+  COMMAND gzip -9nc ${PROJECT_SOURCE_DIR}/cmake/debian/changelog > ${PROJECT_BINARY_DIR}/install/changelog.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/cmake/debian/changelog
+  VERBATIM)
+add_custom_target(muniscope_changelog_gz ALL DEPENDS ${PROJECT_BINARY_DIR}/install/changelog.gz)
 install(FILES ${PROJECT_BINARY_DIR}/install/muniscope.service DESTINATION ${MUNISCOPE_UNIT_DIR})
 
 # Config files are the administrator's: install them only where none exist
@@ -89,7 +112,7 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "muniscope maintainers <maintainers@muniscope.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "observes municipal social media accounts and checks survey answers\nA daemon polls the public accounts of municipalities (Mastodon, Bluesky, more platforms to come), stores their activity as time series in SQLite, computes observed usage metrics and compares them with self-reported survey answers.")
+    "observes municipal social media accounts and checks survey answers\n A daemon polls the public accounts of municipalities (Mastodon, Bluesky,\n YouTube, RSS/Atom feeds; more platforms to come), stores their activity\n as time series in SQLite, computes observed usage metrics and compares\n them with self-reported survey answers.")
 # Debug information stays in the build tree; the package ships a stripped binary.
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

@@ -115,7 +115,8 @@ TEST_CASE("install: cmake --install puts every file in its FHS place and keeps a
   REQUIRE_MESSAGE(first.status == 0, first.out);
   const std::string root = dest.path().string();
   for (const char* f :
-       {"/usr/bin/muniscope", "/usr/share/man/man1/muniscope.1",
+       {"/usr/bin/muniscope", "/usr/share/man/man1/muniscope.1.gz",
+        "/usr/share/doc/muniscope/copyright", "/usr/share/doc/muniscope/changelog.gz",
         "/lib/systemd/system/muniscope.service", "/etc/muniscope/muniscope.yaml",
         "/etc/muniscope/municipalities.d/sachsen.yaml",
         "/usr/share/muniscope/survey/kgst2016.codebook.yaml", "/usr/share/doc/muniscope/README.md",
@@ -130,7 +131,12 @@ TEST_CASE("install: cmake --install puts every file in its FHS place and keeps a
   const std::string unit = read_file(root + "/lib/systemd/system/muniscope.service");
   CHECK(unit.find("ExecStart=/usr/bin/muniscope run --config /etc/muniscope/muniscope.yaml") !=
         std::string::npos);
-  CHECK(read_file(root + "/usr/share/man/man1/muniscope.1").rfind(".TH MUNISCOPE 1", 0) == 0);
+  // The manual page is gzip-compressed (Debian policy 12.3) and reads back.
+  CHECK(sh("gzip -dc " + root + "/usr/share/man/man1/muniscope.1.gz").out.rfind(".TH MUNISCOPE 1", 0) ==
+        0);
+  CHECK_FALSE(fs::exists(root + "/usr/share/man/man1/muniscope.1"));
+  CHECK(read_file(root + "/usr/share/doc/muniscope/copyright").find("License: Apache-2.0") !=
+        std::string::npos);
   // The installed config is valid and keeps the store in the state directory.
   const Shell check =
       sh("cd " + root + "/etc/muniscope && " + root + "/usr/bin/muniscope check-config " + root +
@@ -194,5 +200,7 @@ TEST_CASE("package: the .deb declares the Debian package of every library the bi
   CHECK(conffiles.find("/etc/muniscope/muniscope.yaml") != std::string::npos);
   const std::string contents = sh("dpkg-deb -c " + deb_file).out;
   CHECK(contents.find("./lib/systemd/system/muniscope.service") != std::string::npos);
-  CHECK(contents.find("./usr/share/man/man1/muniscope.1") != std::string::npos);
+  CHECK(contents.find("./usr/share/man/man1/muniscope.1.gz") != std::string::npos);
+  CHECK(contents.find("./usr/share/doc/muniscope/copyright") != std::string::npos);
+  CHECK(contents.find("./usr/share/doc/muniscope/changelog.gz") != std::string::npos);
 }
