@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/discover_command.h"
+#include "cli/export_command.h"
 #include "cli/import_commands.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -145,6 +146,11 @@ int run_cli(int argc, char** argv) {
       "wikidata", "Accounts and websites from a Wikidata SPARQL result, attached by AGS");
   muni::add_import_wikidata_options(*import_wd, wd_opts);
 
+  muni::ExportOptions export_opts;
+  auto* export_cmd = app.add_subcommand(
+      "export", "Raw posts, samples or metrics as CSV or NDJSON for R, Stata and pandas");
+  muni::add_export_options(*export_cmd, export_opts);
+
   muni::DiscoverOptions discover_opts;
   auto* discover = app.add_subcommand(
       "discover", "Propose accounts found on municipalities' official websites");
@@ -188,6 +194,7 @@ int run_cli(int argc, char** argv) {
   if (*info) return muni::cmd_store_info(common);
   if (*import_gv) return muni::cmd_import_gv(gv_opts);
   if (*import_wd) return muni::cmd_import_wikidata(wd_opts);
+  if (*export_cmd) return muni::cmd_export(export_opts, common);
   if (*discover) {
     discover_opts.config_path = common.config_path;
     return muni::cmd_discover(discover_opts);

@@ -24,6 +24,15 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
+// The unit of an item's observed number, for the value/unit columns.
+std::string observed_unit(const survey::ItemResult& x) {
+  if (!x.observed_number) return "";
+  if (x.type == "posting_frequency") return "posts/week";
+  if (x.type == "response_time") return "hours";
+  if (x.type == "active_since") return x.claimed_number ? "year" : "years";
+  return "";
+}
+
 Table results_table(const Report& r) {
   Table t({{"municipality"},
            {"line", 0},
@@ -31,13 +40,16 @@ Table results_table(const Report& r) {
            {"type"},
            {"claimed"},
            {"observed"},
+           {"observed_value", 2},
+           {"observed_unit"},
            {"verdict"},
            {"flag"},
            {"evidence"}});
   for (const auto& x : r.results) {
     t.add_row({x.municipality, static_cast<int64_t>(x.answers_line), x.item, x.type,
-               cell(x.claimed), cell(x.observed), std::string(survey::verdict_id(x.verdict)),
-               cell(x.flag), cell(x.evidence)});
+               cell(x.claimed), cell(x.observed), value_of(x.observed_number),
+               cell(observed_unit(x)), std::string(survey::verdict_id(x.verdict)), cell(x.flag),
+               cell(x.evidence)});
   }
   return t;
 }
