@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/discover_command.h"
 #include "cli/export_command.h"
+#include "cli/report_command.h"
 #include "cli/import_commands.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -151,6 +152,11 @@ int run_cli(int argc, char** argv) {
       "export", "Raw posts, samples or metrics as CSV or NDJSON for R, Stata and pandas");
   muni::add_export_options(*export_cmd, export_opts);
 
+  muni::ReportCommandOptions report_opts;
+  auto* report_cmd = app.add_subcommand(
+      "report", "A self-contained HTML report with charts, per municipality and compared");
+  muni::add_report_options(*report_cmd, report_opts);
+
   muni::DiscoverOptions discover_opts;
   auto* discover = app.add_subcommand(
       "discover", "Propose accounts found on municipalities' official websites");
@@ -195,6 +201,7 @@ int run_cli(int argc, char** argv) {
   if (*import_gv) return muni::cmd_import_gv(gv_opts);
   if (*import_wd) return muni::cmd_import_wikidata(wd_opts);
   if (*export_cmd) return muni::cmd_export(export_opts, common);
+  if (*report_cmd) return muni::cmd_report(report_opts, common);
   if (*discover) {
     discover_opts.config_path = common.config_path;
     return muni::cmd_discover(discover_opts);

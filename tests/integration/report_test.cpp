@@ -1,0 +1,132 @@
+// `muniscope report` (the real binary) over a store filled from loopback
+// Mastodon and Bluesky worlds: every section for a known store, names rather
+// than ids, unknown shown as unknown, German and English, the survey matrix,
+// and text from a hostile platform that stays inert.
+#include <doctest/doctest.h>
+
+#include "core/clock.h"
+#include "fake_platforms.h"
+#include "store/store.h"
+#include "test_support.h"
+
+using namespace muni;
+using namespace muni::test;
+
+namespace {
+
+size_t count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("report: a self-contained HTML report, every section, hostile text inert") {
+  const TimeMs now = SystemClock().now();
+  LoopbackPlatforms platforms;
+  platforms.mastodon.add_account("rathaus", "110000000000000001", 2000);
+  for (int i = 0; i < 30; ++i) {
+    platforms.mastodon.add_status("rathaus", now - 60 * kDayMs + i * 2 * kDayMs,
+                                  i % 4 == 3 ? PostKind::kReplyOther : PostKind::kOriginal,
+                                  i % 4 == 3 ? "115000000000000000" : "",
+                                  i % 4 == 3 ? "109000000000000042" : "");
+  }
+  const std::string did = "did:plc:stadtmuster234567abcdefg";
+  platforms.bluesky.add_account(did, "stadt.muster.example", 1500);
+  for (int i = 0; i < 12; ++i)
+    platforms.bluesky.add_post(did, now - 50 * kDayMs + i * 3 * kDayMs, PostKind::kOriginal);
+  TempDir dir;
+  write_file(dir.file("muniscope.yaml"),
+             "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+             "platforms:\n  bluesky:\n    base_url: " + platforms.appview.base_url() + "\n"
+             "municipalities:\n"
+             "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
+             "    kind: kreisfreie Stadt\n    state: BW\n    population: 125000\n"
+             "    accounts:\n"
+             "      - {platform: mastodon, handle: \"" + platforms.mastodon_server.base_url() +
+             "/@rathaus\"}\n"
+             "      - {platform: bluesky, handle: stadt.muster.example}\n"
+             "  - id: stillhausen\n    name: Gemeinde Stillhausen\n    ags: \"08231001\"\n"
+             "    kind: Gemeinde\n    state: BW\n    accounts:\n"
+             "      - {platform: mastodon, handle: \"" + platforms.mastodon_server.base_url() +
+             "/@nobody\"}\n");
+  const std::string c = "-c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db") + " ";
+  run_muniscope("poll --once --all " + c);  // exits 1: @nobody is not found, on purpose
+  {
+    // What a hostile server could have put into profile fields.
+    auto store = *Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+    store->db().exec(
+        "UPDATE accounts SET display_name = '<script>alert(1)</script>', "
+        "profile_url = 'javascript:alert(2)', current_handle = '\"onmouseover=alert(3) x=\"' "
+        "WHERE platform = 'bluesky'");
+  }
+
+  const auto r = run_muniscope("report -o " + dir.file("r.html") + " " + c);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string html = read_file(dir.file("r.html"));
+  // Self-contained: no scripts, no external resources.
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("src=\"http") == std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+  // Hostile text is inert: escaped, never markup, never a live link.
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("href=\"javascript:") == std::string::npos);
+  CHECK(html.find("&quot;onmouseover=alert(3)") != std::string::npos);
+  CHECK(html.find("\"onmouseover=") == std::string::npos);
+  // German by default; names, not ids; the comparison and both municipality pages.
+  CHECK(html.find("<html lang=\"de\"") != std::string::npos);
+  CHECK(html.find("Vergleich der Kommunen") != std::string::npos);
+  CHECK(count(html, "<section class=\"m\"") == 2);
+  CHECK(html.find(">Stadt Musterstadt<") != std::string::npos);
+  CHECK(html.find(">Gemeinde Stillhausen<") != std::string::npos);
+  // Four charts per municipality with accounts: posts per month, followers,
+  // response times, weekday x hour; axes labelled with units.
+  CHECK(count(html, "<svg class=\"chart\"") == 8);
+  CHECK(html.find("Beiträge (Anzahl)") != std::string::npos);
+  CHECK(html.find("Stunde (0–23, Ortszeit)") != std::string::npos);
+  // Unknown is shown as unknown, and the glossary explains every verdict.
+  CHECK(html.find("class=\"unk\"") != std::string::npos);
+  for (const char* term : {"not_corroborated", "unreported_use", "insufficient_coverage"}) {
+    CAPTURE(term);
+    CHECK(html.find(std::string("<dt><b>") + term) != std::string::npos);
+  }
+
+  SUBCASE("English, one municipality") {
+    const auto en = run_muniscope("report --lang en --municipality musterstadt -o " +
+                                  dir.file("en.html") + " " + c);
+    REQUIRE(en.exit_code == 0);
+    const std::string e = read_file(dir.file("en.html"));
+    CHECK(e.find("<html lang=\"en\"") != std::string::npos);
+    CHECK(e.find("Posts per month and platform") != std::string::npos);
+    CHECK(count(e, "<section class=\"m\"") == 1);
+  }
+
+  SUBCASE("with a survey: the verdict matrix and the agreement table") {
+    write_file(dir.file("cb.yaml"),
+               "survey:\n  name: Test\n  fieldwork: {from: 2026-01-01, to: 2026-01-31}\n"
+               "  reference_period: {from: 2025-01-01, to: 2025-12-31}\n  id_column: id\n"
+               "items:\n  - {column: masto, type: uses_platform, platform: mastodon, labels: "
+               "{yes: [ja], no: [nein]}}\n");
+    write_file(dir.file("a.csv"), "id,masto\nmusterstadt,ja\nstillhausen,nein\n");
+    const auto s = run_muniscope("report --survey " + dir.file("a.csv") + " --codebook " +
+                                 dir.file("cb.yaml") + " -o " + dir.file("s.html") + " " + c);
+    INFO(s.err);
+    REQUIRE(s.exit_code == 0);
+    const std::string h = read_file(dir.file("s.html"));
+    CHECK(h.find("Urteile je Kommune und Frage") != std::string::npos);
+    CHECK(h.find("class=\"v v-") != std::string::npos);
+    CHECK(h.find("Übereinstimmung je Frage") != std::string::npos);
+  }
+
+  SUBCASE("usage errors") {
+    CHECK(run_muniscope("report -o " + dir.file("x.html") + " --municipality nowhere " + c)
+              .exit_code == 2);
+    CHECK(run_muniscope("report -o " + dir.file("x.html") + " --survey a.csv " + c).exit_code ==
+          2);
+  }
+}
