@@ -70,6 +70,7 @@ bench: build
 	./$(BUILD_DIR)/bench/muniscope_bench_metrics
 	./$(BUILD_DIR)/bench/muniscope_bench_retention
 	./$(BUILD_DIR)/bench/muniscope_bench_registry
+	./$(BUILD_DIR)/bench/muniscope_bench_export
 
 # The kill loop with 100 SIGKILLs (ctest runs 20); prints its table.
 reliability: build

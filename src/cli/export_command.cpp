@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -310,7 +311,10 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
     rows = writer.rows();
   }
   if (std::fflush(out) != 0 || std::ferror(out)) return fail("writing the export failed", 1);
-  if (to_file && o.format == "csv") {
+  // A sidecar only beside a regular file (not /dev/null or a pipe).
+  std::error_code ec;
+  const bool regular = to_file && std::filesystem::is_regular_file(o.output, ec);
+  if (regular && o.format == "csv") {
     const std::string sidecar = o.output + ".meta.json";
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> m(std::fopen(sidecar.c_str(), "wb"),
                                                        &std::fclose);
@@ -320,7 +324,8 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
   if (to_file) {
     std::fprintf(stderr, "%lld rows written to %s%s\n", static_cast<long long>(rows),
                  o.output.c_str(), o.format == "csv" ? " (metadata: .meta.json beside it)" : "");
-  } else if (o.format == "csv") {
+  }
+  if (!regular && o.format == "csv") {
     // No file to put a sidecar beside: the metadata goes to standard error.
     std::fprintf(stderr, "%s\n", meta.str().c_str());
   }

@@ -122,15 +122,21 @@ std::string fmt(double v, int decimals) {
   return buf;
 }
 
-// German and English number formats.
+// German and English number formats: 12.345,6 and 12,345.6.
 std::string number(const std::string& lang, double v, int decimals) {
   std::string s = fmt(v, decimals);
-  if (lang == "de") {
-    for (char& c : s) {
-      if (c == '.') c = ',';
-    }
+  const char group = lang == "de" ? '.' : ',';
+  const char point = lang == "de" ? ',' : '.';
+  const size_t dot = s.find('.');
+  std::string whole = s.substr(0, dot), frac = dot == std::string::npos ? "" : s.substr(dot + 1);
+  const bool negative = !whole.empty() && whole[0] == '-';
+  if (negative) whole.erase(0, 1);
+  std::string grouped;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += group;
+    grouped += whole[i];
   }
-  return s;
+  return (negative ? "-" : "") + grouped + (frac.empty() ? "" : std::string(1, point) + frac);
 }
 
 std::string cell(const std::string& lang, const Value& v, int decimals, bool percent = false,
@@ -312,8 +318,10 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
          tr(lang, "municipality") + "</th>";
     for (const auto& i : items) h += "<th>" + escape(i) + "</th>";
     h += "</tr>";
+    std::map<std::string, std::string> names;
+    for (const auto& mc : config.municipalities) names[mc.id] = mc.name;
     for (const auto& m : munis) {
-      h += "<tr><td>" + escape(m) + "</td>";
+      h += "<tr><td>" + escape(names.count(m) ? names[m] : m) + "</td>";
       for (const auto& i : items) {
         const auto it = by.find({m, i});
         if (it == by.end()) {

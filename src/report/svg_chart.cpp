@@ -28,14 +28,20 @@ std::string num(double v) {
   return buf;
 }
 
-// A "nice" axis maximum and step for values up to `max`.
+// A "nice" axis: a step of 1, 2 or 5 times a power of ten giving at most
+// five intervals, and the maximum rounded up to a whole step.
 std::pair<double, double> nice_axis(double max) {
   if (!(max > 0)) return {1, 0.25};
-  const double magnitude = std::pow(10, std::floor(std::log10(max)));
-  for (const double f : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    if (f * magnitude >= max) return {f * magnitude, f * magnitude / 4};
+  const double rough = max / 5;
+  const double magnitude = std::pow(10, std::floor(std::log10(rough)));
+  double step = 10 * magnitude;
+  for (const double f : {1.0, 2.0, 5.0}) {
+    if (f * magnitude >= rough) {
+      step = f * magnitude;
+      break;
+    }
   }
-  return {10 * magnitude, 2.5 * magnitude};
+  return {std::ceil(max / step) * step, step};
 }
 
 std::string format_tick(double v) {

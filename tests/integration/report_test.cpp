@@ -4,6 +4,9 @@
 // and text from a hostile platform that stays inert.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "core/clock.h"
 #include "fake_platforms.h"
 #include "store/store.h"
@@ -25,9 +28,10 @@ size_t count(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("report: a self-contained HTML report, every section, hostile text inert") {
+// Polls two loopback worlds into a store, then writes hostile profile text
+// into it; returns the common arguments for the muniscope binary.
+static std::string make_store(TempDir& dir, LoopbackPlatforms& platforms) {
   const TimeMs now = SystemClock().now();
-  LoopbackPlatforms platforms;
   platforms.mastodon.add_account("rathaus", "110000000000000001", 2000);
   for (int i = 0; i < 30; ++i) {
     platforms.mastodon.add_status("rathaus", now - 60 * kDayMs + i * 2 * kDayMs,
@@ -39,7 +43,6 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
   platforms.bluesky.add_account(did, "stadt.muster.example", 1500);
   for (int i = 0; i < 12; ++i)
     platforms.bluesky.add_post(did, now - 50 * kDayMs + i * 3 * kDayMs, PostKind::kOriginal);
-  TempDir dir;
   write_file(dir.file("muniscope.yaml"),
              "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
              "platforms:\n  bluesky:\n    base_url: " + platforms.appview.base_url() + "\n"
@@ -65,6 +68,13 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
         "WHERE platform = 'bluesky'");
   }
 
+  return c;
+}
+
+TEST_CASE("report: a self-contained HTML report, every section, hostile text inert") {
+  LoopbackPlatforms platforms;
+  TempDir dir;
+  const std::string c = make_store(dir, platforms);
   const auto r = run_muniscope("report -o " + dir.file("r.html") + " " + c);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -129,4 +139,37 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
     CHECK(run_muniscope("report -o " + dir.file("x.html") + " --survey a.csv " + c).exit_code ==
           2);
   }
+}
+
+TEST_CASE("report: renders in headless Chromium at 1280 px without layout overflow") {
+  // tests/browser/check_overflow.sh; skipped where Debian's chromium is not
+  // installed (make test does not install it: it is large). Set
+  // MUNISCOPE_REPORT_SCREENSHOT=FILE.png to keep the screenshot (docs/).
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0) {
+    MESSAGE("chromium not installed; browser check skipped (apt install chromium)");
+    return;
+  }
+  LoopbackPlatforms platforms;
+  TempDir dir;
+  const std::string c = make_store(dir, platforms);
+  write_file(dir.file("cb.yaml"),
+             "survey:\n  name: Test\n  fieldwork: {from: 2026-01-01, to: 2026-01-31}\n"
+             "  reference_period: {from: 2025-01-01, to: 2025-12-31}\n  id_column: id\n"
+             "items:\n  - {column: masto, type: uses_platform, platform: mastodon, labels: "
+             "{yes: [ja], no: [nein]}}\n");
+  write_file(dir.file("a.csv"), "id,masto\nmusterstadt,ja\nstillhausen,nein\n");
+  REQUIRE(run_muniscope("report --survey " + dir.file("a.csv") + " --codebook " +
+                        dir.file("cb.yaml") + " -o " + dir.file("r.html") + " " + c)
+              .exit_code == 0);
+  const char* shot = std::getenv("MUNISCOPE_REPORT_SCREENSHOT");
+  const std::string cmd = "sh " + source_dir() + "/tests/browser/check_overflow.sh " +
+                          dir.file("r.html") + " 1280" + (shot != nullptr ? std::string(" ") + shot : "");
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int st = pclose(p);
+  INFO(out);
+  CHECK(WEXITSTATUS(st) == 0);
 }
