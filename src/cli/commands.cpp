@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/platform.h"
+#include "core/strings.h"
 #include "core/text_safety.h"
 #include "store/store.h"
 
@@ -302,6 +303,25 @@ int cmd_status(const CommonOptions& o) {
   std::printf("accounts: %zu", accounts->size());
   for (const auto& [st, n] : by_state) std::printf(", %s %d", st.c_str(), n);
   std::printf("\n");
+  if (auto daemon = (*store)->get_meta("daemon"); daemon.ok() && daemon->has_value()) {
+    // "PID STARTED": running if that process still exists and is muniscope.
+    const std::string& v = **daemon;
+    const std::string pid = v.substr(0, v.find(' '));
+    const std::string since = v.find(' ') == std::string::npos ? "" : v.substr(v.find(' ') + 1);
+    const auto comm = read_file_text("/proc/" + pid + "/comm");
+    const bool running = comm && trim(*comm) == "muniscope";
+    const auto started = parse_iso8601(since);
+    if (running && started) {
+      std::printf("daemon: running, pid %s, up %s (since %s)\n", pid.c_str(),
+                  format_duration((now - *started) - (now - *started) % 1000).c_str(),
+                  since.c_str());
+    } else {
+      std::printf("daemon: not running (last started %s as pid %s)\n", since.c_str(),
+                  pid.c_str());
+    }
+  } else {
+    std::printf("daemon: never started on this store\n");
+  }
   if (auto reload = (*store)->get_meta("config_reload"); reload.ok() && reload->has_value()) {
     std::printf("last configuration load: %s\n", (*reload)->c_str());
   }

@@ -82,6 +82,9 @@ int run_cli(int argc, char** argv) {
   poll->add_option("--municipality", poll_opts.municipalities,
                    "Poll the accounts of this municipality (repeatable)");
   poll->add_flag("--all", poll_opts.all, "Poll every account now, whether due or not");
+  poll->add_option("--metrics-file", poll_opts.metrics_file,
+                   "Write the run's Prometheus metrics to this file (atomically), for "
+                   "node_exporter's textfile collector");
 
   // status
   auto* status = app.add_subcommand(

@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include "cli/progress.h"
+
 #include <chrono>
 
 #include <malloc.h>
@@ -26,6 +28,15 @@
 #include "store/store.h"
 
 namespace muni {
+
+// Platform ids with configured accounts, for zero-initialised counters.
+static std::vector<std::string> configured_platforms(const Config& c) {
+  std::set<std::string> ids;
+  for (const MunicipalityConfig& m : c.municipalities) {
+    for (const AccountConfig& a : m.accounts) ids.insert(a.platform);
+  }
+  return {ids.begin(), ids.end()};
+}
 
 CurlTransportOptions transport_options(const Config& c) {
   CurlTransportOptions o;
@@ -164,6 +175,8 @@ int run_daemon(const DaemonOptions& options) {
   bool last_reload_ok = true;
   TimeMs last_reload_at = started;
   (void)s.store->set_meta("config_reload", "ok " + format_iso8601(started));
+  // For `status`: which process runs on this store, since when.
+  (void)s.store->set_meta("daemon", std::to_string(getpid()) + " " + format_iso8601(started));
 
   MetricsServer metrics;
   if (!s.config.metrics_listen.empty()) {
@@ -187,6 +200,7 @@ int run_daemon(const DaemonOptions& options) {
     in.last_reload_at = last_reload_at;
     in.started_at = started;
     in.version = kMuniscopeVersion;
+    in.platforms = configured_platforms(s.config);
     metrics.update(render_prometheus(in));
   };
   refresh_metrics();
@@ -216,7 +230,14 @@ int run_daemon(const DaemonOptions& options) {
           for (const auto& e : load.errors) log()->error("{}", e.format());
           log()->error("configuration reload FAILED ({} error(s)); keeping the old configuration",
                        load.errors.size());
-          (void)s.store->set_meta("config_reload", "failed " + format_iso8601(now));
+          // The first error says why; `status` shows it.
+          (void)s.store->set_meta(
+              "config_reload",
+              "failed " + format_iso8601(now) + ": " +
+                  (load.errors.empty() ? std::string("invalid") : load.errors.front().format()) +
+                  (load.errors.size() > 1
+                       ? " (and " + std::to_string(load.errors.size() - 1) + " more)"
+                       : std::string()));
         } else {
           for (const auto& w : load.warnings) log()->warn("{}", w.format());
           const Config& next = *load.config;
@@ -315,6 +336,7 @@ int run_poll_once(const PollOnceOptions& options) {
   SignalChannel signals;
   Setup s;
   if (auto rc = prepare(options.config_path, options.db_override, s)) return *rc;
+  const TimeMs run_started = s.clock.now();
   s.transport->add_wakeup_fd(signals.fd());
 
   auto accounts = s.store->load_accounts(true);
@@ -360,8 +382,16 @@ int run_poll_once(const PollOnceOptions& options) {
       }));
   s.engine->start_once(ids, options.all || explicit_selection);
   bool interrupted = false;
+  // On a terminal, one line rewritten in place; in the journal nothing here
+  // (the engine logs one line per unit of work).
+  ProgressLine progress(s.clock, stderr, "poll", "accounts",
+                        static_cast<int64_t>(s.engine->once_progress_view(s.clock.now()).total));
   while (!s.engine->once_finished()) {
     s.engine->step(500);
+    if (progress.active()) {
+      const auto p = s.engine->once_progress_view(s.clock.now());
+      progress.update(static_cast<int64_t>(p.done), p.waiting);
+    }
     if (!signals.drain().empty()) {
       interrupted = true;
       s.engine->stop_new_work();
@@ -371,6 +401,7 @@ int run_poll_once(const PollOnceOptions& options) {
       break;
     }
   }
+  progress.clear();
   s.engine->save_host_status();
 
   // Summary: what was done, and what failed by kind.
@@ -392,6 +423,11 @@ int run_poll_once(const PollOnceOptions& options) {
   if (c.items_skipped > 0) table.add_row({std::string("items skipped"), c.items_skipped});
   if (c.redirects_refused > 0)
     table.add_row({std::string("redirects refused"), c.redirects_refused});
+  // Waits are part of what happened: a long silent pause is a rate limit.
+  if (c.rate_limit_waits > 0)
+    table.add_row({std::string("rate-limit waits (429/503 answers and held requests)"),
+                   c.rate_limit_waits});
+  if (c.quota_waits > 0) table.add_row({std::string("quota waits"), c.quota_waits});
   for (const auto& [outcome, n] : by_outcome) table.add_row({"units of work " + outcome, n});
   // Every selected account that did not end up ok is listed, including
   // those that never got a unit of work (a missing credential holds them
@@ -419,6 +455,22 @@ int run_poll_once(const PollOnceOptions& options) {
   if (errors.size() > 0) {
     std::puts("");
     std::fputs(errors.render_table().c_str(), stdout);
+  }
+  if (!options.metrics_file.empty()) {
+    SelfMetricsInput in;
+    in.counters = s.engine->counters();
+    in.summary = s.engine->summary();
+    in.hosts = s.engine->host_status();
+    in.budgets = s.engine->budget_status();
+    in.now = s.clock.now();
+    in.store_bytes = s.store->file_size_bytes();
+    in.started_at = run_started;
+    in.version = kMuniscopeVersion;
+    in.platforms = configured_platforms(s.config);
+    if (auto st = write_metrics_file(options.metrics_file, render_prometheus(in)); !st.ok()) {
+      std::fprintf(stderr, "muniscope: %s\n", st.error().message.c_str());
+      return 1;
+    }
   }
   if (interrupted) return 1;
   return failures > 0 || errors.size() > 0 ? 1 : 0;

@@ -35,6 +35,7 @@ struct PollOnceOptions {
   std::vector<std::string> accounts;        // --account (id, platform:handle or handle)
   std::vector<std::string> municipalities;  // --municipality
   bool all = false;                         // --all: every account, due or not
+  std::string metrics_file;  // --metrics-file: Prometheus textfile-collector output
 };
 
 // Runs the selected (or all due) accounts to completion, backfill included,

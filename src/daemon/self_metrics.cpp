@@ -1,4 +1,7 @@
 #include "daemon/self_metrics.h"
+#include <filesystem>
+#include <unistd.h>
+#include <sys/resource.h>
 
 #include <httplib.h>
 
@@ -49,15 +52,62 @@ std::string render_prometheus(const SelfMetricsInput& in) {
   std::string out;
   header(out, "muniscope_polls_total", "counter",
          "Units of work (poll, backfill, refresh) finished, by platform and outcome.");
-  for (const auto& [key, n] : in.counters.polls) {
+  // Labelled counters exist from the start at 0 for every configured
+  // platform and the common outcomes and classes.
+  auto polls = in.counters.polls;
+  auto http = in.counters.http;
+  for (const std::string& p : in.platforms) {
+    for (const char* outcome : {"ok", "not_modified", "transport_error", "server_error",
+                                "rate_limited", "refused"}) {
+      polls.try_emplace({p, outcome}, 0);
+    }
+    for (const char* cls : {"2xx", "3xx", "4xx", "5xx", "transport"}) http.try_emplace({p, cls}, 0);
+  }
+  for (const auto& [key, n] : polls) {
     sample(out, "muniscope_polls_total", {{"platform", key.first}, {"outcome", key.second}},
            static_cast<double>(n));
   }
   header(out, "muniscope_http_responses_total", "counter",
          "HTTP exchanges by platform and status class (transport = no response).");
-  for (const auto& [key, n] : in.counters.http) {
+  for (const auto& [key, n] : http) {
     sample(out, "muniscope_http_responses_total", {{"platform", key.first}, {"class", key.second}},
            static_cast<double>(n));
+  }
+  header(out, "muniscope_last_success_timestamp_seconds", "gauge",
+         "When a unit of work last succeeded on the platform (0: never since start); alert on "
+         "staleness.");
+  for (const std::string& p : in.platforms) {
+    const auto it = in.counters.last_success.find(p);
+    sample(out, "muniscope_last_success_timestamp_seconds", {{"platform", p}},
+           it == in.counters.last_success.end() ? 0.0 : static_cast<double>(it->second) / 1000.0);
+  }
+  // Process metrics under the names Prometheus client libraries use.
+  {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    header(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent.");
+    sample(out, "process_cpu_seconds_total", {},
+           static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6);
+    long pages = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+      long size = 0;
+      if (std::fscanf(f, "%ld %ld", &size, &pages) != 2) pages = 0;
+      std::fclose(f);
+    }
+    header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    sample(out, "process_resident_memory_bytes", {},
+           static_cast<double>(pages) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    int fds = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ++fds;
+    }
+    header(out, "process_open_fds", "gauge", "Open file descriptors.");
+    sample(out, "process_open_fds", {}, static_cast<double>(fds));
+    header(out, "process_start_time_seconds", "gauge", "Start time since the epoch in seconds.");
+    sample(out, "process_start_time_seconds", {}, static_cast<double>(in.started_at) / 1000.0);
   }
   header(out, "muniscope_requests_total", "counter", "HTTP requests sent.");
   sample(out, "muniscope_requests_total", {}, static_cast<double>(in.counters.requests));
@@ -165,6 +215,24 @@ void MetricsServer::stop() {
     impl_->server.stop();
     thread_.join();
   }
+}
+
+Status write_metrics_file(const std::string& path, const std::string& exposition) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (f == nullptr) return make_error(ErrorCode::kIo, "cannot write " + tmp);
+    const bool ok = std::fwrite(exposition.data(), 1, exposition.size(), f) == exposition.size();
+    if (std::fclose(f) != 0 || !ok) {
+      std::remove(tmp.c_str());
+      return make_error(ErrorCode::kIo, "cannot write " + tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return make_error(ErrorCode::kIo, "cannot rename " + tmp + " to " + path);
+  }
+  return Status();
 }
 
 }  // namespace muni

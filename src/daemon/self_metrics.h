@@ -28,9 +28,17 @@ struct SelfMetricsInput {
   TimeMs last_reload_at = 0;
   TimeMs started_at = 0;
   std::string version;
+  // Platforms with configured accounts: their labelled counters start at 0,
+  // so a rate() over them works from the first scrape.
+  std::vector<std::string> platforms;
 };
 
 std::string render_prometheus(const SelfMetricsInput& in);
+
+// Writes the exposition to `path` atomically (a temporary file renamed over
+// it), as node_exporter's textfile collector expects (`poll --once
+// --metrics-file`).
+Status write_metrics_file(const std::string& path, const std::string& exposition);
 
 class MetricsServer {
  public:

@@ -542,9 +542,18 @@ void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
     ++once_pending_;
     enqueue(*a, WorkKind::kPoll);
   }
+  once_total_ = once_pending_;
 }
 
 bool Engine::once_finished() const { return once_mode_ && once_pending_ == 0 && sessions_.empty(); }
+
+Engine::OnceProgress Engine::once_progress_view(TimeMs now) const {
+  OnceProgress p;
+  p.total = once_total_;
+  p.done = once_total_ >= once_pending_ ? once_total_ - once_pending_ : 0;
+  if (last_wait_until_ > now) p.waiting = last_wait_;
+  return p;
+}
 
 bool Engine::may_start(AccountRt& a, TimeMs now) {
   if (const auto failure = vault_.failure(a.stored.platform, a.credential_slot);
@@ -915,6 +924,8 @@ void Engine::note_rate_limited(HostRt& host, TimeMs until, const std::string& wh
   // Every account waiting on this host shows why it waits.
   const std::string reason =
       "rate-limited by " + host.key + " until " + clock_time(until) + " (" + why + ")";
+  last_wait_ = "rate-limited by " + host.key + " until " + clock_time(until);
+  last_wait_until_ = until;
   for (const uint64_t sid : host.waiting) {
     const auto it = sessions_.find(sid);
     if (it == sessions_.end()) continue;
@@ -1078,6 +1089,7 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   // and no secret.
   const std::string reason = vault_.scrub(printable(f.reason, 1000));
   ++counters_.polls[{s.platform, f.outcome}];
+  if (f.outcome == "ok" || f.outcome == "not_modified") counters_.last_success[s.platform] = now;
   for (const int64_t id : s.accounts) {
     Finish outcome = f;
     outcome.reason = reason;

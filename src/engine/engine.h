@@ -79,6 +79,8 @@ struct EngineCounters {
   int64_t items_skipped = 0;  // response items that could not be stored
   int64_t redirects_refused = 0;
   int64_t skipped_polls = 0;
+  // Platform -> when a unit of work last succeeded there (staleness).
+  std::map<std::string, TimeMs> last_success;
 };
 
 struct EngineSummary {
@@ -110,6 +112,15 @@ class Engine {
   // once_finished() turns true when all of it is done.
   void start_once(const std::vector<int64_t>& account_ids, bool all_now);
   bool once_finished() const;
+  // poll --once progress: accounts selected, accounts done, and what the
+  // run waits for now ("rate-limited by bsky.app until 14:48:00"), if
+  // anything.
+  struct OnceProgress {
+    size_t total = 0;
+    size_t done = 0;
+    std::string waiting;
+  };
+  OnceProgress once_progress_view(TimeMs now) const;
 
   // One turn of the loop: queue due work, start what caps and budgets allow,
   // wait at most max_wait_ms for IO, handle what completed.
@@ -214,6 +225,9 @@ class Engine {
   bool not_modified_ = false;   // the step being handled answered a 304
   bool once_mode_ = false;
   size_t once_pending_ = 0;
+  size_t once_total_ = 0;
+  std::string last_wait_;  // the latest rate-limit hold, for progress lines
+  TimeMs last_wait_until_ = 0;
   EngineCounters counters_;
 };
 

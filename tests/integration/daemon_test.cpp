@@ -175,6 +175,16 @@ TEST_CASE("daemon: READY, reload keeping the old config on errors, metrics, SIGT
   auto samples = parse_prometheus(http_get(metrics_url));
   CHECK(samples["muniscope_config_last_reload_success"] == 0);
   CHECK(samples["muniscope_accounts{state=\"unsupported\"}"] == 1);
+  // status (with a valid copy of the configuration: the file is broken)
+  // says the daemon runs, and why the reload failed.
+  {
+    write_file(dir.file("valid.yaml"), config_text(false, 2, "metrics_listen: 127.0.0.1:0\n"));
+    const auto st = run_muniscope("status -c " + dir.file("valid.yaml") + " --db " + dir.file("s.db"));
+    INFO(st.out << st.err);
+    CHECK(st.out.find("daemon: running, pid ") != std::string::npos);
+    CHECK(st.out.find("last configuration load: failed ") != std::string::npos);
+    CHECK(st.out.find("pol_interval: unknown key") != std::string::npos);
+  }
 
   // A valid one is applied.
   mark = daemon.log().size();
@@ -190,6 +200,14 @@ TEST_CASE("daemon: READY, reload keeping the old config on errors, metrics, SIGT
   CHECK(samples["muniscope_store_size_bytes"] > 0);
   CHECK(samples.count("muniscope_requests_total"));
   CHECK(samples.count("muniscope_posts_ingested_total{change=\"new\"}"));
+  // Labelled counters exist at 0 from the start; staleness and process metrics.
+  CHECK(samples.count("muniscope_polls_total{platform=\"facebook\",outcome=\"rate_limited\"}"));
+  CHECK(samples["muniscope_polls_total{platform=\"facebook\",outcome=\"rate_limited\"}"] == 0);
+  CHECK(samples.count("muniscope_http_responses_total{platform=\"facebook\",class=\"5xx\"}"));
+  CHECK(samples.count("muniscope_last_success_timestamp_seconds{platform=\"facebook\"}"));
+  CHECK(samples["process_resident_memory_bytes"] > 0);
+  CHECK(samples["process_open_fds"] > 0);
+  CHECK(samples["process_start_time_seconds"] > 1.7e9);
 
   const auto t0 = std::chrono::steady_clock::now();
   daemon.signal(SIGTERM);
@@ -201,6 +219,7 @@ TEST_CASE("daemon: READY, reload keeping the old config on errors, metrics, SIGT
   const auto st = run_muniscope("status -c " + cfg + " --db " + dir.file("s.db"));
   CHECK(st.exit_code == 0);
   CHECK(st.out.find("last configuration load: ok") != std::string::npos);
+  CHECK(st.out.find("daemon: not running (last started ") != std::string::npos);
   CHECK(st.out.find("unsupported") != std::string::npos);
 }
 

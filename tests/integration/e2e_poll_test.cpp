@@ -298,3 +298,45 @@ TEST_CASE("e2e: a renamed Bluesky account keeps its history, and accounts --hist
   CHECK(unknown.exit_code == 1);
   CHECK(unknown.err.find("no account") != std::string::npos);
 }
+
+TEST_CASE("e2e: poll --once draws a progress line on a terminal, plain log lines otherwise") {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    MESSAGE("script(1) not installed; pseudo-terminal check skipped");
+    return;
+  }
+  const TimeMs now = SystemClock().now();
+  LoopbackPlatforms platforms;
+  platforms.mastodon.add_account("rathaus", "110000000000000001", 2000);
+  for (int i = 0; i < 5; ++i)
+    platforms.mastodon.add_status("rathaus", now - 5 * kDayMs + i * kDayMs, PostKind::kOriginal);
+  TempDir dir;
+  write_file(dir.file("muniscope.yaml"),
+             "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+             "municipalities:\n"
+             "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
+             "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
+             "      - {platform: mastodon, handle: \"" + platforms.mastodon_server.base_url() +
+             "/@rathaus\"}\n");
+  const std::string args = muniscope_binary() + " poll --once --all -c " +
+                           dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
+  // Plain: no carriage-return progress, the per-unit log line instead.
+  const RunResult plain = run_muniscope("poll --once --all -c " + dir.file("muniscope.yaml") +
+                                        " --db " + dir.file("s.db") + " --metrics-file " +
+                                        dir.file("muniscope.prom"));
+  CHECK(plain.exit_code == 0);
+  // The textfile-collector file: the run's counters, written atomically.
+  const std::string prom = read_file(dir.file("muniscope.prom"));
+  CHECK(prom.find("muniscope_polls_total{platform=\"mastodon\",outcome=\"ok\"} ") !=
+        std::string::npos);
+  CHECK(prom.find("muniscope_last_success_timestamp_seconds{platform=\"mastodon\"} 1") !=
+        std::string::npos);
+  CHECK(plain.err.find("\rpoll: ") == std::string::npos);
+  CHECK(plain.err.find("poll musterstadt/mastodon:") != std::string::npos);
+  // On a pseudo-terminal (script(1) gives the command one): the progress line.
+  const std::string out_file = dir.file("tty.txt");
+  const int rc = std::system(("script -qec '" + args + "' " + out_file + " >/dev/null 2>&1").c_str());
+  CHECK(rc == 0);
+  const std::string tty = read_file(out_file);
+  CHECK(tty.find("\rpoll: ") != std::string::npos);
+  CHECK(tty.find("accounts") != std::string::npos);
+}
