@@ -140,7 +140,17 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs
       header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 15 * kMinuteMs);
   std::optional<TimeMs> until;
   if (auto ra = r.header("Retry-After")) {
-    if (auto t = parse_retry_after(*ra, now)) until = clamp_reset(*t, now);
+    if (auto t = parse_retry_after(*ra, now)) {
+      if (*t > now + kMaxPlausibleWait) {
+        // An absurd value (hours or centuries away) is no hint at all: the
+        // server is broken, not asking for a long pause. Pausing a whole
+        // announced window for it would stall every account on the host;
+        // the hint-less rule below pauses briefly and backs off if it repeats.
+        ++clamped_resets_;
+      } else {
+        until = clamp_reset(*t, now);
+      }
+    }
   }
   if (!until && header_reset_) {
     if (*header_reset_ > now) {

@@ -107,6 +107,25 @@ TEST_CASE("rate limit: 429 waits until Retry-After, or for a growing pause witho
   CHECK(x.blocked_until(today) == today + 600000);
 }
 
+TEST_CASE("rate limit: an absurd Retry-After is no hint, whatever window the server announced") {
+  const TimeMs now = 10'000'000;
+  // The server announced a 300 s window earlier (atproto RateLimit-Policy);
+  // then a 429 says "retry after 2^63 - 1 seconds". Holding the host for a
+  // whole window would stall every account on it: the pause is the
+  // hint-less one (30 s), as if no Retry-After had been sent.
+  RateLimiter l({});
+  l.observe(with_headers(200, {{"RateLimit-Limit", "3000"},
+                               {"RateLimit-Remaining", "2999"},
+                               {"RateLimit-Policy", "3000;w=300"}}),
+            now - kSecondMs);
+  l.on_too_many_requests(with_headers(429, {{"Retry-After", "9223372036854775807"}}), now);
+  CHECK(l.blocked_until(now) == now + 30 * kSecondMs);
+  // The same without any earlier answer: the same short pause.
+  RateLimiter fresh({});
+  fresh.on_too_many_requests(with_headers(429, {{"Retry-After", "9223372036854775807"}}), now);
+  CHECK(fresh.blocked_until(now) <= now + 30 * kSecondMs);
+}
+
 TEST_CASE("rate limit: headroom is the share of the budget left") {
   RateLimiter l({10, kMinuteMs});
   const TimeMs now = 5'000'000;
