@@ -102,6 +102,21 @@ Table statistics_table(const Report& r) {
   return t;
 }
 
+// The confusion matrices as rows, the same structure the JSON has: one row
+// per item, claimed class and observed class, with the count (zeros too).
+Table confusion_table(const Report& r) {
+  Table t({{"item"}, {"claimed"}, {"observed"}, {"count", 0}});
+  for (const auto& s : r.items) {
+    for (size_t i = 0; i < s.confusion.size() && i < s.classes.size(); ++i) {
+      for (size_t j = 0; j < s.confusion[i].size() && j < s.classes.size(); ++j) {
+        t.add_row({s.item, s.classes[i], s.classes[j],
+                   static_cast<int64_t>(s.confusion[i][j])});
+      }
+    }
+  }
+  return t;
+}
+
 Table overall_table(const Report& r) {
   Table t({{"measure"}, {"value"}});
   t.add_row({std::string("survey"), r.survey});
@@ -249,8 +264,9 @@ void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common) 
       ->required();
   add_format_option(app, common.format, /*allow_html=*/true);
   app.add_option("--view", o.view,
-                 "For csv: results (per municipality and item), items (statistics) or overall")
-      ->check(CLI::IsMember({"all", "results", "items", "overall"}));
+                 "For csv: results (per municipality and item), items (statistics), confusion "
+                 "(one row per item, claimed and observed class) or overall")
+      ->check(CLI::IsMember({"all", "results", "items", "confusion", "overall"}));
   app.add_option("-o,--output", o.output,
                  "Write the report to this file instead of standard output");
   app.footer(
@@ -319,6 +335,8 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
         out = statistics_table(*report).render_csv();
       } else if (o.view == "overall") {
         out = overall_table(*report).render_csv();
+      } else if (o.view == "confusion") {
+        out = confusion_table(*report).render_csv();
       } else {
         out = results_table(*report).render_csv();
       }

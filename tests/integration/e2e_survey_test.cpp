@@ -198,6 +198,17 @@ TEST_CASE("e2e survey: poll a known world, then check prepared answers verdict b
                            dir.file("items.csv") + common);
   CHECK(csv.exit_code == 1);
   CHECK(read_file(dir.file("items.csv")).rfind("item,type,observable,answered,n,unclassified,agreement,kappa", 0) == 0);
+  // The confusion matrices as rows; their counts sum to each item's n.
+  auto confusion = run_muniscope("survey check " + dir.file("answers.csv") + " --codebook " +
+                                 dir.file("codebook.yaml") + " --format csv --view confusion" +
+                                 common);
+  CHECK(confusion.out.rfind("item,claimed,observed,count\r\n", 0) == 0);
+  CHECK(confusion.out.find("\r\nmastodon,yes,yes,") != std::string::npos);
+  // Results carry the observed number and its unit apart from the text.
+  auto results_csv = run_muniscope("survey check " + dir.file("answers.csv") + " --codebook " +
+                               dir.file("codebook.yaml") + " --format csv --view results" + common);
+  CHECK(results_csv.out.find("observed,observed_value,observed_unit,verdict") != std::string::npos);
+  CHECK(results_csv.out.find(",posts/week,") != std::string::npos);
   auto html = run_muniscope("survey check " + dir.file("answers.csv") + " --codebook " +
                             dir.file("codebook.yaml") + " --format html" + common);
   CHECK(html.out.find("<h2>Agreement per item</h2>") != std::string::npos);
