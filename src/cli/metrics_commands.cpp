@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <array>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 #include "core/strings.h"
 #include "cli/query_commands.h"
 #include "config/config.h"
+#include "core/ags.h"
 #include "core/clock.h"
 #include "core/platform.h"
 #include "metrics/metrics.h"
@@ -194,12 +196,45 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
 
   std::vector<Column> columns;
   for (const auto& k : metrics::key_columns(q.level)) columns.push_back({k});
+  // For programs (CSV, JSON): what a reader needs to join and cite a row,
+  // the municipality's name, AGS (text) and Land, and the period's dates
+  // beside its label. Tables for people keep to the figures.
+  const bool for_programs = *format != OutputFormat::kTable;
+  if (for_programs) {
+    for (const char* c : {"municipality_name", "ags", "land"}) columns.push_back({c});
+  }
   columns.push_back({"period"});
+  if (for_programs) {
+    columns.push_back({"period_start"});
+    columns.push_back({"period_end"});
+  }
   for (const auto& n : names) columns.push_back(column_for(n));
+  std::map<std::string, std::array<std::string, 3>> facts;  // id -> name, AGS, Land
+  for (const MunicipalityConfig& m : ctx.config.municipalities) {
+    const Land* land = find_land(m.ags.substr(0, 2));
+    facts[m.id] = {m.name, m.ags, land != nullptr ? std::string(land->iso) : m.state};
+  }
+  std::map<std::string, const metrics::Period*> by_label;
+  for (const auto& p : periods) by_label[p.label] = &p;
   Table t(columns);
   auto st = metrics::run_query(*ctx.store, q, [&](metrics::Row&& row) {
     std::vector<Cell> cells(row.key.begin(), row.key.end());
+    if (for_programs) {
+      const auto f = facts.find(row.key.empty() ? "" : row.key[0]);
+      for (size_t i = 0; i < 3; ++i) {
+        cells.push_back(f != facts.end() ? Cell(f->second[i]) : Cell());
+      }
+    }
     cells.push_back(row.period);
+    if (for_programs) {
+      const auto p = by_label.find(row.period);
+      cells.push_back(p != by_label.end()
+                          ? Cell(format_civil_date(ctx.tz.to_local(p->second->start).date))
+                          : Cell());
+      cells.push_back(p != by_label.end()
+                          ? Cell(format_civil_date(ctx.tz.to_local(p->second->end - 1).date))
+                          : Cell());
+    }
     for (const auto& n : names) cells.push_back(row.values.at(n));
     t.add_row(std::move(cells));
   });

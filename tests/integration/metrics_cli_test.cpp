@@ -94,10 +94,15 @@ TEST_CASE("cli metrics: levels, weekly periods, filters and the table") {
              "2025-03-31 --format csv --metric own_posts --metric coverage"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   INFO(r.out);
-  CHECK(r.out.find("municipality,account,platform,category,period,own_posts,coverage\r\n") == 0);
-  CHECK(r.out.find("musterstadt,mastodon:a@m.example,mastodon,microblog,2025-W09,3,1\r\n") !=
+  // For programs each row says which municipality (name, AGS as text, Land)
+  // and which days its period label covers.
+  CHECK(r.out.find("municipality,account,platform,category,municipality_name,ags,land,period,"
+                   "period_start,period_end,own_posts,coverage\r\n") == 0);
+  CHECK(r.out.find("musterstadt,mastodon:a@m.example,mastodon,microblog,M,08231000,BW,2025-W09,"
+                   "2025-03-01,2025-03-02,3,1\r\n") !=
         std::string::npos);  // 1-2 March: two originals, one reply
-  CHECK(r.out.find("2025-W14,2,1\r\n") != std::string::npos);  // 31 March alone: original and reply
+  CHECK(r.out.find("2025-W14,2025-03-31,2025-03-31,2,1\r\n") !=
+        std::string::npos);  // 31 March alone: original and reply
   r = run_muniscope(w.args("metrics --level category --from 2025-03-01 --to 2025-03-31"));
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("dorf          social_network") != std::string::npos);
