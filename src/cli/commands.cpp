@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/platform.h"
@@ -354,11 +355,20 @@ int cmd_store_compact(const CommonOptions& o) {
     std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
     return 1;
   }
-  auto r = (*store)->apply_retention(config->retention, SystemClock().now());
-  if (!r.ok()) {
-    std::fprintf(stderr, "muniscope: %s\n", r.error().message.c_str());
-    return 1;
+  // In steps, so that a terminal sees how far it is on a large store.
+  SystemClock clock;
+  RetentionPass pass(config->retention, clock.now());
+  ProgressLine progress(clock, stderr, "store compact", "%", 100);
+  while (!pass.done()) {
+    if (auto st = (*store)->retention_step(pass, 200'000); !st.ok()) {
+      progress.clear();
+      std::fprintf(stderr, "muniscope: %s\n", st.error().message.c_str());
+      return 1;
+    }
+    progress.update(pass.percent_done(), pass.phase_name());
   }
+  progress.clear();
+  const RetentionSummary* r = &pass.summary();
   std::printf(
       "removed %lld engagement samples, %lld account samples and %lld poll log rows; store %lld "
       "-> %lld bytes\n",

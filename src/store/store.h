@@ -151,6 +151,10 @@ class RetentionPass {
   RetentionPass(const RetentionSettings& settings, TimeMs now) : settings_(settings), now_(now) {}
   bool done() const { return phase_ == Phase::kDone; }
   const RetentionSummary& summary() const { return summary_; }
+  // How far the pass is, 0..100 (four phases of equal weight), and the
+  // phase's name, for progress lines.
+  int percent_done() const;
+  const char* phase_name() const;
 
  private:
   friend class Store;

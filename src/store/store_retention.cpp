@@ -156,4 +156,46 @@ Status Store::incremental_vacuum() {
   return ok_status();
 }
 
+int RetentionPass::percent_done() const {
+  int index = 0;
+  switch (phase_) {
+    case Phase::kStart:
+      return 0;
+    case Phase::kPostSamples:
+      index = 0;
+      break;
+    case Phase::kAccountSamples:
+      index = 1;
+      break;
+    case Phase::kPollLog:
+      index = 2;
+      break;
+    case Phase::kVacuum:
+      return 75;
+    case Phase::kDone:
+      return 100;
+  }
+  const double fraction =
+      last_id_ > 0 ? std::min(1.0, static_cast<double>(next_id_) / static_cast<double>(last_id_)) : 0;
+  return index * 25 + static_cast<int>(fraction * 25);
+}
+
+const char* RetentionPass::phase_name() const {
+  switch (phase_) {
+    case Phase::kStart:
+      return "starting";
+    case Phase::kPostSamples:
+      return "thinning engagement samples";
+    case Phase::kAccountSamples:
+      return "thinning account samples";
+    case Phase::kPollLog:
+      return "trimming the poll log";
+    case Phase::kVacuum:
+      return "returning free pages";
+    case Phase::kDone:
+      return "done";
+  }
+  return "";
+}
+
 }  // namespace muni
