@@ -109,6 +109,10 @@ struct Engine::AccountRt {
   TimeMs next_at[kWorkKinds] = {};  // 0: not scheduled
   bool polled = false;              // a poll succeeded since load: backfill may start
   int idle_backfills = 0;           // consecutive backfill units without a new post
+  // Backfill pages and posts since the last summary line: the journal gets
+  // one line per account's backfill, not one per page.
+  int64_t backfill_pages = 0;
+  int64_t backfill_posts = 0;
   // The last backfill unit had nothing to ask (no position to page back
   // from yet): no further backfill until a poll succeeds.
   bool backfill_idle = false;
@@ -1150,6 +1154,19 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
       log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work),
                   a->label(), s.platform, outcome.outcome,
                   outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
+    } else if (s.work == WorkKind::kBackfill) {
+      // One page: debug only. The account's backfill is summed up when it
+      // ends (complete, stopped at its start date, or incomplete).
+      a->backfill_pages += s.requests > 0 ? 1 : 0;
+      if (id == s.accounts.front()) a->backfill_posts += s.posts_new;
+      log()->debug("backfill {}: {} new posts in {} request(s)", s.label, s.posts_new, s.requests);
+      if (a->stored.backfill_state != BackfillState::kPending && a->backfill_pages > 0) {
+        log()->info("backfill {}: {} ({} posts in {} pages)", a->label(),
+                    backfill_state_id(a->stored.backfill_state), a->backfill_posts,
+                    a->backfill_pages);
+        a->backfill_pages = 0;
+        a->backfill_posts = 0;
+      }
     } else if (id == s.accounts.front() && (s.posts_new > 0 || s.posts_updated > 0)) {
       log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work),
                   s.label, s.posts_new, s.posts_updated, s.requests);

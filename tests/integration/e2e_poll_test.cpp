@@ -307,8 +307,10 @@ TEST_CASE("e2e: poll --once draws a progress line on a terminal, plain log lines
   const TimeMs now = SystemClock().now();
   LoopbackPlatforms platforms;
   platforms.mastodon.add_account("rathaus", "110000000000000001", 2000);
-  for (int i = 0; i < 5; ++i)
-    platforms.mastodon.add_status("rathaus", now - 5 * kDayMs + i * kDayMs, PostKind::kOriginal);
+  // Several pages of history (Mastodon pages hold 40 statuses).
+  for (int i = 0; i < 200; ++i)
+    platforms.mastodon.add_status("rathaus", now - 200 * kHourMs + i * kHourMs,
+                                  PostKind::kOriginal);
   TempDir dir;
   write_file(dir.file("muniscope.yaml"),
              "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
@@ -332,6 +334,14 @@ TEST_CASE("e2e: poll --once draws a progress line on a terminal, plain log lines
         std::string::npos);
   CHECK(plain.err.find("\rpoll: ") == std::string::npos);
   CHECK(plain.err.find("poll musterstadt/mastodon:") != std::string::npos);
+  // The backfill is one journal line for the account, not one per page.
+  size_t backfill_lines = 0;
+  for (size_t p = plain.err.find("backfill musterstadt/mastodon"); p != std::string::npos;
+       p = plain.err.find("backfill musterstadt/mastodon", p + 1)) {
+    ++backfill_lines;
+  }
+  CHECK(backfill_lines == 1);
+  CHECK(plain.err.find("complete (") != std::string::npos);
   // On a pseudo-terminal (script(1) gives the command one): the progress line.
   const std::string out_file = dir.file("tty.txt");
   const int rc = std::system(("script -qec '" + args + "' " + out_file + " >/dev/null 2>&1").c_str());
