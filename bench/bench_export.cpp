@@ -5,10 +5,6 @@
 // stays constant as the row count grows.
 //
 //   MUNISCOPE_BENCH_EXPORT_ROWS="1000000 5000000" (default) chooses the sizes.
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -21,44 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_process.h"
 #include "cli/output.h"
 #include "config/config.h"
 #include "connectors/builtin.h"
 #include "daemon/logging.h"
 #include "store/store.h"
-
-namespace {
-
-struct Measured {
-  int exit_code = -1;
-  double seconds = 0;
-  double peak_mb = 0;
-};
-
-Measured run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const auto t0 = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  Measured m;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return m;
-}
-
-}  // namespace
 
 int main() {
   namespace fs = std::filesystem;
@@ -103,7 +67,8 @@ int main() {
         ins.bind(1, std::to_string(110000000000000000 + i));
         ins.bind(2, t);
         ins.bind(3, "https://example.social/@stadt/" + std::to_string(i));
-        ins.bind(4, "Bürgerinfo Nr. " + std::to_string(i) + ": Straßensperrung, \"Umleitung\" ab 7 Uhr");
+        ins.bind(
+            4, "Bürgerinfo Nr. " + std::to_string(i) + ": Straßensperrung, \"Umleitung\" ab 7 Uhr");
         ins.bind(5, t);
         ins.bind(6, t);
         ins.bind(7, i % 50);
@@ -115,14 +80,15 @@ int main() {
       tx.commit();
     }
     for (const char* format : {"csv", "ndjson"}) {
-      const Measured m = run({MUNISCOPE_BINARY, "export", "posts", "--format", format, "-c",
-                              config_path, "--db", db, "-o", "/dev/null"});
+      const muni::bench::Measured m =
+          muni::bench::run_measured({MUNISCOPE_BINARY, "export", "posts", "--format", format, "-c",
+                                     config_path, "--db", db, "-o", "/dev/null"});
       char secs[32], rate[32], rss[32];
       std::snprintf(secs, sizeof secs, "%.1f", m.seconds);
       std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(n) / m.seconds);
       std::snprintf(rss, sizeof rss, "%.1f MB%s", m.peak_mb, m.exit_code == 0 ? "" : " (failed)");
-      table.add_row({n, std::string(format), std::string(secs), std::string(rate),
-                     std::string(rss)});
+      table.add_row(
+          {n, std::string(format), std::string(secs), std::string(rate), std::string(rss)});
     }
     fs::remove(db);
   }

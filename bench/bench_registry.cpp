@@ -6,10 +6,6 @@
 //
 // Needs ../shared/data/destatis-gv100ad/ (the real file); prints a note and
 // exits 0 without it.
-#include <sys/resource.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,48 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_process.h"
 #include "cli/output.h"
-
-namespace {
-
-struct Measured {
-  int exit_code = -1;
-  double seconds = 0;
-  double peak_mb = 0;
-};
-
-Measured run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const auto t0 = std::chrono::steady_clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", 1);
-    if (devnull >= 0) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  Measured m;
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m.peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return m;
-}
-
-}  // namespace
 
 int main() {
   namespace fs = std::filesystem;
-  const fs::path gv =
-      fs::path(MUNISCOPE_SOURCE_DIR) / ".." / "shared" / "data" / "destatis-gv100ad" /
-      "GV100AD_30112025.txt";
+  const fs::path gv = fs::path(MUNISCOPE_SOURCE_DIR) / ".." / "shared" / "data" /
+                      "destatis-gv100ad" / "GV100AD_30112025.txt";
   if (!fs::exists(gv)) {
     std::printf("registry bench: %s not found; skipped\n", gv.string().c_str());
     return 0;
@@ -71,19 +32,19 @@ int main() {
 
   muni::Table table({{"benchmark"}, {"measure"}, {"result"}});
   char buf[128];
-  const Measured import =
-      run({binary, "import", "gv", gv.string(), "-o", (dir / "registry").string()});
+  const muni::bench::Measured import = muni::bench::run_measured(
+      {binary, "import", "gv", gv.string(), "-o", (dir / "registry").string()});
   std::snprintf(buf, sizeof buf, "%.2f s, peak RSS %.1f MB (exit %d)", import.seconds,
                 import.peak_mb, import.exit_code);
-  table.add_row({std::string("import gv"), std::string("11,045 entries into 16 files"),
-                 std::string(buf)});
+  table.add_row(
+      {std::string("import gv"), std::string("11,045 entries into 16 files"), std::string(buf)});
   // A merge into existing files (the yearly update): every entry matched.
-  const Measured merge =
-      run({binary, "import", "gv", gv.string(), "-o", (dir / "registry").string()});
-  std::snprintf(buf, sizeof buf, "%.2f s, peak RSS %.1f MB (exit %d)", merge.seconds,
-                merge.peak_mb, merge.exit_code);
-  table.add_row({std::string("import gv"), std::string("merge into the same 16 files"),
-                 std::string(buf)});
+  const muni::bench::Measured merge = muni::bench::run_measured(
+      {binary, "import", "gv", gv.string(), "-o", (dir / "registry").string()});
+  std::snprintf(buf, sizeof buf, "%.2f s, peak RSS %.1f MB (exit %d)", merge.seconds, merge.peak_mb,
+                merge.exit_code);
+  table.add_row(
+      {std::string("import gv"), std::string("merge into the same 16 files"), std::string(buf)});
 
   {
     std::ofstream config(dir / "muniscope.yaml");
@@ -91,7 +52,8 @@ int main() {
            << "store:\n  path: " << (dir / "store.db").string() << "\n"
            << "include: registry/*.yaml\n";
   }
-  const Measured load = run({binary, "check-config", (dir / "muniscope.yaml").string()});
+  const muni::bench::Measured load =
+      muni::bench::run_measured({binary, "check-config", (dir / "muniscope.yaml").string()});
   std::snprintf(buf, sizeof buf, "%.2f s, peak RSS %.1f MB (exit %d)", load.seconds, load.peak_mb,
                 load.exit_code);
   table.add_row({std::string("national config"), std::string("check-config over the 16 files"),

@@ -32,6 +32,14 @@ std::optional<Config> config_for(const CommonOptions& o) {
   return load.config;
 }
 
+// Opens the store a command works on; says why not on standard error.
+Result<std::unique_ptr<Store>> open_store(const CommonOptions& o, const Config& config,
+                                          OpenMode mode) {
+  auto store = Store::open(store_path_for(&config, o.db_override), mode);
+  if (!store.ok()) std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
+  return store;
+}
+
 std::string time_cell(const std::optional<TimeMs>& t) { return t ? format_iso8601(*t) : ""; }
 
 // "in 5m" / "3h ago" relative to now, for status tables.
@@ -86,8 +94,9 @@ int cmd_check_config(const std::string& path) {
   size_t proposed = 0;
   for (const auto& m : c.municipalities) proposed += m.proposed_accounts.size();
   if (proposed > 0)
-    std::printf("  proposed accounts: %zu (not polled until confirmed: remove `status: proposed`)\n",
-                proposed);
+    std::printf(
+        "  proposed accounts: %zu (not polled until confirmed: remove `status: proposed`)\n",
+        proposed);
   std::printf("  store: %s\n", c.resolved_store_path().c_str());
   std::printf("  timezone: %s\n", c.defaults.timezone.c_str());
   std::printf("  user agent: %s\n", c.effective_user_agent().c_str());
@@ -114,23 +123,20 @@ int cmd_municipalities(const CommonOptions& o) {
 int cmd_account_history(const CommonOptions& o, const std::string& ref) {
   auto config = config_for(o);
   if (!config) return 2;
-  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
-  if (!store.ok()) {
-    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
-    return 1;
-  }
+  auto store = open_store(o, *config, OpenMode::kReadOnly);
+  if (!store.ok()) return 1;
   auto account = (*store)->find_account(ref);
   if (!account.ok()) {
     std::fprintf(stderr, "muniscope: %s\n", account.error().message.c_str());
     return account.error().code == ErrorCode::kNotFound ? 1 : 2;
   }
   // Who the account is now, then what changed over time.
-  std::fprintf(stderr, "%s: platform id %s, handle now %s%s%s\n", account->account_key.c_str(),
-               account->platform_id.empty() ? "unknown" : account->platform_id.c_str(),
-               account->current_handle.empty() ? account->handle.c_str()
-                                               : account->current_handle.c_str(),
-               account->display_name.empty() ? "" : ", name ",
-               printable(account->display_name, 120).c_str());
+  std::fprintf(
+      stderr, "%s: platform id %s, handle now %s%s%s\n", account->account_key.c_str(),
+      account->platform_id.empty() ? "unknown" : account->platform_id.c_str(),
+      account->current_handle.empty() ? account->handle.c_str() : account->current_handle.c_str(),
+      account->display_name.empty() ? "" : ", name ",
+      printable(account->display_name, 120).c_str());
   Table t({{"observed_at"}, {"event"}, {"detail"}});
   SQLite::Statement q((*store)->db(),
                       "SELECT observed_at, kind, detail FROM account_events WHERE account_id = ? "
@@ -212,11 +218,8 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality,
 int cmd_status(const CommonOptions& o) {
   auto config = config_for(o);
   if (!config) return 2;
-  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
-  if (!store.ok()) {
-    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
-    return 1;
-  }
+  auto store = open_store(o, *config, OpenMode::kReadOnly);
+  if (!store.ok()) return 1;
   auto accounts = (*store)->load_accounts(true);
   if (!accounts.ok()) {
     std::fprintf(stderr, "muniscope: %s\n", accounts.error().message.c_str());
@@ -284,8 +287,9 @@ int cmd_status(const CommonOptions& o) {
       b.add_row({r.scope, r.platform, r.policy, r.units, r.spent,
                  held ? Cell(int64_t{0}) : Cell(std::max<int64_t>(0, r.units - r.spent)),
                  cell(table ? relative(r.next_reset, now) : time_cell(r.next_reset)),
-                 cell(!held ? std::string() : table ? relative(r.blocked_until, now)
-                                                    : time_cell(r.blocked_until))});
+                 cell(!held   ? std::string()
+                      : table ? relative(r.blocked_until, now)
+                              : time_cell(r.blocked_until))});
     }
   }
   if (!table) {
@@ -317,8 +321,7 @@ int cmd_status(const CommonOptions& o) {
                   format_duration((now - *started) - (now - *started) % 1000).c_str(),
                   since.c_str());
     } else {
-      std::printf("daemon: not running (last started %s as pid %s)\n", since.c_str(),
-                  pid.c_str());
+      std::printf("daemon: not running (last started %s as pid %s)\n", since.c_str(), pid.c_str());
     }
   } else {
     std::printf("daemon: never started on this store\n");
@@ -350,11 +353,8 @@ int cmd_status(const CommonOptions& o) {
 int cmd_store_compact(const CommonOptions& o) {
   auto config = config_for(o);
   if (!config) return 2;
-  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadWrite);
-  if (!store.ok()) {
-    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
-    return 1;
-  }
+  auto store = open_store(o, *config, OpenMode::kReadWrite);
+  if (!store.ok()) return 1;
   // In steps, so that a terminal sees how far it is on a large store.
   SystemClock clock;
   RetentionPass pass(config->retention, clock.now());
@@ -382,11 +382,8 @@ int cmd_store_compact(const CommonOptions& o) {
 int cmd_store_backup(const CommonOptions& o, const std::string& destination) {
   auto config = config_for(o);
   if (!config) return 2;
-  auto store = Store::open(store_path_for(&*config, o.db_override), OpenMode::kReadOnly);
-  if (!store.ok()) {
-    std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
-    return 1;
-  }
+  auto store = open_store(o, *config, OpenMode::kReadOnly);
+  if (!store.ok()) return 1;
   if (auto st = (*store)->backup_to(destination); !st.ok()) {
     std::fprintf(stderr, "muniscope: %s\n", st.error().message.c_str());
     return 1;
