@@ -57,7 +57,6 @@ struct Site {
   std::unique_ptr<registry::SiteDiscovery> discovery;
   const MunicipalityConfig* municipality = nullptr;
   std::string url;        // the request in flight (or next)
-  std::string first_url;  // the URL the discovery asked for (before redirects)
   int redirects = 0;
   bool in_flight = false;
   bool home_request = false;
@@ -192,7 +191,6 @@ int cmd_discover(const DiscoverOptions& o) {
           continue;
         }
         s.url = *url;
-        s.first_url = *url;
         s.redirects = 0;
         s.home_request = *url == s.discovery->target().website;
       }
