@@ -112,6 +112,22 @@ struct Setup {
   std::unique_ptr<Engine> engine;
 };
 
+// The engine's and the store's state for the Prometheus exposition (the
+// endpoint of `run`, the textfile of `poll --once`).
+SelfMetricsInput metrics_input(const Setup& s, TimeMs started) {
+  SelfMetricsInput in;
+  in.counters = s.engine->counters();
+  in.summary = s.engine->summary();
+  in.hosts = s.engine->host_status();
+  in.budgets = s.engine->budget_status();
+  in.now = s.clock.now();
+  in.store_bytes = s.store->file_size_bytes();
+  in.started_at = started;
+  in.version = kMuniscopeVersion;
+  in.platforms = configured_platforms(s.config);
+  return in;
+}
+
 // Returns an exit code on failure.
 std::optional<int> prepare(const std::string& config_path, const std::string& db_override,
                            Setup& s) {
@@ -189,18 +205,9 @@ int run_daemon(const DaemonOptions& options) {
                 metrics.port());
   }
   auto refresh_metrics = [&] {
-    SelfMetricsInput in;
-    in.counters = s.engine->counters();
-    in.summary = s.engine->summary();
-    in.hosts = s.engine->host_status();
-    in.budgets = s.engine->budget_status();
-    in.now = s.clock.now();
-    in.store_bytes = s.store->file_size_bytes();
+    SelfMetricsInput in = metrics_input(s, started);
     in.last_reload_ok = last_reload_ok;
     in.last_reload_at = last_reload_at;
-    in.started_at = started;
-    in.version = kMuniscopeVersion;
-    in.platforms = configured_platforms(s.config);
     metrics.update(render_prometheus(in));
   };
   refresh_metrics();
@@ -457,16 +464,7 @@ int run_poll_once(const PollOnceOptions& options) {
     std::fputs(errors.render_table().c_str(), stdout);
   }
   if (!options.metrics_file.empty()) {
-    SelfMetricsInput in;
-    in.counters = s.engine->counters();
-    in.summary = s.engine->summary();
-    in.hosts = s.engine->host_status();
-    in.budgets = s.engine->budget_status();
-    in.now = s.clock.now();
-    in.store_bytes = s.store->file_size_bytes();
-    in.started_at = run_started;
-    in.version = kMuniscopeVersion;
-    in.platforms = configured_platforms(s.config);
+    const SelfMetricsInput in = metrics_input(s, run_started);
     if (auto st = write_metrics_file(options.metrics_file, render_prometheus(in)); !st.ok()) {
       std::fprintf(stderr, "muniscope: %s\n", st.error().message.c_str());
       return 1;
