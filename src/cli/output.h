@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/text_safety.h"  // html_escape
 #include "core/value.h"
 
 namespace CLI {
@@ -58,6 +59,5 @@ inline Cell cell(const std::string& s) { return s.empty() ? Cell() : Cell(s); }
 
 std::string with_thousands(int64_t v);
 std::string csv_escape(const std::string& s);
-std::string html_escape(const std::string& s);
 
 }  // namespace muni

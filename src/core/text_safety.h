@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,14 @@ bool repair_utf8(std::string& s);
 // (C0, DEL, C1) written as escapes ("\n", "\x1b"), cut to at most `max_bytes`
 // bytes of output (on a character boundary, with "…" appended when cut).
 std::string printable(std::string_view s, size_t max_bytes = 4096);
+
+// Appends the UTF-8 form of code point `cp` (nothing for cp > U+10FFFF).
+void append_utf8(std::string& out, uint32_t cp);
+
+// For HTML element content and attribute values: valid UTF-8, no control
+// characters but tab and newline, and & < > " ' as entities. Everything a
+// platform or a file supplied goes through it before it reaches a page.
+std::string html_escape(std::string_view text);
 
 // For table cells on a terminal: like printable(), but tabs and newlines
 // become a single space so a cell stays on its line.

@@ -9,6 +9,7 @@
 #include "core/ags.h"
 #include "core/platform.h"
 #include "metrics/metrics.h"
+#include "core/text_safety.h"
 #include "report/svg_chart.h"
 
 namespace muni::report {
@@ -141,7 +142,7 @@ std::string number(const std::string& lang, double v, int decimals) {
 
 std::string cell(const std::string& lang, const Value& v, int decimals, bool percent = false,
                  const std::string& suffix = "") {
-  if (const auto* s = std::get_if<std::string>(&v)) return escape(*s);
+  if (const auto* s = std::get_if<std::string>(&v)) return html_escape(*s);
   const auto n = number_of(v);
   if (!n) return "<span class=\"unk\" title=\"unbekannt / unknown\">–</span>";
   if (percent) return number(lang, *n * 100, 1) + "&nbsp;%";
@@ -198,9 +199,9 @@ std::string account_link(const StoredAccount& a) {
   // hostile server stays inert text.
   const std::string& url = a.profile_url;
   if (url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0) {
-    return "<a href=\"" + escape(url) + "\" rel=\"noopener noreferrer\">" + escape(shown) + "</a>";
+    return "<a href=\"" + html_escape(url) + "\" rel=\"noopener noreferrer\">" + html_escape(shown) + "</a>";
   }
-  return escape(shown);
+  return html_escape(shown);
 }
 
 std::string figures(const std::string& lang, const metrics::Values& v) {
@@ -263,12 +264,12 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
   std::string h = "<!DOCTYPE html>\n<html lang=\"" + std::string(lang == "en" ? "en" : "de") +
                   "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                   "content=\"width=device-width,initial-scale=1\"><title>" +
-                  escape(std::string(tr(lang, "title")) + " · " + period) + "</title><style>" +
+                  html_escape(std::string(tr(lang, "title")) + " · " + period) + "</title><style>" +
                   kCss + "</style></head><body>\n" + svg_defs();
   h += "<h1>" + std::string(tr(lang, "title")) + "</h1><p class=\"meta\">" +
-       tr(lang, "period") + ": " + escape(period) + " (" + escape(config.defaults.timezone) +
-       ") · " + tr(lang, "generated") + ": " + escape(format_iso8601(o.now)) + " · muniscope " +
-       escape(kMuniscopeVersion) + "</p>\n";
+       tr(lang, "period") + ": " + html_escape(period) + " (" + html_escape(config.defaults.timezone) +
+       ") · " + tr(lang, "generated") + ": " + html_escape(format_iso8601(o.now)) + " · muniscope " +
+       html_escape(kMuniscopeVersion) + "</p>\n";
 
   // Comparison across municipalities.
   h += "<h2>" + std::string(tr(lang, "comparison")) + "</h2><div class=\"scroll\"><table><tr>";
@@ -284,12 +285,12 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
     std::string plist;
     for (const auto& p : platforms) {
       const PlatformDescriptor* pd = find_platform(p);
-      plist += (plist.empty() ? "" : ", ") + escape(pd ? pd->display_name : p);
+      plist += (plist.empty() ? "" : ", ") + html_escape(pd ? pd->display_name : p);
     }
     const Land* land = find_land(d.config->ags.substr(0, 2));
-    h += "<tr><td><a href=\"#m-" + escape(d.config->id) + "\">" + escape(d.config->name) +
-         "</a></td><td>" + escape(d.config->ags) + "</td><td>" +
-         escape(land ? std::string(land->iso) : d.config->state) + "</td><td>" + plist +
+    h += "<tr><td><a href=\"#m-" + html_escape(d.config->id) + "\">" + html_escape(d.config->name) +
+         "</a></td><td>" + html_escape(d.config->ags) + "</td><td>" +
+         html_escape(land ? std::string(land->iso) : d.config->state) + "</td><td>" + plist +
          "</td><td class=\"n\">" + cell(lang, d.values.at("first_activity"), 0) +
          "</td><td class=\"n\">" + cell(lang, d.values.at("posts_per_week"), 2) +
          "</td><td class=\"n\">" + cell(lang, d.values.at("reply_share"), 1, true) +
@@ -304,7 +305,7 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
   // With a survey: the verdict matrix and the agreement table.
   if (o.survey != nullptr) {
     const survey::Report& r = *o.survey;
-    h += "<h2>" + std::string(tr(lang, "survey")) + ": " + escape(r.survey) + "</h2>";
+    h += "<h2>" + std::string(tr(lang, "survey")) + ": " + html_escape(r.survey) + "</h2>";
     std::vector<std::string> items;
     std::map<std::pair<std::string, std::string>, const survey::ItemResult*> by;
     std::vector<std::string> munis;
@@ -316,12 +317,12 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
     }
     h += "<h3>" + std::string(tr(lang, "verdicts")) + "</h3><div class=\"scroll\"><table><tr><th>" +
          tr(lang, "municipality") + "</th>";
-    for (const auto& i : items) h += "<th>" + escape(i) + "</th>";
+    for (const auto& i : items) h += "<th>" + html_escape(i) + "</th>";
     h += "</tr>";
     std::map<std::string, std::string> names;
     for (const auto& mc : config.municipalities) names[mc.id] = mc.name;
     for (const auto& m : munis) {
-      h += "<tr><td>" + escape(names.count(m) ? names[m] : m) + "</td>";
+      h += "<tr><td>" + html_escape(names.count(m) ? names[m] : m) + "</td>";
       for (const auto& i : items) {
         const auto it = by.find({m, i});
         if (it == by.end()) {
@@ -329,8 +330,8 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
           continue;
         }
         const std::string v(survey::verdict_id(it->second->verdict));
-        h += "<td class=\"v v-" + v + "\" title=\"" + escape(it->second->evidence) + "\">" +
-             escape(v) + "</td>";
+        h += "<td class=\"v v-" + v + "\" title=\"" + html_escape(it->second->evidence) + "\">" +
+             html_escape(v) + "</td>";
       }
       h += "</tr>";
     }
@@ -344,9 +345,9 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
         kappa = number(lang, s.kappa->kappa, 2) + " (" + number(lang, s.kappa->ci_low, 2) + " – " +
                 number(lang, s.kappa->ci_high, 2) + ")";
       } else if (!s.kappa_undefined.empty()) {
-        kappa = "<span class=\"unk\">– (" + escape(s.kappa_undefined) + ")</span>";
+        kappa = "<span class=\"unk\">– (" + html_escape(s.kappa_undefined) + ")</span>";
       }
-      h += "<tr><td>" + escape(s.item) + "</td><td class=\"n\">" + std::to_string(s.n) +
+      h += "<tr><td>" + html_escape(s.item) + "</td><td class=\"n\">" + std::to_string(s.n) +
            "</td><td class=\"n\">" + cell(lang, value_of(s.agreement), 1, true) + "</td><td>" +
            kappa + "</td></tr>";
     }
@@ -358,11 +359,11 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
   const char* weekdays_en[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   for (const MunicipalityData& d : ms) {
     const MunicipalityConfig& m = *d.config;
-    h += "<section class=\"m\" id=\"m-" + escape(m.id) + "\"><h2>" + escape(m.name) + "</h2>";
+    h += "<section class=\"m\" id=\"m-" + html_escape(m.id) + "\"><h2>" + html_escape(m.name) + "</h2>";
     const Land* land = find_land(m.ags.substr(0, 2));
-    h += "<p class=\"meta\">" + std::string(tr(lang, "ags")) + " " + escape(m.ags) + " · " +
-         escape(land ? std::string(land->name) : m.state) + " · " +
-         escape(std::string(municipality_kind_label(m.kind))) +
+    h += "<p class=\"meta\">" + std::string(tr(lang, "ags")) + " " + html_escape(m.ags) + " · " +
+         html_escape(land ? std::string(land->name) : m.state) + " · " +
+         html_escape(std::string(municipality_kind_label(m.kind))) +
          (m.population ? " · " + std::string(tr(lang, "population")) + " " +
                              number(lang, static_cast<double>(*m.population), 0)
                        : "") +
@@ -455,11 +456,11 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
     h += "</tr>";
     for (const StoredAccount& a : d.accounts) {
       const PlatformDescriptor* pd = find_platform(a.platform);
-      h += "<tr><td>" + escape(pd ? pd->display_name : a.platform) + "</td><td>" +
-           account_link(a) + "</td><td>" + escape(a.display_name) + "</td><td>" +
-           escape(std::string(a.state_id())) + "</td><td class=\"n\">" +
+      h += "<tr><td>" + html_escape(pd ? pd->display_name : a.platform) + "</td><td>" +
+           account_link(a) + "</td><td>" + html_escape(a.display_name) + "</td><td>" +
+           html_escape(std::string(a.state_id())) + "</td><td class=\"n\">" +
            std::to_string(a.own_posts_stored) + "</td><td>" +
-           escape(std::string(backfill_state_id(a.backfill_state))) + "</td></tr>";
+           html_escape(std::string(backfill_state_id(a.backfill_state))) + "</td></tr>";
     }
     h += "</table></div></section>\n";
   }
@@ -467,11 +468,11 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
   // Glossary.
   h += "<h2>" + std::string(tr(lang, "glossary")) + "</h2><dl>";
   for (const Gloss& g : kGlossary) {
-    h += "<dt><b>" + escape(g.term) + "</b></dt><dd>" + escape(lang == "en" ? g.en : g.de) +
+    h += "<dt><b>" + html_escape(g.term) + "</b></dt><dd>" + html_escape(lang == "en" ? g.en : g.de) +
          "</dd>";
   }
   h += "<dt><b>" + std::string(tr(lang, "coverage")) + "</b></dt><dd>" +
-       escape(lang == "en"
+       html_escape(lang == "en"
                   ? "The share of the period for which an account's posts are known; figures "
                     "below the configured minimum are marked as incomplete (docs/metrics.md)."
                   : "Der Anteil des Zeitraums, für den die Beiträge eines Kontos bekannt sind; "

@@ -8,7 +8,7 @@
 // times, posting by weekday and hour, and its accounts; with a survey, the
 // verdict matrix and the agreement per item; a glossary of every term.
 // German by default, English on request. Everything that came from a
-// platform or a file is escaped (svg_chart.h: escape()).
+// platform or a file is escaped (html_escape, core/text_safety.h).
 #pragma once
 
 #include <optional>

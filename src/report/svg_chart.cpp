@@ -57,8 +57,8 @@ std::string format_tick(double v) {
 std::string open_svg(const ChartText& t, int height = kHeight) {
   std::string s = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + std::to_string(kWidth) +
                   " " + std::to_string(height) + "\" xmlns=\"http://www.w3.org/2000/svg\">";
-  s += "<title>" + escape(t.title) + "</title>";
-  s += "<text class=\"ct\" x=\"" + std::to_string(kLeft) + "\" y=\"20\">" + escape(t.title) +
+  s += "<title>" + html_escape(t.title) + "</title>";
+  s += "<text class=\"ct\" x=\"" + std::to_string(kLeft) + "\" y=\"20\">" + html_escape(t.title) +
        "</text>";
   return s;
 }
@@ -74,9 +74,9 @@ std::string y_axis(const ChartText& t, double max, double step, int height = kHe
          "\" text-anchor=\"end\">" + format_tick(v) + "</text>";
   }
   s += "<text class=\"al\" transform=\"rotate(-90)\" x=\"" + num(-(kTop + plot_h / 2.0)) +
-       "\" y=\"14\" text-anchor=\"middle\">" + escape(t.y_label) + "</text>";
+       "\" y=\"14\" text-anchor=\"middle\">" + html_escape(t.y_label) + "</text>";
   s += "<text class=\"al\" x=\"" + num(kLeft + (kWidth - kLeft - kRight) / 2.0) + "\" y=\"" +
-       std::to_string(height - 8) + "\" text-anchor=\"middle\">" + escape(t.x_label) + "</text>";
+       std::to_string(height - 8) + "\" text-anchor=\"middle\">" + html_escape(t.x_label) + "</text>";
   return s;
 }
 
@@ -92,42 +92,12 @@ std::string legend(const std::vector<Series>& series, bool lines) {
     } else {
       s += "<rect width=\"28\" height=\"12\" fill=\"url(#p" + std::to_string(k) + ")\"/>";
     }
-    s += "</svg>" + escape(series[i].name) + "</li>";
+    s += "</svg>" + html_escape(series[i].name) + "</li>";
   }
   return s + "</ul>";
 }
 
 }  // namespace
-
-std::string escape(const std::string& raw) {
-  // Valid UTF-8 and no control characters first, then the five specials.
-  std::string text = raw;
-  repair_utf8(text);
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-    }
-  }
-  return out;
-}
 
 std::string svg_defs() {
   // One pattern per palette colour: the colour with its own hatch, so bars
@@ -177,14 +147,14 @@ std::string stacked_bars(const ChartText& t, const std::vector<std::string>& cat
       const double h = v / top * plot_h;
       svg += "<rect x=\"" + num(x) + "\" y=\"" + num(y0) + "\" width=\"" + num(bar) +
              "\" height=\"" + num(h) + "\" fill=\"url(#p" + std::to_string(k % kPalette) +
-             ")\" stroke=\"#333\" stroke-width=\"0.3\"><title>" + escape(series[k].name) + ", " +
-             escape(categories[c]) + ": " + format_tick(v) + "</title></rect>";
+             ")\" stroke=\"#333\" stroke-width=\"0.3\"><title>" + html_escape(series[k].name) + ", " +
+             html_escape(categories[c]) + ": " + format_tick(v) + "</title></rect>";
       base += v;
     }
     if (c % label_every == 0) {
       svg += "<text class=\"tick\" x=\"" + num(x + bar / 2) + "\" y=\"" +
              std::to_string(kTop + plot_h + 16) + "\" text-anchor=\"middle\">" +
-             escape(categories[c]) + "</text>";
+             html_escape(categories[c]) + "</text>";
     }
   }
   if (categories.empty() || max == 0) {
@@ -224,7 +194,7 @@ std::string time_lines(const ChartText& t, const std::vector<double>& x_days,
     const int c = static_cast<int>(k % kPalette);
     svg += "<polyline fill=\"none\" stroke=\"" + std::string(kColours[c]) +
            "\" stroke-width=\"2.5\" stroke-dasharray=\"" + kDashes[c] + "\" points=\"" + points +
-           "\"><title>" + escape(series[k].name) + "</title></polyline>";
+           "\"><title>" + html_escape(series[k].name) + "</title></polyline>";
   }
   if (x_days.empty()) {
     svg += "<text class=\"empty\" x=\"" + num(kLeft + plot_w / 2.0) + "\" y=\"" +
@@ -247,7 +217,7 @@ std::string heatmap(const ChartText& t, const std::vector<std::string>& rows,
   for (size_t r = 0; r < rows.size(); ++r) {
     const double y = kTop + 22.0 * r;
     svg += "<text class=\"tick\" x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + num(y + 15) +
-           "\" text-anchor=\"end\">" + escape(rows[r]) + "</text>";
+           "\" text-anchor=\"end\">" + html_escape(rows[r]) + "</text>";
     for (size_t c = 0; c < cols.size(); ++c) {
       const double v = r < counts.size() && c < counts[r].size() ? counts[r][c] : 0;
       // Light to dark blue; lightness alone carries the value.
@@ -255,7 +225,7 @@ std::string heatmap(const ChartText& t, const std::vector<std::string>& rows,
       const int light = static_cast<int>(97 - 70 * f);
       svg += "<rect x=\"" + num(kLeft + c * cw) + "\" y=\"" + num(y) + "\" width=\"" +
              num(cw - 1) + "\" height=\"20\" fill=\"hsl(210,60%," + std::to_string(light) +
-             "%)\"><title>" + escape(rows[r]) + " " + escape(cols[c]) + ": " + format_tick(v) +
+             "%)\"><title>" + html_escape(rows[r]) + " " + html_escape(cols[c]) + ": " + format_tick(v) +
              "</title></rect>";
       if (v > 0) {
         svg += "<text class=\"hv\" x=\"" + num(kLeft + c * cw + cw / 2) + "\" y=\"" +
@@ -267,10 +237,10 @@ std::string heatmap(const ChartText& t, const std::vector<std::string>& rows,
   for (size_t c = 0; c < cols.size(); c += 2) {
     svg += "<text class=\"tick\" x=\"" + num(kLeft + c * cw + cw / 2) + "\" y=\"" +
            num(kTop + 22.0 * rows.size() + 14) + "\" text-anchor=\"middle\">" +
-           escape(cols[c]) + "</text>";
+           html_escape(cols[c]) + "</text>";
   }
   svg += "<text class=\"al\" x=\"" + num(kLeft + plot_w / 2.0) + "\" y=\"" +
-         std::to_string(height - 6) + "\" text-anchor=\"middle\">" + escape(t.x_label) +
+         std::to_string(height - 6) + "\" text-anchor=\"middle\">" + html_escape(t.x_label) +
          "</text>";
   return svg + "</svg>";
 }

@@ -12,7 +12,7 @@
 // series also has its own hatch pattern (bars) or dash pattern (lines), and
 // the heatmap is a single-hue ramp from light to dark with the count
 // written in every non-empty cell. Every chart has a title, labelled axes
-// with units, and a legend. All text is escaped.
+// with units, and a legend. All text is escaped (html_escape, core/text_safety.h).
 #pragma once
 
 #include <string>
@@ -46,8 +46,5 @@ std::string heatmap(const ChartText& text, const std::vector<std::string>& row_l
 
 // The patterns and styles the charts refer to; included once per document.
 std::string svg_defs();
-
-// HTML-escapes text for element content and attribute values.
-std::string escape(const std::string& text);
 
 }  // namespace muni::report
