@@ -35,8 +35,7 @@ void add_discover_options(CLI::App& cmd, DiscoverOptions& o) {
   cmd.add_flag("--refused", o.show_refused, "Also list the links that were not proposed, and why");
   cmd.add_option("--parallel", o.parallel, "Websites fetched at the same time (default 8)")
       ->check(CLI::Range(1, 64));
-  cmd.add_option("--delay", o.delay_s,
-                 "Seconds between two requests to the same host (default 1)")
+  cmd.add_option("--delay", o.delay_s, "Seconds between two requests to the same host (default 1)")
       ->check(CLI::Range(0.0, 60.0));
   add_format_option(cmd, o.format);
   cmd.footer(
@@ -56,7 +55,7 @@ namespace {
 struct Site {
   std::unique_ptr<registry::SiteDiscovery> discovery;
   const MunicipalityConfig* municipality = nullptr;
-  std::string url;        // the request in flight (or next)
+  std::string url;  // the request in flight (or next)
   int redirects = 0;
   bool in_flight = false;
   bool home_request = false;
@@ -179,7 +178,7 @@ int cmd_discover(const DiscoverOptions& o) {
       active_sites.push_back(next_site++);
       ++active;
     }
-    const TimeMs now = clock.now();
+    const TimeMs now = clock.monotonic();  // politeness delays are elapsed time
     std::string waiting;
     for (size_t i : active_sites) {
       Site& s = sites[i];
@@ -223,7 +222,7 @@ int cmd_discover(const DiscoverOptions& o) {
       by_tag.erase(it);
       const std::string host = host_of(s.url);
       host_busy.erase(host);
-      host_free_at[host] = clock.now() + delay_ms;
+      host_free_at[host] = clock.monotonic() + delay_ms;
       s.in_flight = false;
       const HttpResponse& r = done.response;
       if (r.status == 0) {

@@ -12,7 +12,7 @@ ProgressLine::ProgressLine(const Clock& clock, std::FILE* out, std::string what,
       unit_(std::move(unit)),
       total_(total),
       active_(out != nullptr && isatty(fileno(out)) == 1),
-      started_(clock.now()) {}
+      started_(clock.monotonic()) {}
 
 std::string ProgressLine::short_duration(int64_t seconds) {
   if (seconds < 0) seconds = 0;
@@ -24,13 +24,13 @@ std::string ProgressLine::short_duration(int64_t seconds) {
 
 void ProgressLine::update(int64_t done, const std::string& note, bool force) {
   if (!active_) return;
-  const TimeMs now = clock_.now();
+  const TimeMs now = clock_.monotonic();  // rates and ETA: elapsed time
   if (!force && now - last_draw_ < 200) return;
   last_draw_ = now;
   const double elapsed_s = static_cast<double>(now - started_) / 1000.0;
   const double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;
-  std::string line = what_ + ": " + std::to_string(done) + "/" + std::to_string(total_) + " " +
-                     unit_;
+  std::string line =
+      what_ + ": " + std::to_string(done) + "/" + std::to_string(total_) + " " + unit_;
   char buf[64];
   std::snprintf(buf, sizeof buf, ", %.1f/s", rate);
   line += buf;

@@ -10,6 +10,12 @@ TimeMs SystemClock::now() const {
       .count();
 }
 
+TimeMs SystemClock::monotonic() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 SystemRandom::SystemRandom() : gen_(std::random_device{}()) {}
 
 }  // namespace muni

@@ -15,13 +15,18 @@ namespace muni {
 class Clock {
  public:
   virtual ~Clock() = default;
-  // Wall-clock time, UTC. Stored timestamps and schedules use it.
+  // Wall-clock time, UTC: what is stored and shown. It can jump (NTP
+  // steps, a manual `date -s`), so nothing waits on it.
   virtual TimeMs now() const = 0;
+  // Monotonic time in ms from an arbitrary origin: intervals, backoff and
+  // deadlines. It never jumps and only means something as a difference.
+  virtual TimeMs monotonic() const = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   TimeMs now() const override;
+  TimeMs monotonic() const override;  // CLOCK_MONOTONIC (std::chrono::steady_clock)
 };
 
 class Random {

@@ -144,9 +144,10 @@ std::optional<int> prepare(const std::string& config_path, const std::string& db
   // tests (allow_private_addresses) reach no real server and may keep one.
   if (auto why = placeholder_contact(s.config.defaults);
       why && !s.config.defaults.allow_private_addresses) {
-    log()->error("defaults.contact: {}; not contacting any server. Set your own address in {} "
-                 "(or MUNISCOPE_CONTACT=mailto:you@your.institution)",
-                 *why, config_path);
+    log()->error(
+        "defaults.contact: {}; not contacting any server. Set your own address in {} "
+        "(or MUNISCOPE_CONTACT=mailto:you@your.institution)",
+        *why, config_path);
     return 2;
   }
   const std::string db = store_path_for(&s.config, db_override);
@@ -216,9 +217,13 @@ int run_daemon(const DaemonOptions& options) {
   log()->info("muniscope {} running (pid {}); user agent \"{}\"", kMuniscopeVersion, getpid(),
               s.config.effective_user_agent());
 
+  // The loop's own timers run on monotonic time (a stepped wall clock must
+  // not silence the watchdog or run retention twice); wall time is only what
+  // is stored.
+  const TimeMs started_tick = s.clock.monotonic();
   TimeMs next_status = 0;
-  TimeMs next_retention = started + s.config.retention.run_interval_ms;
-  TimeMs next_summary = started + 10 * kMinuteMs;
+  TimeMs next_retention = started_tick + s.config.retention.run_interval_ms;
+  TimeMs next_summary = started_tick + 10 * kMinuteMs;
   EngineCounters at_last_summary;
   // A retention pass in progress: one bounded step per turn of the loop, so
   // HTTP keeps flowing while a large store is thinned.
@@ -227,6 +232,7 @@ int run_daemon(const DaemonOptions& options) {
   while (!stop) {
     s.engine->step(retention ? 0 : 1000);
     const TimeMs now = s.clock.now();
+    const TimeMs tick = s.clock.monotonic();
     for (const int sig : signals.drain()) {
       if (sig == SIGHUP) {
         notifier.reloading();
@@ -280,14 +286,14 @@ int run_daemon(const DaemonOptions& options) {
         stop = true;
       }
     }
-    notifier.watchdog_tick(now);
-    if (now >= next_status) {
+    notifier.watchdog_tick(tick);
+    if (tick >= next_status) {
       notifier.status(status_line(s.engine->summary()));
       s.engine->save_host_status();
       refresh_metrics();
-      next_status = now + 5 * kSecondMs;
+      next_status = tick + 5 * kSecondMs;
     }
-    if (now >= next_summary) {
+    if (tick >= next_summary) {
       const EngineCounters& c = s.engine->counters();
       log()->info(
           "last 10 minutes: {} requests, {} new and {} updated posts, {} rate-limit waits; {}",
@@ -295,11 +301,11 @@ int run_daemon(const DaemonOptions& options) {
           c.posts_updated - at_last_summary.posts_updated,
           c.rate_limit_waits - at_last_summary.rate_limit_waits, status_line(s.engine->summary()));
       at_last_summary = c;
-      next_summary = now + 10 * kMinuteMs;
+      next_summary = tick + 10 * kMinuteMs;
     }
-    if (!retention && now >= next_retention) {
-      retention.emplace(s.config.retention, now);
-      next_retention = now + s.config.retention.run_interval_ms;
+    if (!retention && tick >= next_retention) {
+      retention.emplace(s.config.retention, now);  // cut-offs are wall time
+      next_retention = tick + s.config.retention.run_interval_ms;
     }
     if (retention) {
       if (auto st = s.store->retention_step(*retention, kRetentionSamplesPerStep); !st.ok()) {
@@ -392,11 +398,11 @@ int run_poll_once(const PollOnceOptions& options) {
   // On a terminal, one line rewritten in place; in the journal nothing here
   // (the engine logs one line per unit of work).
   ProgressLine progress(s.clock, stderr, "poll", "accounts",
-                        static_cast<int64_t>(s.engine->once_progress_view(s.clock.now()).total));
+                        static_cast<int64_t>(s.engine->once_progress_view().total));
   while (!s.engine->once_finished()) {
     s.engine->step(500);
     if (progress.active()) {
-      const auto p = s.engine->once_progress_view(s.clock.now());
+      const auto p = s.engine->once_progress_view();
       progress.update(static_cast<int64_t>(p.done), p.waiting);
     }
     if (!signals.drain().empty()) {
@@ -432,8 +438,8 @@ int run_poll_once(const PollOnceOptions& options) {
     table.add_row({std::string("redirects refused"), c.redirects_refused});
   // Waits are part of what happened: a long silent pause is a rate limit.
   if (c.rate_limit_waits > 0)
-    table.add_row({std::string("rate-limit waits (429/503 answers and held requests)"),
-                   c.rate_limit_waits});
+    table.add_row(
+        {std::string("rate-limit waits (429/503 answers and held requests)"), c.rate_limit_waits});
   if (c.quota_waits > 0) table.add_row({std::string("quota waits"), c.quota_waits});
   for (const auto& [outcome, n] : by_outcome) table.add_row({"units of work " + outcome, n});
   // Every selected account that did not end up ok is listed, including

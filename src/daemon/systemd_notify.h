@@ -16,7 +16,7 @@ class SystemdNotifier {
   void reloading();
   void stopping();
   // Sends WATCHDOG=1 when the watchdog is enabled and half its period has
-  // passed since the last ping; `now_ms` is a monotonic-enough wall clock.
+  // passed since the last ping; `now_ms` is monotonic time (Clock::monotonic).
   void watchdog_tick(int64_t now_ms);
   bool watchdog_enabled() const { return watchdog_usec_ > 0; }
 

@@ -169,6 +169,7 @@ struct Engine::Session {
 Engine::Engine(const Clock& clock, Random& random, HttpTransport& transport, Store& store,
                const ConnectorRegistry& registry, EngineOptions options)
     : clock_(clock),
+      timer_offset_(clock.now() - clock.monotonic()),
       random_(random),
       transport_(transport),
       store_(store),
@@ -176,6 +177,8 @@ Engine::Engine(const Clock& clock, Random& random, HttpTransport& transport, Sto
       options_(std::move(options)) {}
 
 Engine::~Engine() = default;
+
+std::string Engine::clock_time_of(TimeMs timer) const { return clock_time(wall_of(timer)); }
 
 bool Engine::pollable(const AccountRt& a) const {
   return a.connector != nullptr && !a.stored.duplicate_of;
@@ -266,7 +269,7 @@ Status Engine::load(const Config& config) {
   config_ = config;
   config_.municipalities.clear();
   config_.municipalities.shrink_to_fit();
-  const TimeMs now = clock_.now();
+  const TimeMs now = timer_now();
   // Credentials are read once per (re)load; a missing one is reported on the
   // accounts that need it, never logged with its value.
   vault_.load(config);
@@ -305,7 +308,8 @@ Status Engine::load(const Config& config) {
     a.credential_slot = slot != slots.end() ? slot->second : "";
     // The account's own interval, else the platform's configured one, else
     // the platform's default (YouTube: its quota), else the general default.
-    const WorkSpec* poll_spec = a.platform != nullptr ? a.platform->work_spec(WorkKind::kPoll) : nullptr;
+    const WorkSpec* poll_spec =
+        a.platform != nullptr ? a.platform->work_spec(WorkKind::kPoll) : nullptr;
     const DurationMs platform_default = poll_spec != nullptr && poll_spec->interval_ms > 0
                                             ? poll_spec->interval_ms
                                             : config.defaults.poll_interval_ms;
@@ -333,12 +337,13 @@ Status Engine::load(const Config& config) {
     a.host_key = a.connector->host_for(view_of(a));
     if (credentialed) {
       // Rate limits and batches are per host and credential.
-      a.host_key += "#" + a.stored.platform + (a.credential_slot.empty() ? "" : "/" + a.credential_slot);
+      a.host_key +=
+          "#" + a.stored.platform + (a.credential_slot.empty() ? "" : "/" + a.credential_slot);
     }
-    a.quota_scope = !a.platform->budgets.empty() && vault_.has(a.stored.platform, a.credential_slot)
-                        ? a.stored.platform + "#" +
-                              (a.credential_slot.empty() ? "default" : a.credential_slot)
-                        : "";
+    a.quota_scope =
+        !a.platform->budgets.empty() && vault_.has(a.stored.platform, a.credential_slot)
+            ? a.stored.platform + "#" + (a.credential_slot.empty() ? "default" : a.credential_slot)
+            : "";
     host_for(a);
     const bool needs = a.platform->capabilities.needs_credential;
     if (const auto failure = vault_.failure(a.stored.platform, a.credential_slot)) {
@@ -367,12 +372,14 @@ Status Engine::load(const Config& config) {
     }
     if (fresh) {
       TimeMs due = now;
+      // Saved times are wall times (they outlive this process's clock).
       if (a.rt().next_due_at) {
-        due = std::max(now, *a.rt().next_due_at);
+        due = std::max(now, timer_of(*a.rt().next_due_at));
       } else if (a.rt().last_attempt_at) {
-        due = std::max(now, slot_after(a, *a.rt().last_attempt_at));
+        due = std::max(now, slot_after(a, timer_of(*a.rt().last_attempt_at)));
       }
-      if (a.rt().backoff_until && *a.rt().backoff_until > due) due = *a.rt().backoff_until;
+      if (a.rt().backoff_until && timer_of(*a.rt().backoff_until) > due)
+        due = timer_of(*a.rt().backoff_until);
       schedule(a, WorkKind::kPoll, due);
       if (a.rt().last_success_at) {
         a.polled = !is_terminal(a.rt().state);
@@ -381,7 +388,7 @@ Status Engine::load(const Config& config) {
           if (every <= 0) continue;
           const std::optional<TimeMs> saved =
               w == WorkKind::kRefresh ? a.rt().next_refresh_at : std::nullopt;
-          schedule(a, w, saved ? std::max(now, *saved) : now + every);
+          schedule(a, w, saved ? std::max(now, timer_of(*saved)) : now + every);
         }
       }
       if (a.polled && a.stored.backfill_state == BackfillState::kPending)
@@ -413,9 +420,9 @@ void Engine::load_budgets(TimeMs now) {
   for (const auto& a : accounts_) {
     if (a->quota_scope.empty() || next.count(a->quota_scope)) continue;
     const PlatformSettings* ps = config_.platform(a->stored.platform);
-    auto budget = std::make_unique<QuotaBudget>(
-        a->quota_scope, a->platform->budgets.front(),
-        ps != nullptr && ps->quota_units ? *ps->quota_units : 0);
+    auto budget =
+        std::make_unique<QuotaBudget>(a->quota_scope, a->platform->budgets.front(),
+                                      ps != nullptr && ps->quota_units ? *ps->quota_units : 0);
     if (auto old = budgets_.find(a->quota_scope); old != budgets_.end()) {
       budget->restore(old->second->state());
     } else if (auto row = saved.find(a->quota_scope); row != saved.end()) {
@@ -426,7 +433,7 @@ void Engine::load_budgets(TimeMs now) {
       st.log = row->second.log;
       budget->restore(st);
     }
-    (void)budget->remaining(now);  // a reset that happened while stopped
+    (void)budget->remaining(wall_of(now));  // a reset that happened while stopped
     next[a->quota_scope] = std::move(budget);
   }
   budgets_ = std::move(next);
@@ -529,7 +536,7 @@ void Engine::queue_due(TimeMs now) {
 
 void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
   once_mode_ = true;
-  const TimeMs now = clock_.now();
+  const TimeMs now = timer_now();
   for (const int64_t id : account_ids) {
     AccountRt* a = account(id);
     if (a == nullptr || !pollable(*a) || a->rt().state == AccountState::kAuthFailed) continue;
@@ -551,11 +558,11 @@ void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
 
 bool Engine::once_finished() const { return once_mode_ && once_pending_ == 0 && sessions_.empty(); }
 
-Engine::OnceProgress Engine::once_progress_view(TimeMs now) const {
+Engine::OnceProgress Engine::once_progress_view() const {
   OnceProgress p;
   p.total = once_total_;
   p.done = once_total_ >= once_pending_ ? once_total_ - once_pending_ : 0;
-  if (last_wait_until_ > now) p.waiting = last_wait_;
+  if (last_wait_until_ > timer_now()) p.waiting = last_wait_;
   return p;
 }
 
@@ -566,15 +573,18 @@ bool Engine::may_start(AccountRt& a, TimeMs now) {
     return false;
   }
   QuotaBudget* quota = quota_of(a);
-  if (quota == nullptr || quota->remaining(now) > 0) return true;
-  // The credential's quota is spent: wait for its reset, and say so.
-  const TimeMs reset = quota->next_reset(now);
+  const TimeMs wall = wall_of(now);
+  if (quota == nullptr || quota->remaining(wall) > 0) return true;
+  // The credential's quota is spent: wait for its reset (a wall-clock
+  // instant), and say so.
+  const TimeMs wall_reset = quota->next_reset(wall);
+  const TimeMs reset = timer_of(wall_reset);
   ++counters_.quota_waits;
-  a.rt().backoff_until = reset;
+  a.rt().backoff_until = wall_reset;
   set_state(a, AccountState::kRateLimited,
-            "quota " + quota->scope() + " spent (" + std::to_string(quota->spent(now)) + " of " +
+            "quota " + quota->scope() + " spent (" + std::to_string(quota->spent(wall)) + " of " +
                 std::to_string(quota->units()) + " units); waiting for its reset at " +
-                clock_time(reset),
+                clock_time(wall_reset),
             now);
   for (int w = 0; w < kWorkKinds; ++w) {
     if (a.queued[w] || a.next_at[w] != 0) schedule(a, work_of(w), reset, !a.once);
@@ -603,7 +613,7 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
             if (it == sessions_.end()) continue;
             finish(*it->second,
                    Finish{"rate_limited", FailureKind::kNone, true,
-                          "rate-limited by " + host.key + " until " + clock_time(wait) +
+                          "rate-limited by " + host.key + " until " + clock_time_of(wait) +
                               "; poll --once does not wait that long",
                           0, wait},
                    now);
@@ -668,9 +678,9 @@ void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, 
   std::vector<AccountView> views;
   for (AccountRt* b : batch) {
     AccountView view = view_of(*b);
-    view.now = now;
+    view.now = wall_of(now);  // compared with post times: wall time
     if (work == WorkKind::kRefresh || work == WorkKind::kComments) {
-      view.refresh_since = now - options_.refresh_window_ms;
+      view.refresh_since = view.now - options_.refresh_window_ms;
       auto ids =
           store_.recent_post_ids(b->stored.id, view.refresh_since, options_.refresh_max_posts);
       if (ids.ok()) view.refresh_ids = std::move(*ids);
@@ -687,7 +697,7 @@ void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, 
   s.host_key = a.host_key;
   s.credential_slot = a.credential_slot;
   s.quota_scope = a.quota_scope;
-  s.started_at = now;
+  s.started_at = wall_of(now);  // for the poll log
   for (AccountRt* b : batch) {
     b->busy = true;
     b->busy_work = work;
@@ -711,7 +721,7 @@ void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, 
 
 bool Engine::admit_page(Session& s, Page& page, AccountRt& a, TimeMs now) {
   // What may be stored at all: the same rules for every connector.
-  const PageAudit audit = guard_page(page, a.platform->earliest_item_ms, now);
+  const PageAudit audit = guard_page(page, a.platform->earliest_item_ms, wall_of(now));
   if (!audit.clean()) {
     const std::string summary = audit.summary();
     s.items_skipped += static_cast<int>(audit.skipped.size());
@@ -783,7 +793,7 @@ void Engine::commit_page_of(Session& s, Page& page, TimeMs now) {
       if (!admit_page(s, page, *a, now)) {
         return;  // a duplicate: a single session is finished, a batch goes on
       } else if (!page.empty()) {
-        auto counts = store_.commit_page(a->stored.id, page, now);
+        auto counts = store_.commit_page(a->stored.id, page, wall_of(now));
         if (!counts.ok()) {
           commit_failed_ = true;
           finish(s, Finish{"storage_error", FailureKind::kNone, true, counts.error().message, 0},
@@ -853,11 +863,12 @@ void Engine::apply_throttle(Session& s, const Throttle& t, int http_status, Time
   switch (t.scope) {
     case Throttle::Scope::kCredential:
       if (const auto b = budgets_.find(s.quota_scope); b != budgets_.end()) {
+        // Budgets keep wall time: their resets are wall-clock instants.
         if (t.wait) {
-          b->second->block_until(until);
+          b->second->block_until(wall_of(until));
         } else {
-          b->second->exhaust(now);
-          until = b->second->next_reset(now);
+          b->second->exhaust(wall_of(now));
+          until = timer_of(b->second->next_reset(wall_of(now)));
         }
         what = "quota " + s.quota_scope;
       } else {
@@ -875,7 +886,7 @@ void Engine::apply_throttle(Session& s, const Throttle& t, int http_status, Time
   finish(s,
          Finish{"rate_limited", FailureKind::kNone, true,
                 "throttled by the platform: " + t.reason + "; " + what + " waits until " +
-                    clock_time(until),
+                    clock_time_of(until),
                 http_status, until},
          now);
 }
@@ -886,15 +897,16 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   if (credentialed && !s.quota_scope.empty()) {
     // The request's units come out of the credential's quota budget.
     QuotaBudget* quota = budgets_.at(s.quota_scope).get();
-    if (!quota->try_spend(req.cost, now)) {
+    const TimeMs wall = wall_of(now);
+    if (!quota->try_spend(req.cost, wall)) {
       ++counters_.quota_waits;
-      const TimeMs reset = quota->next_reset(now);
+      const TimeMs wall_reset = quota->next_reset(wall);
       finish(s,
              Finish{"rate_limited", FailureKind::kNone, true,
-                    "quota " + s.quota_scope + " spent (" + std::to_string(quota->spent(now)) +
+                    "quota " + s.quota_scope + " spent (" + std::to_string(quota->spent(wall)) +
                         " of " + std::to_string(quota->units()) + " units); resets at " +
-                        clock_time(reset),
-                    0, reset},
+                        clock_time(wall_reset),
+                    0, timer_of(wall_reset)},
              now);
       return;
     }
@@ -902,7 +914,8 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   // The engine, not the connector, attaches secrets.
   if (credentialed) {
     const AccountRt* a = account(s.accounts.front());
-    const AuthStyle style = a != nullptr && a->platform != nullptr ? a->platform->auth : AuthStyle{};
+    const AuthStyle style =
+        a != nullptr && a->platform != nullptr ? a->platform->auth : AuthStyle{};
     (void)vault_.attach(req, s.platform, s.credential_slot, style);
   }
   if (req.conditional) {
@@ -927,8 +940,8 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
 void Engine::note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now) {
   // Every account waiting on this host shows why it waits.
   const std::string reason =
-      "rate-limited by " + host.key + " until " + clock_time(until) + " (" + why + ")";
-  last_wait_ = "rate-limited by " + host.key + " until " + clock_time(until);
+      "rate-limited by " + host.key + " until " + clock_time_of(until) + " (" + why + ")";
+  last_wait_ = "rate-limited by " + host.key + " until " + clock_time_of(until);
   last_wait_until_ = until;
   for (const uint64_t sid : host.waiting) {
     const auto it = sessions_.find(sid);
@@ -948,12 +961,12 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   if (it == sessions_.end()) return;
   Session& s = *it->second;
   s.transfer = 0;
-  const TimeMs now = clock_.now();
+  const TimeMs now = timer_now();
   HostRt& host = *hosts_.at(s.host_key);
   --host.in_flight;
   ++counters_.http[{s.platform, http_class(response.status)}];
   if (response.status != 0) s.http_status = response.status;
-  host.limiter.observe(response, now);
+  host.limiter.observe(response, now, wall_of(now));
   // The connector sees the URL it asked for, never one with the engine's
   // credential in it.
   response.url = s.request ? s.request->url : std::string();
@@ -1021,22 +1034,22 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
     // until the announced time, then retry this request first.
     ++host.rate_limited_total;
     ++counters_.rate_limit_waits;
-    host.limiter.on_too_many_requests(response, now, s.sent_at);
+    host.limiter.on_too_many_requests(response, now, s.sent_at, wall_of(now));
     const TimeMs until = host.limiter.blocked_until(now).value_or(now);
-    const std::string why = "HTTP " + std::to_string(response.status) +
-                            (response.header("Retry-After") ? " with Retry-After"
-                                                             : " without a reset hint");
+    const std::string why =
+        "HTTP " + std::to_string(response.status) +
+        (response.header("Retry-After") ? " with Retry-After" : " without a reset hint");
     if (++s.rate_limited > options_.max_rate_limit_retries) {
       finish(s,
              Finish{"rate_limited", FailureKind::kNone, true,
-                    "rate-limited by " + host.key + " until " + clock_time(until) + " (" + why +
+                    "rate-limited by " + host.key + " until " + clock_time_of(until) + " (" + why +
                         ", " + std::to_string(s.rate_limited) + " times in a row)",
                     response.status, until},
              now);
     } else {
       host.waiting.push_front(s.id);  // retried first once the host's wait is over
       log()->info("{}: {} from {}; holding {} until {}", s.label, why, vault_.scrub(url), host.key,
-                  clock_time(until));
+                  clock_time_of(until));
       note_rate_limited(host, until, why, now);
     }
     return;
@@ -1074,7 +1087,7 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   // 304 can never hide a page that was not.
   if (conditional_ok && accepted && !commit_failed_ &&
       (!validators.etag.empty() || !validators.last_modified.empty())) {
-    (void)store_.http_cache_put(request_url, validators, now);
+    (void)store_.http_cache_put(request_url, validators, wall_of(now));
   }
 }
 
@@ -1093,7 +1106,8 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   // and no secret.
   const std::string reason = vault_.scrub(printable(f.reason, 1000));
   ++counters_.polls[{s.platform, f.outcome}];
-  if (f.outcome == "ok" || f.outcome == "not_modified") counters_.last_success[s.platform] = now;
+  if (f.outcome == "ok" || f.outcome == "not_modified")
+    counters_.last_success[s.platform] = wall_of(now);
   for (const int64_t id : s.accounts) {
     Finish outcome = f;
     outcome.reason = reason;
@@ -1108,7 +1122,7 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     entry.account_id = id;
     entry.work = std::string(work_kind_id(s.work));
     entry.started_at = s.started_at;
-    entry.ended_at = now;
+    entry.ended_at = wall_of(now);
     entry.outcome = outcome.outcome;
     entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
     entry.error = outcome.reason;
@@ -1139,7 +1153,7 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
                             " pages in a row brought no new post (the server repeats pages or "
                             "its cursor goes in circles); older history may be missing";
         stop.batch.events.push_back({"history_incomplete", *stop.history_note});
-        if (store_.commit_page(a->stored.id, stop, now).ok()) {
+        if (store_.commit_page(a->stored.id, stop, wall_of(now)).ok()) {
           a->stored.backfill_state = BackfillState::kIncomplete;
           a->stored.history_note = *stop.history_note;
         }
@@ -1151,8 +1165,8 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     persist_runtime(*a, now);
     if (outcome.outcome != "ok" && outcome.outcome != "not_modified" &&
         outcome.outcome != "interrupted") {
-      log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work),
-                  a->label(), s.platform, outcome.outcome,
+      log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work), a->label(),
+                  s.platform, outcome.outcome,
                   outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
     } else if (s.work == WorkKind::kBackfill) {
       // One page: debug only. The account's backfill is summed up when it
@@ -1168,8 +1182,8 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
         a->backfill_posts = 0;
       }
     } else if (id == s.accounts.front() && (s.posts_new > 0 || s.posts_updated > 0)) {
-      log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work),
-                  s.label, s.posts_new, s.posts_updated, s.requests);
+      log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work), s.label,
+                  s.posts_new, s.posts_updated, s.requests);
     }
     if (!stopping_) {
       for (int w = 0; w < kWorkKinds; ++w) {
@@ -1186,7 +1200,7 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
 void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now) {
   AccountRuntime& rt = a.rt();
   if (f.outcome == "interrupted") return;
-  rt.last_attempt_at = now;
+  rt.last_attempt_at = wall_of(now);  // rt keeps wall times: it is saved and shown
   // "not_modified" (a 304) is a success like "ok".
   const bool success = f.failure == FailureKind::kNone && !f.transient;
   if (success) {
@@ -1195,13 +1209,13 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     rt.state = AccountState::kOk;
     rt.state_reason.clear();
     rt.backoff_until.reset();
-    rt.last_success_at = now;
+    rt.last_success_at = wall_of(now);
     vault_.clear_rejected(a.stored.platform, a.credential_slot);
     if (work == WorkKind::kPoll) {
       a.polled = true;
       // Coverage: polls no more than three intervals apart observe the
       // account without a gap (docs/metrics.md).
-      if (auto s = store_.extend_coverage(a.stored.id, now, 3 * a.interval); !s.ok())
+      if (auto s = store_.extend_coverage(a.stored.id, wall_of(now), 3 * a.interval); !s.ok())
         log()->error("{}", s.error().message);
     }
   } else if (f.transient) {
@@ -1213,12 +1227,12 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
       until = now + backoff_delay(a.once ? options_.once_backoff : options_.backoff, rt.failures,
                                   random_);
     }
-    rt.backoff_until = until;
+    rt.backoff_until = wall_of(until);
     rt.state = f.failure == FailureKind::kMalformed ? AccountState::kDegraded
                : f.outcome == "rate_limited"        ? AccountState::kRateLimited
                                                     : AccountState::kBackingOff;
-    rt.state_reason = f.retry_at ? f.reason
-                                 : f.reason + " (retry in " + format_duration(until - now) + ")";
+    rt.state_reason =
+        f.retry_at ? f.reason : f.reason + " (retry in " + format_duration(until - now) + ")";
   } else if (f.failure == FailureKind::kNotFound) {
     ++rt.not_found_strikes;
     if (rt.not_found_strikes >= options_.not_found_confirmations) {
@@ -1256,7 +1270,7 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     if (push && a.stored.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
       enqueue(a, WorkKind::kBackfill);
   } else if (f.transient) {
-    schedule(a, work, *rt.backoff_until, push);
+    schedule(a, work, timer_of(*rt.backoff_until), push);
   } else if (f.failure == FailureKind::kNotFound && rt.state != AccountState::kNotFound) {
     schedule(a, WorkKind::kPoll, now + std::min<DurationMs>(a.interval, 15 * kMinuteMs), push);
   } else {
@@ -1268,8 +1282,7 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
 
 // poll --once: poll, then backfill until done, then one refresh and one
 // comment sweep where the platform has them.
-void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success,
-                           TimeMs now) {
+void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success, TimeMs now) {
   auto next_after = [&](WorkKind w) -> std::optional<WorkKind> {
     const int from = idx(w);
     // The order of a once run: poll, backfill, refresh, comments.
@@ -1292,8 +1305,8 @@ void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool su
   std::optional<WorkKind> next;
   if (success) {
     a.once_attempts = 0;
-    next = work == WorkKind::kBackfill &&
-                   a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle
+    next = work == WorkKind::kBackfill && a.stored.backfill_state == BackfillState::kPending &&
+                   !a.backfill_idle
                ? std::optional<WorkKind>(WorkKind::kBackfill)
                : next_after(work);
   } else if (f.transient && (!f.retry_at || *f.retry_at - now <= kMinuteMs) &&
@@ -1301,7 +1314,8 @@ void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool su
     // Retried within the run; a wait longer than a minute (a spent quota, a
     // long rate limit) ends the account's run instead.
     ++a.generation[idx(work)];
-    due_.push(DueEntry{*a.rt().backoff_until, a.stored.id, work, a.generation[idx(work)]});
+    due_.push(
+        DueEntry{timer_of(*a.rt().backoff_until), a.stored.id, work, a.generation[idx(work)]});
     return;
   } else {
     a.once_attempts = 0;
@@ -1317,14 +1331,15 @@ void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool su
 }
 
 void Engine::persist_runtime(AccountRt& a, TimeMs now) {
+  // The timers are timer time; the store keeps wall time.
   AccountRuntime rt = a.rt();
   rt.next_due_at = a.next_at[idx(WorkKind::kPoll)] != 0
-                       ? std::optional<TimeMs>(a.next_at[idx(WorkKind::kPoll)])
+                       ? std::optional<TimeMs>(wall_of(a.next_at[idx(WorkKind::kPoll)]))
                        : std::nullopt;
   rt.next_refresh_at = a.next_at[idx(WorkKind::kRefresh)] != 0
-                           ? std::optional<TimeMs>(a.next_at[idx(WorkKind::kRefresh)])
+                           ? std::optional<TimeMs>(wall_of(a.next_at[idx(WorkKind::kRefresh)]))
                            : std::nullopt;
-  if (auto s = store_.save_account_runtime(a.stored.id, rt, now); !s.ok())
+  if (auto s = store_.save_account_runtime(a.stored.id, rt, wall_of(now)); !s.ok())
     log()->error("{}", s.error().message);
 }
 
@@ -1338,19 +1353,19 @@ TimeMs Engine::next_wakeup(TimeMs now) const {
 }
 
 void Engine::step(int max_wait_ms) {
-  TimeMs now = clock_.now();
+  TimeMs now = timer_now();
   queue_due(now);
   for (auto& [key, host] : hosts_) dispatch(*host, now);
   const TimeMs wake = next_wakeup(now);
   const int wait = static_cast<int>(std::clamp<TimeMs>(wake - now, 0, max_wait_ms));
   for (auto& c : transport_.poll(wait)) on_completion(c.tag, std::move(c.response));
-  now = clock_.now();
+  now = timer_now();
   queue_due(now);
   for (auto& [key, host] : hosts_) dispatch(*host, now);
 }
 
 void Engine::abort_in_flight() {
-  const TimeMs now = clock_.now();
+  const TimeMs now = timer_now();
   std::vector<uint64_t> ids;
   for (const auto& [id, s] : sessions_) ids.push_back(id);
   for (const uint64_t id : ids) {
@@ -1386,7 +1401,10 @@ EngineSummary Engine::summary() const {
 
 std::vector<HostStatusRow> Engine::host_status() const {
   std::vector<HostStatusRow> rows;
-  const TimeMs now = clock_.now();
+  const TimeMs now = timer_now();
+  auto wall = [&](std::optional<TimeMs> t) {
+    return t ? std::optional<TimeMs>(wall_of(*t)) : std::nullopt;
+  };
   for (const auto& [key, h] : hosts_) {
     HostStatusRow r;
     r.host = key;
@@ -1394,9 +1412,9 @@ std::vector<HostStatusRow> Engine::host_status() const {
     r.limit = h->limiter.limit();
     r.remaining = h->limiter.remaining();
     r.window_ms = h->limiter.window_ms();
-    r.reset_at = h->limiter.reset_at(now);
-    r.wait_until = h->limiter.blocked_until(now);
-    if (!r.wait_until && !h->waiting.empty() && h->wake_at > now) r.wait_until = h->wake_at;
+    r.reset_at = wall(h->limiter.reset_at(now));
+    r.wait_until = wall(h->limiter.blocked_until(now));
+    if (!r.wait_until && !h->waiting.empty() && h->wake_at > now) r.wait_until = wall(h->wake_at);
     r.budget_source = h->limiter.source();
     r.in_flight = h->in_flight;
     r.queued = 0;
@@ -1404,7 +1422,7 @@ std::vector<HostStatusRow> Engine::host_status() const {
     r.queued += static_cast<int>(h->waiting.size());
     r.requests_total = h->requests_total;
     r.rate_limited_total = h->rate_limited_total;
-    r.updated_at = now;
+    r.updated_at = wall_of(now);
     rows.push_back(std::move(r));
   }
   return rows;

@@ -22,6 +22,15 @@
 //     every account of its credential until the budget resets, a rejected
 //     credential fails its slot without touching other platforms.
 //
+// Time: every timer (due times, backoff, host holds, rate-limit windows,
+// poll --once deadlines) runs on the clock's monotonic time, so a wall clock
+// stepped by NTP or by hand neither stalls polling nor fires it all at once.
+// The engine expresses that time on a timeline that equals the wall clock
+// at construction ("timer time"); what is stored (poll log, observations,
+// coverage, next-due times for `status`) is wall time, converted at the
+// boundary. Quota budgets reset at wall-clock instants (midnight Pacific)
+// and are kept in wall time.
+//
 // Threading: single-threaded. step() is the loop body; the caller (daemon or
 // `poll --once`) owns the loop, signals and timers. Time and randomness come
 // from the injected Clock and Random, IO from the injected HttpTransport.
@@ -120,7 +129,7 @@ class Engine {
     size_t done = 0;
     std::string waiting;
   };
-  OnceProgress once_progress_view(TimeMs now) const;
+  OnceProgress once_progress_view() const;
 
   // One turn of the loop: queue due work, start what caps and budgets allow,
   // wait at most max_wait_ms for IO, handle what completed.
@@ -159,8 +168,16 @@ class Engine {
     bool transient = false;  // retry after backoff
     std::string reason;
     int http_status = 0;
-    std::optional<TimeMs> retry_at = std::nullopt;  // instead of a backoff (a rate limit's or quota's end)
+    std::optional<TimeMs> retry_at =
+        std::nullopt;  // instead of a backoff (a rate limit's or quota's end)
   };
+
+  // Timer time (monotonic) and conversions at the wall-clock boundary.
+  TimeMs timer_now() const { return clock_.monotonic() + timer_offset_; }
+  TimeMs wall_of(TimeMs timer) const { return timer + (clock_.now() - timer_now()); }
+  TimeMs timer_of(TimeMs wall) const { return wall - (clock_.now() - timer_now()); }
+  // "14:48:00" of a timer time, for messages.
+  std::string clock_time_of(TimeMs timer) const;
 
   AccountRt* account(int64_t id);
   HostRt& host_for(AccountRt& a);
@@ -202,6 +219,7 @@ class Engine {
   void load_budgets(TimeMs now);
 
   const Clock& clock_;
+  const TimeMs timer_offset_;  // wall minus monotonic when the engine was made
   Random& random_;
   HttpTransport& transport_;
   Store& store_;

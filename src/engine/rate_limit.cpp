@@ -27,19 +27,25 @@ DurationMs seconds_to_ms_clamped(int64_t secs) {
 
 }  // namespace
 
-std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now) {
+std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now, TimeMs skew) {
   if (auto secs = parse_int64(trim(value))) {
     if (*secs < 0) return std::nullopt;
     return now + seconds_to_ms_clamped(*secs);
   }
-  if (auto date = parse_http_date(std::string(trim(value)))) return *date;
+  if (auto date = parse_http_date(std::string(trim(value)))) return *date - skew;
   return std::nullopt;
 }
 
+TimeMs server_skew(const HttpResponse& r, TimeMs now, TimeMs wall_now) {
+  if (auto date = r.header("Date")) {
+    if (auto server_now = parse_http_date(*date)) return *server_now - now;
+  }
+  return wall_now - now;
+}
+
 std::optional<TimeMs> RateLimiter::parse_reset(const std::string& raw, TimeMs now,
-                                               std::optional<TimeMs> server_now) const {
+                                               TimeMs skew) const {
   const std::string value(trim(raw));
-  const TimeMs skew = server_now ? *server_now - now : 0;  // server clock minus ours
   if (auto n = parse_int64(value)) {
     if (*n > 1'000'000'000) {
       // Epoch seconds, in server time. Beyond the year 5000 it is nonsense;
@@ -71,9 +77,8 @@ TimeMs RateLimiter::clamp_reset(TimeMs reset, TimeMs now) {
   return reset;
 }
 
-void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
-  std::optional<TimeMs> server_now;
-  if (auto date = r.header("Date")) server_now = parse_http_date(*date);
+void RateLimiter::observe(const HttpResponse& r, TimeMs now, TimeMs wall_now) {
+  const TimeMs skew = server_skew(r, now, wall_now);
   const auto limit =
       first_header(r, {"X-RateLimit-Limit", "RateLimit-Limit", "x-rate-limit-limit"});
   const auto remaining =
@@ -98,7 +103,7 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
   }
   std::optional<TimeMs> new_reset;
   if (reset) {
-    if (auto t = parse_reset(*reset, now, server_now)) new_reset = clamp_reset(*t, now);
+    if (auto t = parse_reset(*reset, now, skew)) new_reset = clamp_reset(*t, now);
   }
   std::optional<int> new_remaining;
   if (remaining) {
@@ -115,8 +120,8 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
     // A late answer from the previous window.
   } else if (new_reset && current_window && *new_reset <= *header_reset_ + kSecondMs) {
     if (new_remaining)
-      header_remaining_ = header_remaining_ ? std::min(*header_remaining_, *new_remaining)
-                                            : *new_remaining;
+      header_remaining_ =
+          header_remaining_ ? std::min(*header_remaining_, *new_remaining) : *new_remaining;
   } else {
     if (new_remaining) header_remaining_ = new_remaining;
     if (new_reset) header_reset_ = new_reset;
@@ -127,8 +132,9 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now) {
   }
 }
 
-void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs sent_at) {
-  observe(r, now);
+void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs sent_at,
+                                       TimeMs wall_now) {
+  observe(r, now, wall_now);
   // Requests already in flight when the first 429 arrived answer 429 too;
   // they say nothing new and must not lengthen the pause (four in flight
   // once turned a 30 s pause into 240 s).
@@ -140,7 +146,7 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs
       header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 15 * kMinuteMs);
   std::optional<TimeMs> until;
   if (auto ra = r.header("Retry-After")) {
-    if (auto t = parse_retry_after(*ra, now)) {
+    if (auto t = parse_retry_after(*ra, now, server_skew(r, now, wall_now))) {
       if (*t > now + kMaxPlausibleWait) {
         // An absurd value (hours or centuries away) is no hint at all: the
         // server is broken, not asking for a long pause. Pausing a whole
@@ -165,9 +171,8 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs
   if (!until) {
     // The server gave no hint: pause 30 s, doubling per consecutive 429, up
     // to 15 minutes and never longer than the known window.
-    const DurationMs pause =
-        std::min({15 * kMinuteMs, known_window,
-                  30 * kSecondMs << std::clamp(consecutive_429_ - 1, 0, 5)});
+    const DurationMs pause = std::min(
+        {15 * kMinuteMs, known_window, 30 * kSecondMs << std::clamp(consecutive_429_ - 1, 0, 5)});
     until = now + std::max<DurationMs>(pause, kSecondMs);
   }
   blocked_until_ = std::max(blocked_until_, *until);

@@ -37,17 +37,25 @@ class RateLimiter {
   // Returns 0 and counts the request when one may be sent now; otherwise
   // the time at which to ask again.
   TimeMs try_acquire(TimeMs now, int in_flight);
-  // Reads the rate-limit headers of any response.
-  void observe(const HttpResponse& response, TimeMs now);
+  // Reads the rate-limit headers of any response. `now` is the caller's
+  // timer time (monotonic); `wall_now` the wall clock at the same instant:
+  // absolute server times (epoch resets, HTTP-dates) are converted by the
+  // server's Date header when it sends one, else by the wall clock.
+  void observe(const HttpResponse& response, TimeMs now, TimeMs wall_now);
+  void observe(const HttpResponse& response, TimeMs now) { observe(response, now, now); }
   // A 429 answer to a request sent at `sent_at`: hold all requests until the
   // announced reset (Retry-After, or a reset header still ahead), retry after
   // a second when that reset has just passed, or pause for a time that grows
   // with consecutive 429s when the server says nothing. 429s of requests
   // sent before the previous 429 arrived do not count as consecutive, and no
   // pause exceeds the known window.
-  void on_too_many_requests(const HttpResponse& response, TimeMs now, TimeMs sent_at);
+  void on_too_many_requests(const HttpResponse& response, TimeMs now, TimeMs sent_at,
+                            TimeMs wall_now);
+  void on_too_many_requests(const HttpResponse& response, TimeMs now, TimeMs sent_at) {
+    on_too_many_requests(response, now, sent_at, now);
+  }
   void on_too_many_requests(const HttpResponse& response, TimeMs now) {
-    on_too_many_requests(response, now, now);
+    on_too_many_requests(response, now, now, now);
   }
 
   // The platform said to wait (a throttle read from an error body).
@@ -71,9 +79,9 @@ class RateLimiter {
   static constexpr DurationMs kResetMarginMs = 250;
 
  private:
-  // Converts a reset header value to local time (nullopt if unparseable).
-  std::optional<TimeMs> parse_reset(const std::string& value, TimeMs now,
-                                    std::optional<TimeMs> server_now) const;
+  // Converts a reset header value to timer time (nullopt if unparseable).
+  // `skew` is the server's (or wall) clock minus the timer.
+  std::optional<TimeMs> parse_reset(const std::string& value, TimeMs now, TimeMs skew) const;
   TimeMs clamp_reset(TimeMs reset, TimeMs now);
 
   RateBudgetDefaults defaults_;
@@ -91,8 +99,13 @@ class RateLimiter {
   int64_t clamped_resets_ = 0;
 };
 
-// Parses Retry-After: delta seconds or an HTTP-date. Returns the local time
-// to wait until.
-std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now);
+// Parses Retry-After: delta seconds or an HTTP-date. Returns the time to
+// wait until on the caller's timeline; an HTTP-date is converted with
+// `skew` (the clock the date was written by, minus the caller's `now`).
+std::optional<TimeMs> parse_retry_after(const std::string& value, TimeMs now, TimeMs skew = 0);
+
+// Server clock minus `now`: by the response's Date header when present, else
+// by the wall clock (`wall_now`).
+TimeMs server_skew(const HttpResponse& response, TimeMs now, TimeMs wall_now);
 
 }  // namespace muni

@@ -57,8 +57,8 @@ struct Site {
       return out;
     }
     out.status = 200;
-    out.headers.push_back({"Content-Type", path == "/robots.txt" ? "text/plain"
-                                                                : "text/html; charset=utf-8"});
+    out.headers.push_back(
+        {"Content-Type", path == "/robots.txt" ? "text/plain" : "text/html; charset=utf-8"});
     out.body = read_fixture(it->second);
     return out;
   }
@@ -71,31 +71,41 @@ TEST_CASE("discover: a loopback municipal website, politely, with proposals and 
   LoopbackServer server([&](const HttpRequest& r) { return site.handle(r); });
   const std::string base = server.base_url();
   TempDir dir;
-  write_file(dir.file("registry/09-bayern.yaml"),
-             "municipalities:\n"
-             "  - id: musterstadt\n    name: \"Musterstadt, Stadt\"\n    ags: \"09999001\"\n"
-             "    kind: Stadt\n    state: BY\n    website: \"" + base + "/start\"\n"
-             "    accounts:\n      - {platform: facebook, handle: stadt.musterstadt}\n"
-             "  - id: beispielhausen\n    name: Beispielhausen\n    ags: \"09999002\"\n"
-             "    kind: Gemeinde\n    state: BY\n    website: \"" + base + "/beispielhausen/\"\n"
-             "  - id: musterkreis\n    name: \"Musterkreis, Landkreis\"\n    ags: \"09999000\"\n"
-             "    kind: Landkreis\n    state: BY\n");
+  write_file(
+      dir.file("registry/09-bayern.yaml"),
+      "municipalities:\n"
+      "  - id: musterstadt\n    name: \"Musterstadt, Stadt\"\n    ags: \"09999001\"\n"
+      "    kind: Stadt\n    state: BY\n    website: \"" +
+          base +
+          "/start\"\n"
+          "    accounts:\n      - {platform: facebook, handle: stadt.musterstadt}\n"
+          "  - id: beispielhausen\n    name: Beispielhausen\n    ags: \"09999002\"\n"
+          "    kind: Gemeinde\n    state: BY\n    website: \"" +
+          base +
+          "/beispielhausen/\"\n"
+          "  - id: musterkreis\n    name: \"Musterkreis, Landkreis\"\n    ags: \"09999000\"\n"
+          "    kind: Landkreis\n    state: BY\n");
   write_file(dir.file("muniscope.yaml"),
              "defaults:\n  contact: mailto:research@example.org\n  allow_private_addresses: true\n"
-             "store:\n  path: " + dir.file("store.db") + "\n"
-             "include: registry/*.yaml\n");
+             "store:\n  path: " +
+                 dir.file("store.db") +
+                 "\n"
+                 "include: registry/*.yaml\n");
   const std::string config = "--config " + dir.file("muniscope.yaml");
 
   SUBCASE("proposals, refusals and politeness") {
-    const RunResult r = run_muniscope(config + " discover --municipality musterstadt "
+    const RunResult r = run_muniscope(config +
+                                      " discover --municipality musterstadt "
                                       "--municipality beispielhausen --delay 0.05 --refused "
-                                      "--format csv --write " + dir.file("proposals.yaml"));
+                                      "--format csv --write " +
+                                      dir.file("proposals.yaml"));
     INFO(r.err);
     CHECK(r.exit_code == 0);
     // Own accounts, with evidence (CSV: municipality,platform,handle,...).
-    for (const std::string& row :
+    for (const char* row :
          {"musterstadt,facebook,stadt.musterstadt,", "musterstadt,instagram,stadtmusterstadt,",
-          "musterstadt,youtube,@stadtmusterstadt,", "musterstadt,mastodon,musterstadt@social.example,",
+          "musterstadt,youtube,@stadtmusterstadt,",
+          "musterstadt,mastodon,musterstadt@social.example,",
           "musterstadt,bluesky,musterstadt.bsky.social,", "musterstadt,x,musterstadt,",
           "musterstadt,telegram,musterstadt_info,", "musterstadt,threads,musterstadt,",
           "beispielhausen,instagram,gemeinde_beispielhausen,"}) {
@@ -131,8 +141,10 @@ TEST_CASE("discover: a loopback municipal website, politely, with proposals and 
   }
 
   SUBCASE("--registry adds proposals that check-config counts and polling leaves alone") {
-    const RunResult r = run_muniscope(config + " discover --municipality musterstadt --delay 0 "
-                                      "--registry " + dir.file("registry"));
+    const RunResult r = run_muniscope(config +
+                                      " discover --municipality musterstadt --delay 0 "
+                                      "--registry " +
+                                      dir.file("registry"));
     INFO(r.err);
     CHECK(r.exit_code == 0);
     // The Facebook page configured by hand is already there: not added again.

@@ -24,10 +24,10 @@ HttpResponse json_response(int status, std::string body, std::vector<HttpHeader>
 
 void SimulatedTransport::start(uint64_t tag, const HttpRequest& request) {
   const std::string host = host_of(request.url);
-  sent_.push_back({clock_.now(), request});
+  sent_.push_back({clock_.now(), clock_.monotonic(), request});
   HttpResponse response = handler_(request);
   response.url = request.url;
-  pending_.push_back({tag, clock_.now() + latency_ms_, host, std::move(response)});
+  pending_.push_back({tag, clock_.monotonic() + latency_ms_, host, std::move(response)});
   peak_by_host_[host] = std::max(peak_by_host_[host], ++in_flight_by_host_[host]);
 }
 
@@ -41,12 +41,13 @@ void SimulatedTransport::cancel(uint64_t tag) {
 
 std::vector<HttpTransport::Completion> SimulatedTransport::poll(int timeout_ms) {
   std::vector<Completion> done;
-  const TimeMs deadline = clock_.now() + std::max(timeout_ms, 0);
+  // Latency is waited on monotonic time, as the real transport does.
+  const TimeMs deadline = clock_.monotonic() + std::max(timeout_ms, 0);
   TimeMs first = deadline;
   for (const Pending& p : pending_) first = std::min(first, p.done_at);
-  clock_.set(std::max(clock_.now(), first));
+  clock_.advance(std::max<TimeMs>(0, first - clock_.monotonic()));
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->done_at <= clock_.now()) {
+    if (it->done_at <= clock_.monotonic()) {
       --in_flight_by_host_[it->host];
       done.push_back({it->tag, std::move(it->response)});
       it = pending_.erase(it);

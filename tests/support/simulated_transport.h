@@ -26,7 +26,8 @@ class SimulatedTransport final : public HttpTransport {
   size_t in_flight() const override { return pending_.size(); }
 
   struct Sent {
-    TimeMs at;
+    TimeMs at;    // wall clock when sent
+    TimeMs tick;  // monotonic clock when sent
     HttpRequest request;
   };
   const std::vector<Sent>& sent() const { return sent_; }

@@ -11,16 +11,25 @@
 
 namespace muni::test {
 
-// A clock that only moves when told to.
+// A clock that only moves when told to. Time passing (set, advance) moves
+// wall and monotonic time alike; jump_wall moves the wall clock alone, as an
+// NTP step or `date -s` does.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(TimeMs start = 1767225600000 /* 2026-01-01T00:00:00Z */) : now_(start) {}
+  explicit FakeClock(TimeMs start = 1767225600000 /* 2026-01-01T00:00:00Z */)
+      : now_(start), monotonic_(start) {}
   TimeMs now() const override { return now_; }
-  void set(TimeMs t) { now_ = t; }
-  void advance(DurationMs d) { now_ += d; }
+  TimeMs monotonic() const override { return monotonic_; }
+  void set(TimeMs t) { advance(t - now_); }
+  void advance(DurationMs d) {
+    now_ += d;
+    monotonic_ += d;
+  }
+  void jump_wall(DurationMs d) { now_ += d; }
 
  private:
   TimeMs now_;
+  TimeMs monotonic_;
 };
 
 // Deterministic "randomness": returns the given value, or cycles a sequence.

@@ -66,6 +66,13 @@ struct Harness {
       engine->step(static_cast<int>(std::min<DurationMs>(end - clock.now(), 60'000)));
   }
 
+  // The same on monotonic time, for tests that step the wall clock.
+  void run_ticks(DurationMs d) {
+    const TimeMs end = clock.monotonic() + d;
+    while (clock.monotonic() < end)
+      engine->step(static_cast<int>(std::min<DurationMs>(end - clock.monotonic(), 60'000)));
+  }
+
   StoredAccount account(const std::string& handle) { return *store->find_account("toy:" + handle); }
   int64_t posts(const std::string& handle) {
     SQLite::Statement q(store->db(), "SELECT COUNT(*) FROM posts WHERE account_id = ?");
@@ -87,6 +94,14 @@ struct Harness {
     std::vector<TimeMs> out;
     for (const auto& s : transport.sent()) {
       if (s.request.url.find(needle) != std::string::npos) out.push_back(s.at);
+    }
+    return out;
+  }
+
+  std::vector<TimeMs> request_ticks(const std::string& needle) const {
+    std::vector<TimeMs> out;
+    for (const auto& s : transport.sent()) {
+      if (s.request.url.find(needle) != std::string::npos) out.push_back(s.tick);
     }
     return out;
   }
@@ -158,7 +173,8 @@ TEST_CASE("engine: polls spread over the interval by a deterministic offset per 
   h2.add_municipality("m1", users);
   h2.start();
   h2.run_for(5 * kMinuteMs);
-  for (const auto& u : users) CHECK(h2.account(u).runtime.next_due_at == h.account(u).runtime.next_due_at);
+  for (const auto& u : users)
+    CHECK(h2.account(u).runtime.next_due_at == h.account(u).runtime.next_due_at);
 }
 
 TEST_CASE("engine: at most max_connections_per_host requests per host at once") {
@@ -204,7 +220,8 @@ TEST_CASE("engine: a 429 holds its host until Retry-After, other hosts carry on"
   REQUIRE(times.size() >= 2);
   CHECK(times[1] >= t0 + 120 * kSecondMs);
   CHECK(h.posts("slow") == 5);
-  CHECK(h.account("slow").state_id() == "ok");  // a 429 is the host's wait, not the account's failure
+  CHECK(h.account("slow").state_id() ==
+        "ok");  // a 429 is the host's wait, not the account's failure
   CHECK(h.engine->counters().rate_limit_waits >= 1);
 }
 
@@ -290,7 +307,8 @@ TEST_CASE("engine: a missing credential is reported at load, without requests") 
   h.start();
   h.run_for(5 * kMinuteMs);
   CHECK(h.account("a1").state_id() == "auth_failed");
-  CHECK(h.account("a1").runtime.state_reason.find("MUNI_TEST_ABSENT is not set") != std::string::npos);
+  CHECK(h.account("a1").runtime.state_reason.find("MUNI_TEST_ABSENT is not set") !=
+        std::string::npos);
   CHECK(h.transport.sent().empty());
 }
 
@@ -411,7 +429,8 @@ TEST_CASE("safety 3: a redirect to another host is refused and nothing is stored
   h.add_municipality("m1", {"alice", "bob"});
   h.start();
   h.run_for(10 * kMinuteMs);
-  for (const auto& s : h.transport.sent()) CHECK(s.request.url.find("evil.test") == std::string::npos);
+  for (const auto& s : h.transport.sent())
+    CHECK(s.request.url.find("evil.test") == std::string::npos);
   const StoredAccount a = h.account("alice");
   CHECK(a.state_id() == "refused");
   CHECK(a.runtime.state_reason.find("another host (evil.test)") != std::string::npos);
@@ -476,12 +495,13 @@ TEST_CASE("safety: secrets from env, file and inline reach no log line, table, s
   setenv("MUNI_TEST_SECRET_ENV", env_secret.c_str(), 1);
   TempDir secrets;
   write_file(secrets.file("key"), file_secret + "\n");
-  Harness h("    credential: {env: MUNI_TEST_SECRET_ENV}\n"
-            "  toy2:\n    base_url: http://wp.test\n    credential: {file: \"" +
-            secrets.file("key") +
-            "\"}\n"
-            "  toy3:\n    base_url: http://wiki.test\n    credential: \"" + inline_secret +
-            "\"\n");
+  Harness h(
+      "    credential: {env: MUNI_TEST_SECRET_ENV}\n"
+      "  toy2:\n    base_url: http://wp.test\n    credential: {file: \"" +
+      secrets.file("key") +
+      "\"}\n"
+      "  toy3:\n    base_url: http://wiki.test\n    credential: \"" +
+      inline_secret + "\"\n");
   for (const char* u : {"e1", "f1", "i1"}) h.world.add_posts(u, 30, h.clock.now() - kDayMs);
   // Unkind servers: one rejects the key, one echoes the request in errors.
   h.world.script("e1", {{401, "{\"error\":\"bad key\"}", {}}});
@@ -492,8 +512,8 @@ TEST_CASE("safety: secrets from env, file and inline reach no log line, table, s
   h.add_municipality("m2", {"f1"}, "toy2");
   h.add_municipality("m3", {"i1"}, "toy3");
   ConnectorRegistry reg;
-  reg.add(make_test_connector("toy", true, false));        // bearer header
-  reg.add(make_test_connector("toy2", true, true));   // query parameter
+  reg.add(make_test_connector("toy", true, false));  // bearer header
+  reg.add(make_test_connector("toy2", true, true));  // query parameter
   reg.add(make_test_connector("toy3", true, true));
   test_connector_inputs().clear();
   // Everything logged, at trace level, by every logger.
@@ -538,7 +558,8 @@ TEST_CASE("safety: secrets from env, file and inline reach no log line, table, s
       for (int c = 0; c < rows.getColumnCount(); ++c) {
         if (rows.getColumn(c).isText()) {
           ++cells;
-          CHECK_MESSAGE(!leaks(rows.getColumn(c).getString()), table << ": " << rows.getColumn(c).getString());
+          CHECK_MESSAGE(!leaks(rows.getColumn(c).getString()),
+                        table << ": " << rows.getColumn(c).getString());
         }
       }
     }
@@ -548,7 +569,8 @@ TEST_CASE("safety: secrets from env, file and inline reach no log line, table, s
   // The real binary knows no toy platforms, so its configuration names only
   // the store; status reads everything else from there.
   write_file(h.dir.file("c.yaml"), "defaults:\n  contact: team@example.org\nmunicipalities: []\n");
-  auto status = run_muniscope("status -c " + h.dir.file("c.yaml") + " --db " + h.dir.file("engine.db"));
+  auto status =
+      run_muniscope("status -c " + h.dir.file("c.yaml") + " --db " + h.dir.file("engine.db"));
   CHECK(status.exit_code == 0);
   CHECK_FALSE(leaks(status.out + status.err));
   SelfMetricsInput in;
@@ -607,4 +629,63 @@ TEST_CASE("engine: poll --once ends units held by a long host rate limit instead
   CHECK(slow.state_id() == "rate_limited");
   CHECK(slow.runtime.state_reason.find("until") != std::string::npos);
   CHECK(h.posts("slow") == 0);
+}
+
+TEST_CASE(
+    "engine: a wall clock stepped back or forward neither stalls polling nor fires it early") {
+  Harness h;
+  h.world.add_posts("anna", 5, h.clock.now() - kDayMs);
+  h.add_municipality("m1", {"anna"});
+  h.start();
+  h.run_ticks(10 * kMinuteMs);  // the first poll (and the backfill)
+  const size_t first = h.request_ticks("/u/anna/posts?since").size();
+  REQUIRE(first >= 1);
+  // NTP (or someone with `date -s`) steps the wall clock back three hours:
+  // on wall time the next poll would wait three hours more.
+  h.clock.jump_wall(-3 * kHourMs);
+  h.run_ticks(3 * kHourMs);
+  auto polls = h.request_ticks("/u/anna/posts?since");
+  REQUIRE(polls.size() == first + 3);
+  for (size_t i = first; i < polls.size(); ++i) CHECK(polls[i] - polls[i - 1] == kHourMs);
+  // Stepped forward five hours: no burst of overdue work, the rhythm goes on.
+  h.clock.jump_wall(5 * kHourMs);
+  h.run_ticks(2 * kHourMs);
+  polls = h.request_ticks("/u/anna/posts?since");
+  REQUIRE(polls.size() == first + 5);
+  for (size_t i = first; i < polls.size(); ++i) CHECK(polls[i] - polls[i - 1] == kHourMs);
+  // What is stored is wall time: the poll log and the next due time follow
+  // the clock as it now reads.
+  const TimeMs wall = h.clock.now();
+  const TimeMs ended = h.store->db().execAndGet("SELECT MAX(ended_at) FROM poll_log").getInt64();
+  CHECK(ended <= wall);
+  CHECK(ended > wall - kHourMs);
+  const StoredAccount a = h.account("anna");
+  REQUIRE(a.runtime.next_due_at.has_value());
+  CHECK(*a.runtime.next_due_at > wall);
+  CHECK(*a.runtime.next_due_at <= wall + kHourMs);
+}
+
+TEST_CASE("engine: backoff and a host's Retry-After hold are waited on monotonic time") {
+  Harness h;  // jitter 0.5: the first backoff is 15 s
+  h.world.add_posts("flaky", 5, h.clock.now() - kDayMs);
+  h.world.add_posts("slow", 5, h.clock.now() - kDayMs);
+  h.world.script("flaky", {{503, "busy", {}}});
+  h.world.script("slow", {{429, "{\"error\":\"Too many requests\"}", {{"Retry-After", "120"}}}});
+  h.add_municipality("m1", {"flaky"});
+  h.add_municipality("m2", {"http://other.test/slow"});
+  h.start();
+  h.run_ticks(5 * kSecondMs);
+  CHECK(h.account("flaky").state_id() == "backing_off");
+  h.clock.jump_wall(-kHourMs);
+  h.run_ticks(3 * kMinuteMs);
+  const auto flaky = h.request_ticks("/u/flaky/");
+  REQUIRE(flaky.size() >= 2);
+  CHECK(flaky[1] - flaky[0] >= 15 * kSecondMs);
+  CHECK(flaky[1] - flaky[0] < 16 * kSecondMs);
+  const auto slow = h.request_ticks("/u/slow/");
+  REQUIRE(slow.size() >= 2);
+  CHECK(slow[1] - slow[0] >= 120 * kSecondMs);
+  CHECK(slow[1] - slow[0] < 125 * kSecondMs);
+  CHECK(h.posts("flaky") == 5);
+  CHECK(h.posts("http://other.test/slow") == 5);
 }

@@ -42,7 +42,8 @@ TEST_CASE("rate limit: Mastodon headers (ISO-8601 reset) take over from the conf
   CHECK(l.remaining() == 1);
   CHECK(l.try_acquire(now, 0) == 0);
   // Budget spent: wait for the server's reset.
-  CHECK(l.try_acquire(now + 1, 0) == test::at("2026-08-01T13:55:00.212Z") + RateLimiter::kResetMarginMs);
+  CHECK(l.try_acquire(now + 1, 0) ==
+        test::at("2026-08-01T13:55:00.212Z") + RateLimiter::kResetMarginMs);
   // In-flight requests count against what is left.
   RateLimiter m({});
   m.observe(with_headers(200, {{"X-RateLimit-Remaining", "2"},
@@ -66,7 +67,8 @@ TEST_CASE("rate limit: atproto headers, epoch-second resets and the Date header'
       now);
   CHECK(l.limit() == 3000);
   CHECK(l.window_ms() == 300 * kSecondMs);
-  CHECK(l.try_acquire(now, 0) == now + 30 * kSecondMs + RateLimiter::kResetMarginMs);  // in our time, not the server's
+  CHECK(l.try_acquire(now, 0) ==
+        now + 30 * kSecondMs + RateLimiter::kResetMarginMs);  // in our time, not the server's
   CHECK(l.clamped_resets() == 0);
 }
 
@@ -161,7 +163,8 @@ TEST_CASE("rate limit: answers arriving out of order never raise what is left of
   l.observe(answer(0, reset), now);
   l.observe(answer(5, reset), now + 10);  // sent earlier, answered later
   CHECK(l.remaining() == 0);
-  CHECK(l.try_acquire(now + 20, 0) == test::at("2026-11-30T12:00:10Z") + RateLimiter::kResetMarginMs);
+  CHECK(l.try_acquire(now + 20, 0) ==
+        test::at("2026-11-30T12:00:10Z") + RateLimiter::kResetMarginMs);
   // The next window: its first answer counts; a straggler from the old one does not.
   const TimeMs later = test::at("2026-11-30T12:00:10.300Z");
   const std::string next = std::to_string(test::at("2026-11-30T12:00:20Z") / 1000);
@@ -169,4 +172,31 @@ TEST_CASE("rate limit: answers arriving out of order never raise what is left of
   l.observe(answer(0, reset), later + 5);
   CHECK(l.remaining() == 290);
   CHECK(l.try_acquire(later + 10, 0) == 0);
+}
+
+TEST_CASE("rate limit: absolute server times land on the caller's monotonic timeline") {
+  // The engine's timer time has drifted an hour from the wall clock (the
+  // wall clock was stepped); absolute values are converted by the server's
+  // Date header, else by the wall clock, never compared with timer time.
+  const TimeMs tick = 5'000'000;
+  const TimeMs wall = test::at("2026-03-01T12:00:00Z");
+  const TimeMs server_now = wall + 3 * kSecondMs;  // the server's clock runs 3 s ahead
+  RateLimiter dated({});
+  dated.on_too_many_requests(
+      with_headers(429, {{"Date", format_http_date(server_now)},
+                         {"Retry-After", format_http_date(server_now + 90 * kSecondMs)}}),
+      tick, tick, wall);
+  CHECK(dated.blocked_until(tick) == tick + 90 * kSecondMs);
+  RateLimiter undated({});
+  undated.on_too_many_requests(
+      with_headers(429, {{"Retry-After", format_http_date(wall + 60 * kSecondMs)}}), tick, tick,
+      wall);
+  CHECK(undated.blocked_until(tick) == tick + 60 * kSecondMs);
+  RateLimiter epoch({});
+  epoch.observe(
+      with_headers(200, {{"RateLimit-Limit", "3000"},
+                         {"RateLimit-Remaining", "0"},
+                         {"RateLimit-Reset", std::to_string((wall + 40 * kSecondMs) / 1000)}}),
+      tick, wall);
+  CHECK(epoch.try_acquire(tick, 0) == tick + 40 * kSecondMs + RateLimiter::kResetMarginMs);
 }
