@@ -299,11 +299,13 @@ TEST_CASE("config: the shipped example config is valid") {
   bool mastodon = false;
   bool bluesky = false;
   bool rss = false;
+  bool youtube = false;
   for (const auto& m : load.config->municipalities) {
     for (const auto& a : m.accounts) {
       mastodon = mastodon || a.platform == "mastodon";
       bluesky = bluesky || a.platform == "bluesky";
       rss = rss || a.platform == "rss";
+      youtube = youtube || a.platform == "youtube";
       CHECK_MESSAGE(!a.source.empty(),
                     "every real account in the example names its source: " << a.key());
     }
@@ -311,4 +313,5 @@ TEST_CASE("config: the shipped example config is valid") {
   CHECK(mastodon);
   CHECK(bluesky);
   CHECK(rss);
+  CHECK(youtube);
 }
