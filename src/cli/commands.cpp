@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "core/text_safety.h"
 #include "store/store.h"
+#include "store/store_reads.h"
 
 namespace muni {
 
@@ -137,15 +138,14 @@ int cmd_account_history(const CommonOptions& o, const std::string& ref) {
       account->current_handle.empty() ? account->handle.c_str() : account->current_handle.c_str(),
       account->display_name.empty() ? "" : ", name ",
       printable(account->display_name, 120).c_str());
-  Table t({{"observed_at"}, {"event"}, {"detail"}});
-  SQLite::Statement q((*store)->db(),
-                      "SELECT observed_at, kind, detail FROM account_events WHERE account_id = ? "
-                      "ORDER BY observed_at, id");
-  q.bind(1, account->id);
-  while (q.executeStep()) {
-    t.add_row({format_iso8601(q.getColumn(0).getInt64()), q.getColumn(1).getString(),
-               printable(q.getColumn(2).getString(), 400)});
+  auto events = account_events(**store, account->id);
+  if (!events.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", events.error().message.c_str());
+    return 1;
   }
+  Table t({{"observed_at"}, {"event"}, {"detail"}});
+  for (const AccountEventRow& e : *events)
+    t.add_row({format_iso8601(e.observed_at), e.kind, printable(e.detail, 400)});
   if (t.size() == 0 && o.format == "table") {
     std::fputs("no identity events recorded (no rename, move or change of id seen)\n", stdout);
     return 0;
@@ -201,12 +201,7 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality,
         posts = s.own_posts_stored;
         backfill = std::string(backfill_state_id(s.backfill_state));
         last = cell(time_cell(s.runtime.last_success_at));
-        SQLite::Statement q(
-            (*store)->db(),
-            "SELECT followers FROM account_samples WHERE account_id = ? AND followers IS NOT NULL "
-            "ORDER BY observed_at DESC LIMIT 1");
-        q.bind(1, s.id);
-        if (q.executeStep()) followers = q.getColumn(0).getInt64();
+        if (auto f = latest_followers(**store, s.id); f.ok() && *f) followers = **f;
       }
       t.add_row({id, m.id, a.platform, std::string(info ? category_id(info->category) : ""),
                  a.handle, cell(a.role), state, followers, posts, backfill, last});
@@ -401,16 +396,16 @@ int cmd_store_info(const CommonOptions& o) {
     std::fprintf(stderr, "muniscope: %s\n", store.error().message.c_str());
     return 1;
   }
-  SQLite::Database& db = (*store)->db();
+  auto counts = table_row_counts(**store);
+  if (!counts.ok()) {
+    std::fprintf(stderr, "muniscope: %s\n", counts.error().message.c_str());
+    return 1;
+  }
   Table t({{"item"}, {"value"}});
   t.add_row({std::string("path"), path});
   t.add_row({std::string("schema version"), static_cast<int64_t>((*store)->schema_version())});
   t.add_row({std::string("size (bytes)"), (*store)->file_size_bytes()});
-  for (const char* table : {"municipalities", "accounts", "posts", "post_samples",
-                            "account_samples", "comments", "account_events", "poll_log"}) {
-    t.add_row({std::string(table) + " rows",
-               db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64()});
-  }
+  for (const auto& [table, n] : *counts) t.add_row({table + " rows", n});
   return print_table(t, o.format);
 }
 

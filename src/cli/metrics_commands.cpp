@@ -1,22 +1,21 @@
 // `muniscope metrics` and `muniscope series`.
 #include <CLI/CLI.hpp>
 
-#include <SQLiteCpp/Statement.h>
-
 #include <array>
 #include <cstdio>
 #include <map>
 #include <set>
 
 #include "cli/output.h"
-#include "core/strings.h"
 #include "cli/query_commands.h"
 #include "config/config.h"
 #include "core/ags.h"
 #include "core/clock.h"
 #include "core/platform.h"
+#include "core/strings.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
+#include "store/store_reads.h"
 
 namespace muni {
 
@@ -96,8 +95,7 @@ void add_metrics_options(CLI::App& app, MetricsOptions& o, CommonOptions& common
   app.add_option("--from", o.from,
                  "First day, YYYY-MM-DD in the configured time zone (default: 365 days back)");
   app.add_option("--to", o.to, "Last day, inclusive (default: today)");
-  app.add_option("--by", o.by,
-                 "Split into day, week, month, quarter or year (default: one period)")
+  app.add_option("--by", o.by, "Split into day, week, month, quarter or year (default: one period)")
       ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}));
   app.add_option("--level", o.level,
                  "One row per account, municipality, category or platform (default: municipality)")
@@ -271,23 +269,18 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
   auto account = ctx.store->find_account(o.account);
   if (!account.ok()) return fail(account.error().message, 2);
   const TimeMs now = SystemClock().now();
-  SQLite::Database& db = ctx.store->db();
   // Default start: the earliest observation of any kind for this account.
   std::string from = o.from;
   if (from.empty()) {
-    SQLite::Statement q(
-        db,
-        "SELECT MIN(t) FROM (SELECT MIN(created_at) AS t FROM posts WHERE account_id = ?1 "
-        "UNION ALL SELECT MIN(observed_at) FROM account_samples WHERE account_id = ?1)");
-    q.bind(1, account->id);
-    if (q.executeStep() && !q.getColumn(0).isNull()) {
-      from = format_civil_date(ctx.tz.to_local(q.getColumn(0).getInt64()).date);
-    }
+    auto first = first_observation(*ctx.store, account->id);
+    if (!first.ok()) return fail(first.error().message, 1);
+    if (*first) from = format_civil_date(ctx.tz.to_local(**first).date);
   }
   const auto range = resolve_range(from, o.to, ctx.tz, now, 365 * kDayMs);
   if (!range) return fail("--from/--to must be dates YYYY-MM-DD with --from before --to", 2);
   auto g = metrics::parse_granularity(o.by);
   const auto periods = metrics::split_periods(range->first, range->second, *g, ctx.tz);
+  auto opt_cell = [](const std::optional<int64_t>& v) { return v ? Cell(*v) : Cell(); };
   Table t({{"period"}});
   if (o.what == "followers") {
     t = Table({{"period"},
@@ -296,32 +289,15 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
                {"following", 0},
                {"posts_reported", 0},
                {"samples", 0}});
-    SQLite::Statement last(
-        db,
-        "SELECT followers, following, posts FROM account_samples WHERE account_id = ? AND "
-        "observed_at < ? ORDER BY observed_at DESC LIMIT 1");
-    SQLite::Statement n(db,
-                        "SELECT COUNT(*) FROM account_samples WHERE account_id = ? AND observed_at "
-                        ">= ? AND observed_at < ?");
     for (const auto& p : periods) {
       const TimeMs end = std::min(p.end, now);
-      last.bind(1, account->id);
-      last.bind(2, static_cast<int64_t>(end));
-      std::vector<Cell> row = {p.label, format_civil_date(ctx.tz.to_local(end - 1).date)};
-      if (last.executeStep()) {
-        for (int i = 0; i < 3; ++i)
-          row.push_back(last.getColumn(i).isNull() ? Cell() : Cell(last.getColumn(i).getInt64()));
-      } else {
-        row.insert(row.end(), 3, Cell());
-      }
-      last.reset();
-      n.bind(1, account->id);
-      n.bind(2, static_cast<int64_t>(p.start));
-      n.bind(3, static_cast<int64_t>(p.end));
-      n.executeStep();
-      row.push_back(n.getColumn(0).getInt64());
-      n.reset();
-      t.add_row(std::move(row));
+      auto last = counts_before(*ctx.store, account->id, end);
+      auto n = count_account_samples(*ctx.store, account->id, p.start, p.end);
+      if (!last.ok()) return fail(last.error().message, 1);
+      if (!n.ok()) return fail(n.error().message, 1);
+      const CountsSample c = last->value_or(CountsSample{});
+      t.add_row({p.label, format_civil_date(ctx.tz.to_local(end - 1).date), opt_cell(c.followers),
+                 opt_cell(c.following), opt_cell(c.posts), *n});
     }
   } else if (o.what == "posts") {
     t = Table({{"period"},
@@ -332,16 +308,10 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
                {"replies_unknown", 0},
                {"quotes", 0},
                {"reposts", 0}});
-    SQLite::Statement q(db,
-                        "SELECT kind, COUNT(*) FROM posts WHERE account_id = ? AND created_at >= ? "
-                        "AND created_at < ? GROUP BY kind");
     for (const auto& p : periods) {
-      std::map<std::string, int64_t> n;
-      q.bind(1, account->id);
-      q.bind(2, static_cast<int64_t>(p.start));
-      q.bind(3, static_cast<int64_t>(p.end));
-      while (q.executeStep()) n[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
-      q.reset();
+      auto counts = post_kind_counts(*ctx.store, account->id, p.start, p.end);
+      if (!counts.ok()) return fail(counts.error().message, 1);
+      std::map<std::string, int64_t>& n = *counts;
       const int64_t own =
           n["original"] + n["reply_other"] + n["reply_self"] + n["reply_unknown"] + n["quote"];
       t.add_row({p.label, own, n["original"], n["reply_other"], n["reply_self"], n["reply_unknown"],
@@ -356,28 +326,17 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
                {"likes_per_post"},
                {"replies_per_post"},
                {"reposts_per_post"}});
-    SQLite::Statement q(
-        db,
-        "SELECT COUNT(*), SUM(likes), SUM(replies), SUM(reposts), COUNT(likes), COUNT(replies), "
-        "COUNT(reposts) FROM posts WHERE account_id = ? AND kind != 'repost' AND created_at >= ? "
-        "AND created_at < ?");
+    // Per post over the posts whose count is known.
+    auto per_post = [](const std::optional<int64_t>& sum, int64_t known) {
+      return known > 0 && sum ? Cell(static_cast<double>(*sum) / static_cast<double>(known))
+                              : Cell();
+    };
     for (const auto& p : periods) {
-      q.bind(1, account->id);
-      q.bind(2, static_cast<int64_t>(p.start));
-      q.bind(3, static_cast<int64_t>(p.end));
-      q.executeStep();
-      std::vector<Cell> row = {p.label, q.getColumn(0).getInt64()};
-      for (int i = 1; i <= 3; ++i)
-        row.push_back(q.getColumn(i).isNull() ? Cell() : Cell(q.getColumn(i).getInt64()));
-      for (int i = 1; i <= 3; ++i) {
-        const int64_t known = q.getColumn(i + 3).getInt64();
-        row.push_back(
-            known > 0 && !q.getColumn(i).isNull()
-                ? Cell(static_cast<double>(q.getColumn(i).getInt64()) / static_cast<double>(known))
-                : Cell());
-      }
-      q.reset();
-      t.add_row(std::move(row));
+      auto e = engagement_totals(*ctx.store, account->id, p.start, p.end);
+      if (!e.ok()) return fail(e.error().message, 1);
+      t.add_row({p.label, e->own_posts, opt_cell(e->likes), opt_cell(e->replies),
+                 opt_cell(e->reposts), per_post(e->likes, e->likes_known),
+                 per_post(e->replies, e->replies_known), per_post(e->reposts, e->reposts_known)});
     }
   }
   std::fputs(t.render(*format).c_str(), stdout);

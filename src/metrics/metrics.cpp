@@ -1,7 +1,5 @@
 #include "metrics/metrics.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -32,11 +30,6 @@ std::pair<int, int> iso_week(CivilDate d) {
   const CivilDate th = civil_from_days(thursday);
   const int64_t jan1 = days_from_civil({th.year, 1, 1});
   return {th.year, static_cast<int>((thursday - jan1) / 7 + 1)};
-}
-
-std::optional<int64_t> col_opt(const SQLite::Statement& st, int i) {
-  if (st.getColumn(i).isNull()) return std::nullopt;
-  return st.getColumn(i).getInt64();
 }
 
 bool is_own(PostKind k) { return k != PostKind::kRepost; }
@@ -211,87 +204,25 @@ Result<std::vector<AccountData>> load_account_data(
     TimeMs to) {
   std::vector<AccountData> out;
   out.reserve(accounts.size());
-  try {
-    SQLite::Database& db = store.db();
-    SQLite::Statement posts(
-        db,
-        "SELECT created_at, kind, parent_author_id, parent_created_at, mentions, likes, replies, "
-        "reposts FROM posts WHERE account_id = ? AND created_at >= ? AND created_at < ? "
-        "ORDER BY created_at");
-    SQLite::Statement first(
-        db, "SELECT MIN(created_at) FROM posts WHERE account_id = ? AND kind != 'repost'");
-    SQLite::Statement before(db,
-                             "SELECT MAX(created_at) FROM posts WHERE account_id = ? AND kind != "
-                             "'repost' AND created_at < ?");
-    SQLite::Statement followers(
-        db,
-        "SELECT observed_at, followers FROM account_samples WHERE account_id = ? AND "
-        "followers IS NOT NULL ORDER BY observed_at");
-    SQLite::Statement spans(
-        db, "SELECT from_at, to_at FROM coverage_spans WHERE account_id = ? ORDER BY from_at");
-    SQLite::Statement comments(
-        db,
-        "SELECT platform_comment_id, by_account, reply_to_comment_id, created_at FROM comments "
-        "WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at");
-    for (const StoredAccount& acc : accounts) {
-      AccountData d;
-      d.account = acc;
-      if (auto it = populations.find(acc.municipality_id); it != populations.end())
-        d.population = it->second;
-      d.interval_ms = acc.interval_ms.value_or(default_interval_ms);
-      const PlatformDescriptor* platform = find_platform(acc.platform);
-      d.platform_shows_comments = platform != nullptr && platform->capabilities.comments;
-      posts.bind(1, acc.id);
-      posts.bind(2, static_cast<int64_t>(from));
-      posts.bind(3, static_cast<int64_t>(to));
-      while (posts.executeStep()) {
-        PostRow r;
-        r.created_at = posts.getColumn(0).getInt64();
-        r.kind = parse_post_kind(posts.getColumn(1).getString()).value_or(PostKind::kOriginal);
-        r.parent_is_other =
-            !posts.getColumn(2).isNull() && posts.getColumn(2).getString() != acc.platform_id;
-        r.parent_created_at = col_opt(posts, 3);
-        r.mentions = posts.getColumn(4).getInt();
-        r.likes = col_opt(posts, 5);
-        r.replies = col_opt(posts, 6);
-        r.reposts = col_opt(posts, 7);
-        d.posts.push_back(std::move(r));
-      }
-      posts.reset();
-      first.bind(1, acc.id);
-      if (first.executeStep()) d.first_own_post = col_opt(first, 0);
-      first.reset();
-      before.bind(1, acc.id);
-      before.bind(2, static_cast<int64_t>(from));
-      if (before.executeStep()) d.last_own_post_before_window = col_opt(before, 0);
-      before.reset();
-      followers.bind(1, acc.id);
-      while (followers.executeStep())
-        d.followers.push_back(
-            {followers.getColumn(0).getInt64(), followers.getColumn(1).getInt64()});
-      followers.reset();
-      spans.bind(1, acc.id);
-      while (spans.executeStep())
-        d.spans.emplace_back(spans.getColumn(0).getInt64(), spans.getColumn(1).getInt64());
-      spans.reset();
-      if (d.platform_shows_comments) {
-        comments.bind(1, acc.id);
-        comments.bind(2, static_cast<int64_t>(from));
-        comments.bind(3, static_cast<int64_t>(to));
-        while (comments.executeStep()) {
-          CommentRow c;
-          c.id = comments.getColumn(0).getString();
-          c.by_account = comments.getColumn(1).getInt() != 0;
-          if (!comments.getColumn(2).isNull()) c.reply_to = comments.getColumn(2).getString();
-          c.created_at = comments.getColumn(3).getInt64();
-          d.comments.push_back(std::move(c));
-        }
-        comments.reset();
-      }
-      out.push_back(std::move(d));
-    }
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::kStorage, std::string("loading data for metrics: ") + e.what());
+  ActivityReader reader(store);
+  for (const StoredAccount& acc : accounts) {
+    AccountData d;
+    d.account = acc;
+    if (auto it = populations.find(acc.municipality_id); it != populations.end())
+      d.population = it->second;
+    d.interval_ms = acc.interval_ms.value_or(default_interval_ms);
+    const PlatformDescriptor* platform = find_platform(acc.platform);
+    d.platform_shows_comments = platform != nullptr && platform->capabilities.comments;
+    auto activity = reader.read(acc.id, acc.platform_id, from, to, d.platform_shows_comments);
+    if (!activity.ok()) return activity.error();
+    AccountActivity& a = *activity;
+    d.posts = std::move(a.posts);
+    d.first_own_post = a.first_own_post;
+    d.last_own_post_before_window = a.last_own_post_before_window;
+    d.followers = std::move(a.followers);
+    d.spans = std::move(a.spans);
+    d.comments = std::move(a.comments);
+    out.push_back(std::move(d));
   }
   return out;
 }
@@ -326,9 +257,10 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
     }
     if (posted) ++active;
     if (!last_own || *last_own < end - o.dormant_after_ms) ++dormant;
-    std::optional<TimeMs> first = a->first_own_post;
-    if (first && *first >= p.end)
-      first.reset();  // activity after the period is not first activity in it
+    // Activity after the period is not first activity in it.
+    std::optional<TimeMs> first = a->first_own_post && *a->first_own_post < p.end
+                                      ? a->first_own_post
+                                      : std::optional<TimeMs>();
     // An account created after the period did not start being active in it.
     if (a->account.created_at && *a->account.created_at < p.end &&
         (!first || *a->account.created_at < *first))
@@ -563,13 +495,40 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   // Nothing of the period observed for any account of the group: how much
   // it posted is unknown, not zero (docs/metrics.md, "Unknown is not zero").
   if (!group.empty() && csum == 0) {
-    for (const char* name :
-         {"accounts_active", "accounts_dormant", "own_posts", "originals", "replies_other",
-          "replies_self", "replies_unknown", "quotes", "reposts", "posts_per_week", "active_days",
-          "longest_gap_days", "share_outside_office_hours", "share_weekend", "reply_share",
-          "responses_timed", "response_time_median_h", "response_time_p90_h", "networking_share",
-          "citizen_comments", "service_level", "answer_time_median_h", "posts_with_counts", "P1",
-          "P2", "P3", "C1", "C2", "C3", "V1", "V2", "V3", "E", "weighted_interaction_rate"}) {
+    for (const char* name : {"accounts_active",
+                             "accounts_dormant",
+                             "own_posts",
+                             "originals",
+                             "replies_other",
+                             "replies_self",
+                             "replies_unknown",
+                             "quotes",
+                             "reposts",
+                             "posts_per_week",
+                             "active_days",
+                             "longest_gap_days",
+                             "share_outside_office_hours",
+                             "share_weekend",
+                             "reply_share",
+                             "responses_timed",
+                             "response_time_median_h",
+                             "response_time_p90_h",
+                             "networking_share",
+                             "citizen_comments",
+                             "service_level",
+                             "answer_time_median_h",
+                             "posts_with_counts",
+                             "P1",
+                             "P2",
+                             "P3",
+                             "C1",
+                             "C2",
+                             "C3",
+                             "V1",
+                             "V2",
+                             "V3",
+                             "E",
+                             "weighted_interaction_rate"}) {
       v[name] = Value();
     }
   }
@@ -705,10 +664,11 @@ const std::vector<MetricInfo>& metric_catalogue() {
 }
 
 const std::vector<std::string>& default_table_metrics() {
-  static const std::vector<std::string> kDefault = {
-      "accounts",    "accounts_active",        "own_posts", "posts_per_week",
-      "reply_share", "response_time_median_h", "E",         "followers_end",
-      "coverage",    "low_coverage"};
+  static const std::vector<std::string> kDefault = {"accounts",    "accounts_active",
+                                                    "own_posts",   "posts_per_week",
+                                                    "reply_share", "response_time_median_h",
+                                                    "E",           "followers_end",
+                                                    "coverage",    "low_coverage"};
   return kDefault;
 }
 

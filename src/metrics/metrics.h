@@ -24,6 +24,7 @@
 #include "core/tz.h"
 #include "core/value.h"
 #include "store/store.h"
+#include "store/store_reads.h"
 
 namespace muni::metrics {
 
@@ -52,27 +53,10 @@ struct Options {
 };
 
 // What one account contributes: its identity and the stored rows the
-// metrics need (loaded by load_account_data).
-struct PostRow {
-  TimeMs created_at = 0;
-  PostKind kind = PostKind::kOriginal;
-  bool parent_is_other = false;  // the parent's (repost's original's) author is another account
-  std::optional<TimeMs> parent_created_at;
-  int mentions = 0;
-  std::optional<int64_t> likes, replies, reposts;
-};
-
-struct CommentRow {
-  std::string id;
-  bool by_account = false;
-  std::string reply_to;
-  TimeMs created_at = 0;
-};
-
-struct FollowerSample {
-  TimeMs at = 0;
-  int64_t followers = 0;
-};
+// metrics need (loaded by load_account_data through store_reads.h).
+using PostRow = ActivityPost;
+using CommentRow = ActivityComment;
+using FollowerSample = muni::FollowerSample;
 
 struct AccountData {
   StoredAccount account;

@@ -252,7 +252,9 @@ class Store {
   Status incremental_vacuum();
   int64_t file_size_bytes() const;
 
-  // For read-only query modules (metrics, survey, CLI). Do not write through it.
+  // The database handle, for the store's own read modules (store_reads.h,
+  // store_export.h) and for tests. Everything else reads through those
+  // functions, so SQL stays in src/store and errors come back as values.
   SQLite::Database& db() { return *db_; }
 
  private:

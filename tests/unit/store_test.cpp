@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/store_reads.h"
 #include "test_support.h"
 
 using namespace muni;
@@ -477,4 +478,57 @@ TEST_CASE("store: an undated feed item keeps the date it was first seen") {
   CHECK(count(store, "SELECT COUNT(*) FROM posts") == 1);
   CHECK(count(store, "SELECT created_at FROM posts") == 5000);
   CHECK(count(store, "SELECT quality & 8 FROM posts") == 8);
+}
+
+TEST_CASE("store reads: rows for metrics and series, and errors as values on a damaged store") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  REQUIRE(s.ok());
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const StoredAccount acc = store.load_accounts(true)->front();
+  Page page;
+  PostRecord a = post("1", 1000);
+  a.engagement = Engagement{4, 1, std::nullopt, std::nullopt, std::nullopt};
+  PostRecord b = post("2", 2000, PostKind::kReplyOther);
+  b.engagement = Engagement{2, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  PostRecord r = post("3", 3000, PostKind::kRepost);
+  page.batch.posts = {a, b, r};
+  AccountSnapshot snap;
+  snap.followers = 120;
+  page.batch.snapshot = snap;
+  REQUIRE(store.commit_page(acc.id, page, 5000).ok());
+
+  ActivityReader reader(store);
+  auto act = reader.read(acc.id, acc.platform_id, 1500, 10'000, true);
+  REQUIRE(act.ok());
+  CHECK(act->posts.size() == 2);  // [1500, 10000): the reply and the repost
+  CHECK(act->first_own_post == 1000);
+  CHECK(act->last_own_post_before_window == 1000);
+  REQUIRE(act->followers.size() == 1);
+  CHECK(act->followers[0].followers == 120);
+
+  CHECK(*first_observation(store, acc.id) == 1000);
+  CHECK((*post_kind_counts(store, acc.id, 0, 10'000))["repost"] == 1);
+  const EngagementTotals e = *engagement_totals(store, acc.id, 0, 10'000);
+  CHECK(e.own_posts == 2);
+  CHECK(e.likes == 6);
+  CHECK(e.likes_known == 2);
+  CHECK(e.replies == 1);
+  CHECK(e.replies_known == 1);
+  CHECK_FALSE(e.reposts.has_value());  // no post had the count: unknown, not 0
+  CHECK(*latest_followers(store, acc.id) == 120);
+  CHECK(counts_before(store, acc.id, 5001)->value().followers == 120);
+  CHECK_FALSE(counts_before(store, acc.id, 5000)->has_value());
+  CHECK(*count_account_samples(store, acc.id, 0, 10'000) == 1);
+
+  // A store that lost tables answers with errors, never exceptions.
+  store.db().exec("DROP TABLE account_events; DROP TABLE comments");
+  auto events = account_events(store, acc.id);
+  REQUIRE_FALSE(events.ok());
+  CHECK(events.error().code == ErrorCode::kStorage);
+  CHECK(events.error().message.find("account_events") != std::string::npos);
+  CHECK_FALSE(table_row_counts(store).ok());
+  ActivityReader broken(store);
+  CHECK_FALSE(broken.read(acc.id, acc.platform_id, 0, 10'000, true).ok());
 }
