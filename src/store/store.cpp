@@ -5,8 +5,15 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "store/schema.h"
@@ -16,7 +23,6 @@
 namespace muni {
 
 using namespace store_detail;
-
 
 namespace {
 
@@ -58,12 +64,78 @@ Identity identify(SQLite::Database& d) {
   return id;
 }
 
+std::string owner_and_mode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  const struct passwd* pw = ::getpwuid(st.st_uid);
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return std::string("owner ") + (pw != nullptr ? pw->pw_name : std::to_string(st.st_uid)) +
+         ", mode " + mode;
+}
+
+std::string who_am_i() {
+  const struct passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : "uid " + std::to_string(::geteuid());
+}
+
+// The packaged unit runs with DynamicUser= and a 0700 state directory, so
+// only root (or the store's owner, for a store kept elsewhere) reads it.
+constexpr const char* kAccessAdvice =
+    "run the command as root (sudo muniscope ...) or as the store's owner, or read a copy made "
+    "with `muniscope store backup` (docs/operations.md, \"Reading the store\")";
+
+// The SQLite header's read and write format versions (bytes 18 and 19) are
+// 2 for a database in WAL mode (sqlite.org/fileformat2.html, 1.3.4).
+bool is_wal_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  unsigned char header[20] = {};
+  const size_t n = std::fread(header, 1, sizeof header, f);
+  std::fclose(f);
+  return n == sizeof header && header[18] == 2 && header[19] == 2;
+}
+
+// Why a store cannot be opened for reading, when the reason is access
+// rather than the file's content; nullopt when access is not the problem.
+// SQLite would only say "unable to open database file" or "attempt to write
+// a readonly database", which reads like damage.
+std::optional<std::string> read_access_problem(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path file(path);
+  const std::string dir = file.has_parent_path() ? file.parent_path().string() : ".";
+  if (::access(dir.c_str(), X_OK) != 0 && errno == EACCES) {
+    return "cannot look into " + dir + " (" + owner_and_mode(dir) + ") as " + who_am_i() +
+           ": permission denied; " + kAccessAdvice;
+  }
+  if (::access(path.c_str(), F_OK) != 0) return std::nullopt;  // no file: not an access problem
+  if (::access(path.c_str(), R_OK) != 0) {
+    return "cannot read " + path + " (" + owner_and_mode(path) + ") as " + who_am_i() +
+           ": permission denied; " + kAccessAdvice;
+  }
+  // A store in WAL mode is read through its -shm file. While the daemon runs
+  // it exists; when it is stopped, a reader must create it, in the directory.
+  const std::string shm = path + "-shm";
+  const bool shm_usable = ::access(shm.c_str(), R_OK) == 0;
+  if (!shm_usable && is_wal_file(path) && ::access(dir.c_str(), W_OK) != 0) {
+    return "cannot read " + path + " as " + who_am_i() + ": SQLite must create " + shm +
+           " to read a store in WAL mode, and " + dir + " (" + owner_and_mode(dir) +
+           ") is not writable for you. Read it while the daemon runs "
+           "(its -shm file exists then), or " +
+           kAccessAdvice;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mode) {
   const bool read_only = mode == OpenMode::kReadOnly;
   try {
     std::error_code ec;
+    if (read_only) {
+      if (auto problem = read_access_problem(path)) return make_error(ErrorCode::kIo, *problem);
+    }
     if (read_only && !std::filesystem::exists(path, ec)) {
       return make_error(
           ErrorCode::kNotFound,
@@ -92,8 +164,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
     }
     if (!id.empty() && !id.muniscope()) {
       return make_error(ErrorCode::kStorage,
-                        path + " is not a muniscope store: it is an SQLite database of another "
-                               "application (tables: " +
+                        path +
+                            " is not a muniscope store: it is an SQLite database of another "
+                            "application (tables: " +
                             id.describe_tables() +
                             "). muniscope leaves it untouched; point --db or store.path at a new "
                             "file");
@@ -113,8 +186,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
       const int version = id.user_version;
       if (id.empty()) {
         return make_error(ErrorCode::kStorage,
-                          path + " is an empty database, not yet a muniscope store (run "
-                                 "`muniscope poll --once` or the daemon first)");
+                          path +
+                              " is an empty database, not yet a muniscope store (run "
+                              "`muniscope poll --once` or the daemon first)");
       }
       if (version > kSchemaVersion) {
         return make_error(ErrorCode::kStorage,
@@ -147,9 +221,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
     }
     return store;
   } catch (const std::exception& e) {
-    return storage_error(std::string(read_only ? "opening store (read-only) " : "opening store ") +
-                             path,
-                         e);
+    return storage_error(
+        std::string(read_only ? "opening store (read-only) " : "opening store ") + path, e);
   }
 }
 

@@ -1,6 +1,9 @@
 // The muniscope executable: exit codes and messages as a user meets them.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 #include "store/store.h"
@@ -73,12 +76,15 @@ TEST_CASE("cli: municipalities and accounts work from the config alone") {
 
 TEST_CASE("cli: every command on a damaged store ends with one clear line, never an exception") {
   test::TempDir dir;
-  test::write_file(dir.file("c.yaml"),
-                   "defaults:\n  contact: mailto:team@research.invalid\n"
-                   "  allow_private_addresses: true\n"
-                   "store:\n  path: " + dir.file("s.db") + "\n"
-                   "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
-                   "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  test::write_file(
+      dir.file("c.yaml"),
+      "defaults:\n  contact: mailto:team@research.invalid\n"
+      "  allow_private_addresses: true\n"
+      "store:\n  path: " +
+          dir.file("s.db") +
+          "\n"
+          "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
+          "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
   const std::string c = "-c " + dir.file("c.yaml") + " ";
   REQUIRE(test::run_muniscope(c + "store compact").exit_code == 0);  // creates the store
   // Lose a table, as a bad restore or a hand-made DROP would.
@@ -87,8 +93,8 @@ TEST_CASE("cli: every command on a damaged store ends with one clear line, never
     store->db().exec("DROP TABLE post_samples");
   }
   const std::string survey = "survey check " + test::source_dir() +
-                             "/config/survey/example_answers.csv --codebook " +
-                             test::source_dir() + "/config/survey/kgst2016.codebook.yaml";
+                             "/config/survey/example_answers.csv --codebook " + test::source_dir() +
+                             "/config/survey/kgst2016.codebook.yaml";
   for (const std::string& cmd :
        {std::string("status"), std::string("metrics"), std::string("series followers --account 1"),
         std::string("store info"), std::string("store compact"),
@@ -106,13 +112,96 @@ TEST_CASE("cli: every command on a damaged store ends with one clear line, never
   CHECK(accounts.err.find("damaged") != std::string::npos);
 }
 
+TEST_CASE("cli: a store the user may not read says so, and how to fix it, never 'damaged'") {
+  // Permissions mean nothing to root: the commands run as `nobody` through
+  // runuser(1). CI runs as root; elsewhere (or where `nobody` cannot reach
+  // the binary) the case is skipped with a message.
+  namespace fs = std::filesystem;
+  if (::geteuid() != 0 ||
+      std::system(
+          ("runuser -u nobody -- test -x " + test::muniscope_binary() + " 2>/dev/null").c_str()) !=
+          0) {
+    MESSAGE("skipped: needs root, runuser(1) and a binary that user nobody can execute");
+    return;
+  }
+  test::TempDir dir;
+  fs::permissions(dir.path(), fs::perms(0755));
+  const fs::path home = dir.path() / "state";
+  fs::create_directories(home);
+  const std::string db = (home / "s.db").string();
+  test::write_file(
+      dir.file("c.yaml"),
+      "defaults:\n  contact: mailto:team@research.invalid\n"
+      "store:\n  path: " +
+          db +
+          "\n"
+          "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
+          "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  fs::permissions(dir.file("c.yaml"), fs::perms(0644));
+  REQUIRE(test::run_muniscope("-c " + dir.file("c.yaml") + " store compact").exit_code == 0);
+  const std::string as_nobody =
+      "runuser -u nobody -- " + test::muniscope_binary() + " -c " + dir.file("c.yaml") + " status";
+  auto run = [&] {
+    test::TempDir out;
+    fs::permissions(out.path(), fs::perms(0755));
+    test::RunResult r;
+    const int status =
+        std::system((as_nobody + " >" + out.file("o") + " 2>" + out.file("e")).c_str());
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = test::read_file(out.file("o"));
+    r.err = test::read_file(out.file("e"));
+    return r;
+  };
+
+  // A directory nobody may enter: not "no store here, run poll first".
+  fs::permissions(home, fs::perms(0700));
+  auto r = run();
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot look into " + home.string()) != std::string::npos);
+  CHECK(r.err.find("permission denied") != std::string::npos);
+  CHECK(r.err.find("no store at") == std::string::npos);
+
+  // A file only its owner may read: not "unable to open database file".
+  fs::permissions(home, fs::perms(0755));
+  fs::permissions(db, fs::perms(0600));
+  r = run();
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot read " + db + " (owner root, mode 0600) as nobody") !=
+        std::string::npos);
+  CHECK(r.err.find("as root (sudo muniscope ...)") != std::string::npos);
+
+  // Readable, but the daemon is stopped and the directory is not writable:
+  // SQLite cannot create the -shm file. Not "damaged".
+  fs::permissions(db, fs::perms(0644));
+  r = run();
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("must create " + db + "-shm") != std::string::npos);
+  CHECK(r.err.find("damaged") == std::string::npos);
+  CHECK(r.err.find("not a muniscope store") == std::string::npos);
+
+  // While the daemon runs (here: a writer holding the store open), its
+  // -shm file exists and the same user reads the store.
+  {
+    auto writer = Store::open(db, OpenMode::kReadWrite);
+    REQUIRE(writer.ok());
+    (void)(*writer)->set_meta("probe", "1");
+    fs::permissions(db + "-shm", fs::perms(0644));
+    r = run();
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("cannot") == std::string::npos);
+  }
+}
+
 TEST_CASE("cli: run and poll refuse a placeholder contact before contacting anything") {
   test::TempDir dir;
-  test::write_file(dir.file("c.yaml"),
-                   "defaults:\n  contact: mailto:research-team@example.org\n"
-                   "store:\n  path: " + dir.file("s.db") + "\n"
-                   "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
-                   "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  test::write_file(
+      dir.file("c.yaml"),
+      "defaults:\n  contact: mailto:research-team@example.org\n"
+      "store:\n  path: " +
+          dir.file("s.db") +
+          "\n"
+          "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
+          "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
   const std::string c = "-c " + dir.file("c.yaml") + " ";
   const auto check = test::run_muniscope("check-config " + dir.file("c.yaml"));
   CHECK(check.exit_code == 0);
