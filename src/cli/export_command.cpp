@@ -26,9 +26,9 @@
 namespace muni {
 
 void add_export_options(CLI::App& app, ExportOptions& o) {
-  app.add_option("what", o.what, "posts, account-samples, post-samples or metrics")
+  app.add_option("what", o.what, "posts, account-samples, post-samples, metrics or survey")
       ->required()
-      ->check(CLI::IsMember({"posts", "account-samples", "post-samples", "metrics"}));
+      ->check(CLI::IsMember({"posts", "account-samples", "post-samples", "metrics", "survey"}));
   app.add_option("--municipality", o.municipalities, "Only these municipalities (repeatable)");
   app.add_option("--platform", o.platform, "Only accounts on this platform");
   app.add_option("--from", o.from,
@@ -42,6 +42,11 @@ void add_export_options(CLI::App& app, ExportOptions& o) {
       ->check(CLI::IsMember({"day", "week", "month", "quarter", "year"}));
   app.add_option("--level", o.level, "metrics: account, municipality, category or platform")
       ->check(CLI::IsMember({"account", "municipality", "category", "platform"}));
+  app.add_option("--answers", o.answers, "survey: the answers file (as for `survey check`)");
+  app.add_option("--codebook", o.codebook, "survey: the codebook (YAML)");
+  app.add_option("--encoding", o.encoding,
+                 "survey: encoding of the answers file (auto, utf-8, windows-1252, latin1, "
+                 "utf-16)");
   app.footer(
       "Columns, types and their order: docs/exports.md (stable; new columns are only ever "
       "added at the end). UTF-8, timestamps ISO-8601 UTC, AGS as text, unknown values empty "
@@ -157,6 +162,12 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
   if (!o.platform.empty() && find_platform(o.platform) == nullptr) {
     return fail(unknown_platform_message(o.platform), 2);
   }
+  if (o.what == "survey" && (o.answers.empty() || o.codebook.empty())) {
+    return fail("export survey needs --answers FILE and --codebook FILE", 2);
+  }
+  if (o.what != "survey" && (!o.answers.empty() || !o.codebook.empty())) {
+    return fail("--answers and --codebook belong to `export survey`", 2);
+  }
   ConfigLoad load = load_config(common.config_path);
   if (!load.config) {
     for (const auto& e : load.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
@@ -212,14 +223,14 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
   meta.key("export").value(o.what);
   meta.key("generated_at").value(format_iso8601(now));
   meta.key("time_zone").value(config.defaults.timezone);
-  meta.key("period_from").value(o.from.empty() && o.what != "metrics"
-                                    ? std::optional<std::string>()
-                                    : std::optional<std::string>(format_civil_date(
-                                          tz->to_local(*from).date)));
-  meta.key("period_to").value(o.to.empty() && o.what != "metrics"
-                                  ? std::optional<std::string>()
-                                  : std::optional<std::string>(format_civil_date(
-                                        tz->to_local(*to - 1).date)));
+  meta.key("period_from")
+      .value(o.from.empty() && o.what != "metrics"
+                 ? std::optional<std::string>()
+                 : std::optional<std::string>(format_civil_date(tz->to_local(*from).date)));
+  meta.key("period_to")
+      .value(o.to.empty() && o.what != "metrics"
+                 ? std::optional<std::string>()
+                 : std::optional<std::string>(format_civil_date(tz->to_local(*to - 1).date)));
   meta.key("store").value(store_path);
   meta.key("configuration").value(common.config_path);
   meta.key("configuration_sha256").value(sha256_file_hex(common.config_path));
@@ -227,7 +238,59 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
   meta.key("columns_documented_in").value("docs/exports.md");
 
   int64_t rows = 0;
-  if (o.what != "metrics") {
+  if (o.what == "survey") {
+    SurveyOptions so;
+    so.answers = o.answers;
+    so.codebook = o.codebook;
+    so.encoding = o.encoding;
+    auto report = run_survey_check(so, common);
+    if (!report) return 2;
+    const std::set<std::string> wanted(o.municipalities.begin(), o.municipalities.end());
+    std::map<std::string, std::string> observable;
+    for (const auto& it : report->items) observable[it.item] = it.observable;
+    const std::vector<std::string> columns = {"municipality_id",
+                                              "municipality_name",
+                                              "ags",
+                                              "land",
+                                              "answers_line",
+                                              "item",
+                                              "type",
+                                              "observable",
+                                              "claimed",
+                                              "observed",
+                                              "observed_value",
+                                              "observed_unit",
+                                              "verdict",
+                                              "flag",
+                                              "evidence"};
+    RowWriter writer(out, o.format == "ndjson", columns);
+    meta.key("survey").value(report->survey);
+    meta.key("reference_period").value(report->reference_period);
+    meta.key("answers").value(o.answers);
+    meta.key("answers_sha256").value(sha256_file_hex(o.answers));
+    meta.key("codebook").value(o.codebook);
+    meta.key("codebook_sha256").value(sha256_file_hex(o.codebook));
+    meta.key("verdicts_documented_in").value("docs/survey.md");
+    meta.key("columns").begin_array();
+    for (const auto& c : columns) meta.value(c);
+    meta.end_array().end_object();
+    writer.header(meta.str());
+    auto text = [](const std::string& v) { return v.empty() ? Value() : Value(v); };
+    for (const survey::ItemResult& x : report->results) {
+      if (!wanted.empty() && !wanted.count(x.municipality)) continue;
+      const auto f = facts.find(x.municipality);
+      const auto obs = observable.find(x.item);
+      writer.row({x.municipality, f != facts.end() ? Value(f->second.name) : Value(),
+                  f != facts.end() ? Value(f->second.ags) : Value(),
+                  f != facts.end() ? Value(f->second.land) : Value(),
+                  static_cast<int64_t>(x.answers_line), x.item, x.type,
+                  obs != observable.end() ? Value(obs->second) : Value(), text(x.claimed),
+                  text(x.observed), x.observed_number ? Value(*x.observed_number) : Value(),
+                  text(survey::observed_unit(x)), std::string(survey::verdict_id(x.verdict)),
+                  text(x.flag), text(x.evidence)});
+    }
+    rows = writer.rows();
+  } else if (o.what != "metrics") {
     const ExportKind kind = *parse_export_kind(o.what);
     RowWriter writer(out, o.format == "ndjson", export_columns(kind));
     meta.key("columns").begin_array();
@@ -276,8 +339,8 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
     for (const auto& p : periods) by_label[p.label] = &p;
 
     std::vector<std::string> columns = metrics::key_columns(q.level);
-    for (const char* c : {"municipality_name", "ags", "land", "period", "period_start",
-                          "period_end"}) {
+    for (const char* c :
+         {"municipality_name", "ags", "land", "period", "period_start", "period_end"}) {
       columns.emplace_back(c);
     }
     std::vector<std::string> names;
@@ -317,7 +380,7 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
   if (regular && o.format == "csv") {
     const std::string sidecar = o.output + ".meta.json";
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> m(std::fopen(sidecar.c_str(), "wb"),
-                                                       &std::fclose);
+                                                      &std::fclose);
     if (!m) return fail("cannot write " + sidecar, 1);
     std::fprintf(m.get(), "%s\n", meta.str().c_str());
   }

@@ -4,6 +4,8 @@
 //   posts | account-samples | post-samples   streamed from the store
 //                                           (store/store_export.h)
 //   metrics                                 one row per group and period
+//   survey                                  one row per municipality and
+//                                           survey item (survey/check.h)
 //
 // Formats: csv (RFC 4180, UTF-8, one header row, CRLF) with a sidecar
 // FILE.meta.json; ndjson (one JSON object per line) whose first line is the
@@ -27,7 +29,7 @@ namespace muni {
 struct CommonOptions;
 
 struct ExportOptions {
-  std::string what;  // posts, account-samples, post-samples, metrics
+  std::string what;  // posts, account-samples, post-samples, metrics, survey
   std::vector<std::string> municipalities;
   std::string platform;
   std::string from, to;  // inclusive local dates
@@ -36,6 +38,8 @@ struct ExportOptions {
   // metrics only
   std::string by;
   std::string level = "municipality";
+  // survey only
+  std::string answers, codebook, encoding;
   bool progress = true;
 };
 

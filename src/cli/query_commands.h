@@ -2,10 +2,12 @@
 // option structs, their CLI11 wiring, and the commands.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "survey/check.h"
 
 namespace CLI {
 class App;
@@ -47,5 +49,9 @@ struct SurveyOptions {
 };
 void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common);
 int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common);
+// Loads the codebook, the answers, the configuration and the store, and
+// runs the check (survey check, export survey). Says on standard error what
+// went wrong, and warns of every unmapped answer; nullopt means exit 2.
+std::optional<survey::Report> run_survey_check(const SurveyOptions& o, const CommonOptions& common);
 
 }  // namespace muni

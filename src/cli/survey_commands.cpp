@@ -24,15 +24,6 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
-// The unit of an item's observed number, for the value/unit columns.
-std::string observed_unit(const survey::ItemResult& x) {
-  if (!x.observed_number) return "";
-  if (x.type == "posting_frequency") return "posts/week";
-  if (x.type == "response_time") return "hours";
-  if (x.type == "active_since") return x.claimed_number ? "year" : "years";
-  return "";
-}
-
 Table results_table(const Report& r) {
   Table t({{"municipality"},
            {"line", 0},
@@ -48,8 +39,8 @@ Table results_table(const Report& r) {
   for (const auto& x : r.results) {
     t.add_row({x.municipality, static_cast<int64_t>(x.answers_line), x.item, x.type,
                cell(x.claimed), cell(x.observed), value_of(x.observed_number),
-               cell(observed_unit(x)), std::string(survey::verdict_id(x.verdict)), cell(x.flag),
-               cell(x.evidence)});
+               cell(survey::observed_unit(x)), std::string(survey::verdict_id(x.verdict)),
+               cell(x.flag), cell(x.evidence)});
   }
   return t;
 }
@@ -90,8 +81,8 @@ Table statistics_table(const Report& r) {
     for (const auto& [v, n] : s.verdicts)
       verdicts += (verdicts.empty() ? "" : ", ") + v + " " + std::to_string(n);
     t.add_row({s.item, s.type, s.observable, static_cast<int64_t>(s.answered),
-               static_cast<int64_t>(s.n),
-               static_cast<int64_t>(s.unclassified), value_of(s.agreement), s.kappa ? Cell(s.kappa->kappa) : Cell(),
+               static_cast<int64_t>(s.n), static_cast<int64_t>(s.unclassified),
+               value_of(s.agreement), s.kappa ? Cell(s.kappa->kappa) : Cell(),
                s.kappa ? Cell(s.kappa->ci_low) : Cell(), s.kappa ? Cell(s.kappa->ci_high) : Cell(),
                s.kappa ? Cell(s.kappa->se) : Cell(),
                s.kappa ? Cell(std::string(s.ordered ? "linear" : "none")) : Cell(),
@@ -109,8 +100,7 @@ Table confusion_table(const Report& r) {
   for (const auto& s : r.items) {
     for (size_t i = 0; i < s.confusion.size() && i < s.classes.size(); ++i) {
       for (size_t j = 0; j < s.confusion[i].size() && j < s.classes.size(); ++j) {
-        t.add_row({s.item, s.classes[i], s.classes[j],
-                   static_cast<int64_t>(s.confusion[i][j])});
+        t.add_row({s.item, s.classes[i], s.classes[j], static_cast<int64_t>(s.confusion[i][j])});
       }
     }
   }
@@ -277,22 +267,25 @@ void add_survey_options(CLI::App& app, SurveyOptions& o, CommonOptions& common) 
       "store errors. See docs/survey.md.");
 }
 
-int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
-  auto format = parse_output_format(common.format, /*allow_html=*/true);
-  if (!format.ok()) return fail(format.error().message, 2);
+std::optional<survey::Report> run_survey_check(const SurveyOptions& o,
+                                               const CommonOptions& common) {
+  auto refuse = [](const std::string& message) -> std::optional<survey::Report> {
+    std::fprintf(stderr, "muniscope: %s\n", message.c_str());
+    return std::nullopt;
+  };
   auto cb = survey::load_codebook(o.codebook);
   if (!cb.codebook) {
     for (const auto& e : cb.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
-    return 2;
+    return std::nullopt;
   }
   TextEncoding encoding = cb.codebook->encoding;
   if (!o.encoding.empty()) {
     auto e = parse_text_encoding(o.encoding);
-    if (!e.ok()) return fail(e.error().message, 2);
+    if (!e.ok()) return refuse(e.error().message);
     encoding = *e;
   }
   auto answers = survey::read_answers(o.answers, cb.codebook->delimiter, encoding);
-  if (!answers.ok()) return fail(answers.error().message, 2);
+  if (!answers.ok()) return refuse(answers.error().message);
   if (encoding == TextEncoding::kAuto && answers->encoding != TextEncoding::kUtf8) {
     std::fprintf(stderr, "note: %s is not UTF-8; read as %s (--encoding to say otherwise)\n",
                  o.answers.c_str(), std::string(text_encoding_id(answers->encoding)).c_str());
@@ -300,14 +293,14 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
   ConfigLoad load = load_config(common.config_path);
   if (!load.config) {
     for (const auto& e : load.errors) std::fprintf(stderr, "error: %s\n", e.format().c_str());
-    return 2;
+    return std::nullopt;
   }
   // The codebook's own zone for its reference period, else the configuration's.
   auto tz = TimeZone::load(cb.codebook->timezone.empty() ? load.config->defaults.timezone
                                                          : cb.codebook->timezone);
-  if (!tz.ok()) return fail(tz.error().message, 2);
+  if (!tz.ok()) return refuse(tz.error().message);
   auto store = Store::open(store_path_for(&*load.config, common.db_override), OpenMode::kReadOnly);
-  if (!store.ok()) return fail(store.error().message, 2);
+  if (!store.ok()) return refuse(store.error().message);
   survey::CheckOptions opt;
   opt.tz = *tz;
   opt.now = SystemClock().now();
@@ -317,11 +310,19 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
     if (m.population) opt.populations[m.id] = *m.population;
   }
   auto report = survey::check(*cb.codebook, *answers, **store, opt);
-  if (!report.ok()) return fail(report.error().message, 2);
+  if (!report.ok()) return refuse(report.error().message);
   for (const auto& p : report->problems) {
     std::fprintf(stderr, "warning: %s:%d: %s: %s\n", o.answers.c_str(), p.line, p.column.c_str(),
                  p.message.c_str());
   }
+  return std::move(*report);
+}
+
+int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
+  auto format = parse_output_format(common.format, /*allow_html=*/true);
+  if (!format.ok()) return fail(format.error().message, 2);
+  auto report = run_survey_check(o, common);
+  if (!report) return 2;
   std::string out;
   switch (*format) {
     case OutputFormat::kJson:

@@ -12,6 +12,14 @@
 
 namespace muni::survey {
 
+std::string observed_unit(const ItemResult& x) {
+  if (!x.observed_number) return "";
+  if (x.type == "posting_frequency") return "posts/week";
+  if (x.type == "response_time") return "hours";
+  if (x.type == "active_since") return x.claimed_number ? "year" : "years";
+  return "";
+}
+
 std::string_view verdict_id(Verdict v) {
   switch (v) {
     case Verdict::kConsistent:
@@ -104,8 +112,9 @@ std::string unobservable_reason(const Item& item) {
 
 bool all_unsupported(const std::vector<const AccountData*>& scope) {
   if (scope.empty()) return false;
-  return std::all_of(scope.begin(), scope.end(),
-                     [](const AccountData* d) { return d->account.runtime.state == AccountState::kUnsupported; });
+  return std::all_of(scope.begin(), scope.end(), [](const AccountData* d) {
+    return d->account.runtime.state == AccountState::kUnsupported;
+  });
 }
 
 std::string accounts_text(const std::vector<const AccountData*>& scope) {
@@ -720,7 +729,8 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
       }
       s.n = n;
       s.consistent = consistent;
-      s.agreement = n > 0 ? std::optional<double>(static_cast<double>(consistent) / n) : std::nullopt;
+      s.agreement =
+          n > 0 ? std::optional<double>(static_cast<double>(consistent) / n) : std::nullopt;
       s.kappa = kappa(s.confusion, s.ordered ? Weights::kLinear : Weights::kNone);
       if (!s.kappa) s.kappa_undefined = kappa_undefined_reason(s.confusion, s.classes);
     }

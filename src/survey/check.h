@@ -48,18 +48,23 @@ struct ItemResult {
   std::optional<double> observed_number;
 };
 
+// The unit of a result's observed number ("posts/week", "hours", "year",
+// "years"), empty when it has none: the value/unit columns of tables and
+// exports.
+std::string observed_unit(const ItemResult& result);
+
 struct ItemStatistics {
   std::string item;
   std::string type;
-  int answered = 0;  // answers present and valid
-  int n = 0;         // decided pairs (with a class on both sides, where the item has classes)
+  int answered = 0;      // answers present and valid
+  int n = 0;             // decided pairs (with a class on both sides, where the item has classes)
   int unclassified = 0;  // decided, but without a class on one side: left out of n and kappa
   int consistent = 0;
   std::optional<double> agreement;  // consistent / n
   bool ordered = false;             // weighted kappa (linear) for ordered classes
   std::optional<Kappa> kappa;
-  std::string kappa_undefined;
-  std::string observable = "yes";  // or why this installation cannot observe the item  // why kappa is undefined, when it is (and the item has classes)
+  std::string kappa_undefined;     // why kappa is undefined, when it is (and the item has classes)
+  std::string observable = "yes";  // or why this installation cannot observe the item
   std::vector<std::string> classes;  // confusion matrix labels
   Matrix confusion;                  // rows claimed, columns observed
   std::optional<NumericAgreement> numeric;

@@ -4,6 +4,7 @@
 // and the NDJSON metadata line, metrics with period dates.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -66,7 +67,9 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("export: posts, samples and metrics as CSV and NDJSON that readers take as they are") {
+TEST_CASE(
+    "export: posts, samples, metrics and survey verdicts as CSV and NDJSON that readers take as "
+    "they are") {
   const TimeMs now = SystemClock().now();
   LoopbackPlatforms platforms;
   platforms.mastodon.add_account("rathaus", "110000000000000001", 2000);
@@ -79,8 +82,8 @@ TEST_CASE("export: posts, samples and metrics as CSV and NDJSON that readers tak
              "municipalities:\n"
              "  - id: flensburg\n    name: \"Flensburg, Stadt\"\n    ags: \"01001000\"\n"
              "    kind: kreisfreie Stadt\n    state: SH\n    accounts:\n"
-             "      - {platform: mastodon, handle: \"" + platforms.mastodon_server.base_url() +
-             "/@rathaus\"}\n");
+             "      - {platform: mastodon, handle: \"" +
+                 platforms.mastodon_server.base_url() + "/@rathaus\"}\n");
   const std::string c = "-c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db") + " ";
   REQUIRE(run_muniscope("poll --once --all " + c).exit_code == 0);
   int64_t posts = 0, account_samples = 0, post_samples = 0;
@@ -115,8 +118,7 @@ TEST_CASE("export: posts, samples and metrics as CSV and NDJSON that readers tak
       CHECK(rows[i][ags] == "01001000");  // text, leading zero kept
       CHECK(rows[i][1] == "Flensburg, Stadt");
       CHECK(rows[i][created].back() == 'Z');  // ISO-8601 UTC
-      hostile_found |=
-          rows[i][text] == "Bürgerversammlung, \"heute\"\r\num 19 Uhr; Eintritt frei";
+      hostile_found |= rows[i][text] == "Bürgerversammlung, \"heute\"\r\num 19 Uhr; Eintritt frei";
     }
     CHECK(hostile_found);
     // The raw file quotes the AGS cell only if needed; never a number form.
@@ -178,6 +180,135 @@ TEST_CASE("export: posts, samples and metrics as CSV and NDJSON that readers tak
     const size_t start = std::find(h.begin(), h.end(), "period_start") - h.begin();
     CHECK(rows[1][start].size() == 10);  // YYYY-MM-DD
     CHECK(rows[1][2] == "01001000");
+  }
+
+  SUBCASE("survey verdicts with the municipality's facts, as survey check gives them") {
+    const std::string codebook = source_dir() + "/config/survey/kgst2016.codebook.yaml";
+    write_file(dir.file("answers.csv"),
+               "ags;gemeinde;nutzt_social_media;instrumente;facebook;instagram;x_twitter;"
+               "youtube;mastodon;bluesky;seit_wann;haeufigkeit;antwortet_buergern;antwortzeit;"
+               "ziel_dialog;geplant_mastodon\n"
+               "01001000;Flensburg;ja;Mikroblogs;ja;nein;nein;nein;ja;nein;> 4 Jahre;täglich;"
+               "trifft eher zu;am selben Tag;sehr wichtig;nein\n");
+    const std::string args = "--answers " + dir.file("answers.csv") + " --codebook " + codebook;
+    auto r = run_muniscope("export survey " + args + " -o " + dir.file("survey.csv") + " " + c);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto rows = parse_csv(read_file(dir.file("survey.csv")));
+    const auto check = run_muniscope("survey check " + dir.file("answers.csv") + " --codebook " +
+                                     codebook + " --format csv --view results " + c);
+    REQUIRE(rows.size() >= 4);
+    CHECK(rows.size() == parse_csv(check.out).size());  // one row per municipality and item
+    const std::vector<std::string> header = {"municipality_id",
+                                             "municipality_name",
+                                             "ags",
+                                             "land",
+                                             "answers_line",
+                                             "item",
+                                             "type",
+                                             "observable",
+                                             "claimed",
+                                             "observed",
+                                             "observed_value",
+                                             "observed_unit",
+                                             "verdict",
+                                             "flag",
+                                             "evidence"};
+    CHECK(rows[0] == header);
+    bool mastodon = false, facebook = false;
+    for (size_t i = 1; i < rows.size(); ++i) {
+      CHECK(rows[i][2] == "01001000");  // the AGS as text, leading zero kept
+      CHECK(rows[i][1] == "Flensburg, Stadt");
+      if (rows[i][5] == "mastodon") {
+        mastodon = true;
+        CHECK(rows[i][7] == "yes");
+        // The codebook's reference period is 2015; the account's posts are
+        // from this year: claimed, but not seen in the period.
+        CHECK(rows[i][12] == "not_corroborated");
+      }
+      if (rows[i][5] == "facebook") {
+        facebook = true;
+        CHECK(rows[i][7] != "yes");  // no Facebook connector: not observable here
+        CHECK(rows[i][12] == "not_observable");
+      }
+    }
+    CHECK(mastodon);
+    CHECK(facebook);
+    // Item by item the same verdicts as `survey check` (its CSV: item in
+    // column 2, verdict in column 8).
+    const auto checked = parse_csv(check.out);
+    for (size_t i = 1; i < rows.size() && i < checked.size(); ++i) {
+      CHECK(rows[i][5] == checked[i][2]);
+      CHECK(rows[i][12] == checked[i][8]);
+    }
+    const std::string meta = read_file(dir.file("survey.csv") + ".meta.json");
+    CHECK(meta.find("\"reference_period\"") != std::string::npos);
+    CHECK(meta.find("\"answers_sha256\"") != std::string::npos);
+    CHECK(meta.find("\"codebook_sha256\"") != std::string::npos);
+    // NDJSON: the metadata line, then the same rows.
+    r = run_muniscope("export survey --format ndjson " + args + " " + c);
+    REQUIRE(r.exit_code == 0);
+    CHECK(lines_of(r.out, "\n").size() == rows.size());
+    CHECK(r.out.rfind("{\"_meta\":", 0) == 0);
+    // Without its inputs, a usage error.
+    CHECK(run_muniscope("export survey " + c).exit_code == 2);
+    CHECK(run_muniscope("export posts --codebook " + codebook + " " + c).exit_code == 2);
+  }
+
+  SUBCASE("pandas reads every export as it is (when Debian's python3-pandas is installed)") {
+    if (std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") != 0) {
+      MESSAGE("skipped: /usr/bin/python3 has no pandas (apt install python3-pandas)");
+      return;
+    }
+    write_file(dir.file("answers.csv"),
+               "ags;gemeinde;nutzt_social_media;instrumente;facebook;instagram;x_twitter;"
+               "youtube;mastodon;bluesky;seit_wann;haeufigkeit;antwortet_buergern;antwortzeit;"
+               "ziel_dialog;geplant_mastodon\n"
+               "01001000;Flensburg;ja;Mikroblogs;ja;nein;nein;nein;ja;nein;> 4 Jahre;täglich;"
+               "trifft eher zu;am selben Tag;sehr wichtig;nein\n");
+    const std::string survey_args = "--answers " + dir.file("answers.csv") + " --codebook " +
+                                    source_dir() + "/config/survey/kgst2016.codebook.yaml ";
+    for (const std::string& e :
+         {std::string("posts"), std::string("account-samples"), std::string("post-samples"),
+          std::string("metrics --by month"), "survey " + survey_args}) {
+      const std::string name = e.substr(0, e.find(' '));
+      REQUIRE(run_muniscope("export " + e + " -o " + dir.file(name + ".csv") + " " + c).exit_code ==
+              0);
+      REQUIRE(run_muniscope("export " + e + " --format ndjson -o " + dir.file(name + ".ndjson") +
+                            " " + c)
+                  .exit_code == 0);
+    }
+    // The one-liners of docs/exports.md, and what they must give.
+    write_file(dir.file("read.py"), R"(import sys, json, pandas as pd
+d = sys.argv[1]
+posts = pd.read_csv(d + "/posts.csv", dtype={"ags": str}, parse_dates=["created_at"])
+assert len(posts) == 40, len(posts)
+assert (posts["ags"] == "01001000").all()
+assert str(posts["created_at"].dt.tz) == "UTC"
+assert posts["text"].str.contains("\r\num 19 Uhr; Eintritt frei", regex=False).sum() == 1
+assert posts["text"].str.contains('"heute"', regex=False).sum() == 1
+for name in ["posts", "account-samples", "post-samples", "metrics", "survey"]:
+    csv = pd.read_csv(d + "/" + name + ".csv", dtype={"ags": str})
+    nd = pd.read_json(d + "/" + name + ".ndjson", lines=True, dtype={"ags": str}).iloc[1:]
+    assert len(csv) == len(nd), (name, len(csv), len(nd))
+    assert list(nd.columns)[1:] == list(csv.columns), name  # column 0 of the NDJSON frame is _meta
+    assert (csv["ags"] == "01001000").all(), name
+    meta = json.load(open(d + "/" + name + ".csv.meta.json"))
+    assert meta["columns"] == list(csv.columns), name
+metrics = pd.read_csv(d + "/metrics.csv", dtype={"ags": str}, parse_dates=["period_start", "period_end"])
+assert (metrics["period_end"] >= metrics["period_start"]).all()
+print("ok")
+)");
+    const auto r = [&] {
+      TempDir out;
+      const int status = std::system(("/usr/bin/python3 " + dir.file("read.py") + " " +
+                                      dir.path().string() + " >" + out.file("o") + " 2>&1")
+                                         .c_str());
+      return std::make_pair(status, read_file(out.file("o")));
+    }();
+    INFO(r.second);
+    CHECK(r.first == 0);
+    CHECK(r.second.find("ok") != std::string::npos);
   }
 
   SUBCASE("parquet is refused with the reason, unknown platforms with a hint") {
