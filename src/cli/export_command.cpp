@@ -301,6 +301,11 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
     SystemClock clock;
     ProgressLine progress(clock, stderr, "export " + o.what, "rows", 0);
     const bool show = to_file && progress.active();
+    if (show) {
+      // The total, for an ETA; counted only when someone watches.
+      if (auto total = count_export_rows(**store, kind, filter); total.ok())
+        progress.set_total(*total);
+    }
     auto st = export_rows(**store, kind, filter, [&](const std::vector<Value>& values) {
       writer.row(values);
       if (show) progress.update(writer.rows());

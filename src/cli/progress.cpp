@@ -29,8 +29,8 @@ void ProgressLine::update(int64_t done, const std::string& note, bool force) {
   last_draw_ = now;
   const double elapsed_s = static_cast<double>(now - started_) / 1000.0;
   const double rate = elapsed_s > 0 ? static_cast<double>(done) / elapsed_s : 0;
-  std::string line =
-      what_ + ": " + std::to_string(done) + "/" + std::to_string(total_) + " " + unit_;
+  std::string line = what_ + ": " + std::to_string(done) +
+                     (total_ > 0 ? "/" + std::to_string(total_) : std::string()) + " " + unit_;
   char buf[64];
   std::snprintf(buf, sizeof buf, ", %.1f/s", rate);
   line += buf;

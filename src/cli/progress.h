@@ -18,6 +18,9 @@ class ProgressLine {
                int64_t total);
   // True when `out` is a terminal (progress is drawn at all).
   bool active() const { return active_; }
+  // The total, when it is known only after construction. A total of 0 means
+  // unknown: the line shows the count and rate, without "/total" and ETA.
+  void set_total(int64_t total) { total_ = total; }
   // Redraws at most every 200 ms (always when `force`). `note` says what the
   // work waits for, if anything.
   void update(int64_t done, const std::string& note = "", bool force = false);

@@ -121,46 +121,78 @@ const std::vector<std::string>& export_columns(ExportKind kind) {
   return kPosts;
 }
 
+namespace {
+
+// FROM ... WHERE of an export (no ORDER BY), and the time column it filters.
+struct ExportSource {
+  std::string from_where;
+  std::string time_col;
+};
+
+ExportSource export_source(ExportKind kind, const ExportFilter& f) {
+  ExportSource src;
+  switch (kind) {
+    case ExportKind::kPosts:
+      src.from_where = " FROM posts p";
+      src.time_col = "p.created_at";
+      break;
+    case ExportKind::kAccountSamples:
+      src.from_where = " FROM account_samples x";
+      src.time_col = "x.observed_at";
+      break;
+    case ExportKind::kPostSamples:
+      src.from_where = " FROM post_samples x JOIN posts p ON p.id = x.post_id";
+      src.time_col = "x.observed_at";
+      break;
+  }
+  const std::string account_ref =
+      kind == ExportKind::kAccountSamples ? "x.account_id" : "p.account_id";
+  src.from_where += " JOIN accounts a ON a.id = " + account_ref +
+                    " JOIN municipalities m ON m.id = a.municipality_id WHERE a.duplicate_of IS "
+                    "NULL";
+  if (!f.municipalities.empty()) {
+    src.from_where += " AND m.id IN (";
+    for (size_t i = 0; i < f.municipalities.size(); ++i) src.from_where += i ? ",?" : "?";
+    src.from_where += ")";
+  }
+  if (!f.platform.empty()) src.from_where += " AND a.platform = ?";
+  if (f.from) src.from_where += " AND " + src.time_col + " >= ?";
+  if (f.to) src.from_where += " AND " + src.time_col + " < ?";
+  return src;
+}
+
+void bind_filter(SQLite::Statement& st, const ExportFilter& f) {
+  int i = 1;
+  for (const std::string& m : f.municipalities) st.bind(i++, m);
+  if (!f.platform.empty()) st.bind(i++, f.platform);
+  if (f.from) st.bind(i++, static_cast<int64_t>(*f.from));
+  if (f.to) st.bind(i++, static_cast<int64_t>(*f.to));
+}
+
+}  // namespace
+
+Result<int64_t> count_export_rows(Store& store, ExportKind kind, const ExportFilter& f) {
+  try {
+    SQLite::Statement st(store.db(), "SELECT COUNT(*)" + export_source(kind, f).from_where);
+    bind_filter(st, f);
+    st.executeStep();
+    return st.getColumn(0).getInt64();
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kStorage, std::string("counting export rows: ") + e.what());
+  }
+}
+
 Status export_rows(Store& store, ExportKind kind, const ExportFilter& f,
                    const std::function<bool(const std::vector<Value>&)>& row) {
   const auto& cols = specs(kind);
+  const ExportSource src = export_source(kind, f);
   std::string sql = "SELECT ";
   for (size_t i = 0; i < cols.size(); ++i) sql += (i ? ", " : "") + std::string(cols[i].sql);
-  std::string time_col;
-  switch (kind) {
-    case ExportKind::kPosts:
-      sql += " FROM posts p";
-      time_col = "p.created_at";
-      break;
-    case ExportKind::kAccountSamples:
-      sql += " FROM account_samples x";
-      time_col = "x.observed_at";
-      break;
-    case ExportKind::kPostSamples:
-      sql += " FROM post_samples x JOIN posts p ON p.id = x.post_id";
-      time_col = "x.observed_at";
-      break;
-  }
-  const std::string account_ref = kind == ExportKind::kAccountSamples ? "x.account_id" : "p.account_id";
-  sql += " JOIN accounts a ON a.id = " + account_ref +
-         " JOIN municipalities m ON m.id = a.municipality_id WHERE a.duplicate_of IS NULL";
-  if (!f.municipalities.empty()) {
-    sql += " AND m.id IN (";
-    for (size_t i = 0; i < f.municipalities.size(); ++i) sql += i ? ",?" : "?";
-    sql += ")";
-  }
-  if (!f.platform.empty()) sql += " AND a.platform = ?";
-  if (f.from) sql += " AND " + time_col + " >= ?";
-  if (f.to) sql += " AND " + time_col + " < ?";
-  sql += " ORDER BY m.id, a.account_key, " + time_col;
+  sql += src.from_where + " ORDER BY m.id, a.account_key, " + src.time_col;
   if (kind == ExportKind::kPostSamples) sql += ", p.platform_post_id";
   try {
     SQLite::Statement st(store.db(), sql);
-    int i = 1;
-    for (const std::string& m : f.municipalities) st.bind(i++, m);
-    if (!f.platform.empty()) st.bind(i++, f.platform);
-    if (f.from) st.bind(i++, static_cast<int64_t>(*f.from));
-    if (f.to) st.bind(i++, static_cast<int64_t>(*f.to));
+    bind_filter(st, f);
     std::vector<Value> values(cols.size());
     while (st.executeStep()) {
       for (size_t c = 0; c < cols.size(); ++c) {

@@ -33,6 +33,10 @@ struct ExportFilter {
 // The columns of an export, in order.
 const std::vector<std::string>& export_columns(ExportKind kind);
 
+// How many rows export_rows would give (for a progress line with an ETA;
+// one index scan, a small fraction of the export's time).
+Result<int64_t> count_export_rows(Store& store, ExportKind kind, const ExportFilter& filter);
+
 // Calls `row` for every row (ordered by municipality, account, time), values
 // aligned with export_columns(kind). Stops early when `row` returns false.
 Status export_rows(Store& store, ExportKind kind, const ExportFilter& filter,

@@ -311,6 +311,21 @@ print("ok")
     CHECK(r.second.find("ok") != std::string::npos);
   }
 
+  SUBCASE("on a terminal, export -o shows rows done of the total") {
+    if (std::system("command -v script >/dev/null 2>&1") != 0) {
+      MESSAGE("script(1) not installed; pseudo-terminal check skipped");
+      return;
+    }
+    const std::string args =
+        muniscope_binary() + " export posts -o " + dir.file("tty.csv") + " " + c;
+    const std::string out_file = dir.file("tty.txt");
+    CHECK(std::system(("script -qec '" + args + "' " + out_file + " >/dev/null 2>&1").c_str()) ==
+          0);
+    const std::string tty = read_file(out_file);
+    CHECK(tty.find("\rexport posts: 1/40 rows") != std::string::npos);
+    CHECK(tty.find("40 rows written to") != std::string::npos);
+  }
+
   SUBCASE("parquet is refused with the reason, unknown platforms with a hint") {
     auto r = run_muniscope("export posts --format parquet " + c);
     CHECK(r.exit_code == 2);
