@@ -108,7 +108,8 @@ struct Engine::AccountRt {
   uint64_t generation[kWorkKinds] = {};
   TimeMs next_at[kWorkKinds] = {};  // 0: not scheduled
   bool polled = false;              // a poll succeeded since load: backfill may start
-  int idle_backfills = 0;           // consecutive backfill units without a new post
+  TimeMs retry_at = 0;     // rt().backoff_until in timer time: when a failed unit is retried
+  int idle_backfills = 0;  // consecutive backfill units without a new post
   // Backfill pages and posts since the last summary line: the journal gets
   // one line per account's backfill, not one per page.
   int64_t backfill_pages = 0;
@@ -1227,6 +1228,7 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
       until = now + backoff_delay(a.once ? options_.once_backoff : options_.backoff, rt.failures,
                                   random_);
     }
+    a.retry_at = until;
     rt.backoff_until = wall_of(until);
     rt.state = f.failure == FailureKind::kMalformed ? AccountState::kDegraded
                : f.outcome == "rate_limited"        ? AccountState::kRateLimited
@@ -1270,7 +1272,7 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     if (push && a.stored.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
       enqueue(a, WorkKind::kBackfill);
   } else if (f.transient) {
-    schedule(a, work, timer_of(*rt.backoff_until), push);
+    schedule(a, work, a.retry_at, push);
   } else if (f.failure == FailureKind::kNotFound && rt.state != AccountState::kNotFound) {
     schedule(a, WorkKind::kPoll, now + std::min<DurationMs>(a.interval, 15 * kMinuteMs), push);
   } else {
@@ -1314,8 +1316,7 @@ void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool su
     // Retried within the run; a wait longer than a minute (a spent quota, a
     // long rate limit) ends the account's run instead.
     ++a.generation[idx(work)];
-    due_.push(
-        DueEntry{timer_of(*a.rt().backoff_until), a.stored.id, work, a.generation[idx(work)]});
+    due_.push(DueEntry{a.retry_at, a.stored.id, work, a.generation[idx(work)]});
     return;
   } else {
     a.once_attempts = 0;
