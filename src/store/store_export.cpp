@@ -123,58 +123,72 @@ const std::vector<std::string>& export_columns(ExportKind kind) {
 
 namespace {
 
-// FROM ... WHERE of an export (no ORDER BY), and the time column it filters.
+// What an export reads, and the time column its --from/--to filter.
 struct ExportSource {
-  std::string from_where;
+  std::string from;  // FROM ... JOINs of the rows (accounts a, municipalities m included)
+  std::string account_col;
   std::string time_col;
 };
 
-ExportSource export_source(ExportKind kind, const ExportFilter& f) {
-  ExportSource src;
+ExportSource export_source(ExportKind kind) {
+  const std::string accounts =
+      " JOIN accounts a ON a.id = {acc} JOIN municipalities m ON m.id = a.municipality_id";
+  auto with = [&](std::string from, std::string acc, std::string time) {
+    std::string joins = accounts;
+    joins.replace(joins.find("{acc}"), 5, acc);
+    return ExportSource{std::move(from) + joins, std::move(acc), std::move(time)};
+  };
   switch (kind) {
     case ExportKind::kPosts:
-      src.from_where = " FROM posts p";
-      src.time_col = "p.created_at";
-      break;
+      return with(" FROM posts p", "p.account_id", "p.created_at");
     case ExportKind::kAccountSamples:
-      src.from_where = " FROM account_samples x";
-      src.time_col = "x.observed_at";
-      break;
+      return with(" FROM account_samples x", "x.account_id", "x.observed_at");
     case ExportKind::kPostSamples:
-      src.from_where = " FROM post_samples x JOIN posts p ON p.id = x.post_id";
-      src.time_col = "x.observed_at";
-      break;
+      return with(" FROM posts p JOIN post_samples x ON x.post_id = p.id", "p.account_id",
+                  "x.observed_at");
   }
-  const std::string account_ref =
-      kind == ExportKind::kAccountSamples ? "x.account_id" : "p.account_id";
-  src.from_where += " JOIN accounts a ON a.id = " + account_ref +
-                    " JOIN municipalities m ON m.id = a.municipality_id WHERE a.duplicate_of IS "
-                    "NULL";
-  if (!f.municipalities.empty()) {
-    src.from_where += " AND m.id IN (";
-    for (size_t i = 0; i < f.municipalities.size(); ++i) src.from_where += i ? ",?" : "?";
-    src.from_where += ")";
-  }
-  if (!f.platform.empty()) src.from_where += " AND a.platform = ?";
-  if (f.from) src.from_where += " AND " + src.time_col + " >= ?";
-  if (f.to) src.from_where += " AND " + src.time_col + " < ?";
-  return src;
+  return with(" FROM posts p", "p.account_id", "p.created_at");
 }
 
-void bind_filter(SQLite::Statement& st, const ExportFilter& f) {
-  int i = 1;
+// The accounts' part of the filter (municipalities, platform).
+std::string account_filter(const ExportFilter& f) {
+  std::string sql = " WHERE a.duplicate_of IS NULL";
+  if (!f.municipalities.empty()) {
+    sql += " AND m.id IN (";
+    for (size_t i = 0; i < f.municipalities.size(); ++i) sql += i ? ",?" : "?";
+    sql += ")";
+  }
+  if (!f.platform.empty()) sql += " AND a.platform = ?";
+  return sql;
+}
+
+int bind_account_filter(SQLite::Statement& st, const ExportFilter& f, int i = 1) {
   for (const std::string& m : f.municipalities) st.bind(i++, m);
   if (!f.platform.empty()) st.bind(i++, f.platform);
+  return i;
+}
+
+std::string time_filter(const ExportSource& src, const ExportFilter& f) {
+  std::string sql;
+  if (f.from) sql += " AND " + src.time_col + " >= ?";
+  if (f.to) sql += " AND " + src.time_col + " < ?";
+  return sql;
+}
+
+int bind_time_filter(SQLite::Statement& st, const ExportFilter& f, int i) {
   if (f.from) st.bind(i++, static_cast<int64_t>(*f.from));
   if (f.to) st.bind(i++, static_cast<int64_t>(*f.to));
+  return i;
 }
 
 }  // namespace
 
 Result<int64_t> count_export_rows(Store& store, ExportKind kind, const ExportFilter& f) {
+  const ExportSource src = export_source(kind);
   try {
-    SQLite::Statement st(store.db(), "SELECT COUNT(*)" + export_source(kind, f).from_where);
-    bind_filter(st, f);
+    SQLite::Statement st(store.db(),
+                         "SELECT COUNT(*)" + src.from + account_filter(f) + time_filter(src, f));
+    bind_time_filter(st, f, bind_account_filter(st, f));
     st.executeStep();
     return st.getColumn(0).getInt64();
   } catch (const std::exception& e) {
@@ -185,29 +199,56 @@ Result<int64_t> count_export_rows(Store& store, ExportKind kind, const ExportFil
 Status export_rows(Store& store, ExportKind kind, const ExportFilter& f,
                    const std::function<bool(const std::vector<Value>&)>& row) {
   const auto& cols = specs(kind);
-  const ExportSource src = export_source(kind, f);
+  const ExportSource src = export_source(kind);
+  // One account after the other, each read in the order of an index
+  // (posts_account_created, the samples' primary keys): rows stream from the
+  // first one on, with no sort of the whole export in temporary files
+  // (one ORDER BY over all accounts made SQLite sort 50 million rows first).
   std::string sql = "SELECT ";
   for (size_t i = 0; i < cols.size(); ++i) sql += (i ? ", " : "") + std::string(cols[i].sql);
-  sql += src.from_where + " ORDER BY m.id, a.account_key, " + src.time_col;
-  if (kind == ExportKind::kPostSamples) sql += ", p.platform_post_id";
+  sql += src.from + " WHERE " + src.account_col + " = ?" + time_filter(src, f);
+  switch (kind) {
+    case ExportKind::kPosts:
+      sql += " ORDER BY p.created_at, p.id";
+      break;
+    case ExportKind::kAccountSamples:
+      sql += " ORDER BY x.observed_at";
+      break;
+    case ExportKind::kPostSamples:
+      sql += " ORDER BY p.created_at, p.id, x.observed_at";  // each post's series in one piece
+      break;
+  }
   try {
+    std::vector<int64_t> accounts;
+    {
+      SQLite::Statement list(store.db(),
+                             "SELECT a.id FROM accounts a JOIN municipalities m ON m.id = "
+                             "a.municipality_id" +
+                                 account_filter(f) + " ORDER BY m.id, a.account_key");
+      bind_account_filter(list, f);
+      while (list.executeStep()) accounts.push_back(list.getColumn(0).getInt64());
+    }
     SQLite::Statement st(store.db(), sql);
-    bind_filter(st, f);
     std::vector<Value> values(cols.size());
-    while (st.executeStep()) {
-      for (size_t c = 0; c < cols.size(); ++c) {
-        const SQLite::Column col = st.getColumn(static_cast<int>(c));
-        if (col.isNull()) {
-          values[c] = Value();
-        } else if (cols[c].time) {
-          values[c] = format_iso8601(col.getInt64());
-        } else if (col.isInteger()) {
-          values[c] = col.getInt64();
-        } else {
-          values[c] = col.getString();
+    for (const int64_t account : accounts) {
+      st.reset();
+      st.bind(1, account);
+      bind_time_filter(st, f, 2);
+      while (st.executeStep()) {
+        for (size_t c = 0; c < cols.size(); ++c) {
+          const SQLite::Column col = st.getColumn(static_cast<int>(c));
+          if (col.isNull()) {
+            values[c] = Value();
+          } else if (cols[c].time) {
+            values[c] = format_iso8601(col.getInt64());
+          } else if (col.isInteger()) {
+            values[c] = col.getInt64();
+          } else {
+            values[c] = col.getString();
+          }
         }
+        if (!row(values)) return Status();
       }
-      if (!row(values)) break;
     }
   } catch (const std::exception& e) {
     return make_error(ErrorCode::kStorage, std::string("exporting: ") + e.what());

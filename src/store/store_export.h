@@ -37,8 +37,12 @@ const std::vector<std::string>& export_columns(ExportKind kind);
 // one index scan, a small fraction of the export's time).
 Result<int64_t> count_export_rows(Store& store, ExportKind kind, const ExportFilter& filter);
 
-// Calls `row` for every row (ordered by municipality, account, time), values
-// aligned with export_columns(kind). Stops early when `row` returns false.
+// Calls `row` for every row, values aligned with export_columns(kind), in
+// the order of municipality id, account key, then time (posts: created_at;
+// account samples: observed_at; post samples: the post's created_at, then
+// each post's samples by observed_at, so a post's series is contiguous).
+// Rows stream in index order; nothing is sorted in bulk. Stops early when
+// `row` returns false.
 Status export_rows(Store& store, ExportKind kind, const ExportFilter& filter,
                    const std::function<bool(const std::vector<Value>&)>& row);
 

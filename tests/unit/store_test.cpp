@@ -2,9 +2,12 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+
 #include "config/config.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/store_export.h"
 #include "store/store_reads.h"
 #include "test_support.h"
 
@@ -531,4 +534,58 @@ TEST_CASE("store reads: rows for metrics and series, and errors as values on a d
   CHECK_FALSE(table_row_counts(store).ok());
   ActivityReader broken(store);
   CHECK_FALSE(broken.read(acc.id, acc.platform_id, 0, 10'000, true).ok());
+}
+
+TEST_CASE("store export: rows by municipality, account and time, streamed account by account") {
+  test::TempDir dir;
+  auto s = Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+  REQUIRE(s.ok());
+  Store& store = **s;
+  REQUIRE(store.sync_config(two_account_config(), 1).ok());
+  const auto accounts = *store.load_accounts(true);
+  REQUIRE(accounts.size() == 2);
+  // Posts committed out of time order, two observations each.
+  for (const StoredAccount& acc : accounts) {
+    for (const TimeMs at : {10, 20}) {
+      Page page;
+      for (const TimeMs created : {3000, 1000, 2000}) {
+        PostRecord p = post(std::to_string(created), created);
+        p.engagement = Engagement{at, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+        page.batch.posts.push_back(p);
+      }
+      REQUIRE(store.commit_page(acc.id, page, at).ok());
+    }
+  }
+  const size_t account_col = 5, id_col = 6, time_col = 9;  // account, post_id, created_at
+  std::vector<std::pair<std::string, std::string>> posts;
+  REQUIRE(export_rows(store, ExportKind::kPosts, {}, [&](const std::vector<Value>& v) {
+            posts.emplace_back(std::get<std::string>(v[account_col]),
+                               std::get<std::string>(v[time_col]));
+            CHECK(std::get<std::string>(v[id_col]).size() == 4);
+            return true;
+          }).ok());
+  REQUIRE(posts.size() == 6);
+  CHECK(std::is_sorted(posts.begin(), posts.end()));  // account key, then created_at
+  CHECK(posts.front().first != posts.back().first);
+  CHECK(*count_export_rows(store, ExportKind::kPosts, {}) == 6);
+  // Post samples: one post's series in one piece, posts by creation.
+  std::vector<std::string> series;
+  REQUIRE(export_rows(store, ExportKind::kPostSamples, {}, [&](const std::vector<Value>& v) {
+            series.push_back(std::get<std::string>(v[account_col]) + "/" +
+                             std::get<std::string>(v[id_col]));
+            return true;
+          }).ok());
+  REQUIRE(series.size() == 12);
+  for (size_t i = 0; i < series.size(); i += 2) CHECK(series[i] == series[i + 1]);
+  CHECK(series[0].substr(series[0].size() - 4) == "1000");
+  CHECK(*count_export_rows(store, ExportKind::kPostSamples, {}) == 12);
+  // A filter on one platform, and an early stop.
+  ExportFilter only;
+  only.platform = "bluesky";
+  int n = 0;
+  REQUIRE(export_rows(store, ExportKind::kPosts, only, [&](const std::vector<Value>&) {
+            return ++n < 2;
+          }).ok());
+  CHECK(n == 2);
+  CHECK(*count_export_rows(store, ExportKind::kPosts, only) == 3);
 }
