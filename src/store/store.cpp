@@ -96,11 +96,11 @@ bool is_wal_file(const std::string& path) {
   return n == sizeof header && header[18] == 2 && header[19] == 2;
 }
 
-// Why a store cannot be opened for reading, when the reason is access
-// rather than the file's content; nullopt when access is not the problem.
-// SQLite would only say "unable to open database file" or "attempt to write
-// a readonly database", which reads like damage.
-std::optional<std::string> read_access_problem(const std::string& path) {
+// Why a store cannot be opened (for writing, when `write`), when the reason
+// is access rather than the file's content; nullopt when access is not the
+// problem. SQLite would only say "unable to open database file" or "attempt
+// to write a readonly database", which reads like damage.
+std::optional<std::string> access_problem(const std::string& path, bool write) {
   namespace fs = std::filesystem;
   const fs::path file(path);
   const std::string dir = file.has_parent_path() ? file.parent_path().string() : ".";
@@ -108,7 +108,21 @@ std::optional<std::string> read_access_problem(const std::string& path) {
     return "cannot look into " + dir + " (" + owner_and_mode(dir) + ") as " + who_am_i() +
            ": permission denied; " + kAccessAdvice;
   }
-  if (::access(path.c_str(), F_OK) != 0) return std::nullopt;  // no file: not an access problem
+  const bool exists = ::access(path.c_str(), F_OK) == 0;
+  if (write) {
+    // Writers (the daemon, poll --once, store compact) also create the -wal
+    // and -shm files beside the store.
+    if (exists && ::access(path.c_str(), R_OK | W_OK) != 0) {
+      return "cannot write " + path + " (" + owner_and_mode(path) + ") as " + who_am_i() +
+             ": permission denied; " + kAccessAdvice;
+    }
+    if (::access(dir.c_str(), F_OK) == 0 && ::access(dir.c_str(), W_OK) != 0) {
+      return "cannot write in " + dir + " (" + owner_and_mode(dir) + ") as " + who_am_i() +
+             ": the store and its -wal and -shm files live there; " + kAccessAdvice;
+    }
+    return std::nullopt;
+  }
+  if (!exists) return std::nullopt;  // no file: not an access problem
   if (::access(path.c_str(), R_OK) != 0) {
     return "cannot read " + path + " (" + owner_and_mode(path) + ") as " + who_am_i() +
            ": permission denied; " + kAccessAdvice;
@@ -133,9 +147,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, OpenMode mod
   const bool read_only = mode == OpenMode::kReadOnly;
   try {
     std::error_code ec;
-    if (read_only) {
-      if (auto problem = read_access_problem(path)) return make_error(ErrorCode::kIo, *problem);
-    }
+    if (auto problem = access_problem(path, !read_only))
+      return make_error(ErrorCode::kIo, *problem);
     if (read_only && !std::filesystem::exists(path, ec)) {
       return make_error(
           ErrorCode::kNotFound,

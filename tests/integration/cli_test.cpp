@@ -179,6 +179,20 @@ TEST_CASE("cli: a store the user may not read says so, and how to fix it, never 
   CHECK(r.err.find("damaged") == std::string::npos);
   CHECK(r.err.find("not a muniscope store") == std::string::npos);
 
+  // Writing commands say the same about writing (here: the root-owned file).
+  const auto compact = [&] {
+    test::TempDir out;
+    fs::permissions(out.path(), fs::perms(0755));
+    const int status = std::system(("runuser -u nobody -- " + test::muniscope_binary() + " -c " +
+                                    dir.file("c.yaml") + " store compact 2>" + out.file("e"))
+                                       .c_str());
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                          test::read_file(out.file("e")));
+  }();
+  CHECK(compact.first == 1);
+  CHECK(compact.second.find("cannot write " + db + " (owner root, mode 0644) as nobody") !=
+        std::string::npos);
+
   // While the daemon runs (here: a writer holding the store open), its
   // -shm file exists and the same user reads the store.
   {
