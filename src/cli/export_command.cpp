@@ -275,7 +275,6 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
     for (const auto& c : columns) meta.value(c);
     meta.end_array().end_object();
     writer.header(meta.str());
-    auto text = [](const std::string& v) { return v.empty() ? Value() : Value(v); };
     for (const survey::ItemResult& x : report->results) {
       if (!wanted.empty() && !wanted.count(x.municipality)) continue;
       const auto f = facts.find(x.municipality);
@@ -284,10 +283,9 @@ int cmd_export(const ExportOptions& o, const CommonOptions& common) {
                   f != facts.end() ? Value(f->second.ags) : Value(),
                   f != facts.end() ? Value(f->second.land) : Value(),
                   static_cast<int64_t>(x.answers_line), x.item, x.type,
-                  obs != observable.end() ? Value(obs->second) : Value(), text(x.claimed),
-                  text(x.observed), x.observed_number ? Value(*x.observed_number) : Value(),
-                  text(survey::observed_unit(x)), std::string(survey::verdict_id(x.verdict)),
-                  text(x.flag), text(x.evidence)});
+                  obs != observable.end() ? Value(obs->second) : Value(), cell(x.claimed),
+                  cell(x.observed), cell(x.observed_number), cell(survey::observed_unit(x)),
+                  std::string(survey::verdict_id(x.verdict)), cell(x.flag), cell(x.evidence)});
     }
     rows = writer.rows();
   } else if (o.what != "metrics") {
