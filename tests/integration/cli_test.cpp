@@ -13,6 +13,17 @@ using namespace muni;
 
 namespace {
 std::string example() { return test::source_dir() + "/config/example.yaml"; }
+
+// A configuration of one municipality with one Mastodon account, its store
+// at `store_path`.
+std::string one_account_config(const std::string& contact, const std::string& store_path,
+                               bool allow_private_addresses = false) {
+  return "defaults:\n  contact: " + contact + "\n" +
+         (allow_private_addresses ? "  allow_private_addresses: true\n" : "") +
+         "store:\n  path: " + store_path +
+         "\nmunicipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie Stadt, "
+         "state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n";
+}
 }  // namespace
 
 TEST_CASE("cli: check-config accepts the example and prints a summary") {
@@ -76,15 +87,8 @@ TEST_CASE("cli: municipalities and accounts work from the config alone") {
 
 TEST_CASE("cli: every command on a damaged store ends with one clear line, never an exception") {
   test::TempDir dir;
-  test::write_file(
-      dir.file("c.yaml"),
-      "defaults:\n  contact: mailto:team@research.invalid\n"
-      "  allow_private_addresses: true\n"
-      "store:\n  path: " +
-          dir.file("s.db") +
-          "\n"
-          "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
-          "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  test::write_file(dir.file("c.yaml"),
+                   one_account_config("mailto:team@research.invalid", dir.file("s.db"), true));
   const std::string c = "-c " + dir.file("c.yaml") + " ";
   REQUIRE(test::run_muniscope(c + "store compact").exit_code == 0);  // creates the store
   // Lose a table, as a bad restore or a hand-made DROP would.
@@ -129,14 +133,7 @@ TEST_CASE("cli: a store the user may not read says so, and how to fix it, never 
   const fs::path home = dir.path() / "state";
   fs::create_directories(home);
   const std::string db = (home / "s.db").string();
-  test::write_file(
-      dir.file("c.yaml"),
-      "defaults:\n  contact: mailto:team@research.invalid\n"
-      "store:\n  path: " +
-          db +
-          "\n"
-          "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
-          "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  test::write_file(dir.file("c.yaml"), one_account_config("mailto:team@research.invalid", db));
   fs::permissions(dir.file("c.yaml"), fs::perms(0644));
   REQUIRE(test::run_muniscope("-c " + dir.file("c.yaml") + " store compact").exit_code == 0);
   const std::string as_nobody =
@@ -208,14 +205,8 @@ TEST_CASE("cli: a store the user may not read says so, and how to fix it, never 
 
 TEST_CASE("cli: run and poll refuse a placeholder contact before contacting anything") {
   test::TempDir dir;
-  test::write_file(
-      dir.file("c.yaml"),
-      "defaults:\n  contact: mailto:research-team@example.org\n"
-      "store:\n  path: " +
-          dir.file("s.db") +
-          "\n"
-          "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: kreisfreie "
-          "Stadt, state: BW, accounts: [{platform: mastodon, handle: \"@a@b.social\"}]}\n");
+  test::write_file(dir.file("c.yaml"),
+                   one_account_config("mailto:research-team@example.org", dir.file("s.db")));
   const std::string c = "-c " + dir.file("c.yaml") + " ";
   const auto check = test::run_muniscope("check-config " + dir.file("c.yaml"));
   CHECK(check.exit_code == 0);

@@ -98,6 +98,13 @@ TEST_CASE(
     post_samples = store->db().execAndGet("SELECT COUNT(*) FROM post_samples").getInt64();
   }
   REQUIRE(posts == 40);
+  // Survey answers for Flensburg in the example codebook's columns.
+  write_file(dir.file("answers.csv"),
+             "ags;gemeinde;nutzt_social_media;instrumente;facebook;instagram;x_twitter;"
+             "youtube;mastodon;bluesky;seit_wann;haeufigkeit;antwortet_buergern;antwortzeit;"
+             "ziel_dialog;geplant_mastodon\n"
+             "01001000;Flensburg;ja;Mikroblogs;ja;nein;nein;nein;ja;nein;> 4 Jahre;täglich;"
+             "trifft eher zu;am selben Tag;sehr wichtig;nein\n");
 
   SUBCASE("posts as CSV with its metadata sidecar") {
     const auto r = run_muniscope("export posts --format csv -o " + dir.file("posts.csv") + " " + c);
@@ -184,12 +191,6 @@ TEST_CASE(
 
   SUBCASE("survey verdicts with the municipality's facts, as survey check gives them") {
     const std::string codebook = source_dir() + "/config/survey/kgst2016.codebook.yaml";
-    write_file(dir.file("answers.csv"),
-               "ags;gemeinde;nutzt_social_media;instrumente;facebook;instagram;x_twitter;"
-               "youtube;mastodon;bluesky;seit_wann;haeufigkeit;antwortet_buergern;antwortzeit;"
-               "ziel_dialog;geplant_mastodon\n"
-               "01001000;Flensburg;ja;Mikroblogs;ja;nein;nein;nein;ja;nein;> 4 Jahre;täglich;"
-               "trifft eher zu;am selben Tag;sehr wichtig;nein\n");
     const std::string args = "--answers " + dir.file("answers.csv") + " --codebook " + codebook;
     auto r = run_muniscope("export survey " + args + " -o " + dir.file("survey.csv") + " " + c);
     INFO(r.err);
@@ -260,12 +261,6 @@ TEST_CASE(
       MESSAGE("skipped: /usr/bin/python3 has no pandas (apt install python3-pandas)");
       return;
     }
-    write_file(dir.file("answers.csv"),
-               "ags;gemeinde;nutzt_social_media;instrumente;facebook;instagram;x_twitter;"
-               "youtube;mastodon;bluesky;seit_wann;haeufigkeit;antwortet_buergern;antwortzeit;"
-               "ziel_dialog;geplant_mastodon\n"
-               "01001000;Flensburg;ja;Mikroblogs;ja;nein;nein;nein;ja;nein;> 4 Jahre;täglich;"
-               "trifft eher zu;am selben Tag;sehr wichtig;nein\n");
     const std::string survey_args = "--answers " + dir.file("answers.csv") + " --codebook " +
                                     source_dir() + "/config/survey/kgst2016.codebook.yaml ";
     for (const std::string& e :
