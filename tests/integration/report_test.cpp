@@ -26,6 +26,17 @@ size_t count(const std::string& haystack, const std::string& needle) {
   return n;
 }
 
+// A one-item codebook (cb.yaml: is there a Mastodon account?) and its
+// answers (a.csv: Musterstadt says yes, Stillhausen no).
+void write_one_item_survey(const TempDir& dir) {
+  write_file(dir.file("cb.yaml"),
+             "survey:\n  name: Test\n  fieldwork: {from: 2026-01-01, to: 2026-01-31}\n"
+             "  reference_period: {from: 2025-01-01, to: 2025-12-31}\n  id_column: id\n"
+             "items:\n  - {column: masto, type: uses_platform, platform: mastodon, labels: "
+             "{yes: [ja], no: [nein]}}\n");
+  write_file(dir.file("a.csv"), "id,masto\nmusterstadt,ja\nstillhausen,nein\n");
+}
+
 }  // namespace
 
 // Polls two loopback worlds into a store, then writes hostile profile text
@@ -45,18 +56,21 @@ static std::string make_store(TempDir& dir, LoopbackPlatforms& platforms) {
     platforms.bluesky.add_post(did, now - 50 * kDayMs + i * 3 * kDayMs, PostKind::kOriginal);
   write_file(dir.file("muniscope.yaml"),
              "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
-             "platforms:\n  bluesky:\n    base_url: " + platforms.appview.base_url() + "\n"
-             "municipalities:\n"
-             "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
-             "    kind: kreisfreie Stadt\n    state: BW\n    population: 125000\n"
-             "    accounts:\n"
-             "      - {platform: mastodon, handle: \"" + platforms.mastodon_server.base_url() +
-             "/@rathaus\"}\n"
-             "      - {platform: bluesky, handle: stadt.muster.example}\n"
-             "  - id: stillhausen\n    name: Gemeinde Stillhausen\n    ags: \"08231001\"\n"
-             "    kind: Gemeinde\n    state: BW\n    accounts:\n"
-             "      - {platform: mastodon, handle: \"" + platforms.mastodon_server.base_url() +
-             "/@nobody\"}\n");
+             "platforms:\n  bluesky:\n    base_url: " +
+                 platforms.appview.base_url() +
+                 "\n"
+                 "municipalities:\n"
+                 "  - id: musterstadt\n    name: Stadt Musterstadt\n    ags: \"08231000\"\n"
+                 "    kind: kreisfreie Stadt\n    state: BW\n    population: 125000\n"
+                 "    accounts:\n"
+                 "      - {platform: mastodon, handle: \"" +
+                 platforms.mastodon_server.base_url() +
+                 "/@rathaus\"}\n"
+                 "      - {platform: bluesky, handle: stadt.muster.example}\n"
+                 "  - id: stillhausen\n    name: Gemeinde Stillhausen\n    ags: \"08231001\"\n"
+                 "    kind: Gemeinde\n    state: BW\n    accounts:\n"
+                 "      - {platform: mastodon, handle: \"" +
+                 platforms.mastodon_server.base_url() + "/@nobody\"}\n");
   const std::string c = "-c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db") + " ";
   run_muniscope("poll --once --all " + c);  // exits 1: @nobody is not found, on purpose
   {
@@ -117,12 +131,7 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
   }
 
   SUBCASE("with a survey: the verdict matrix and the agreement table") {
-    write_file(dir.file("cb.yaml"),
-               "survey:\n  name: Test\n  fieldwork: {from: 2026-01-01, to: 2026-01-31}\n"
-               "  reference_period: {from: 2025-01-01, to: 2025-12-31}\n  id_column: id\n"
-               "items:\n  - {column: masto, type: uses_platform, platform: mastodon, labels: "
-               "{yes: [ja], no: [nein]}}\n");
-    write_file(dir.file("a.csv"), "id,masto\nmusterstadt,ja\nstillhausen,nein\n");
+    write_one_item_survey(dir);
     const auto s = run_muniscope("report --survey " + dir.file("a.csv") + " --codebook " +
                                  dir.file("cb.yaml") + " -o " + dir.file("s.html") + " " + c);
     INFO(s.err);
@@ -136,8 +145,7 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
   SUBCASE("usage errors") {
     CHECK(run_muniscope("report -o " + dir.file("x.html") + " --municipality nowhere " + c)
               .exit_code == 2);
-    CHECK(run_muniscope("report -o " + dir.file("x.html") + " --survey a.csv " + c).exit_code ==
-          2);
+    CHECK(run_muniscope("report -o " + dir.file("x.html") + " --survey a.csv " + c).exit_code == 2);
   }
 }
 
@@ -152,18 +160,14 @@ TEST_CASE("report: renders in headless Chromium at 1280 px without layout overfl
   LoopbackPlatforms platforms;
   TempDir dir;
   const std::string c = make_store(dir, platforms);
-  write_file(dir.file("cb.yaml"),
-             "survey:\n  name: Test\n  fieldwork: {from: 2026-01-01, to: 2026-01-31}\n"
-             "  reference_period: {from: 2025-01-01, to: 2025-12-31}\n  id_column: id\n"
-             "items:\n  - {column: masto, type: uses_platform, platform: mastodon, labels: "
-             "{yes: [ja], no: [nein]}}\n");
-  write_file(dir.file("a.csv"), "id,masto\nmusterstadt,ja\nstillhausen,nein\n");
+  write_one_item_survey(dir);
   REQUIRE(run_muniscope("report --survey " + dir.file("a.csv") + " --codebook " +
                         dir.file("cb.yaml") + " -o " + dir.file("r.html") + " " + c)
               .exit_code == 0);
   const char* shot = std::getenv("MUNISCOPE_REPORT_SCREENSHOT");
   const std::string cmd = "sh " + source_dir() + "/tests/browser/check_overflow.sh " +
-                          dir.file("r.html") + " 1280" + (shot != nullptr ? std::string(" ") + shot : "");
+                          dir.file("r.html") + " 1280" +
+                          (shot != nullptr ? std::string(" ") + shot : "");
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
