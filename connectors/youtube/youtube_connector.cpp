@@ -21,11 +21,56 @@
 //       citizens' comments and the channel's answers (a reply whose
 //       authorChannelId.value is the channel); the replies part of a thread
 //       is a subset, the rest comes from comments.list.
+//   videos?part=id&id=V and playlistItems?part=id&playlistId=UU...&videoId=V
+//       the per-item evidence of a deletion (below). `videoId` is
+//       playlistItems.list's documented filter: "only the playlist items that
+//       contain the specified video".
+// Counts (statistics, comment likes, pageInfo) are read by json_count only
+// (core/json.h: saturating, negative stays negative); the page guard
+// (engine/page_guard.h) stores a negative or absurd one as unknown.
 // Quota: 10,000 units a day per project, reset at midnight Pacific Time; a
 // 403 with reason quotaExceeded parks the key until then (other platforms
 // carry on). Errors: 400 keyInvalid / badRequest "API key not valid", 403
 // accessNotConfigured / forbidden: the key is rejected; 403
-// commentsDisabled: that video has no comments.
+// commentsDisabled: that video has no comments. A 403 that names no reason
+// (an empty body, an envelope without errors[].reason) is not YouTube
+// refusing the key, which it always explains: it is reported as "HTTP 403
+// without a reason" and retried like a server error, not parked for a day
+// as auth_required.
+//
+// Absence is not deletion. videos.list leaves out ids it cannot return, but
+// a degraded or hostile server leaves out ids too (it once answered no items
+// twice, and 112 videos were marked deleted). So:
+//   - a refresh batch answered with none of its ids is a degraded answer: the
+//     unit fails (server_error, "videos.list returned none of the N requested
+//     videos") and nothing is marked;
+//   - ids left out of an otherwise good answer are suspects. At most
+//     kMaxDeletionChecks of them per unit are checked one by one: a video is
+//     deleted only when videos.list for that id alone returns no item AND the
+//     channel's uploads playlist filtered by videoId returns no item. Either
+//     one showing the video means it is not deleted. Suspects beyond the
+//     limit, or of a channel whose uploads playlist is unknown, are only
+//     noted (Batch::missing_post_ids, which never deletes);
+//   - comments are never marked missing: a comment reading that returns
+//     nothing for a video that had comments is no evidence of anything.
+//
+// Paging guards. Every paged sequence (the uploads catch-up, comment threads
+// of a video, replies of a thread) keeps the page tokens it was given; a
+// token that comes back (repeating or going in circles) ends that sequence
+// with the reason in the unit's result. One video's comments take at most
+// kMaxCommentPagesPerVideo requests per sweep; a catch-up at most
+// kMaxPagesPerPoll pages per poll and, over several polls, about the
+// channel's videoCount / 50 pages. Backfill reads one page per unit and stops
+// when the token comes back unchanged (the engine stops backfill that brings
+// nothing new, which catches longer circles).
+//
+// Head and catch-up. A poll reads the uploads from the top until it meets a
+// video it knows: `known` holds the newest stored videos whose date was
+// plausible (after 2004, at most the page guard's skew after the engine's
+// now). A video the page guard rejects (dated 9999-12-31) therefore never
+// becomes head or marker, and the catch-up stops at a known id, never at one
+// item's date: only when every known video has gone does a page whose dated
+// videos are all older than the head end it.
 //
 // Without a key: the channel feed /feeds/videos.xml?channel_id=UC...
 // (?user=Name for legacy names): the newest 15 videos with views
@@ -35,20 +80,27 @@
 // never taken as proof that the channel is gone. Cache-Control: max-age=900
 // (polling more often than every 15 minutes sees cached answers).
 //
-// Cursor: id (UC...), uploads (UU...), head / head_at (the newest video
-// stored by a finished catch-up), pending (page token of an unfinished
-// catch-up), back (page token of the next backfill page), videos (the
-// channel's videoCount at the last profile read), upcoming (premieres and
-// streams announced but not aired: asked about on every poll until they are).
+// Cursor: id (UC...), uploads (UU...), polled (the first poll has run),
+// known (up to 10 ids: the newest videos stored with a plausible date,
+// newest first; the catch-up's stop markers), head / head_at (the first of
+// them and its time), pending (page token of an unfinished catch-up),
+// pending_known / pending_head_at (the markers to adopt when it is through),
+// pending_pages (its pages so far), back (page token of the next backfill
+// page), videos (the channel's videoCount at the last profile read), upcoming
+// (premieres and streams announced but not aired: asked about on every poll
+// until they are).
 #include "connectors/youtube/youtube_connector.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <set>
 
 #include "connectors/toolkit.h"
 #include "connectors/youtube/youtube_handle.h"
 #include "connectors/youtube/youtube_parse.h"
 #include "core/strings.h"
+#include "engine/page_guard.h"
 
 namespace muni {
 
@@ -56,9 +108,13 @@ namespace {
 
 constexpr const char* kDefaultApi = "https://www.googleapis.com/youtube/v3";
 constexpr const char* kDefaultFeedBase = "https://www.youtube.com";
-constexpr int kPageSize = 50;          // maxResults limit of playlistItems.list and videos.list
-constexpr int kMaxPagesPerPoll = 10;   // 500 new videos; the rest next poll
-constexpr size_t kMaxCommentVideos = 20;  // videos per comment sweep
+constexpr int kPageSize = 50;              // maxResults limit of playlistItems.list and videos.list
+constexpr int kMaxPagesPerPoll = 10;       // 500 new videos; the rest next poll
+constexpr int64_t kMaxCatchUpPages = 400;  // over several polls, whatever videoCount says
+constexpr size_t kKnownIds = 10;           // stop markers of the catch-up
+constexpr size_t kMaxCommentVideos = 20;   // videos per comment sweep
+constexpr int kMaxCommentPagesPerVideo = 50;  // requests (threads and replies) per video per sweep
+constexpr size_t kMaxDeletionChecks = 10;     // suspects checked per refresh (2 units each)
 
 std::string api_of(const AccountView& a) { return a.base_url.value_or(kDefaultApi); }
 std::string feed_of(const AccountView& a) {
@@ -75,6 +131,15 @@ HttpRequest api_get(std::string url) {
   return r;
 }
 
+TimeMs earliest_video() { return jan1_ms(2004); }  // YouTube went online in 2005
+
+// Whether a video's time can be true: not before YouTube, not later than the
+// page guard accepts (engine/page_guard.h). Only such a video may become a
+// stop marker of the catch-up.
+bool plausible_time(TimeMs t, TimeMs now) {
+  return t >= earliest_video() && t <= now + kMaxFutureSkew;
+}
+
 std::vector<std::string> split_ids(const std::string& joined) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -87,10 +152,25 @@ std::vector<std::string> split_ids(const std::string& joined) {
   return out;
 }
 
+std::string join_plain(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "" : ",") + id;
+  return out;
+}
+
 std::string join_ids(const std::vector<std::string>& ids) {
   std::string out;
   for (const std::string& id : ids) out += (out.empty() ? "" : ",") + url_encode(id);
   return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& id) {
+  return std::find(v.begin(), v.end(), id) != v.end();
+}
+
+// "a; b" for notes gathered along a unit of work.
+void add_note(std::string& notes, const std::string& note) {
+  if (notes.size() < 2000) notes += (notes.empty() ? "" : "; ") + note;
 }
 
 // Failures of the Data API, read from its error envelope.
@@ -111,6 +191,16 @@ StepResult api_failure(const HttpResponse& r, const std::string& what) {
     return StepResult::fail(FailureKind::kAuthFailed,
                             what + ": the API key was rejected (" + detail + ")", r.status);
   }
+  if (r.status == 403 && reason.empty()) {
+    // YouTube explains every refusal of a key or a quota in errors[].reason;
+    // a 403 without one (an empty body, a proxy's page) says nothing about
+    // the key. Retried like a server error, not parked a day as auth_required.
+    const std::string message = e && !e->message.empty() ? " (" + e->message + ")" : "";
+    return StepResult::fail(FailureKind::kServerError,
+                            what + ": HTTP 403 without a reason" + message +
+                                "; taken as a passing fault and retried, not as a refused key",
+                            r.status);
+  }
   if (r.status == 404)
     return StepResult::fail(FailureKind::kNotFound, what + ": HTTP 404 " + detail, r.status);
   return toolkit::fail_for_status(r, what, detail);
@@ -118,12 +208,18 @@ StepResult api_failure(const HttpResponse& r, const std::string& what) {
 
 // --- with an API key ------------------------------------------------------
 
-// Poll: the channel, then new uploads (newest first, until the stored head)
+// Poll: the channel, then new uploads (newest first, until a known video)
 // with their counts; the first poll ever stores the newest page and starts
 // backfill below it.
 class ApiPoll : public ConnectorSession {
  public:
-  explicit ApiPoll(AccountView a) : a_(std::move(a)), c_(toolkit::CursorJson::parse(a_.cursor)) {}
+  explicit ApiPoll(AccountView a) : a_(std::move(a)), c_(toolkit::CursorJson::parse(a_.cursor)) {
+    known_ = split_ids(c_.str("known"));
+    if (known_.empty() && !c_.str("head").empty()) {
+      known_.push_back(c_.str("head"));  // a cursor of an earlier version
+      c_.set("known", c_.str("head"));
+    }
+  }
 
   StepResult start() override {
     std::string filter;
@@ -163,10 +259,10 @@ class ApiPoll : public ConnectorSession {
     if (!channels.ok())
       return StepResult::fail(FailureKind::kMalformed, channels.error().message, r.status);
     if (channels->empty()) {
-      return StepResult::fail(FailureKind::kNotFound,
-                              "YouTube knows no channel " + a_.handle +
-                                  " (channels.list answered without items)",
-                              r.status);
+      return StepResult::fail(
+          FailureKind::kNotFound,
+          "YouTube knows no channel " + a_.handle + " (channels.list answered without items)",
+          r.status);
     }
     const youtube::Channel& ch = channels->front();
     Page page;
@@ -184,8 +280,10 @@ class ApiPoll : public ConnectorSession {
       page.history_note = "the channel has no uploads playlist (no public videos)";
       return StepResult::finish(std::move(page));
     }
-    catching_up_ = !c_.str("pending").empty();
-    return StepResult::send(playlist_request(c_.str("pending")), std::move(page));
+    first_ever_ = known_.empty() && !c_.has("polled");
+    const std::string pending = first_ever_ ? "" : c_.str("pending");
+    if (!pending.empty()) tokens_.insert(pending);
+    return StepResult::send(playlist_request(pending), std::move(page));
   }
 
   HttpRequest playlist_request(const std::string& token) {
@@ -206,36 +304,50 @@ class ApiPoll : public ConnectorSession {
     }
     if (r.status != 200) return api_failure(r, "playlistItems");
     auto list = youtube::parse_playlist_items(r.body);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     ++pages_;
     list_ = std::move(*list);
-    first_ever_ = c_.str("head").empty();
-    // New items: all of the first page ever; otherwise until the stored head.
+    // New items: all of the first page ever; otherwise until a known video.
     new_ids_.clear();
     reached_ = false;
     for (const youtube::PlaylistItem& item : list_.items) {
-      if (!first_ever_ &&
-          (item.video_id == c_.str("head") ||
-           (item.published_at && *item.published_at < c_.num("head_at")))) {
+      if (!first_ever_ && contains(known_, item.video_id)) {
         reached_ = true;
         break;
       }
       new_ids_.push_back(item.video_id);
     }
+    if (!first_ever_ && !reached_ && passed_head()) reached_ = true;
     // Scheduled premieres and streams seen before: asked about again in the
     // same videos.list call, so that they are stored once they have aired
     // (they may sit below the head by then).
     std::vector<std::string> ask = new_ids_;
     for (const std::string& id : watched_) {
       if (ask.size() >= static_cast<size_t>(kPageSize)) break;
-      if (std::find(ask.begin(), ask.end(), id) == ask.end()) ask.push_back(id);
+      if (!contains(ask, id)) ask.push_back(id);
     }
     asked_.insert(ask.begin(), ask.end());
     if (ask.empty()) return after_videos(Page{});
     state_ = State::kVideos;
-    return StepResult::send(api_get(api_of(a_) +
-                                    "/videos?part=snippet,statistics,contentDetails&id=" +
-                                    join_ids(ask)));
+    return StepResult::send(
+        api_get(api_of(a_) + "/videos?part=snippet,statistics,contentDetails&id=" + join_ids(ask)));
+  }
+
+  // Every known video has gone (deleted, made private), so the catch-up
+  // cannot meet one: it ends on a page whose dated videos are all older than
+  // the head. One item's date never decides this (a page with one video
+  // dated in the future, or none dated at all, reads on).
+  bool passed_head() const {
+    const auto head_at = c_.opt_num("head_at");
+    if (!head_at || !plausible_time(*head_at, a_.now)) return false;
+    bool dated = false;
+    for (const youtube::PlaylistItem& item : list_.items) {
+      if (!item.published_at) continue;
+      if (*item.published_at >= *head_at) return false;
+      dated = true;
+    }
+    return dated;
   }
 
   StepResult on_videos(const HttpResponse& r) {
@@ -244,35 +356,61 @@ class ApiPoll : public ConnectorSession {
     if (!videos.ok())
       return StepResult::fail(FailureKind::kMalformed, videos.error().message, r.status);
     Page page;
+    for (const PostRecord& p : videos->posts) {
+      if (plausible_time(p.created_at, a_.now)) plausible_[p.platform_post_id] = p.created_at;
+    }
     page.batch.posts = std::move(videos->posts);
     page.batch.skipped = std::move(videos->skipped);
     upcoming_.insert(videos->upcoming.begin(), videos->upcoming.end());
     return after_videos(std::move(page));
   }
 
+  // The page's videos that may become stop markers: published, with a
+  // plausible time in videos.list, in the playlist's order (newest first).
+  std::vector<std::string> markers_of_page() const {
+    std::vector<std::string> out;
+    for (const youtube::PlaylistItem& item : list_.items) {
+      if (plausible_.count(item.video_id) && !upcoming_.count(item.video_id) &&
+          !contains(out, item.video_id))
+        out.push_back(item.video_id);
+    }
+    return out;
+  }
+
+  void set_known(std::vector<std::string> known, std::optional<TimeMs> head_at) {
+    if (known.size() > kKnownIds) known.resize(kKnownIds);
+    c_.set("known", join_plain(known));
+    if (!known.empty() && head_at) {
+      c_.set("head", known.front());
+      c_.set("head_at", *head_at);
+    }
+  }
+
+  void end_catch_up() {
+    c_.erase("pending").erase("pending_known").erase("pending_head_at").erase("pending_pages");
+    c_.erase("pending_head");  // written by earlier versions
+  }
+
+  // At most about the channel's videoCount / 50 pages, however many polls a
+  // catch-up takes: a token that circles through more pages than one poll
+  // reads is caught here.
+  int64_t catch_up_cap() const {
+    const auto videos = c_.opt_num("videos");
+    if (!videos || *videos < 0) return kMaxCatchUpPages;
+    return std::min<int64_t>(kMaxCatchUpPages, *videos / kPageSize + 3);
+  }
+
   // The page's videos are in hand: move the cursor past them, in the same
   // commit, and decide whether to read on.
   StepResult after_videos(Page page) {
     update_watched();
-    if (!first_ever_ && !catching_up_ && c_.str("pending_head").empty()) {
-      // The newest published video of this catch-up becomes the head once
-      // the catch-up is through (never a premiere that has not aired).
-      for (const youtube::PlaylistItem& item : list_.items) {
-        if (upcoming_.count(item.video_id) || !item.published_at) continue;
-        c_.set("pending_head", item.video_id);
-        c_.set("pending_head_at", *item.published_at);
-        break;
-      }
-    }
+    const std::vector<std::string> markers = markers_of_page();
     if (first_ever_) {
-      // The newest published video becomes the head; backfill continues below.
-      for (const youtube::PlaylistItem& item : list_.items) {
-        if (upcoming_.count(item.video_id)) continue;
-        c_.set("head", item.video_id);
-        c_.set("head_at", item.published_at.value_or(0));
-        break;
-      }
-      c_.erase("pending_head").erase("pending_head_at");
+      // The newest plausible videos become the markers; backfill continues below.
+      set_known(markers, markers.empty() ? std::nullopt
+                                         : std::optional<TimeMs>(plausible_.at(markers.front())));
+      c_.set("polled", int64_t{1});
+      end_catch_up();
       c_.set("back", list_.next_page_token);
       if (list_.next_page_token.empty()) {
         page.backfill_state = BackfillState::kComplete;
@@ -287,23 +425,55 @@ class ApiPoll : public ConnectorSession {
       page.cursor = c_.dump();
       return StepResult::finish(std::move(page));
     }
-    const bool ended = list_.next_page_token.empty();
-    if (reached_ || ended || pages_ >= kMaxPagesPerPoll) {
-      if (reached_ || ended) {
-        if (!c_.str("pending_head").empty()) {
-          c_.set("head", c_.str("pending_head"));
-          c_.set("head_at", c_.num("pending_head_at"));
+    // The newest plausible videos of this catch-up become markers once it
+    // is through (never a premiere that has not aired, never a video whose
+    // date the page guard rejects).
+    std::vector<std::string> pending = split_ids(c_.str("pending_known"));
+    if (pending.empty() && !c_.str("pending_head").empty()) {
+      pending.push_back(c_.str("pending_head"));  // a cursor of an earlier version
+    }
+    for (const std::string& id : markers) {
+      if (pending.size() >= kKnownIds || contains(pending, id)) continue;
+      if (pending.empty()) c_.set("pending_head_at", plausible_.at(id));
+      pending.push_back(id);
+    }
+    c_.set("pending_known", join_plain(pending));
+    c_.set("pending_pages", c_.num("pending_pages") + 1);
+
+    const std::string next = list_.next_page_token;
+    if (reached_ || next.empty()) {
+      if (!pending.empty()) {
+        std::vector<std::string> known = pending;
+        for (const std::string& id : known_) {
+          if (!contains(known, id)) known.push_back(id);
         }
-        c_.erase("pending").erase("pending_head").erase("pending_head_at");
-      } else {
-        c_.set("pending", list_.next_page_token);  // continue next poll
+        set_known(std::move(known), c_.num("pending_head_at"));
       }
+      end_catch_up();
       page.cursor = c_.dump();
       return StepResult::finish(std::move(page));
     }
-    c_.set("pending", list_.next_page_token);
+    const bool circles = !tokens_.insert(next).second;
+    if (circles || c_.num("pending_pages") >= catch_up_cap()) {
+      // The known videos cannot be reached this way. The markers stay as
+      // they were, so the next poll reads from the top again; the videos read
+      // so far are stored.
+      const std::string why =
+          circles ? "playlistItems gave a page token it had given before (the paging repeats "
+                    "or goes in circles)"
+                  : "the catch-up read " + std::to_string(c_.num("pending_pages")) +
+                        " pages without meeting a known video, more than the channel's " +
+                        "videoCount allows";
+      end_catch_up();
+      page.cursor = c_.dump();
+      StepResult done = StepResult::finish(std::move(page));
+      done.reason = "uploads catch-up stopped: " + why + "; the next poll starts from the top";
+      return done;
+    }
+    c_.set("pending", next);
     page.cursor = c_.dump();
-    return StepResult::send(playlist_request(list_.next_page_token), std::move(page));
+    if (pages_ >= kMaxPagesPerPoll) return StepResult::finish(std::move(page));  // next poll
+    return StepResult::send(playlist_request(next), std::move(page));
   }
 
   // The watch list of unaired premieres: the ones asked about that are
@@ -314,27 +484,26 @@ class ApiPoll : public ConnectorSession {
       if (!asked_.count(id) && next.size() < kMaxWatched) next.push_back(id);
     }
     for (const std::string& id : upcoming_) {
-      if (next.size() < kMaxWatched && std::find(next.begin(), next.end(), id) == next.end())
-        next.push_back(id);
+      if (next.size() < kMaxWatched && !contains(next, id)) next.push_back(id);
     }
     watched_ = next;
-    std::string joined;
-    for (const std::string& id : watched_) joined += (joined.empty() ? "" : ",") + id;
-    c_.set("upcoming", joined);
+    c_.set("upcoming", join_plain(watched_));
   }
 
   static constexpr size_t kMaxWatched = 20;
 
   AccountView a_;
   toolkit::CursorJson c_;
+  std::vector<std::string> known_;
   std::vector<std::string> watched_ = split_ids(c_.str("upcoming"));
   std::set<std::string> asked_;
+  std::set<std::string> tokens_;  // page tokens given in this catch-up
   State state_ = State::kChannel;
   youtube::PlaylistPage list_;
   std::vector<std::string> new_ids_;
   std::set<std::string> upcoming_;
+  std::map<std::string, TimeMs> plausible_;  // published videos with a plausible time
   bool first_ever_ = false;
-  bool catching_up_ = false;
   bool reached_ = false;
   int pages_ = 0;
 };
@@ -347,11 +516,10 @@ class ApiBackfill : public ConnectorSession {
 
   StepResult start() override {
     if (c_.str("uploads").empty() || c_.str("back").empty()) return StepResult::finish();
-    return StepResult::send(api_get(api_of(a_) +
-                                    "/playlistItems?part=contentDetails,snippet&playlistId=" +
-                                    url_encode(c_.str("uploads")) + "&maxResults=" +
-                                    std::to_string(kPageSize) + "&pageToken=" +
-                                    url_encode(c_.str("back"))));
+    return StepResult::send(api_get(
+        api_of(a_) +
+        "/playlistItems?part=contentDetails,snippet&playlistId=" + url_encode(c_.str("uploads")) +
+        "&maxResults=" + std::to_string(kPageSize) + "&pageToken=" + url_encode(c_.str("back"))));
   }
 
   StepResult on_response(const HttpResponse& r) override {
@@ -375,14 +543,14 @@ class ApiBackfill : public ConnectorSession {
     }
     if (r.status != 200) return api_failure(r, "playlistItems (backfill)");
     auto list = youtube::parse_playlist_items(r.body);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     list_ = std::move(*list);
     std::vector<std::string> ids;
     for (const auto& item : list_->items) ids.push_back(item.video_id);
     if (ids.empty()) return finish_page(Page{});
-    return StepResult::send(api_get(api_of(a_) +
-                                    "/videos?part=snippet,statistics,contentDetails&id=" +
-                                    join_ids(ids)));
+    return StepResult::send(
+        api_get(api_of(a_) + "/videos?part=snippet,statistics,contentDetails&id=" + join_ids(ids)));
   }
 
   StepResult on_videos(const HttpResponse& r) {
@@ -424,60 +592,78 @@ class ApiBackfill : public ConnectorSession {
 };
 
 // Refresh, for up to 50 channels at once: one channels.list for all their
-// profile counts, then videos.list for their recent videos, 50 ids a call.
-// Each account's records come in its own page.
+// profile counts, then videos.list for their recent videos, 50 ids a call,
+// then the deletion checks of the videos left out (see the top comment:
+// absence is not deletion). Each account's records come in its own page.
 class ApiRefresh : public ConnectorSession {
  public:
   explicit ApiRefresh(std::vector<AccountView> accounts) : accounts_(std::move(accounts)) {
     for (const AccountView& a : accounts_) {
-      const std::string id = toolkit::CursorJson::parse(a.cursor).str("id");
-      if (!id.empty()) channel_of_[id] = a.account_id;
-      for (const std::string& v : a.refresh_ids) video_owner_[v] = a.account_id;
-      for (const std::string& v : a.refresh_ids) videos_.push_back(v);
+      const toolkit::CursorJson c = toolkit::CursorJson::parse(a.cursor);
+      if (!c.str("id").empty()) channel_of_[c.str("id")] = a.account_id;
+      uploads_of_[a.account_id] = c.str("uploads");
+      for (const std::string& v : a.refresh_ids) {
+        if (video_owner_.emplace(v, a.account_id).second) videos_.push_back(v);
+      }
     }
   }
 
   StepResult start() override {
     if (channel_of_.empty()) return next_videos();
+    state_ = State::kChannels;
     std::vector<std::string> ids;
     for (const auto& [id, account] : channel_of_) ids.push_back(id);
-    return StepResult::send(api_get(api_of(accounts_.front()) +
-                                    "/channels?part=snippet,contentDetails,statistics&id=" +
-                                    join_ids(ids)));
+    return StepResult::send(
+        api_get(api_of(accounts_.front()) +
+                "/channels?part=snippet,contentDetails,statistics&id=" + join_ids(ids)));
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (!channels_done_) return on_channels(r);
-    return on_videos(r);
+    switch (state_) {
+      case State::kChannels:
+        return on_channels(r);
+      case State::kVideos:
+        return on_videos(r);
+      case State::kCheckVideo:
+        return on_check_video(r);
+      case State::kCheckUploads:
+        return on_check_uploads(r);
+    }
+    return StepResult::fail(FailureKind::kMalformed, "unexpected response");
   }
 
  private:
+  enum class State { kChannels, kVideos, kCheckVideo, kCheckUploads };
+
   StepResult on_channels(const HttpResponse& r) {
-    channels_done_ = true;
     if (r.status != 200) return api_failure(r, "channels (refresh)");
     auto channels = youtube::parse_channels(r.body);
     if (!channels.ok())
       return StepResult::fail(FailureKind::kMalformed, channels.error().message, r.status);
-    StepResult step = next_videos();
+    std::vector<Page> pages;
     for (youtube::Channel& ch : *channels) {
       const auto it = channel_of_.find(ch.snapshot.platform_id);
       if (it == channel_of_.end()) continue;  // not asked for: never stored
+      if (uploads_of_[it->second].empty()) uploads_of_[it->second] = ch.uploads;
       Page page;
       page.account_id = it->second;
       page.batch.snapshot = std::move(ch.snapshot);
-      step.more_pages.push_back(std::move(page));
+      pages.push_back(std::move(page));
     }
+    StepResult step = next_videos();
+    for (Page& p : pages) step.more_pages.push_back(std::move(p));
     return step;
   }
 
   StepResult next_videos() {
-    if (pos_ >= videos_.size()) return StepResult::finish();
+    if (pos_ >= videos_.size()) return next_check();
     batch_.assign(videos_.begin() + static_cast<long>(pos_),
                   videos_.begin() + static_cast<long>(std::min(videos_.size(), pos_ + kPageSize)));
     pos_ += batch_.size();
-    return StepResult::send(api_get(api_of(accounts_.front()) +
-                                    "/videos?part=snippet,statistics,contentDetails&id=" +
-                                    join_ids(batch_)));
+    state_ = State::kVideos;
+    return StepResult::send(
+        api_get(api_of(accounts_.front()) +
+                "/videos?part=snippet,statistics,contentDetails&id=" + join_ids(batch_)));
   }
 
   StepResult on_videos(const HttpResponse& r) {
@@ -493,11 +679,22 @@ class ApiRefresh : public ConnectorSession {
       returned.insert(p.platform_post_id);
       pages[owner->second].batch.posts.push_back(std::move(p));
     }
-    for (const std::string& id : videos->upcoming) returned.insert(id);
-    // videos.list leaves out videos that are gone (deleted or made private):
-    // reported missing, deleted only when missing again next time.
+    for (const std::string& id : videos->upcoming) {
+      if (video_owner_.count(id)) returned.insert(id);
+    }
+    if (returned.empty()) {
+      // Not one of the ids came back: a degraded answer (issue #20 saw it
+      // twice in a row while the uploads still listed every video), never
+      // evidence that they are gone.
+      return StepResult::fail(FailureKind::kServerError,
+                              "videos.list returned none of the " + std::to_string(batch_.size()) +
+                                  " requested videos (a degraded answer: nothing is marked "
+                                  "missing or deleted)",
+                              r.status);
+    }
+    // Left out of an otherwise good answer: suspects, checked one by one.
     for (const std::string& id : batch_) {
-      if (!returned.count(id)) pages[video_owner_[id]].batch.missing_post_ids.push_back(id);
+      if (!returned.count(id)) suspects_.push_back(id);
     }
     StepResult step = next_videos();
     for (auto& [account, page] : pages) {
@@ -507,18 +704,88 @@ class ApiRefresh : public ConnectorSession {
     return step;
   }
 
+  // The next suspect to check, or the end of the unit with what the checks
+  // found.
+  StepResult next_check() {
+    while (!suspects_.empty()) {
+      suspect_ = suspects_.front();
+      suspects_.pop_front();
+      const int64_t owner = video_owner_[suspect_];
+      if (checks_ >= kMaxDeletionChecks || uploads_of_[owner].empty()) {
+        // Not checked this time: noted only (the store never deletes on this).
+        evidence_[owner].batch.missing_post_ids.push_back(suspect_);
+        ++unchecked_;
+        continue;
+      }
+      ++checks_;
+      state_ = State::kCheckVideo;
+      return StepResult::send(
+          api_get(api_of(accounts_.front()) + "/videos?part=id&id=" + url_encode(suspect_)));
+    }
+    StepResult done = StepResult::finish();
+    for (auto& [account, page] : evidence_) {
+      page.account_id = account;
+      done.more_pages.push_back(std::move(page));
+    }
+    if (unchecked_ > 0) {
+      done.reason = std::to_string(unchecked_) +
+                    " video(s) left out of videos.list could not be checked this time (at most " +
+                    std::to_string(kMaxDeletionChecks) +
+                    " checks per refresh, and only with the channel's uploads playlist); noted, "
+                    "not marked deleted";
+    }
+    return done;
+  }
+
+  // Evidence 1: videos.list for the suspect alone.
+  StepResult on_check_video(const HttpResponse& r) {
+    if (r.status != 200) return api_failure(r, "videos (deletion check)");
+    auto n = youtube::count_items(r.body, "youtube#videoListResponse");
+    if (!n.ok()) return StepResult::fail(FailureKind::kMalformed, n.error().message, r.status);
+    if (*n > 0) return next_check();  // there after all: the batch answer was wrong
+    state_ = State::kCheckUploads;
+    return StepResult::send(api_get(
+        api_of(accounts_.front()) + "/playlistItems?part=id&playlistId=" +
+        url_encode(uploads_of_[video_owner_[suspect_]]) + "&videoId=" + url_encode(suspect_)));
+  }
+
+  // Evidence 2: the channel's uploads, filtered by the suspect's id.
+  StepResult on_check_uploads(const HttpResponse& r) {
+    const int64_t owner = video_owner_[suspect_];
+    if (r.status == 404) {
+      // The uploads playlist itself is not found: no evidence either way.
+      evidence_[owner].batch.missing_post_ids.push_back(suspect_);
+      ++unchecked_;
+      return next_check();
+    }
+    if (r.status != 200) return api_failure(r, "playlistItems (deletion check)");
+    auto n = youtube::count_items(r.body, "youtube#playlistItemListResponse");
+    if (!n.ok()) return StepResult::fail(FailureKind::kMalformed, n.error().message, r.status);
+    // Neither the video itself nor the channel's uploads show it: deleted
+    // (or made private), on evidence about this one video.
+    if (*n == 0) evidence_[owner].batch.deleted_post_ids.push_back(suspect_);
+    return next_check();
+  }
+
   std::vector<AccountView> accounts_;
   std::map<std::string, int64_t> channel_of_;   // channel id -> account
+  std::map<int64_t, std::string> uploads_of_;   // account -> uploads playlist
   std::map<std::string, int64_t> video_owner_;  // video id -> account
   std::vector<std::string> videos_;
   std::vector<std::string> batch_;
   size_t pos_ = 0;
-  bool channels_done_ = false;
+  State state_ = State::kVideos;
+  std::deque<std::string> suspects_;
+  std::string suspect_;
+  size_t checks_ = 0;
+  int unchecked_ = 0;
+  std::map<int64_t, Page> evidence_;  // deleted and unchecked ids, per account
 };
 
 // Comment sweep: the comment threads of the account's recent videos, with
 // every reply, so that citizens' questions and the channel's answers (and
-// how long they took) are stored.
+// how long they took) are stored. Comments are never reported missing: an
+// answer without them is no evidence (see the top comment).
 class ApiComments : public ConnectorSession {
  public:
   explicit ApiComments(AccountView a)
@@ -538,47 +805,84 @@ class ApiComments : public ConnectorSession {
     }
     auto page = in_replies_ ? youtube::parse_comments(r.body, channel_)
                             : youtube::parse_comment_threads(r.body, channel_);
-    if (!page.ok()) return StepResult::fail(FailureKind::kMalformed, page.error().message, r.status);
+    if (!page.ok())
+      return StepResult::fail(FailureKind::kMalformed, page.error().message, r.status);
     Page out;
     out.batch.comments = std::move(page->comments);
     for (CommentRecord& c : out.batch.comments) {
       if (c.on_post_id.empty()) c.on_post_id = video_;
     }
     if (!in_replies_) {
-      for (const std::string& t : page->threads_with_more_replies) threads_.push_back(t);
+      for (const std::string& t : page->threads_with_more_replies) {
+        if (threads_seen_.insert(t).second) threads_.push_back(t);
+      }
     }
-    if (!page->next_page_token.empty() && pages_ < 20) {
-      ++pages_;
-      return StepResult::send(request(page->next_page_token), std::move(out));
+    const std::string& next = page->next_page_token;
+    const std::string what = in_replies_
+                                 ? "the replies of comment " + thread_ + " on video " + video_
+                                 : "the comment threads of video " + video_;
+    if (!next.empty()) {
+      if (!tokens_.insert(next).second) {
+        add_note(notes_, what +
+                             " stopped: a page token came back (the paging repeats or goes "
+                             "in circles)");
+      } else if (requests_ >= kMaxCommentPagesPerVideo) {
+        add_note(notes_, what + " stopped after " + std::to_string(kMaxCommentPagesPerVideo) +
+                             " requests for the video (the per-video limit of a sweep)");
+      } else {
+        return send(request(next), std::move(out));
+      }
     }
-    pages_ = 0;
+    // This sequence has ended: the replies of the next thread, or the next video.
+    tokens_.clear();
     if (!threads_.empty()) {
-      in_replies_ = true;
-      thread_ = threads_.back();
-      threads_.pop_back();
-      return StepResult::send(request(""), std::move(out));
+      if (requests_ >= kMaxCommentPagesPerVideo) {
+        add_note(notes_, "the replies of " + std::to_string(threads_.size()) +
+                             " thread(s) on video " + video_ +
+                             " not read: the per-video limit of " +
+                             std::to_string(kMaxCommentPagesPerVideo) + " requests was reached");
+        threads_.clear();
+      } else {
+        in_replies_ = true;
+        thread_ = threads_.back();
+        threads_.pop_back();
+        return send(request(""), std::move(out));
+      }
     }
-    in_replies_ = false;
     return next_video(std::move(out));
   }
 
  private:
   HttpRequest request(const std::string& token) const {
-    std::string url = in_replies_ ? api_of(a_) + "/comments?part=snippet&maxResults=100&parentId=" +
-                                        url_encode(thread_)
-                                  : api_of(a_) +
-                                        "/commentThreads?part=snippet,replies&maxResults=100&"
-                                        "order=time&videoId=" +
-                                        url_encode(video_);
+    std::string url =
+        in_replies_
+            ? api_of(a_) + "/comments?part=snippet&maxResults=100&parentId=" + url_encode(thread_)
+            : api_of(a_) +
+                  "/commentThreads?part=snippet,replies&maxResults=100&"
+                  "order=time&videoId=" +
+                  url_encode(video_);
     if (!token.empty()) url += "&pageToken=" + url_encode(token);
     return api_get(std::move(url));
   }
 
+  StepResult send(HttpRequest request, Page page) {
+    ++requests_;
+    return StepResult::send(std::move(request), std::move(page));
+  }
+
   StepResult next_video(Page page) {
-    if (next_ >= videos_.size() || channel_.empty()) return StepResult::finish(std::move(page));
+    if (next_ >= videos_.size() || channel_.empty()) {
+      StepResult done = StepResult::finish(std::move(page));
+      done.reason = notes_;
+      return done;
+    }
     video_ = videos_[next_++];
     in_replies_ = false;
-    return StepResult::send(request(""), std::move(page));
+    requests_ = 0;
+    tokens_.clear();
+    threads_.clear();
+    threads_seen_.clear();
+    return send(request(""), std::move(page));
   }
 
   AccountView a_;
@@ -587,9 +891,12 @@ class ApiComments : public ConnectorSession {
   size_t next_ = 0;
   std::string video_;
   std::vector<std::string> threads_;
+  std::set<std::string> threads_seen_;
   std::string thread_;
   bool in_replies_ = false;
-  int pages_ = 0;
+  int requests_ = 0;              // for the current video
+  std::set<std::string> tokens_;  // page tokens given in the current sequence
+  std::string notes_;
 };
 
 // --- without a key ----------------------------------------------------------
@@ -635,7 +942,8 @@ class FeedPoll : public ConnectorSession {
     }
     if (r.status != 200) return toolkit::fail_for_status(r, "channel feed");
     auto feed = youtube::parse_feed(r.body);
-    if (!feed.ok()) return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
+    if (!feed.ok())
+      return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
     if (!feed->snapshot.platform_id.empty() && a_.platform_id.empty()) {
       page.platform_id = feed->snapshot.platform_id;
       page.batch.events.push_back({"resolved", a_.handle + " is " + feed->snapshot.platform_id});
@@ -697,7 +1005,7 @@ PlatformDescriptor youtube_platform() {
   d.id = "youtube";
   d.display_name = "YouTube";
   d.category = Category::kContentCommunity;
-  d.earliest_item_ms = jan1_ms(2004);  // YouTube went online in 2005
+  d.earliest_item_ms = earliest_video();
   d.canonical_handle = canonical_youtube_handle;
   d.capabilities.connector = true;
   d.capabilities.full_history = true;  // with an API key

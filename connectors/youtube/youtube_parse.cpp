@@ -153,8 +153,8 @@ Result<Videos> parse_videos(std::string_view body, bool counts_only) {
       continue;
     }
     p.has_media = true;
-    p.has_link = p.text.find("http://") != std::string::npos ||
-                 p.text.find("https://") != std::string::npos;
+    p.has_link =
+        p.text.find("http://") != std::string::npos || p.text.find("https://") != std::string::npos;
     if (const JsonValue* st = json_object(it, "statistics")) {
       p.engagement.views = json_count(*st, "viewCount");
       p.engagement.likes = json_count(*st, "likeCount");
@@ -219,6 +219,14 @@ Result<CommentPage> parse_comments(std::string_view body, std::string_view chann
   return page;
 }
 
+Result<size_t> count_items(std::string_view body, std::string_view kind) {
+  MUNI_TRY(auto doc, parse_json(body));
+  if (!doc->IsObject() || json_string(*doc, "kind").value_or("") != kind)
+    return bad("expected a " + std::string(kind));
+  const JsonValue* items = json_array(*doc, "items");
+  return items == nullptr ? size_t{0} : static_cast<size_t>(items->Size());
+}
+
 std::optional<ApiError> parse_error(std::string_view body) {
   auto doc = parse_json(body);
   if (!doc.ok() || !(*doc)->IsObject()) return std::nullopt;
@@ -273,11 +281,13 @@ Result<Feed> parse_feed(std::string_view body) {
     const XmlNode group = entry.child("group", kMedia);
     p.text = group.child_text("description", kMedia);
     const XmlNode community = group.child("community", kMedia);
+    // Counts through the one saturating parser (core/strings.h parse_count),
+    // as json_count does for the API: the page guard judges the value.
     if (const auto views = community.child("statistics", kMedia).attr("views"))
-      p.engagement.views = parse_int64(*views);
+      p.engagement.views = parse_count(*views);
     // starRating count is the like count since dislikes were hidden.
     if (const auto likes = community.child("starRating", kMedia).attr("count"))
-      p.engagement.likes = parse_int64(*likes);
+      p.engagement.likes = parse_count(*likes);
     out.posts.push_back(std::move(p));
   }
   return out;

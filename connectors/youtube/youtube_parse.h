@@ -34,7 +34,7 @@ struct PlaylistItem {
 
 struct PlaylistPage {
   std::vector<PlaylistItem> items;
-  std::string next_page_token;  // "" on the last page
+  std::string next_page_token;   // "" on the last page
   std::optional<int64_t> total;  // pageInfo.totalResults
 };
 
@@ -68,10 +68,17 @@ Result<CommentPage> parse_comment_threads(std::string_view body, std::string_vie
 // comments.list?parentId= : replies of one thread.
 Result<CommentPage> parse_comments(std::string_view body, std::string_view channel_id);
 
+// How many items an answer of `kind` ("youtube#videoListResponse",
+// "youtube#playlistItemListResponse") holds, whatever its parts: the
+// per-item evidence of a deletion check asks for part=id only, and any item
+// at all counts as "still there".
+Result<size_t> count_items(std::string_view body, std::string_view kind);
+
 // The error envelope {"error": {"code", "message", "errors": [{"reason", ...}]}}.
 struct ApiError {
   int code = 0;
-  std::string reason;  // errors[0].reason: quotaExceeded, keyInvalid, badRequest, commentsDisabled, ...
+  std::string
+      reason;  // errors[0].reason: quotaExceeded, keyInvalid, badRequest, commentsDisabled, ...
   std::string message;  // as sent (may hold escaped HTML: never shown raw)
 };
 std::optional<ApiError> parse_error(std::string_view body);

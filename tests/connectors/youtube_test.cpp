@@ -5,12 +5,15 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 
 #include "connectors/builtin.h"
+#include "connectors/toolkit.h"
 #include "connectors/youtube/youtube_connector.h"
 #include "connectors/youtube/youtube_handle.h"
 #include "connectors/youtube/youtube_parse.h"
-#include "connectors/toolkit.h"
+#include "engine/page_guard.h"
 #include "test_support.h"
 
 using namespace muni;
@@ -116,7 +119,8 @@ TEST_CASE("youtube: playlistItems take the video's own time, not the time it joi
   CHECK(empty->items.empty());
 }
 
-TEST_CASE("youtube: videos.list counts are strings, hidden likes and closed comments stay unknown") {
+TEST_CASE(
+    "youtube: videos.list counts are strings, hidden likes and closed comments stay unknown") {
   auto v1 = youtube::parse_videos(read_fixture("youtube/videos_page1.json"));
   REQUIRE(v1.ok());
   CHECK(v1->upcoming == std::vector<std::string>{"Pm4rKt0Vx2A"});
@@ -155,8 +159,8 @@ TEST_CASE("youtube: videos.list counts are strings, hidden likes and closed comm
 }
 
 TEST_CASE("youtube: comment threads and replies, with the channel's own answers marked") {
-  auto page1 = youtube::parse_comment_threads(read_fixture("youtube/comment_threads_page1.json"),
-                                              kChannel);
+  auto page1 =
+      youtube::parse_comment_threads(read_fixture("youtube/comment_threads_page1.json"), kChannel);
   REQUIRE(page1.ok());
   REQUIRE(page1->comments.size() == 4);
   const CommentRecord& question = page1->comments[0];
@@ -175,12 +179,11 @@ TEST_CASE("youtube: comment threads and replies, with the channel's own answers 
   CHECK(answer.created_at == at("2026-11-21T08:30:45Z"));
   CHECK(page1->comments[2].edited_at == at("2026-11-20T20:17:30Z"));
   // Thread 2 says 3 replies but sends 1: the rest via comments.list.
-  CHECK(page1->threads_with_more_replies ==
-        std::vector<std::string>{"UgwB7nQ2rTs5uVx1y4Z4AaABAg"});
+  CHECK(page1->threads_with_more_replies == std::vector<std::string>{"UgwB7nQ2rTs5uVx1y4Z4AaABAg"});
   CHECK(page1->next_page_token == "QURTSl9pMnZUT2hzVTFFc0tjcnFqaWZ5");
 
-  auto page2 = youtube::parse_comment_threads(read_fixture("youtube/comment_threads_page2.json"),
-                                              kChannel);
+  auto page2 =
+      youtube::parse_comment_threads(read_fixture("youtube/comment_threads_page2.json"), kChannel);
   REQUIRE(page2.ok());
   REQUIRE(page2->comments.size() == 1);
   CHECK(page2->comments[0].by_account);  // the channel's own top-level comment
@@ -268,8 +271,9 @@ TEST_CASE("youtube connector: the first poll resolves the handle and stores the 
   CHECK(has_param(*r.request, "maxResults=50"));
   r = s->on_response(fixture_response(200, "youtube/playlist_items_page1.json"));
   REQUIRE(r.request.has_value());
-  CHECK(has_param(*r.request, "/videos?part=snippet,statistics,contentDetails&id=Pm4rKt0Vx2A,"
-                              "Hb7QwErT9uY,Zx1cVbN5mLk"));
+  CHECK(has_param(*r.request,
+                  "/videos?part=snippet,statistics,contentDetails&id=Pm4rKt0Vx2A,"
+                  "Hb7QwErT9uY,Zx1cVbN5mLk"));
   r = s->on_response(fixture_response(200, "youtube/videos_page1.json"));
   CHECK(r.done);
   CHECK(r.failure == FailureKind::kNone);
@@ -381,19 +385,127 @@ TEST_CASE("youtube connector: a batched refresh reads 50 channels and their vide
   CHECK(r.more_pages[0].account_id == 11);
   CHECK(r.more_pages[0].batch.snapshot->followers == 1230);
   r = s->on_response(fixture_response(200, "youtube/videos_refresh.json"));
+  // The counts come at once; the videos left out are only suspects: the
+  // first is checked by itself (its channel's uploads playlist is known).
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kApi) + "/videos?part=id&id=Lp0oKiJ8uHy");
+  CHECK(r.request->cost == 1);
+  REQUIRE(r.more_pages.size() == 1);  // the other channel's only video was left out
+  CHECK(r.more_pages[0].account_id == 11);
+  CHECK(r.more_pages[0].batch.posts.size() == 4);
+  for (const auto& post : r.more_pages[0].batch.posts) CHECK(post.counts_only);
+  CHECK(r.more_pages[0].batch.missing_post_ids.empty());
+  CHECK(r.more_pages[0].batch.deleted_post_ids.empty());
+  // Not there by itself either: the channel's uploads, filtered by its id.
+  r = s->on_response(fixture_response(200, "youtube/videos_none.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kApi) + "/playlistItems?part=id&playlistId=" + kUploads +
+                              "&videoId=Lp0oKiJ8uHy");
+  r = s->on_response(fixture_response(200, "youtube/playlist_items_empty.json"));
   CHECK(r.done);
+  CHECK(r.failure == FailureKind::kNone);
   REQUIRE(r.more_pages.size() == 2);
   for (const Page& p : r.more_pages) {
     if (p.account_id == 11) {
-      CHECK(p.batch.posts.size() == 4);
-      for (const auto& post : p.batch.posts) CHECK(post.counts_only);
-      // Left out of the answer: reported missing (deleted only when missing again).
-      CHECK(p.batch.missing_post_ids == std::vector<std::string>{"Lp0oKiJ8uHy"});
+      // Two separate answers about this one video: deleted.
+      CHECK(p.batch.deleted_post_ids == std::vector<std::string>{"Lp0oKiJ8uHy"});
+      CHECK(p.batch.missing_post_ids.empty());
     } else {
+      // No uploads playlist known for the other channel (its channels.list
+      // entry did not come): it cannot be checked, so it is only noted.
       CHECK(p.account_id == 12);
-      CHECK(p.batch.posts.empty());
+      CHECK(p.batch.deleted_post_ids.empty());
       CHECK(p.batch.missing_post_ids == std::vector<std::string>{"Xy0AbCdEfGh"});
     }
+  }
+  CHECK(r.reason.find("could not be checked") != std::string::npos);
+}
+
+namespace {
+
+// A refresh of the fixture channel's five videos, up to the first deletion
+// check (videos_refresh.json leaves out Lp0oKiJ8uHy).
+std::unique_ptr<ConnectorSession> refresh_until_check(const Connector& connector,
+                                                      std::vector<std::string> extra = {}) {
+  AccountView a = view(cursor_after_first_poll(), true, 11);
+  a.refresh_ids = {"Hb7QwErT9uY", "Zx1cVbN5mLk", "Qa2sDfG3hJk", "Lp0oKiJ8uHy", "Wq9eRtY6uIo"};
+  a.refresh_ids.insert(a.refresh_ids.end(), extra.begin(), extra.end());
+  auto s = connector.begin(a, WorkKind::kRefresh);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  return s;
+}
+
+bool any_marks(const StepResult& r) {
+  std::vector<Page> pages = r.more_pages;
+  if (r.page) pages.push_back(*r.page);
+  for (const Page& p : pages) {
+    if (!p.batch.deleted_post_ids.empty() || !p.batch.missing_post_ids.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("youtube connector: absence is not deletion (issue #20, 1)") {
+  auto connector = make_youtube_connector();
+
+  SUBCASE("a batch answered with none of its videos is a degraded answer, nothing marked") {
+    auto s = refresh_until_check(*connector);
+    const StepResult r = s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kServerError);
+    CHECK(r.reason.find("videos.list returned none of the 5 requested videos") !=
+          std::string::npos);
+    CHECK_FALSE(r.request.has_value());
+    CHECK_FALSE(any_marks(r));
+  }
+  SUBCASE("the video alone comes back: not deleted, no further request") {
+    auto s = refresh_until_check(*connector);
+    (void)s->on_response(fixture_response(200, "youtube/videos_refresh.json"));
+    const StepResult r = s->on_response(fixture_response(200, "youtube/videos_check_found.json"));
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kNone);
+    CHECK_FALSE(any_marks(r));
+  }
+  SUBCASE("the uploads still list it: not deleted") {
+    auto s = refresh_until_check(*connector);
+    (void)s->on_response(fixture_response(200, "youtube/videos_refresh.json"));
+    (void)s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    const StepResult r =
+        s->on_response(fixture_response(200, "youtube/playlist_items_check_found.json"));
+    CHECK(r.done);
+    CHECK_FALSE(any_marks(r));
+  }
+  SUBCASE("the uploads playlist is not found: no evidence, only noted") {
+    auto s = refresh_until_check(*connector);
+    (void)s->on_response(fixture_response(200, "youtube/videos_refresh.json"));
+    (void)s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    const StepResult r =
+        s->on_response(fixture_response(404, "youtube/error_404_playlist_not_found.json"));
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kNone);
+    REQUIRE(r.more_pages.size() == 1);
+    CHECK(r.more_pages[0].batch.deleted_post_ids.empty());
+    CHECK(r.more_pages[0].batch.missing_post_ids == std::vector<std::string>{"Lp0oKiJ8uHy"});
+  }
+  SUBCASE("at most 10 suspects are checked in one refresh; the rest are only noted") {
+    std::vector<std::string> extra;
+    for (int i = 0; i < 12; ++i) extra.push_back("Gh0st" + std::to_string(100000 + i));
+    auto s = refresh_until_check(*connector, extra);
+    StepResult r = s->on_response(fixture_response(200, "youtube/videos_refresh.json"));
+    int checks = 0;
+    while (r.request) {
+      CHECK(has_param(*r.request, "/videos?part=id&id="));
+      ++checks;
+      r = s->on_response(fixture_response(200, "youtube/videos_check_found.json"));
+    }
+    CHECK(checks == 10);
+    CHECK(r.done);
+    REQUIRE(r.more_pages.size() == 1);
+    CHECK(r.more_pages[0].batch.deleted_post_ids.empty());
+    CHECK(r.more_pages[0].batch.missing_post_ids.size() == 3);  // 13 suspects, 10 checked
+    CHECK(r.reason.find("3 video(s)") != std::string::npos);
   }
 }
 
@@ -431,10 +543,271 @@ TEST_CASE("youtube connector: the comment sweep reads threads, pages and all rep
   CHECK(r.failure == FailureKind::kNone);
   // 5 from the threads (one reply sent twice), 3 from comments.list.
   CHECK(all.size() == 8);
-  CHECK(std::count_if(all.begin(), all.end(), [](const CommentRecord& c) {
-          return c.by_account;
-        }) == 3);
+  CHECK(std::count_if(all.begin(), all.end(),
+                      [](const CommentRecord& c) { return c.by_account; }) == 3);
   for (const auto& c : all) CHECK(c.on_post_id == "Hb7QwErT9uY");
+}
+
+namespace {
+
+// A fixture answer with its nextPageToken replaced ("" removes it).
+HttpResponse with_token(const std::string& file, const std::string& token) {
+  HttpResponse r = fixture_response(200, file);
+  const size_t at = r.body.find("\"nextPageToken\"");
+  if (at != std::string::npos) r.body.erase(at, r.body.find('\n', at) - at + 1);
+  if (!token.empty()) {
+    const size_t kind = r.body.find('\n', r.body.find("\"kind\"")) + 1;
+    r.body.insert(kind, "  \"nextPageToken\": \"" + token + "\",\n");
+  }
+  return r;
+}
+
+// Drives a comment sweep of one video whose thread pages carry the given
+// tokens (then none); answers replies with comments_by_parent.json. Returns
+// the requests made and the final step.
+std::pair<std::vector<std::string>, StepResult> sweep(
+    const std::function<std::string(int)>& token_of_page) {
+  auto connector = make_youtube_connector();
+  AccountView v = view(cursor_after_first_poll());
+  v.refresh_ids = {"Hb7QwErT9uY"};
+  auto s = connector->begin(v, WorkKind::kComments);
+  std::vector<std::string> urls;
+  StepResult r = s->start();
+  int thread_pages = 0;
+  while (r.request && urls.size() < 1000) {
+    urls.push_back(r.request->url);
+    if (has_param(*r.request, "/commentThreads?")) {
+      r = s->on_response(
+          with_token("youtube/comment_threads_page1.json", token_of_page(thread_pages++)));
+    } else {
+      r = s->on_response(fixture_response(200, "youtube/comments_by_parent.json"));
+    }
+    for (const Page& p : r.more_pages) CHECK(p.batch.missing_comment_ids.empty());
+    if (r.page) CHECK(r.page->batch.missing_comment_ids.empty());
+  }
+  return {urls, r};
+}
+
+size_t count_with(const std::vector<std::string>& urls, const std::string& part) {
+  return static_cast<size_t>(std::count_if(urls.begin(), urls.end(), [&](const std::string& u) {
+    return u.find(part) != std::string::npos;
+  }));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "youtube connector: comment paging that repeats, circles or never ends is stopped (issue #20, "
+    "4)") {
+  SUBCASE("a token that repeats") {
+    auto [urls, r] = sweep([](int) { return std::string("QURTSl9pMnZUT2hzVTFFc0tjcnFqaWZ5"); });
+    CHECK(count_with(urls, "/commentThreads?") == 2);  // the first page, the token once
+    CHECK(count_with(urls, "/comments?") == 1);        // the thread's replies are still read
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kNone);
+    CHECK(r.reason.find("comment threads of video Hb7QwErT9uY stopped: a page token came back") !=
+          std::string::npos);
+  }
+  SUBCASE("tokens that go in circles") {
+    auto [urls, r] = sweep([](int page) { return std::string(page % 2 == 0 ? "TokA" : "TokB"); });
+    CHECK(count_with(urls, "/commentThreads?") == 3);  // none, A, B; then A again: stop
+    CHECK(r.done);
+    CHECK(r.reason.find("a page token came back") != std::string::npos);
+  }
+  SUBCASE("new tokens without end: at most 50 requests for the video") {
+    auto [urls, r] = sweep([](int page) { return "Tok" + std::to_string(page); });
+    CHECK(urls.size() == 50);
+    CHECK(count_with(urls, "/commentThreads?") == 50);
+    CHECK(r.done);
+    CHECK(r.reason.find("stopped after 50 requests") != std::string::npos);
+    CHECK(r.reason.find("replies of 1 thread(s)") != std::string::npos);
+  }
+  SUBCASE("an honest end") {
+    auto [urls, r] = sweep([](int page) { return page == 0 ? std::string("T1") : std::string(); });
+    CHECK(count_with(urls, "/commentThreads?") == 2);
+    CHECK(r.reason.empty());
+  }
+}
+
+TEST_CASE(
+    "youtube connector: replies paging that repeats is stopped; an empty reading marks nothing") {
+  auto connector = make_youtube_connector();
+  AccountView v = view(cursor_after_first_poll());
+  v.refresh_ids = {"Hb7QwErT9uY", "Lp0oKiJ8uHy"};
+  auto s = connector->begin(v, WorkKind::kComments);
+  (void)s->start();
+  StepResult r = s->on_response(with_token("youtube/comment_threads_page1.json", ""));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "/comments?"));
+  r = s->on_response(with_token("youtube/comments_by_parent.json", "R1"));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "pageToken=R1"));
+  r = s->on_response(with_token("youtube/comments_by_parent.json", "R1"));
+  // The replies end there; the next video, whose reading comes back empty.
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "videoId=Lp0oKiJ8uHy"));
+  HttpResponse empty;
+  empty.status = 200;
+  empty.body =
+      "{\"kind\":\"youtube#commentThreadListResponse\",\"etag\":\"e\",\"pageInfo\":"
+      "{\"totalResults\":0,\"resultsPerPage\":100},\"items\":[]}";
+  r = s->on_response(empty);
+  CHECK(r.done);
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->batch.comments.empty());
+  CHECK(r.page->batch.missing_comment_ids.empty());  // no evidence of anything
+  CHECK(r.reason.find("the replies of comment UgwB7nQ2rTs5uVx1y4Z4AaABAg on video Hb7QwErT9uY "
+                      "stopped: a page token came back") != std::string::npos);
+}
+
+TEST_CASE("youtube connector: a future-dated upload never becomes the head (issue #20, 5)") {
+  auto connector = make_youtube_connector();
+  // Poll 1: a video dated 9999-12-31 above the stored head.
+  auto s = connector->begin(view(cursor_after_first_poll()), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  StepResult r = s->on_response(fixture_response(200, "youtube/playlist_items_future_dated.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "&id=Fz9Fut9Ure0,Pm4rKt0Vx2A"));  // and the watched premiere
+  r = s->on_response(fixture_response(200, "youtube/videos_future_dated.json"));
+  CHECK(r.done);
+  auto c = cursor_of(r);
+  CHECK(c.str("head") == "Hb7QwErT9uY");
+  CHECK(c.num("head_at") == at("2026-11-20T11:00:00Z"));
+  CHECK(c.str("known") == "Hb7QwErT9uY");
+  CHECK(c.str("pending").empty());
+
+  // Poll 2: the next real upload, above the future-dated one, is asked for
+  // and becomes the head.
+  auto s2 = connector->begin(view(c.dump()), WorkKind::kPoll);
+  (void)s2->start();
+  (void)s2->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  r = s2->on_response(fixture_response(200, "youtube/playlist_items_after_future.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "&id=Nw4RealUp1d,Fz9Fut9Ure0"));
+  r = s2->on_response(fixture_response(200, "youtube/videos_after_future.json"));
+  CHECK(r.done);
+  REQUIRE(r.page.has_value());
+  CHECK(ids_of(r.page->batch.posts) == std::vector<std::string>{"Nw4RealUp1d", "Fz9Fut9Ure0"});
+  c = cursor_of(r);
+  CHECK(c.str("head") == "Nw4RealUp1d");
+  CHECK(c.num("head_at") == at("2026-11-29T10:00:00Z"));
+  CHECK(c.str("known") == "Nw4RealUp1d,Hb7QwErT9uY");
+}
+
+TEST_CASE("youtube connector: the catch-up stops at a known video, not at one item's date") {
+  auto connector = make_youtube_connector();
+  // The stored head's time is later than the new upload's (a clock that ran
+  // ahead, a backdated upload): the new upload is still asked for.
+  toolkit::CursorJson c = toolkit::CursorJson::parse(cursor_after_first_poll());
+  c.set("head_at", at("2026-11-29T23:00:00Z"));
+  auto s = connector->begin(view(c.dump()), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  StepResult r = s->on_response(fixture_response(200, "youtube/playlist_items_after_future.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "&id=Nw4RealUp1d,Fz9Fut9Ure0"));
+
+  // Every known video has gone: a page whose dated videos are all older than
+  // the head ends the catch-up.
+  toolkit::CursorJson gone = toolkit::CursorJson::parse(cursor_after_first_poll());
+  gone.set("known", "Gone0000001,Gone0000002").set("head", "Gone0000001");
+  gone.set("head_at", at("2026-11-25T00:00:00Z"));
+  auto s2 = connector->begin(view(gone.dump()), WorkKind::kPoll);
+  (void)s2->start();
+  (void)s2->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  r = s2->on_response(with_token("youtube/playlist_items_page2.json", "NextPage"));
+  REQUIRE(r.request.has_value());
+  r = s2->on_response(fixture_response(200, "youtube/videos_page2.json"));
+  CHECK(r.done);  // not read on to NextPage
+  CHECK(cursor_of(r).str("pending").empty());
+}
+
+TEST_CASE("youtube connector: an uploads catch-up whose page token comes back ends, markers kept") {
+  auto connector = make_youtube_connector();
+  toolkit::CursorJson c = toolkit::CursorJson::parse(cursor_after_first_poll());
+  c.set("head", "Old00000000")
+      .set("known", "Old00000000")
+      .set("head_at", at("2020-01-01T00:00:00Z"));
+  auto s = connector->begin(view(c.dump()), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  StepResult r = s->on_response(fixture_response(200, "youtube/playlist_items_page1.json"));
+  r = s->on_response(fixture_response(200, "youtube/videos_page1.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "pageToken=EAAaBlBUOkNBTQ"));
+  CHECK(cursor_of(r).str("pending") == "EAAaBlBUOkNBTQ");
+  r = s->on_response(with_token("youtube/playlist_items_page2.json", "EAAaBlBUOkNBTQ"));
+  r = s->on_response(fixture_response(200, "youtube/videos_page2.json"));
+  CHECK(r.done);
+  CHECK(r.failure == FailureKind::kNone);
+  CHECK(r.reason.find("uploads catch-up stopped: playlistItems gave a page token it had given "
+                      "before") != std::string::npos);
+  const auto after = cursor_of(r);
+  CHECK(after.str("pending").empty());
+  CHECK(after.str("known") == "Old00000000");  // the next poll reads from the top again
+  CHECK(after.str("head") == "Old00000000");
+}
+
+TEST_CASE("youtube: every count goes through the saturating parser (issue #20, 8)") {
+  auto threads = youtube::parse_comment_threads(
+      read_fixture("youtube/comment_threads_absurd_counts.json"), kChannel);
+  REQUIRE(threads.ok());
+  REQUIRE(threads->comments.size() == 4);
+  CHECK(threads->comments[0].likes == -5);
+  CHECK(threads->comments[1].likes == std::numeric_limits<int64_t>::max());
+  CHECK(threads->comments[2].likes == -8446744073709551617LL);  // a string: the sign is kept
+  CHECK(threads->comments[3].likes == std::numeric_limits<int64_t>::max());
+  auto channels = youtube::parse_channels(read_fixture("youtube/channels_absurd_counts.json"));
+  REQUIRE(channels.ok());
+  REQUIRE(channels->size() == 1);
+  const AccountSnapshot& snap = channels->front().snapshot;
+  CHECK(snap.counters.at(0).value == -8446744073709551617LL);
+  CHECK(snap.followers == std::numeric_limits<int64_t>::max());
+  CHECK(snap.posts == -3);
+
+  // Through the page guard, none of them is stored as a number.
+  Page page;
+  page.batch.comments = threads->comments;
+  page.batch.snapshot = snap;
+  const PageAudit audit = guard_page(page, jan1_ms(2004), at("2026-11-30T12:00:00Z"));
+  CHECK(audit.counts_rejected == 7);
+  for (const CommentRecord& comment : page.batch.comments) CHECK_FALSE(comment.likes.has_value());
+  CHECK_FALSE(page.batch.snapshot->counters.at(0).value.has_value());
+  CHECK_FALSE(page.batch.snapshot->followers.has_value());
+  CHECK_FALSE(page.batch.snapshot->posts.has_value());
+
+  // The keyless feed's counts take the same parser.
+  std::string feed = read_fixture("youtube/channel_feed.xml");
+  const size_t views = feed.find("views=\"1893\"");
+  REQUIRE(views != std::string::npos);
+  feed.replace(views, 12, "views=\"99999999999999999999\"");
+  auto parsed = youtube::parse_feed(feed);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->posts[0].engagement.views == std::numeric_limits<int64_t>::max());
+}
+
+TEST_CASE("youtube connector: a 403 without a reason is retried soon, not auth_required") {
+  auto connector = make_youtube_connector();
+  for (const std::string& body :
+       {std::string(), std::string("{\"error\":{\"code\":403,\"message\":\"Forbidden\"}}"),
+        std::string("<html><body>403 Forbidden</body></html>")}) {
+    CAPTURE(body);
+    auto s = connector->begin(view(), WorkKind::kPoll);
+    (void)s->start();
+    HttpResponse forbidden;
+    forbidden.status = 403;
+    forbidden.body = body;
+    const StepResult r = s->on_response(forbidden);
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kServerError);
+    CHECK(r.reason.find("HTTP 403 without a reason") != std::string::npos);
+    CHECK_FALSE(r.throttle.has_value());
+  }
+  // With a reason, YouTube's word stands: quota and key as before.
+  auto s = connector->begin(view(), WorkKind::kPoll);
+  (void)s->start();
+  CHECK(s->on_response(fixture_response(403, "youtube/error_403_quota_exceeded.json")).throttle);
 }
 
 TEST_CASE("youtube connector: quota, key and channel errors") {
