@@ -154,6 +154,157 @@ Result<DecodedText> decode_text(std::string_view bytes, TextEncoding encoding,
   return out;
 }
 
+bool is_single_byte_charset(std::string_view label) {
+  const std::string n = to_lower_ascii(trim(label));
+  if (n.empty()) return false;
+  // The labels of the WHATWG Encoding Standard's single-byte encodings
+  // (encoding.spec.whatwg.org, "Legacy single-byte encodings"), plus ASCII.
+  for (const char* prefix : {"iso-8859-", "iso8859-", "iso_8859-", "iso8859", "windows-125",
+                             "cp125", "x-cp125", "koi8", "mac", "x-mac", "ibm8"}) {
+    if (starts_with(n, prefix)) return true;
+  }
+  for (const char* name :
+       {"latin1",          "latin-1",        "l1",          "us-ascii", "ascii",
+        "ansi_x3.4-1968",  "iso-ir-100",     "csisolatin1", "cp819",    "ibm819",
+        "iso_8859-1:1987", "latin2",         "latin9",      "l9",       "cp1252",
+        "win1252",         "x-user-defined", "tis-620",     "dos-874",  "cp866"}) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+bool has_multibyte_utf8(std::string_view bytes) {
+  bool multibyte = false;
+  for (const char c : bytes) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      multibyte = true;
+      break;
+    }
+  }
+  return multibyte && is_valid_utf8(bytes);
+}
+
+std::string content_type_charset(std::string_view content_type) {
+  for (const std::string& part : split(content_type, ';')) {
+    const std::string_view p = trim(part);
+    const size_t eq = p.find('=');
+    if (eq == std::string_view::npos || !iequals(trim(p.substr(0, eq)), "charset")) continue;
+    std::string_view v = trim(p.substr(eq + 1));
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    return std::string(trim(v));
+  }
+  return "";
+}
+
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Where the XML declaration's encoding value sits: [begin, end) in
+// `document`, or npos when the declaration has none. `decl_end` is the
+// offset of its "?>" (npos without a declaration).
+struct XmlDecl {
+  size_t decl_end = std::string_view::npos;
+  size_t value_begin = std::string_view::npos;
+  size_t value_end = std::string_view::npos;
+};
+
+XmlDecl find_xml_decl(std::string_view document) {
+  XmlDecl d;
+  const size_t start = starts_with(document, kUtf8Bom) ? kUtf8Bom.size() : 0;
+  const std::string_view rest = document.substr(start);
+  if (rest.size() < 6 || rest.substr(0, 5) != "<?xml" ||
+      (rest[5] != ' ' && rest[5] != '\t' && rest[5] != '\r' && rest[5] != '\n'))
+    return d;
+  // A declaration is short; looking further would read the document.
+  const size_t end = rest.substr(0, 256).find("?>");
+  if (end == std::string_view::npos) return d;
+  d.decl_end = start + end;
+  const std::string_view decl = rest.substr(0, end);
+  size_t at = decl.find("encoding");
+  if (at == std::string_view::npos) return d;
+  at += 8;
+  while (at < decl.size() && (decl[at] == ' ' || decl[at] == '\t')) ++at;
+  if (at >= decl.size() || decl[at] != '=') return d;
+  ++at;
+  while (at < decl.size() && (decl[at] == ' ' || decl[at] == '\t')) ++at;
+  if (at >= decl.size() || (decl[at] != '"' && decl[at] != '\'')) return d;
+  const char quote = decl[at++];
+  const size_t close = decl.find(quote, at);
+  if (close == std::string_view::npos) return d;
+  d.value_begin = start + at;
+  d.value_end = start + close;
+  return d;
+}
+
+// `document` with its declaration naming `encoding` (one is added where the
+// document has none).
+std::string with_xml_encoding(std::string_view document, std::string_view encoding) {
+  const XmlDecl d = find_xml_decl(document);
+  std::string out;
+  out.reserve(document.size() + 48);
+  if (d.value_begin != std::string_view::npos) {
+    out.append(document.substr(0, d.value_begin));
+    out.append(encoding);
+    out.append(document.substr(d.value_end));
+  } else if (d.decl_end != std::string_view::npos) {
+    out.append(document.substr(0, d.decl_end));
+    out.append(" encoding=\"").append(encoding).append("\"");
+    out.append(document.substr(d.decl_end));
+  } else {
+    const size_t bom = starts_with(document, kUtf8Bom) ? kUtf8Bom.size() : 0;
+    out.append(document.substr(0, bom));
+    out.append("<?xml version=\"1.0\" encoding=\"").append(encoding).append("\"?>");
+    out.append(document.substr(bom));
+  }
+  return out;
+}
+
+bool is_utf8_label(std::string_view label) {
+  const std::string n = to_lower_ascii(trim(label));
+  return n == "utf-8" || n == "utf8";
+}
+
+}  // namespace
+
+std::string xml_declared_encoding(std::string_view document) {
+  const XmlDecl d = find_xml_decl(document);
+  if (d.value_begin == std::string_view::npos) return "";
+  return std::string(trim(document.substr(d.value_begin, d.value_end - d.value_begin)));
+}
+
+XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view content_type) {
+  XmlCharsetFix fix;
+  // UTF-16 and UTF-32 announce themselves with a byte-order mark or NUL
+  // bytes: the XML parser reads those, nothing to compare here.
+  if (starts_with(document, "\xFF\xFE") || starts_with(document, "\xFE\xFF") ||
+      document.substr(0, 4).find('\0') != std::string_view::npos)
+    return fix;
+  const std::string declared = xml_declared_encoding(document);
+  const std::string http = content_type_charset(content_type);
+  const bool bom = starts_with(document, kUtf8Bom);
+  const std::string_view text = document.substr(bom ? kUtf8Bom.size() : 0);
+  // What the document will be read as when nothing is done: its own
+  // declaration, else UTF-8 (the XML default; the parser never sees HTTP).
+  const std::string& claimed = !declared.empty() ? declared : http;
+  if (is_single_byte_charset(claimed) && has_multibyte_utf8(text)) {
+    fix.document = with_xml_encoding(document, "UTF-8");
+    fix.note = "declared " + claimed + (declared.empty() ? " (by the server)" : "") +
+               " but is UTF-8; read as UTF-8";
+    return fix;
+  }
+  if (bom || !is_single_byte_charset(http) || is_valid_utf8(text)) return fix;
+  // Not UTF-8, and HTTP names a single-byte charset.
+  if (declared.empty()) {
+    fix.document = with_xml_encoding(document, http);  // RFC 7303: HTTP's charset applies
+  } else if (is_utf8_label(declared)) {
+    fix.document = with_xml_encoding(document, http);
+    fix.note = "declared " + declared + " but is not UTF-8; read as " + http +
+               " (the server's Content-Type)";
+  }
+  return fix;
+}
+
 std::string fold_case(std::string_view s) {
   std::string out;
   out.reserve(s.size());

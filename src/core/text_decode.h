@@ -3,6 +3,7 @@
 // are ISO-8859-1. Nothing that is not valid UTF-8 goes past this point.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,55 @@ struct DecodedText {
 // a byte-order mark (NUL bytes in text) is refused with advice, not misread.
 Result<DecodedText> decode_text(std::string_view bytes, TextEncoding encoding,
                                 const std::string& what);
+
+// Documents from the network declare their charset (an XML declaration's
+// encoding="...", HTTP's Content-Type charset=...), and the declaration is
+// often wrong: a CMS writes UTF-8 under a template that still says
+// ISO-8859-1, so read as declared every "ü" becomes "Ã¼" (mojibake), with
+// no error anywhere. The helpers below compare what is declared with what
+// the bytes are.
+
+// Whether a charset label names a single-byte charset, one byte per
+// character: ISO-8859-x, windows-125x, US-ASCII, KOI8 and their aliases
+// (case-insensitive). UTF-8, UTF-16 and multi-byte Asian charsets are not.
+bool is_single_byte_charset(std::string_view label);
+
+// Whether `bytes` are valid UTF-8 with at least one multi-byte sequence.
+// Text like that, declared single-byte, is UTF-8 in disguise: real Latin-1
+// or windows-1252 text with letters beyond ASCII is practically never valid
+// UTF-8 ("ü" is the lone byte 0xFC; UTF-8 needs a lead byte and a
+// continuation byte in a row).
+bool has_multibyte_utf8(std::string_view bytes);
+
+// The charset parameter of a Content-Type value, unquoted ("text/xml;
+// charset=\"ISO-8859-1\"" -> "ISO-8859-1"), or "".
+std::string content_type_charset(std::string_view content_type);
+
+// The encoding an XML document declares in its first line
+// (<?xml version="1.0" encoding="ISO-8859-1"?>, after an optional UTF-8
+// byte-order mark), or "" when it declares none.
+std::string xml_declared_encoding(std::string_view document);
+
+// How to read an XML document whose declarations may be wrong, decided from
+// its bytes:
+//   - declared single-byte (by the document, or by HTTP when the document
+//     declares nothing) but valid UTF-8 with multi-byte sequences: read as
+//     UTF-8, and say so;
+//   - declared UTF-8 by the document but not valid UTF-8, while HTTP names
+//     a single-byte charset: read as HTTP says, and say so;
+//   - otherwise as the document declares (the XML parser decodes it; bytes
+//     that contradict the declaration stay an error there). A document
+//     without a declaration of its own is read in the single-byte charset
+//     HTTP names (RFC 7303, 8.1) unless its bytes are UTF-8.
+struct XmlCharsetFix {
+  // The document with its declaration rewritten, when it must be read
+  // otherwise than it says; nullopt to parse the bytes as they are.
+  std::optional<std::string> document;
+  // What was corrected, for the poll log and status ("declared ISO-8859-1
+  // but is UTF-8; read as UTF-8"); "" when nothing was.
+  std::string note;
+};
+XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view content_type = {});
 
 // Case folding for comparing what people type: ASCII, the Latin-1 letters
 // (Ä Ö Ü À–Þ) and capital sharp s (ẞ -> ß). "WÖCHENTLICH" -> "wöchentlich".
