@@ -8,6 +8,10 @@
 //       newest first by sortAt = min(createdAt, indexedAt); the opaque cursor
 //       is absent on the last page
 //   app.bsky.feed.getPosts?uris=U&uris=V...        up to 25 posts, current counts
+//   app.bsky.feed.getPostThread?uri=U&depth=0&parentHeight=0   one post; for a
+//       post the AppView does not have: 400 {"error":"NotFound","message":
+//       "Post not found: at://..."} (lexicon feed/getPostThread.json, error
+//       NotFound; packages/bsky/src/api/app/bsky/feed/getPostThread.ts)
 //   app.bsky.actor.getProfiles?actors=A&actors=B... up to 25 profiles: a batched
 //       refresh of several accounts reads all their counts in one call
 //
@@ -24,6 +28,18 @@
 // first page reopens backfill. A backfill page that brings nothing older
 // than what was already read (a cursor that goes in circles) counts as a
 // stall, and three stalls in a row stop backfill as incomplete.
+//
+// Absence is not deletion. getPosts leaves out posts it does not return,
+// for whatever reason; such a post is only a suspect. Each suspect, at most
+// kMaxChecksPerUnit per unit of work, is asked for with getPostThread: only
+// the AppView's own NotFound for that URI reports it deleted
+// (Batch::deleted_post_ids); a post it shows is stored with its current
+// counts (which also restores it); any other answer (5xx, 429, blocked,
+// garbage) is no evidence, and the suspect is only noted (missing_post_ids,
+// never a deletion). A getPosts answer with none of the posts asked for is no
+// reading at all: getPostThread on the first of them tells a degraded
+// answer (the post is shown: the unit fails as kMalformed, nothing marked)
+// from a batch that was really deleted (NotFound: the rest are suspects).
 //
 // Known feed quirks handled (research notes, platform-api-open.md):
 //   - short or empty pages that still carry a cursor: keep paging
@@ -63,6 +79,10 @@ constexpr int kMaxPagesPerPoll = 20;
 constexpr size_t kGetPostsBatch = 25;  // lexicon maximum of uris
 constexpr int kEmptyPollsBeforeIncomplete = 3;
 constexpr int kMaxStalls = 3;
+// getPostThread checks of posts getPosts left out, per unit of work: enough
+// for what a municipality deletes in a refresh window, few enough that a
+// server omitting everything costs little.
+constexpr int kMaxChecksPerUnit = 10;
 
 struct Head {
   std::string key;
@@ -110,6 +130,16 @@ struct Cursor {
     return j.dump();
   }
 };
+
+// More suspects than checks: start at a place that moves by a day each day,
+// so that posts deleted long ago (asked for again, since a deletion stays
+// revocable) cannot take every check of every refresh.
+template <typename T>
+void rotate_suspects(std::vector<T>& suspects, TimeMs now) {
+  if (suspects.size() <= static_cast<size_t>(kMaxChecksPerUnit)) return;
+  const auto shift = static_cast<size_t>((now > 0 ? now : 0) / kDayMs) % suspects.size();
+  std::rotate(suspects.begin(), suspects.begin() + static_cast<long>(shift), suspects.end());
+}
 
 std::string appview_of(const AccountView& a) { return a.base_url.value_or(kDefaultAppView); }
 
@@ -159,9 +189,7 @@ class Session : public ConnectorSession {
       case WorkKind::kComments:
         return StepResult::finish();  // replies are posts here; no separate comments
       case WorkKind::kRefresh:
-        if (account_.refresh_ids.empty()) return StepResult::finish();
-        state_ = State::kRefresh;
-        return next_refresh_batch(Page{});
+        return StepResult::finish();  // a Refresh session (below) does this
     }
     return StepResult::finish();
   }
@@ -174,14 +202,12 @@ class Session : public ConnectorSession {
         return on_feed(r);
       case State::kBackfill:
         return on_backfill(r);
-      case State::kRefresh:
-        return on_refresh(r);
     }
     return StepResult::fail(FailureKind::kMalformed, "unexpected response");
   }
 
  private:
-  enum class State { kProfile, kFeed, kBackfill, kRefresh };
+  enum class State { kProfile, kFeed, kBackfill };
 
   HttpRequest feed_request(const std::string& feed_cursor) const {
     std::string url = base_ + "/xrpc/app.bsky.feed.getAuthorFeed?actor=" + url_encode(cursor_.did) +
@@ -351,35 +377,6 @@ class Session : public ConnectorSession {
     return StepResult::finish(std::move(page));
   }
 
-  StepResult next_refresh_batch(Page page) {
-    const size_t end = std::min(account_.refresh_ids.size(), refresh_pos_ + kGetPostsBatch);
-    if (refresh_pos_ >= end) return StepResult::finish(std::move(page));
-    std::string url = base_ + "/xrpc/app.bsky.feed.getPosts?";
-    batch_.assign(account_.refresh_ids.begin() + static_cast<long>(refresh_pos_),
-                  account_.refresh_ids.begin() + static_cast<long>(end));
-    for (size_t i = 0; i < batch_.size(); ++i)
-      url += (i ? "&uris=" : "uris=") + url_encode(batch_[i]);
-    refresh_pos_ = end;
-    return StepResult::send(get(url), std::move(page));
-  }
-
-  StepResult on_refresh(const HttpResponse& r) {
-    if (r.status != 200) return classify_error(r, "getPosts");
-    auto posts = bluesky::parse_posts_counts(r.body);
-    if (!posts.ok())
-      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
-    Page page;
-    // getPosts leaves out posts that no longer exist.
-    for (const std::string& uri : batch_) {
-      const bool present = std::any_of(posts->begin(), posts->end(), [&](const PostRecord& p) {
-        return p.platform_post_id == uri;
-      });
-      if (!present) page.batch.missing_post_ids.push_back(uri);
-    }
-    page.batch.posts = std::move(*posts);
-    return next_refresh_batch(std::move(page));
-  }
-
   AccountView account_;
   WorkKind work_;
   Cursor cursor_;
@@ -389,32 +386,30 @@ class Session : public ConnectorSession {
   std::string last_feed_cursor_;
   TimeMs last_oldest_ = std::numeric_limits<TimeMs>::max();
   int pages_ = 0;
-  size_t refresh_pos_ = 0;
-  std::vector<std::string> batch_;
 };
 
-// A refresh for up to 25 accounts of one AppView: one getProfiles call for
-// all their profile counts (a follower series between polls at 1/25 of the
-// cost), then getPosts for their recent posts, 25 URIs a call, each
-// account's records in its own page.
-class BatchRefresh : public ConnectorSession {
+// A refresh of one account, or of up to 25 accounts of one AppView: for a
+// batch, one getProfiles call for all their profile counts (a follower
+// series between polls at 1/25 of the cost); then getPosts for their recent
+// posts, 25 URIs a call; then getPostThread for the posts getPosts left out,
+// as the top comment says. Each account's records come in its own page.
+class Refresh : public ConnectorSession {
  public:
-  explicit BatchRefresh(std::vector<AccountView> accounts) : accounts_(std::move(accounts)) {
+  Refresh(std::vector<AccountView> accounts, bool profiles) : accounts_(std::move(accounts)) {
     base_ = appview_of(accounts_.front());
+    now_ = accounts_.front().now;
     for (const AccountView& a : accounts_) {
-      const std::string did = Cursor::parse(a.cursor).did.empty() ? a.platform_id
-                                                                  : Cursor::parse(a.cursor).did;
-      if (!did.empty() && account_of_did_.size() < kGetProfilesBatch)
+      const Cursor c = Cursor::parse(a.cursor);
+      const std::string did = c.did.empty() ? a.platform_id : c.did;
+      if (profiles && !did.empty() && account_of_did_.size() < kGetProfilesBatch)
         account_of_did_[did] = a.account_id;
-      for (const std::string& uri : a.refresh_ids) {
-        owner_[uri] = a.account_id;
-        uris_.push_back(uri);
-      }
+      for (const std::string& uri : a.refresh_ids) items_.push_back({uri, a.account_id});
     }
   }
 
   StepResult start() override {
-    if (account_of_did_.empty()) return next_posts();
+    if (account_of_did_.empty()) return next();
+    state_ = State::kProfiles;
     std::string url = base_ + "/xrpc/app.bsky.actor.getProfiles?";
     bool first = true;
     for (const auto& [did, account] : account_of_did_) {
@@ -425,69 +420,177 @@ class BatchRefresh : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (!profiles_done_) {
-      profiles_done_ = true;
-      if (r.status != 200) return classify_error(r, "getProfiles");
-      auto profiles = bluesky::parse_profiles(r.body);
-      if (!profiles.ok())
-        return StepResult::fail(FailureKind::kMalformed, profiles.error().message, r.status);
-      StepResult step = next_posts();
-      for (AccountSnapshot& snap : *profiles) {
-        const auto it = account_of_did_.find(snap.platform_id);
-        if (it == account_of_did_.end()) continue;  // not asked for: never stored
-        Page page;
-        page.account_id = it->second;
-        page.batch.snapshot = std::move(snap);
-        step.more_pages.push_back(std::move(page));
-      }
-      return step;
+    switch (state_) {
+      case State::kProfiles:
+        return on_profiles(r);
+      case State::kPosts:
+        return on_posts(r);
+      case State::kProbe:
+        return on_probe(r);
+      case State::kCheck:
+        return on_check(r);
     }
-    if (r.status != 200) return classify_error(r, "getPosts");
-    auto posts = bluesky::parse_posts_counts(r.body);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
-    std::map<int64_t, Page> pages;
-    std::set<std::string> returned;
-    for (PostRecord& p : *posts) {
-      const auto owner = owner_.find(p.platform_post_id);
-      if (owner == owner_.end()) continue;  // not asked for: never stored
-      returned.insert(p.platform_post_id);
-      pages[owner->second].batch.posts.push_back(std::move(p));
-    }
-    // getPosts leaves out posts that no longer exist: missing, deleted only
-    // when missing again (store).
-    for (const std::string& uri : batch_) {
-      if (!returned.count(uri)) pages[owner_[uri]].batch.missing_post_ids.push_back(uri);
-    }
-    StepResult step = next_posts();
-    for (auto& [account, page] : pages) {
-      page.account_id = account;
-      step.more_pages.push_back(std::move(page));
-    }
-    return step;
+    return StepResult::fail(FailureKind::kMalformed, "unexpected response");
   }
 
  private:
+  enum class State { kProfiles, kPosts, kProbe, kCheck };
   static constexpr size_t kGetProfilesBatch = 25;  // lexicon maximum of actors
 
-  StepResult next_posts() {
-    if (pos_ >= uris_.size()) return StepResult::finish();
-    const size_t end = std::min(uris_.size(), pos_ + kGetPostsBatch);
-    batch_.assign(uris_.begin() + static_cast<long>(pos_), uris_.begin() + static_cast<long>(end));
-    pos_ = end;
-    std::string url = base_ + "/xrpc/app.bsky.feed.getPosts?";
-    for (size_t i = 0; i < batch_.size(); ++i)
-      url += (i ? "&uris=" : "uris=") + url_encode(batch_[i]);
-    return StepResult::send(get(url));
+  struct Item {
+    std::string uri;
+    int64_t account = 0;
+  };
+
+  Page& page_of(int64_t account) {
+    Page& p = pages_[account];
+    p.account_id = account;
+    return p;
+  }
+
+  // Hands over the pages gathered since the last step.
+  StepResult with_pages(StepResult step) {
+    for (auto& [account, page] : pages_) step.more_pages.push_back(std::move(page));
+    pages_.clear();
+    return step;
+  }
+
+  HttpRequest thread_request(const std::string& uri) const {
+    return get(base_ + "/xrpc/app.bsky.feed.getPostThread?uri=" + url_encode(uri) +
+               "&depth=0&parentHeight=0");
+  }
+
+  // The next request: getPosts while URIs are left, then the checks of
+  // suspects, then the end (suspects left unchecked are only noted).
+  StepResult next() {
+    if (pos_ < items_.size()) {
+      const size_t end = std::min(items_.size(), pos_ + kGetPostsBatch);
+      batch_.assign(items_.begin() + static_cast<long>(pos_),
+                    items_.begin() + static_cast<long>(end));
+      pos_ = end;
+      std::string url = base_ + "/xrpc/app.bsky.feed.getPosts?";
+      for (size_t i = 0; i < batch_.size(); ++i)
+        url += (i ? "&uris=" : "uris=") + url_encode(batch_[i].uri);
+      state_ = State::kPosts;
+      return with_pages(StepResult::send(get(url)));
+    }
+    if (!checks_started_) {
+      checks_started_ = true;
+      rotate_suspects(suspects_, now_);
+    }
+    if (!suspects_.empty() && checks_ < kMaxChecksPerUnit) {
+      ++checks_;
+      state_ = State::kCheck;
+      return with_pages(StepResult::send(thread_request(suspects_.front().uri)));
+    }
+    for (const Item& s : suspects_) page_of(s.account).batch.missing_post_ids.push_back(s.uri);
+    suspects_.clear();
+    return with_pages(StepResult::finish());
+  }
+
+  StepResult on_profiles(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "getProfiles");
+    auto profiles = bluesky::parse_profiles(r.body);
+    if (!profiles.ok())
+      return StepResult::fail(FailureKind::kMalformed, profiles.error().message, r.status);
+    for (AccountSnapshot& snap : *profiles) {
+      const auto it = account_of_did_.find(snap.platform_id);
+      if (it == account_of_did_.end()) continue;  // not asked for: never stored
+      page_of(it->second).batch.snapshot = std::move(snap);
+    }
+    return next();
+  }
+
+  StepResult on_posts(const HttpResponse& r) {
+    if (r.status != 200) return classify_error(r, "getPosts");
+    auto posts = bluesky::parse_posts_counts(r.body);
+    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    std::map<std::string, PostRecord> returned;
+    for (PostRecord& p : *posts) {
+      const std::string uri = p.platform_post_id;
+      returned.emplace(uri, std::move(p));
+    }
+    std::vector<Item> omitted;
+    size_t shown = 0;
+    for (const Item& item : batch_) {
+      auto it = returned.find(item.uri);
+      if (it == returned.end()) {
+        omitted.push_back(item);
+        continue;
+      }
+      page_of(item.account).batch.posts.push_back(std::move(it->second));  // asked for: kept
+      returned.erase(it);
+      ++shown;
+    }
+    if (shown == 0 && !batch_.empty()) {
+      // None of the posts asked for: a degraded answer, or every one of them
+      // deleted. One getPostThread on the newest tells which.
+      ++checks_;
+      state_ = State::kProbe;
+      return with_pages(StepResult::send(thread_request(batch_.front().uri)));
+    }
+    suspects_.insert(suspects_.end(), omitted.begin(), omitted.end());
+    return next();
+  }
+
+  StepResult on_probe(const HttpResponse& r) {
+    const Item& probe = batch_.front();
+    bluesky::PostCheck check = bluesky::read_post_thread(r.status, r.body, probe.uri);
+    const std::string none =
+        "getPosts returned none of the " + std::to_string(batch_.size()) + " requested posts";
+    switch (check.verdict) {
+      case bluesky::PostCheck::Verdict::kShown:
+        pages_.clear();
+        return StepResult::fail(FailureKind::kMalformed,
+                                none + ", while getPostThread still shows " + probe.uri +
+                                    ": a degraded answer; nothing is marked deleted",
+                                r.status);
+      case bluesky::PostCheck::Verdict::kNotFound:
+        // Truly gone: the others are suspects like any left out.
+        page_of(probe.account).batch.deleted_post_ids.push_back(probe.uri);
+        suspects_.insert(suspects_.end(), batch_.begin() + 1, batch_.end());
+        return next();
+      case bluesky::PostCheck::Verdict::kNoEvidence:
+        break;
+    }
+    pages_.clear();
+    return StepResult::fail(FailureKind::kMalformed,
+                            none + ", and getPostThread could not tell whether " + probe.uri +
+                                " exists (" + check.detail +
+                                "): a degraded answer; nothing is marked deleted",
+                            r.status);
+  }
+
+  StepResult on_check(const HttpResponse& r) {
+    const Item item = suspects_.front();
+    suspects_.erase(suspects_.begin());
+    bluesky::PostCheck check = bluesky::read_post_thread(r.status, r.body, item.uri);
+    switch (check.verdict) {
+      case bluesky::PostCheck::Verdict::kShown:
+        page_of(item.account).batch.posts.push_back(std::move(check.post));  // restores it
+        break;
+      case bluesky::PostCheck::Verdict::kNotFound:
+        page_of(item.account).batch.deleted_post_ids.push_back(item.uri);
+        break;
+      case bluesky::PostCheck::Verdict::kNoEvidence:
+        page_of(item.account).batch.missing_post_ids.push_back(item.uri);  // noted only
+        break;
+    }
+    return next();
   }
 
   std::vector<AccountView> accounts_;
   std::string base_;
+  TimeMs now_ = 0;
+  State state_ = State::kPosts;
   std::map<std::string, int64_t> account_of_did_;
-  std::map<std::string, int64_t> owner_;  // post URI -> account
-  std::vector<std::string> uris_;
-  std::vector<std::string> batch_;
+  std::vector<Item> items_;  // every post to refresh, in order
   size_t pos_ = 0;
-  bool profiles_done_ = false;
+  std::vector<Item> batch_;     // the URIs of the last getPosts
+  std::vector<Item> suspects_;  // left out by getPosts, not yet checked
+  bool checks_started_ = false;
+  int checks_ = 0;
+  std::map<int64_t, Page> pages_;  // records gathered for the next step
 };
 
 class BlueskyConnector : public Connector {
@@ -500,12 +603,14 @@ class BlueskyConnector : public Connector {
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
+    if (work == WorkKind::kRefresh)
+      return std::make_unique<Refresh>(std::vector<AccountView>{account}, false);
     return std::make_unique<Session>(account, work);
   }
   std::unique_ptr<ConnectorSession> begin_batch(const std::vector<AccountView>& accounts,
                                                 WorkKind work) const override {
     if (work == WorkKind::kRefresh && accounts.size() > 1)
-      return std::make_unique<BatchRefresh>(accounts);
+      return std::make_unique<Refresh>(accounts, true);
     return begin(accounts.front(), work);
   }
 };

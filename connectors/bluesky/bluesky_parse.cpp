@@ -98,6 +98,18 @@ Engagement counts_of(const JsonValue& post_view) {
   return e;
 }
 
+// A postView as a counts-only record (getPosts, getPostThread); nullopt
+// without a uri.
+std::optional<PostRecord> counts_record(const JsonValue& post_view) {
+  auto uri = post_view.IsObject() ? json_string(post_view, "uri") : std::nullopt;
+  if (!uri) return std::nullopt;
+  PostRecord p;
+  p.platform_post_id = *uri;
+  p.counts_only = true;
+  p.engagement = counts_of(post_view);
+  return p;
+}
+
 }  // namespace
 
 std::string did_of_uri(std::string_view uri) {
@@ -308,13 +320,58 @@ Result<std::vector<PostRecord>> parse_posts_counts(std::string_view body) {
   if (posts == nullptr) return bad("getPosts response has no posts array");
   std::vector<PostRecord> out;
   for (const auto& pv : posts->GetArray()) {
-    auto uri = json_string(pv, "uri");
-    if (!uri) continue;  // unusable; the requested post counts as not returned
-    PostRecord p;
-    p.platform_post_id = *uri;
-    p.counts_only = true;
-    p.engagement = counts_of(pv);
-    out.push_back(std::move(p));
+    auto p = counts_record(pv);
+    if (p) out.push_back(std::move(*p));  // else unusable: the post counts as not returned
+  }
+  return out;
+}
+
+PostCheck read_post_thread(int http_status, std::string_view body, std::string_view uri) {
+  PostCheck out;
+  const auto xrpc = parse_error(body);
+  if (http_status != 200) {
+    if (http_status == 400 && xrpc && xrpc->error == "NotFound") {
+      out.verdict = PostCheck::Verdict::kNotFound;
+    } else {
+      out.detail =
+          "HTTP " + std::to_string(http_status) +
+          (xrpc ? " " + xrpc->error + (xrpc->message.empty() ? "" : " (" + xrpc->message + ")")
+                : std::string());
+    }
+    return out;
+  }
+  auto doc = parse_json(body);
+  if (!doc.ok()) {
+    out.detail = doc.error().message;
+    return out;
+  }
+  const JsonValue* thread = (*doc)->IsObject() ? json_object(**doc, "thread") : nullptr;
+  if (thread == nullptr) {
+    out.detail = "the answer has no thread";
+    return out;
+  }
+  const std::string type = type_of(*thread);
+  if (type == "app.bsky.feed.defs#notFoundPost") {
+    if (json_string(*thread, "uri").value_or("") == uri) {
+      out.verdict = PostCheck::Verdict::kNotFound;
+    } else {
+      out.detail = "a notFoundPost for another URI";
+    }
+    return out;
+  }
+  if (type == "app.bsky.feed.defs#blockedPost") {
+    out.detail = "the post is shown as blocked";
+    return out;
+  }
+  const JsonValue* post = json_object(*thread, "post");
+  auto record = post != nullptr ? counts_record(*post) : std::nullopt;
+  if (!record) {
+    out.detail = "the thread has no readable post";
+  } else if (record->platform_post_id != uri) {
+    out.detail = "the thread is another post";
+  } else {
+    out.verdict = PostCheck::Verdict::kShown;
+    out.post = std::move(*record);
   }
   return out;
 }

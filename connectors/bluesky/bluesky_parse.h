@@ -46,6 +46,23 @@ Result<FeedItem> parse_feed_item(const JsonValue& item, std::string_view own_did
 // records (PostRecord::counts_only).
 Result<std::vector<PostRecord>> parse_posts_counts(std::string_view body);
 
+// What the AppView says about one post, asked by URI
+// (app.bsky.feed.getPostThread?uri=U&depth=0&parentHeight=0), as evidence
+// about a post that getPosts left out:
+//   kShown      200 with a threadViewPost whose post is that URI: it exists
+//               (the post is a counts-only record with its current counts)
+//   kNotFound   400 with the XRPC error "NotFound" (the AppView's answer for
+//               a post it does not have: "Post not found: at://..."), or 200
+//               with a #notFoundPost for that URI, which the lexicon allows
+//   kNoEvidence anything else (#blockedPost, another URI, other errors,
+//               a body that is not JSON)
+struct PostCheck {
+  enum class Verdict { kShown, kNotFound, kNoEvidence } verdict = Verdict::kNoEvidence;
+  PostRecord post;     // kShown
+  std::string detail;  // kNoEvidence: why the answer proves nothing
+};
+PostCheck read_post_thread(int http_status, std::string_view body, std::string_view uri);
+
 struct XrpcError {
   std::string error;    // "InvalidRequest", "AccountTakedown", ...
   std::string message;  // "Profile not found"

@@ -9,6 +9,7 @@
 #include "connectors/bluesky/bluesky_connector.h"
 #include "connectors/bluesky/bluesky_parse.h"
 #include "core/json.h"
+#include "core/strings.h"
 #include "test_support.h"
 
 using namespace muni;
@@ -274,10 +275,37 @@ TEST_CASE(
   CHECK(json_string(*cursor_of(*r.page), "back") == "2025-04-25T00:00:00.000Z");
 }
 
-TEST_CASE("bluesky connector: a refresh asks getPosts in batches of 25 and reports deletions") {
+namespace {
+
+std::string thread_url(const std::string& uri) {
+  return std::string(kApp) + "app.bsky.feed.getPostThread?uri=" + url_encode(uri) +
+         "&depth=0&parentHeight=0";
+}
+
+HttpResponse text_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+// Every page of a step, by account.
+std::map<int64_t, Page> pages_of(StepResult& r) {
+  std::map<int64_t, Page> out;
+  if (r.page) out[r.page->account_id] = std::move(*r.page);
+  for (Page& p : r.more_pages) out[p.account_id] = std::move(p);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "bluesky connector: a refresh asks getPosts in batches of 25; a post it left out is deleted "
+    "only on getPostThread's NotFound") {
   auto connector = make_bluesky_connector();
   AccountView v = view(head_cursor("x", 0));
-  v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqownroot22a"), post_uri("3lqdeleted22a")};
+  v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqownroot22a"), post_uri("3lqdeleted22a"),
+                   post_uri("3lqhiddenpo2a")};
   auto s = connector->begin(v, WorkKind::kRefresh);
   StepResult r = s->start();
   CHECK(r.request->url ==
@@ -285,19 +313,174 @@ TEST_CASE("bluesky connector: a refresh asks getPosts in batches of 25 and repor
             "app.bsky.feed.getPosts?uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%2Fapp."
             "bsky.feed.post%2F3lqlinkpost2a&uris=at%3A%2F%2Fdid%3Aplc%3Amustrstadt2345abcdefghij%"
             "2Fapp.bsky.feed.post%2F3lqownroot22a&uris=at%3A%2F%2Fdid%3Aplc%"
-            "3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqdeleted22a");
+            "3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqdeleted22a&uris=at%3A%2F%2Fdid%"
+            "3Aplc%3Amustrstadt2345abcdefghij%2Fapp.bsky.feed.post%2F3lqhiddenpo2a");
   r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
+  // Two posts came back with their counts; the two left out are suspects.
+  auto pages = pages_of(r);
+  REQUIRE(pages.size() == 1);
+  CHECK(pages[1].batch.posts.size() == 2);
+  CHECK(pages[1].batch.missing_post_ids.empty());
+  CHECK(pages[1].batch.deleted_post_ids.empty());
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == thread_url(post_uri("3lqdeleted22a")));
+  // The AppView's own NotFound for that very post.
+  r = s->on_response(fixture_response(400, "bluesky/getPostThread_not_found.json"));
+  pages = pages_of(r);
+  CHECK(pages[1].batch.deleted_post_ids == std::vector<std::string>{post_uri("3lqdeleted22a")});
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == thread_url(post_uri("3lqhiddenpo2a")));
+  // The other one is there: its current counts are stored (which restores
+  // it if it had been marked deleted).
+  r = s->on_response(fixture_response(200, "bluesky/getPostThread.json"));
   CHECK(r.done);
-  CHECK(r.page->batch.posts.size() == 2);
-  CHECK(r.page->batch.missing_post_ids == std::vector<std::string>{post_uri("3lqdeleted22a")});
-  v.refresh_ids.clear();
-  for (int i = 0; i < 30; ++i) v.refresh_ids.push_back(post_uri(("p" + std::to_string(i)).c_str()));
+  CHECK(r.failure == FailureKind::kNone);
+  pages = pages_of(r);
+  REQUIRE(pages[1].batch.posts.size() == 1);
+  CHECK(pages[1].batch.posts[0].platform_post_id == post_uri("3lqhiddenpo2a"));
+  CHECK(pages[1].batch.posts[0].counts_only);
+  CHECK(pages[1].batch.posts[0].engagement == Engagement{12, 0, 3, 0, std::nullopt});
+  CHECK(pages[1].batch.deleted_post_ids.empty());
+  CHECK(pages[1].batch.missing_post_ids.empty());
+
+  // 30 posts: 25 in the first call, 5 in the second; the 23 left out of the
+  // first are checked after, at most 10, the rest only noted.
+  v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqownroot22a")};
+  for (int i = 0; i < 28; ++i) v.refresh_ids.push_back(post_uri(("p" + std::to_string(i)).c_str()));
   auto many = connector->begin(v, WorkKind::kRefresh);
   r = many->start();
   CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 24);  // 25 uris
   r = many->on_response(fixture_response(200, "bluesky/getPosts.json"));
   REQUIRE_FALSE(r.done);
+  CHECK(r.request->url.find("getPosts") != std::string::npos);
   CHECK(std::count(r.request->url.begin(), r.request->url.end(), '&') == 4);  // the other 5
+  // The second call returns one of its five (a getPosts answer of its own).
+  const std::string one = R"({"posts":[{"uri":")" + post_uri("p27") +
+                          R"(","cid":"bafyreip27","author":{"did":")" + kOwn +
+                          R"(","handle":"stadt.musterstadt.example"},"record":{"$type":)"
+                          R"("app.bsky.feed.post","createdAt":"2025-05-01T08:00:00.000Z",)"
+                          R"("text":"x"},"indexedAt":"2025-05-01T08:00:00.000Z","likeCount":2}]})";
+  r = many->on_response(text_response(200, one));
+  int checks = 0;
+  while (r.request.has_value()) {
+    CHECK(r.request->url.find("getPostThread") != std::string::npos);
+    ++checks;
+    r = many->on_response(fixture_response(400, "bluesky/getPostThread_not_found.json"));
+  }
+  CHECK(checks == 10);
+  pages = pages_of(r);
+  CHECK(pages[1].batch.missing_post_ids.size() == 27 - 10);  // 23 + 4 left out, 10 checked
+}
+
+TEST_CASE("bluesky connector: any other answer about a left-out post is no evidence") {
+  auto connector = make_bluesky_connector();
+  const std::vector<std::pair<std::string, HttpResponse>> answers = {
+      {"blocked", fixture_response(200, "bluesky/getPostThread_blocked.json")},
+      {"another post", fixture_response(200, "bluesky/getPostThread.json")},
+      {"400 InvalidRequest", fixture_response(400, "bluesky/error_profile_not_found.json")},
+      {"401", text_response(401, "{\"error\":\"AuthMissing\"}")},
+      {"an HTML page", text_response(200, "<html>Wartung</html>")},
+      {"a NotFound for another URI as notFoundPost",
+       text_response(200, "{\"thread\":{\"$type\":\"app.bsky.feed.defs#notFoundPost\",\"uri\":\"" +
+                              post_uri("3lqother222a") + "\",\"notFound\":true}}")},
+  };
+  for (const auto& [what, answer] : answers) {
+    CAPTURE(what);
+    AccountView v = view(head_cursor("x", 0));
+    v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqdeleted22a")};
+    auto s = connector->begin(v, WorkKind::kRefresh);
+    (void)s->start();
+    StepResult r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
+    REQUIRE(r.request.has_value());
+    r = s->on_response(answer);
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kNone);
+    auto pages = pages_of(r);
+    CHECK(pages[1].batch.deleted_post_ids.empty());
+    CHECK(pages[1].batch.posts.empty());
+    CHECK(pages[1].batch.missing_post_ids == std::vector<std::string>{post_uri("3lqdeleted22a")});
+  }
+  // The lexicon's #notFoundPost for that very URI is the AppView's "not found" too.
+  AccountView v = view(head_cursor("x", 0));
+  v.refresh_ids = {post_uri("3lqlinkpost2a"), post_uri("3lqdeleted22a")};
+  auto s = connector->begin(v, WorkKind::kRefresh);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "bluesky/getPosts.json"));
+  StepResult r = s->on_response(
+      text_response(200, "{\"thread\":{\"$type\":\"app.bsky.feed.defs#notFoundPost\",\"uri\":\"" +
+                             post_uri("3lqdeleted22a") + "\",\"notFound\":true}}"));
+  CHECK(pages_of(r)[1].batch.deleted_post_ids ==
+        std::vector<std::string>{post_uri("3lqdeleted22a")});
+}
+
+TEST_CASE(
+    "bluesky connector: getPosts with none of the requested posts is a degraded answer "
+    "(regression)") {
+  // Found: two empty getPosts answers marked all 100 recent posts deleted
+  // while getAuthorFeed still listed every one.
+  auto connector = make_bluesky_connector();
+  auto refresh = [&](const HttpResponse& posts, const HttpResponse& probe) {
+    AccountView v = view(head_cursor("x", 0));
+    v.refresh_ids = {post_uri("3lqhiddenpo2a"), post_uri("3lqdeleted22a"),
+                     post_uri("3lqthird222a")};
+    auto s = connector->begin(v, WorkKind::kRefresh);
+    (void)s->start();
+    StepResult r = s->on_response(posts);
+    REQUIRE(r.request.has_value());
+    CHECK(r.request->url == thread_url(post_uri("3lqhiddenpo2a")));  // the first asked for
+    for (auto& [account, page] : pages_of(r)) {
+      CHECK(page.batch.missing_post_ids.empty());
+      CHECK(page.batch.deleted_post_ids.empty());
+    }
+    return s->on_response(probe);
+  };
+  const HttpResponse empty = text_response(200, "{\"posts\":[]}");
+  // getPostThread still shows the post: the empty answer was degraded.
+  StepResult r = refresh(empty, fixture_response(200, "bluesky/getPostThread.json"));
+  CHECK(r.failure == FailureKind::kMalformed);
+  CHECK(r.reason.find("getPosts returned none of the 3 requested posts") != std::string::npos);
+  CHECK(r.reason.find("nothing is marked deleted") != std::string::npos);
+  CHECK_FALSE(r.page.has_value());
+  CHECK(r.more_pages.empty());
+  // Posts that were not asked for do not make the answer less empty.
+  StepResult r2 = refresh(fixture_response(200, "bluesky/getPosts.json"),
+                          fixture_response(200, "bluesky/getPostThread.json"));
+  CHECK(r2.failure == FailureKind::kMalformed);
+  // It cannot be told: degraded as well.
+  StepResult r3 = refresh(empty, text_response(200, "<html>Wartung</html>"));
+  CHECK(r3.failure == FailureKind::kMalformed);
+  CHECK(r3.reason.find("could not tell") != std::string::npos);
+  // The first is really gone: the account deleted them, each is checked.
+  StepResult r4 = refresh(empty, fixture_response(400, "bluesky/getPostThread_not_found.json"));
+  CHECK(r4.failure == FailureKind::kNone);
+  CHECK(pages_of(r4)[1].batch.deleted_post_ids ==
+        std::vector<std::string>{post_uri("3lqhiddenpo2a")});
+  REQUIRE(r4.request.has_value());
+  CHECK(r4.request->url == thread_url(post_uri("3lqdeleted22a")));
+}
+
+TEST_CASE("bluesky: read_post_thread over fixtures") {
+  using V = bluesky::PostCheck::Verdict;
+  const std::string hidden = post_uri("3lqhiddenpo2a");
+  auto shown = bluesky::read_post_thread(200, read_fixture("bluesky/getPostThread.json"), hidden);
+  REQUIRE(shown.verdict == V::kShown);
+  CHECK(shown.post.platform_post_id == hidden);
+  CHECK(shown.post.engagement.likes == 12);
+  CHECK(shown.post.engagement.reposts == 3);
+  CHECK(bluesky::read_post_thread(400, read_fixture("bluesky/getPostThread_not_found.json"),
+                                  post_uri("3lqdeleted22a"))
+            .verdict == V::kNotFound);
+  auto blocked =
+      bluesky::read_post_thread(200, read_fixture("bluesky/getPostThread_blocked.json"), hidden);
+  CHECK(blocked.verdict == V::kNoEvidence);
+  CHECK(blocked.detail.find("blocked") != std::string::npos);
+  // A NotFound with another status, and the rate limit, are no evidence.
+  CHECK(bluesky::read_post_thread(404, read_fixture("bluesky/getPostThread_not_found.json"), hidden)
+            .verdict == V::kNoEvidence);
+  CHECK(bluesky::read_post_thread(429, read_fixture("bluesky/error_rate_limit.json"), hidden)
+            .verdict == V::kNoEvidence);
+  CHECK(bluesky::read_post_thread(400, read_fixture("bluesky/error_profile_not_found.json"), hidden)
+            .verdict == V::kNoEvidence);
 }
 
 TEST_CASE("bluesky connector: XRPC errors are classified") {
@@ -432,12 +615,19 @@ TEST_CASE("bluesky connector: a batched refresh reads 25 profiles and their post
   for (const Page& p : r.more_pages) followers[p.account_id] = *p.batch.snapshot->followers;
   CHECK(followers == std::map<int64_t, int64_t>{{7, 1532}, {8, 311}});
   r = s->on_response(fixture_response(200, "bluesky/getPosts.json"));
+  REQUIRE(r.more_pages.size() == 1);
+  CHECK(r.more_pages[0].account_id == 7);
+  CHECK(r.more_pages[0].batch.posts.size() == 2);
+  CHECK(r.more_pages[0].batch.missing_post_ids.empty());
+  // The post left out is checked on its own, and its page is its account's.
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == thread_url(post_uri("3lqdeleted22a")));
+  r = s->on_response(fixture_response(400, "bluesky/getPostThread_not_found.json"));
   CHECK(r.done);
   CHECK(r.failure == FailureKind::kNone);
   REQUIRE(r.more_pages.size() == 1);
   CHECK(r.more_pages[0].account_id == 7);
-  CHECK(r.more_pages[0].batch.posts.size() == 2);
-  CHECK(r.more_pages[0].batch.missing_post_ids ==
+  CHECK(r.more_pages[0].batch.deleted_post_ids ==
         std::vector<std::string>{post_uri("3lqdeleted22a")});
   // A single account keeps the single-account refresh (getPosts only).
   auto one = connector->begin_batch({city}, WorkKind::kRefresh);
