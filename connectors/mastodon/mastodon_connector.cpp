@@ -11,6 +11,10 @@
 //       (still newest first), &max_id=X pages back. The Link header carries
 //       rel="next" (max_id) and rel="prev" (min_id); "next" is left out when
 //       the page is shorter than limit (accounts/statuses_controller.rb).
+//   GET /api/v1/statuses/:id                one status (methods/statuses.md);
+//       404 with a JSON error body when it is deleted or not public
+//       ({"error":"Record not found"}; a Mastodon 4.5 server answered
+//       /api/v1/statuses/0 with {"error":"Not Found"}, recorded by Mastodon.py)
 //
 // Cursor (JSON, saved with every page):
 //   base     instance base URL in use (changes when a move is followed)
@@ -31,8 +35,28 @@
 //   - a backfill page that is not older than the position asked for (a
 //     server that ignores max_id) stops backfill as incomplete.
 //
-// Moves: "moved" is followed only when the target account's ActivityPub
-// actor, fetched from the target's own host, names the old account in
+// Absence is not deletion. A refresh re-reads the timeline over the refresh
+// window; a status of the window it does not show is only a suspect (a
+// server can omit what it still has). Each suspect, at most
+// kMaxChecksPerUnit per unit of work, is asked for by id: only the
+// instance's own "not found" for that status (404/410 with the API's JSON
+// error body) reports it deleted (Batch::deleted_post_ids); a status shown
+// is stored again with its current counts (which also restores it); any
+// other answer (5xx, 429, 401, an HTML page, another status) is no evidence,
+// and the suspect is only noted (missing_post_ids, never a deletion). A
+// refresh whose first page is empty although the window holds statuses is
+// no reading at all: the newest of them is asked for; shown, the unit fails
+// as a degraded answer (kMalformed, nothing marked); not found, every status
+// of the window is a suspect as above (an account that deleted everything).
+//
+// Moves: "moved" is followed only when the target confirms it. The old
+// instance only names the target's host and user name (acct, and the
+// profile URL for scheme and port, which must agree with acct and never
+// downgrade https); the one request made of that host on its word is the
+// account lookup, GET https://<host>/api/v1/accounts/lookup?acct=<user>, a
+// fixed path. Only when that host knows the account is its ActivityPub actor
+// read, at the address the target's own instance gives ("uri", else its
+// profile URL) and only on that same host; it must name the old account in
 // alsoKnownAs (which Mastodon requires before it accepts a Move). An
 // unverified move is recorded as an event and polling stays with the old
 // account; verification is retried every kMoveRecheckPolls polls.
@@ -49,6 +73,7 @@
 #include "connectors/mastodon/mastodon_connector.h"
 
 #include <algorithm>
+#include <set>
 
 #include "connectors/mastodon/mastodon_handle.h"
 #include "connectors/mastodon/mastodon_parse.h"
@@ -65,6 +90,10 @@ constexpr int kMaxPagesPerPoll = 25;  // 1,000 new statuses; the rest next poll
 constexpr int kMaxRefreshPages = 10;
 constexpr int kEmptyPollsBeforeIncomplete = 3;
 constexpr int kMoveRecheckPolls = 24;
+// GET /api/v1/statuses/:id checks of statuses a refresh did not see, per
+// unit of work: enough for what a municipality deletes in a refresh window,
+// few enough that a server omitting everything costs little.
+constexpr int kMaxChecksPerUnit = 10;
 
 struct Cursor {
   std::string base;
@@ -159,6 +188,57 @@ bool names_account(const std::string& uri, const std::string& old_uri,
   return ends_with(u->path, "/users/" + username) || ends_with(u->path, "/@" + username);
 }
 
+// More suspects than checks: start at a place that moves by a day each day,
+// so that statuses deleted long ago (asked for again, since a deletion stays
+// revocable) cannot take every check of every refresh.
+void rotate_suspects(std::vector<std::string>& suspects, TimeMs now) {
+  if (suspects.size() <= static_cast<size_t>(kMaxChecksPerUnit)) return;
+  const auto shift = static_cast<size_t>((now > 0 ? now : 0) / kDayMs) % suspects.size();
+  std::rotate(suspects.begin(), suspects.begin() + static_cast<long>(shift), suspects.end());
+}
+
+// Where a move target lives, from what the old account's instance says
+// ("moved": acct, url, username): the target's own instance and its user
+// name. Only these two come from the (possibly hostile) old instance; the
+// request made of them has a fixed shape (the account lookup). The url may
+// only say how that host is reached (scheme and port, as a configured handle
+// may): its host must be the acct's, and https is never downgraded.
+struct MoveTarget {
+  std::string base;
+  std::string username;
+};
+Result<MoveTarget> move_target(const mastodon::AccountInfo& info, const std::string& old_base) {
+  auto why = [](const std::string& text) { return make_error(ErrorCode::kParse, text); };
+  const std::string& acct = info.moved_acct;
+  const size_t at = acct.find('@');
+  const std::string user = acct.substr(0, at);
+  const auto old_url = parse_url(old_base);
+  if (!old_url) return why("the old instance's address is unreadable");
+  if (!info.moved_username.empty() && to_lower_ascii(info.moved_username) != to_lower_ascii(user))
+    return why("its acct and username disagree");
+  std::string canonical_input;
+  if (at == std::string::npos) {
+    // A move within the same instance.
+    canonical_input = old_url->origin() + "/@" + user;
+  } else {
+    canonical_input = info.moved_url.empty() ? acct : info.moved_url;
+  }
+  auto canonical = canonical_mastodon_handle(canonical_input);
+  if (!canonical.ok()) return why("the target's address is unreadable");
+  auto home = mastodon::home_of(*canonical);
+  const auto target = home ? parse_url(home->base_url) : std::nullopt;
+  if (!home || !target) return why("the target's address is unreadable");
+  if (to_lower_ascii(home->username) != to_lower_ascii(user))
+    return why("the target's profile URL names another user than its acct");
+  const std::string acct_host =
+      at == std::string::npos ? old_url->host : normalize_host(acct.substr(at + 1)).value_or("");
+  if (acct_host.empty() || target->host != acct_host)
+    return why("the target's profile URL is on another host than its acct");
+  if (old_url->scheme == "https" && target->scheme != "https")
+    return why("the target's address is not https");
+  return MoveTarget{home->base_url, home->username};
+}
+
 class Session : public ConnectorSession {
  public:
   Session(AccountView account, WorkKind work) : account_(std::move(account)), work_(work) {
@@ -204,22 +284,35 @@ class Session : public ConnectorSession {
     switch (state_) {
       case State::kProfile:
         return on_profile(r);
+      case State::kMoveLookup:
+        return on_move_lookup(r);
       case State::kMoveVerify:
         return on_move_verify(r);
-      case State::kMovedLookup:
-        return on_moved_lookup(r);
       case State::kStatuses:
         return on_statuses(r);
       case State::kBackfill:
         return on_backfill(r);
       case State::kRefresh:
         return on_refresh(r);
+      case State::kProbe:
+        return on_probe(r);
+      case State::kCheck:
+        return on_check(r);
     }
     return StepResult::fail(FailureKind::kMalformed, "unexpected response");
   }
 
  private:
-  enum class State { kProfile, kMoveVerify, kMovedLookup, kStatuses, kBackfill, kRefresh };
+  enum class State {
+    kProfile,
+    kMoveLookup,
+    kMoveVerify,
+    kStatuses,
+    kBackfill,
+    kRefresh,
+    kProbe,
+    kCheck
+  };
 
   StepResult on_profile(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "profile");
@@ -240,21 +333,21 @@ class Session : public ConnectorSession {
         cursor_.moved_to = target;
         cursor_.move_recheck = 0;
       }
-      const auto target_url = parse_url(info->moved_uri.empty() ? info->moved_url : info->moved_uri);
-      const auto profile_url = parse_url(info->moved_url);
-      if (account_.follow_moves && target_url && profile_url && !info->moved_username.empty() &&
-          cursor_.move_recheck == 0) {
-        // Verify before following: the target's own actor document, from the
-        // target's own host, must name this account as an alias.
-        if (target_url->host != profile_url->host) {
-          note_unverified("the target's actor id and profile are on different hosts");
+      if (account_.follow_moves && cursor_.move_recheck == 0) {
+        // Verify before following. The only request to the target's host is
+        // its account lookup (a fixed path, never a URL the old instance
+        // named); the actor document is then read where the target's own
+        // instance says it is, on that same host.
+        auto target = move_target(*info, cursor_.base);
+        if (!target.ok()) {
+          note_unverified(target.error().message);
         } else {
-          moved_base_ = profile_url->origin();
-          state_ = State::kMoveVerify;
-          HttpRequest verify =
-              get(target_url->origin() + target_url->path, "application/activity+json");
-          verify.optional = true;  // unreachable means unverified, not a failed poll
-          return StepResult::send(std::move(verify));
+          target_ = *target;
+          state_ = State::kMoveLookup;
+          HttpRequest lookup =
+              get(target_.base + "/api/v1/accounts/lookup?acct=" + url_encode(target_.username));
+          lookup.optional = true;  // unreachable means unverified, not a failed poll
+          return StepResult::send(std::move(lookup));
         }
       } else if (cursor_.move_recheck > 0) {
         --cursor_.move_recheck;
@@ -268,6 +361,44 @@ class Session : public ConnectorSession {
         {"move_unverified", "not following the move to " + cursor_.moved_to + ": " + why +
                                 "; polling stays with the old account"});
     cursor_.move_recheck = kMoveRecheckPolls;
+  }
+
+  // The target's own instance answers the account lookup.
+  StepResult on_move_lookup(const HttpResponse& r) {
+    if (r.status != 200) {
+      note_unverified(r.status == 0
+                          ? "the target's host could not be reached (" + r.transport_error + ")"
+                          : "the target's instance did not look the account up (HTTP " +
+                                std::to_string(r.status) + ")");
+      return after_profile();
+    }
+    auto info = mastodon::parse_account(r.body);
+    if (!info.ok()) {
+      note_unverified("the target's account lookup is unreadable");
+      return after_profile();
+    }
+    if (to_lower_ascii(info->username) != to_lower_ascii(target_.username)) {
+      note_unverified("the target's instance answered with another account");
+      return after_profile();
+    }
+    if (info->suspended) {
+      note_unverified("the target's instance reports the account as suspended");
+      return after_profile();
+    }
+    // Its ActivityPub actor, where the target's instance says it is (the
+    // actor id, Mastodon 4.2+; else the profile URL, which Mastodon also
+    // serves as the actor) and only on that same host.
+    const auto base = parse_url(target_.base);
+    const auto actor = parse_url(info->uri.empty() ? info->snapshot.profile_url : info->uri);
+    if (!base || !actor || actor->origin() != base->origin()) {
+      note_unverified("the target's instance names no actor on its own host");
+      return after_profile();
+    }
+    target_info_ = *info;
+    state_ = State::kMoveVerify;
+    HttpRequest verify = get(actor->origin() + actor->path, "application/activity+json");
+    verify.optional = true;
+    return StepResult::send(std::move(verify));
   }
 
   StepResult on_move_verify(const HttpResponse& r) {
@@ -291,35 +422,19 @@ class Session : public ConnectorSession {
                                    : "the target's actor document is unreadable");
       return after_profile();
     }
-    pending_.batch.events.push_back({"move_verified", "the target names this account in alsoKnownAs"});
-    state_ = State::kMovedLookup;
-    Page page = take_pending();
-    page.cursor = cursor_.str();
-    return StepResult::send(
-        get(moved_base_ + "/api/v1/accounts/lookup?acct=" + url_encode(profile_.moved_username)),
-        std::move(page));
-  }
-
-  StepResult on_moved_lookup(const HttpResponse& r) {
-    if (r.status != 200) return classify_error(r, "lookup of moved account");
-    auto info = mastodon::parse_account(r.body);
-    if (!info.ok())
-      return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
-    if (info->suspended) {
-      return StepResult::fail(FailureKind::kSuspended,
-                              "the instance reports the moved account as suspended", r.status);
-    }
+    pending_.batch.events.push_back(
+        {"move_verified", "the target names this account in alsoKnownAs"});
     // The moved account's statuses are a new id space: paging starts afresh.
-    cursor_.base = moved_base_;
+    cursor_.base = target_.base;
     cursor_.newest.clear();
     cursor_.back.clear();
     cursor_.empty_polls = 0;
     cursor_.back_empty = 0;
     pending_.backfill_state = BackfillState::kPending;
-    pending_.batch.events.push_back(
-        {"resolved",
-         "following the moved account, id " + info->snapshot.platform_id + " on " + moved_base_});
-    profile_ = *info;
+    pending_.batch.events.push_back({"resolved", "following the moved account, id " +
+                                                     target_info_.snapshot.platform_id + " on " +
+                                                     target_.base});
+    profile_ = target_info_;
     return after_profile();
   }
 
@@ -476,16 +591,16 @@ class Session : public ConnectorSession {
 
   // Re-reads the timeline from the newest status back past the refresh
   // window: one request refreshes the counts of up to 40 statuses. Own posts
-  // of the window that did not come back are reported missing; the store
-  // marks them deleted only when they are missing again next time.
+  // of the window that did not come back are suspects, checked one by one
+  // (the top comment says how).
   StepResult on_refresh(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "refresh");
     auto parsed = mastodon::parse_statuses(r.body, cursor_.id);
     if (!parsed.ok())
       return StepResult::fail(FailureKind::kMalformed, parsed.error().message, r.status);
     ++pages_;
-    for (const PostRecord& p : parsed->posts) seen_.push_back(p.platform_post_id);
-    for (const SkippedItem& s : parsed->skipped) seen_.push_back(s.id);
+    for (const PostRecord& p : parsed->posts) seen_.insert(p.platform_post_id);
+    for (const SkippedItem& s : parsed->skipped) seen_.insert(s.id);
     const bool past_window =
         parsed->posts.empty() || parsed->posts.back().created_at < account_.refresh_since;
     std::string back = link_param(r, "next", "max_id");
@@ -500,15 +615,87 @@ class Session : public ConnectorSession {
       return StepResult::send(get(statuses_url(cursor_) + "&max_id=" + url_encode(back)),
                               std::move(page));
     }
-    if ((past_window || back.empty()) && !empty_answer) {
-      // The whole window was read: whatever is not there is missing. (An
-      // empty first answer is no reading at all.)
-      for (const std::string& id : account_.refresh_ids) {
-        if (std::find(seen_.begin(), seen_.end(), id) == seen_.end())
-          page.batch.missing_post_ids.push_back(id);
-      }
+    if (empty_answer) {
+      // Nothing at all for a window with statuses: a degraded answer, or
+      // every one of them deleted. Asking for the newest tells which.
+      state_ = State::kProbe;
+      ++checks_;
+      return StepResult::send(status_request(account_.refresh_ids.front()), std::move(page));
     }
+    if (past_window || back.empty()) {
+      // The whole window was read: what it did not show is a suspect.
+      for (const std::string& id : account_.refresh_ids) {
+        if (!seen_.count(id)) suspects_.push_back(id);
+      }
+      rotate_suspects(suspects_, account_.now);
+    }
+    return next_check(std::move(page));
+  }
+
+  HttpRequest status_request(const std::string& id) const {
+    return get(cursor_.base + "/api/v1/statuses/" + url_encode(id));
+  }
+
+  // The next suspect's check, or the end: suspects left unchecked are only
+  // noted (the store never deletes for absence).
+  StepResult next_check(Page page) {
+    if (!suspects_.empty() && checks_ < kMaxChecksPerUnit) {
+      ++checks_;
+      state_ = State::kCheck;
+      return StepResult::send(status_request(suspects_.front()), std::move(page));
+    }
+    page.batch.missing_post_ids.insert(page.batch.missing_post_ids.end(), suspects_.begin(),
+                                       suspects_.end());
+    suspects_.clear();
     return StepResult::finish(std::move(page));
+  }
+
+  StepResult on_probe(const HttpResponse& r) {
+    const std::string& id = account_.refresh_ids.front();
+    auto check = mastodon::read_status_check(r.status, r.body, id, cursor_.id);
+    const std::string empty = "the timeline came back empty for a window with " +
+                              std::to_string(account_.refresh_ids.size()) + " stored statuses";
+    switch (check.verdict) {
+      case mastodon::StatusCheck::Verdict::kShown:
+        return StepResult::fail(FailureKind::kMalformed,
+                                empty + ", while GET /api/v1/statuses/" + id +
+                                    " still shows it: a degraded answer; nothing is marked deleted",
+                                r.status);
+      case mastodon::StatusCheck::Verdict::kNotFound: {
+        // Truly gone: the others are suspects like any the timeline left out.
+        Page page;
+        page.batch.deleted_post_ids.push_back(id);
+        suspects_.assign(account_.refresh_ids.begin() + 1, account_.refresh_ids.end());
+        rotate_suspects(suspects_, account_.now);
+        return next_check(std::move(page));
+      }
+      case mastodon::StatusCheck::Verdict::kNoEvidence:
+        break;
+    }
+    return StepResult::fail(FailureKind::kMalformed,
+                            empty + ", and GET /api/v1/statuses/" + id +
+                                " could not tell whether it exists (" + check.detail +
+                                "): a degraded answer; nothing is marked deleted",
+                            r.status);
+  }
+
+  StepResult on_check(const HttpResponse& r) {
+    const std::string id = suspects_.front();
+    suspects_.erase(suspects_.begin());
+    auto check = mastodon::read_status_check(r.status, r.body, id, cursor_.id);
+    Page page;
+    switch (check.verdict) {
+      case mastodon::StatusCheck::Verdict::kShown:
+        page.batch.posts.push_back(std::move(check.post));  // current counts; restores it
+        break;
+      case mastodon::StatusCheck::Verdict::kNotFound:
+        page.batch.deleted_post_ids.push_back(id);
+        break;
+      case mastodon::StatusCheck::Verdict::kNoEvidence:
+        page.batch.missing_post_ids.push_back(id);  // noted only
+        break;
+    }
+    return next_check(std::move(page));
   }
 
   AccountView account_;
@@ -518,9 +705,12 @@ class Session : public ConnectorSession {
   mastodon::AccountInfo profile_;
   std::optional<int64_t> statuses_count_;
   Page pending_;  // events and notes gathered before the profile page is sent
-  std::string moved_base_;
+  MoveTarget target_;                  // the move target being verified
+  mastodon::AccountInfo target_info_;  // its account, as its own instance looked it up
   int pages_ = 0;
-  std::vector<std::string> seen_;
+  std::set<std::string> seen_;         // refresh: ids the timeline showed
+  std::vector<std::string> suspects_;  // refresh: left out, not yet checked
+  int checks_ = 0;                     // refresh: per-status requests sent
 };
 
 class MastodonConnector : public Connector {

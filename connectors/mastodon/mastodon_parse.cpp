@@ -210,6 +210,46 @@ Result<PostRecord> parse_status(const JsonValue& st, std::string_view own_accoun
   return p;
 }
 
+StatusCheck read_status_check(int http_status, std::string_view body, std::string_view id,
+                              std::string_view own_account_id) {
+  StatusCheck out;
+  if (http_status == 404 || http_status == 410) {
+    // The API's own "not found" is a JSON error object; an HTML page with
+    // status 404 comes from a proxy or a misrouted request and proves nothing.
+    auto doc = parse_json(body);
+    if (doc.ok() && (*doc)->IsObject() && json_string(**doc, "error")) {
+      out.verdict = StatusCheck::Verdict::kNotFound;
+    } else {
+      out.detail = "HTTP " + std::to_string(http_status) + " without the API's error body";
+    }
+    return out;
+  }
+  if (http_status != 200) {
+    out.detail = "HTTP " + std::to_string(http_status) + " " + error_text(body);
+    return out;
+  }
+  auto doc = parse_json(body);
+  if (!doc.ok()) {
+    out.detail = doc.error().message;
+    return out;
+  }
+  const JsonValue& st = **doc;
+  const JsonValue* account = st.IsObject() ? json_object(st, "account") : nullptr;
+  const std::string author = account != nullptr ? id_of(*account, "id").value_or("") : "";
+  auto post = parse_status(st, own_account_id);
+  if (!post.ok()) {
+    out.detail = post.error().message;
+  } else if (post->platform_post_id != id) {
+    out.detail = "the answer is another status (" + post->platform_post_id.substr(0, 40) + ")";
+  } else if (author != own_account_id) {
+    out.detail = "the answer is a status of another account";
+  } else {
+    out.verdict = StatusCheck::Verdict::kShown;
+    out.post = std::move(*post);
+  }
+  return out;
+}
+
 Result<ParsedStatuses> parse_statuses(std::string_view body, std::string_view own_account_id) {
   MUNI_TRY(auto doc, parse_json(body));
   if (!doc->IsArray()) return bad("expected an array of statuses");

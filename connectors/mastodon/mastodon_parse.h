@@ -65,6 +65,23 @@ Result<PostRecord> parse_status(const JsonValue& status, std::string_view own_ac
 std::optional<TimeMs> snowflake_time(std::string_view id,
                                      std::optional<TimeMs> not_after = std::nullopt);
 
+// What the instance says about one status, asked by id (GET
+// /api/v1/statuses/:id), as evidence about a status a timeline left out:
+//   kShown      200 with that very status of the account: it exists (the
+//               post carries its current counts)
+//   kNotFound   404 or 410 with the API's JSON error body ({"error":"Record
+//               not found"}, or {"error":"Not Found"} on Mastodon 4.5): the
+//               status is gone, or no longer public
+//   kNoEvidence anything else (another status, another account's status, an
+//               HTML 404 from a proxy, 401, 403, a body that is not JSON)
+struct StatusCheck {
+  enum class Verdict { kShown, kNotFound, kNoEvidence } verdict = Verdict::kNoEvidence;
+  PostRecord post;     // kShown
+  std::string detail;  // kNoEvidence: why the answer proves nothing
+};
+StatusCheck read_status_check(int http_status, std::string_view body, std::string_view id,
+                              std::string_view own_account_id);
+
 // The "error" text of an error body ({"error": "Record not found"}), or a
 // short excerpt of the body when it is not one.
 std::string error_text(std::string_view body);

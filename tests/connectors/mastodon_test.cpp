@@ -2,6 +2,9 @@
 // state machine driven with fixture responses (requests, cursors, errors).
 #include <doctest/doctest.h>
 
+#include <set>
+#include <tuple>
+
 #include "connectors/mastodon/mastodon_connector.h"
 #include "connectors/mastodon/mastodon_parse.h"
 #include "core/json.h"
@@ -254,24 +257,203 @@ TEST_CASE(
   CHECK(r.page->backfill_state == BackfillState::kReachedStart);
 }
 
-TEST_CASE("mastodon connector: a refresh re-reads the window and reports deleted posts") {
-  auto connector = make_mastodon_connector();
+namespace {
+
+constexpr const char* kSingle = "117008813260804711";  // status_single.json
+constexpr const char* kGone = "117010000000000000";
+
+AccountView refresh_view(std::vector<std::string> ids) {
   AccountView v = view(
       R"({"base":"https://social.musterstadt.example","id":"109318765432109876","newest":"1","back":""})",
       kOwn);
   v.refresh_since = at("2026-07-25T00:00:00Z");
-  v.refresh_ids = {"117019685683200000", "117019548065660928", "117010000000000000"};
-  auto s = connector->begin(v, WorkKind::kRefresh);
+  v.now = at("2026-08-01T12:00:00Z");
+  v.refresh_ids = std::move(ids);
+  return v;
+}
+
+HttpResponse text_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "mastodon connector: a refresh re-reads the window; a status it left out is deleted only on "
+    "the instance's own 404 for it") {
+  auto connector = make_mastodon_connector();
+  auto s =
+      connector->begin(refresh_view({"117019685683200000", "117019548065660928", kGone, kSingle}),
+                       WorkKind::kRefresh);
   StepResult r = s->start();
   CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
   r = s->on_response(
       fixture_response(200, "mastodon/statuses_mixed_page.json"));  // no next: the whole timeline
-  CHECK(r.done);
+  // The page's counts are stored; the two statuses it left out are only suspects.
+  REQUIRE(r.page.has_value());
   CHECK(r.page->batch.posts.size() == 8);
-  CHECK(r.page->batch.missing_post_ids == std::vector<std::string>{"117010000000000000"});
+  CHECK(r.page->batch.missing_post_ids.empty());
+  CHECK(r.page->batch.deleted_post_ids.empty());
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/statuses/" + kGone);
+  // The instance's own "not found" for that status (as Mastodon 4.5 answers).
+  r = s->on_response(fixture_response(404, "mastodon/status_not_found_404.json"));
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{kGone});
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/statuses/" + kSingle);
+  // The other one is there: stored with its current counts (restored if it
+  // had been marked deleted), never deleted.
+  r = s->on_response(fixture_response(200, "mastodon/status_single.json"));
+  CHECK(r.done);
+  CHECK(r.failure == FailureKind::kNone);
+  REQUIRE(r.page.has_value());
+  REQUIRE(r.page->batch.posts.size() == 1);
+  CHECK(r.page->batch.posts[0].platform_post_id == kSingle);
+  CHECK(r.page->batch.posts[0].engagement == Engagement{31, 2, 5, 0, std::nullopt});
+  CHECK(r.page->batch.deleted_post_ids.empty());
+  CHECK(r.page->batch.missing_post_ids.empty());
+
   // Nothing to refresh: no request at all.
   auto idle = connector->begin(view("", kOwn), WorkKind::kRefresh);
   CHECK(idle->start().done);
+}
+
+TEST_CASE("mastodon connector: any other answer about a left-out status is no evidence") {
+  auto connector = make_mastodon_connector();
+  const std::string other_account = [] {
+    std::string body = read_fixture("mastodon/status_single.json");
+    const std::string own = "\"id\": \"109318765432109876\"";
+    const size_t at_own = body.find(own);
+    REQUIRE(at_own != std::string::npos);
+    return body.replace(at_own, own.size(), "\"id\": \"109999999999999999\"");
+  }();
+  const std::vector<std::pair<std::string, HttpResponse>> answers = {
+      {"an HTML 404 (a proxy's page)", fixture_response(404, "mastodon/maintenance_page.html")},
+      {"401 secure mode", fixture_response(401, "mastodon/error_401_secure_mode.json")},
+      {"403", text_response(403, "{\"error\":\"This action is not allowed\"}")},
+      {"200 with an HTML page", fixture_response(200, "mastodon/maintenance_page.html")},
+      {"200 with another account's status", text_response(200, other_account)},
+      {"200 with another status", fixture_response(200, "mastodon/status_single.json")},
+  };
+  for (const auto& [what, answer] : answers) {
+    CAPTURE(what);
+    auto s = connector->begin(refresh_view({"117019685683200000", kGone}), WorkKind::kRefresh);
+    (void)s->start();
+    StepResult r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));
+    REQUIRE(r.request.has_value());
+    r = s->on_response(answer);
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kNone);
+    REQUIRE(r.page.has_value());
+    CHECK(r.page->batch.deleted_post_ids.empty());
+    CHECK(r.page->batch.posts.empty());
+    CHECK(r.page->batch.missing_post_ids == std::vector<std::string>{kGone});  // noted only
+  }
+}
+
+TEST_CASE("mastodon connector: at most 10 left-out statuses are checked per refresh") {
+  auto connector = make_mastodon_connector();
+  std::vector<std::string> ids = {"117019685683200000"};
+  for (int i = 0; i < 25; ++i) ids.push_back(std::to_string(117010000000000000LL + i));
+  auto s = connector->begin(refresh_view(ids), WorkKind::kRefresh);
+  (void)s->start();
+  StepResult r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json"));
+  std::set<std::string> checked;
+  while (r.request.has_value()) {
+    checked.insert(r.request->url.substr(r.request->url.rfind('/') + 1));
+    r = s->on_response(fixture_response(404, "mastodon/status_not_found_404.json"));
+  }
+  CHECK(r.done);
+  CHECK(checked.size() == 10);
+  REQUIRE(r.page.has_value());
+  // The 15 not checked are noted, not deleted.
+  CHECK(r.page->batch.missing_post_ids.size() == 15);
+  for (const std::string& id : r.page->batch.missing_post_ids) CHECK_FALSE(checked.count(id));
+}
+
+TEST_CASE(
+    "mastodon connector: an empty refresh answer for a window with statuses is a degraded answer "
+    "(regression)") {
+  // Found: a timeline answered with [] while the statuses were still there.
+  auto connector = make_mastodon_connector();
+  auto refresh = [&](const char* probe_status, const char* probe_file) {
+    auto s = connector->begin(refresh_view({kSingle, "117019685683200000"}), WorkKind::kRefresh);
+    (void)s->start();
+    StepResult r = s->on_response(fixture_response(200, "mastodon/statuses_empty.json"));
+    REQUIRE(r.request.has_value());
+    CHECK(r.request->url == std::string(kBase) + "/api/v1/statuses/" + kSingle);  // the newest
+    if (r.page) {
+      CHECK(r.page->batch.missing_post_ids.empty());
+      CHECK(r.page->batch.deleted_post_ids.empty());
+    }
+    return s->on_response(fixture_response(std::stoi(probe_status), probe_file));
+  };
+  // The newest status is still shown: the empty answer is degraded.
+  StepResult r = refresh("200", "mastodon/status_single.json");
+  CHECK(r.failure == FailureKind::kMalformed);
+  CHECK(r.reason.find("the timeline came back empty for a window with 2 stored statuses") !=
+        std::string::npos);
+  CHECK(r.reason.find("nothing is marked deleted") != std::string::npos);
+  CHECK_FALSE(r.page.has_value());
+  // It cannot be told: degraded as well.
+  r = refresh("200", "mastodon/maintenance_page.html");
+  CHECK(r.failure == FailureKind::kMalformed);
+  CHECK_FALSE(r.page.has_value());
+  // The newest is gone: the account deleted its statuses, each is checked.
+  r = refresh("404", "mastodon/status_not_found_404.json");
+  CHECK(r.failure == FailureKind::kNone);
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{kSingle});
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/statuses/117019685683200000");
+}
+
+TEST_CASE("mastodon: read_status_check over fixtures and the recorded answers") {
+  using V = mastodon::StatusCheck::Verdict;
+  auto shown =
+      mastodon::read_status_check(200, read_fixture("mastodon/status_single.json"), kSingle, kOwn);
+  REQUIRE(shown.verdict == V::kShown);
+  CHECK(shown.post.created_at == at("2026-07-30T12:00:00Z"));
+  CHECK(shown.post.kind == PostKind::kOriginal);
+  CHECK(shown.post.engagement.likes == 31);
+  CHECK(shown.post.text ==
+        "Ausschreibung: Die Stadt sucht Wahlhelferinnen und Wahlhelfer für den 27. September.");
+  CHECK(mastodon::read_status_check(200, read_fixture("mastodon/status_single.json"), kSingle,
+                                    "109999999999999999")
+            .verdict == V::kNoEvidence);
+  CHECK(mastodon::read_status_check(404, read_fixture("mastodon/status_not_found_404.json"), kGone,
+                                    kOwn)
+            .verdict == V::kNotFound);
+  CHECK(mastodon::read_status_check(404, read_fixture("mastodon/error_404_record_not_found.json"),
+                                    kGone, kOwn)
+            .verdict == V::kNotFound);
+  CHECK(mastodon::read_status_check(410, read_fixture("mastodon/error_410_gone.json"), kGone, kOwn)
+            .verdict == V::kNotFound);
+  auto html =
+      mastodon::read_status_check(404, read_fixture("mastodon/maintenance_page.html"), kGone, kOwn);
+  CHECK(html.verdict == V::kNoEvidence);
+  CHECK(html.detail.find("without the API's error body") != std::string::npos);
+  CHECK(mastodon::read_status_check(429, read_fixture("mastodon/error_429.json"), kGone, kOwn)
+            .verdict == V::kNoEvidence);
+
+  auto dir = test::shared_samples("mastodon");
+  if (!dir) return;
+  // Recorded: GET /api/v1/statuses/0 -> 404, and GET /api/v1/statuses/:id of an edited status.
+  CHECK(mastodon::read_status_check(
+            404, test::read_file((*dir / "status_not_found_404.json").string()), "0", kOwn)
+            .verdict == V::kNotFound);
+  const std::string edited = test::read_file((*dir / "status_edited.json").string());
+  auto doc = parse_json(edited);
+  REQUIRE(doc.ok());
+  const std::string author = json_string(*json_object(**doc, "account"), "id").value_or("");
+  auto real =
+      mastodon::read_status_check(200, edited, json_string(**doc, "id").value_or(""), author);
+  CHECK(real.verdict == V::kShown);
+  CHECK(real.post.edited_at.has_value());
 }
 
 TEST_CASE("mastodon connector: errors are classified") {
@@ -314,23 +496,30 @@ TEST_CASE("mastodon connector: a move is followed only once the target names the
   auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
   (void)s->start();
   StepResult r = s->on_response(fixture_response(200, "mastodon/account_moved.json"));
-  // First the target's own actor document, from the target's host.
+  // First the account lookup on the target's own host: a fixed path.
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == "https://bawue.example/api/v1/accounts/lookup?acct=stadt");
+  CHECK(r.request->optional);
+  CHECK_FALSE(r.page.has_value());
+  // Then its actor, where the target's own instance says it is.
+  r = s->on_response(fixture_response(200, "mastodon/account_moved_target.json"));
   REQUIRE(r.request.has_value());
   CHECK(r.request->url == "https://bawue.example/users/stadt");
   CHECK(r.request->headers[0].value == "application/activity+json");
+  CHECK(r.request->optional);
   CHECK_FALSE(r.page.has_value());
   r = s->on_response(fixture_response(200, "mastodon/actor_moved_target.json"));
   REQUIRE(r.page.has_value());
-  REQUIRE(r.page->batch.events.size() == 2);
+  REQUIRE(r.page->batch.events.size() == 3);
   CHECK(r.page->batch.events[0].kind == "moved");
   CHECK(r.page->batch.events[0].detail ==
         "moved to stadt@bawue.example (https://bawue.example/@stadt)");
   CHECK(r.page->batch.events[1].kind == "move_verified");
-  CHECK(r.request->url == "https://bawue.example/api/v1/accounts/lookup?acct=stadt");
-  r = s->on_response(fixture_response(200, "mastodon/account_moved_target.json"));
+  CHECK(r.page->batch.events[2].kind == "resolved");
   CHECK(r.page->platform_id == "113000000000000042");
   CHECK(r.page->backfill_state == BackfillState::kPending);
   CHECK(cursor_field(*r.page, "base") == "https://bawue.example");
+  CHECK(r.page->batch.snapshot->handle == "stadt@bawue.example");
   CHECK(r.request->url ==
         "https://bawue.example/api/v1/accounts/113000000000000042/statuses?limit=40");
 
@@ -344,44 +533,127 @@ TEST_CASE("mastodon connector: a move is followed only once the target names the
   CHECK(r.page->platform_id == kOwn);
 }
 
+namespace {
+
+// account_moved.json with `from` replaced by `to` (the move's fields).
+HttpResponse moved_with(const std::string& from, const std::string& to) {
+  std::string body = read_fixture("mastodon/account_moved.json");
+  const size_t at_from = body.find(from);
+  REQUIRE(at_from != std::string::npos);
+  body.replace(at_from, from.size(), to);
+  HttpResponse r;
+  r.status = 200;
+  r.body = body;
+  return r;
+}
+
+// The old account's snapshot and statuses, and a move_unverified event.
+void check_stays(const StepResult& r, const std::string& why) {
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->platform_id == kOwn);
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
+  REQUIRE_FALSE(r.page->batch.events.empty());
+  CHECK(r.page->batch.events.back().kind == "move_unverified");
+  CHECK_MESSAGE(r.page->batch.events.back().detail.find(why) != std::string::npos,
+                r.page->batch.events.back().detail);
+  CHECK(cursor_field(*r.page, "base") == kBase);
+  // Checked again only after a while, not on every poll.
+  auto saved = parse_json(*r.page->cursor);
+  REQUIRE(saved.ok());
+  CHECK(json_int(**saved, "move_recheck").value_or(0) > 0);
+}
+
+}  // namespace
+
 TEST_CASE("mastodon connector: an unverified move is an event only, polling stays put") {
   auto connector = make_mastodon_connector();
-  for (const auto& [status, file] : std::vector<std::pair<int, const char*>>{
-           {200, "mastodon/actor_no_alias.json"},          // the target does not name us
-           {401, "mastodon/error_401_secure_mode.json"},   // signed fetch required
-           {200, "mastodon/maintenance_page.html"}}) {     // unreadable
+  // The lookup on the target's host fails: the actor is never asked for.
+  for (const auto& [status, file, why] : std::vector<std::tuple<int, const char*, const char*>>{
+           {404, "mastodon/error_404_record_not_found.json",
+            "did not look the account up (HTTP 404)"},
+           {200, "mastodon/maintenance_page.html", "lookup is unreadable"},
+           {200, "mastodon/account_lookup.json", "answered with another account"}}) {
     CAPTURE(file);
     auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
     (void)s->start();
     StepResult r = s->on_response(fixture_response(200, "mastodon/account_moved.json"));
     REQUIRE(r.request.has_value());
     r = s->on_response(fixture_response(status, file));
-    REQUIRE(r.page.has_value());
-    CHECK(r.page->platform_id == kOwn);  // the old account's snapshot and statuses
-    CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/" + kOwn + "/statuses?limit=40");
-    REQUIRE(r.page->batch.events.size() == 2);
-    CHECK(r.page->batch.events[1].kind == "move_unverified");
-    CHECK(cursor_field(*r.page, "base") == kBase);
-    // Checked again only after a while, not on every poll.
-    auto saved = parse_json(*r.page->cursor);
-    REQUIRE(saved.ok());
-    CHECK(json_int(**saved, "move_recheck").value_or(0) > 0);
+    check_stays(r, why);
   }
-  // A target whose actor id and profile are on different hosts is not asked at all.
-  std::string body = read_fixture("mastodon/account_moved.json");
-  const std::string target_uri = "\"uri\": \"https://bawue.example/users/stadt\"";
-  const size_t at_uri = body.find(target_uri);
-  REQUIRE(at_uri != std::string::npos);
-  body.replace(at_uri, target_uri.size(), "\"uri\": \"https://evil.example/users/stadt\"");
-  auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
-  (void)s->start();
-  HttpResponse moved;
-  moved.status = 200;
-  moved.body = body;
-  StepResult r = s->on_response(moved);
+  {
+    std::string target = read_fixture("mastodon/account_moved_target.json");
+    target.insert(target.rfind('}'), ",\"suspended\": true");
+    auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+    (void)s->start();
+    (void)s->on_response(fixture_response(200, "mastodon/account_moved.json"));
+    check_stays(s->on_response(text_response(200, target)), "reports the account as suspended");
+  }
+  // The actor fails to confirm.
+  for (const auto& [status, file, why] : std::vector<std::tuple<int, const char*, const char*>>{
+           {200, "mastodon/actor_no_alias.json", "does not name this one in alsoKnownAs"},
+           {401, "mastodon/error_401_secure_mode.json", "requires signed requests"},
+           {200, "mastodon/maintenance_page.html", "actor document is unreadable"}}) {
+    CAPTURE(file);
+    auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+    (void)s->start();
+    StepResult r = s->on_response(fixture_response(200, "mastodon/account_moved.json"));
+    r = s->on_response(fixture_response(200, "mastodon/account_moved_target.json"));
+    REQUIRE(r.request.has_value());
+    r = s->on_response(fixture_response(status, file));
+    check_stays(r, why);
+  }
+  // The target's instance names an actor on another host: never asked for.
+  {
+    std::string target = read_fixture("mastodon/account_moved_target.json");
+    const std::string uri = "\"uri\": \"https://bawue.example/users/stadt\"";
+    const size_t at_uri = target.find(uri);
+    REQUIRE(at_uri != std::string::npos);
+    target.replace(at_uri, uri.size(), "\"uri\": \"https://evil.example/@evil\"");
+    auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+    (void)s->start();
+    (void)s->on_response(fixture_response(200, "mastodon/account_moved.json"));
+    StepResult r = s->on_response(text_response(200, target));
+    check_stays(r, "names no actor on its own host");
+  }
+}
+
+TEST_CASE(
+    "mastodon connector: a move names only a host and a user; no URL the old instance gives is "
+    "requested") {
+  auto connector = make_mastodon_connector();
+  auto first_request = [&](const HttpResponse& moved) {
+    auto s = connector->begin(view("", kOwn), WorkKind::kPoll);
+    (void)s->start();
+    return s->on_response(moved);
+  };
+  // Found: the actor id the old instance named was fetched as such (a canary
+  // got GET /@evil). Now the actor id it names is never requested.
+  StepResult r = first_request(moved_with("\"uri\": \"https://bawue.example/users/stadt\"",
+                                          "\"uri\": \"https://evil.example/@evil\""));
   REQUIRE(r.request.has_value());
-  CHECK(r.request->url.find("evil.example") == std::string::npos);
-  CHECK(r.page->batch.events.back().kind == "move_unverified");
+  CHECK(r.request->url == "https://bawue.example/api/v1/accounts/lookup?acct=stadt");
+  // A profile URL on another host than acct: no request at all.
+  r = first_request(moved_with("\"url\": \"https://bawue.example/@stadt\"",
+                               "\"url\": \"https://evil.example/@stadt\""));
+  check_stays(r, "on another host than its acct");
+  // A path where the profile URL should be: no request at all.
+  r = first_request(moved_with("\"url\": \"https://bawue.example/@stadt\"",
+                               "\"url\": \"https://bawue.example/admin/reset?x=1\""));
+  check_stays(r, "unreadable");
+  // A user name that is a path.
+  r = first_request(
+      moved_with("\"acct\": \"stadt@bawue.example\"", "\"acct\": \"../admin@bawue.example\""));
+  check_stays(r, "disagree");
+  // https is not downgraded to http.
+  r = first_request(moved_with("\"url\": \"https://bawue.example/@stadt\"",
+                               "\"url\": \"http://bawue.example/@stadt\""));
+  check_stays(r, "not https");
+  // A move within the instance: the lookup on the same host.
+  r = first_request(moved_with("\"acct\": \"stadt@bawue.example\"", "\"acct\": \"stadt\""));
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url == std::string(kBase) + "/api/v1/accounts/lookup?acct=stadt");
 }
 
 TEST_CASE("mastodon connector: an empty first timeline never closes the history (regression)") {
