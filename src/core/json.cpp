@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/strings.h"
 #include "core/text_safety.h"
 
 namespace muni {
@@ -192,17 +193,9 @@ std::optional<int64_t> json_count(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = json_member(obj, name);
   if (v == nullptr) return std::nullopt;
   if (v->IsString()) {
-    // Some APIs (YouTube statistics) send counts as decimal strings.
-    const std::string_view s(v->GetString(), v->GetStringLength());
-    if (s.empty() || s.size() > 19) return s.empty() ? std::nullopt
-                                                     : std::optional<int64_t>(
-                                                           std::numeric_limits<int64_t>::max());
-    int64_t n = 0;
-    for (const char c : s) {
-      if (c < '0' || c > '9') return std::nullopt;
-      n = n * 10 + (c - '0');
-    }
-    return n;
+    // Some APIs (YouTube statistics) send counts as decimal strings; a string
+    // of 19 or more digits saturates instead of wrapping into a negative.
+    return parse_count(std::string_view(v->GetString(), v->GetStringLength()));
   }
   return json_int(obj, name);
 }

@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <limits>
+
 #include <algorithm>
 
 #include <idn2.h>
@@ -130,6 +132,31 @@ std::optional<int64_t> parse_int64(std::string_view s) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
+}
+
+std::optional<int64_t> parse_count(std::string_view s) {
+  s = trim(s);
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return std::nullopt;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  int64_t v = 0;
+  bool saturated = false;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const int digit = c - '0';
+    // Checked before multiplying: v * 10 + digit must not pass kMax.
+    if (saturated || v > (kMax - digit) / 10) {
+      saturated = true;
+      continue;
+    }
+    v = v * 10 + digit;
+  }
+  if (saturated) return negative ? std::numeric_limits<int64_t>::min() : kMax;
+  return negative ? -v : v;
 }
 
 std::optional<double> parse_double(std::string_view s) {

@@ -19,6 +19,13 @@ std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::optional<int64_t> parse_int64(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
+// A count as a server wrote it: optional sign, then decimal digits of any
+// length. Saturates instead of overflowing (a 20-digit string is INT64_MAX,
+// never a wrapped negative); nullopt for anything that is not a number. The
+// caller keeps the sign: the page guard (engine/page_guard.h) stores a
+// negative or absurd count as unknown. Every count of every connector goes
+// through this (or json_count, which uses it).
+std::optional<int64_t> parse_count(std::string_view s);
 
 // Levenshtein distance (insertions, deletions, substitutions).
 size_t edit_distance(std::string_view a, std::string_view b);

@@ -43,6 +43,10 @@ class Guard {
     count(s.followers);
     count(s.following);
     count(s.posts);
+    for (AccountCounter& c : s.counters) {
+      text(c.name);
+      count(c.value);
+    }
     date(s.created_at);
     date(s.last_status_at);
   }
@@ -144,6 +148,8 @@ PageAudit guard_page(Page& page, TimeMs earliest_item_ms, TimeMs now) {
     for (std::string* f : {&c.platform_comment_id, &c.on_post_id, &c.author_id,
                            &c.reply_to_comment_id})
       g.text(*f);
+    g.text(c.text);
+    g.count(c.likes);
     if (!g.plausible(c.created_at)) {
       audit.skipped.push_back({c.platform_comment_id, "comment with an implausible date"});
       continue;

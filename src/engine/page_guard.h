@@ -7,7 +7,9 @@
 //            what was broken; the post is flagged kQualityTextRepaired)
 //   counts   a negative count, or one beyond kMaxPlausibleCount (a saturated
 //            2^64-1 or 1e300), is stored as unknown (NULL), never as a wrong
-//            number; flagged kQualityCountsRejected
+//            number; flagged kQualityCountsRejected. This holds for every
+//            count: post engagement, comment likes, profile followers,
+//            following and posts, and further account counters (views)
 //   dates    a created_at before the platform existed or more than
 //            kMaxFutureSkew after now is replaced by the post's independent
 //            evidence when that is plausible (kQualityDateCorrected), else the
