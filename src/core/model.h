@@ -182,12 +182,14 @@ struct Batch {
   std::vector<PostRecord> posts;
   std::vector<CommentRecord> comments;
   // Posts a listing that should contain them did not return (a refresh that
-  // read the whole window, a batch lookup). One such answer is no proof: the
-  // store marks a post deleted only after it was missing from two separate
-  // units of work, and a post that comes back is restored.
+  // read the whole window, a batch lookup). Absence is no evidence: the store
+  // only notes it (how often, since when). A connector that wants to know
+  // asks the platform about that very item and reports deleted_post_ids.
   std::vector<std::string> missing_post_ids;
-  // Posts the platform explicitly reports as deleted (a tombstone, an HTTP
-  // 404/410 for that very post): marked deleted at once, still revocable.
+  // Posts the platform itself reports as gone, item by item: its own "not
+  // found" for that id (HTTP 404/410 or the API's NotFound error for that
+  // very post, a tombstone). Marked deleted at once, still revocable: a post
+  // that any later listing shows again is restored.
   std::vector<std::string> deleted_post_ids;
   // Comments a complete reading of an item's comments did not return
   // (confirmed twice, like posts).

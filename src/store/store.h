@@ -72,8 +72,10 @@ struct StoredAccount {
   std::optional<int64_t> duplicate_of;
 };
 
-// How often a post must be missing from a listing, in separate units of
-// work, before it is marked deleted (Batch::missing_post_ids).
+// How often a comment must be missing from a complete reading of its item's
+// comments, in separate units of work, before it is marked deleted
+// (Batch::missing_comment_ids). Posts are never deleted for being missing:
+// only per-item evidence deletes them (Batch::deleted_post_ids).
 constexpr int kDeletionConfirmations = 2;
 
 struct PageCounts {

@@ -304,18 +304,17 @@ class PageWriter {
     if (engagement_changed) sample(stored->id, current);
   }
 
-  // Posts a listing left out. The first time is only noted; the
-  // kDeletionConfirmations-th time in a row marks the post deleted, dated to
-  // when it was first missed.
+  // Posts a listing left out. Absence is no evidence of deletion (a server
+  // that answers a batch with nothing, or omits what its timeline still
+  // shows, would otherwise delete history): it is only noted, as how often
+  // and since when the post was missed, for the connector's own per-item
+  // check and for diagnosis. Only record_deleted marks a post deleted.
   void record_missing(const std::vector<std::string>& ids) {
     for (const std::string& id : std::set<std::string>(ids.begin(), ids.end())) {
       const std::optional<StoredPost> stored = find(id);
       if (!stored || stored->deleted_at) continue;
-      const int missing = stored->missing_count + 1;
-      const TimeMs since = stored->missing_since.value_or(now_);
-      const bool confirmed = missing >= kDeletionConfirmations;
-      set_missing(stored->id, missing, since, confirmed ? std::optional<TimeMs>(since) : std::nullopt);
-      if (confirmed) ++counts.posts_deleted;
+      set_missing(stored->id, stored->missing_count + 1, stored->missing_since.value_or(now_),
+                  std::nullopt);
     }
   }
 
