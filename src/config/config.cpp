@@ -414,7 +414,7 @@ class Loader {
           "base_url",        "credential",       "credentials",
           "app_secret",      "rate_limit",       "poll_interval",
           "refresh_interval", "comments_interval", "max_connections_per_host",
-          "redirect_hosts",  "quota"};
+          "redirect_hosts",  "quota",           "max_server_wait"};
       for (const SettingSpec& spec : descriptor->settings) allowed.push_back(spec.key);
       check_keys(file, p, path, allowed);
       read_platform_extras(file, p, path, *descriptor, ps);
@@ -482,6 +482,8 @@ class Loader {
       }
       if (const auto v = p["poll_interval"])
         ps.poll_interval = duration(file, v, path + ".poll_interval", kMinuteMs);
+      if (const auto v = p["max_server_wait"])
+        ps.max_server_wait = duration(file, v, path + ".max_server_wait", kSecondMs);
       if (const auto v = p["max_connections_per_host"]) {
         ps.max_connections_per_host = static_cast<int>(
             integer(file, v, path + ".max_connections_per_host", 1, 256).value_or(4));

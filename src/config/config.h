@@ -55,6 +55,11 @@ struct PlatformSettings {
   // The app secret of signed requests (Graph API appsecret_proof).
   CredentialRef app_secret;
   RateBudget rate_limit;
+  // The longest wait a server's rate-limit headers may impose on a host
+  // (Retry-After, a reset, a policy window); beyond it the figure is taken
+  // as absurd and capped. Unset: the larger of 15 minutes and the platform's
+  // documented window (engine/rate_limit.h).
+  std::optional<DurationMs> max_server_wait;
   std::optional<DurationMs> poll_interval;
   std::optional<DurationMs> refresh_interval;
   std::optional<DurationMs> comments_interval;

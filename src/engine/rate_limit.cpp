@@ -1,6 +1,7 @@
 #include "engine/rate_limit.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/strings.h"
 
@@ -61,20 +62,43 @@ std::optional<TimeMs> RateLimiter::parse_reset(const std::string& raw, TimeMs no
   return std::nullopt;
 }
 
-TimeMs RateLimiter::clamp_reset(TimeMs reset, TimeMs now) {
-  const DurationMs window =
-      header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 5 * kMinuteMs);
-  const DurationMs max_wait = std::max(kMaxPlausibleWait, 2 * window);
-  if (reset > now + max_wait) {
-    // A clock that is hours off, or a bogus value: wait one window instead.
-    ++clamped_resets_;
-    return now + window;
+DurationMs RateLimiter::max_wait() const {
+  if (defaults_.max_wait_ms > 0) return defaults_.max_wait_ms;
+  return std::max(defaults_.window_ms, kDefaultMaxServerWait);
+}
+
+void RateLimiter::note_absurd(std::string note) {
+  ++clamped_resets_;
+  absurd_note_ = std::move(note);
+}
+
+std::string RateLimiter::take_absurd_note() { return std::exchange(absurd_note_, std::string()); }
+
+TimeMs RateLimiter::clamp_reset(TimeMs reset, TimeMs now, const char* what) {
+  const DurationMs cap = max_wait();
+  if (reset > now + cap) {
+    // A clock that is hours off, or a bogus value: never wait longer than
+    // the platform documents (a reset "tomorrow" once parked a host a day).
+    note_absurd(std::string(what) + " " + std::to_string((reset - now) / kSecondMs) +
+                " s ahead is beyond the " + std::to_string(cap / kSecondMs) +
+                " s the platform documents or the configuration allows; waiting " +
+                std::to_string(cap / kSecondMs) + " s instead");
+    return now + cap;
   }
-  if (reset < now - max_wait) {
-    ++clamped_resets_;
+  if (reset < now - cap) {
+    note_absurd(std::string(what) + " " + std::to_string((now - reset) / kSecondMs) +
+                " s in the past; ignored");
     return now;
   }
   return reset;
+}
+
+DurationMs RateLimiter::hintless_pause(int consecutive) const {
+  const DurationMs known_window =
+      header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 15 * kMinuteMs);
+  return std::max<DurationMs>(
+      kSecondMs, std::min({15 * kMinuteMs, known_window, max_wait(),
+                           30 * kSecondMs << std::clamp(consecutive - 1, 0, 5)}));
 }
 
 void RateLimiter::observe(const HttpResponse& r, TimeMs now, TimeMs wall_now) {
@@ -91,9 +115,17 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now, TimeMs wall_now) {
     if (w != std::string::npos) {
       const std::string rest = policy->substr(w + 2);
       if (auto secs = parse_int64(rest.substr(0, rest.find_first_of(";, ")))) {
-        // A window beyond a day is not a rate-limit window any platform uses
-        // (w=99999999999999999 would block the host practically forever).
-        if (*secs > 0) header_window_ = std::min<DurationMs>(seconds_to_ms_clamped(*secs), kDayMs);
+        // A window beyond what the platform documents (w=86400, or
+        // w=99999999999999999) would block the host for a day or forever.
+        if (*secs > 0) {
+          const DurationMs w = seconds_to_ms_clamped(*secs);
+          if (w > max_wait()) {
+            note_absurd("RateLimit-Policy window w=" + std::to_string(*secs) +
+                        " s is beyond the " + std::to_string(max_wait() / kSecondMs) +
+                        " s the platform documents or the configuration allows; capped");
+          }
+          header_window_ = std::min(w, max_wait());
+        }
       }
     }
   }
@@ -103,7 +135,7 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now, TimeMs wall_now) {
   }
   std::optional<TimeMs> new_reset;
   if (reset) {
-    if (auto t = parse_reset(*reset, now, skew)) new_reset = clamp_reset(*t, now);
+    if (auto t = parse_reset(*reset, now, skew)) new_reset = clamp_reset(*t, now, "rate-limit reset");
   }
   std::optional<int> new_remaining;
   if (remaining) {
@@ -133,7 +165,7 @@ void RateLimiter::observe(const HttpResponse& r, TimeMs now, TimeMs wall_now) {
 }
 
 void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs sent_at,
-                                       TimeMs wall_now) {
+                                       TimeMs wall_now, double jitter01) {
   observe(r, now, wall_now);
   // Requests already in flight when the first 429 arrived answer 429 too;
   // they say nothing new and must not lengthen the pause (four in flight
@@ -141,21 +173,25 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs
   const bool after_last_429 = last_429_at_ == 0 || sent_at >= last_429_at_;
   if (after_last_429) ++consecutive_429_;
   last_429_at_ = std::max(last_429_at_, now);
-  // The window the server or the configuration states bounds every pause.
   const DurationMs known_window =
       header_window_.value_or(defaults_.window_ms > 0 ? defaults_.window_ms : 15 * kMinuteMs);
+  // The server's hint, if it is one: a time at least a second ahead.
   std::optional<TimeMs> until;
   if (auto ra = r.header("Retry-After")) {
     if (auto t = parse_retry_after(*ra, now, server_skew(r, now, wall_now))) {
-      if (*t > now + kMaxPlausibleWait) {
+      if (*t > now + max_wait()) {
         // An absurd value (hours or centuries away) is no hint at all: the
-        // server is broken, not asking for a long pause. Pausing a whole
-        // announced window for it would stall every account on the host;
-        // the hint-less rule below pauses briefly and backs off if it repeats.
-        ++clamped_resets_;
-      } else {
-        until = clamp_reset(*t, now);
+        // server is broken, not asking for a long pause. Pausing for it
+        // would stall every account on the host; the hint-less rule below
+        // pauses briefly and backs off if it repeats.
+        note_absurd("Retry-After " + std::string(trim(*ra)).substr(0, 40) +
+                    " is beyond the " + std::to_string(max_wait() / kSecondMs) +
+                    " s the platform documents or the configuration allows; treated as no hint");
+      } else if (*t >= now + kSecondMs) {
+        until = *t;
       }
+      // 0, or a date in the past: no hint (a server answering 429 forever
+      // with Retry-After: 0 once drew 1,344 requests a minute).
     }
   }
   if (!until && header_reset_) {
@@ -168,14 +204,20 @@ void RateLimiter::on_too_many_requests(const HttpResponse& r, TimeMs now, TimeMs
       until = now + kSecondMs;
     }
   }
+  // The hint-less backoff, jittered. It applies when the server gave no
+  // usable hint, and from the second 429 in a row on whatever the hint says
+  // (for the run so far), so a server that keeps refusing is asked less and
+  // less often: at least one request per pause, never a loop.
+  const auto jittered = [&](DurationMs pause) {
+    return pause + static_cast<DurationMs>(static_cast<double>(pause) / 5 *
+                                           std::clamp(jitter01, 0.0, 1.0));
+  };
   if (!until) {
-    // The server gave no hint: pause 30 s, doubling per consecutive 429, up
-    // to 15 minutes and never longer than the known window.
-    const DurationMs pause = std::min(
-        {15 * kMinuteMs, known_window, 30 * kSecondMs << std::clamp(consecutive_429_ - 1, 0, 5)});
-    until = now + std::max<DurationMs>(pause, kSecondMs);
+    until = now + jittered(hintless_pause(consecutive_429_));
+  } else if (consecutive_429_ >= 2) {
+    until = std::max(*until, now + jittered(hintless_pause(consecutive_429_ - 1)));
   }
-  blocked_until_ = std::max(blocked_until_, *until);
+  blocked_until_ = std::max(blocked_until_, std::max(*until, now + kSecondMs));
   header_remaining_ = 0;
 }
 

@@ -72,14 +72,89 @@ TEST_CASE("rate limit: atproto headers, epoch-second resets and the Date header'
   CHECK(l.clamped_resets() == 0);
 }
 
-TEST_CASE("rate limit: an implausible reset is clamped to one window") {
-  RateLimiter l({300, 5 * kMinuteMs});
+TEST_CASE("rate limit: an implausible reset is capped at what the platform documents or the configuration allows") {
   const TimeMs now = test::at("2026-01-01T00:00:00Z");
-  l.observe(with_headers(200, {{"X-RateLimit-Remaining", "0"},
-                               {"X-RateLimit-Reset", "2026-01-09T00:00:00Z"}}),
-            now);
+  const HttpResponse spent = with_headers(
+      200, {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "2026-01-09T00:00:00Z"}});
+  // Mastodon documents 5-minute windows; nothing configured: the cap is the
+  // larger of that window and 15 minutes.
+  RateLimiter l({300, 5 * kMinuteMs});
+  CHECK(l.max_wait() == 15 * kMinuteMs);
+  l.observe(spent, now);
   CHECK(l.clamped_resets() == 1);
-  CHECK(l.try_acquire(now, 0) == now + 5 * kMinuteMs + RateLimiter::kResetMarginMs);
+  CHECK(l.try_acquire(now, 0) == now + 15 * kMinuteMs + RateLimiter::kResetMarginMs);
+  const std::string note = l.take_absurd_note();
+  CHECK(note.find("691200 s ahead") != std::string::npos);
+  CHECK(note.find("waiting 900 s instead") != std::string::npos);
+  CHECK(l.take_absurd_note().empty());  // said once
+  // platforms.<id>.max_server_wait: 2m.
+  RateLimiter configured({300, 5 * kMinuteMs, 2 * kMinuteMs});
+  configured.observe(spent, now);
+  CHECK(configured.try_acquire(now, 0) == now + 2 * kMinuteMs + RateLimiter::kResetMarginMs);
+  // A platform documenting a longer window keeps it as its cap.
+  RateLimiter daily({100, kDayMs});
+  CHECK(daily.max_wait() == kDayMs);
+}
+
+TEST_CASE("rate limit: absurd Retry-After, reset and policy window together hold a host 15 minutes, not a day") {
+  // Found: an absurd Retry-After (ignored) beside X-RateLimit-Reset a day
+  // ahead and RateLimit-Policy w=86400 clamped the reset to one "window" of
+  // a day: 0 requests until tomorrow.
+  const TimeMs now = test::at("2026-03-01T12:00:00Z");
+  RateLimiter l({300, 5 * kMinuteMs});
+  l.on_too_many_requests(
+      with_headers(429, {{"Retry-After", "9999999999"},
+                         {"X-RateLimit-Remaining", "0"},
+                         {"X-RateLimit-Reset", std::to_string(now / 1000 + 86400)},
+                         {"RateLimit-Policy", "300;w=86400"}}),
+      now);
+  REQUIRE(l.blocked_until(now).has_value());
+  CHECK(*l.blocked_until(now) <= now + 15 * kMinuteMs);
+  CHECK(l.window_ms() <= 15 * kMinuteMs);
+  CHECK(l.try_acquire(now + 15 * kMinuteMs + RateLimiter::kResetMarginMs, 0) == 0);
+  CHECK(l.clamped_resets() >= 2);
+  CHECK_FALSE(l.take_absurd_note().empty());
+}
+
+TEST_CASE("rate limit: a 429 with Retry-After 0 or a past date backs off like one without a hint") {
+  // Found: a server answering 429 forever with Retry-After: 0 drew 1,344
+  // requests in 60 s. Simulate a client that asks again the moment it may.
+  const TimeMs start = test::at("2026-03-01T12:00:00Z");
+  for (const std::string& hint : {std::string("0"), format_http_date(start - kHourMs)}) {
+    RateLimiter l({300, 5 * kMinuteMs});
+    TimeMs now = start;
+    int requests = 0;
+    while (now < start + kMinuteMs) {
+      if (const TimeMs wait = l.try_acquire(now, 0); wait != 0) {
+        now = wait;
+        continue;
+      }
+      ++requests;
+      l.on_too_many_requests(with_headers(429, {{"Retry-After", hint}}), now, now, now, 0.5);
+    }
+    CAPTURE(hint);
+    CHECK(requests == 2);  // at 0 s and after the first hint-less pause (30 s + jitter)
+    CHECK(*l.blocked_until(now) - now >= 60 * kSecondMs);  // the next pause is longer
+  }
+}
+
+TEST_CASE("rate limit: from the second 429 in a row a short Retry-After is no licence to loop") {
+  const TimeMs start = 50'000'000;
+  RateLimiter l({});
+  TimeMs now = start;
+  std::vector<DurationMs> pauses;
+  for (int i = 0; i < 4; ++i) {
+    l.on_too_many_requests(with_headers(429, {{"Retry-After", "1"}}), now, now, now, 0);
+    pauses.push_back(*l.blocked_until(now) - now);
+    now = *l.blocked_until(now);
+  }
+  CHECK(pauses == std::vector<DurationMs>{kSecondMs, 30 * kSecondMs, 60 * kSecondMs,
+                                          120 * kSecondMs});
+  // Jitter lengthens the hint-less pause by up to a fifth, never shortens it.
+  RateLimiter j({});
+  j.on_too_many_requests(with_headers(429, {}), start, start, start, 0.999);
+  CHECK(*j.blocked_until(start) - start > 30 * kSecondMs);
+  CHECK(*j.blocked_until(start) - start <= 36 * kSecondMs);
 }
 
 TEST_CASE("rate limit: 429 waits until Retry-After, or for a growing pause without hints") {

@@ -203,7 +203,7 @@ TEST_CASE("safety 15: absurd rate-limit header values are clamped") {
   l.on_too_many_requests(with_headers(429, {{"Retry-After", "9223372036854775807"}}), now);
   REQUIRE(l.blocked_until(now).has_value());
   CHECK(*l.blocked_until(now) > now);
-  CHECK(*l.blocked_until(now) <= now + 5 * kMinuteMs);  // clamped to one window
+  CHECK(*l.blocked_until(now) <= now + 5 * kMinuteMs);  // no hint: the hint-less pause
   CHECK(parse_retry_after("9223372036854775807", now).value() > now);
   // Found: RateLimit-Policy w=99999999999999999 blocked the host practically forever.
   RateLimiter p({});
@@ -218,7 +218,7 @@ TEST_CASE("safety 15: absurd rate-limit header values are clamped") {
   q.observe(with_headers(200, {{"X-RateLimit-Remaining", "0"},
                                {"X-RateLimit-Reset", "9223372036854775807"}}),
             now);
-  CHECK(q.try_acquire(now, 0) <= now + 5 * kMinuteMs + RateLimiter::kResetMarginMs);
+  CHECK(q.try_acquire(now, 0) <= now + 15 * kMinuteMs + RateLimiter::kResetMarginMs);
   CHECK_FALSE(parse_retry_after("-5", now).has_value());
   CHECK_FALSE(parse_retry_after("soon", now).has_value());
 }
@@ -350,4 +350,62 @@ TEST_CASE("safety 11: a platforms: section reads without dangling references") {
   CHECK(load.config->platforms.at("mastodon").poll_interval == 2 * kHourMs);
   CHECK(load.config->platforms.at("bluesky").base_url == "https://appview.example");
   CHECK(load.config->platforms.at("bluesky").redirect_hosts == std::vector<std::string>{"cdn.example"});
+}
+
+TEST_CASE("safety 2.8: every count saturates instead of overflowing, and the guard checks them all") {
+  // Found: a 19- or 20-digit count string overflowed in json_count (signed
+  // overflow, undefined behaviour) and stored -8446744073709551617-like
+  // values; comment likes and the channel's views counter bypassed the guard.
+  CHECK(parse_count("12") == 12);
+  CHECK(parse_count(" +7 ") == 7);
+  CHECK(parse_count("-5") == -5);
+  CHECK(parse_count("9223372036854775807") == std::numeric_limits<int64_t>::max());
+  CHECK(parse_count("9223372036854775808") == std::numeric_limits<int64_t>::max());
+  CHECK(parse_count("9999999999999999999") == std::numeric_limits<int64_t>::max());
+  CHECK(parse_count("18446744073709551617") == std::numeric_limits<int64_t>::max());
+  CHECK(parse_count("-18446744073709551617") == std::numeric_limits<int64_t>::min());
+  CHECK_FALSE(parse_count("").has_value());
+  CHECK_FALSE(parse_count("-").has_value());
+  CHECK_FALSE(parse_count("12k").has_value());
+  CHECK_FALSE(parse_count("1e3").has_value());
+  auto doc = parse_json(
+      R"({"a":"9999999999999999999","b":"18446744073709551617","c":"-5","d":"42",)"
+      R"("e":18446744073709551617,"f":-8446744073709551617})");
+  REQUIRE(doc.ok());
+  CHECK(json_count(**doc, "a") == std::numeric_limits<int64_t>::max());
+  CHECK(json_count(**doc, "b") == std::numeric_limits<int64_t>::max());
+  CHECK(json_count(**doc, "c") == -5);
+  CHECK(json_count(**doc, "d") == 42);
+  CHECK(json_count(**doc, "e") == std::numeric_limits<int64_t>::max());
+  CHECK(json_count(**doc, "f").value() < 0);
+
+  // The guard turns each of them into unknown: comment likes, profile counts
+  // and further account counters alike.
+  const TimeMs now = at("2026-02-01T00:00:00Z");
+  Page page;
+  AccountSnapshot snap;
+  snap.followers = -1;
+  snap.posts = std::numeric_limits<int64_t>::max();
+  snap.counters.push_back({"views", json_count(**doc, "f"), CountPrecision::kExact});
+  snap.counters.push_back({"fans", 12, CountPrecision::kExact});
+  page.batch.snapshot = snap;
+  for (const std::optional<int64_t>& likes :
+       {std::optional<int64_t>(-5), json_count(**doc, "a"), std::optional<int64_t>(3)}) {
+    CommentRecord c;
+    c.platform_comment_id = "c" + std::to_string(page.batch.comments.size());
+    c.on_post_id = "v1";
+    c.created_at = now - kHourMs;
+    c.likes = likes;
+    page.batch.comments.push_back(c);
+  }
+  const PageAudit audit = guard_page(page, at("2005-01-01T00:00:00Z"), now);
+  CHECK(audit.counts_rejected == 5);
+  CHECK_FALSE(page.batch.snapshot->followers.has_value());
+  CHECK_FALSE(page.batch.snapshot->posts.has_value());
+  CHECK_FALSE(page.batch.snapshot->counters[0].value.has_value());
+  CHECK(page.batch.snapshot->counters[1].value == 12);
+  REQUIRE(page.batch.comments.size() == 3);
+  CHECK_FALSE(page.batch.comments[0].likes.has_value());
+  CHECK_FALSE(page.batch.comments[1].likes.has_value());
+  CHECK(page.batch.comments[2].likes == 3);
 }
