@@ -103,6 +103,17 @@ int64_t FakeYouTube::api_calls() const {
   return api_calls_;
 }
 
+int64_t FakeYouTube::calls(const std::string& method) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = calls_.find(method);
+  return it == calls_.end() ? 0 : it->second;
+}
+
+void FakeYouTube::set_tamper(Tamper tamper) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tamper_ = std::move(tamper);
+}
+
 int64_t FakeYouTube::feed_calls() const {
   std::lock_guard<std::mutex> lock(mu_);
   return feed_calls_;
@@ -131,6 +142,8 @@ HttpResponse FakeYouTube::handle(const HttpRequest& request) {
   const std::string prefix = "/youtube/v3/";
   if (path.rfind(prefix, 0) != 0) return reply(404, "<html>Not Found</html>", "text/html");
   ++api_calls_;
+  const std::string method = path.substr(prefix.size());
+  ++calls_[method];
   // Every call costs a unit, even a rejected one (determine_quota_cost).
   if (quota_ <= 0) {
     return api_error(403, "youtube.quota", "quotaExceeded",
@@ -142,7 +155,10 @@ HttpResponse FakeYouTube::handle(const HttpRequest& request) {
     ++rejected_keys_;
     return api_error(400, "global", "badRequest", "API key not valid. Please pass a valid API key.");
   }
-  return api(path.substr(prefix.size()), request);
+  if (tamper_) {
+    return tamper_(method, request, [&](const HttpRequest& r) { return api(method, r); });
+  }
+  return api(method, request);
 }
 
 HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& request) {
@@ -201,7 +217,12 @@ HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& requ
                        "be found.");
     }
     const int64_t offset = offset_of(param("pageToken"));
-    const auto list = uploads(channel);
+    auto list = uploads(channel);
+    if (const auto video = param("videoId")) {
+      // The documented filter: only the playlist items that contain the video.
+      std::erase_if(list, [&](const Video* v) { return v->id != *video; });
+    }
+    const bool ids_only = param("part").value_or("") == "id";
     if (offset < 0 || offset > static_cast<int64_t>(list.size()))
       return api_error(400, "youtube.parameter", "invalidPageToken",
                        "The request specifies an invalid page token.");
@@ -212,7 +233,12 @@ HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& requ
     w.key("items").begin_array();
     for (int64_t i = offset; i < end; ++i) {
       const Video& v = *list[i];
-      w.begin_object().key("kind").value("youtube#playlistItem").key("id").value("PI" + v.id);
+      w.begin_object().key("kind").value("youtube#playlistItem").key("etag").value("pe");
+      w.key("id").value("PI" + v.id);
+      if (ids_only) {
+        w.end_object();
+        continue;
+      }
       w.key("snippet").begin_object().key("publishedAt").value(format_iso8601(v.published));
       w.key("channelId").value(channel).key("title").value("Video " + v.id);
       w.key("playlistId").value(playlist).key("position").value(i);
@@ -233,13 +259,20 @@ HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& requ
       return api_error(400, "youtube.parameter", "badRequest", "Too many ids (at most 50).");
     w.begin_object().key("kind").value("youtube#videoListResponse").key("etag").value("e");
     w.key("items").begin_array();
+    int64_t found = 0;
     for (const std::string& id : ids) {
       const auto it = videos_.find(id);
       if (it == videos_.end()) continue;  // gone: left out of the answer
+      ++found;
       const Video& v = it->second;
       int64_t comment_count = 0;
       for (const Comment& c : comments_) comment_count += c.video == v.id;
-      w.begin_object().key("kind").value("youtube#video").key("id").value(v.id);
+      w.begin_object().key("kind").value("youtube#video").key("etag").value("ve");
+      w.key("id").value(v.id);
+      if (param("part").value_or("") == "id") {
+        w.end_object();
+        continue;
+      }
       w.key("snippet").begin_object().key("publishedAt").value(format_iso8601(v.published));
       w.key("channelId").value(v.channel).key("title").value("Video " + v.id);
       w.key("description").value("Aus dem Rathaus.");
@@ -250,9 +283,8 @@ HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& requ
       if (!v.comments_off) w.key("commentCount").value(std::to_string(comment_count));
       w.end_object().end_object();
     }
-    w.end_array().key("pageInfo").begin_object().key("totalResults");
-    w.value(static_cast<int64_t>(ids.size())).key("resultsPerPage");
-    w.value(static_cast<int64_t>(ids.size())).end_object().end_object();
+    w.end_array().key("pageInfo").begin_object().key("totalResults").value(found);
+    w.key("resultsPerPage").value(found).end_object().end_object();
     return json(200, w.str());
   }
   const auto comment_json = [&](JsonWriter& out, const Comment& c) {

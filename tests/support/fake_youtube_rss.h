@@ -6,9 +6,12 @@
 // units are spent, page tokens, 50 ids per videos.list, replies beyond the
 // thread's subset only through comments.list, the feed's newest 15; feeds
 // with ETag and Last-Modified answering 304 to a matching conditional GET.
+// A YouTube fake can turn hostile (set_tamper): every API call then goes
+// through a function that may answer it itself or change the honest answer.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -37,6 +40,18 @@ class FakeYouTube {
   // Units left today; every call costs one, answered or not.
   void set_quota(int64_t units);
   int64_t api_calls() const;
+  // API calls of one method ("channels", "playlistItems", "videos",
+  // "commentThreads", "comments"), charged or not.
+  int64_t calls(const std::string& method) const;
+  // A hostile server: after the key and quota checks, every API call goes
+  // to `tamper` with its method and the request; `honest` answers any
+  // request as the fake would (call it with the request, or a changed one).
+  // Runs under the fake's lock: it must not call the fake's other members.
+  // An empty function makes the fake honest again.
+  using Honest = std::function<HttpResponse(const HttpRequest&)>;
+  using Tamper = std::function<HttpResponse(const std::string& method, const HttpRequest& request,
+                                            const Honest& honest)>;
+  void set_tamper(Tamper tamper);
   int64_t feed_calls() const;
   // Requests that carried a key other than the configured one.
   int64_t rejected_keys() const;
@@ -75,6 +90,8 @@ class FakeYouTube {
   std::vector<Comment> comments_;
   int64_t quota_ = 1000000;
   int64_t api_calls_ = 0;
+  std::map<std::string, int64_t> calls_;
+  Tamper tamper_;
   int64_t feed_calls_ = 0;
   int64_t rejected_keys_ = 0;
   uint64_t seq_ = 0;
