@@ -60,9 +60,9 @@
 // with the reason in the unit's result. One video's comments take at most
 // kMaxCommentPagesPerVideo requests per sweep; a catch-up at most
 // kMaxPagesPerPoll pages per poll and, over several polls, about the
-// channel's videoCount / 50 pages. Backfill reads one page per unit and stops
-// when the token comes back unchanged (the engine stops backfill that brings
-// nothing new, which catches longer circles).
+// channel's videoCount / 50 pages. Backfill reads one page per unit; the
+// cursor keeps the tokens of its last 20 pages, and a token among them ends
+// backfill as incomplete, with the reason.
 //
 // Head and catch-up. A poll reads the uploads from the top until it meets a
 // video it knows: `known` holds the newest stored videos whose date was
@@ -86,9 +86,9 @@
 // them and its time), pending (page token of an unfinished catch-up),
 // pending_known / pending_head_at (the markers to adopt when it is through),
 // pending_pages (its pages so far), back (page token of the next backfill
-// page), videos (the channel's videoCount at the last profile read), upcoming
-// (premieres and streams announced but not aired: asked about on every poll
-// until they are).
+// page), back_trail (the tokens of the last 20 backfill pages), videos (the channel's videoCount at
+// the last profile read), upcoming (premieres and streams announced but not aired: asked about on
+// every poll until they are).
 #include "connectors/youtube/youtube_connector.h"
 
 #include <algorithm>
@@ -216,8 +216,17 @@ class ApiPoll : public ConnectorSession {
   explicit ApiPoll(AccountView a) : a_(std::move(a)), c_(toolkit::CursorJson::parse(a_.cursor)) {
     known_ = split_ids(c_.str("known"));
     if (known_.empty() && !c_.str("head").empty()) {
-      known_.push_back(c_.str("head"));  // a cursor of an earlier version
-      c_.set("known", c_.str("head"));
+      // A cursor of an earlier version: the head is the only marker, and it
+      // counts only if its time is plausible (earlier versions made a video
+      // dated 9999 the head, which hid every later upload). Without markers
+      // the catch-up reads the uploads to their end once.
+      c_.set("polled", int64_t{1});
+      if (plausible_time(c_.num("head_at"), a_.now)) {
+        known_.push_back(c_.str("head"));
+        c_.set("known", c_.str("head"));
+      } else {
+        c_.erase("head").erase("head_at");
+      }
     }
   }
 
@@ -572,19 +581,35 @@ class ApiBackfill : public ConnectorSession {
       page.expected_own_posts = c_.opt_num("videos");
       page.history_note = "paged to the end of the uploads playlist";
     } else if (next == c_.str("back")) {
-      c_.erase("back");
+      c_.erase("back").erase("back_trail");
       page.backfill_state = BackfillState::kIncomplete;
       page.history_note = "backfill stopped: the page token came back unchanged";
+    } else if (contains(split_ids(c_.str("back_trail")), next)) {
+      // A token of an earlier backfill page: the paging goes in circles.
+      c_.erase("back").erase("back_trail");
+      page.backfill_state = BackfillState::kIncomplete;
+      page.history_note =
+          "backfill stopped: playlistItems gave a page token of an earlier page again (the paging "
+          "goes in circles); older history may be missing";
     } else if (a_.backfill_since && !list_->items.empty() && list_->items.back().published_at &&
                *list_->items.back().published_at < *a_.backfill_since) {
       c_.erase("back");
       page.backfill_state = BackfillState::kReachedStart;
     } else {
+      // The tokens of the last pages, so that a circle longer than one step
+      // is seen (one page per unit: the engine never sees a request twice).
+      std::vector<std::string> trail = split_ids(c_.str("back_trail"));
+      trail.push_back(c_.str("back"));
+      if (trail.size() > kBackTrail) trail.erase(trail.begin());
+      c_.set("back_trail", join_plain(trail));
       c_.set("back", next);
     }
+    if (!c_.has("back")) c_.erase("back_trail");
     page.cursor = c_.dump();
     return StepResult::finish(std::move(page));
   }
+
+  static constexpr size_t kBackTrail = 20;
 
   AccountView a_;
   toolkit::CursorJson c_;

@@ -749,6 +749,72 @@ TEST_CASE("youtube connector: an uploads catch-up whose page token comes back en
   CHECK(after.str("head") == "Old00000000");
 }
 
+TEST_CASE("youtube connector: a catch-up that outruns the channel's videoCount ends") {
+  auto connector = make_youtube_connector();
+  // Two pages read by earlier polls; the channel has 5 videos: at most 3 pages.
+  toolkit::CursorJson c = toolkit::CursorJson::parse(cursor_after_first_poll());
+  c.set("head", "Old00000000")
+      .set("known", "Old00000000")
+      .set("head_at", at("2020-01-01T00:00:00Z"));
+  c.set("pending", "P2").set("pending_pages", int64_t{2});
+  auto s = connector->begin(view(c.dump()), WorkKind::kPoll);
+  (void)s->start();
+  StepResult r = s->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  REQUIRE(r.request.has_value());
+  CHECK(has_param(*r.request, "pageToken=P2"));
+  r = s->on_response(with_token("youtube/playlist_items_page2.json", "P3"));
+  r = s->on_response(fixture_response(200, "youtube/videos_page2.json"));
+  CHECK(r.done);
+  CHECK(r.reason.find("the catch-up read 3 pages without meeting a known video") !=
+        std::string::npos);
+  const auto after = cursor_of(r);
+  CHECK(after.str("pending").empty());
+  CHECK_FALSE(after.has("pending_pages"));
+  CHECK(after.str("known") == "Old00000000");
+}
+
+TEST_CASE("youtube connector: a head dated 9999 by an earlier version is dropped, not kept") {
+  auto connector = make_youtube_connector();
+  toolkit::CursorJson c = toolkit::CursorJson::parse(cursor_after_first_poll());
+  c.set("head", "Fz9Fut9Ure0").set("head_at", at("9999-12-31T00:00:00Z"));
+  auto s = connector->begin(view(c.dump()), WorkKind::kPoll);
+  (void)s->start();
+  (void)s->on_response(fixture_response(200, "youtube/channels_for_handle.json"));
+  StepResult r = s->on_response(fixture_response(200, "youtube/playlist_items_after_future.json"));
+  REQUIRE(r.request.has_value());  // read past the old head, not stopped at it
+  CHECK(has_param(*r.request, "&id=Nw4RealUp1d,Fz9Fut9Ure0,Hb7QwErT9uY"));
+  r = s->on_response(fixture_response(200, "youtube/videos_after_future.json"));
+  REQUIRE(r.request.has_value());  // no marker yet: on to the end of the uploads
+  CHECK(has_param(*r.request, "pageToken=EAAaBlBUOkNBTQ"));
+  r = s->on_response(fixture_response(200, "youtube/playlist_items_page2.json"));
+  r = s->on_response(fixture_response(200, "youtube/videos_page2.json"));
+  CHECK(r.done);
+  const auto after = cursor_of(r);
+  CHECK(after.str("head") == "Nw4RealUp1d");
+  CHECK(after.str("known").find("Fz9Fut9Ure0") == std::string::npos);
+  CHECK(after.str("pending").empty());
+}
+
+TEST_CASE("youtube connector: backfill whose page tokens go in circles ends as incomplete") {
+  auto connector = make_youtube_connector();
+  std::string cursor = cursor_after_first_poll();  // back = EAAaBlBUOkNBTQ
+  // Pages A -> B -> A: B's answer names A's token again.
+  const std::vector<std::string> answers = {"TokB", "EAAaBlBUOkNBTQ"};
+  StepResult r;
+  for (const std::string& next : answers) {
+    auto s = connector->begin(view(cursor), WorkKind::kBackfill);
+    REQUIRE(s->start().request.has_value());
+    r = s->on_response(with_token("youtube/playlist_items_page2.json", next));
+    r = s->on_response(fixture_response(200, "youtube/videos_page2.json"));
+    REQUIRE(r.done);
+    cursor = *r.page->cursor;
+  }
+  CHECK(r.page->backfill_state == BackfillState::kIncomplete);
+  CHECK(r.page->history_note->find("goes in circles") != std::string::npos);
+  CHECK_FALSE(cursor_of(r).has("back"));
+  CHECK_FALSE(cursor_of(r).has("back_trail"));
+}
+
 TEST_CASE("youtube: every count goes through the saturating parser (issue #20, 8)") {
   auto threads = youtube::parse_comment_threads(
       read_fixture("youtube/comment_threads_absurd_counts.json"), kChannel);
