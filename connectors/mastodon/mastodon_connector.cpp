@@ -611,7 +611,16 @@ class Session : public ConnectorSession {
     page.batch.skipped = std::move(parsed->skipped);
     const bool empty_answer = parsed->first_id.empty() && pages_ == 1;
     page.batch.posts = std::move(parsed->posts);
+    if (!asked_below_.empty() &&
+        ((!parsed->first_id.empty() && !id_before(parsed->first_id, asked_below_)) ||
+         (!back.empty() && !id_before(back, asked_below_)))) {
+      // Statuses at or above the max_id asked for: the server ignores it,
+      // and paging on would repeat this page. The window was not read to
+      // its end, so nothing it left out is a suspect.
+      return StepResult::finish(std::move(page));
+    }
     if (!past_window && !back.empty() && pages_ < kMaxRefreshPages) {
+      asked_below_ = back;
       return StepResult::send(get(statuses_url(cursor_) + "&max_id=" + url_encode(back)),
                               std::move(page));
     }
@@ -709,6 +718,7 @@ class Session : public ConnectorSession {
   mastodon::AccountInfo target_info_;  // its account, as its own instance looked it up
   int pages_ = 0;
   std::set<std::string> seen_;         // refresh: ids the timeline showed
+  std::string asked_below_;            // refresh: the max_id of the last page asked for
   std::vector<std::string> suspects_;  // refresh: left out, not yet checked
   int checks_ = 0;                     // refresh: per-status requests sent
 };

@@ -412,6 +412,27 @@ TEST_CASE(
   CHECK(r.request->url == std::string(kBase) + "/api/v1/statuses/117019685683200000");
 }
 
+TEST_CASE(
+    "mastodon connector: a refresh against a server that ignores max_id stops, suspecting "
+    "nothing") {
+  auto connector = make_mastodon_connector();
+  auto s = connector->begin(refresh_view({"117019685683200000", kGone}), WorkKind::kRefresh);
+  (void)s->start();
+  StepResult r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json",
+                                                 "mastodon/statuses_mixed_page.headers"));
+  REQUIRE(r.request.has_value());
+  CHECK(r.request->url.find("&max_id=116996485939200000") != std::string::npos);
+  // The same newest page again: paging on would repeat it forever.
+  r = s->on_response(fixture_response(200, "mastodon/statuses_mixed_page.json",
+                                      "mastodon/statuses_mixed_page.headers"));
+  CHECK(r.done);
+  CHECK(r.failure == FailureKind::kNone);
+  CHECK_FALSE(r.request.has_value());
+  REQUIRE(r.page.has_value());
+  CHECK(r.page->batch.missing_post_ids.empty());  // the window was not read to its end
+  CHECK(r.page->batch.deleted_post_ids.empty());
+}
+
 TEST_CASE("mastodon: read_status_check over fixtures and the recorded answers") {
   using V = mastodon::StatusCheck::Verdict;
   auto shown =
