@@ -70,6 +70,22 @@ void FakeMastodon::remove_status(const std::string& username, const std::string&
   v.erase(std::remove_if(v.begin(), v.end(), [&](const Status& s) { return s.id == id; }), v.end());
 }
 
+void FakeMastodon::hide_from_timeline(const std::string& username, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_name_.at(username).hidden.push_back(id);
+}
+
+void FakeMastodon::set_moved(const std::string& username, Move move) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_name_.at(username).moved = std::move(move);
+}
+
+void FakeMastodon::set_also_known_as(const std::string& username,
+                                     std::vector<std::string> aliases) {
+  std::lock_guard<std::mutex> lock(mu_);
+  by_name_.at(username).also_known_as = std::move(aliases);
+}
+
 int64_t FakeMastodon::count(const std::string& username, std::optional<PostKind> kind) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto& v = by_name_.at(username).statuses;
@@ -120,7 +136,51 @@ std::string FakeMastodon::account_json(const Account& a) const {
   } else {
     w.key("last_status_at").value(format_iso8601(a.statuses.back().created_at).substr(0, 10));
   }
-  w.key("emojis").begin_array().end_array().key("fields").begin_array().end_array().end_object();
+  w.key("emojis").begin_array().end_array().key("fields").begin_array().end_array();
+  if (a.moved) {
+    // The target as the old instance describes it (Account.md "moved"): an
+    // Account entity of its own.
+    const std::string& acct = a.moved->acct;
+    w.key("moved")
+        .begin_object()
+        .key("id")
+        .value("113000000000000042")
+        .key("username")
+        .value(acct.substr(0, acct.find('@')))
+        .key("acct")
+        .value(acct)
+        .key("url")
+        .value(a.moved->url)
+        .key("uri")
+        .value(a.moved->uri)
+        .key("followers_count")
+        .value(int64_t{0})
+        .end_object();
+  }
+  w.end_object();
+  return w.str();
+}
+
+// The ActivityPub actor (spec/activitypub.md), with alsoKnownAs.
+std::string FakeMastodon::actor_json(const Account& a) const {
+  JsonWriter w;
+  w.begin_object()
+      .key("@context")
+      .begin_array()
+      .value("https://www.w3.org/ns/activitystreams")
+      .end_array()
+      .key("id")
+      .value(base_ + "/users/" + a.username)
+      .key("type")
+      .value("Person")
+      .key("preferredUsername")
+      .value(a.username)
+      .key("url")
+      .value(base_ + "/@" + a.username)
+      .key("alsoKnownAs")
+      .begin_array();
+  for (const std::string& alias : a.also_known_as) w.value(alias);
+  w.end_array().end_object();
   return w.str();
 }
 
@@ -232,6 +292,26 @@ HttpResponse FakeMastodon::handle(const HttpRequest& request) {
     if (it == by_name_.end()) return json_reply(404, not_found);
     return json_reply(200, account_json(it->second));
   }
+  constexpr std::string_view kUsers = "/users/";
+  if (starts_with(path, kUsers)) {
+    const auto it = by_name_.find(path.substr(kUsers.size()));
+    if (it == by_name_.end()) return json_reply(404, not_found);
+    HttpResponse r = json_reply(200, actor_json(it->second));
+    r.headers[0].value = "application/activity+json; charset=utf-8";
+    return r;
+  }
+  constexpr std::string_view kStatuses = "/api/v1/statuses/";
+  if (starts_with(path, kStatuses)) {
+    // One status by id; an unknown one answers as Mastodon 4.5 did when
+    // Mastodon.py recorded GET /api/v1/statuses/0 (api-samples/mastodon).
+    const std::string id = path.substr(kStatuses.size());
+    for (const auto& [name, a] : by_name_) {
+      for (const Status& st : a.statuses) {
+        if (st.id == id) return json_reply(200, status_json(a, st));
+      }
+    }
+    return json_reply(404, "{\"error\":\"Not Found\"}");
+  }
   constexpr std::string_view kAccounts = "/api/v1/accounts/";
   if (!starts_with(path, kAccounts)) return json_reply(404, "{\"error\":\"Not Found\"}");
   std::string rest = path.substr(kAccounts.size());
@@ -251,7 +331,9 @@ HttpResponse FakeMastodon::handle(const HttpRequest& request) {
   const uint64_t min_num = min_id ? std::stoull(*min_id) : 0;
   std::vector<const Status*> candidates;
   for (const Status& s : account->statuses) {
-    if (s.id_num < max_num && s.id_num > min_num) candidates.push_back(&s);  // ascending
+    const bool hidden =
+        std::find(account->hidden.begin(), account->hidden.end(), s.id) != account->hidden.end();
+    if (s.id_num < max_num && s.id_num > min_num && !hidden) candidates.push_back(&s);  // ascending
   }
   std::vector<const Status*> page;
   if (min_id) {
@@ -355,6 +437,11 @@ void FakeBluesky::remove_post(const std::string& uri) {
         std::remove_if(a.feed.begin(), a.feed.end(), [&](const Entry& e) { return e.uri == uri; }),
         a.feed.end());
   }
+}
+
+void FakeBluesky::hide_from_get_posts(const std::string& uri) {
+  std::lock_guard<std::mutex> lock(mu_);
+  hidden_.push_back(uri);
 }
 
 int64_t FakeBluesky::count(const std::string& did, std::optional<PostKind> kind) {
@@ -586,13 +673,33 @@ HttpResponse FakeBluesky::handle(const HttpRequest& request) {
     for (const auto& [did, a] : by_did_) {
       for (const Entry& e : a.feed) {
         if (e.kind != PostKind::kRepost &&
-            std::find(uris.begin(), uris.end(), e.uri) != uris.end()) {
+            std::find(uris.begin(), uris.end(), e.uri) != uris.end() &&
+            std::find(hidden_.begin(), hidden_.end(), e.uri) == hidden_.end()) {
           body += (first ? "" : ",") + post_view(e);
           first = false;
         }
       }
     }
     return json_reply(200, body + "]}");
+  }
+  if (path == "/xrpc/app.bsky.feed.getPostThread") {
+    // depth=0&parentHeight=0: the post alone, as a threadViewPost; a post the
+    // AppView does not have is a 400 NotFound (getPostThread.ts).
+    const std::string uri = url_query_param(request.url, "uri").value_or("");
+    for (const auto& [did, a] : by_did_) {
+      for (const Entry& e : a.feed) {
+        if (e.kind != PostKind::kRepost && e.uri == uri) {
+          return json_reply(200,
+                            "{\"thread\":{\"$type\":\"app.bsky.feed.defs#threadViewPost\","
+                            "\"post\":" +
+                                post_view(e) + ",\"replies\":[]}}");
+        }
+      }
+    }
+    JsonWriter w;
+    w.begin_object().key("error").value("NotFound").key("message").value("Post not found: " + uri);
+    w.end_object();
+    return json_reply(400, w.str());
   }
   return json_reply(404,
                     "{\"error\":\"MethodNotImplemented\",\"message\":\"Method Not Implemented\"}");

@@ -2,12 +2,16 @@
 // over loopback HTTP. They speak the same JSON shapes as the fixtures (and the
 // real recorded samples they follow) and the same paging rules: Mastodon's
 // max_id/min_id with Link headers (newest first, "next" only on full pages),
-// Bluesky's opaque timestamp cursors (absent on the last page).
+// Bluesky's opaque timestamp cursors (absent on the last page). Single items
+// answer as the platforms do: Mastodon's GET /api/v1/statuses/:id (404
+// {"error":"Not Found"} once removed), Bluesky's getPostThread (400
+// {"error":"NotFound"} once removed).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,19 @@ class FakeMastodon {
                          int64_t likes = 0);
   void set_likes(const std::string& username, const std::string& id, int64_t likes);
   void remove_status(const std::string& username, const std::string& id);
+  // The status stays (GET /api/v1/statuses/:id shows it) but the account's
+  // timeline leaves it out: what a hostile or broken instance does.
+  void hide_from_timeline(const std::string& username, const std::string& id);
+  // The account announces a move ("moved" on its Account entity).
+  struct Move {
+    std::string acct;  // "user@host", or "user" within the instance
+    std::string url;   // the target's profile URL
+    std::string uri;   // the target's actor id
+  };
+  void set_moved(const std::string& username, Move move);
+  // The account's ActivityPub actor (GET /users/:username with Accept
+  // application/activity+json) lists these in alsoKnownAs.
+  void set_also_known_as(const std::string& username, std::vector<std::string> aliases);
   int64_t count(const std::string& username, std::optional<PostKind> kind = std::nullopt);
   // The ids of the account's statuses, as muniscope stores them.
   std::vector<std::string> ids(const std::string& username);
@@ -54,8 +71,12 @@ class FakeMastodon {
     std::string username;
     int64_t followers = 0;
     std::vector<Status> statuses;  // ascending ids
+    std::vector<std::string> hidden;  // left out of the timeline
+    std::optional<Move> moved;
+    std::vector<std::string> also_known_as;
   };
   std::string account_json(const Account& a) const;
+  std::string actor_json(const Account& a) const;
   std::string status_json(const Account& a, const Status& s) const;
 
   std::mutex mu_;
@@ -76,6 +97,9 @@ class FakeBluesky {
                        const std::string& other_did = "", int64_t likes = 0);
   void set_likes(const std::string& uri, int64_t likes);
   void remove_post(const std::string& uri);
+  // The post stays (getAuthorFeed and getPostThread show it) but getPosts
+  // leaves it out: what a hostile or broken AppView does.
+  void hide_from_get_posts(const std::string& uri);
   int64_t count(const std::string& did, std::optional<PostKind> kind = std::nullopt);
   // The ids of the account's feed entries as muniscope stores them (the
   // post URI, or the repost record's URI for reposts).
@@ -106,6 +130,7 @@ class FakeBluesky {
 
   std::mutex mu_;
   std::map<std::string, Account> by_did_;
+  std::vector<std::string> hidden_;  // left out of getPosts
   uint64_t seq_ = 0;
 };
 
