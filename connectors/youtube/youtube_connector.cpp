@@ -41,9 +41,6 @@
 // Absence is not deletion. videos.list leaves out ids it cannot return, but
 // a degraded or hostile server leaves out ids too (it once answered no items
 // twice, and 112 videos were marked deleted). So:
-//   - a refresh batch answered with none of its ids is a degraded answer: the
-//     unit fails (server_error, "videos.list returned none of the N requested
-//     videos") and nothing is marked;
 //   - ids left out of an otherwise good answer are suspects. At most
 //     kMaxDeletionChecks of them per unit are checked one by one: a video is
 //     deleted only when videos.list for that id alone returns no item AND the
@@ -51,6 +48,11 @@
 //     one showing the video means it is not deleted. Suspects beyond the
 //     limit, or of a channel whose uploads playlist is unknown, are only
 //     noted (Batch::missing_post_ids, which never deletes);
+//   - a refresh batch answered with none of its ids is a degraded answer: the
+//     unit fails (server_error, "videos.list returned none of the N requested
+//     videos") and nothing is marked. Only when its first video is proven
+//     gone by the same two checks (a channel that deleted its only recent
+//     video) is the answer taken as true, and the others become suspects;
 //   - comments are never marked missing: a comment reading that returns
 //     nothing for a video that had comments is no evidence of anything.
 //
@@ -710,12 +712,13 @@ class ApiRefresh : public ConnectorSession {
     if (returned.empty()) {
       // Not one of the ids came back: a degraded answer (issue #20 saw it
       // twice in a row while the uploads still listed every video), never
-      // evidence that they are gone.
-      return StepResult::fail(FailureKind::kServerError,
-                              "videos.list returned none of the " + std::to_string(batch_.size()) +
-                                  " requested videos (a degraded answer: nothing is marked "
-                                  "missing or deleted)",
-                              r.status);
+      // evidence that they are gone, unless the first of them is proven
+      // gone by itself (a channel that deleted its only recent video).
+      const std::string& first = batch_.front();
+      if (checks_ >= kMaxDeletionChecks || uploads_of_[video_owner_[first]].empty())
+        return degraded("", r.status);
+      probing_ = true;
+      return check(first);
     }
     // Left out of an otherwise good answer: suspects, checked one by one.
     for (const std::string& id : batch_) {
@@ -729,23 +732,28 @@ class ApiRefresh : public ConnectorSession {
     return step;
   }
 
+  StepResult degraded(const std::string& detail, int status) const {
+    return StepResult::fail(FailureKind::kServerError,
+                            "videos.list returned none of the " + std::to_string(batch_.size()) +
+                                " requested videos" + detail +
+                                " (a degraded answer: nothing is marked missing or deleted)",
+                            status);
+  }
+
   // The next suspect to check, or the end of the unit with what the checks
   // found.
   StepResult next_check() {
     while (!suspects_.empty()) {
-      suspect_ = suspects_.front();
+      const std::string id = suspects_.front();
       suspects_.pop_front();
-      const int64_t owner = video_owner_[suspect_];
+      const int64_t owner = video_owner_[id];
       if (checks_ >= kMaxDeletionChecks || uploads_of_[owner].empty()) {
         // Not checked this time: noted only (the store never deletes on this).
-        evidence_[owner].batch.missing_post_ids.push_back(suspect_);
+        evidence_[owner].batch.missing_post_ids.push_back(id);
         ++unchecked_;
         continue;
       }
-      ++checks_;
-      state_ = State::kCheckVideo;
-      return StepResult::send(
-          api_get(api_of(accounts_.front()) + "/videos?part=id&id=" + url_encode(suspect_)));
+      return check(id);
     }
     StepResult done = StepResult::finish();
     for (auto& [account, page] : evidence_) {
@@ -763,11 +771,19 @@ class ApiRefresh : public ConnectorSession {
   }
 
   // Evidence 1: videos.list for the suspect alone.
+  StepResult check(const std::string& id) {
+    suspect_ = id;
+    ++checks_;
+    state_ = State::kCheckVideo;
+    return StepResult::send(
+        api_get(api_of(accounts_.front()) + "/videos?part=id&id=" + url_encode(id)));
+  }
+
   StepResult on_check_video(const HttpResponse& r) {
     if (r.status != 200) return api_failure(r, "videos (deletion check)");
     auto n = youtube::count_items(r.body, "youtube#videoListResponse");
     if (!n.ok()) return StepResult::fail(FailureKind::kMalformed, n.error().message, r.status);
-    if (*n > 0) return next_check();  // there after all: the batch answer was wrong
+    if (*n > 0) return after_check(Verdict::kThere, r.status);  // the batch answer was wrong
     state_ = State::kCheckUploads;
     return StepResult::send(api_get(
         api_of(accounts_.front()) + "/playlistItems?part=id&playlistId=" +
@@ -776,20 +792,35 @@ class ApiRefresh : public ConnectorSession {
 
   // Evidence 2: the channel's uploads, filtered by the suspect's id.
   StepResult on_check_uploads(const HttpResponse& r) {
-    const int64_t owner = video_owner_[suspect_];
-    if (r.status == 404) {
-      // The uploads playlist itself is not found: no evidence either way.
-      evidence_[owner].batch.missing_post_ids.push_back(suspect_);
-      ++unchecked_;
-      return next_check();
-    }
+    // The uploads playlist itself not found: no evidence either way.
+    if (r.status == 404) return after_check(Verdict::kUnknown, r.status);
     if (r.status != 200) return api_failure(r, "playlistItems (deletion check)");
     auto n = youtube::count_items(r.body, "youtube#playlistItemListResponse");
     if (!n.ok()) return StepResult::fail(FailureKind::kMalformed, n.error().message, r.status);
     // Neither the video itself nor the channel's uploads show it: deleted
     // (or made private), on evidence about this one video.
-    if (*n == 0) evidence_[owner].batch.deleted_post_ids.push_back(suspect_);
-    return next_check();
+    return after_check(*n > 0 ? Verdict::kThere : Verdict::kGone, r.status);
+  }
+
+  enum class Verdict { kThere, kGone, kUnknown };
+
+  StepResult after_check(Verdict verdict, int status) {
+    const int64_t owner = video_owner_[suspect_];
+    if (verdict == Verdict::kGone) evidence_[owner].batch.deleted_post_ids.push_back(suspect_);
+    if (verdict == Verdict::kUnknown) {
+      evidence_[owner].batch.missing_post_ids.push_back(suspect_);
+      ++unchecked_;
+    }
+    if (!probing_) return next_check();
+    // The check of an empty batch answer's first video: only its proven
+    // absence makes the answer plausible; the others are then suspects.
+    probing_ = false;
+    if (verdict == Verdict::kThere) return degraded(", though " + suspect_ + " is there", status);
+    if (verdict == Verdict::kUnknown) return degraded("", status);
+    for (const std::string& id : batch_) {
+      if (id != suspect_) suspects_.push_back(id);
+    }
+    return next_videos();
   }
 
   std::vector<AccountView> accounts_;
@@ -802,6 +833,7 @@ class ApiRefresh : public ConnectorSession {
   State state_ = State::kVideos;
   std::deque<std::string> suspects_;
   std::string suspect_;
+  bool probing_ = false;  // checking the first video of a batch answered with none
   size_t checks_ = 0;
   int unchecked_ = 0;
   std::map<int64_t, Page> evidence_;  // deleted and unchecked ids, per account

@@ -452,13 +452,45 @@ TEST_CASE("youtube connector: absence is not deletion (issue #20, 1)") {
 
   SUBCASE("a batch answered with none of its videos is a degraded answer, nothing marked") {
     auto s = refresh_until_check(*connector);
-    const StepResult r = s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    StepResult r = s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    // Unless the first is proven gone by itself: asked alone, it is there.
+    REQUIRE(r.request.has_value());
+    CHECK(r.request->url == std::string(kApi) + "/videos?part=id&id=Hb7QwErT9uY");
+    CHECK_FALSE(any_marks(r));
+    r = s->on_response(fixture_response(200, "youtube/videos_check_found.json"));
     CHECK(r.done);
     CHECK(r.failure == FailureKind::kServerError);
-    CHECK(r.reason.find("videos.list returned none of the 5 requested videos") !=
-          std::string::npos);
+    CHECK(r.reason.find("videos.list returned none of the 5 requested videos, though "
+                        "Hb7QwErT9uY is there") != std::string::npos);
     CHECK_FALSE(r.request.has_value());
     CHECK_FALSE(any_marks(r));
+  }
+  SUBCASE("the uploads still list the first video of an empty answer: degraded") {
+    auto s = refresh_until_check(*connector);
+    (void)s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    StepResult r = s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    REQUIRE(r.request.has_value());
+    CHECK(has_param(*r.request, "videoId=Hb7QwErT9uY"));
+    r = s->on_response(fixture_response(200, "youtube/playlist_items_check_found.json"));
+    CHECK(r.failure == FailureKind::kServerError);
+    CHECK_FALSE(any_marks(r));
+  }
+  SUBCASE("every video of the batch proven gone, one by one: all deleted") {
+    auto s = refresh_until_check(*connector);
+    StepResult r = s->on_response(fixture_response(200, "youtube/videos_none.json"));
+    int requests = 0;
+    while (r.request) {
+      ++requests;
+      r = s->on_response(fixture_response(200, has_param(*r.request, "/videos?")
+                                                   ? "youtube/videos_none.json"
+                                                   : "youtube/playlist_items_empty.json"));
+    }
+    CHECK(requests == 10);  // two checks for each of the five
+    CHECK(r.done);
+    CHECK(r.failure == FailureKind::kNone);
+    REQUIRE(r.more_pages.size() == 1);
+    CHECK(r.more_pages[0].batch.deleted_post_ids.size() == 5);
+    CHECK(r.more_pages[0].batch.missing_post_ids.empty());
   }
   SUBCASE("the video alone comes back: not deleted, no further request") {
     auto s = refresh_until_check(*connector);
