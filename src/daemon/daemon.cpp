@@ -89,6 +89,15 @@ class SignalChannel {
   int fd_ = -1;
 };
 
+// Whether a SIGTERM or SIGINT waits to be read from the signal channel: the
+// signals are blocked, so a pending one shows in sigpending() until read.
+bool stop_signal_pending() {
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (sigpending(&pending) != 0) return false;
+  return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+}
+
 void print_config_issues(const ConfigLoad& load) {
   for (const auto& w : load.warnings) log()->warn("{}", w.format());
   for (const auto& e : load.errors) log()->error("{}", e.format());
@@ -166,6 +175,7 @@ std::optional<int> prepare(const std::string& config_path, const std::string& db
   s.transport = std::make_unique<CurlTransport>(transport_options(s.config));
   s.engine = std::make_unique<Engine>(s.clock, s.random, *s.transport, *s.store, s.registry,
                                       EngineOptions::from_config(s.config));
+  s.engine->set_stop_check(stop_signal_pending);
   if (auto st = s.engine->load(s.config); !st.ok()) {
     log()->error("{}", st.error().message);
     return 1;

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <unordered_set>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -162,6 +164,10 @@ struct Engine::Session {
   int http_status = 0;
   int rate_limited = 0;
   TimeMs sent_at = 0;  // when the request in flight was sent
+  bool sent_validators = false;  // the request in flight carried If-None-Match/-Modified-Since
+  // The per-unit guard: what this unit has asked for so far.
+  std::unordered_set<uint64_t> request_keys;  // hashes of method and URL
+  int64_t units_asked = 0;
   std::string notes;   // what the page guard corrected, for the poll log
   // Per-account outcomes a batch session reported (account id -> failure).
   std::map<int64_t, std::pair<FailureKind, std::string>> outcomes;
@@ -201,6 +207,7 @@ Engine::HostRt& Engine::host_for(AccountRt& a) {
     if (ps != nullptr && ps->rate_limit.requests > 0) {
       budget = RateBudgetDefaults{ps->rate_limit.requests, ps->rate_limit.window_ms};
     }
+    if (ps != nullptr && ps->max_server_wait) budget.max_wait_ms = *ps->max_server_wait;
     slot->limiter = RateLimiter(budget);
     slot->cap = ps != nullptr && ps->max_connections_per_host
                     ? *ps->max_connections_per_host
@@ -794,19 +801,32 @@ void Engine::commit_page_of(Session& s, Page& page, TimeMs now) {
       if (!admit_page(s, page, *a, now)) {
         return;  // a duplicate: a single session is finished, a batch goes on
       } else if (!page.empty()) {
-        auto counts = store_.commit_page(a->stored.id, page, wall_of(now));
-        if (!counts.ok()) {
-          commit_failed_ = true;
-          finish(s, Finish{"storage_error", FailureKind::kNone, true, counts.error().message, 0},
-                 now);
-          return;
+        // A long page (a feed of 100,000 entries) is stored in bounded
+        // chunks, so a stop request waits for one chunk, never for the whole
+        // page. Only the last chunk carries the cursor, the backfill state
+        // and the deletions: a page cut short by a stop is read again next
+        // time (stored posts are updated, never duplicated), and nothing is
+        // skipped past.
+        while (page.batch.posts.size() > kCommitChunkPosts) {
+          Page chunk;
+          chunk.account_id = page.account_id;
+          chunk.batch.snapshot = std::exchange(page.batch.snapshot, std::nullopt);
+          chunk.batch.posts.assign(std::make_move_iterator(page.batch.posts.begin()),
+                                   std::make_move_iterator(page.batch.posts.begin() +
+                                                           kCommitChunkPosts));
+          page.batch.posts.erase(page.batch.posts.begin(),
+                                 page.batch.posts.begin() + kCommitChunkPosts);
+          if (!commit_counted(s, *a, chunk, now)) return;
+          if (stop_requested()) {
+            finish(s,
+                   Finish{"interrupted", FailureKind::kNone, false,
+                          "stopped while storing a long page; the rest is read again next time",
+                          0},
+                   now);
+            return;
+          }
         }
-        s.posts_new += counts->posts_new;
-        s.posts_updated += counts->posts_updated;
-        s.posts_deleted += counts->posts_deleted;
-        counters_.posts_new += counts->posts_new;
-        counters_.posts_updated += counts->posts_updated;
-        counters_.posts_deleted += counts->posts_deleted;
+        if (!commit_counted(s, *a, page, now)) return;
         const Page& p = page;
         if (p.cursor) a->stored.cursor = *p.cursor;
         if (p.platform_id) a->stored.platform_id = *p.platform_id;
@@ -821,6 +841,22 @@ void Engine::commit_page_of(Session& s, Page& page, TimeMs now) {
       }
     }
   }
+}
+
+bool Engine::commit_counted(Session& s, AccountRt& a, const Page& page, TimeMs now) {
+  auto counts = store_.commit_page(a.stored.id, page, wall_of(now));
+  if (!counts.ok()) {
+    commit_failed_ = true;
+    finish(s, Finish{"storage_error", FailureKind::kNone, true, counts.error().message, 0}, now);
+    return false;
+  }
+  s.posts_new += counts->posts_new;
+  s.posts_updated += counts->posts_updated;
+  s.posts_deleted += counts->posts_deleted;
+  counters_.posts_new += counts->posts_new;
+  counters_.posts_updated += counts->posts_updated;
+  counters_.posts_deleted += counts->posts_deleted;
+  return true;
 }
 
 void Engine::handle_step_rest(Session& s, StepResult step, TimeMs now) {
@@ -838,6 +874,12 @@ void Engine::handle_step_rest(Session& s, StepResult step, TimeMs now) {
     return;
   }
   if (step.request) {
+    if (auto stop = unit_guard(s, *step.request)) {
+      ++counters_.units_stopped;
+      log()->warn("{}: {}", s.label, vault_.scrub(*stop));
+      finish(s, Finish{"no_progress", FailureKind::kNoProgress, true, *stop, s.http_status}, now);
+      return;
+    }
     s.request = std::move(step.request);
     hosts_.at(s.host_key)->waiting.push_back(s.id);
     return;
@@ -855,6 +897,41 @@ void Engine::handle_step_rest(Session& s, StepResult step, TimeMs now) {
          Finish{"internal_error", FailureKind::kNone, true,
                 "connector neither requested nor finished", 0},
          now);
+}
+
+std::optional<std::string> Engine::unit_guard(Session& s, const HttpRequest& next) {
+  // The same request twice in one unit: the server's paging repeats or goes
+  // in circles (a page token that never ends, A -> B -> A). Whatever the
+  // connector thinks, asking again would only repeat the answer.
+  const uint64_t key =
+      std::hash<std::string>{}(next.method + ' ' + next.url);
+  if (!s.request_keys.insert(key).second) {
+    return "stopped the " + std::string(work_kind_id(s.work)) +
+           " after " + std::to_string(s.requests) + " request(s): it would ask for " +
+           printable(redact_url(next.url), 200) +
+           " a second time (the server's paging repeats or goes in circles); what was read is "
+           "kept";
+  }
+  if (s.requests >= options_.max_requests_per_unit) {
+    return "stopped the " + std::string(work_kind_id(s.work)) + " after " +
+           std::to_string(s.requests) + " requests, the most one unit of work may send (the "
+           "server's paging does not end); what was read is kept";
+  }
+  if (next.credential.kind != CredentialUse::Kind::kNone && !s.quota_scope.empty()) {
+    if (const auto b = budgets_.find(s.quota_scope); b != budgets_.end()) {
+      const int64_t cap = std::max<int64_t>(
+          1, static_cast<int64_t>(static_cast<double>(b->second->units()) *
+                                  options_.max_quota_share_per_unit));
+      if (s.units_asked + next.cost > cap) {
+        return "stopped the " + std::string(work_kind_id(s.work)) + " after " +
+               std::to_string(s.units_asked) + " quota units, the most one unit of work may "
+               "spend (" + std::to_string(cap) + " of " + std::to_string(b->second->units()) +
+               " for quota " + s.quota_scope + "); what was read is kept";
+      }
+      s.units_asked += next.cost;
+    }
+  }
+  return std::nullopt;
 }
 
 void Engine::apply_throttle(Session& s, const Throttle& t, int http_status, TimeMs now) {
@@ -919,12 +996,14 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
         a != nullptr && a->platform != nullptr ? a->platform->auth : AuthStyle{};
     (void)vault_.attach(req, s.platform, s.credential_slot, style);
   }
+  s.sent_validators = false;
   if (req.conditional) {
     auto cached = store_.http_cache_get(s.request->url);
     if (cached.ok() && cached->has_value()) {
       if (!(*cached)->etag.empty()) req.headers.push_back({"If-None-Match", (*cached)->etag});
       if (!(*cached)->last_modified.empty())
         req.headers.push_back({"If-Modified-Since", (*cached)->last_modified});
+      s.sent_validators = !(*cached)->etag.empty() || !(*cached)->last_modified.empty();
     }
   }
   s.transfer = next_transfer_id_++;
@@ -936,6 +1015,11 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
   ++counters_.requests;
   log()->debug("{} {} {}", s.label, req.method, vault_.scrub(redact_url(req.url)));
   transport_.start(s.transfer, req);
+}
+
+void Engine::log_absurd_rate_figure(HostRt& host) {
+  const std::string note = host.limiter.take_absurd_note();
+  if (!note.empty()) log()->warn("{}: the server's rate-limit figure is absurd: {}", host.key, note);
 }
 
 void Engine::note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now) {
@@ -968,6 +1052,7 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
   ++counters_.http[{s.platform, http_class(response.status)}];
   if (response.status != 0) s.http_status = response.status;
   host.limiter.observe(response, now, wall_of(now));
+  log_absurd_rate_figure(host);
   // The connector sees the URL it asked for, never one with the engine's
   // credential in it.
   response.url = s.request ? s.request->url : std::string();
@@ -1035,7 +1120,9 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
     // until the announced time, then retry this request first.
     ++host.rate_limited_total;
     ++counters_.rate_limit_waits;
-    host.limiter.on_too_many_requests(response, now, s.sent_at, wall_of(now));
+    host.limiter.on_too_many_requests(response, now, s.sent_at, wall_of(now),
+                                      random_.uniform01());
+    log_absurd_rate_figure(host);
     const TimeMs until = host.limiter.blocked_until(now).value_or(now);
     const std::string why =
         "HTTP " + std::to_string(response.status) +
@@ -1061,6 +1148,32 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
            Finish{"server_error", FailureKind::kNone, true,
                   "HTTP " + std::to_string(response.status) + " from " + url +
                       (excerpt.empty() ? "" : ": " + excerpt),
+                  response.status},
+           now);
+    return;
+  }
+  if (response.body.size() > kStopAbandonBodyBytes && stop_requested()) {
+    // Stopping: reading a long answer (a 100,000-entry feed takes seconds to
+    // parse and store) would delay the stop past what systemd waits for.
+    // Nothing of it is stored, and the cursor stays: it is read again next
+    // time.
+    finish(s,
+           Finish{"interrupted", FailureKind::kNone, false,
+                  "stopped before a long answer (" + std::to_string(response.body.size()) +
+                      " bytes) was read; it is read again next time",
+                  response.status},
+           now);
+    return;
+  }
+  if (response.status == 304 && !s.sent_validators) {
+    // 304 Not Modified answers a conditional request (RFC 9110 15.4.5); to
+    // one that sent no validator it is a broken answer, not "nothing new"
+    // (a feed that did this stayed "ok" with 0 entries forever).
+    finish(s,
+           Finish{"malformed", FailureKind::kMalformed, true,
+                  "HTTP 304 Not Modified from " + url +
+                      " to a request that sent no validator (no If-None-Match or "
+                      "If-Modified-Since): a broken answer, nothing read",
                   response.status},
            now);
     return;
@@ -1230,7 +1343,8 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     }
     a.retry_at = until;
     rt.backoff_until = wall_of(until);
-    rt.state = f.failure == FailureKind::kMalformed ? AccountState::kDegraded
+    rt.state = f.failure == FailureKind::kMalformed || f.failure == FailureKind::kNoProgress
+                   ? AccountState::kDegraded
                : f.outcome == "rate_limited"        ? AccountState::kRateLimited
                                                     : AccountState::kBackingOff;
     rt.state_reason =

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,6 +67,12 @@ struct EngineOptions {
   BackoffPolicy backoff;
   double backfill_reserve = 0.2;   // backfill only while this share of a host's budget remains
   int max_rate_limit_retries = 5;  // 429 answers tolerated within one unit of work
+  // The per-unit guard: no unit of work (a poll, a comment sweep, a refresh,
+  // a backfill step) sends more requests than this, or spends more than this
+  // share of its credential's quota budget, whatever the server's paging
+  // says. A server whose page tokens never end cannot spend a day's quota.
+  int max_requests_per_unit = 1000;
+  double max_quota_share_per_unit = 0.1;
   size_t refresh_max_posts = 400;
   // poll --once: attempts per unit of work before giving up.
   int once_max_attempts = 3;
@@ -87,6 +94,7 @@ struct EngineCounters {
   int64_t posts_deleted = 0;
   int64_t items_skipped = 0;  // response items that could not be stored
   int64_t redirects_refused = 0;
+  int64_t units_stopped = 0;  // units of work stopped by the per-unit guard
   int64_t skipped_polls = 0;
   // Platform -> when a unit of work last succeeded there (staleness).
   std::map<std::string, TimeMs> last_success;
@@ -138,6 +146,15 @@ class Engine {
   // Graceful stop: no new work or requests from now on. idle() turns true
   // when every running unit of work has finished.
   void stop_new_work() { stopping_ = true; }
+  // Asked between the chunks of a long page (kCommitChunkPosts): true when
+  // the owner has a stop request waiting (a SIGTERM not yet read), so that
+  // storing a 100,000-entry feed never delays a stop by seconds.
+  void set_stop_check(std::function<bool()> check) { stop_check_ = std::move(check); }
+  // Posts per transaction when a page is stored in chunks.
+  static constexpr size_t kCommitChunkPosts = 2000;
+  // An answer longer than this that arrives once a stop is requested is not
+  // read at all (read again next time): its parse alone could outlast the stop.
+  static constexpr size_t kStopAbandonBodyBytes = 1 << 20;
   bool idle() const { return sessions_.empty(); }
   // Cancels transfers still in flight (logged as interrupted). Pages already
   // received were committed when they arrived.
@@ -211,6 +228,15 @@ class Engine {
   TimeMs next_wakeup(TimeMs now) const;
   QuotaBudget* quota_of(const AccountRt& a);
   void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
+  // Logs, once per figure, that a host's rate-limit header was absurd and
+  // what was done instead (engine/rate_limit.h caps every server wait).
+  void log_absurd_rate_figure(HostRt& host);
+  // The per-unit guard (EngineOptions::max_requests_per_unit): why the
+  // unit must stop instead of sending `next`, or nullopt. Counts `next`.
+  std::optional<std::string> unit_guard(Session& s, const HttpRequest& next);
+  // Commits one page (or chunk) and adds its counts; false (and the session
+  // finished) when the store failed.
+  bool commit_counted(Session& s, AccountRt& a, const Page& page, TimeMs now);
   // Duplicates: one platform account configured under two spellings (a
   // Bluesky handle and its DID) is polled and counted once.
   std::string identity_of(const AccountRt& a, const std::string& platform_id) const;
@@ -239,6 +265,8 @@ class Engine {
   uint64_t next_session_id_ = 1;
   uint64_t next_transfer_id_ = 1;
   bool stopping_ = false;
+  std::function<bool()> stop_check_;
+  bool stop_requested() const { return stopping_ || (stop_check_ && stop_check_()); }
   bool commit_failed_ = false;  // the last handle_step could not store its page
   bool not_modified_ = false;   // the step being handled answered a 304
   bool once_mode_ = false;
