@@ -440,7 +440,8 @@ class ApiPoll : public ConnectorSession {
     // is through (never a premiere that has not aired, never a video whose
     // date the page guard rejects).
     std::vector<std::string> pending = split_ids(c_.str("pending_known"));
-    if (pending.empty() && !c_.str("pending_head").empty()) {
+    if (pending.empty() && !c_.str("pending_head").empty() &&
+        plausible_time(c_.num("pending_head_at"), a_.now)) {
       pending.push_back(c_.str("pending_head"));  // a cursor of an earlier version
     }
     for (const std::string& id : markers) {
