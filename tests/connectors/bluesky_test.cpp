@@ -300,7 +300,8 @@ std::map<int64_t, Page> pages_of(StepResult& r) {
 }  // namespace
 
 TEST_CASE(
-    "bluesky connector: a refresh asks getPosts in batches of 25; a post it left out is deleted "
+    "bluesky connector: a refresh asks getPosts in batches of 25, and a post it left out is "
+    "deleted "
     "only on getPostThread's NotFound") {
   auto connector = make_bluesky_connector();
   AccountView v = view(head_cursor("x", 0));

@@ -282,7 +282,8 @@ HttpResponse text_response(int status, std::string body) {
 }  // namespace
 
 TEST_CASE(
-    "mastodon connector: a refresh re-reads the window; a status it left out is deleted only on "
+    "mastodon connector: a refresh re-reads the window, and a status it left out is deleted only "
+    "on "
     "the instance's own 404 for it") {
   auto connector = make_mastodon_connector();
   auto s =
@@ -641,7 +642,7 @@ TEST_CASE("mastodon connector: an unverified move is an event only, polling stay
 }
 
 TEST_CASE(
-    "mastodon connector: a move names only a host and a user; no URL the old instance gives is "
+    "mastodon connector: a move names only a host and a user, and no URL the old instance gives is "
     "requested") {
   auto connector = make_mastodon_connector();
   auto first_request = [&](const HttpResponse& moved) {

@@ -225,7 +225,8 @@ bool is_refresh_timeline(const HttpRequest& r) {
 }  // namespace
 
 TEST_CASE(
-    "hostile social: two empty getPosts answers mark nothing deleted; the account says degraded") {
+    "hostile social: two empty getPosts answers mark nothing deleted, and the account says "
+    "degraded") {
   World w(0, 100);
   Run run(w);
   run.once();
@@ -319,7 +320,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "hostile social: two empty Mastodon refresh answers mark nothing deleted; the account says "
+    "hostile social: two empty Mastodon refresh answers mark nothing deleted, and the account says "
     "degraded") {
   World w(60, 0);
   Run run(w);
