@@ -295,3 +295,44 @@ TEST_CASE("hostile 2.9: SIGTERM while a 100,000-entry feed is being stored ends 
   }
   MESSAGE("longest SIGTERM to exit: " << longest_ms << " ms");
 }
+
+TEST_CASE("hostile 2.exit: poll --once exits 0 when every account ended ok, after errors it recovered from") {
+  // Found: poll --once exited 1 after a transient error it had recovered from.
+  std::atomic<int> served{0};
+  const std::string feed =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Presse"
+      "</title><link>https://www.example-stadt.de/</link><description>d</description>"
+      "<item><title>Meldung</title><link>https://www.example-stadt.de/presse/1</link>"
+      "<guid>https://www.example-stadt.de/presse/1</guid>"
+      "<pubDate>Tue, 03 Dec 2024 10:00:00 +0100</pubDate></item></channel></rss>\n";
+  std::atomic<bool> always_fail{false};
+  LoopbackServer server([&](const HttpRequest&) {
+    HttpResponse r;
+    if (served++ == 0 || always_fail) {
+      r.status = 503;
+      r.body = "busy";
+      return r;
+    }
+    r.status = 200;
+    r.headers.push_back({"Content-Type", "application/rss+xml"});
+    r.body = feed;
+    return r;
+  });
+  TempDir dir;
+  const std::string cfg = dir.file("m.yaml");
+  write_file(cfg,
+             "defaults: {contact: mailto:t@example.org, allow_private_addresses: true}\n"
+             "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n"
+             "    state: BW\n    accounts:\n      - {platform: rss, handle: \"" +
+                 server.base_url() + "/feed.xml\"}\n");
+  RunResult r = run_muniscope("poll --once -c " + cfg + " --db " + dir.file("s.db"));
+  CHECK(served.load() == 2);  // the 503, then the feed
+  CHECK(r.out.find("units of work server_error") != std::string::npos);  // still reported
+  CHECK(r.out.find("accounts not ok") == std::string::npos);
+  CHECK(r.exit_code == 0);
+  // An account that does not recover still makes the run fail.
+  always_fail = true;
+  r = run_muniscope("poll --once --all -c " + cfg + " --db " + dir.file("s.db"));
+  CHECK(r.out.find("accounts not ok") != std::string::npos);
+  CHECK(r.exit_code == 1);
+}
