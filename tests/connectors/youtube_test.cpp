@@ -662,7 +662,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "youtube connector: replies paging that repeats is stopped; an empty reading marks nothing") {
+    "youtube connector: replies paging that repeats is stopped, an empty reading marks nothing") {
   auto connector = make_youtube_connector();
   AccountView v = view(cursor_after_first_poll());
   v.refresh_ids = {"Hb7QwErT9uY", "Lp0oKiJ8uHy"};
