@@ -57,7 +57,7 @@ int print_table(const Table& t, const std::string& format) {
     std::fprintf(stderr, "muniscope: %s\n", f.error().message.c_str());
     return 2;
   }
-  std::fputs(t.render(*f).c_str(), stdout);
+  write_stdout(t.render(*f));
   return 0;
 }
 
@@ -295,7 +295,7 @@ int cmd_status(const CommonOptions& o) {
                   h.render_json().c_str(), b.render_json().c_str());
       return 0;
     }
-    std::fputs(t.render(*format).c_str(), stdout);
+    write_stdout(t.render(*format));
     return 0;
   }
   std::map<std::string, int> by_state;

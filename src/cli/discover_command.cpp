@@ -299,10 +299,10 @@ int cmd_discover(const DiscoverOptions& o) {
   }
   yaml << YAML::EndSeq << YAML::EndMap;
 
-  std::fputs(proposals.render(*format).c_str(), stdout);
+  write_stdout(proposals.render(*format));
   if (o.show_refused && refused.size() > 0) {
     if (*format == OutputFormat::kTable) std::fputs("\nNot proposed:\n", stdout);
-    std::fputs(refused.render(*format).c_str(), stdout);
+    write_stdout(refused.render(*format));
   }
   if (problems.size() > 0) {
     std::fputs("\nProblems:\n", stderr);

@@ -90,7 +90,7 @@ class RowWriter {
     std::string line;
     for (size_t i = 0; i < columns_.size(); ++i) line += (i ? "," : "") + csv_escape(columns_[i]);
     line += "\r\n";
-    std::fputs(line.c_str(), out_);
+    write_output(out_, line);
   }
 
   void row(const std::vector<Value>& values) {
@@ -111,7 +111,7 @@ class RowWriter {
         }
       }
       w.end_object();
-      std::fputs(w.str().c_str(), out_);
+      write_output(out_, w.str());
       std::fputc('\n', out_);
     } else {
       line_.clear();
@@ -129,7 +129,7 @@ class RowWriter {
         }
       }
       line_ += "\r\n";
-      std::fputs(line_.c_str(), out_);
+      write_output(out_, line_);
     }
     ++rows_;
   }

@@ -117,7 +117,7 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
     for (const auto& m : metrics::metric_catalogue())
       t.add_row({m.name, m.group, m.unit, m.definition});
     auto f = parse_output_format(common.format);
-    std::fputs(t.render(f.ok() ? *f : OutputFormat::kTable).c_str(), stdout);
+    write_stdout(t.render(f.ok() ? *f : OutputFormat::kTable));
     return 0;
   }
   auto format = parse_output_format(common.format);
@@ -237,7 +237,7 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
     t.add_row(std::move(cells));
   });
   if (!st.ok()) return fail(st.error().message, 1);
-  std::fputs(t.render(*format).c_str(), stdout);
+  write_stdout(t.render(*format));
   if (*format == OutputFormat::kTable && t.size() == 0) {
     std::fputs("(no accounts match; see `muniscope accounts`)\n", stdout);
   }
@@ -339,7 +339,7 @@ int cmd_series(const SeriesOptions& o, const CommonOptions& common) {
                  per_post(e->replies, e->replies_known), per_post(e->reposts, e->reposts_known)});
     }
   }
-  std::fputs(t.render(*format).c_str(), stdout);
+  write_stdout(t.render(*format));
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "cli/output.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -118,6 +120,14 @@ bool is_numeric(const Cell& c) {
 }
 
 }  // namespace
+
+void write_output(std::FILE* out, const std::string& text) {
+  if (isatty(fileno(out)) == 1) {
+    std::fputs(terminal_safe(text).c_str(), out);
+  } else {
+    std::fwrite(text.data(), 1, text.size(), out);
+  }
+}
 
 std::string Table::render(OutputFormat format) const {
   switch (format) {

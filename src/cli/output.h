@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <variant>
@@ -27,6 +28,13 @@ Result<OutputFormat> parse_output_format(const std::string& text, bool allow_htm
 void add_format_option(CLI::App& app, std::string& format, bool allow_html = false);
 
 using Cell = Value;
+
+// Writes command output to `out`. On a terminal, text a platform supplied
+// (ESC, C1 controls, bidirectional overrides) is shown escaped even in CSV
+// and JSON (core/text_safety.h terminal_safe); to a file or a pipe the
+// bytes are written exactly as rendered, so data stays data.
+void write_output(std::FILE* out, const std::string& text);
+inline void write_stdout(const std::string& text) { write_output(stdout, text); }
 
 struct Column {
   std::string name;      // header; also the JSON key and CSV header

@@ -358,7 +358,7 @@ int cmd_survey_check(const SurveyOptions& o, const CommonOptions& common) {
     f << out;
     if (!f) return fail("cannot write " + o.output, 1);
   } else {
-    std::fputs(out.c_str(), stdout);
+    write_stdout(out);
   }
   // Problems are unmapped answers and rows of unknown municipalities.
   return report->problems.empty() ? 0 : 1;

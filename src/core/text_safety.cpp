@@ -93,7 +93,21 @@ bool repair_utf8(std::string& s) {
 
 namespace {
 
-std::string escape_controls(std::string_view in, size_t max_bytes, bool cell) {
+// The explicit bidirectional formatting characters (UAX #9): embeddings and
+// overrides U+202A..U+202E, isolates U+2066..U+2069. Shown raw, U+202E makes
+// a terminal or a page display the text that follows backwards ("Trojan
+// Source"); its length in bytes is 3 (E2 80 AA..AE, E2 81 A6..A9).
+uint32_t bidi_control_at(std::string_view s, size_t i) {
+  if (i + 2 >= s.size() || static_cast<unsigned char>(s[i]) != 0xE2) return 0;
+  const unsigned char b1 = static_cast<unsigned char>(s[i + 1]);
+  const unsigned char b2 = static_cast<unsigned char>(s[i + 2]);
+  if (b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) return 0x202A + (b2 - 0xAA);
+  if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) return 0x2066 + (b2 - 0xA6);
+  return 0;
+}
+
+std::string escape_controls(std::string_view in, size_t max_bytes, bool cell,
+                            bool keep_line_breaks = false) {
   std::string s(in.substr(0, std::min(in.size(), max_bytes + 8)));
   const bool cut_input = in.size() > s.size();
   repair_utf8(s);
@@ -104,7 +118,9 @@ std::string escape_controls(std::string_view in, size_t max_bytes, bool cell) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     std::string piece;
     size_t len = 1;
-    if (c < 0x20 || c == 0x7F) {
+    if (keep_line_breaks && (c == '\n' || c == '\r' || c == '\t')) {
+      piece.assign(1, static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7F) {
       if (cell && (c == '\n' || c == '\r' || c == '\t')) {
         piece = " ";
       } else if (c == '\n') {
@@ -125,6 +141,11 @@ std::string escape_controls(std::string_view in, size_t max_bytes, bool cell) {
       std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(s[i + 1]));
       piece = buf;
       len = 2;
+    } else if (const uint32_t bidi = bidi_control_at(s, i); bidi != 0) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(bidi));
+      piece = buf;
+      len = 3;
     } else {
       len = valid_sequence_length(s, i);
       if (len == 0) len = 1;  // cannot happen after repair_utf8
@@ -149,6 +170,10 @@ std::string printable(std::string_view s, size_t max_bytes) {
 
 std::string printable_cell(std::string_view s) {
   return escape_controls(s, static_cast<size_t>(-1) / 2, true);
+}
+
+std::string terminal_safe(std::string_view s) {
+  return escape_controls(s, static_cast<size_t>(-1) / 2, false, true);
 }
 
 void append_utf8(std::string& out, uint32_t cp) {
@@ -195,7 +220,21 @@ std::string html_escape(std::string_view raw) {
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
     }
   }
-  return out;
+  // Bidirectional overrides and isolates are shown as what they are, so a
+  // post can never make the page display its text (or what follows) reordered.
+  std::string visible;
+  visible.reserve(out.size());
+  for (size_t i = 0; i < out.size();) {
+    if (const uint32_t bidi = bidi_control_at(out, i); bidi != 0) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(bidi));
+      visible += buf;
+      i += 3;
+    } else {
+      visible += out[i++];
+    }
+  }
+  return visible;
 }
 
 }  // namespace muni

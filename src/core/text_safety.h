@@ -7,7 +7,12 @@
 //     the record is flagged (repair_utf8);
 //   - what is printed or logged has no control characters: they are shown
 //     as escapes (printable), so a 404 body can never write a fake log line
-//     or move a terminal's cursor.
+//     or move a terminal's cursor. The same holds for the bidirectional
+//     overrides and isolates (U+202A..U+202E, U+2066..U+2069), shown as
+//     "\u202e", and for HTML pages (html_escape).
+// The store keeps a post's text as the platform sent it (only repaired to
+// valid UTF-8 without NUL): ESC or U+202E in a post are data a researcher
+// may want to see. They never reach a terminal or a page unescaped.
 #pragma once
 
 #include <cstddef>
@@ -41,5 +46,10 @@ std::string html_escape(std::string_view text);
 // For table cells on a terminal: like printable(), but tabs and newlines
 // become a single space so a cell stays on its line.
 std::string printable_cell(std::string_view s);
+
+// For machine formats (CSV, NDJSON) written to a terminal: like printable()
+// without a length cap, but line breaks and tabs stay as they are, so the
+// format is unchanged while no escape sequence reaches the terminal.
+std::string terminal_safe(std::string_view s);
 
 }  // namespace muni

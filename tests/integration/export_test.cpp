@@ -321,6 +321,35 @@ print("ok")
     CHECK(tty.find("40 rows written to") != std::string::npos);
   }
 
+  SUBCASE("ESC and U+202E in a post: exact in files and pipes, escaped on a terminal") {
+    // The store keeps a post's text as sent; a terminal never gets it raw
+    // (issue #20, caveat). Table, HTML and log paths: safety_test.cpp.
+    {
+      auto store = *Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+      store->db().exec(
+          "UPDATE posts SET text = 'Amt' || char(27) || '[2J' || char(8238) || 'gnp.exe' "
+          "WHERE id = (SELECT MAX(id) FROM posts)");
+    }
+    const std::string raw = "Amt\x1b[2J\xE2\x80\xAEgnp.exe";
+    REQUIRE(run_muniscope("export posts -o " + dir.file("esc.csv") + " " + c).exit_code == 0);
+    CHECK(read_file(dir.file("esc.csv")).find(raw) != std::string::npos);
+    const auto piped = run_muniscope("export posts --format ndjson " + c);
+    REQUIRE(piped.exit_code == 0);
+    CHECK(piped.out.find("Amt\\u001b[2J\xE2\x80\xAEgnp.exe") != std::string::npos);  // JSON's own escape
+    if (std::system("command -v script >/dev/null 2>&1") != 0) {
+      MESSAGE("script(1) not installed; pseudo-terminal check skipped");
+      return;
+    }
+    const std::string out_file = dir.file("esc-tty.txt");
+    CHECK(std::system(("script -qec '" + muniscope_binary() + " export posts " + c + "' " +
+                       out_file + " >/dev/null 2>&1")
+                          .c_str()) == 0);
+    const std::string tty = read_file(out_file);
+    CHECK(tty.find("Amt\\x1b[2J\\u202egnp.exe") != std::string::npos);
+    CHECK(tty.find('\x1b') == std::string::npos);
+    CHECK(tty.find("\xE2\x80\xAE") == std::string::npos);
+  }
+
   SUBCASE("parquet is refused with the reason, unknown platforms with a hint") {
     auto r = run_muniscope("export posts --format parquet " + c);
     CHECK(r.exit_code == 2);

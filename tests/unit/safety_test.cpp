@@ -409,3 +409,50 @@ TEST_CASE("safety 2.8: every count saturates instead of overflowing, and the gua
   CHECK_FALSE(page.batch.comments[1].likes.has_value());
   CHECK(page.batch.comments[2].likes == 3);
 }
+
+TEST_CASE("safety 2.esc: ESC and U+202E are kept as data and never reach a terminal or a page raw") {
+  // Found: ESC and U+202E (right-to-left override) were stored raw while
+  // NUL was removed; only some printing paths escaped them. Decided: the
+  // store keeps the text as the platform sent it (valid UTF-8, no NUL);
+  // every output path that a person reads escapes them.
+  const std::string hostile = "Amt\x1b[2J\x1b]0;pwned\x07 \xE2\x80\xAE" "gnp.exe\xE2\x81\xA6x\n";
+  // The page guard keeps them (only invalid UTF-8 and NUL are repaired).
+  Page page;
+  PostRecord p;
+  p.platform_post_id = "1";
+  p.created_at = at("2026-01-01T00:00:00Z");
+  p.text = hostile + std::string(1, '\0');
+  page.batch.posts.push_back(p);
+  (void)guard_page(page, 0, at("2026-02-01T00:00:00Z"));
+  CHECK(page.batch.posts[0].text == hostile);
+
+  const auto raw_free = [](const std::string& s) {
+    return s.find('\x1b') == std::string::npos && s.find('\x07') == std::string::npos &&
+           s.find("\xE2\x80\xAE") == std::string::npos && s.find("\xE2\x81\xA6") == std::string::npos;
+  };
+  // Logs and state reasons.
+  const std::string log_line = printable(hostile);
+  CHECK(raw_free(log_line));
+  CHECK(log_line.find("\\x1b[2J") != std::string::npos);
+  CHECK(log_line.find("\\u202e") != std::string::npos);
+  CHECK(log_line.find("\\u2066") != std::string::npos);
+  CHECK(log_line.find("\\n") != std::string::npos);
+  // Table cells.
+  const std::string cell = printable_cell(hostile);
+  CHECK(raw_free(cell));
+  CHECK(cell.find('\n') == std::string::npos);
+  // HTML (report, --format html): visible, and never a control character.
+  const std::string html = html_escape(hostile);
+  CHECK(raw_free(html));
+  CHECK(html.find("\\u202e") != std::string::npos);
+  // CSV and NDJSON shown on a terminal: escaped, but line breaks stay.
+  const std::string csv = "\"" + hostile + "\"\r\n";
+  const std::string shown = terminal_safe(csv);
+  CHECK(raw_free(shown));
+  CHECK(shown.find("\r\n") != std::string::npos);
+  CHECK(shown.find("x\n") != std::string::npos);
+  // Ordinary text is untouched everywhere.
+  CHECK(printable("Bürgerbüro – Öffnungszeiten") == "Bürgerbüro – Öffnungszeiten");
+  CHECK(terminal_safe("a,b\r\n\"c\td\"\r\n") == "a,b\r\n\"c\td\"\r\n");
+  CHECK(html_escape("Bürgerbüro") == "Bürgerbüro");
+}
