@@ -34,9 +34,11 @@
 // kMaxChecksPerUnit per unit of work, is asked for with getPostThread: only
 // the AppView's own NotFound for that URI reports it deleted
 // (Batch::deleted_post_ids); a post it shows is stored with its current
-// counts (which also restores it); any other answer (5xx, 429, blocked,
-// garbage) is no evidence, and the suspect is only noted (missing_post_ids,
-// never a deletion). A getPosts answer with none of the posts asked for is no
+// counts (which also restores it); any other answer (blocked, another
+// error, garbage) is no evidence, and the suspect is only noted
+// (missing_post_ids, never a deletion). 5xx and 429 never reach the
+// connector: the engine ends the unit or waits, and nothing is marked
+// either. A getPosts answer with none of the posts asked for is no
 // reading at all: getPostThread on the first of them tells a degraded
 // answer (the post is shown: the unit fails as kMalformed, nothing marked)
 // from a batch that was really deleted (NotFound: the rest are suspects).

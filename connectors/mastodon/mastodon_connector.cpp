@@ -42,9 +42,10 @@
 // instance's own "not found" for that status (404/410 with the API's JSON
 // error body) reports it deleted (Batch::deleted_post_ids); a status shown
 // is stored again with its current counts (which also restores it); any
-// other answer (5xx, 429, 401, an HTML page, another status) is no evidence,
-// and the suspect is only noted (missing_post_ids, never a deletion). A
-// refresh whose first page is empty although the window holds statuses is
+// other answer (401, 403, an HTML page, another status) is no evidence, and
+// the suspect is only noted (missing_post_ids, never a deletion). 5xx and
+// 429 never reach the connector: the engine ends the unit or waits, and
+// nothing is marked either. A refresh whose first page is empty although the window holds statuses is
 // no reading at all: the newest of them is asked for; shown, the unit fails
 // as a degraded answer (kMalformed, nothing marked); not found, every status
 // of the window is a suspect as above (an account that deleted everything).
