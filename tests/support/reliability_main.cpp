@@ -1,6 +1,6 @@
-// The kill loop: the real muniscope binary against loopback Mastodon and
-// Bluesky worlds that keep publishing, SIGKILLed at random instants, then
-// compared with the worlds.
+// The kill loop: the real muniscope binary against loopback Mastodon,
+// Bluesky, YouTube (Data API with a key) and RSS worlds that keep
+// publishing, SIGKILLed at random instants, then compared with the worlds.
 //
 //   muniscope_reliability [--kills N] [--seed S] [--verbose]
 //
@@ -29,6 +29,8 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -37,6 +39,7 @@
 
 #include "core/clock.h"
 #include "fake_platforms.h"
+#include "fake_youtube_rss.h"
 #include "core/strings.h"
 #include "loopback_server.h"
 
@@ -140,12 +143,60 @@ int main(int argc, char** argv) {
     b_accounts.push_back(did);
   }
 
+  // YouTube channels with a few pages of uploads, and press feeds.
+  constexpr int kChannels = 6;
+  constexpr int kFeeds = 6;
+  const std::string yt_key = "AIzaReliabilityKey000000000000000000000";
+  FakeYouTube youtube(yt_key);
+  LoopbackServer yt_server([&](const HttpRequest& r) { return youtube.handle(r); }, 16);
+  yt_server.set_latency_ms(40);
+  std::vector<std::string> channels;
+  std::map<std::string, std::vector<std::string>> videos;  // channel -> ids
+  std::mutex videos_mu;
+  for (int i = 0; i < kChannels; ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "UCreliability%010d", i);
+    channels.push_back(id);
+    youtube.add_channel(id, "@ytstadt" + std::to_string(i), 1000 * (i + 1));
+    for (int k = 0; k < 60 + 20 * i; ++k)
+      videos[id].push_back(youtube.add_video(id, now - (300 - k) * kHourMs, 10 * k));
+  }
+  std::vector<std::unique_ptr<FakeFeedSite>> feeds;
+  std::vector<std::vector<std::string>> feed_items(kFeeds);
+  std::mutex feeds_mu;
+  for (int i = 0; i < kFeeds; ++i) {
+    feeds.push_back(std::make_unique<FakeFeedSite>());
+    // The fake feed shows its newest 10 items, as many sites do; a feed has
+    // no history, so the world is kept within that window (4 now, up to 10).
+    for (int k = 0; k < 4; ++k) {
+      const std::string guid = "https://www.stadt" + std::to_string(i) + ".example/presse/" +
+                               std::to_string(k);
+      feeds[i]->add_item(guid, now - (100 - k) * kHourMs, "Meldung " + std::to_string(k));
+      feed_items[i].push_back(guid);
+    }
+  }
+  LoopbackServer feed_server(
+      [&](const HttpRequest& r) {
+        for (int i = 0; i < kFeeds; ++i) {
+          if (r.url.find("/feed" + std::to_string(i) + ".xml") != std::string::npos)
+            return feeds[i]->handle(r);
+        }
+        HttpResponse none;
+        none.status = 404;
+        return none;
+      },
+      16);
+  feed_server.set_latency_ms(40);
+  setenv("MUNI_RELIABILITY_YT_KEY", yt_key.c_str(), 1);
+
   const std::string dir = make_temp_dir();
   const std::string config = dir + "/muniscope.yaml";
   std::string yaml =
       "defaults:\n  contact: mailto:reliability@example.org\n  allow_private_addresses: true\n"
       "  poll_interval: 1m\n  refresh_interval: 1m\n"
       "platforms:\n  bluesky: {base_url: \"" + appview.base_url() + "\"}\n"
+      "  youtube:\n    base_url: " + yt_server.base_url() + "/youtube/v3\n    feed_base_url: " +
+      yt_server.base_url() + "\n    credential: {env: MUNI_RELIABILITY_YT_KEY}\n"
       "municipalities:\n";
   for (int i = 0; i < kAccounts; ++i) {
     yaml += "  - id: m" + std::to_string(i) + "\n    name: Stadt " + std::to_string(i) +
@@ -153,6 +204,11 @@ int main(int argc, char** argv) {
             "      - {platform: mastodon, handle: \"" + mastodon_server.base_url() + "/@" +
             m_accounts[i].user + "\"}\n"
             "      - {platform: bluesky, handle: stadt" + std::to_string(i) + ".example}\n";
+    if (i < kChannels)
+      yaml += "      - {platform: youtube, handle: \"@ytstadt" + std::to_string(i) + "\"}\n";
+    if (i < kFeeds)
+      yaml += "      - {platform: rss, handle: \"" + feed_server.base_url() + "/feed" +
+              std::to_string(i) + ".xml\"}\n";
   }
   write_text(config, yaml);
   const std::string db = dir + "/s.db";
@@ -167,7 +223,20 @@ int main(int argc, char** argv) {
     while (publishing) {
       const int i = static_cast<int>(prng() % kAccounts);
       const TimeMs t = SystemClock().now();
-      if (prng() % 2 == 0) {
+      const uint32_t what = prng() % 8;
+      if (what == 6) {
+        const std::string& channel = channels[i % kChannels];
+        const std::string id = youtube.add_video(channel, t, 0);
+        std::lock_guard<std::mutex> lock(videos_mu);
+        videos[channel].push_back(id);
+      } else if (what == 7 && feed_items[i % kFeeds].size() < 10) {
+        const int f = i % kFeeds;
+        std::lock_guard<std::mutex> lock(feeds_mu);
+        const std::string guid = "https://www.stadt" + std::to_string(f) + ".example/presse/" +
+                                 std::to_string(feed_items[f].size());
+        feeds[f]->add_item(guid, t, "Meldung " + std::to_string(feed_items[f].size()));
+        feed_items[f].push_back(guid);
+      } else if (what % 2 == 0) {
         const std::string id = mastodon.add_status(m_accounts[i].user, t, PostKind::kOriginal);
         mastodon.set_likes(m_accounts[i].user, id, static_cast<int64_t>(prng() % 3));
       } else {
@@ -245,6 +314,7 @@ int main(int argc, char** argv) {
       const auto it = stored.find(id);
       if (it == stored.end()) {
         ++lost;
+        if (verbose) std::printf("lost: %s %s\n", handle_like.c_str(), id.c_str());
       } else {
         ++verified;
         if (it->second > 1) duplicated += it->second - 1;
@@ -258,6 +328,9 @@ int main(int argc, char** argv) {
     compare("%/@" + m_accounts[i].user, mastodon.ids(m_accounts[i].user));
     compare("stadt" + std::to_string(i) + ".example", bluesky.ids(b_accounts[i]));
   }
+  for (int i = 0; i < kChannels; ++i) compare("@ytstadt" + std::to_string(i), videos[channels[i]]);
+  for (int i = 0; i < kFeeds; ++i)
+    compare("%/feed" + std::to_string(i) + ".xml", feed_items[i]);
   // Engagement series only grow in these worlds.
   int64_t samples = 0, non_monotone = 0;
   {
