@@ -414,7 +414,7 @@ TEST_CASE("rss: entries dated 9999, 0001 or 1970 are kept, dated when first seen
 }
 
 TEST_CASE(
-    "rss: UTF-8 declared as ISO-8859-1 is read as UTF-8 and said; real Latin-1 stays Latin-1") {
+    "rss: UTF-8 declared as ISO-8859-1 is read as UTF-8 and said, real Latin-1 stays Latin-1") {
   auto moji = rss::parse_feed(read_fixture("rss/mojibake_declared_latin1.xml"), kFeed, 0);
   REQUIRE(moji.ok());
   CHECK(moji->snapshot.display_name == "Gemeinde Mühlheim – Aktuelles");

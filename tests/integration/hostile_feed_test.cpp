@@ -186,7 +186,7 @@ TEST_CASE("hostile feed: entries dated 9999, 0001 and 1970 are stored, flagged, 
                                    " OR created_at > " + std::to_string(run.clock.now())) == 0);
 }
 
-TEST_CASE("hostile feed: UTF-8 declared as ISO-8859-1 is stored readable and said; Latin-1 stays") {
+TEST_CASE("hostile feed: UTF-8 declared as ISO-8859-1 is stored readable and said, Latin-1 stays") {
   FakeFeed site;
   LoopbackServer server([&](const HttpRequest& r) { return site.handle(r); });
   site.serve(kMojibakePath, read_fixture("rss/mojibake_declared_latin1.xml"),
