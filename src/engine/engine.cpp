@@ -112,6 +112,7 @@ struct Engine::AccountRt {
   bool polled = false;              // a poll succeeded since load: backfill may start
   TimeMs retry_at = 0;     // rt().backoff_until in timer time: when a failed unit is retried
   int idle_backfills = 0;  // consecutive backfill units without a new post
+  int64_t idle_skipped_items = 0;  // items those units could not store
   // Backfill pages and posts since the last summary line: the journal gets
   // one line per account's backfill, not one per page.
   int64_t backfill_pages = 0;
@@ -1258,14 +1259,28 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
       // Paging that goes in circles (a server that ignores max_id, a cursor
       // that cycles) brings nothing new page after page: stop it with a
       // clear state instead of polling forever.
-      a->idle_backfills = s.posts_new > 0 ? 0 : a->idle_backfills + 1;
+      if (s.posts_new > 0) {
+        a->idle_backfills = 0;
+        a->idle_skipped_items = 0;
+      } else {
+        ++a->idle_backfills;
+        a->idle_skipped_items += s.items_skipped;
+      }
       if (a->idle_backfills >= kMaxIdleBackfills &&
           a->stored.backfill_state == BackfillState::kPending) {
         Page stop;
         stop.backfill_state = BackfillState::kIncomplete;
-        stop.history_note = "backfill stopped: " + std::to_string(a->idle_backfills) +
-                            " pages in a row brought no new post (the server repeats pages or "
-                            "its cursor goes in circles); older history may be missing";
+        // Say what was seen: pages of items that could not be stored are not
+        // a server going in circles.
+        stop.history_note =
+            "backfill stopped: " + std::to_string(a->idle_backfills) +
+            " pages in a row brought no new post" +
+            (a->idle_skipped_items > 0
+                 ? " (they held " + std::to_string(a->idle_skipped_items) +
+                       " item(s) that could not be stored: implausible dates or no id, see the "
+                       "poll log)"
+                 : std::string(" (the server repeats pages or its cursor goes in circles)")) +
+            "; older history may be missing";
         stop.batch.events.push_back({"history_incomplete", *stop.history_note});
         if (store_.commit_page(a->stored.id, stop, wall_of(now)).ok()) {
           a->stored.backfill_state = BackfillState::kIncomplete;
@@ -1273,6 +1288,7 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
         }
         log()->warn("{}: {}", a->label(), *stop.history_note);
         a->idle_backfills = 0;
+        a->idle_skipped_items = 0;
       }
     }
     apply_outcome(*a, s.work, outcome, now);

@@ -63,16 +63,9 @@ class Guard {
       audit_.skipped.push_back({"", "post without an id"});
       return false;
     }
-    bool counts = false;
-    for (std::optional<int64_t>* c : {&p.engagement.likes, &p.engagement.replies,
-                                      &p.engagement.reposts, &p.engagement.quotes,
-                                      &p.engagement.views}) {
-      counts = count(*c) || counts;
-    }
-    if (counts) p.quality |= kQualityCountsRejected;
     if (p.mentions < 0 || p.mentions > 100000) p.mentions = 0;
-    date(p.parent_created_at);
-    date(p.edited_at);
+    // The post's own date first: a post that cannot be kept is counted once,
+    // as skipped, not also for its other dates and counts.
     if (!p.counts_only && !plausible(p.created_at)) {
       if (p.created_at_evidence && plausible(*p.created_at_evidence)) {
         p.created_at = *p.created_at_evidence;
@@ -86,6 +79,15 @@ class Guard {
         return false;
       }
     }
+    bool counts = false;
+    for (std::optional<int64_t>* c : {&p.engagement.likes, &p.engagement.replies,
+                                      &p.engagement.reposts, &p.engagement.quotes,
+                                      &p.engagement.views}) {
+      counts = count(*c) || counts;
+    }
+    if (counts) p.quality |= kQualityCountsRejected;
+    date(p.parent_created_at);
+    date(p.edited_at);
     return true;
   }
 

@@ -336,3 +336,40 @@ TEST_CASE("hostile 2.exit: poll --once exits 0 when every account ended ok, afte
   CHECK(r.out.find("accounts not ok") != std::string::npos);
   CHECK(r.exit_code == 1);
 }
+
+TEST_CASE("hostile 22.5: backfill pages that hold only unstorable items say so, and count each item once") {
+  // Found: a backfill whose last pages held only posts with implausible
+  // dates stopped with "the server repeats pages or its cursor goes in
+  // circles", which it did not; and a page of 40 such posts was summed up
+  // as "5 implausible date(s) stored as unknown, 40 item(s) skipped".
+  std::atomic<int> backfill_requests{0};
+  LoopbackServer server([&](const HttpRequest& r) {
+    const size_t before = r.url.find("before=");
+    if (before == std::string::npos) {
+      std::string posts;
+      for (int id = 1000; id < 1005; ++id) {
+        posts += std::string(posts.empty() ? "" : ",") + "{\"id\":" + std::to_string(id) +
+                 ",\"t\":" + std::to_string(1700000000000 + id * 1000) + "}";
+      }
+      return json_response(200, "{\"followers\":3,\"more\":false,\"posts\":[" + posts + "]}");
+    }
+    ++backfill_requests;
+    const int64_t oldest = std::stoll(r.url.substr(before + 7));
+    std::string posts;
+    for (int64_t id = oldest - 1; id > oldest - 4; --id) {
+      posts += std::string(posts.empty() ? "" : ",") + "{\"id\":" + std::to_string(id) +
+               ",\"t\":253402300799000}";  // 9999-12-31T23:59:59Z
+    }
+    return json_response(200, "{\"followers\":3,\"more\":true,\"posts\":[" + posts + "]}");
+  });
+  ToyRun run(server.base_url());
+  REQUIRE(run.once(std::chrono::seconds(20)));
+  CHECK(backfill_requests.load() == 5);
+  const StoredAccount a = *run.store().find_account("toy:anna");
+  CHECK(a.backfill_state == BackfillState::kIncomplete);
+  CAPTURE(a.history_note);
+  CHECK(a.history_note.find("5 pages in a row brought no new post") != std::string::npos);
+  CHECK(a.history_note.find("held 15 item(s) that could not be stored") != std::string::npos);
+  CHECK(a.history_note.find("circles") == std::string::npos);
+  CHECK(run.scalar("SELECT SUM(items_skipped) FROM poll_log WHERE work = 'backfill'") == 15);
+}

@@ -456,3 +456,21 @@ TEST_CASE("safety 2.esc: ESC and U+202E are kept as data and never reach a termi
   CHECK(terminal_safe("a,b\r\n\"c\td\"\r\n") == "a,b\r\n\"c\td\"\r\n");
   CHECK(html_escape("Bürgerbüro") == "Bürgerbüro");
 }
+
+TEST_CASE("safety 22.5: a post that cannot be kept is counted once, as skipped") {
+  const TimeMs now = at("2026-02-01T00:00:00Z");
+  Page page;
+  for (int i = 0; i < 40; ++i) {
+    PostRecord p;
+    p.platform_post_id = std::to_string(i);
+    p.created_at = at("9999-12-31T00:00:00Z");
+    if (i < 5) p.parent_created_at = at("0001-01-01T00:00:00Z");
+    if (i < 3) p.engagement.likes = -5;
+    page.batch.posts.push_back(p);
+  }
+  const PageAudit audit = guard_page(page, at("2016-01-01T00:00:00Z"), now);
+  CHECK(audit.skipped.size() == 40);
+  CHECK(audit.dates_dropped == 0);
+  CHECK(audit.counts_rejected == 0);
+  CHECK(audit.summary() == "40 item(s) skipped");
+}
