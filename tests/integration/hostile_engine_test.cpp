@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "fake_youtube_rss.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/strings.h"
@@ -372,4 +373,77 @@ TEST_CASE("hostile 22.5: backfill pages that hold only unstorable items say so, 
   CHECK(a.history_note.find("held 15 item(s) that could not be stored") != std::string::npos);
   CHECK(a.history_note.find("circles") == std::string::npos);
   CHECK(run.scalar("SELECT SUM(items_skipped) FROM poll_log WHERE work = 'backfill'") == 15);
+}
+
+TEST_CASE("hostile 22.3: after quotaExceeded no request with that key leaves, for any account") {
+  // Found: after YouTube answered quotaExceeded, one poll --once sent two to
+  // three more calls with the same key, one of them 0.6 s later for another
+  // channel. A throttle means stop: requests already on the wire when the
+  // refusal arrives cannot be recalled, but none may leave after it.
+  const std::string key = "AIzaThrottleTestKey0000000000000000000";
+  FakeYouTube yt(key);
+  LoopbackServer server([&](const HttpRequest& r) { return yt.handle(r); });
+  server.set_latency_ms(30);
+  const TimeMs now = SystemClock().now();
+  std::string accounts;
+  for (int c = 0; c < 6; ++c) {
+    char id[32];
+    std::snprintf(id, sizeof id, "UCthrottle%013d", c);
+    yt.add_channel(id, "@drossel" + std::to_string(c), 100);
+    for (int v = 0; v < 120; ++v) yt.add_video(id, now - (v + 1) * kHourMs, v);
+    // Half of them given as legacy user names (resolved by forUsername).
+    accounts += "      - {platform: youtube, handle: \"" +
+                std::string(c % 2 == 0 ? "@" : "user:") + "drossel" + std::to_string(c) +
+                "\"}\n";
+  }
+  TempDir dir;
+  const std::string cfg = dir.file("m.yaml");
+  write_file(cfg,
+             "defaults: {contact: mailto:t@example.org, allow_private_addresses: true}\n"
+             "platforms:\n  youtube:\n    base_url: " + server.base_url() +
+                 "/youtube/v3\n    feed_base_url: " + server.base_url() +
+                 "\n    credential: {env: MUNI_THROTTLE_YT_KEY}\n"
+                 "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n"
+                 "    kind: Stadt\n    state: BW\n    accounts:\n" + accounts);
+  setenv("MUNI_THROTTLE_YT_KEY", key.c_str(), 1);
+  for (const int allowed : {1, 3, 8, 15}) {
+    // The refusal comes from the tamper so that it can time the calls: a
+    // call that arrives well after the first refusal was answered was sent
+    // after muniscope had learned of it.
+    std::mutex mu;
+    int calls = 0;
+    std::optional<std::chrono::steady_clock::time_point> refused_at;
+    int late = 0;
+    std::string late_calls;
+    yt.set_tamper([&](const std::string&, const HttpRequest& r, const FakeYouTube::Honest& honest) {
+      std::lock_guard<std::mutex> lock(mu);
+      const auto t = std::chrono::steady_clock::now();
+      if (refused_at && t - *refused_at > std::chrono::milliseconds(100)) {
+        ++late;
+        late_calls += redact_url(r.url) + "\n";
+      }
+      if (++calls <= allowed) return honest(r);
+      if (!refused_at) refused_at = t;
+      HttpResponse q;
+      q.status = 403;
+      q.headers.push_back({"Content-Type", "application/json; charset=UTF-8"});
+      q.body =
+          "{\"error\":{\"code\":403,\"message\":\"The request cannot be completed because you "
+          "have exceeded your quota.\",\"errors\":[{\"message\":\"quota\",\"domain\":"
+          "\"youtube.quota\",\"reason\":\"quotaExceeded\"}]}}";
+      return q;
+    });
+    // A fresh store each time: a stored exhausted budget would hold the key
+    // from the start (right, but it tests nothing here).
+    const RunResult r = run_muniscope("poll --once --all -c " + cfg + " --db " +
+                                      dir.file("s" + std::to_string(allowed) + ".db"));
+    yt.set_tamper({});
+    CAPTURE(allowed);
+    CAPTURE(r.out);
+    CAPTURE(late_calls);
+    CHECK(late == 0);
+    CHECK(calls <= allowed + 4);  // at most what was on the wire (4 connections)
+    CHECK(r.out.find("quota") != std::string::npos);
+  }
+  unsetenv("MUNI_THROTTLE_YT_KEY");
 }

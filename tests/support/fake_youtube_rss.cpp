@@ -172,6 +172,11 @@ HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& requ
       for (const auto& [id, c] : channels_) {
         if (to_lower_ascii(c.handle) == to_lower_ascii(*handle)) found.push_back(&c);
       }
+    } else if (const auto user = param("forUsername")) {
+      // Legacy user names: the fake takes the handle without its "@".
+      for (const auto& [id, c] : channels_) {
+        if (to_lower_ascii(c.handle) == "@" + to_lower_ascii(*user)) found.push_back(&c);
+      }
     } else if (const auto ids = param("id")) {
       for (const std::string& id : split(*ids, ',')) {
         if (const auto it = channels_.find(id); it != channels_.end()) found.push_back(&it->second);
