@@ -12,7 +12,6 @@
 #include "core/text_decode.h"
 #include "core/text_safety.h"
 #include "core/xml.h"
-#include "engine/net_policy.h"
 
 namespace muni::rss {
 
@@ -56,7 +55,7 @@ std::string hex16(uint64_t v) {
 std::string absolute(const std::string& link, const std::string& base) {
   if (link.empty()) return "";
   if (parse_url(link)) return link;
-  if (auto resolved = resolve_redirect(base, link)) return *resolved;
+  if (auto resolved = resolve_url(base, link)) return *resolved;
   return link;
 }
 

@@ -15,7 +15,7 @@
 #include "core/clock.h"
 #include "core/text_safety.h"
 #include "core/time_util.h"
-#include "daemon/daemon.h"
+#include "engine/curl_transport.h"
 #include "engine/curl_transport.h"
 #include "engine/net_policy.h"
 #include "registry/discovery.h"

@@ -13,6 +13,7 @@
 #include "cli/report_command.h"
 #include "cli/import_commands.h"
 #include "cli/man_page.h"
+#include "cli/poll_command.h"
 #include "cli/output.h"
 #include "cli/query_commands.h"
 #include "connectors/builtin.h"
@@ -189,7 +190,7 @@ int run_cli(int argc, char** argv) {
     }
     poll_opts.config_path = common.config_path;
     poll_opts.db_override = common.db_override;
-    return muni::run_poll_once(poll_opts);
+    return muni::cmd_poll_once(poll_opts);
   }
   if (*status) return muni::cmd_status(common);
   if (*munis) return muni::cmd_municipalities(common);

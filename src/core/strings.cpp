@@ -345,4 +345,26 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return did_you_mean(word, std::vector<std::string_view>(candidates.begin(), candidates.end()));
 }
 
+std::optional<std::string> resolve_url(std::string_view from_url, std::string_view location) {
+  const std::string loc(trim(location));
+  if (loc.empty()) return std::nullopt;
+  if (loc.find("://") != std::string::npos) {
+    if (!parse_url(loc)) return std::nullopt;
+    return loc;
+  }
+  const auto from = parse_url(from_url);
+  if (!from) return std::nullopt;
+  if (starts_with(loc, "//")) {
+    const std::string abs = from->scheme + ":" + loc;
+    if (!parse_url(abs)) return std::nullopt;
+    return abs;
+  }
+  if (loc[0] == '/') return from->origin() + loc;
+  // Path without query or fragment of the original request.
+  std::string path = from->path.substr(0, from->path.find_first_of("?#"));
+  if (path.empty()) path = "/";
+  if (loc[0] == '?') return from->origin() + path + loc;
+  return from->origin() + path.substr(0, path.rfind('/') + 1) + loc;
+}
+
 }  // namespace muni

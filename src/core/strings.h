@@ -72,4 +72,10 @@ std::optional<UrlParts> parse_url(std::string_view url);
 // (key, token, access_token, secret, password) for logs.
 std::string redact_url(std::string_view url);
 
+// The absolute URL a reference points to, resolved against `base` (absolute,
+// scheme-relative, absolute-path, query-only and relative references, as
+// links in feeds and Location headers are written); nullopt when the result
+// is not an http(s) URL.
+std::optional<std::string> resolve_url(std::string_view base, std::string_view reference);
+
 }  // namespace muni

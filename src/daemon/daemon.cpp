@@ -1,6 +1,5 @@
 #include "daemon/daemon.h"
 
-#include "cli/progress.h"
 
 #include <chrono>
 
@@ -15,7 +14,6 @@
 #include <optional>
 #include <set>
 
-#include "cli/output.h"
 #include "config/config.h"
 #include "connectors/builtin.h"
 #include "core/clock.h"
@@ -36,16 +34,6 @@ static std::vector<std::string> configured_platforms(const Config& c) {
     for (const AccountConfig& a : m.accounts) ids.insert(a.platform);
   }
   return {ids.begin(), ids.end()};
-}
-
-CurlTransportOptions transport_options(const Config& c) {
-  CurlTransportOptions o;
-  o.user_agent = c.effective_user_agent();
-  o.connect_timeout_ms = static_cast<long>(c.defaults.connect_timeout_ms);
-  o.total_timeout_ms = static_cast<long>(c.defaults.request_timeout_ms);
-  o.max_response_bytes = c.defaults.max_response_bytes;
-  o.allow_private_addresses = c.defaults.allow_private_addresses;
-  return o;
 }
 
 namespace {
@@ -355,17 +343,19 @@ int run_daemon(const DaemonOptions& options) {
   return 0;
 }
 
-int run_poll_once(const PollOnceOptions& options) {
+PollOnceReport run_poll_once(const PollOnceOptions& options,
+                              const std::function<void(const PollOnceProgress&)>& on_progress) {
   SignalChannel signals;
   Setup s;
-  if (auto rc = prepare(options.config_path, options.db_override, s)) return *rc;
+  if (auto rc = prepare(options.config_path, options.db_override, s))
+    return PollOnceReport::ended_early(*rc);
   const TimeMs run_started = s.clock.now();
   s.transport->add_wakeup_fd(signals.fd());
 
   auto accounts = s.store->load_accounts(true);
   if (!accounts.ok()) {
     log()->error("{}", accounts.error().message);
-    return 1;
+    return PollOnceReport::ended_early(1);
   }
   std::set<int64_t> selected;
   bool explicit_selection = false;
@@ -374,7 +364,7 @@ int run_poll_once(const PollOnceOptions& options) {
     auto a = s.store->find_account(ref);
     if (!a.ok()) {
       std::fprintf(stderr, "muniscope: %s\n", a.error().message.c_str());
-      return 2;
+      return PollOnceReport::ended_early(2);
     }
     selected.insert(a->id);
   }
@@ -392,7 +382,7 @@ int run_poll_once(const PollOnceOptions& options) {
           stderr,
           "muniscope: no active accounts for municipality '%s' (see `muniscope municipalities`)\n",
           m.c_str());
-      return 2;
+      return PollOnceReport::ended_early(2);
     }
   }
   if (!explicit_selection) {
@@ -405,16 +395,16 @@ int run_poll_once(const PollOnceOptions& options) {
       }));
   s.engine->start_once(ids, options.all || explicit_selection);
   bool interrupted = false;
-  // On a terminal, one line rewritten in place; in the journal nothing here
-  // (the engine logs one line per unit of work).
-  ProgressLine progress(s.clock, stderr, "poll", "accounts",
-                        static_cast<int64_t>(s.engine->once_progress_view().total));
+  const auto report_progress = [&] {
+    if (!on_progress) return;
+    const auto p = s.engine->once_progress_view();
+    on_progress(PollOnceProgress{static_cast<int64_t>(p.total), static_cast<int64_t>(p.done),
+                                 p.waiting});
+  };
+  report_progress();
   while (!s.engine->once_finished()) {
     s.engine->step(500);
-    if (progress.active()) {
-      const auto p = s.engine->once_progress_view();
-      progress.update(static_cast<int64_t>(p.done), p.waiting);
-    }
+    report_progress();
     if (!signals.drain().empty()) {
       interrupted = true;
       s.engine->stop_new_work();
@@ -424,34 +414,18 @@ int run_poll_once(const PollOnceOptions& options) {
       break;
     }
   }
-  progress.clear();
   s.engine->save_host_status();
 
-  // Summary: what was done, and what failed by kind.
-  const EngineCounters& c = s.engine->counters();
-  std::map<std::string, int64_t> by_outcome;
-  for (const auto& [key, n] : c.polls) by_outcome[key.second] += n;
-  Table table({{"item"}, {"value"}});
-  table.add_row({std::string("accounts selected"), static_cast<int64_t>(ids.size())});
-  if (unsupported > 0)
-    table.add_row({std::string("accounts without connector"), static_cast<int64_t>(unsupported)});
-  table.add_row({std::string("requests"), c.requests});
-  table.add_row({std::string("posts new"), c.posts_new});
-  table.add_row({std::string("posts updated"), c.posts_updated});
-  table.add_row({std::string("posts deleted"), c.posts_deleted});
-  if (c.items_skipped > 0) table.add_row({std::string("items skipped"), c.items_skipped});
-  if (c.redirects_refused > 0)
-    table.add_row({std::string("redirects refused"), c.redirects_refused});
-  // Waits are part of what happened: a long silent pause is a rate limit.
-  if (c.rate_limit_waits > 0)
-    table.add_row(
-        {std::string("rate-limit waits (429/503 answers and held requests)"), c.rate_limit_waits});
-  if (c.quota_waits > 0) table.add_row({std::string("quota waits"), c.quota_waits});
-  for (const auto& [outcome, n] : by_outcome) table.add_row({"units of work " + outcome, n});
-  // Every selected account that did not end up ok is listed, including
-  // those that never got a unit of work (a missing credential holds them
-  // before any request): a run that skipped accounts is not a success.
-  Table errors({{"account"}, {"state"}, {"reason"}});
+  // What was done, and every selected account that did not end up ok,
+  // including those that never got a unit of work (a missing credential
+  // holds them before any request): a run that skipped accounts is not a
+  // success.
+  PollOnceReport report;
+  report.ran = true;
+  report.interrupted = interrupted;
+  report.accounts_selected = static_cast<int64_t>(ids.size());
+  report.accounts_unsupported = static_cast<int64_t>(unsupported);
+  report.counters = s.engine->counters();
   if (auto after = s.store->load_accounts(true); after.ok()) {
     for (const StoredAccount& a : *after) {
       if (!selected.count(a.id)) continue;
@@ -460,33 +434,27 @@ int run_poll_once(const PollOnceOptions& options) {
           st == AccountState::kDuplicate) {
         continue;
       }
-      errors.add_row({a.municipality_id + "/" + a.account_key,
-                      std::string(st == AccountState::kPending ? "not polled" : a.state_id()),
-                      a.runtime.state_reason.empty() && st == AccountState::kPending
-                          ? std::string("no unit of work ran for it")
-                          : a.runtime.state_reason});
+      report.not_ok.push_back(
+          {a.municipality_id + "/" + a.account_key,
+           std::string(st == AccountState::kPending ? "not polled" : a.state_id()),
+           a.runtime.state_reason.empty() && st == AccountState::kPending
+               ? std::string("no unit of work ran for it")
+               : a.runtime.state_reason});
     }
-  }
-  if (errors.size() > 0) {
-    table.add_row({std::string("accounts not ok"), static_cast<int64_t>(errors.size())});
-  }
-  std::fputs(table.render_table().c_str(), stdout);
-  if (errors.size() > 0) {
-    std::puts("");
-    std::fputs(errors.render_table().c_str(), stdout);
   }
   if (!options.metrics_file.empty()) {
     const SelfMetricsInput in = metrics_input(s, run_started);
     if (auto st = write_metrics_file(options.metrics_file, render_prometheus(in)); !st.ok()) {
       std::fprintf(stderr, "muniscope: %s\n", st.error().message.c_str());
-      return 1;
+      report.exit_code = 1;
+      return report;
     }
   }
-  if (interrupted) return 1;
   // The accounts' end states decide: a unit that failed and was retried
-  // successfully (a 503, a timeout) is in the table above, but the run did
+  // successfully (a 503, a timeout) is in the counters, but the run did
   // what it was asked to do.
-  return errors.size() > 0 ? 1 : 0;
+  report.exit_code = interrupted || !report.not_ok.empty() ? 1 : 0;
+  return report;
 }
 
 }  // namespace muni

@@ -9,11 +9,14 @@
 // invalid. Retention runs periodically (store.retention.run_every).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "engine/curl_transport.h"
+#include "engine/engine.h"
 
 namespace muni {
 
@@ -25,10 +28,6 @@ struct DaemonOptions {
 // Returns the process exit code: 0 clean stop, 1 runtime error, 2 config error.
 int run_daemon(const DaemonOptions& options);
 
-// The transport settings a configuration asks for (User-Agent with contact,
-// timeouts, size cap, private addresses): shared by run, poll and discover.
-CurlTransportOptions transport_options(const Config& c);
-
 struct PollOnceOptions {
   std::string config_path;
   std::string db_override;
@@ -38,9 +37,42 @@ struct PollOnceOptions {
   std::string metrics_file;  // --metrics-file: Prometheus textfile-collector output
 };
 
-// Runs the selected (or all due) accounts to completion, backfill included,
-// prints a summary. Exit code 0 when every unit of work succeeded, 1 when
-// some failed, 2 for usage or config errors.
-int run_poll_once(const PollOnceOptions& options);
+// Where a poll --once run stands, for a progress line.
+struct PollOnceProgress {
+  int64_t total = 0;  // accounts in the run
+  int64_t done = 0;
+  std::string waiting;  // what the run waits for ("rate limit of HOST until T"), or ""
+};
+
+// What a poll --once run did, for the CLI to print (the daemon prints
+// nothing; presentation is the CLI's).
+struct PollOnceReport {
+  // 0 when every selected account ended ok (after errors it recovered
+  // from); 1 when any did not, the run was interrupted or a runtime error
+  // ended it; 2 for usage or configuration errors (already reported).
+  int exit_code = 0;
+  bool ran = false;  // false: it ended before polling (exit_code says why)
+  bool interrupted = false;
+  int64_t accounts_selected = 0;
+  int64_t accounts_unsupported = 0;
+  EngineCounters counters;
+  struct NotOk {
+    std::string account;  // municipality/account key
+    std::string state;
+    std::string reason;
+  };
+  std::vector<NotOk> not_ok;
+
+  static PollOnceReport ended_early(int code) {
+    PollOnceReport r;
+    r.exit_code = code;
+    return r;
+  }
+};
+
+// Runs the selected (or all due) accounts to completion, backfill included.
+// `on_progress` (may be empty) is called on every turn of the loop.
+PollOnceReport run_poll_once(const PollOnceOptions& options,
+                             const std::function<void(const PollOnceProgress&)>& on_progress);
 
 }  // namespace muni

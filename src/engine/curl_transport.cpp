@@ -201,4 +201,14 @@ std::vector<HttpTransport::Completion> CurlTransport::poll(int timeout_ms) {
   return collect();
 }
 
+CurlTransportOptions transport_options(const Config& c) {
+  CurlTransportOptions o;
+  o.user_agent = c.effective_user_agent();
+  o.connect_timeout_ms = static_cast<long>(c.defaults.connect_timeout_ms);
+  o.total_timeout_ms = static_cast<long>(c.defaults.request_timeout_ms);
+  o.max_response_bytes = c.defaults.max_response_bytes;
+  o.allow_private_addresses = c.defaults.allow_private_addresses;
+  return o;
+}
+
 }  // namespace muni

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "engine/transport.h"
 
 namespace muni {
@@ -31,6 +32,10 @@ struct CurlTransportOptions {
   long max_connections_per_host = 16;  // curl-level safety net; the engine caps per host itself
   long connection_cache_size = 256;
 };
+
+// The transport settings a configuration asks for (User-Agent with contact,
+// timeouts, size cap, private addresses): shared by run, poll and discover.
+CurlTransportOptions transport_options(const Config& c);
 
 class CurlTransport final : public HttpTransport {
  public:
