@@ -11,6 +11,7 @@
 #include "core/text_safety.h"
 #include "engine/net_policy.h"
 #include "engine/page_guard.h"
+#include "engine/work_queue.h"
 
 namespace muni {
 
@@ -136,7 +137,9 @@ struct Engine::HostRt {
   RateLimiter limiter{RateBudgetDefaults{}};
   int active = 0;
   int in_flight = 0;
-  std::deque<int64_t> queue[kWorkKinds];
+  // Polls, refreshes, comments first in first out; backfill longest first
+  // (engine/work_queue.h).
+  WorkQueue queue[kWorkKinds];
   std::deque<uint64_t> waiting;  // sessions whose next request waits for the budget
   TimeMs wake_at = 0;
   int64_t requests_total = 0;
@@ -511,7 +514,12 @@ void Engine::enqueue(AccountRt& a, WorkKind work) {
     return;
   }
   a.queued[w] = true;
-  host_for(a).queue[w].push_back(a.stored.id);
+  // Backfill is ranked by what is left to read, so the longest history
+  // starts first and, re-queued after each page, goes on without a gap.
+  host_for(a).queue[w].push(a.stored.id, work == WorkKind::kBackfill
+                                             ? backfill_remaining(a.stored.profile_posts,
+                                                                  a.stored.own_posts_stored)
+                                             : std::nullopt);
 }
 
 void Engine::poll_came_due(AccountRt& a, TimeMs now) {
@@ -802,6 +810,9 @@ void Engine::commit_page_of(Session& s, Page& page, TimeMs now) {
       if (!admit_page(s, page, *a, now)) {
         return;  // a duplicate: a single session is finished, a batch goes on
       } else if (!page.empty()) {
+        // The profile's count of posts ranks the account's backfill.
+        if (page.batch.snapshot && page.batch.snapshot->posts)
+          a->stored.profile_posts = page.batch.snapshot->posts;
         // A long page (a feed of 100,000 entries) is stored in bounded
         // chunks, so a stop request waits for one chunk, never for the whole
         // page. Only the last chunk carries the cursor, the backfill state

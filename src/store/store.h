@@ -65,6 +65,10 @@ struct StoredAccount {
   std::string history_note;
   AccountRuntime runtime;
   int64_t own_posts_stored = 0;  // filled by load_accounts
+  // The profile's count of posts at its latest sample (statuses_count,
+  // postsCount, videoCount; nullopt when it gives none), filled by
+  // load_accounts with the post counts: the engine ranks backfill by it.
+  std::optional<int64_t> profile_posts;
   std::string_view state_id() const { return account_state_id(runtime.state); }
   // Set when this account turned out to be the same platform account as
   // another one configured under a different spelling: it is not polled and

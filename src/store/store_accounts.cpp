@@ -151,8 +151,12 @@ constexpr const char* kAccountColumns =
     "a.state_reason, a.state_since, a.last_attempt_at, a.last_success_at, a.next_due_at, "
     "a.next_refresh_at, "
     "a.backoff_until, a.failures, a.not_found_strikes, a.skipped_polls, a.duplicate_of, ";
-constexpr const char* kOwnPostCount =
-    "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost')";
+// Own posts stored, and the profile's count at the latest account sample
+// (one index seek each: the samples' key is (account_id, observed_at)).
+constexpr const char* kPostCounts =
+    "(SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id AND p.kind != 'repost'), "
+    "(SELECT s.posts FROM account_samples s WHERE s.account_id = a.id "
+    "ORDER BY s.observed_at DESC LIMIT 1)";
 
 StoredAccount read_account_row(const SQLite::Statement& st) {
   StoredAccount a;
@@ -193,6 +197,7 @@ StoredAccount read_account_row(const SQLite::Statement& st) {
   rt.skipped_polls = st.getColumn(32).getInt64();
   a.duplicate_of = col_opt(st, 33);
   a.own_posts_stored = st.getColumn(34).getInt64();
+  a.profile_posts = col_opt(st, 35);
   return a;
 }
 
@@ -202,7 +207,7 @@ Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only, bool w
   std::vector<StoredAccount> out;
   try {
     std::string sql = std::string("SELECT ") + kAccountColumns +
-                      (with_post_counts ? kOwnPostCount : "0") + " FROM accounts a";
+                      (with_post_counts ? kPostCounts : "0, NULL") + " FROM accounts a";
     if (active_only) sql += " WHERE a.active = 1";
     sql += " ORDER BY a.municipality_id, a.platform, a.handle";
     SQLite::Statement st(*db_, sql);
@@ -216,7 +221,7 @@ Result<std::vector<StoredAccount>> Store::load_accounts(bool active_only, bool w
 Result<StoredAccount> Store::find_account(const std::string& ref) {
   try {
     auto query = [&](const std::string& where, auto bind) -> std::vector<StoredAccount> {
-      SQLite::Statement st(*db_, std::string("SELECT ") + kAccountColumns + kOwnPostCount +
+      SQLite::Statement st(*db_, std::string("SELECT ") + kAccountColumns + kPostCounts +
                                      " FROM accounts a WHERE " + where);
       bind(st);
       std::vector<StoredAccount> rows;

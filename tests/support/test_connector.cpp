@@ -71,6 +71,7 @@ class Session : public ConnectorSession {
     snap.platform_id = user_;
     snap.handle = user_;
     snap.followers = json_int(**doc, "followers");
+    snap.posts = json_int(**doc, "count");  // when the world reports it
     page.batch.snapshot = snap;
     page.platform_id = user_;
     for (const auto& p : posts->GetArray()) {

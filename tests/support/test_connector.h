@@ -2,7 +2,11 @@
 //
 //   GET {base}/u/{user}/posts?since=N     posts with id > N, newest first
 //   GET {base}/u/{user}/posts?before=N    posts with id < N, newest first
-//   -> {"followers": 12, "posts": [{"id": 7, "t": <ms>, "likes": 3}], "more": true}
+//   -> {"followers": 12, "count": 40, "posts": [{"id": 7, "t": <ms>, "likes": 3}],
+//       "more": true}
+//
+// "count" (the user's number of posts, optional) becomes the snapshot's
+// post count, as a profile's statuses_count does.
 //
 // The handle is "user" (base from platforms.<id>.base_url) or a full URL
 // "http://host:port/user". Cursor: {"newest": N, "oldest": N}. 404 means not

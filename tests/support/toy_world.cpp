@@ -18,6 +18,11 @@ void ToyWorld::set_followers(const std::string& user, int64_t followers) {
   users_[user].followers = followers;
 }
 
+void ToyWorld::set_report_counts(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  report_counts_ = on;
+}
+
 void ToyWorld::remove_user(const std::string& user) {
   std::lock_guard<std::mutex> lock(mu_);
   users_.erase(user);
@@ -103,7 +108,9 @@ HttpResponse ToyWorld::handle(const HttpRequest& request) {
     page.assign(older.begin() + static_cast<long>(from), older.end());
   }
   JsonWriter w;
-  w.begin_object().key("followers").value(user.followers).key("posts").begin_array();
+  w.begin_object().key("followers").value(user.followers);
+  if (report_counts_) w.key("count").value(static_cast<int64_t>(user.posts.size()));
+  w.key("posts").begin_array();
   for (auto i = page.rbegin(); i != page.rend(); ++i) {  // newest first
     w.begin_object()
         .key("id")

@@ -26,6 +26,10 @@ class ToyWorld {
   void add_posts(const std::string& user, int n, int64_t first_at_ms);
   void set_followers(const std::string& user, int64_t followers);
   void remove_user(const std::string& user);
+  // From now on every answer also says how many posts the user has
+  // ("count"), as a profile's statuses_count does; off by default, so the
+  // account samples of other tests stay as they were.
+  void set_report_counts(bool on);
   // The next answers for this user are these, then normal service resumes.
   void script(const std::string& user, std::vector<ScriptedAnswer> answers);
   // Answers a toy API request (path /u/{user}/posts?since=N or ?before=N).
@@ -42,6 +46,7 @@ class ToyWorld {
   };
   std::mutex mu_;
   std::map<std::string, User> users_;
+  bool report_counts_ = false;
 };
 
 }  // namespace muni::test

@@ -10,6 +10,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "core/strings.h"
 #include "daemon/self_metrics.h"
 #include "engine/engine.h"
 #include "simulated_transport.h"
@@ -353,6 +354,75 @@ TEST_CASE("engine: backfill waits behind fresh polls and leaves a reserve of the
   for (const auto& [w, n] : backfill_per_window) CHECK(n <= 8);
   CHECK(h.account("a").backfill_state == BackfillState::kPending);
   CHECK(h.posts("a") > 20);
+}
+
+TEST_CASE("engine: backfill starts the longest history first and runs it without a gap") {
+  // Issue 21: a backfill ends when its longest page chain ends, so that
+  // chain must start first and never wait behind shorter ones. One host
+  // holds the long history (60 pages after its first poll, configured last
+  // so that its poll is answered last) and 8 accounts of 15 pages each;
+  // two more hosts hold short histories. 4 connections per host.
+  Harness h;
+  h.world.set_report_counts(true);  // the profile says how many posts there are
+  const TimeMs old = h.clock.now() - 400 * kDayMs;
+  std::vector<std::string> medium;
+  for (int i = 0; i < 8; ++i) {
+    medium.push_back("m" + std::to_string(i));
+    h.world.add_posts(medium.back(), 20 + 15 * kTestPageSize, old);
+  }
+  h.world.add_posts("zlong", 20 + 60 * kTestPageSize, old);
+  std::vector<std::string> short_b, short_c;
+  for (int i = 0; i < 3; ++i) {
+    short_b.push_back("http://b.test/b" + std::to_string(i));
+    h.world.add_posts("b" + std::to_string(i), 60, old);
+    short_c.push_back("http://c.test/c" + std::to_string(i));
+    h.world.add_posts("c" + std::to_string(i), 60, old);
+  }
+  h.add_municipality("g1", medium);
+  h.add_municipality("g2", short_b);
+  h.add_municipality("g3", short_c);
+  h.add_municipality("g9", {"zlong"});
+  const TimeMs t0 = h.clock.monotonic();
+  h.start();
+  h.run_for(2 * kMinuteMs);
+  for (const auto& u : medium) CHECK(h.account(u).backfill_state == BackfillState::kComplete);
+  REQUIRE(h.account("zlong").backfill_state == BackfillState::kComplete);
+  CHECK(h.stored_ids("zlong") == h.world.post_ids("zlong"));
+  // The store keeps the profile's count for the next start's ranking.
+  CHECK(h.account("zlong").profile_posts == 20 + 60 * kTestPageSize);
+
+  // Its first page is the host's first backfill request (fresh polls still
+  // go first), and every further page goes out as soon as the one before
+  // is answered.
+  std::string first_backfill;
+  for (const auto& s : h.transport.sent()) {
+    if (s.request.url.find("//toy.test/") != std::string::npos &&
+        s.request.url.find("before=") != std::string::npos) {
+      first_backfill = s.request.url;
+      break;
+    }
+  }
+  CHECK(first_backfill.find("/u/zlong/") != std::string::npos);
+  const auto pages = h.request_ticks("/u/zlong/posts?before=");
+  REQUIRE(pages.size() == 60);
+  for (size_t i = 1; i < pages.size(); ++i) CHECK(pages[i] - pages[i - 1] == 50);
+
+  // The whole backfill ends within 1.1x of the physical bound: the longest
+  // chain (61 requests of 50 ms) or the busiest host's requests over its 4
+  // connections, whichever is longer.
+  TimeMs end = t0;
+  std::map<std::string, int> per_host;
+  for (const auto& s : h.transport.sent()) {
+    end = std::max(end, s.tick + 50);
+    ++per_host[parse_url(s.request.url)->host];
+  }
+  const TimeMs chain = 61 * 50;
+  TimeMs busiest = 0;
+  for (const auto& [host, n] : per_host) busiest = std::max<TimeMs>(busiest, n * 50 / 4);
+  const TimeMs bound = std::max(chain, busiest);
+  CHECK(bound == chain);
+  MESSAGE("backfill took " << end - t0 << " ms, bound " << bound << " ms");
+  CHECK(static_cast<double>(end - t0) <= 1.1 * static_cast<double>(bound));
 }
 
 TEST_CASE("engine: an account never has two polls at once, skipped polls are counted") {
