@@ -180,167 +180,235 @@ std::optional<int> prepare(const std::string& config_path, const std::string& db
 
 }  // namespace
 
+namespace {
+
+// A task the daemon's loop runs every `period` on monotonic time (a stepped
+// wall clock must neither silence the watchdog nor run retention twice), in
+// the manner of Redis's run_with_period.
+class Periodic {
+ public:
+  Periodic(TimeMs first_at, DurationMs period) : next_(first_at), period_(period) {}
+  // True (and the next time set) when the task is due at `tick`.
+  bool due(TimeMs tick) {
+    if (tick < next_) return false;
+    next_ = tick + period_;
+    return true;
+  }
+
+ private:
+  TimeMs next_;
+  DurationMs period_;
+};
+
+// `muniscope run`: the loop and its named steps. One turn: let the engine
+// work, handle signals, then the periodic tasks (status, summary,
+// retention). Wall time is only what is stored.
+class DaemonLoop {
+ public:
+  DaemonLoop(const DaemonOptions& options, Setup& s, SignalChannel& signals)
+      : options_(options), s_(s), signals_(signals), started_(s.clock.now()),
+        started_tick_(s.clock.monotonic()),
+        status_(0, 5 * kSecondMs),
+        summary_(started_tick_ + 10 * kMinuteMs, 10 * kMinuteMs),
+        retention_due_(started_tick_ + s.config.retention.run_interval_ms,
+                       s.config.retention.run_interval_ms),
+        last_reload_at_(started_) {}
+
+  int run() {
+    if (auto rc = start()) return *rc;
+    while (!stop_) {
+      s_.engine->step(retention_ ? 0 : 1000);
+      handle_signals();
+      const TimeMs tick = s_.clock.monotonic();
+      notifier_.watchdog_tick(tick);
+      if (status_.due(tick)) report_status();
+      if (summary_.due(tick)) log_summary();
+      if (!retention_ && retention_due_.due(tick))
+        retention_.emplace(s_.config.retention, s_.clock.now());  // cut-offs are wall time
+      if (retention_) retention_step();
+    }
+    stop_gracefully();
+    return 0;
+  }
+
+ private:
+  // Marks the store as this process's, opens the metrics endpoint, tells
+  // systemd it is ready. An exit code when the endpoint cannot open.
+  std::optional<int> start() {
+    (void)s_.store->set_meta("config_reload", "ok " + format_iso8601(started_));
+    // For `status`: which process runs on this store, since when.
+    (void)s_.store->set_meta("daemon", std::to_string(getpid()) + " " + format_iso8601(started_));
+    if (!s_.config.metrics_listen.empty()) {
+      if (auto st = metrics_.start(s_.config.metrics_listen); !st.ok()) {
+        log()->error("{}", st.error().message);
+        return 1;
+      }
+      log()->info("metrics endpoint on http://{}:{}/metrics",
+                  s_.config.metrics_listen.substr(0, s_.config.metrics_listen.rfind(':')),
+                  metrics_.port());
+    }
+    refresh_metrics();
+    notifier_.ready(status_line(s_.engine->summary()));
+    log()->info("muniscope {} running (pid {}); user agent \"{}\"", kMuniscopeVersion, getpid(),
+                s_.config.effective_user_agent());
+    return std::nullopt;
+  }
+
+  void refresh_metrics() {
+    SelfMetricsInput in = metrics_input(s_, started_);
+    in.last_reload_ok = last_reload_ok_;
+    in.last_reload_at = last_reload_at_;
+    metrics_.update(render_prometheus(in));
+  }
+
+  void handle_signals() {
+    for (const int sig : signals_.drain()) {
+      if (sig == SIGHUP) {
+        reload();
+      } else {
+        log()->info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop_ = true;
+      }
+    }
+  }
+
+  // SIGHUP: the new configuration replaces the old one only when it is
+  // valid and the store takes it; otherwise the old one stays, loudly, and
+  // `status` shows the first reason.
+  void reload() {
+    notifier_.reloading();
+    const TimeMs now = s_.clock.now();
+    const ConfigLoad load = load_config(options_.config_path);
+    last_reload_at_ = now;
+    if (!load.config) {
+      last_reload_ok_ = false;
+      for (const auto& e : load.errors) log()->error("{}", e.format());
+      log()->error("configuration reload FAILED ({} error(s)); keeping the old configuration",
+                   load.errors.size());
+      (void)s_.store->set_meta(
+          "config_reload",
+          "failed " + format_iso8601(now) + ": " +
+              (load.errors.empty() ? std::string("invalid") : load.errors.front().format()) +
+              (load.errors.size() > 1
+                   ? " (and " + std::to_string(load.errors.size() - 1) + " more)"
+                   : std::string()));
+    } else {
+      apply_config(*load.config, load, now);
+    }
+    notifier_.ready(status_line(s_.engine->summary()));
+    refresh_metrics();
+  }
+
+  void apply_config(const Config& next, const ConfigLoad& load, TimeMs now) {
+    for (const auto& w : load.warnings) log()->warn("{}", w.format());
+    if (store_path_for(&next, options_.db_override) != s_.store->path()) {
+      log()->warn("store path changed in the configuration; restart muniscope to switch stores");
+    }
+    auto sync = s_.store->sync_config(next, now);
+    if (!sync.ok()) {
+      last_reload_ok_ = false;
+      log()->error("configuration reload failed: {}; keeping the old configuration",
+                   sync.error().message);
+      return;
+    }
+    s_.config = next;
+    set_log_level(s_.config.log_level);
+    s_.transport->set_user_agent(s_.config.effective_user_agent());
+    if (auto st = s_.engine->load(s_.config); !st.ok()) log()->error("{}", st.error().message);
+    last_reload_ok_ = true;
+    malloc_trim(0);
+    (void)s_.store->set_meta("config_reload", "ok " + format_iso8601(now));
+    log()->info(
+        "configuration reloaded: {} municipalities, {} accounts (+{} new, {} no longer "
+        "configured)",
+        sync->municipalities, s_.config.account_count(), sync->accounts_added,
+        sync->accounts_deactivated);
+  }
+
+  // Every 5 s: sd_notify STATUS, host status for `muniscope status`, metrics.
+  void report_status() {
+    notifier_.status(status_line(s_.engine->summary()));
+    s_.engine->save_host_status();
+    refresh_metrics();
+  }
+
+  // Every 10 minutes: one journal line of what was done.
+  void log_summary() {
+    const EngineCounters& c = s_.engine->counters();
+    log()->info(
+        "last 10 minutes: {} requests, {} new and {} updated posts, {} rate-limit waits; {}",
+        c.requests - at_last_summary_.requests, c.posts_new - at_last_summary_.posts_new,
+        c.posts_updated - at_last_summary_.posts_updated,
+        c.rate_limit_waits - at_last_summary_.rate_limit_waits,
+        status_line(s_.engine->summary()));
+    at_last_summary_ = c;
+  }
+
+  // One bounded step of a retention pass per turn of the loop, so HTTP keeps
+  // flowing while a large store is thinned.
+  void retention_step() {
+    if (auto st = s_.store->retention_step(*retention_, kRetentionSamplesPerStep); !st.ok()) {
+      log()->error("retention: {}; trying again in {}", st.error().message,
+                   format_duration(s_.config.retention.run_interval_ms));
+      retention_.reset();
+    } else if (retention_->done()) {
+      const RetentionSummary& r = retention_->summary();
+      log()->info(
+          "retention: {} engagement and {} account samples thinned out, {} poll log rows "
+          "deleted; store {} -> {} bytes",
+          r.engagement_samples_deleted, r.account_samples_deleted, r.poll_log_deleted,
+          r.bytes_before, r.bytes_after);
+      retention_.reset();
+    }
+  }
+
+  // Graceful stop: no new work; let running exchanges finish for up to 4 s
+  // (each page is committed the moment it arrives, long pages in chunks that
+  // stop at once), then cancel the rest. The deadline is monotonic: a wall
+  // clock stepped by NTP during shutdown must neither cut it short nor
+  // stretch it.
+  void stop_gracefully() {
+    notifier_.stopping();
+    s_.engine->stop_new_work();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (!s_.engine->idle() && std::chrono::steady_clock::now() < deadline) {
+      s_.engine->step(100);
+      signals_.drain();
+    }
+    if (!s_.engine->idle()) {
+      log()->info("cancelling {} unfinished unit(s) of work", s_.engine->summary().sessions);
+      s_.engine->abort_in_flight();
+    }
+    s_.engine->save_host_status();
+    metrics_.stop();
+    log()->info("stopped");
+  }
+
+  const DaemonOptions& options_;
+  Setup& s_;
+  SignalChannel& signals_;
+  SystemdNotifier notifier_;
+  MetricsServer metrics_;
+  const TimeMs started_;       // wall time, shown and stored
+  const TimeMs started_tick_;  // monotonic
+  Periodic status_;
+  Periodic summary_;
+  Periodic retention_due_;
+  std::optional<RetentionPass> retention_;  // a pass in progress
+  EngineCounters at_last_summary_;
+  bool last_reload_ok_ = true;
+  TimeMs last_reload_at_;
+  bool stop_ = false;
+};
+
+}  // namespace
+
 int run_daemon(const DaemonOptions& options) {
   SignalChannel signals;  // before any thread starts, so all inherit the mask
   Setup s;
   if (auto rc = prepare(options.config_path, options.db_override, s)) return *rc;
   s.transport->add_wakeup_fd(signals.fd());
-  SystemdNotifier notifier;
-  const TimeMs started = s.clock.now();
-  bool last_reload_ok = true;
-  TimeMs last_reload_at = started;
-  (void)s.store->set_meta("config_reload", "ok " + format_iso8601(started));
-  // For `status`: which process runs on this store, since when.
-  (void)s.store->set_meta("daemon", std::to_string(getpid()) + " " + format_iso8601(started));
-
-  MetricsServer metrics;
-  if (!s.config.metrics_listen.empty()) {
-    if (auto st = metrics.start(s.config.metrics_listen); !st.ok()) {
-      log()->error("{}", st.error().message);
-      return 1;
-    }
-    log()->info("metrics endpoint on http://{}:{}/metrics",
-                s.config.metrics_listen.substr(0, s.config.metrics_listen.rfind(':')),
-                metrics.port());
-  }
-  auto refresh_metrics = [&] {
-    SelfMetricsInput in = metrics_input(s, started);
-    in.last_reload_ok = last_reload_ok;
-    in.last_reload_at = last_reload_at;
-    metrics.update(render_prometheus(in));
-  };
-  refresh_metrics();
-
-  notifier.ready(status_line(s.engine->summary()));
-  log()->info("muniscope {} running (pid {}); user agent \"{}\"", kMuniscopeVersion, getpid(),
-              s.config.effective_user_agent());
-
-  // The loop's own timers run on monotonic time (a stepped wall clock must
-  // not silence the watchdog or run retention twice); wall time is only what
-  // is stored.
-  const TimeMs started_tick = s.clock.monotonic();
-  TimeMs next_status = 0;
-  TimeMs next_retention = started_tick + s.config.retention.run_interval_ms;
-  TimeMs next_summary = started_tick + 10 * kMinuteMs;
-  EngineCounters at_last_summary;
-  // A retention pass in progress: one bounded step per turn of the loop, so
-  // HTTP keeps flowing while a large store is thinned.
-  std::optional<RetentionPass> retention;
-  bool stop = false;
-  while (!stop) {
-    s.engine->step(retention ? 0 : 1000);
-    const TimeMs now = s.clock.now();
-    const TimeMs tick = s.clock.monotonic();
-    for (const int sig : signals.drain()) {
-      if (sig == SIGHUP) {
-        notifier.reloading();
-        const ConfigLoad load = load_config(options.config_path);
-        last_reload_at = now;
-        if (!load.config) {
-          last_reload_ok = false;
-          for (const auto& e : load.errors) log()->error("{}", e.format());
-          log()->error("configuration reload FAILED ({} error(s)); keeping the old configuration",
-                       load.errors.size());
-          // The first error says why; `status` shows it.
-          (void)s.store->set_meta(
-              "config_reload",
-              "failed " + format_iso8601(now) + ": " +
-                  (load.errors.empty() ? std::string("invalid") : load.errors.front().format()) +
-                  (load.errors.size() > 1
-                       ? " (and " + std::to_string(load.errors.size() - 1) + " more)"
-                       : std::string()));
-        } else {
-          for (const auto& w : load.warnings) log()->warn("{}", w.format());
-          const Config& next = *load.config;
-          if (store_path_for(&next, options.db_override) != s.store->path()) {
-            log()->warn(
-                "store path changed in the configuration; restart muniscope to switch stores");
-          }
-          auto sync = s.store->sync_config(next, now);
-          if (!sync.ok()) {
-            last_reload_ok = false;
-            log()->error("configuration reload failed: {}; keeping the old configuration",
-                         sync.error().message);
-          } else {
-            s.config = next;
-            set_log_level(s.config.log_level);
-            s.transport->set_user_agent(s.config.effective_user_agent());
-            if (auto st = s.engine->load(s.config); !st.ok())
-              log()->error("{}", st.error().message);
-            last_reload_ok = true;
-            malloc_trim(0);
-            (void)s.store->set_meta("config_reload", "ok " + format_iso8601(now));
-            log()->info(
-                "configuration reloaded: {} municipalities, {} accounts (+{} new, {} no longer "
-                "configured)",
-                sync->municipalities, s.config.account_count(), sync->accounts_added,
-                sync->accounts_deactivated);
-          }
-        }
-        notifier.ready(status_line(s.engine->summary()));
-        refresh_metrics();
-      } else {
-        log()->info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        stop = true;
-      }
-    }
-    notifier.watchdog_tick(tick);
-    if (tick >= next_status) {
-      notifier.status(status_line(s.engine->summary()));
-      s.engine->save_host_status();
-      refresh_metrics();
-      next_status = tick + 5 * kSecondMs;
-    }
-    if (tick >= next_summary) {
-      const EngineCounters& c = s.engine->counters();
-      log()->info(
-          "last 10 minutes: {} requests, {} new and {} updated posts, {} rate-limit waits; {}",
-          c.requests - at_last_summary.requests, c.posts_new - at_last_summary.posts_new,
-          c.posts_updated - at_last_summary.posts_updated,
-          c.rate_limit_waits - at_last_summary.rate_limit_waits, status_line(s.engine->summary()));
-      at_last_summary = c;
-      next_summary = tick + 10 * kMinuteMs;
-    }
-    if (!retention && tick >= next_retention) {
-      retention.emplace(s.config.retention, now);  // cut-offs are wall time
-      next_retention = tick + s.config.retention.run_interval_ms;
-    }
-    if (retention) {
-      if (auto st = s.store->retention_step(*retention, kRetentionSamplesPerStep); !st.ok()) {
-        log()->error("retention: {}; trying again in {}", st.error().message,
-                     format_duration(s.config.retention.run_interval_ms));
-        retention.reset();
-      } else if (retention->done()) {
-        const RetentionSummary& r = retention->summary();
-        log()->info(
-            "retention: {} engagement and {} account samples thinned out, {} poll log rows "
-            "deleted; store {} -> {} bytes",
-            r.engagement_samples_deleted, r.account_samples_deleted, r.poll_log_deleted,
-            r.bytes_before, r.bytes_after);
-        retention.reset();
-      }
-    }
-  }
-
-  // Graceful stop: no new work; let running exchanges finish for up to 4 s
-  // (each page is committed the moment it arrives), then cancel the rest.
-  notifier.stopping();
-  s.engine->stop_new_work();
-  // The deadline on monotonic time: a wall clock stepped by NTP during
-  // shutdown must neither cut it short nor stretch it.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-  while (!s.engine->idle() && std::chrono::steady_clock::now() < deadline) {
-    s.engine->step(100);
-    signals.drain();
-  }
-  if (!s.engine->idle()) {
-    log()->info("cancelling {} unfinished unit(s) of work", s.engine->summary().sessions);
-    s.engine->abort_in_flight();
-  }
-  s.engine->save_host_status();
-  metrics.stop();
-  log()->info("stopped");
-  return 0;
+  return DaemonLoop(options, s, signals).run();
 }
 
 PollOnceReport run_poll_once(const PollOnceOptions& options,
