@@ -18,10 +18,13 @@ struct Entry {
 
 // A platform of the KGSt categories without a connector yet: accounts on it
 // are stored and count as configured presence (state "unsupported").
-PlatformDescriptor planned(const char* id, const char* name, Category category, int since_year) {
+// `name_de`: the name in German reports where it differs (nullptr: the same).
+PlatformDescriptor planned(const char* id, const char* name, Category category, int since_year,
+                           const char* name_de = nullptr) {
   PlatformDescriptor d;
   d.id = id;
   d.display_name = name;
+  if (name_de != nullptr) d.display_name_de = name_de;
   d.category = category;
   d.earliest_item_ms = jan1_ms(since_year);
   return d;
@@ -48,7 +51,11 @@ const std::vector<Entry>& entries() {
       {[] { return planned("mediawiki", "MediaWiki", Category::kWiki, 2000); }, nullptr},
       {[] { return planned("discourse", "Discourse", Category::kForum, 2012); }, nullptr},
       {[] { return planned("lemmy", "Lemmy", Category::kForum, 2018); }, nullptr},
-      {[] { return planned("telegram", "Telegram channel", Category::kMessenger, 2014); }, nullptr},
+      {[] {
+         return planned("telegram", "Telegram channel", Category::kMessenger, 2014,
+                        "Telegram-Kanal");
+       },
+       nullptr},
   };
   return kEntries;
 }

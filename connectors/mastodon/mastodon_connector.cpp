@@ -748,6 +748,7 @@ PlatformDescriptor mastodon_platform() {
   PlatformDescriptor d;
   d.id = "mastodon";
   d.display_name = "Mastodon (and Mastodon-API servers)";
+  d.display_name_de = "Mastodon (und Server mit Mastodon-API)";
   d.category = Category::kMicroblog;
   d.earliest_item_ms = jan1_ms(2016);  // Mastodon's first release was in 2016
   d.canonical_handle = canonical_mastodon_handle;

@@ -142,6 +142,7 @@ PlatformDescriptor rss_platform() {
   PlatformDescriptor d;
   d.id = "rss";
   d.display_name = "RSS/Atom feed";
+  d.display_name_de = "RSS/Atom-Feed";
   d.category = Category::kBlog;
   d.earliest_item_ms = earliest_item();
   d.canonical_handle = canonical_feed_url;

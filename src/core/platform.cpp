@@ -83,6 +83,10 @@ const WorkSpec* PlatformDescriptor::work_spec(WorkKind kind) const {
   return nullptr;
 }
 
+const std::string& PlatformDescriptor::display_name_for(std::string_view lang) const {
+  return lang == "de" && !display_name_de.empty() ? display_name_de : display_name;
+}
+
 Result<std::string> PlatformDescriptor::canonicalize(std::string_view raw) const {
   if (canonical_handle) return canonical_handle(raw);
   const std::string_view text = trim(raw);

@@ -114,6 +114,10 @@ struct PlatformCapabilities {
 struct PlatformDescriptor {
   std::string id;  // "mastodon"
   std::string display_name;
+  // The name in German reports; empty: the same as display_name (most
+  // platforms are proper names). Set by the connector, which owns the
+  // platform's wording, so src/ names no platform.
+  std::string display_name_de;
   Category category = Category::kMicroblog;
   // No item on this platform can be older than this (ms since the epoch).
   // Deliberately loose (the start of a year before the platform's public
@@ -137,6 +141,8 @@ struct PlatformDescriptor {
   std::string note;
 
   const WorkSpec* work_spec(WorkKind kind) const;
+  // The name to show in a text of language `lang` ("de", "en").
+  const std::string& display_name_for(std::string_view lang) const;
   Result<std::string> canonicalize(std::string_view raw) const;
 };
 

@@ -285,7 +285,7 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
     std::string plist;
     for (const auto& p : platforms) {
       const PlatformDescriptor* pd = find_platform(p);
-      plist += (plist.empty() ? "" : ", ") + html_escape(pd ? pd->display_name : p);
+      plist += (plist.empty() ? "" : ", ") + html_escape(pd ? pd->display_name_for(lang) : p);
     }
     const Land* land = find_land(d.config->ags.substr(0, 2));
     h += "<tr><td><a href=\"#m-" + html_escape(d.config->id) + "\">" + html_escape(d.config->name) +
@@ -387,7 +387,7 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
     for (const auto& [platform, group] : by_platform) {
       Series s;
       const PlatformDescriptor* pd = find_platform(platform);
-      s.name = pd ? pd->display_name : platform;
+      s.name = pd ? pd->display_name_for(lang) : platform;
       for (const auto& p : months) {
         const auto v = num(metrics::compute(group, p, mo), "own_posts");
         s.values.push_back(v ? *v : std::nan(""));
@@ -456,7 +456,7 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
     h += "</tr>";
     for (const StoredAccount& a : d.accounts) {
       const PlatformDescriptor* pd = find_platform(a.platform);
-      h += "<tr><td>" + html_escape(pd ? pd->display_name : a.platform) + "</td><td>" +
+      h += "<tr><td>" + html_escape(pd ? pd->display_name_for(lang) : a.platform) + "</td><td>" +
            account_link(a) + "</td><td>" + html_escape(a.display_name) + "</td><td>" +
            html_escape(std::string(a.state_id())) + "</td><td class=\"n\">" +
            std::to_string(a.own_posts_stored) + "</td><td>" +

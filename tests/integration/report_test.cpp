@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "connectors/builtin.h"
 #include "core/clock.h"
+#include "core/platform.h"
 #include "fake_platforms.h"
 #include "store/store.h"
 #include "test_support.h"
@@ -147,6 +149,27 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
               .exit_code == 2);
     CHECK(run_muniscope("report -o " + dir.file("x.html") + " --survey a.csv " + c).exit_code == 2);
   }
+}
+
+TEST_CASE("report: platform names in the report's language, from the connectors' descriptors") {
+  LoopbackPlatforms platforms;
+  TempDir dir;
+  const std::string c = make_store(dir, platforms);
+  REQUIRE(run_muniscope("report -o " + dir.file("de.html") + " " + c).exit_code == 0);
+  const std::string de = read_file(dir.file("de.html"));
+  CHECK(de.find("Mastodon (und Server mit Mastodon-API)") != std::string::npos);
+  CHECK(de.find("Mastodon (and Mastodon-API servers)") == std::string::npos);
+  CHECK(de.find(">Bluesky<") != std::string::npos);  // a proper name stays as it is
+  REQUIRE(run_muniscope("report --lang en -o " + dir.file("en.html") + " " + c).exit_code == 0);
+  const std::string en = read_file(dir.file("en.html"));
+  CHECK(en.find("Mastodon (and Mastodon-API servers)") != std::string::npos);
+  CHECK(en.find("und Server") == std::string::npos);
+  // Planned platforms carry theirs too; an empty German name means the same.
+  register_builtin_platforms();
+  CHECK(find_platform("telegram")->display_name_for("de") == "Telegram-Kanal");
+  CHECK(find_platform("telegram")->display_name_for("en") == "Telegram channel");
+  CHECK(find_platform("rss")->display_name_for("de") == "RSS/Atom-Feed");
+  CHECK(find_platform("youtube")->display_name_for("de") == "YouTube");
 }
 
 TEST_CASE("report: renders in headless Chromium at 1280 px without layout overflow") {
