@@ -75,6 +75,7 @@ constexpr Term kTerms[] = {
     {"no_accounts", "Keine Konten konfiguriert.", "No accounts configured."},
     {"comparison", "Vergleich der Kommunen", "Comparison of municipalities"},
     {"hours", "Std.", "h"},
+    {"no_observation", "keine Beobachtung in diesem Zeitraum", "no observation in this period"},
 };
 
 const char* tr(const std::string& lang, const char* key) {
@@ -172,7 +173,7 @@ th{background:#f2f2f2}
 .figure b{display:block;font-size:20px}
 .chart{width:100%;max-width:720px;height:auto;display:block}
 .chart .ct{font-size:14px;font-weight:600}.chart .tick,.chart .hv{font-size:11px}.chart .al{font-size:12px}
-.chart .grid{stroke:#ddd}.chart .empty{font-size:28px;fill:#999}
+.chart .grid{stroke:#ddd}.chart .nodata{font-size:15px;fill:#555}
 .legend{list-style:none;padding:0;margin:4px 0 12px;display:flex;flex-wrap:wrap;gap:12px;font-size:13px}
 .legend li{display:flex;align-items:center;gap:4px}
 .v{font-weight:600;white-space:nowrap}
@@ -355,6 +356,7 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
   }
 
   // One page per municipality.
+  const std::string no_observation = tr(lang, "no_observation");
   const char* weekdays_de[] = {"Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"};
   const char* weekdays_en[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   for (const MunicipalityData& d : ms) {
@@ -394,8 +396,9 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
       }
       bars.push_back(std::move(s));
     }
-    h += stacked_bars({tr(lang, "chart_posts"), tr(lang, "month"), tr(lang, "count_posts")},
-                      labels, bars);
+    h += stacked_bars(
+        {tr(lang, "chart_posts"), tr(lang, "month"), tr(lang, "count_posts"), no_observation},
+        labels, bars);
 
     // Followers over time, one line per account, on a common day axis.
     std::set<int64_t> days;
@@ -420,13 +423,18 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
       }
       lines.push_back(std::move(s));
     }
-    h += time_lines({tr(lang, "chart_followers"), tr(lang, "date"), tr(lang, "count_followers")},
+    h += time_lines({tr(lang, "chart_followers"), tr(lang, "date"), tr(lang, "count_followers"),
+                     no_observation},
                     xs, lines);
 
-    // Response times and the weekday x hour heatmap, from own posts.
+    // Response times and the weekday x hour heatmap, from own posts. Counts
+    // are 0 only where the period was observed; where nothing of it was
+    // (coverage 0, as metrics::compute judges it) they are unknown, and the
+    // charts say so instead of drawing an empty scale.
+    const double known = num(d.values, "coverage_mean").value_or(0) > 0 ? 0 : std::nan("");
     const std::vector<std::string> bins = {"< 1 h", "1–4 h", "4–24 h", "1–3 d", "> 3 d"};
-    Series responses{tr(lang, "count_replies"), std::vector<double>(bins.size(), 0)};
-    std::vector<std::vector<double>> heat(7, std::vector<double>(24, 0));
+    Series responses{tr(lang, "count_replies"), std::vector<double>(bins.size(), known)};
+    std::vector<std::vector<double>> heat(7, std::vector<double>(24, known));
     for (const auto& x : d.data) {
       for (const auto& p : x.posts) {
         if (p.created_at < o.from || p.created_at >= o.to || p.kind == PostKind::kRepost) continue;
@@ -441,12 +449,13 @@ Result<std::string> render_report(Store& store, const Config& config, const Repo
       }
     }
     h += stacked_bars({tr(lang, "chart_response"), tr(lang, "response_bin"),
-                       tr(lang, "count_replies")},
+                       tr(lang, "count_replies"), no_observation},
                       bins, {responses});
     std::vector<std::string> wd, hours;
     for (int i = 0; i < 7; ++i) wd.emplace_back(lang == "en" ? weekdays_en[i] : weekdays_de[i]);
     for (int i = 0; i < 24; ++i) hours.push_back(std::to_string(i));
-    h += heatmap({tr(lang, "chart_heatmap"), tr(lang, "hour"), ""}, wd, hours, heat);
+    h += heatmap({tr(lang, "chart_heatmap"), tr(lang, "hour"), "", no_observation}, wd, hours,
+                 heat);
 
     // Accounts.
     h += "<h3>" + std::string(tr(lang, "accounts")) + "</h3><div class=\"scroll\"><table><tr>";

@@ -29,9 +29,10 @@ std::string num(double v) {
 }
 
 // A "nice" axis: a step of 1, 2 or 5 times a power of ten giving at most
-// five intervals, and the maximum rounded up to a whole step.
+// five intervals, and the maximum rounded up to a whole step. Values all 0
+// (observed, none): 0 and 1, not quarter steps of a count.
 std::pair<double, double> nice_axis(double max) {
-  if (!(max > 0)) return {1, 0.25};
+  if (!(max > 0)) return {1, 1};
   const double rough = max / 5;
   const double magnitude = std::pow(10, std::floor(std::log10(rough)));
   double step = 10 * magnitude;
@@ -80,6 +81,24 @@ std::string y_axis(const ChartText& t, double max, double step, int height = kHe
   return s;
 }
 
+bool any_value(const std::vector<double>& values) {
+  return std::any_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
+bool any_value(const std::vector<Series>& series) {
+  return std::any_of(series.begin(), series.end(),
+                     [](const Series& s) { return any_value(s.values); });
+}
+
+// A chart with nothing observed: its title and the caller's words for that,
+// no axes and no legend (a scale over nothing would be made up).
+std::string no_data_chart(const ChartText& t) {
+  constexpr int kNoDataHeight = 96;
+  return open_svg(t, kNoDataHeight) + "<text class=\"nodata\" x=\"" +
+         num(kLeft + (kWidth - kLeft - kRight) / 2.0) + "\" y=\"62\" text-anchor=\"middle\">" +
+         html_escape(t.no_data.empty() ? std::string("–") : t.no_data) + "</text></svg>";
+}
+
 std::string legend(const std::vector<Series>& series, bool lines) {
   // Below the chart, as HTML: wraps instead of overflowing.
   std::string s = "<ul class=\"legend\">";
@@ -122,6 +141,7 @@ std::string svg_defs() {
 
 std::string stacked_bars(const ChartText& t, const std::vector<std::string>& categories,
                          const std::vector<Series>& series) {
+  if (categories.empty() || !any_value(series)) return no_data_chart(t);
   double max = 0;
   for (size_t c = 0; c < categories.size(); ++c) {
     double sum = 0;
@@ -157,15 +177,14 @@ std::string stacked_bars(const ChartText& t, const std::vector<std::string>& cat
              html_escape(categories[c]) + "</text>";
     }
   }
-  if (categories.empty() || max == 0) {
-    svg += "<text class=\"empty\" x=\"" + num(kLeft + plot_w / 2.0) + "\" y=\"" +
-           num(kTop + plot_h / 2.0) + "\" text-anchor=\"middle\">–</text>";
-  }
+  // All values 0: observed as none, so the empty axes are the answer (no
+  // "–", which the report's glossary reserves for unknown).
   return svg + "</svg>" + legend(series, false);
 }
 
 std::string time_lines(const ChartText& t, const std::vector<double>& x_days,
                        const std::vector<Series>& series) {
+  if (x_days.empty() || !any_value(series)) return no_data_chart(t);
   double max = 0;
   for (const Series& s : series) {
     for (const double v : s.values) {
@@ -175,8 +194,8 @@ std::string time_lines(const ChartText& t, const std::vector<double>& x_days,
   const auto [top, step] = nice_axis(max);
   std::string svg = open_svg(t) + y_axis(t, top, step);
   const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
-  const double x0 = x_days.empty() ? 0 : x_days.front();
-  const double x1 = x_days.empty() ? 1 : std::max(x_days.back(), x0 + 1);
+  const double x0 = x_days.front();
+  const double x1 = std::max(x_days.back(), x0 + 1);
   auto px = [&](double d) { return kLeft + (d - x0) / (x1 - x0) * plot_w; };
   for (int i = 0; i <= 4; ++i) {
     const double d = x0 + (x1 - x0) * i / 4;
@@ -196,16 +215,15 @@ std::string time_lines(const ChartText& t, const std::vector<double>& x_days,
            "\" stroke-width=\"2.5\" stroke-dasharray=\"" + kDashes[c] + "\" points=\"" + points +
            "\"><title>" + html_escape(series[k].name) + "</title></polyline>";
   }
-  if (x_days.empty()) {
-    svg += "<text class=\"empty\" x=\"" + num(kLeft + plot_w / 2.0) + "\" y=\"" +
-           num(kTop + plot_h / 2.0) + "\" text-anchor=\"middle\">–</text>";
-  }
   return svg + "</svg>" + legend(series, true);
 }
 
 std::string heatmap(const ChartText& t, const std::vector<std::string>& rows,
                     const std::vector<std::string>& cols,
                     const std::vector<std::vector<double>>& counts) {
+  const bool observed = std::any_of(counts.begin(), counts.end(),
+                                    [](const std::vector<double>& r) { return any_value(r); });
+  if (rows.empty() || cols.empty() || !observed) return no_data_chart(t);
   const int height = kTop + 22 * static_cast<int>(rows.size()) + 48;
   std::string svg = open_svg(t, height);
   double max = 0;
@@ -220,6 +238,7 @@ std::string heatmap(const ChartText& t, const std::vector<std::string>& rows,
            "\" text-anchor=\"end\">" + html_escape(rows[r]) + "</text>";
     for (size_t c = 0; c < cols.size(); ++c) {
       const double v = r < counts.size() && c < counts[r].size() ? counts[r][c] : 0;
+      if (!std::isfinite(v)) continue;  // not observed: no cell, not a light one
       // Light to dark blue; lightness alone carries the value.
       const double f = max > 0 ? v / max : 0;
       const int light = static_cast<int>(97 - 70 * f);

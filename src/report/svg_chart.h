@@ -29,7 +29,14 @@ struct ChartText {
   std::string title;
   std::string x_label;  // with unit
   std::string y_label;  // with unit
+  // Shown, in the report's language, instead of axes when the chart has no
+  // value at all (every value NaN, or no x): axes without data would invent
+  // a scale, and a time axis over nothing would read 1970-01-01.
+  std::string no_data;
 };
+
+// Every chart kind draws only its title and `no_data` when none of its
+// values is a number; a value of 0 is an observation and is drawn as such.
 
 // Bars stacked per category (x axis labels `categories`).
 std::string stacked_bars(const ChartText& text, const std::vector<std::string>& categories,
@@ -39,7 +46,7 @@ std::string stacked_bars(const ChartText& text, const std::vector<std::string>& 
 std::string time_lines(const ChartText& text, const std::vector<double>& x_days,
                        const std::vector<Series>& series);
 
-// Rows x columns of counts, e.g. weekday x hour.
+// Rows x columns of counts, e.g. weekday x hour (NaN: not observed).
 std::string heatmap(const ChartText& text, const std::vector<std::string>& row_labels,
                     const std::vector<std::string>& column_labels,
                     const std::vector<std::vector<double>>& counts);

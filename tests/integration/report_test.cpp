@@ -4,6 +4,7 @@
 // and text from a hostile platform that stays inert.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,6 +12,7 @@
 #include "core/clock.h"
 #include "core/platform.h"
 #include "fake_platforms.h"
+#include "report/svg_chart.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -151,6 +153,40 @@ TEST_CASE("report: a self-contained HTML report, every section, hostile text ine
   }
 }
 
+TEST_CASE("report: charts with no observation in the period say so, never 1970-01-01") {
+  LoopbackPlatforms platforms;
+  TempDir dir;
+  const std::string c = make_store(dir, platforms);
+  // Stillhausen's only account was never observed (not found): all four of
+  // its charts say so; Musterstadt's four are drawn.
+  REQUIRE(run_muniscope("report -o " + dir.file("de.html") + " " + c).exit_code == 0);
+  const std::string de = read_file(dir.file("de.html"));
+  CHECK(count(de, "keine Beobachtung in diesem Zeitraum") == 4);
+  CHECK(count(de, "<svg class=\"chart\"") == 8);
+  CHECK(de.find("1970-01-01") == std::string::npos);
+
+  // A year before the first post, in English. Musterstadt's histories are
+  // complete (backfilled to the first post), so 2020 is known to have had
+  // no post: those three charts are drawn, with zeros. No follower count is
+  // known from 2020: that chart says so. Stillhausen's four say so again.
+  const auto en = run_muniscope("report --lang en --from 2020-01-01 --to 2020-12-31 -o " +
+                                dir.file("en.html") + " " + c);
+  REQUIRE(en.exit_code == 0);
+  const std::string e = read_file(dir.file("en.html"));
+  CHECK(count(e, "no observation in this period") == 5);
+  CHECK(count(e, "<svg class=\"chart\"") == 8);
+  CHECK(e.find("1970-01-01") == std::string::npos);
+  CHECK(e.find("keine Beobachtung") == std::string::npos);
+  const size_t m = e.find("id=\"m-musterstadt\"");
+  REQUIRE(m != std::string::npos);
+  const std::string page = e.substr(m, e.find("</section>", m) - m);
+  CHECK(count(page, "no observation in this period") == 1);
+  const size_t followers = page.find("<title>Followers over time</title>");
+  REQUIRE(followers != std::string::npos);
+  CHECK(page.find("no observation in this period") > followers);
+  CHECK(page.find(">2020-01<") != std::string::npos);  // the months of the posts chart
+}
+
 TEST_CASE("report: platform names in the report's language, from the connectors' descriptors") {
   LoopbackPlatforms platforms;
   TempDir dir;
@@ -170,6 +206,33 @@ TEST_CASE("report: platform names in the report's language, from the connectors'
   CHECK(find_platform("telegram")->display_name_for("en") == "Telegram channel");
   CHECK(find_platform("rss")->display_name_for("de") == "RSS/Atom-Feed");
   CHECK(find_platform("youtube")->display_name_for("de") == "YouTube");
+}
+
+TEST_CASE("report charts: no value draws the no-data text, a value of 0 draws the axes") {
+  using namespace muni::report;
+  const ChartText text{"Title", "x", "y", "nothing <observed>"};
+  const double nan = std::nan("");
+  // Nothing to draw: the title and the text (escaped), no axis, no legend.
+  for (const std::string& svg :
+       {time_lines(text, {}, {}), time_lines(text, {20000, 20001}, {{"a", {nan, nan}}}),
+        stacked_bars(text, {"Jan", "Feb"}, {{"a", {nan, nan}}}), stacked_bars(text, {}, {}),
+        heatmap(text, {"Mo"}, {"0", "1"}, {{nan, nan}})}) {
+    CAPTURE(svg);
+    CHECK(svg.find("nothing &lt;observed&gt;") != std::string::npos);
+    CHECK(svg.find("1970-01-01") == std::string::npos);
+    CHECK(svg.find("class=\"tick\"") == std::string::npos);
+    CHECK(svg.find("class=\"legend\"") == std::string::npos);
+  }
+  // Observed zeros are an answer: axes from 0 to 1, no "unknown" mark.
+  const std::string zeros = stacked_bars(text, {"Jan", "Feb"}, {{"a", {0, 0}}});
+  CHECK(zeros.find("nothing") == std::string::npos);
+  CHECK(zeros.find(">Jan<") != std::string::npos);
+  CHECK(zeros.find(">0.25<") == std::string::npos);
+  CHECK(zeros.find(">–<") == std::string::npos);
+  // One follower sample: a dated axis around its day (2024-10-04 is day 20000).
+  const std::string line = time_lines(text, {20000}, {{"a", {1500}}});
+  CHECK(line.find("2024-10-04") != std::string::npos);
+  CHECK(line.find("nothing") == std::string::npos);
 }
 
 TEST_CASE("report: renders in headless Chromium at 1280 px without layout overflow") {
