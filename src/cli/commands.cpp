@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -7,6 +8,7 @@
 #include "cli/progress.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/platform.h"
 #include "core/strings.h"
 #include "core/text_safety.h"
@@ -49,6 +51,51 @@ std::string relative(const std::optional<TimeMs>& t, TimeMs now) {
   const DurationMs d = *t - now;
   if (d >= 0) return "in " + format_duration(d - d % 1000);
   return format_duration((-d) - (-d) % 1000) + " ago";
+}
+
+// Whether a daemon works on this store now, from the store's meta "daemon"
+// ("PID STARTED", written at start): running if that process still exists
+// and is muniscope.
+struct DaemonPresence {
+  bool ever_started = false;
+  bool running = false;
+  std::string pid, since;
+  std::optional<TimeMs> started;
+};
+
+DaemonPresence daemon_presence(Store& store) {
+  DaemonPresence d;
+  auto meta = store.get_meta("daemon");
+  if (!meta.ok() || !meta->has_value()) return d;
+  const std::string& v = **meta;
+  d.ever_started = true;
+  d.pid = v.substr(0, v.find(' '));
+  d.since = v.find(' ') == std::string::npos ? "" : v.substr(v.find(' ') + 1);
+  d.started = parse_iso8601(d.since);
+  const auto comm = read_file_text("/proc/" + d.pid + "/comm");
+  d.running = comm && trim(*comm) == "muniscope" && d.started;
+  return d;
+}
+
+// Without a daemon, the times an account shows are what the last run
+// planned, and nothing acts on them: "15m ago (overdue; daemon not running)".
+std::string planned_time(const std::optional<TimeMs>& t, TimeMs now, bool daemon_running) {
+  if (!t || daemon_running) return relative(t, now);
+  return relative(t, now) +
+         (*t <= now ? " (overdue; daemon not running)" : " (daemon not running)");
+}
+
+// The engine ends a transient failure's reason with " (retry in 22s)",
+// counted from the failure (src/engine, the account outcome). Read with no
+// daemon running, that promise is stale: say when the retry was due instead.
+std::string reason_without_daemon(const std::string& reason, const std::optional<TimeMs>& retry_at,
+                                  TimeMs now) {
+  const size_t pos = reason.rfind(" (retry in ");
+  if (pos == std::string::npos || reason.back() != ')') return reason;
+  std::string out = reason.substr(0, pos);
+  if (!retry_at) return out + " (retry planned by the last run; daemon not running)";
+  return out + (*retry_at <= now ? " (retry was due " : " (retry due ") + relative(retry_at, now) +
+         "; daemon not running)";
 }
 
 int print_table(const Table& t, const std::string& format) {
@@ -227,6 +274,7 @@ int cmd_status(const CommonOptions& o) {
     return 2;
   }
   const bool table = *format == OutputFormat::kTable;
+  const DaemonPresence daemon = daemon_presence(**store);
   Table t({{"id"},
            {"account"},
            {"state"},
@@ -237,10 +285,15 @@ int cmd_status(const CommonOptions& o) {
   for (const StoredAccount& a : *accounts) {
     const AccountRuntime& rt = a.runtime;
     const bool error_state = rt.state != AccountState::kOk && rt.state != AccountState::kPending;
+    // Machine formats carry absolute times, true whether or not a daemon
+    // runs; the table's relative ones say when nothing will act on them.
+    std::string reason = error_state ? rt.state_reason : std::string();
+    if (table && !daemon.running) reason = reason_without_daemon(reason, rt.backoff_until, now);
     t.add_row({a.id, a.municipality_id + "/" + a.account_key, std::string(a.state_id()),
                cell(table ? relative(rt.last_success_at, now) : time_cell(rt.last_success_at)),
-               cell(table ? relative(rt.next_due_at, now) : time_cell(rt.next_due_at)),
-               rt.skipped_polls, cell(error_state ? rt.state_reason : std::string())});
+               cell(table ? planned_time(rt.next_due_at, now, daemon.running)
+                          : time_cell(rt.next_due_at)),
+               rt.skipped_polls, cell(reason)});
   }
   Table h({{"host"},
            {"platform"},
@@ -291,8 +344,14 @@ int cmd_status(const CommonOptions& o) {
     // Machine formats: accounts first; hosts with --format and a second call
     // would be clumsy, so JSON carries all three, CSV the accounts only.
     if (*format == OutputFormat::kJson) {
-      std::printf("{\"accounts\":%s,\"hosts\":%s,\"budgets\":%s}\n", t.render_json().c_str(),
-                  h.render_json().c_str(), b.render_json().c_str());
+      // "daemon" says whether the next_due and backoff times are being acted on.
+      const std::string d =
+          std::string("{\"running\":") + (daemon.running ? "true" : "false") +
+          ",\"pid\":" + (daemon.ever_started ? json_escape(daemon.pid) : "null") +
+          ",\"started\":" + (daemon.ever_started ? json_escape(daemon.since) : "null") + "}";
+      std::printf("{\"accounts\":%s,\"hosts\":%s,\"budgets\":%s,\"daemon\":%s}\n",
+                  t.render_json().c_str(), h.render_json().c_str(), b.render_json().c_str(),
+                  d.c_str());
       return 0;
     }
     write_stdout(t.render(*format));
@@ -303,23 +362,27 @@ int cmd_status(const CommonOptions& o) {
   std::printf("accounts: %zu", accounts->size());
   for (const auto& [st, n] : by_state) std::printf(", %s %d", st.c_str(), n);
   std::printf("\n");
-  if (auto daemon = (*store)->get_meta("daemon"); daemon.ok() && daemon->has_value()) {
-    // "PID STARTED": running if that process still exists and is muniscope.
-    const std::string& v = **daemon;
-    const std::string pid = v.substr(0, v.find(' '));
-    const std::string since = v.find(' ') == std::string::npos ? "" : v.substr(v.find(' ') + 1);
-    const auto comm = read_file_text("/proc/" + pid + "/comm");
-    const bool running = comm && trim(*comm) == "muniscope";
-    const auto started = parse_iso8601(since);
-    if (running && started) {
-      std::printf("daemon: running, pid %s, up %s (since %s)\n", pid.c_str(),
-                  format_duration((now - *started) - (now - *started) % 1000).c_str(),
-                  since.c_str());
-    } else {
-      std::printf("daemon: not running (last started %s as pid %s)\n", since.c_str(), pid.c_str());
-    }
+  if (daemon.running) {
+    const DurationMs up = now - *daemon.started;
+    std::printf("daemon: running, pid %s, up %s (since %s)\n", daemon.pid.c_str(),
+                format_duration(up - up % 1000).c_str(), daemon.since.c_str());
   } else {
-    std::printf("daemon: never started on this store\n");
+    if (daemon.ever_started) {
+      std::printf("daemon: not running (last started %s as pid %s)\n", daemon.since.c_str(),
+                  daemon.pid.c_str());
+    } else {
+      std::printf("daemon: never started on this store\n");
+    }
+    // The times a run leaves behind (poll --once records them too) read
+    // like live plans; say whose they are.
+    const bool plans = std::any_of(accounts->begin(), accounts->end(), [](const StoredAccount& a) {
+      return a.runtime.next_due_at || a.runtime.backoff_until;
+    });
+    if (plans) {
+      std::printf(
+          "        next_due and retry times below are the plans of the last run; nothing polls "
+          "until the daemon runs\n");
+    }
   }
   if (auto reload = (*store)->get_meta("config_reload"); reload.ok() && reload->has_value()) {
     std::printf("last configuration load: %s\n", (*reload)->c_str());
@@ -337,8 +400,12 @@ int cmd_status(const CommonOptions& o) {
     std::printf("  %s\n    %s%s\n", note.c_str(), who.front().c_str(),
                 who.size() > 1 ? (" and " + std::to_string(who.size() - 1) + " more").c_str() : "");
   }
-  if (h.size() > 0)
-    std::printf("\nhosts (rate-limit budgets in force):\n%s", h.render_table().c_str());
+  if (h.size() > 0) {
+    std::printf("\nhosts (%s):\n%s",
+                daemon.running ? "rate-limit budgets in force"
+                               : "rate-limit budgets as the last run left them",
+                h.render_table().c_str());
+  }
   if (b.size() > 0)
     std::printf("\nquota budgets (units per period; see docs/platforms.md):\n%s",
                 b.render_table().c_str());

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "child_process.h"
+#include "config/config.h"
+#include "core/clock.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -218,4 +221,83 @@ TEST_CASE("cli: run and poll refuse a placeholder contact before contacting anyt
     CHECK(r.err.find("not contacting any server") != std::string::npos);
   }
   CHECK_FALSE(std::filesystem::exists(dir.file("s.db")));  // nothing was even opened
+}
+
+TEST_CASE("cli: status with the daemon stopped says its times are the last run's plans") {
+  // An account as a run leaves it after a 503: backing off, the next poll
+  // planned 15 minutes ago, the retry 14 minutes ago, and the engine's
+  // "(retry in 22s)" written at the failure.
+  test::TempDir dir;
+  test::write_file(dir.file("c.yaml"),
+                   one_account_config("mailto:team@research.invalid", dir.file("s.db"), true));
+  const std::string c = "-c " + dir.file("c.yaml") + " ";
+  const TimeMs now = SystemClock().now();
+  {
+    auto store = *Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+    const ConfigLoad load = load_config(dir.file("c.yaml"));
+    REQUIRE(load.config);
+    REQUIRE(store->sync_config(*load.config, now).ok());
+    const StoredAccount account = store->load_accounts(true)->front();
+    AccountRuntime rt;
+    rt.state = AccountState::kBackingOff;
+    rt.state_reason = "HTTP 503 (retry in 22s)";
+    rt.next_due_at = now - 15 * kMinuteMs;
+    rt.backoff_until = now - 14 * kMinuteMs;
+    rt.failures = 1;
+    REQUIRE(store->save_account_runtime(account.id, rt, now).ok());
+  }
+  auto set_daemon = [&](const std::string& pid) {
+    auto store = *Store::open(dir.file("s.db"), OpenMode::kReadWrite);
+    REQUIRE(store->set_meta("daemon", pid + " " + format_iso8601(now - kHourMs)).ok());
+  };
+
+  SUBCASE("never started: the times are the last poll --once's plans") {
+    const auto r = test::run_muniscope(c + "status");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("daemon: never started on this store\n") != std::string::npos);
+    CHECK(r.out.find("plans of the last run; nothing polls until the daemon runs") !=
+          std::string::npos);
+    CHECK(r.out.find(" ago (overdue; daemon not running)") != std::string::npos);
+  }
+
+  SUBCASE("stopped: overdue, the retry that was due, the hosts as left") {
+    set_daemon("999999999");  // above any pid_max: no such process
+    const auto r = test::run_muniscope(c + "status");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("daemon: not running (last started ") != std::string::npos);
+    CHECK(r.out.find("as pid 999999999)\n") != std::string::npos);
+    CHECK(r.out.find("plans of the last run") != std::string::npos);
+    // "15m ago", or "15m1s ago" on a slow machine.
+    CHECK(r.out.find("  15m") != std::string::npos);
+    CHECK(r.out.find(" ago (overdue; daemon not running)") != std::string::npos);
+    CHECK(r.out.find("HTTP 503 (retry was due 14m") != std::string::npos);
+    CHECK(r.out.find(" ago; daemon not running)") != std::string::npos);
+    CHECK(r.out.find("retry in 22s") == std::string::npos);
+    // Machine formats keep absolute times; JSON says whether a daemon acts on them.
+    const auto j = test::run_muniscope(c + "status --format json");
+    CHECK(j.exit_code == 0);
+    CHECK(j.out.find("\"daemon\":{\"running\":false,\"pid\":\"999999999\",\"started\":\"") !=
+          std::string::npos);
+    CHECK(j.out.find("overdue") == std::string::npos);
+  }
+
+  SUBCASE("running: the plans are live and shown as they are") {
+    // A process whose name is muniscope is what status takes for the
+    // daemon (/proc/PID/comm): sleep(1) under that name stands in for it.
+    std::filesystem::create_symlink("/bin/sleep", dir.file("muniscope"));
+    test::ChildProcess daemon(dir.file("muniscope"), {"60"}, dir.file("sleep.log"));
+    REQUIRE(daemon.alive());
+    set_daemon(std::to_string(daemon.pid()));
+    const auto r = test::run_muniscope(c + "status");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("daemon: running, pid " + std::to_string(daemon.pid())) != std::string::npos);
+    CHECK(r.out.find("daemon not running") == std::string::npos);
+    CHECK(r.out.find("plans of the last run") == std::string::npos);
+    CHECK(r.out.find("HTTP 503 (retry in 22s)") != std::string::npos);
+    const auto j = test::run_muniscope(c + "status --format json");
+    CHECK(j.out.find("\"daemon\":{\"running\":true,") != std::string::npos);
+  }
 }
