@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "core/platform.h"
@@ -227,6 +228,75 @@ Result<std::vector<AccountData>> load_account_data(
   return out;
 }
 
+// Dialogue with citizens, one rule on every platform with comments or
+// topics (docs/metrics.md, "Answered"):
+//   - a citizen question is a thread someone other than the account opened
+//     in the period: a top-level comment on the account's item (a forum
+//     topic a citizen opened);
+//   - it is answered when the account posts anywhere in that thread after
+//     the opening; the answer time is the account's first such post minus
+//     the opening;
+//   - citizens' follow-ups inside threads are counted on their own
+//     (citizen_replies), never as unanswered questions.
+// A comment's thread is found by walking reply_to up to the top-level
+// comment (YouTube replies name the thread directly; nested platforms name
+// the comment answered). Null where no account of the group is on a
+// platform that shows comments.
+void add_citizen_dialogue(const std::vector<const AccountData*>& group, const Period& p,
+                          Values& v) {
+  bool observable = false;
+  int64_t questions = 0, follow_ups = 0, answered = 0;
+  std::vector<double> answer_hours;
+  for (const AccountData* a : group) {
+    if (!a->platform_shows_comments) continue;
+    observable = true;
+    std::map<std::string, const CommentRow*> by_id;
+    for (const CommentRow& c : a->comments) by_id.emplace(c.id, &c);
+    // The opening comment's id of `c`'s thread; a parent outside what was
+    // read counts as the thread's opening (its id names the thread).
+    const auto thread_of = [&](const CommentRow& c) {
+      const CommentRow* cur = &c;
+      for (int depth = 0; depth < 10000 && !cur->reply_to.empty(); ++depth) {
+        const auto it = by_id.find(cur->reply_to);
+        if (it == by_id.end()) return cur->reply_to;
+        cur = it->second;
+      }
+      return cur->id;
+    };
+    // The account's posts in each thread, by time.
+    std::map<std::string, std::vector<TimeMs>> account_posts;
+    for (const CommentRow& c : a->comments) {
+      if (c.by_account) account_posts[thread_of(c)].push_back(c.created_at);
+    }
+    for (const CommentRow& c : a->comments) {
+      if (c.by_account || c.created_at < p.start || c.created_at >= p.end) continue;
+      if (!c.reply_to.empty()) {
+        ++follow_ups;
+        continue;
+      }
+      ++questions;
+      std::optional<TimeMs> first_answer;
+      if (const auto it = account_posts.find(c.id); it != account_posts.end()) {
+        for (const TimeMs t : it->second) {
+          if (t >= c.created_at) first_answer = std::min(first_answer.value_or(t), t);
+        }
+      }
+      if (first_answer) {
+        ++answered;
+        answer_hours.push_back(static_cast<double>(*first_answer - c.created_at) /
+                               static_cast<double>(kHourMs));
+      }
+    }
+  }
+  v["citizen_questions"] = observable ? Value(questions) : Value();
+  v["citizen_replies"] = observable ? Value(follow_ups) : Value();
+  v["citizen_comments"] = observable ? Value(questions + follow_ups) : Value();
+  v["service_level"] =
+      observable ? value_of(ratio(static_cast<double>(answered), static_cast<double>(questions)))
+                 : Value();
+  v["answer_time_median_h"] = observable ? value_of(percentile(answer_hours, 0.5)) : Value();
+}
+
 Values compute(const std::vector<const AccountData*>& group, const Period& p, const Options& o) {
   Values v;
   const TimeMs end = std::min(p.end, std::max(o.now, p.start));  // what has elapsed of the period
@@ -364,35 +434,7 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   v["networking_share"] = value_of(
       ratio(static_cast<double>(replies_other + reposts_of_others + with_mentions_not_reply),
             static_cast<double>(actions)));
-  bool comments_observable = false;
-  int64_t citizen = 0, answered = 0;
-  std::vector<double> answer_hours;
-  for (const AccountData* a : group) {
-    if (!a->platform_shows_comments) continue;
-    comments_observable = true;
-    for (const CommentRow& c : a->comments) {
-      if (c.by_account || c.created_at < p.start || c.created_at >= p.end) continue;
-      ++citizen;
-      std::optional<TimeMs> first_answer;
-      for (const CommentRow& r : a->comments) {
-        if (r.by_account && r.reply_to == c.id && r.created_at >= c.created_at) {
-          first_answer = std::min(first_answer.value_or(r.created_at), r.created_at);
-        }
-      }
-      if (first_answer) {
-        ++answered;
-        answer_hours.push_back(static_cast<double>(*first_answer - c.created_at) /
-                               static_cast<double>(kHourMs));
-      }
-    }
-  }
-  v["citizen_comments"] = comments_observable ? Value(citizen) : Value();
-  v["service_level"] =
-      comments_observable
-          ? value_of(ratio(static_cast<double>(answered), static_cast<double>(citizen)))
-          : Value();
-  v["answer_time_median_h"] =
-      comments_observable ? value_of(percentile(answer_hours, 0.5)) : Value();
+  add_citizen_dialogue(group, p, v);
 
   // --- engagement (own posts; reposts carry no counts of their own) ---
   struct Acc {
@@ -514,6 +556,8 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
                              "response_time_median_h",
                              "response_time_p90_h",
                              "networking_share",
+                             "citizen_questions",
+                             "citizen_replies",
                              "citizen_comments",
                              "service_level",
                              "answer_time_median_h",
@@ -627,12 +671,18 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"networking_share", "dialogue", "share",
        "(replies to others + reposts of others + other posts mentioning accounts) / (own posts + "
        "reposts)"},
+      {"citizen_questions", "dialogue", "count",
+       "threads citizens opened on the account's items: top-level comments by others "
+       "(platforms that show comments)"},
+      {"citizen_replies", "dialogue", "count",
+       "citizens' follow-ups inside threads (not questions of their own)"},
       {"citizen_comments", "dialogue", "count",
-       "comments by others on the account's posts (platforms that show them)"},
+       "all comments by others: citizen_questions + citizen_replies"},
       {"service_level", "dialogue", "share",
-       "citizen comments answered by the account / citizen comments"},
+       "citizen questions in whose thread the account posted after the opening / citizen "
+       "questions"},
       {"answer_time_median_h", "dialogue", "hours",
-       "median time from a citizen comment to the account's first answer"},
+       "median time from a citizen question to the account's first post in its thread"},
       {"posts_with_counts", "engagement", "count", "own posts with a known like count"},
       {"P1", "engagement", "share", "own posts with at least one like (Bonson & Ratkai 2013)"},
       {"P2", "engagement", "likes/post", "likes per own post"},

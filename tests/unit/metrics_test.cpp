@@ -352,6 +352,51 @@ TEST_CASE("metrics: citizen comments give the service level where a platform sho
   CHECK(num(v, "answer_time_median_h") == doctest::Approx((2.5 + 24) / 2));  // first answers only
 }
 
+TEST_CASE("metrics: a question is answered when the account posts in its thread, follow-ups are counted apart") {
+  // The rule of docs/metrics.md ("Answered"), on YouTube's shape (every
+  // reply names the thread) and a nested one (a reply names the comment it
+  // answers): citizens talk among themselves before the account answers.
+  const Options o = berlin();
+  AccountData y;
+  y.account.platform = "youtube";
+  y.platform_shows_comments = true;
+  y.spans = {{at("2025-01-01T00:00:00Z"), at("2025-12-31T00:00:00Z")}};
+  y.account.backfill_state = BackfillState::kComplete;
+  y.comments = {
+      // Thread q1: two citizens' follow-ups, then the account, 3 h after the opening.
+      {"q1", false, "", at("2025-03-05T10:00:00Z")},
+      {"r1", false, "q1", at("2025-03-05T10:30:00Z")},
+      {"r2", false, "q1", at("2025-03-05T11:00:00Z")},
+      {"a1", true, "q1", at("2025-03-05T13:00:00Z")},
+      // Thread q2: a follow-up, never an answer.
+      {"q2", false, "", at("2025-03-06T09:00:00Z")},
+      {"r3", false, "q2", at("2025-03-06T09:30:00Z")},
+      // Thread q3, nested: the account answers a citizen's reply, 26 h after the opening.
+      {"q3", false, "", at("2025-03-07T08:00:00Z")},
+      {"r4", false, "q3", at("2025-03-07T09:00:00Z")},
+      {"a2", true, "r4", at("2025-03-08T10:00:00Z")},
+      // The account's own top-level comment is no question.
+      {"own", true, "", at("2025-03-09T08:00:00Z")},
+      // A question of February is outside the period.
+      {"q0", false, "", at("2025-02-20T08:00:00Z")},
+  };
+  const Values v = compute({&y}, march(o), o);
+  CHECK(num(v, "citizen_questions") == 3);
+  CHECK(num(v, "citizen_replies") == 4);
+  CHECK(num(v, "citizen_comments") == 7);
+  CHECK(num(v, "service_level") == doctest::Approx(2.0 / 3));
+  CHECK(num(v, "answer_time_median_h") == doctest::Approx((3.0 + 26.0) / 2));
+  // Under the old rule (an answer must reply to exactly that comment) a
+  // follow-up was an unanswered question: 7 comments, 2 answered.
+  AccountData m;  // a platform without comments: unknown, never 0
+  m.account.platform = "mastodon";
+  m.spans = y.spans;
+  const Values none = compute({&m}, march(o), o);
+  CHECK(null(none, "citizen_questions"));
+  CHECK(null(none, "citizen_replies"));
+  CHECK(null(none, "service_level"));
+}
+
 TEST_CASE("metrics: data loaded from a store gives the same figures") {
   test::TempDir dir;
   auto s = Store::open(dir.file("m.db"), OpenMode::kReadWrite);
