@@ -218,6 +218,7 @@ Result<std::vector<AccountData>> load_account_data(
     if (!activity.ok()) return activity.error();
     AccountActivity& a = *activity;
     d.posts = std::move(a.posts);
+    d.comments_read = a.comments_read;
     d.first_own_post = a.first_own_post;
     d.last_own_post_before_window = a.last_own_post_before_window;
     d.followers = std::move(a.followers);
@@ -248,7 +249,9 @@ void add_citizen_dialogue(const std::vector<const AccountData*>& group, const Pe
   int64_t questions = 0, follow_ups = 0, answered = 0;
   std::vector<double> answer_hours;
   for (const AccountData* a : group) {
-    if (!a->platform_shows_comments) continue;
+    // Unknown, not 0, where the platform shows no comments or they were
+    // never read for this account (no sweep succeeded, e.g. no API key).
+    if (!a->platform_shows_comments || !a->comments_read) continue;
     observable = true;
     std::map<std::string, const CommentRow*> by_id;
     for (const CommentRow& c : a->comments) by_id.emplace(c.id, &c);

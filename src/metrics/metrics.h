@@ -71,6 +71,7 @@ struct AccountData {
   std::vector<std::pair<TimeMs, TimeMs>> spans;
   std::vector<CommentRow> comments;      // within the window
   bool platform_shows_comments = false;  // Facebook, YouTube, WordPress, Discourse
+  bool comments_read = false;  // a comment stored or a comment sweep succeeded for the account
 };
 
 // Loads what metrics over [from, to) need for the given accounts.

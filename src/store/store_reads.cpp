@@ -35,8 +35,12 @@ struct ActivityReader::Statements {
         comments(db,
                  "SELECT platform_comment_id, by_account, reply_to_comment_id, created_at FROM "
                  "comments WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY "
-                 "created_at") {}
-  SQLite::Statement posts, first, before, followers, spans, comments;
+                 "created_at"),
+        comments_read(db,
+                      "SELECT EXISTS (SELECT 1 FROM comments WHERE account_id = ?1) OR EXISTS "
+                      "(SELECT 1 FROM poll_log WHERE account_id = ?1 AND work = 'comments' AND "
+                      "outcome IN ('ok', 'not_modified'))") {}
+  SQLite::Statement posts, first, before, followers, spans, comments, comments_read;
 };
 
 ActivityReader::ActivityReader(Store& store) {
@@ -101,11 +105,14 @@ Result<AccountActivity> ActivityReader::read(int64_t account_id, const std::stri
         d.comments.push_back(std::move(c));
       }
       s.comments.reset();
+      s.comments_read.bind(1, account_id);
+      d.comments_read = s.comments_read.executeStep() && s.comments_read.getColumn(0).getInt() != 0;
+      s.comments_read.reset();
     }
   } catch (const std::exception& e) {
     // Leave the statements reusable for the next account.
     for (SQLite::Statement* st :
-         {&s.posts, &s.first, &s.before, &s.followers, &s.spans, &s.comments}) {
+         {&s.posts, &s.first, &s.before, &s.followers, &s.spans, &s.comments, &s.comments_read}) {
       try {
         st->reset();
       } catch (...) {

@@ -49,6 +49,11 @@ struct AccountActivity {
   std::vector<FollowerSample> followers;              // every sample, ascending
   std::vector<std::pair<TimeMs, TimeMs>> spans;       // coverage spans, ascending
   std::vector<ActivityComment> comments;              // [from, to), when asked for
+  // Whether comments were ever read for the account (a comment stored, or a
+  // comment sweep that succeeded), when asked for: without that, "no
+  // comments" means "never read", not "none" (a YouTube channel polled
+  // without an API key).
+  bool comments_read = false;
 };
 
 // Reads AccountActivity for many accounts with statements prepared once (a

@@ -7,6 +7,8 @@
 // on; an unchanged feed costs one 304.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 
 #include "core/clock.h"
@@ -208,6 +210,21 @@ TEST_CASE("e2e: YouTube without a key reads the channel feed: the newest 15, hon
   CHECK(status.exit_code == 0);
   CHECK_MESSAGE(status.out.find("history notes:") != std::string::npos, status.out);
   CHECK(status.out.find("older history and comments need a key") != std::string::npos);
+  // Comments cannot be read without a key: the dialogue figures are
+  // unknown, never 0 (issue #22 §1).
+  auto metrics = run_muniscope("metrics --format csv -c " + dir.file("muniscope.yaml") +
+                               " --db " + dir.file("s.db"));
+  REQUIRE_MESSAGE(metrics.exit_code == 0, metrics.err);
+  const auto lines = split(metrics.out, '\n');
+  REQUIRE(lines.size() >= 2);
+  const auto header = split(lines[0], ',');
+  const auto row = split(lines[1], ',');
+  for (const char* name : {"citizen_questions", "citizen_comments", "service_level"}) {
+    const auto col = std::find(header.begin(), header.end(), name) - header.begin();
+    REQUIRE(static_cast<size_t>(col) < header.size());
+    REQUIRE(static_cast<size_t>(col) < row.size());
+    CHECK_MESSAGE(trim(row[col]).empty(), name << " = '" << row[col] << "'");
+  }
 }
 
 TEST_CASE("e2e: poll --once lists accounts a rejected credential held back, and exits 1") {

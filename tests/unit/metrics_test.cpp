@@ -338,6 +338,7 @@ TEST_CASE("metrics: citizen comments give the service level where a platform sho
   AccountData f;
   f.account.platform = "facebook";
   f.platform_shows_comments = true;
+  f.comments_read = true;
   f.spans = {{at("2025-01-01T00:00:00Z"), at("2025-12-31T00:00:00Z")}};
   f.account.backfill_state = BackfillState::kComplete;
   f.comments = {{"c1", false, "", at("2025-03-05T10:00:00Z")},
@@ -360,6 +361,7 @@ TEST_CASE("metrics: a question is answered when the account posts in its thread,
   AccountData y;
   y.account.platform = "youtube";
   y.platform_shows_comments = true;
+  y.comments_read = true;
   y.spans = {{at("2025-01-01T00:00:00Z"), at("2025-12-31T00:00:00Z")}};
   y.account.backfill_state = BackfillState::kComplete;
   y.comments = {
@@ -395,6 +397,16 @@ TEST_CASE("metrics: a question is answered when the account posts in its thread,
   CHECK(null(none, "citizen_questions"));
   CHECK(null(none, "citizen_replies"));
   CHECK(null(none, "service_level"));
+  // YouTube without comments ever read (polled without an API key): unknown.
+  AccountData keyless = y;
+  keyless.comments.clear();
+  keyless.comments_read = false;
+  const Values unread = compute({&keyless}, march(o), o);
+  CHECK(null(unread, "citizen_questions"));
+  CHECK(null(unread, "service_level"));
+  // Read, and nobody commented: a real 0.
+  keyless.comments_read = true;
+  CHECK(num(compute({&keyless}, march(o), o), "citizen_questions") == 0);
 }
 
 TEST_CASE("metrics: data loaded from a store gives the same figures") {
