@@ -123,4 +123,35 @@ bool is_schemeless_url(std::string_view text) {
   return slash != std::string_view::npos && slash > 0 && slash < text.find('@');
 }
 
+std::optional<std::string> host_key(std::string_view url) {
+  const auto parts = parse_url(url);
+  if (!parts) return std::nullopt;
+  return parts->host + (parts->port ? ":" + std::to_string(parts->port) : std::string());
+}
+
+EmptyFirstPage empty_first_page(std::optional<int64_t> posts_count, int empty_polls,
+                                std::string_view what, std::string_view items,
+                                std::string_view why_hidden) {
+  EmptyFirstPage v;
+  if (posts_count && *posts_count == 0) {
+    v.state = BackfillState::kComplete;
+    v.note = "the account has no " + std::string(items);
+    return v;
+  }
+  const std::string count = posts_count ? std::to_string(*posts_count) + " " + std::string(items)
+                                        : "an unknown number of " + std::string(items);
+  const std::string hidden = why_hidden.empty() ? "" : " (" + std::string(why_hidden) + ")";
+  if (empty_polls >= kEmptyPollsBeforeIncomplete) {
+    v.state = BackfillState::kIncomplete;
+    v.note = "the " + std::string(what) + " came back empty " + std::to_string(empty_polls) +
+             " times although the profile reports " + count + hidden +
+             "; asked again on every poll";
+  } else {
+    v.state = BackfillState::kPending;
+    v.note = "the " + std::string(what) + " came back empty although the profile reports " + count +
+             "; asking again next poll";
+  }
+  return v;
+}
+
 }  // namespace muni::toolkit

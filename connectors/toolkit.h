@@ -9,6 +9,11 @@
 //                    (404 not found, 410 gone, 401/403 authentication, the
 //                    rest malformed) with the server's text quoted
 //   handle_error     the error of a handle that cannot be used
+//   host_key         the host (and port) of a URL, the engine's per-host key
+//   IdleSession      a unit of work with nothing to do (finishes at once)
+//   empty_first_page the verdict on a first timeline page that came back
+//                    empty, from the profile's count (no history, or ask
+//                    again, or incomplete after kEmptyPollsBeforeIncomplete)
 #pragma once
 
 #include <cstdint>
@@ -51,6 +56,36 @@ StepResult fail_for_status(const HttpResponse& r, const std::string& what,
                            const std::string& detail = "");
 
 Error handle_error(std::string_view platform, std::string_view raw, std::string_view why);
+
+// "host" or "host:port" of an http(s) URL, for Connector::host_for; nullopt
+// when `url` is not one.
+std::optional<std::string> host_key(std::string_view url);
+
+// A unit of work with nothing to do on this platform or path (no refresh
+// without an API key, no comments in a feed): it finishes at once.
+class IdleSession : public ConnectorSession {
+ public:
+  StepResult start() override { return StepResult::finish(); }
+  StepResult on_response(const HttpResponse&) override { return StepResult::finish(); }
+};
+
+// Empty first timeline pages in a row before the history is recorded as
+// incomplete (asked again on every poll all the same): one empty answer is
+// no evidence of an empty account.
+constexpr int kEmptyPollsBeforeIncomplete = 3;
+
+// What an empty first timeline page means, and the note that says so.
+// `posts_count` is what the profile reports (nullopt: unknown),
+// `empty_polls` the empty answers so far including this one, `what` the
+// timeline ("public timeline", "author feed"), `items` what it lists
+// ("statuses", "posts").
+struct EmptyFirstPage {
+  BackfillState state = BackfillState::kPending;
+  std::string note;
+};
+EmptyFirstPage empty_first_page(std::optional<int64_t> posts_count, int empty_polls,
+                                std::string_view what, std::string_view items,
+                                std::string_view why_hidden = "");
 
 // Press releases print profile addresses without the scheme
 // ("nrw.social/deck/@stadtaachen"): text with a slash before any '@'.

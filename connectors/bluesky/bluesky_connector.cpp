@@ -78,9 +78,7 @@ namespace {
 constexpr const char* kDefaultAppView = "https://public.api.bsky.app";
 constexpr int kFeedPageSize = 100;  // lexicon maximum
 constexpr int kMaxPagesPerPoll = 20;
-constexpr size_t kGetPostsBatch = 25;  // lexicon maximum of uris
-constexpr int kEmptyPollsBeforeIncomplete = 3;
-constexpr int kMaxStalls = 3;
+constexpr size_t kGetPostsBatch = 25;  constexpr int kMaxStalls = 3;
 // getPostThread checks of posts getPosts left out, per unit of work: enough
 // for what a municipality deletes in a refresh window, few enough that a
 // server omitting everything costs little.
@@ -147,6 +145,10 @@ std::string appview_of(const AccountView& a) { return a.base_url.value_or(kDefau
 
 HttpRequest get(std::string url) { return toolkit::get(std::move(url)); }
 
+// The AppView's own error names first (XRPC: 400 with `error`), then the
+// usual meaning of the status (toolkit). An XRPC server answers an unknown
+// actor with 400 InvalidRequest, so a 404 means a missing endpoint (a wrong
+// base URL), never a missing account.
 StepResult classify_error(const HttpResponse& r, const std::string& what) {
   const auto xrpc = bluesky::parse_error(r.body);
   const std::string name = xrpc ? xrpc->error : "";
@@ -162,9 +164,9 @@ StepResult classify_error(const HttpResponse& r, const std::string& what) {
   }
   if (name == "BlockedActor" || name == "BlockedByActor")
     return StepResult::fail(FailureKind::kBlocked, msg, r.status);
-  if (r.status == 401 || r.status == 403)
-    return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
-  return StepResult::fail(FailureKind::kMalformed, msg, r.status);
+  if (r.status == 404) return StepResult::fail(FailureKind::kMalformed, msg, r.status);
+  return toolkit::fail_for_status(
+      r, what, xrpc ? xrpc->error + (xrpc->message.empty() ? "" : " (" + xrpc->message + ")") : "");
 }
 
 class Session : public ConnectorSession {
@@ -297,19 +299,11 @@ class Session : public ConnectorSession {
   // unless the profile says the account has no posts.
   StepResult first_feed_page(bluesky::FeedPage feed, Page page) {
     if (feed.items.empty()) {
-      if (cursor_.posts_count && *cursor_.posts_count == 0) {
-        page.backfill_state = BackfillState::kComplete;
-        page.history_note = "the account has no posts";
-      } else if (++cursor_.empty_polls >= kEmptyPollsBeforeIncomplete) {
-        page.backfill_state = BackfillState::kIncomplete;
-        page.history_note = "the author feed came back empty " + std::to_string(cursor_.empty_polls) +
-                            " times although the profile reports posts; asked again on every poll";
-      } else {
-        page.backfill_state = BackfillState::kPending;
-        page.history_note =
-            "the author feed came back empty although the profile reports posts; asking again "
-            "next poll";
-      }
+      if (!(cursor_.posts_count && *cursor_.posts_count == 0)) ++cursor_.empty_polls;
+      const auto verdict =
+          toolkit::empty_first_page(cursor_.posts_count, cursor_.empty_polls, "author feed", "posts");
+      page.backfill_state = verdict.state;
+      page.history_note = verdict.note;
       page.cursor = cursor_.str();
       return StepResult::finish(std::move(page));
     }
@@ -599,9 +593,7 @@ class BlueskyConnector : public Connector {
  public:
   std::string_view platform() const override { return "bluesky"; }
   std::string host_for(const AccountView& account) const override {
-    auto url = parse_url(appview_of(account));
-    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "")
-               : "public.api.bsky.app";
+    return toolkit::host_key(appview_of(account)).value_or("public.api.bsky.app");
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {

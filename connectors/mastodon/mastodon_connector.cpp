@@ -89,7 +89,6 @@ namespace {
 constexpr int kPageSize = 40;         // the API's maximum for statuses
 constexpr int kMaxPagesPerPoll = 25;  // 1,000 new statuses; the rest next poll
 constexpr int kMaxRefreshPages = 10;
-constexpr int kEmptyPollsBeforeIncomplete = 3;
 constexpr int kMoveRecheckPolls = 24;
 // GET /api/v1/statuses/:id checks of statuses a refresh did not see, per
 // unit of work: enough for what a municipality deletes in a refresh window,
@@ -138,25 +137,14 @@ HttpRequest get(std::string url, const char* accept = "application/json") {
 }
 
 // Classifies any non-200 answer the engine passes on (429 and 5xx it keeps).
+// The usual meaning of the status (toolkit), with the instance's error text,
+// and what a 401 means on Mastodon.
 StepResult classify_error(const HttpResponse& r, const std::string& what) {
-  const std::string msg =
-      what + ": HTTP " + std::to_string(r.status) + " " + mastodon::error_text(r.body);
-  switch (r.status) {
-    case 404:
-      return StepResult::fail(FailureKind::kNotFound, msg, r.status);
-    case 410:
-      return StepResult::fail(FailureKind::kGone, msg, r.status);
-    case 401:
-      return StepResult::fail(FailureKind::kAuthRequired,
-                              msg +
-                                  " (the instance requires authentication for public data; "
-                                  "it runs in secure/whitelist mode)",
-                              r.status);
-    case 403:
-      return StepResult::fail(FailureKind::kAuthRequired, msg, r.status);
-    default:
-      return StepResult::fail(FailureKind::kMalformed, msg, r.status);
-  }
+  StepResult f = toolkit::fail_for_status(r, what, mastodon::error_text(r.body));
+  if (r.status == 401)
+    f.reason += " (the instance requires authentication for public data; it runs in "
+                "secure/whitelist mode)";
+  return f;
 }
 
 std::string statuses_url(const Cursor& c) {
@@ -505,26 +493,12 @@ class Session : public ConnectorSession {
     } else if (first_ever) {
       // An empty public timeline. Only the profile's count can say whether
       // that is the account's whole life.
-      if (statuses_count_ && *statuses_count_ == 0) {
-        page.backfill_state = BackfillState::kComplete;
-        page.history_note = "the account has no statuses";
-      } else {
-        ++cursor_.empty_polls;
-        const std::string count =
-            statuses_count_ ? std::to_string(*statuses_count_) : std::string("an unknown number of");
-        if (cursor_.empty_polls >= kEmptyPollsBeforeIncomplete) {
-          page.backfill_state = BackfillState::kIncomplete;
-          page.history_note = "the public timeline came back empty " +
-                              std::to_string(cursor_.empty_polls) +
-                              " times although the profile reports " + count +
-                              " statuses (followers-only, or hidden by the instance); asked again "
-                              "on every poll";
-        } else {
-          page.backfill_state = BackfillState::kPending;
-          page.history_note = "the public timeline came back empty although the profile reports " +
-                              count + " statuses; asking again next poll";
-        }
-      }
+      if (!(statuses_count_ && *statuses_count_ == 0)) ++cursor_.empty_polls;
+      const auto verdict =
+          toolkit::empty_first_page(statuses_count_, cursor_.empty_polls, "public timeline",
+                                    "statuses", "followers-only, or hidden by the instance");
+      page.backfill_state = verdict.state;
+      page.history_note = verdict.note;
     }
     page.batch.posts = std::move(parsed->posts);
     page.cursor = cursor_.str();
@@ -733,8 +707,7 @@ class MastodonConnector : public Connector {
     if (base.empty()) {
       if (auto home = mastodon::home_of(account.handle)) base = home->base_url;
     }
-    auto url = parse_url(base);
-    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : account.handle;
+    return toolkit::host_key(base).value_or(account.handle);
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {

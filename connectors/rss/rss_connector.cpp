@@ -103,23 +103,16 @@ class FeedPoll : public ConnectorSession {
   AccountView a_;
 };
 
-class Nothing : public ConnectorSession {
- public:
-  StepResult start() override { return StepResult::finish(); }
-  StepResult on_response(const HttpResponse&) override { return StepResult::finish(); }
-};
-
 class RssConnector : public Connector {
  public:
   std::string_view platform() const override { return "rss"; }
   std::string host_for(const AccountView& account) const override {
-    auto url = parse_url(account.handle);
-    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : account.handle;
+    return toolkit::host_key(account.handle).value_or(account.handle);
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
     if (work == WorkKind::kPoll) return std::make_unique<FeedPoll>(account);
-    return std::make_unique<Nothing>();  // nothing to page back to, no counts to refresh
+    return std::make_unique<toolkit::IdleSession>();  // nothing to page back to, no counts to refresh
   }
 };
 

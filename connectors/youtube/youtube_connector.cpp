@@ -1020,14 +1020,14 @@ class YouTubeConnector : public Connector {
  public:
   std::string_view platform() const override { return "youtube"; }
   std::string host_for(const AccountView& account) const override {
-    auto url = parse_url(account.has_credential ? api_of(account) : feed_of(account));
-    return url ? url->host + (url->port ? ":" + std::to_string(url->port) : "") : "youtube";
+    return toolkit::host_key(account.has_credential ? api_of(account) : feed_of(account))
+        .value_or("youtube");
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
     if (!account.has_credential) {
       if (work == WorkKind::kPoll) return std::make_unique<FeedPoll>(account);
-      return std::make_unique<Nothing>();  // history, refreshes and comments need the API
+      return std::make_unique<toolkit::IdleSession>();  // history, refreshes and comments need the API
     }
     switch (work) {
       case WorkKind::kPoll:
@@ -1039,7 +1039,7 @@ class YouTubeConnector : public Connector {
       case WorkKind::kComments:
         return std::make_unique<ApiComments>(account);
     }
-    return std::make_unique<Nothing>();
+    return std::make_unique<toolkit::IdleSession>();
   }
   std::unique_ptr<ConnectorSession> begin_batch(const std::vector<AccountView>& accounts,
                                                 WorkKind work) const override {
@@ -1047,13 +1047,6 @@ class YouTubeConnector : public Connector {
       return std::make_unique<ApiRefresh>(accounts);
     return begin(accounts.front(), work);
   }
-
- private:
-  class Nothing : public ConnectorSession {
-   public:
-    StepResult start() override { return StepResult::finish(); }
-    StepResult on_response(const HttpResponse&) override { return StepResult::finish(); }
-  };
 };
 
 }  // namespace
