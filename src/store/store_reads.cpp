@@ -39,7 +39,7 @@ struct ActivityReader::Statements {
         comments_read(db,
                       "SELECT EXISTS (SELECT 1 FROM comments WHERE account_id = ?1) OR EXISTS "
                       "(SELECT 1 FROM poll_log WHERE account_id = ?1 AND work = 'comments' AND "
-                      "outcome IN ('ok', 'not_modified'))") {}
+                      "outcome IN ('ok', 'not_modified') AND requests > 0)") {}
   SQLite::Statement posts, first, before, followers, spans, comments, comments_read;
 };
 

@@ -50,7 +50,8 @@ struct AccountActivity {
   std::vector<std::pair<TimeMs, TimeMs>> spans;       // coverage spans, ascending
   std::vector<ActivityComment> comments;              // [from, to), when asked for
   // Whether comments were ever read for the account (a comment stored, or a
-  // comment sweep that succeeded), when asked for: without that, "no
+  // comment sweep that succeeded and asked the platform: a sweep with
+  // nothing to ask, as without an API key, reads nothing), when asked for: without that, "no
   // comments" means "never read", not "none" (a YouTube channel polled
   // without an API key).
   bool comments_read = false;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "core/clock.h"
+#include "core/strings.h"
 #include "fake_platforms.h"
 #include "fake_youtube_rss.h"
 #include "loopback_server.h"
@@ -223,7 +224,7 @@ TEST_CASE("e2e: YouTube without a key reads the channel feed: the newest 15, hon
     const auto col = std::find(header.begin(), header.end(), name) - header.begin();
     REQUIRE(static_cast<size_t>(col) < header.size());
     REQUIRE(static_cast<size_t>(col) < row.size());
-    CHECK_MESSAGE(trim(row[col]).empty(), name << " = '" << row[col] << "'");
+    CHECK_MESSAGE(trim(row[col]).empty(), std::string(name) << " = '" << row[col] << "'");
   }
 }
 
