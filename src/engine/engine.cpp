@@ -516,10 +516,11 @@ void Engine::enqueue(AccountRt& a, WorkKind work) {
   a.queued[w] = true;
   // Backfill is ranked by what is left to read, so the longest history
   // starts first and, re-queued after each page, goes on without a gap.
-  host_for(a).queue[w].push(a.stored.id, work == WorkKind::kBackfill
-                                             ? backfill_remaining(a.stored.profile_posts,
-                                                                  a.stored.own_posts_stored)
-                                             : std::nullopt);
+  const std::optional<int64_t> rank =
+      work == WorkKind::kBackfill
+          ? backfill_remaining(a.stored.profile_posts, a.stored.own_posts_stored)
+          : std::nullopt;
+  host_for(a).queue[w].push(a.stored.id, rank);
 }
 
 void Engine::poll_came_due(AccountRt& a, TimeMs now) {

@@ -13,6 +13,9 @@
 //     of the host's budget remains, so history never starves fresh polls;
 //     refresh and comment intervals come from the platform's descriptor
 //     (core/platform.h) unless the configuration sets them;
+//   - within a kind, work starts in the order it came due, except backfill:
+//     the longest history first (engine/work_queue.h), since the longest
+//     page chain bounds how long the whole backfill takes;
 //   - where a platform's API takes many ids at once, one unit of work serves
 //     several accounts of a host (WorkSpec::batch);
 //   - an account has at most one unit of work running; a poll that comes due
