@@ -34,17 +34,6 @@ Error bad(const std::string& what) { return make_error(ErrorCode::kParse, "feed:
 
 std::string clean(std::string_view s) { return std::string(trim(s)); }
 
-// FNV-1a, 64 bit: stable across builds and platforms (std::hash is not),
-// so keys and the saved cursor mean the same after an upgrade.
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 std::string hex16(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
@@ -122,7 +111,7 @@ std::string key_of(const Entry& e, KeyDepth depth) {
   std::string key = e.id;
   if (depth >= KeyDepth::kLink && e.post.url != e.id) key += "|link=" + e.post.url;
   if (depth >= KeyDepth::kLinkDate) key += "|date=" + e.date_written;
-  if (depth >= KeyDepth::kLinkDateTitle) key += "|title=" + hex16(fnv1a(e.post.title));
+  if (depth >= KeyDepth::kLinkDateTitle) key += "|title=" + hex16(fnv1a64(e.post.title));
   return key;
 }
 
@@ -295,7 +284,7 @@ std::string SharedIds::dump() const {
 }
 
 KeyDepth SharedIds::depth(std::string_view id) const {
-  const uint64_t h = fnv1a(id);
+  const uint64_t h = fnv1a64(id);
   for (const auto& [hash, depth] : entries_) {
     if (hash == h) return depth;
   }
@@ -304,7 +293,7 @@ KeyDepth SharedIds::depth(std::string_view id) const {
 
 bool SharedIds::raise(std::string_view id, KeyDepth depth) {
   if (depth == KeyDepth::kId) return false;
-  const uint64_t h = fnv1a(id);
+  const uint64_t h = fnv1a64(id);
   for (auto& [hash, d] : entries_) {
     if (hash != h) continue;
     if (depth <= d) return false;

@@ -367,4 +367,13 @@ std::optional<std::string> resolve_url(std::string_view from_url, std::string_vi
   return from->origin() + path.substr(0, path.rfind('/') + 1) + loc;
 }
 
+uint64_t fnv1a64(std::string_view s) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
 }  // namespace muni

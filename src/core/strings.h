@@ -1,6 +1,7 @@
 // Small string helpers shared by config, connectors and output code.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +72,11 @@ std::optional<UrlParts> parse_url(std::string_view url);
 // Redacts values of query parameters whose names look like credentials
 // (key, token, access_token, secret, password) for logs.
 std::string redact_url(std::string_view url);
+
+// FNV-1a, 64 bit: stable across builds and platforms (std::hash is not), so
+// what is derived from it (feed entry keys, a schedule's phase) means the
+// same after an upgrade.
+uint64_t fnv1a64(std::string_view s);
 
 // The absolute URL a reference points to, resolved against `base` (absolute,
 // scheme-relative, absolute-path, query-only and relative references, as

@@ -20,15 +20,6 @@ namespace {
 int idx(WorkKind w) { return static_cast<int>(w); }
 WorkKind work_of(int i) { return static_cast<WorkKind>(i); }
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 std::string http_class(int status) {
   if (status == 0) return "transport";
   return std::to_string(status / 100) + "xx";
@@ -327,7 +318,7 @@ Status Engine::load(const Config& config) {
                                             : config.defaults.poll_interval_ms;
     a.interval = a.stored.interval_ms.value_or(
         ps != nullptr && ps->poll_interval ? *ps->poll_interval : platform_default);
-    a.phase = static_cast<TimeMs>(fnv1a(a.stored.account_key) % static_cast<uint64_t>(a.interval));
+    a.phase = static_cast<TimeMs>(fnv1a64(a.stored.account_key) % static_cast<uint64_t>(a.interval));
     const std::optional<CivilDate> since =
         a.stored.backfill_since ? a.stored.backfill_since : config.defaults.backfill_since;
     a.backfill_since =
