@@ -444,24 +444,56 @@ void judge_planned(const Context& c, const Municipality& m, const Item& item,
   }
 }
 
-}  // namespace
+// The bottom decile of reply share and service level among the checked
+// municipalities (nullopt where none had the figure): the bar for the
+// dialogue-goal flag.
+struct DialogueDeciles {
+  std::optional<double> share_p10;
+  std::optional<double> service_p10;
+};
 
-Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
-                     const CheckOptions& opt) {
-  Report rep;
-  rep.survey = cb.name;
+// Goals are intentions: never true or false, at most a flag. A goal of
+// dialogue is flagged when the municipality's reply share and service level
+// are both missing or in the bottom decile of the checked municipalities.
+void judge_goal(const Context& c, const Municipality& m, const Item& item, const std::string& code,
+                const DialogueDeciles& deciles, ItemResult& r) {
+  const auto scope = scope_of(m, item);
+  const Values v = metrics::compute(scope, c.ref, c.mo);
+  const bool claim = claims_yes(item, code);
+  r.claimed = code + (claim ? " (pursued)" : " (not pursued)");
+  const auto share = num(v, "reply_share");
+  const auto service = num(v, "service_level");
+  r.observed = "reply share " + (share ? fmt(*share * 100, 1) + " %" : std::string("-"));
+  r.evidence = evidence(c, scope, v);
+  r.verdict = Verdict::kNotObservable;
+  const bool low_share = !share || (deciles.share_p10 && *share <= *deciles.share_p10);
+  const bool low_service = !service || (deciles.service_p10 && *service <= *deciles.service_p10);
+  if (claim && item.goal == "dialogue" && low_share && low_service) {
+    r.flag = "claims dialogue, no observable dialogue";
+    r.evidence += "; reply share in the bottom decile of the checked municipalities";
+  }
+}
+
+// The reference period and fieldwork as instants in the survey's zone
+// (inclusive dates become half-open [start, end)), and the metric options
+// every judgement uses.
+Context make_context(const Codebook& cb, const CheckOptions& opt) {
   Context c{cb, opt, {}, 0, 0, {}, ""};
   c.ref.start = opt.tz.from_local(cb.reference_from);
   c.ref.end = opt.tz.from_local(civil_from_days(days_from_civil(cb.reference_to) + 1));
   c.window = format_civil_date(cb.reference_from) + ".." + format_civil_date(cb.reference_to);
   c.ref.label = c.window;
-  rep.reference_period = c.window;
   c.survey_time = opt.tz.from_local(cb.fieldwork_from);
   c.fieldwork_end = opt.tz.from_local(civil_from_days(days_from_civil(cb.fieldwork_to) + 1));
   c.mo.tz = opt.tz;
   c.mo.now = opt.now;
   c.mo.min_coverage = opt.min_coverage;
+  return c;
+}
 
+// The answers file has the id column and every item's column; otherwise
+// the check cannot start (the first missing column is named).
+Status check_columns(const Codebook& cb, const Answers& answers) {
   if (std::find(answers.columns.begin(), answers.columns.end(), cb.id_column) ==
       answers.columns.end()) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -476,66 +508,92 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
                                                          ":" + std::to_string(item.line) + ")");
     }
   }
-  MUNI_TRY(auto municipalities, store.list_municipalities());
-  std::map<std::string, std::vector<std::string>> by_ags;
+  return ok_status();
+}
+
+// The configured municipalities (by AGS and by id) and their active
+// accounts, as the store has them.
+struct Roster {
+  std::map<std::string, std::vector<std::string>> by_ags;  // AGS -> municipality ids
   std::set<std::string> ids;
+  // Duplicates (one account under two spellings) count once, as their primary.
+  std::map<std::string, std::vector<StoredAccount>> accounts_of;
+};
+
+Result<Roster> load_roster(Store& store) {
+  Roster roster;
+  MUNI_TRY(auto municipalities, store.list_municipalities());
   for (const auto& m : municipalities) {
-    by_ags[m.ags].push_back(m.id);
-    ids.insert(m.id);
+    roster.by_ags[m.ags].push_back(m.id);
+    roster.ids.insert(m.id);
   }
   MUNI_TRY(auto accounts, store.load_accounts(false, false));
-  std::map<std::string, std::vector<StoredAccount>> accounts_of;
   for (auto& a : accounts) {
-    // Duplicates (one account under two spellings) count once, as their primary.
-    if (a.active && !a.duplicate_of) accounts_of[a.municipality_id].push_back(std::move(a));
+    if (a.active && !a.duplicate_of) roster.accounts_of[a.municipality_id].push_back(std::move(a));
   }
+  return roster;
+}
 
-  // Pass 1: who is who, and what their accounts did.
+// The configured municipality an answers row belongs to, by AGS or id as
+// the codebook says; nullopt, with a problem, when there is none or more
+// than one.
+std::optional<std::string> respondent_id(const Codebook& cb, const Roster& roster,
+                                         const AnswerRow& row, std::vector<Problem>& problems) {
+  const std::string key(trim(row.cells.at(cb.id_column)));
+  if (!cb.id_is_ags) {
+    if (!roster.ids.count(key)) {
+      problems.push_back({row.line, cb.id_column, "municipality '" + key + "' is not configured"});
+      return std::nullopt;
+    }
+    return key;
+  }
+  const auto it = roster.by_ags.find(key);
+  if (it == roster.by_ags.end()) {
+    problems.push_back({row.line, cb.id_column,
+                        "AGS '" + key +
+                            "' is not in the registry (no configured municipality has "
+                            "it; an AGS from before a merger? docs/import.md)"});
+    return std::nullopt;
+  }
+  if (it->second.size() > 1) {
+    problems.push_back({row.line, cb.id_column,
+                        "AGS '" + key + "' belongs to several configured municipalities (" +
+                            join(it->second, ", ") + "); use id_type: id"});
+    return std::nullopt;
+  }
+  return it->second.front();
+}
+
+// Pass 1: who is who, and what their accounts did in the reference period.
+// A row of an unknown municipality, or a second row of one, is a problem
+// and skipped.
+Result<std::vector<Municipality>> observe_respondents(const Context& c, const Answers& answers,
+                                                      Store& store, Roster& roster,
+                                                      std::vector<Problem>& problems) {
   std::vector<Municipality> rows;
   std::set<std::string> seen;
   for (const AnswerRow& row : answers.rows) {
-    const std::string key(trim(row.cells.at(cb.id_column)));
-    std::string id;
-    if (cb.id_is_ags) {
-      const auto it = by_ags.find(key);
-      if (it == by_ags.end()) {
-        rep.problems.push_back({row.line, cb.id_column,
-                                "AGS '" + key +
-                                    "' is not in the registry (no configured municipality has "
-                                    "it; an AGS from before a merger? docs/import.md)"});
-        continue;
-      }
-      if (it->second.size() > 1) {
-        rep.problems.push_back({row.line, cb.id_column,
-                                "AGS '" + key + "' belongs to several configured municipalities (" +
-                                    join(it->second, ", ") + "); use id_type: id"});
-        continue;
-      }
-      id = it->second.front();
-    } else {
-      if (!ids.count(key)) {
-        rep.problems.push_back(
-            {row.line, cb.id_column, "municipality '" + key + "' is not configured"});
-        continue;
-      }
-      id = key;
-    }
-    if (!seen.insert(id).second) {
-      rep.problems.push_back({row.line, cb.id_column,
-                              "municipality '" + id + "' answered twice; this row is skipped"});
+    const auto id = respondent_id(c.cb, roster, row, problems);
+    if (!id) continue;
+    if (!seen.insert(*id).second) {
+      problems.push_back({row.line, c.cb.id_column,
+                          "municipality '" + *id + "' answered twice; this row is skipped"});
       continue;
     }
     Municipality m;
-    m.id = id;
+    m.id = *id;
     m.line = row.line;
     m.row = &row;
-    MUNI_TRY(m.data, metrics::load_account_data(store, accounts_of[id], opt.populations,
-                                                opt.default_interval_ms, c.ref.start, c.ref.end));
+    MUNI_TRY(m.data, metrics::load_account_data(store, roster.accounts_of[*id], c.opt.populations,
+                                                c.opt.default_interval_ms, c.ref.start, c.ref.end));
     rows.push_back(std::move(m));
   }
+  return rows;
+}
 
-  // Population deciles for goal flags (reply share and service level of
-  // every municipality with own posts in the reference period).
+// Population deciles for goal flags: the reply share and service level of
+// every municipality with own posts in the reference period.
+DialogueDeciles dialogue_deciles(const Context& c, const std::vector<Municipality>& rows) {
   std::vector<double> shares, services;
   for (const Municipality& m : rows) {
     std::vector<const AccountData*> all;
@@ -546,139 +604,166 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
       if (auto s = num(v, "service_level")) services.push_back(*s);
     }
   }
-  const auto share_p10 = metrics::percentile(shares, 0.1);
-  const auto service_p10 = metrics::percentile(services, 0.1);
+  return {metrics::percentile(shares, 0.1), metrics::percentile(services, 0.1)};
+}
 
-  // Pass 2: item by item.
-  for (const Municipality& m : rows) {
-    for (const Item& item : cb.items) {
-      const std::string raw = m.row->cells.at(item.column);
-      if (item.type == ItemType::kCategoryList) {
-        // One result per KGSt category: listed means claimed.
-        ItemResult base;
-        base.municipality = m.id;
-        base.answers_line = m.line;
-        base.type = std::string(item_type_id(item.type));
-        const std::string norm = fold_case(trim(raw));
-        std::set<std::string> claimed;
-        Verdict whole = Verdict::kConsistent;
-        if (std::find(cb.missing.begin(), cb.missing.end(), norm) != cb.missing.end()) {
-          whole = Verdict::kMissing;
-        } else {
-          for (const std::string& token :
-               split(raw, item.separator.empty() ? ';' : item.separator[0])) {
-            const std::string t = fold_case(trim(token));
-            if (t.empty()) continue;
-            const auto it = item.labels.find(t);
-            if (it == item.labels.end()) {
-              rep.problems.push_back({m.line, item.column,
-                                      "value '" + std::string(trim(token)) + "' in item " +
-                                          item.id + " is not in its value labels; not guessed"});
-              whole = Verdict::kInvalidAnswer;
-            } else if (it->second != "none") {
-              claimed.insert(it->second);
-            }
-          }
-        }
-        for (const Category cat : all_categories()) {
-          ItemResult r = base;
-          r.item = item.id + ":" + std::string(category_id(cat));
-          if (whole != Verdict::kConsistent) {
-            r.verdict = whole;
-            if (whole == Verdict::kInvalidAnswer) r.claimed = std::string(trim(raw));
-          } else {
-            Item scoped = item;
-            scoped.category = cat;
-            const bool claim = claimed.count(std::string(category_id(cat))) > 0;
-            const std::string unobservable = unobservable_reason(scoped);
-            if (!unobservable.empty()) {
-              r.claimed = claim ? "yes" : "no";
-              r.observed = "not observable";
-              r.verdict = Verdict::kNotObservable;
-              r.evidence = unobservable;
-            } else {
-              judge_use(c, m, scoped, claim, r);
-            }
-          }
-          rep.results.push_back(std::move(r));
-        }
-        continue;
-      }
-      ItemResult r;
-      r.municipality = m.id;
-      r.answers_line = m.line;
-      r.item = item.id;
-      r.type = std::string(item_type_id(item.type));
-      const auto code = answer_code(c, item, raw, r, rep.problems, m.line);
-      const std::string unobservable = unobservable_reason(item);
-      if (code && !unobservable.empty() && item.type != ItemType::kGoal) {
-        r.claimed = *code;
+// A category list's answer: the categories listed (none: none), or the
+// verdict for every category when the answer is missing or holds a value
+// the labels do not map (each such value a problem).
+struct ListedCategories {
+  Verdict whole = Verdict::kConsistent;  // kConsistent: judge category by category
+  std::set<std::string> claimed;         // category ids
+};
+
+ListedCategories read_category_list(const Context& c, const Municipality& m, const Item& item,
+                                    const std::string& raw, std::vector<Problem>& problems) {
+  ListedCategories listed;
+  const std::string norm = fold_case(trim(raw));
+  if (std::find(c.cb.missing.begin(), c.cb.missing.end(), norm) != c.cb.missing.end()) {
+    listed.whole = Verdict::kMissing;
+    return listed;
+  }
+  for (const std::string& token : split(raw, item.separator.empty() ? ';' : item.separator[0])) {
+    const std::string t = fold_case(trim(token));
+    if (t.empty()) continue;
+    const auto it = item.labels.find(t);
+    if (it == item.labels.end()) {
+      problems.push_back({m.line, item.column,
+                          "value '" + std::string(trim(token)) + "' in item " + item.id +
+                              " is not in its value labels; not guessed"});
+      listed.whole = Verdict::kInvalidAnswer;
+    } else if (it->second != "none") {
+      listed.claimed.insert(it->second);
+    }
+  }
+  return listed;
+}
+
+// One result per KGSt category ("item:category"): listed means claimed,
+// judged as a uses_category item would be.
+void judge_category_list(const Context& c, const Municipality& m, const Item& item,
+                         const std::string& raw, Report& rep) {
+  ItemResult base;
+  base.municipality = m.id;
+  base.answers_line = m.line;
+  base.type = std::string(item_type_id(item.type));
+  const ListedCategories listed = read_category_list(c, m, item, raw, rep.problems);
+  for (const Category cat : all_categories()) {
+    ItemResult r = base;
+    r.item = item.id + ":" + std::string(category_id(cat));
+    if (listed.whole != Verdict::kConsistent) {
+      r.verdict = listed.whole;
+      if (listed.whole == Verdict::kInvalidAnswer) r.claimed = std::string(trim(raw));
+    } else {
+      Item scoped = item;
+      scoped.category = cat;
+      const bool claim = listed.claimed.count(std::string(category_id(cat))) > 0;
+      const std::string unobservable = unobservable_reason(scoped);
+      if (!unobservable.empty()) {
+        r.claimed = claim ? "yes" : "no";
         r.observed = "not observable";
         r.verdict = Verdict::kNotObservable;
         r.evidence = unobservable;
-      } else if (code) {
-        switch (item.type) {
-          case ItemType::kUsesSocialMedia:
-          case ItemType::kUsesPlatform:
-          case ItemType::kUsesCategory:
-            judge_use(c, m, item, *code == "yes", r);
-            break;
-          case ItemType::kActiveSince:
-            judge_active_since(c, m, item, *code, r);
-            break;
-          case ItemType::kPostingFrequency:
-            judge_frequency(c, m, item, *code, r);
-            break;
-          case ItemType::kRespondsToCitizens:
-            judge_responds(c, m, item, *code, r);
-            break;
-          case ItemType::kResponseTime:
-            judge_response_time(c, m, item, *code, r);
-            break;
-          case ItemType::kPlannedPlatform:
-            judge_planned(c, m, item, *code, r);
-            break;
-          case ItemType::kGoal: {
-            // Goals are intentions: never true or false, at most a flag.
-            const auto scope = scope_of(m, item);
-            const Values v = metrics::compute(scope, c.ref, c.mo);
-            const bool claim = claims_yes(item, *code);
-            r.claimed = *code + (claim ? " (pursued)" : " (not pursued)");
-            const auto share = num(v, "reply_share");
-            const auto service = num(v, "service_level");
-            r.observed = "reply share " + (share ? fmt(*share * 100, 1) + " %" : std::string("-"));
-            r.evidence = evidence(c, scope, v);
-            r.verdict = Verdict::kNotObservable;
-            const bool low_share = !share || (share_p10 && *share <= *share_p10);
-            const bool low_service = !service || (service_p10 && *service <= *service_p10);
-            if (claim && item.goal == "dialogue" && low_share && low_service) {
-              r.flag = "claims dialogue, no observable dialogue";
-              r.evidence += "; reply share in the bottom decile of the checked municipalities";
-            }
-            break;
-          }
-          case ItemType::kCategoryList:
-            break;
-        }
+      } else {
+        judge_use(c, m, scoped, claim, r);
       }
-      rep.results.push_back(std::move(r));
+    }
+    rep.results.push_back(std::move(r));
+  }
+}
+
+// A mapped answer against the observation, by the item's type.
+void judge_answer(const Context& c, const Municipality& m, const Item& item,
+                  const std::string& code, const DialogueDeciles& deciles, ItemResult& r) {
+  switch (item.type) {
+    case ItemType::kUsesSocialMedia:
+    case ItemType::kUsesPlatform:
+    case ItemType::kUsesCategory:
+      judge_use(c, m, item, code == "yes", r);
+      break;
+    case ItemType::kActiveSince:
+      judge_active_since(c, m, item, code, r);
+      break;
+    case ItemType::kPostingFrequency:
+      judge_frequency(c, m, item, code, r);
+      break;
+    case ItemType::kRespondsToCitizens:
+      judge_responds(c, m, item, code, r);
+      break;
+    case ItemType::kResponseTime:
+      judge_response_time(c, m, item, code, r);
+      break;
+    case ItemType::kPlannedPlatform:
+      judge_planned(c, m, item, code, r);
+      break;
+    case ItemType::kGoal:
+      judge_goal(c, m, item, code, deciles, r);
+      break;
+    case ItemType::kCategoryList:  // judge_category_list
+      break;
+  }
+}
+
+// One item of one municipality: missing and invalid answers keep their
+// verdict (answer_code); an item this installation cannot observe is not
+// observable (goals are judged anyway: they are never true or false).
+ItemResult judge_item(const Context& c, const Municipality& m, const Item& item,
+                      const std::string& raw, const DialogueDeciles& deciles,
+                      std::vector<Problem>& problems) {
+  ItemResult r;
+  r.municipality = m.id;
+  r.answers_line = m.line;
+  r.item = item.id;
+  r.type = std::string(item_type_id(item.type));
+  const auto code = answer_code(c, item, raw, r, problems, m.line);
+  const std::string unobservable = unobservable_reason(item);
+  if (code && !unobservable.empty() && item.type != ItemType::kGoal) {
+    r.claimed = *code;
+    r.observed = "not observable";
+    r.verdict = Verdict::kNotObservable;
+    r.evidence = unobservable;
+  } else if (code) {
+    judge_answer(c, m, item, *code, deciles, r);
+  }
+  return r;
+}
+
+// Pass 2: every item of every municipality, in answers-file then codebook
+// order.
+void judge_all(const Context& c, const std::vector<Municipality>& rows,
+               const DialogueDeciles& deciles, Report& rep) {
+  for (const Municipality& m : rows) {
+    for (const Item& item : c.cb.items) {
+      const std::string raw = m.row->cells.at(item.column);
+      if (item.type == ItemType::kCategoryList) {
+        judge_category_list(c, m, item, raw, rep);
+      } else {
+        rep.results.push_back(judge_item(c, m, item, raw, deciles, rep.problems));
+      }
     }
   }
+}
 
-  // Statistics per item (category-list items per category).
+// Verdict counts per result item (category lists per category), in the
+// order items first appear, with the codebook item each belongs to.
+struct Tally {
   std::vector<std::string> order;
   std::map<std::string, ItemStatistics> stats;
   std::map<std::string, const Item*> item_of;
-  for (const ItemResult& r : rep.results) {
-    if (!stats.count(r.item)) {
-      order.push_back(r.item);
-      stats[r.item].item = r.item;
-      stats[r.item].type = r.type;
+};
+
+Tally tally_verdicts(const Codebook& cb, const std::vector<ItemResult>& results) {
+  Tally t;
+  for (const ItemResult& r : results) {
+    if (!t.stats.count(r.item)) {
+      t.order.push_back(r.item);
+      t.stats[r.item].item = r.item;
+      t.stats[r.item].type = r.type;
       for (const Item& it : cb.items) {
-        if (it.id == r.item || r.item.rfind(it.id + ":", 0) == 0) item_of[r.item] = &it;
+        if (it.id == r.item || r.item.rfind(it.id + ":", 0) == 0) t.item_of[r.item] = &it;
       }
     }
-    ItemStatistics& s = stats[r.item];
+    ItemStatistics& s = t.stats[r.item];
     ++s.verdicts[std::string(verdict_id(r.verdict))];
     if (!r.flag.empty()) ++s.flags;
     if (r.verdict != Verdict::kMissing && r.verdict != Verdict::kInvalidAnswer) ++s.answered;
@@ -686,68 +771,95 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
     ++s.n;
     if (r.verdict == Verdict::kConsistent) ++s.consistent;
   }
-  for (const std::string& id : order) {
-    ItemStatistics& s = stats[id];
-    const Item& item = *item_of[id];
-    {
-      Item scoped = item;
-      if (item.type == ItemType::kCategoryList) {
-        scoped.category = parse_category(id.substr(id.find(':') + 1));
-      }
-      const std::string why = unobservable_reason(scoped);
-      if (!why.empty()) s.observable = "no: " + why;
-    }
-    if (s.n > 0) s.agreement = static_cast<double>(s.consistent) / s.n;
-    const bool binary =
-        item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
-        item.type == ItemType::kUsesCategory || item.type == ItemType::kCategoryList ||
-        item.type == ItemType::kRespondsToCitizens || item.type == ItemType::kPlannedPlatform;
-    const bool ordered = !item.classes.empty();
-    if (binary || ordered) {
-      if (binary) {
-        s.classes = {"no", "yes"};
-      } else {
-        for (const Class& cl : item.classes) s.classes.push_back(cl.code);
-      }
-      s.ordered = ordered && !binary;
-      const size_t k = s.classes.size();
-      s.confusion.assign(k, std::vector<double>(k, 0));
-      // n, agreement and kappa over the same rows: a decided row without a
-      // class on both sides (an account that started after the survey, for
-      // "since when") is counted apart, never in one statistic but not another.
-      int n = 0, consistent = 0;
-      for (const ItemResult& r : rep.results) {
-        if (r.item != id || !decided(r.verdict)) continue;
-        if (r.claimed_class < 0 || r.observed_class < 0) {
-          ++s.unclassified;
-          continue;
-        }
-        s.confusion[static_cast<size_t>(r.claimed_class)][static_cast<size_t>(r.observed_class)] +=
-            1;
-        ++n;
-        consistent += r.verdict == Verdict::kConsistent;
-      }
-      s.n = n;
-      s.consistent = consistent;
-      s.agreement =
-          n > 0 ? std::optional<double>(static_cast<double>(consistent) / n) : std::nullopt;
-      s.kappa = kappa(s.confusion, s.ordered ? Weights::kLinear : Weights::kNone);
-      if (!s.kappa) s.kappa_undefined = kappa_undefined_reason(s.confusion, s.classes);
-    }
-    if (item.numeric) {
-      std::vector<double> a, b;
-      for (const ItemResult& r : rep.results) {
-        if (r.item == id && decided(r.verdict) && r.claimed_number && r.observed_number) {
-          a.push_back(*r.claimed_number);
-          b.push_back(*r.observed_number);
-        }
-      }
-      s.numeric = numeric_agreement(a, b);
-    }
-    rep.items.push_back(s);
-  }
+  return t;
+}
 
-  // Overall.
+// "no: why" when this installation cannot observe the item (a category
+// list's result item, "item:category", for its category).
+void mark_observability(const Item& item, const std::string& id, ItemStatistics& s) {
+  Item scoped = item;
+  if (item.type == ItemType::kCategoryList) {
+    scoped.category = parse_category(id.substr(id.find(':') + 1));
+  }
+  const std::string why = unobservable_reason(scoped);
+  if (!why.empty()) s.observable = "no: " + why;
+}
+
+// Items with classes (no/yes for binary items): the confusion matrix and
+// kappa, weighted linearly for ordered classes. n, agreement and kappa are
+// over the same rows: a decided row without a class on both sides (an
+// account that started after the survey, for "since when") is counted
+// apart, never in one statistic but not another.
+void classify_agreement(const Item& item, const std::string& id,
+                        const std::vector<ItemResult>& results, ItemStatistics& s) {
+  const bool binary =
+      item.type == ItemType::kUsesSocialMedia || item.type == ItemType::kUsesPlatform ||
+      item.type == ItemType::kUsesCategory || item.type == ItemType::kCategoryList ||
+      item.type == ItemType::kRespondsToCitizens || item.type == ItemType::kPlannedPlatform;
+  const bool ordered = !item.classes.empty();
+  if (!binary && !ordered) return;
+  if (binary) {
+    s.classes = {"no", "yes"};
+  } else {
+    for (const Class& cl : item.classes) s.classes.push_back(cl.code);
+  }
+  s.ordered = ordered && !binary;
+  const size_t k = s.classes.size();
+  s.confusion.assign(k, std::vector<double>(k, 0));
+  int n = 0, consistent = 0;
+  for (const ItemResult& r : results) {
+    if (r.item != id || !decided(r.verdict)) continue;
+    if (r.claimed_class < 0 || r.observed_class < 0) {
+      ++s.unclassified;
+      continue;
+    }
+    s.confusion[static_cast<size_t>(r.claimed_class)][static_cast<size_t>(r.observed_class)] += 1;
+    ++n;
+    consistent += r.verdict == Verdict::kConsistent;
+  }
+  s.n = n;
+  s.consistent = consistent;
+  s.agreement = n > 0 ? std::optional<double>(static_cast<double>(consistent) / n) : std::nullopt;
+  s.kappa = kappa(s.confusion, s.ordered ? Weights::kLinear : Weights::kNone);
+  if (!s.kappa) s.kappa_undefined = kappa_undefined_reason(s.confusion, s.classes);
+}
+
+// Numeric items: agreement of claimed and observed numbers over decided
+// results that have both.
+void numeric_agreement_of(const std::string& id, const std::vector<ItemResult>& results,
+                          ItemStatistics& s) {
+  std::vector<double> a, b;
+  for (const ItemResult& r : results) {
+    if (r.item == id && decided(r.verdict) && r.claimed_number && r.observed_number) {
+      a.push_back(*r.claimed_number);
+      b.push_back(*r.observed_number);
+    }
+  }
+  s.numeric = numeric_agreement(a, b);
+}
+
+// Statistics per result item (category-list items per category), in the
+// order the items first appear among the results.
+std::vector<ItemStatistics> item_statistics(const Codebook& cb,
+                                            const std::vector<ItemResult>& results) {
+  Tally t = tally_verdicts(cb, results);
+  std::vector<ItemStatistics> out;
+  for (const std::string& id : t.order) {
+    ItemStatistics& s = t.stats[id];
+    const Item& item = *t.item_of[id];
+    mark_observability(item, id, s);
+    if (s.n > 0) s.agreement = static_cast<double>(s.consistent) / s.n;
+    classify_agreement(item, id, results, s);
+    if (item.numeric) numeric_agreement_of(id, results, s);
+    out.push_back(s);
+  }
+  return out;
+}
+
+// Overall: municipalities with a decided item and those whose every
+// decided item is consistent, and the ten most frequent mismatches
+// ("item: verdict"; ties in key order).
+void summarize_overall(Report& rep) {
   std::map<std::string, std::pair<int, int>> per_municipality;  // decided, consistent
   std::map<std::string, int> mismatches;
   for (const ItemResult& r : rep.results) {
@@ -766,6 +878,23 @@ Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
   std::stable_sort(rep.top_mismatches.begin(), rep.top_mismatches.end(),
                    [](const auto& x, const auto& y) { return x.second > y.second; });
   if (rep.top_mismatches.size() > 10) rep.top_mismatches.resize(10);
+}
+
+}  // namespace
+
+Result<Report> check(const Codebook& cb, const Answers& answers, Store& store,
+                     const CheckOptions& opt) {
+  Report rep;
+  rep.survey = cb.name;
+  const Context c = make_context(cb, opt);
+  rep.reference_period = c.window;
+  MUNI_TRY_STATUS(check_columns(cb, answers));
+  MUNI_TRY(Roster roster, load_roster(store));
+  MUNI_TRY(const std::vector<Municipality> rows,
+           observe_respondents(c, answers, store, roster, rep.problems));
+  judge_all(c, rows, dialogue_deciles(c, rows), rep);
+  rep.items = item_statistics(cb, rep.results);
+  summarize_overall(rep);
   // Problems come from two passes; report them in file order.
   std::stable_sort(rep.problems.begin(), rep.problems.end(),
                    [](const Problem& x, const Problem& y) { return x.line < y.line; });
