@@ -229,6 +229,8 @@ Result<std::vector<AccountData>> load_account_data(
   return out;
 }
 
+namespace {
+
 // Dialogue with citizens, one rule on every platform with comments or
 // topics (docs/metrics.md, "Answered"):
 //   - a citizen question is a thread someone other than the account opened
@@ -300,16 +302,53 @@ void add_citizen_dialogue(const std::vector<const AccountData*>& group, const Pe
   v["answer_time_median_h"] = observable ? value_of(percentile(answer_hours, 0.5)) : Value();
 }
 
-Values compute(const std::vector<const AccountData*>& group, const Period& p, const Options& o) {
-  Values v;
-  const TimeMs end = std::min(p.end, std::max(o.now, p.start));  // what has elapsed of the period
-  const double weeks = static_cast<double>(end - p.start) / static_cast<double>(kWeekMs);
+// What has elapsed of the period at `now`: rates per week are over this,
+// so a running period is not diluted by its future.
+struct Elapsed {
+  TimeMs end = 0;  // min(period end, now), never before the period's start
+  double weeks = 0;
+};
 
-  // --- presence ---
-  int64_t accounts = 0, active = 0, dormant = 0;
-  std::optional<TimeMs> first_activity, last_activity, created;
+Elapsed elapsed_of(const Period& p, const Options& o) {
+  Elapsed e;
+  e.end = std::min(p.end, std::max(o.now, p.start));
+  e.weeks = static_cast<double>(e.end - p.start) / static_cast<double>(kWeekMs);
+  return e;
+}
+
+// The group's posts in the period: own posts (everything but reposts)
+// ascending by creation, each with its account (engagement reads the
+// account's followers), and reposts.
+struct PeriodPosts {
   std::vector<OwnPost> own;
   std::vector<const PostRow*> reposts;
+};
+
+PeriodPosts posts_in(const std::vector<const AccountData*>& group, const Period& p) {
+  PeriodPosts out;
+  for (const AccountData* a : group) {
+    for (const PostRow& r : a->posts) {
+      if (r.created_at < p.start || r.created_at >= p.end) continue;
+      if (is_own(r.kind)) {
+        out.own.push_back({&r, a});
+      } else {
+        out.reposts.push_back(&r);
+      }
+    }
+  }
+  std::sort(out.own.begin(), out.own.end(), [](const OwnPost& x, const OwnPost& y) {
+    return x.row->created_at < y.row->created_at;
+  });
+  return out;
+}
+
+// Presence: accounts, those active (an own post in the period) and dormant
+// (no own post within dormant_after_ms before the elapsed end), and the
+// dates of first activity, last activity and account creation.
+void add_presence(const std::vector<const AccountData*>& group, const Period& p, const Options& o,
+                  const Elapsed& e, Values& v) {
+  int64_t accounts = 0, active = 0, dormant = 0;
+  std::optional<TimeMs> first_activity, last_activity, created;
   for (const AccountData* a : group) {
     ++accounts;
     std::optional<TimeMs> last_own = a->last_own_post_before_window;
@@ -321,15 +360,12 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
         continue;
       }
       if (is_own(r.kind)) {
-        own.push_back({&r, a});
         posted = true;
         last_own = std::max(last_own.value_or(r.created_at), r.created_at);
-      } else {
-        reposts.push_back(&r);
       }
     }
     if (posted) ++active;
-    if (!last_own || *last_own < end - o.dormant_after_ms) ++dormant;
+    if (!last_own || *last_own < e.end - o.dormant_after_ms) ++dormant;
     // Activity after the period is not first activity in it.
     std::optional<TimeMs> first = a->first_own_post && *a->first_own_post < p.end
                                       ? a->first_own_post
@@ -349,81 +385,104 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   v["first_activity"] = first_activity ? Value(local_date(o.tz, *first_activity)) : Value();
   v["last_activity"] = last_activity ? Value(local_date(o.tz, *last_activity)) : Value();
   v["account_created"] = created ? Value(local_date(o.tz, *created)) : Value();
+}
 
-  // --- activity ---
-  std::sort(own.begin(), own.end(), [](const OwnPost& x, const OwnPost& y) {
-    return x.row->created_at < y.row->created_at;
-  });
+// Own posts counted by kind and by local time, with the reply times the
+// dialogue figures need; one pass, shared by activity and dialogue.
+struct OwnPostTally {
+  int64_t n = 0;
   int64_t originals = 0, replies_other = 0, replies_self = 0, replies_unknown = 0, quotes = 0;
-  int64_t outside_office = 0, weekend = 0, with_mentions_not_reply = 0;
-  std::set<int64_t> days;
-  std::vector<double> response_hours;
+  int64_t outside_office = 0, weekend = 0;
+  int64_t with_mentions_not_reply = 0;  // mentions someone without replying: networking
+  std::set<int64_t> days;               // local days with an own post
+  std::vector<double> response_hours;   // replies to others: hours after the post answered
+};
+
+OwnPostTally tally_own_posts(const std::vector<OwnPost>& own, const Options& o) {
+  OwnPostTally t;
+  t.n = static_cast<int64_t>(own.size());
   for (const OwnPost& op : own) {
     const PostRow& r = *op.row;
     switch (r.kind) {
       case PostKind::kOriginal:
-        ++originals;
+        ++t.originals;
         break;
       case PostKind::kReplyOther:
-        ++replies_other;
+        ++t.replies_other;
         break;
       case PostKind::kReplySelf:
-        ++replies_self;
+        ++t.replies_self;
         break;
       case PostKind::kReplyUnknown:
-        ++replies_unknown;
+        ++t.replies_unknown;
         break;
       case PostKind::kQuote:
-        ++quotes;
+        ++t.quotes;
         break;
       case PostKind::kRepost:
         break;
     }
     const LocalTime lt = o.tz.to_local(r.created_at);
-    days.insert(days_from_civil(lt.date));
+    t.days.insert(days_from_civil(lt.date));
     const bool is_weekend = lt.weekday >= 5;
-    if (is_weekend) ++weekend;
+    if (is_weekend) ++t.weekend;
     if (is_weekend || lt.hour < o.office_start_hour || lt.hour >= o.office_end_hour)
-      ++outside_office;
+      ++t.outside_office;
     if (r.kind == PostKind::kReplyOther && r.parent_created_at &&
         r.created_at >= *r.parent_created_at) {
-      response_hours.push_back(static_cast<double>(r.created_at - *r.parent_created_at) /
-                               static_cast<double>(kHourMs));
+      t.response_hours.push_back(static_cast<double>(r.created_at - *r.parent_created_at) /
+                                 static_cast<double>(kHourMs));
     }
-    if (r.kind != PostKind::kReplyOther && r.mentions > 0) ++with_mentions_not_reply;
+    if (r.kind != PostKind::kReplyOther && r.mentions > 0) ++t.with_mentions_not_reply;
   }
-  const auto own_n = static_cast<int64_t>(own.size());
-  v["own_posts"] = own_n;
-  v["originals"] = originals;
-  v["replies_other"] = replies_other;
-  v["replies_self"] = replies_self;
-  v["replies_unknown"] = replies_unknown;
-  v["quotes"] = quotes;
-  v["reposts"] = static_cast<int64_t>(reposts.size());
-  v["posts_per_week"] = weeks > 0 ? Value(static_cast<double>(own_n) / weeks) : Value();
-  v["active_days"] = static_cast<int64_t>(days.size());
-  if (end > p.start) {
-    TimeMs prev = p.start;
-    DurationMs gap = 0;
-    for (const OwnPost& op : own) {
-      gap = std::max(gap, op.row->created_at - prev);
-      prev = op.row->created_at;
-    }
-    gap = std::max(gap, end - prev);
-    v["longest_gap_days"] = static_cast<double>(gap) / static_cast<double>(kDayMs);
-  } else {
-    v["longest_gap_days"] = Value();
-  }
-  v["share_outside_office_hours"] =
-      value_of(ratio(static_cast<double>(outside_office), static_cast<double>(own_n)));
-  v["share_weekend"] = value_of(ratio(static_cast<double>(weekend), static_cast<double>(own_n)));
+  return t;
+}
 
-  // --- dialogue ---
+// The longest stretch without an own post, in days, from the period's start
+// to the elapsed end (own posts ascending); null before the period began.
+Value longest_gap_days(const std::vector<OwnPost>& own, const Period& p, const Elapsed& e) {
+  if (e.end <= p.start) return Value();
+  TimeMs prev = p.start;
+  DurationMs gap = 0;
+  for (const OwnPost& op : own) {
+    gap = std::max(gap, op.row->created_at - prev);
+    prev = op.row->created_at;
+  }
+  gap = std::max(gap, e.end - prev);
+  return static_cast<double>(gap) / static_cast<double>(kDayMs);
+}
+
+// Activity: own posts by kind, reposts, rate per elapsed week, active days,
+// the longest gap, and the shares posted outside office hours and at
+// weekends.
+void add_activity(const PeriodPosts& posts, const OwnPostTally& t, const Period& p,
+                  const Elapsed& e, Values& v) {
+  v["own_posts"] = t.n;
+  v["originals"] = t.originals;
+  v["replies_other"] = t.replies_other;
+  v["replies_self"] = t.replies_self;
+  v["replies_unknown"] = t.replies_unknown;
+  v["quotes"] = t.quotes;
+  v["reposts"] = static_cast<int64_t>(posts.reposts.size());
+  v["posts_per_week"] = e.weeks > 0 ? Value(static_cast<double>(t.n) / e.weeks) : Value();
+  v["active_days"] = static_cast<int64_t>(t.days.size());
+  v["longest_gap_days"] = longest_gap_days(posts.own, p, e);
+  v["share_outside_office_hours"] =
+      value_of(ratio(static_cast<double>(t.outside_office), static_cast<double>(t.n)));
+  v["share_weekend"] = value_of(ratio(static_cast<double>(t.weekend), static_cast<double>(t.n)));
+}
+
+// Dialogue in the account's own posts: the reply share, response times to
+// the posts answered, and the networking share (replies to others, reposts
+// of others and mentions, over all actions). Comments are
+// add_citizen_dialogue's.
+void add_reply_dialogue(const std::vector<const AccountData*>& group, const Period& p,
+                        const PeriodPosts& posts, const OwnPostTally& t, Values& v) {
   v["reply_share"] =
-      value_of(ratio(static_cast<double>(replies_other), static_cast<double>(own_n)));
-  v["responses_timed"] = static_cast<int64_t>(response_hours.size());
-  v["response_time_median_h"] = value_of(percentile(response_hours, 0.5));
-  v["response_time_p90_h"] = value_of(percentile(response_hours, 0.9));
+      value_of(ratio(static_cast<double>(t.replies_other), static_cast<double>(t.n)));
+  v["responses_timed"] = static_cast<int64_t>(t.response_hours.size());
+  v["response_time_median_h"] = value_of(percentile(t.response_hours, 0.5));
+  v["response_time_p90_h"] = value_of(percentile(t.response_hours, 0.9));
   int64_t reposts_of_others = 0;
   for (const AccountData* a : group) {
     for (const PostRow& r : a->posts) {
@@ -433,72 +492,88 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
       }
     }
   }
-  const int64_t actions = own_n + static_cast<int64_t>(reposts.size());
+  const int64_t actions = t.n + static_cast<int64_t>(posts.reposts.size());
   v["networking_share"] = value_of(
-      ratio(static_cast<double>(replies_other + reposts_of_others + with_mentions_not_reply),
+      ratio(static_cast<double>(t.replies_other + reposts_of_others + t.with_mentions_not_reply),
             static_cast<double>(actions)));
-  add_citizen_dialogue(group, p, v);
+}
 
-  // --- engagement (own posts; reposts carry no counts of their own) ---
-  struct Acc {
-    int64_t n = 0, with_one = 0;
-    double sum = 0, per_follower_sum = 0;
-    int64_t per_follower_n = 0;
-  } likes, replies, shares;
+// One reaction count (likes, replies or shares) over the own posts that
+// report it: how many do, how many have at least one, the sum, and the
+// per-1000-followers sum where the followers at posting time are known.
+struct ReactionSums {
+  int64_t n = 0, with_one = 0;
+  double sum = 0, per_follower_sum = 0;
+  int64_t per_follower_n = 0;
+
+  void add(const std::optional<int64_t>& count, const std::optional<int64_t>& followers) {
+    if (!count) return;
+    ++n;
+    sum += static_cast<double>(*count);
+    if (*count >= 1) ++with_one;
+    if (followers && *followers > 0) {
+      per_follower_sum += static_cast<double>(*count) / static_cast<double>(*followers) * 1000.0;
+      ++per_follower_n;
+    }
+  }
+  std::optional<double> share_with_one() const {
+    return ratio(static_cast<double>(with_one), static_cast<double>(n));
+  }
+  std::optional<double> per_post() const { return ratio(sum, static_cast<double>(n)); }
+  std::optional<double> per_1000() const {
+    return ratio(per_follower_sum, static_cast<double>(per_follower_n));
+  }
+};
+
+// Engagement on own posts (reposts carry no counts of their own): P/C/V
+// 1-3 for likes, replies and shares, their sum E, and the weighted
+// interaction rate (likes + 2 replies + 3 shares, per follower) over posts
+// with all three counts.
+void add_engagement(const std::vector<OwnPost>& own, Values& v) {
+  ReactionSums likes, replies, shares;
   double weighted_sum = 0;
   int64_t weighted_n = 0;
   for (const OwnPost& op : own) {
     const PostRow& r = *op.row;
     const auto f = followers_at(*op.account, r.created_at);
-    auto add = [&](Acc& acc, const std::optional<int64_t>& count) {
-      if (!count) return;
-      ++acc.n;
-      acc.sum += static_cast<double>(*count);
-      if (*count >= 1) ++acc.with_one;
-      if (f && *f > 0) {
-        acc.per_follower_sum += static_cast<double>(*count) / static_cast<double>(*f) * 1000.0;
-        ++acc.per_follower_n;
-      }
-    };
-    add(likes, r.likes);
-    add(replies, r.replies);
-    add(shares, r.reposts);
+    likes.add(r.likes, f);
+    replies.add(r.replies, f);
+    shares.add(r.reposts, f);
     if (r.likes && r.replies && r.reposts && f && *f > 0) {
       weighted_sum +=
           static_cast<double>(*r.likes + 2 * *r.replies + 3 * *r.reposts) / static_cast<double>(*f);
       ++weighted_n;
     }
   }
-  auto share_with_one = [](const Acc& a) {
-    return ratio(static_cast<double>(a.with_one), static_cast<double>(a.n));
-  };
-  auto per_post = [](const Acc& a) { return ratio(a.sum, static_cast<double>(a.n)); };
-  auto per_1000 = [](const Acc& a) {
-    return ratio(a.per_follower_sum, static_cast<double>(a.per_follower_n));
-  };
   v["posts_with_counts"] = likes.n;
-  v["P1"] = value_of(share_with_one(likes));
-  v["P2"] = value_of(per_post(likes));
-  v["P3"] = value_of(per_1000(likes));
-  v["C1"] = value_of(share_with_one(replies));
-  v["C2"] = value_of(per_post(replies));
-  v["C3"] = value_of(per_1000(replies));
-  v["V1"] = value_of(share_with_one(shares));
-  v["V2"] = value_of(per_post(shares));
-  v["V3"] = value_of(per_1000(shares));
-  const auto p3 = per_1000(likes), c3 = per_1000(replies), v3 = per_1000(shares);
+  v["P1"] = value_of(likes.share_with_one());
+  v["P2"] = value_of(likes.per_post());
+  v["P3"] = value_of(likes.per_1000());
+  v["C1"] = value_of(replies.share_with_one());
+  v["C2"] = value_of(replies.per_post());
+  v["C3"] = value_of(replies.per_1000());
+  v["V1"] = value_of(shares.share_with_one());
+  v["V2"] = value_of(shares.per_post());
+  v["V3"] = value_of(shares.per_1000());
+  const auto p3 = likes.per_1000(), c3 = replies.per_1000(), v3 = shares.per_1000();
   v["E"] = p3 && c3 && v3 ? Value(*p3 + *c3 + *v3) : Value();
   v["weighted_interaction_rate"] = value_of(ratio(weighted_sum, static_cast<double>(weighted_n)));
+}
 
-  // --- audience ---
+// Audience: followers at the period's start and elapsed end (null unless
+// every account has a sample at or before each instant), their growth in
+// total and per week, and followers per 1000 inhabitants of the group's
+// municipalities (each counted once).
+void add_audience(const std::vector<const AccountData*>& group, const Period& p, const Elapsed& e,
+                  Values& v) {
   std::optional<int64_t> f_start = 0, f_end = 0;
   std::set<std::string> municipalities;
   std::optional<int64_t> population;
   for (const AccountData* a : group) {
     const auto s = followers_known_at(*a, p.start);
-    const auto e = followers_known_at(*a, end);
+    const auto at_end = followers_known_at(*a, e.end);
     f_start = f_start && s ? std::optional<int64_t>(*f_start + *s) : std::nullopt;
-    f_end = f_end && e ? std::optional<int64_t>(*f_end + *e) : std::nullopt;
+    f_end = f_end && at_end ? std::optional<int64_t>(*f_end + *at_end) : std::nullopt;
     if (municipalities.insert(a->account.municipality_id).second && a->population) {
       population = population.value_or(0) + *a->population;
     }
@@ -509,11 +584,11 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   if (f_start && f_end) {
     v["followers_growth"] = *f_end - *f_start;
     v["followers_weekly_growth_abs"] =
-        weeks > 0 ? Value(static_cast<double>(*f_end - *f_start) / weeks) : Value();
+        e.weeks > 0 ? Value(static_cast<double>(*f_end - *f_start) / e.weeks) : Value();
     v["followers_weekly_growth_rate"] =
-        weeks > 0 && *f_start > 0
+        e.weeks > 0 && *f_start > 0
             ? Value(std::pow(static_cast<double>(*f_end) / static_cast<double>(*f_start),
-                             1.0 / weeks) -
+                             1.0 / e.weeks) -
                     1.0)
             : Value();
   } else {
@@ -525,8 +600,13 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
       f_end && population && *population > 0
           ? Value(static_cast<double>(*f_end) / static_cast<double>(*population) * 1000.0)
           : Value();
+}
 
-  // --- coverage ---
+// Coverage: the least-covered account's share of the period (the group's
+// figure), the mean, and whether it is below min_coverage. Returns whether
+// any of the period was observed for any account of the group.
+bool add_coverage(const std::vector<const AccountData*>& group, const Period& p, const Options& o,
+                  Values& v) {
   std::optional<double> cmin;
   double csum = 0;
   for (const AccountData* a : group) {
@@ -537,48 +617,68 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   v["coverage"] = value_of(cmin);
   v["coverage_mean"] = group.empty() ? Value() : Value(csum / static_cast<double>(group.size()));
   v["low_coverage"] = static_cast<int64_t>(!cmin || *cmin < o.min_coverage);
-  // Nothing of the period observed for any account of the group: how much
-  // it posted is unknown, not zero (docs/metrics.md, "Unknown is not zero").
-  if (!group.empty() && csum == 0) {
-    for (const char* name : {"accounts_active",
-                             "accounts_dormant",
-                             "own_posts",
-                             "originals",
-                             "replies_other",
-                             "replies_self",
-                             "replies_unknown",
-                             "quotes",
-                             "reposts",
-                             "posts_per_week",
-                             "active_days",
-                             "longest_gap_days",
-                             "share_outside_office_hours",
-                             "share_weekend",
-                             "reply_share",
-                             "responses_timed",
-                             "response_time_median_h",
-                             "response_time_p90_h",
-                             "networking_share",
-                             "citizen_questions",
-                             "citizen_replies",
-                             "citizen_comments",
-                             "service_level",
-                             "answer_time_median_h",
-                             "posts_with_counts",
-                             "P1",
-                             "P2",
-                             "P3",
-                             "C1",
-                             "C2",
-                             "C3",
-                             "V1",
-                             "V2",
-                             "V3",
-                             "E",
-                             "weighted_interaction_rate"}) {
-      v[name] = Value();
-    }
+  return csum != 0;
+}
+
+// Nothing of the period observed for any account of the group: how much it
+// posted is unknown, not zero (docs/metrics.md, "Unknown is not zero").
+// Presence by account count, dates and coverage stay as computed.
+void forget_unobserved_counts(Values& v) {
+  for (const char* name : {"accounts_active",
+                           "accounts_dormant",
+                           "own_posts",
+                           "originals",
+                           "replies_other",
+                           "replies_self",
+                           "replies_unknown",
+                           "quotes",
+                           "reposts",
+                           "posts_per_week",
+                           "active_days",
+                           "longest_gap_days",
+                           "share_outside_office_hours",
+                           "share_weekend",
+                           "reply_share",
+                           "responses_timed",
+                           "response_time_median_h",
+                           "response_time_p90_h",
+                           "networking_share",
+                           "citizen_questions",
+                           "citizen_replies",
+                           "citizen_comments",
+                           "service_level",
+                           "answer_time_median_h",
+                           "posts_with_counts",
+                           "P1",
+                           "P2",
+                           "P3",
+                           "C1",
+                           "C2",
+                           "C3",
+                           "V1",
+                           "V2",
+                           "V3",
+                           "E",
+                           "weighted_interaction_rate"}) {
+    v[name] = Value();
   }
+}
+
+}  // namespace
+
+Values compute(const std::vector<const AccountData*>& group, const Period& p, const Options& o) {
+  Values v;
+  const Elapsed elapsed = elapsed_of(p, o);
+  const PeriodPosts posts = posts_in(group, p);
+  const OwnPostTally own = tally_own_posts(posts.own, o);
+  add_presence(group, p, o, elapsed, v);
+  add_activity(posts, own, p, elapsed, v);
+  add_reply_dialogue(group, p, posts, own, v);
+  add_citizen_dialogue(group, p, v);
+  add_engagement(posts.own, v);
+  add_audience(group, p, elapsed, v);
+  const bool observed = add_coverage(group, p, o, v);
+  if (!group.empty() && !observed) forget_unobserved_counts(v);
   return v;
 }
 
