@@ -545,6 +545,7 @@ class YouTubeFamily final : public Family {
            ", credential: {env: " + kKeyVariable + "}";
   }
   std::string handle(bool faulty) const override { return faulty ? kFaulty : kHealthy; }
+  std::vector<std::string> secrets() const override { return {kKey}; }
   std::set<std::string> world_ids(bool faulty) const override {
     return faulty ? faulty_videos_ : healthy_videos_;
   }
@@ -711,11 +712,17 @@ class YouTubeFamily final : public Family {
 std::vector<Case> YouTubeFamily::own_cases() {
   std::vector<Case> cases;
   // finding 1: the refresh batch (the 7 recent videos) answered with no
-  // items. The poll and backfill read their pages honestly.
+  // items. The poll and backfill (50 and 20 ids) read their pages honestly.
+  // Both channels' refreshes may run as one batch (whether they do depends
+  // on timing): then the healthy channel's videos come back empty too, and
+  // it must lose nothing either.
   Plan empty_refresh;
   empty_refresh.match = [this](const HttpRequest& r) {
-    const size_t ids = split(url_query_param(r.url, "id").value_or(""), ',').size();
-    return any_request(r) && method(r) == "videos" && ids > 1 && ids < 20;
+    if (method(r) != "videos") return false;
+    const std::vector<std::string> ids = split(url_query_param(r.url, "id").value_or(""), ',');
+    return ids.size() > 1 && ids.size() < 20 &&
+           std::any_of(ids.begin(), ids.end(),
+                       [this](const std::string& id) { return faulty_videos_.count(id) > 0; });
   };
   empty_refresh.respond = [this](const HttpRequest&, HttpResponse r) {
     r.body = empty_listing("youtube#videoListResponse");
@@ -728,9 +735,7 @@ std::vector<Case> YouTubeFamily::own_cases() {
       "videos.list answering no items marks nothing deleted (finding 1)", empty_refresh, {"ok"}, "",
       [](Run& run) {
         const std::string refresh = run.last_unit(true, "refresh");
-        CHECK_MESSAGE(refresh.rfind("server_error | videos.list returned none of the 7 requested "
-                                    "videos",
-                                    0) == 0,
+        CHECK_MESSAGE(refresh.rfind("server_error | videos.list returned none of the ", 0) == 0,
                       refresh);
         CHECK(run.scalar("SELECT COUNT(*) FROM posts WHERE deleted_at IS NOT NULL") == 0);
         CHECK(run.scalar("SELECT COUNT(*) FROM posts WHERE missing_count > 0") == 0);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -33,15 +34,19 @@ bool is_validator(const HttpHeader& h) {
 }
 
 // Noise that does not compress, so that the transfer itself is large.
-std::string incompressible(size_t bytes) {
-  std::string noise(bytes, ' ');
-  uint32_t x = 2463534242u;
-  for (char& ch : noise) {  // xorshift
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    ch = static_cast<char>('a' + x % 26);
-  }
+// Made once: a server slow to make its answer would look like a stall.
+const std::string& incompressible_8mib() {
+  static const std::string noise = [] {
+    std::string n(8 * 1024 * 1024, ' ');
+    uint32_t x = 2463534242u;
+    for (char& ch : n) {  // xorshift
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      ch = static_cast<char>('a' + x % 26);
+    }
+    return n;
+  }();
   return noise;
 }
 
@@ -451,7 +456,7 @@ Plan generic_plan(GenericRow row, Family& fam) {
       });
     case GenericRow::kOversized:
       return rewrite(items, [json](std::string) {
-        const std::string noise = incompressible(8 * 1024 * 1024);
+        const std::string& noise = incompressible_8mib();
         return json ? "\"" + noise + "\""
                     : "<rss version=\"2.0\"><channel><title>" + noise + "</title></channel></rss>";
       });
@@ -685,6 +690,13 @@ void Run::check_nothing_wrong() {
   CHECK(scalar("SELECT COUNT(*) FROM (SELECT 1 FROM posts GROUP BY account_id, platform_post_id "
                "HAVING COUNT(*) > 1)") == 0);
   CHECK(store->db().execAndGet("PRAGMA integrity_check").getString() == "ok");
+  for (const std::string& secret : family.secrets()) {
+    for (const char* file : {"s.db", "s.db-wal"}) {
+      if (!std::filesystem::exists(dir.file(file))) continue;
+      CHECK_MESSAGE(read_file(dir.file(file)).find(secret) == std::string::npos,
+                    "a credential is stored in " << file);
+    }
+  }
 }
 
 std::string Run::poll_log(bool faulty) {

@@ -17,7 +17,7 @@
 //             (unless the fault is the host's and the host is shared)
 //   stored    nothing wrong is stored: only ids the worlds have, valid UTF-8,
 //             no negative or absurd counts, plausible dates, no post twice,
-//             `integrity_check` ok
+//             no credential anywhere in the store's files, `integrity_check` ok
 //   hosts     no host is held beyond the 15 min cap (plus the jitter of the
 //             hint-less backoff), and no request reached the canary: the
 //             other host that redirects point to
@@ -26,11 +26,10 @@
 //             row says the fault made unreadable for good (Expect::may_miss)
 //
 // Rows come in two kinds. Generic rows (GenericRow) are defined once, in
-// fault_matrix.cpp, with a default expectation, and applied to every family: rate limits, broken transfers, empty,
-// truncated, oversized, malformed and absurd answers, counts, dates,
-// colliding ids, cursors that repeat or circle, redirects. A family says
-// how each one looks on its platform (the Family hooks) and, where its
-// outcome differs from the default, what it expects instead
+// fault_matrix.cpp, with a default expectation, and applied to every family: rate limits, broken
+// transfers, empty, truncated, oversized, malformed and absurd answers, counts, dates, colliding
+// ids, cursors that repeat or circle, redirects. A family says how each one looks on its platform
+// (the Family hooks) and, where its outcome differs from the default, what it expects instead
 // (Family::adjust), or that the row does not apply, and why. Family rows are
 // the faults only that platform can have.
 //
@@ -244,6 +243,9 @@ class Family {
   virtual std::string world_id_of(const std::string& stored) const { return stored; }
   // Whether both accounts are on one host (one AppView, one API).
   virtual bool shares_host() const = 0;
+  // Credentials the family configures: they must appear nowhere in the
+  // store's files, whatever the server echoes or redirects to.
+  virtual std::vector<std::string> secrets() const { return {}; }
 
   // --- where faults go: requests for the faulty account only (a family
   // serves faults only on the server of its faulty account; where the
