@@ -257,7 +257,8 @@ int accounts_on_host(Family& f) { return f.shares_host() ? 2 : 1; }
 
 // The default expectation of a generic row: what a connector should do
 // unless its family says why it differs.
-Expect default_expect(GenericRow row) {
+Expect default_expect(GenericRow row, Format format) {
+  const bool json = format == Format::kJson;
   Expect e;
   switch (row) {
     case GenericRow::k429RetryAfter:
@@ -306,9 +307,16 @@ Expect default_expect(GenericRow row) {
       e.states = {"ok"};
       break;
     case GenericRow::kTruncated:
+      e.states = {"degraded"};
+      e.reason = json ? "invalid JSON" : "invalid XML";
+      break;
     case GenericRow::kHtml:
+      e.states = {"degraded"};
+      e.reason = json ? "HTML or XML where JSON was expected" : "an HTML page";
+      break;
     case GenericRow::kDeepNesting:
       e.states = {"degraded"};
+      e.reason = json ? "nested deeper" : "invalid XML";
       break;
     case GenericRow::kCompressionBomb:
       // Cut at max_response_bytes after decompression. On a loaded machine
@@ -515,7 +523,7 @@ std::vector<Case> generic_cases(Family& family) {
   for (const GenericRow row : all_generic_rows()) {
     Case c;
     c.name = generic_name(row);
-    c.expect = default_expect(row);
+    c.expect = default_expect(row, family.format());
     family.adjust(row, c.expect);
     if (!c.expect.not_applicable.empty()) {
       MESSAGE(family.platform() << ": \"" << c.name
