@@ -376,4 +376,21 @@ uint64_t fnv1a64(std::string_view s) {
   return h;
 }
 
+std::string remove_query_param(std::string_view url, std::string_view key) {
+  const size_t q = url.find('?');
+  if (q == std::string_view::npos) return std::string(url);
+  const size_t hash = url.find('#', q);
+  const std::string_view query =
+      url.substr(q + 1, hash == std::string_view::npos ? std::string_view::npos : hash - q - 1);
+  std::string kept;
+  for (const std::string& pair : split(query, '&')) {
+    if (url_decode(pair.substr(0, pair.find('='))) == key) continue;
+    kept += (kept.empty() ? "" : "&") + pair;
+  }
+  std::string out(url.substr(0, q));
+  if (!kept.empty()) out += "?" + kept;
+  if (hash != std::string_view::npos) out += url.substr(hash);
+  return out;
+}
+
 }  // namespace muni

@@ -73,6 +73,10 @@ std::optional<UrlParts> parse_url(std::string_view url);
 // (key, token, access_token, secret, password) for logs.
 std::string redact_url(std::string_view url);
 
+// `url` without the query parameters named `key` (every occurrence); the
+// rest of the URL as it was.
+std::string remove_query_param(std::string_view url, std::string_view key);
+
 // FNV-1a, 64 bit: stable across builds and platforms (std::hash is not), so
 // what is derived from it (feed entry keys, a schedule's phase) means the
 // same after an upgrade.

@@ -1114,7 +1114,20 @@ void Engine::on_completion(uint64_t tag, HttpResponse response) {
       return;
     }
     log()->debug("{}: following redirect to {}", s.label, vault_.scrub(redact_url(*target)));
-    s.request->url = *target;
+    // A Location that echoes the query carries the credential the engine
+    // attached; it is attached again when the redirect is sent, never twice.
+    std::string next = *target;
+    if (s.request->credential.kind != CredentialUse::Kind::kNone) {
+      const AccountRt* owner = account(s.accounts.front());
+      const AuthStyle style =
+          owner != nullptr && owner->platform != nullptr ? owner->platform->auth : AuthStyle{};
+      for (const std::string& name :
+           {s.request->credential.parameter, style.parameter, std::string("key"),
+            std::string("access_token"), std::string("appsecret_proof")}) {
+        if (!name.empty()) next = remove_query_param(next, name);
+      }
+    }
+    s.request->url = next;
     host.waiting.push_front(s.id);
     return;
   }

@@ -474,3 +474,12 @@ TEST_CASE("safety 22.5: a post that cannot be kept is counted once, as skipped")
   CHECK(audit.counts_rejected == 0);
   CHECK(audit.summary() == "40 item(s) skipped");
 }
+
+TEST_CASE("safety: remove_query_param takes out every occurrence of one parameter") {
+  CHECK(remove_query_param("https://a.example/v?x=1&key=S&y=2&key=S#f", "key") ==
+        "https://a.example/v?x=1&y=2#f");
+  CHECK(remove_query_param("https://a.example/v?key=S", "key") == "https://a.example/v");
+  CHECK(remove_query_param("https://a.example/v", "key") == "https://a.example/v");
+  CHECK(remove_query_param("https://a.example/v?keys=1&k%65y=S", "key") ==
+        "https://a.example/v?keys=1");
+}
