@@ -432,12 +432,7 @@ class Export {
     for (const auto& m : config_.municipalities) {
       if (m.population) q.populations[m.id] = *m.population;
     }
-    q.options.tz = tz_;
-    q.options.now = now_;
-    q.options.dormant_after_ms = config_.metrics.dormant_after_ms;
-    q.options.min_coverage = config_.metrics.min_coverage;
-    q.options.office_start_hour = config_.metrics.office_start_hour;
-    q.options.office_end_hour = config_.metrics.office_end_hour;
+    q.options = metrics::options_from_config(config_, tz_, now_);
     return q;
   }
 

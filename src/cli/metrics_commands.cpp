@@ -185,12 +185,7 @@ int cmd_metrics(const MetricsOptions& o, const CommonOptions& common) {
   for (const auto& m : ctx.config.municipalities) {
     if (m.population) q.populations[m.id] = *m.population;
   }
-  q.options.tz = ctx.tz;
-  q.options.now = now;
-  q.options.dormant_after_ms = ctx.config.metrics.dormant_after_ms;
-  q.options.min_coverage = ctx.config.metrics.min_coverage;
-  q.options.office_start_hour = ctx.config.metrics.office_start_hour;
-  q.options.office_end_hour = ctx.config.metrics.office_end_hour;
+  q.options = metrics::options_from_config(ctx.config, ctx.tz, now);
 
   std::vector<Column> columns;
   for (const auto& k : metrics::key_columns(q.level)) columns.push_back({k});

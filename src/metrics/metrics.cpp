@@ -682,6 +682,17 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   return v;
 }
 
+Options options_from_config(const Config& config, const TimeZone& tz, TimeMs now) {
+  Options o;
+  o.tz = tz;
+  o.now = now;
+  o.dormant_after_ms = config.metrics.dormant_after_ms;
+  o.min_coverage = config.metrics.min_coverage;
+  o.office_start_hour = config.metrics.office_start_hour;
+  o.office_end_hour = config.metrics.office_end_hour;
+  return o;
+}
+
 Result<Level> parse_level(const std::string& text) {
   if (text == "account") return Level::kAccount;
   if (text == "municipality") return Level::kMunicipality;

@@ -23,6 +23,7 @@
 #include "core/time_util.h"
 #include "core/tz.h"
 #include "core/value.h"
+#include "config/config.h"
 #include "store/store.h"
 #include "store/store_reads.h"
 
@@ -51,6 +52,10 @@ struct Options {
   int office_start_hour = 8;  // Mon-Fri [start, end) local hours are office hours
   int office_end_hour = 18;
 };
+
+// The options the configuration sets (metrics: dormant_after, min_coverage,
+// office_hours), for time zone `tz` and the instant `now`.
+Options options_from_config(const Config& config, const TimeZone& tz, TimeMs now);
 
 // What one account contributes: its identity and the stored rows the
 // metrics need (loaded by load_account_data through store_reads.h).

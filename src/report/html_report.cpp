@@ -223,14 +223,7 @@ std::string figures(const std::string& lang, const metrics::Values& v) {
 // The metric options the configuration sets, for the report's time zone
 // and instant.
 metrics::Options metric_options(const Config& config, const ReportOptions& o) {
-  metrics::Options mo;
-  mo.tz = o.tz;
-  mo.now = o.now;
-  mo.dormant_after_ms = config.metrics.dormant_after_ms;
-  mo.min_coverage = config.metrics.min_coverage;
-  mo.office_start_hour = config.metrics.office_start_hour;
-  mo.office_end_hour = config.metrics.office_end_hour;
-  return mo;
+  return metrics::options_from_config(config, o.tz, o.now);
 }
 
 // The municipalities shown, in configuration order, each with its accounts
