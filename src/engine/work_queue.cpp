@@ -17,16 +17,18 @@ bool starts_before(std::optional<int64_t> x, std::optional<int64_t> y) {
 }
 
 void WorkQueue::push(int64_t account_id, std::optional<int64_t> rank) {
+  if (rank && *rank < 0) rank = 0;  // counts only; -1 marks the unknown
+  const Entry entry{account_id, rank.value_or(kUnknown)};
   // The common cases, polls and unranked work, append: no search.
-  if (entries_.empty() || !starts_before(rank, entries_.back().rank)) {
-    entries_.push_back({account_id, rank});
+  if (entries_.empty() || !starts_before(rank, rank_of(entries_.back()))) {
+    entries_.push_back(entry);
     return;
   }
   // Behind everything that does not rank below the new entry.
   const auto at = std::upper_bound(
       entries_.begin(), entries_.end(), rank,
-      [](const std::optional<int64_t>& r, const Entry& e) { return starts_before(r, e.rank); });
-  entries_.insert(at, {account_id, rank});
+      [](const std::optional<int64_t>& r, const Entry& e) { return starts_before(r, rank_of(e)); });
+  entries_.insert(at, entry);
 }
 
 }  // namespace muni

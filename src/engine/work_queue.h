@@ -46,7 +46,8 @@ class WorkQueue {
  public:
   // Queues an account. Without a rank it goes behind everything queued
   // (first in, first out); with one, behind every entry that does not rank
-  // below it (starts_before), so equal ranks keep their arrival order.
+  // below it (starts_before), so equal ranks keep their arrival order. A
+  // rank is a count: one below 0 counts as 0.
   // The rank is fixed while queued: the engine queues an account once per
   // kind of work and ranks it again when it queues it again.
   void push(int64_t account_id, std::optional<int64_t> rank = std::nullopt);
@@ -57,10 +58,16 @@ class WorkQueue {
   void pop_front() { entries_.pop_front(); }
 
  private:
+  // A rank is a count (>= 0), so an unknown one is kept as -1: an entry is
+  // two words, as 10,000 queued polls of a national schedule are.
+  static constexpr int64_t kUnknown = -1;
   struct Entry {
     int64_t account_id;
-    std::optional<int64_t> rank;
+    int64_t rank;  // kUnknown or >= 0
   };
+  static std::optional<int64_t> rank_of(const Entry& e) {
+    return e.rank == kUnknown ? std::nullopt : std::optional<int64_t>(e.rank);
+  }
   std::deque<Entry> entries_;  // ordered by starts_before, ties by arrival
 };
 

@@ -54,7 +54,8 @@ TEST_CASE("work queue: backfill starts longest history first, unknown lengths la
   q.push(3, 5000);
   q.push(4, 0);
   q.push(5, 800);
-  CHECK(drain(q) == std::vector<int64_t>{3, 5, 1, 4, 2});
+  q.push(6, -3);  // a rank is a count: below 0 counts as 0, still before unknown
+  CHECK(drain(q) == std::vector<int64_t>{3, 5, 1, 4, 6, 2});
 }
 
 TEST_CASE("work queue: equal ranks keep their arrival order, whatever the account id") {
