@@ -86,6 +86,20 @@ class ToyRun {
   std::unique_ptr<Engine> engine_;
 };
 
+// A configuration of one municipality whose accounts are the feeds at
+// `feed_urls`, for runs of the muniscope binary; `defaults` adds keys to
+// the defaults (", max_response_bytes: N").
+std::string feed_config(const std::vector<std::string>& feed_urls,
+                        const std::string& defaults = "") {
+  std::string yaml = "defaults: {contact: mailto:t@example.org, allow_private_addresses: true" +
+                     defaults +
+                     "}\nmunicipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n"
+                     "    kind: Stadt\n    state: BW\n    accounts:\n";
+  for (const std::string& url : feed_urls)
+    yaml += "      - {platform: rss, handle: \"" + url + "\"}\n";
+  return yaml;
+}
+
 HttpResponse too_many(std::vector<HttpHeader> headers) {
   return json_response(429, "{\"error\":\"Too many requests\"}", std::move(headers));
 }
@@ -207,11 +221,7 @@ TEST_CASE("hostile 2.304: a 304 to a request that sent no validator is a broken 
   });
   TempDir dir;
   const std::string cfg = dir.file("m.yaml");
-  write_file(cfg,
-             "defaults: {contact: mailto:t@example.org, allow_private_addresses: true}\n"
-             "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n"
-             "    state: BW\n    accounts:\n      - {platform: rss, handle: \"" +
-                 server.base_url() + "/feed.xml\"}\n");
+  write_file(cfg, feed_config({server.base_url() + "/feed.xml"}));
   const RunResult r = run_muniscope("poll --once -c " + cfg + " --db " + dir.file("s.db"));
   CHECK(r.exit_code == 1);
   CHECK(served.load() >= 1);
@@ -255,13 +265,8 @@ TEST_CASE("hostile 2.9: SIGTERM while a 100,000-entry feed is being stored ends 
   });
   TempDir dir;
   const std::string cfg = dir.file("m.yaml");
-  write_file(cfg,
-             "defaults: {contact: mailto:t@example.org, allow_private_addresses: true, "
-             "max_response_bytes: 64000000}\n"
-             "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n"
-             "    state: BW\n    accounts:\n      - {platform: rss, handle: \"" +
-                 server.base_url() + "/a.xml\"}\n      - {platform: rss, handle: \"" +
-                 server.base_url() + "/b.xml\"}\n");
+  write_file(cfg, feed_config({server.base_url() + "/a.xml", server.base_url() + "/b.xml"},
+                              ", max_response_bytes: 64000000"));
   // Stops at several instants of the ingest: right after the answer, and
   // while its chunks are stored.
   int64_t longest_ms = 0;
@@ -321,11 +326,7 @@ TEST_CASE("hostile 2.exit: poll --once exits 0 when every account ended ok, afte
   });
   TempDir dir;
   const std::string cfg = dir.file("m.yaml");
-  write_file(cfg,
-             "defaults: {contact: mailto:t@example.org, allow_private_addresses: true}\n"
-             "municipalities:\n  - id: m\n    name: M\n    ags: \"08231000\"\n    kind: Stadt\n"
-             "    state: BW\n    accounts:\n      - {platform: rss, handle: \"" +
-                 server.base_url() + "/feed.xml\"}\n");
+  write_file(cfg, feed_config({server.base_url() + "/feed.xml"}));
   RunResult r = run_muniscope("poll --once -c " + cfg + " --db " + dir.file("s.db"));
   CHECK(served.load() == 2);  // the 503, then the feed
   CHECK(r.out.find("units of work server_error") != std::string::npos);  // still reported
