@@ -1,5 +1,6 @@
 #include "fuzz_targets.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -205,10 +206,18 @@ void youtube(const uint8_t* data, size_t size) {
   guard(page);
 }
 
+std::vector<Target>& registered() {
+  static std::vector<Target> kRegistered;
+  return kRegistered;
+}
+
 }  // namespace
 
+Registrar::Registrar(Target target) { registered().push_back(std::move(target)); }
+
 const std::vector<Target>& targets() {
-  static const std::vector<Target> kTargets = {
+  static const std::vector<Target> kTargets = [] {
+    std::vector<Target> all = {
       {"json", json, {"mastodon", "bluesky"}},
       {"mastodon", mastodon, {"mastodon"}},
       {"bluesky", bluesky, {"bluesky"}},
@@ -220,7 +229,12 @@ const std::vector<Target>& targets() {
       {"text", text, {"mastodon"}},
       {"feed", feed, {"rss", "youtube"}},
       {"youtube", youtube, {"youtube"}},
-  };
+    };
+    for (const Target& t : registered()) all.push_back(t);
+    std::sort(all.begin(), all.end(),
+              [](const Target& a, const Target& b) { return a.name < b.name; });
+    return all;
+  }();
   return kTargets;
 }
 
