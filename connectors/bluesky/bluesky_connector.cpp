@@ -191,6 +191,7 @@ class Session : public ConnectorSession {
         last_feed_cursor_ = cursor_.back;
         return StepResult::send(feed_request(cursor_.back));
       case WorkKind::kComments:
+      case WorkKind::kCommentBackfill:
         return StepResult::finish();  // replies are posts here; no separate comments
       case WorkKind::kRefresh:
         return StepResult::finish();  // a Refresh session (below) does this

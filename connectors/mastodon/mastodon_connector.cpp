@@ -260,6 +260,7 @@ class Session : public ConnectorSession {
         state_ = State::kBackfill;
         return StepResult::send(get(statuses_url(cursor_) + "&max_id=" + url_encode(cursor_.back)));
       case WorkKind::kComments:
+      case WorkKind::kCommentBackfill:
         return StepResult::finish();  // replies are posts here; no separate comments
       case WorkKind::kRefresh:
         if (cursor_.id.empty() || account_.refresh_ids.empty()) return StepResult::finish();

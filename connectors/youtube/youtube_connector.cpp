@@ -848,8 +848,8 @@ class ApiComments : public ConnectorSession {
  public:
   explicit ApiComments(AccountView a)
       : a_(std::move(a)), channel_(toolkit::CursorJson::parse(a_.cursor).str("id")) {
-    for (size_t i = 0; i < a_.refresh_ids.size() && i < kMaxCommentVideos; ++i)
-      videos_.push_back(a_.refresh_ids[i]);
+    for (size_t i = 0; i < a_.comment_ids.size() && i < kMaxCommentVideos; ++i)
+      videos_.push_back(a_.comment_ids[i]);
   }
 
   StepResult start() override { return next_video(Page{}); }
@@ -1037,6 +1037,7 @@ class YouTubeConnector : public Connector {
       case WorkKind::kRefresh:
         return std::make_unique<ApiRefresh>(std::vector<AccountView>{account});
       case WorkKind::kComments:
+      case WorkKind::kCommentBackfill:
         return std::make_unique<ApiComments>(account);
     }
     return std::make_unique<toolkit::IdleSession>();

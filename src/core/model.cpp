@@ -51,6 +51,18 @@ std::string_view parent_state_id(ParentState s) {
   return "";
 }
 
+std::string_view comment_sweep_result_id(CommentSweepResult r) {
+  switch (r) {
+    case CommentSweepResult::kComplete:
+      return "complete";
+    case CommentSweepResult::kPartial:
+      return "partial";
+    case CommentSweepResult::kDisabled:
+      return "disabled";
+  }
+  return "complete";
+}
+
 std::string_view count_precision_id(CountPrecision p) {
   switch (p) {
     case CountPrecision::kExact:

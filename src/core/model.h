@@ -130,6 +130,23 @@ struct CommentRecord {
   std::optional<int64_t> likes;
 };
 
+// What one reading of an item's comments established (comment coverage).
+// The store keeps, per item, when its comments were last read and how that
+// reading ended; dialogue figures are unknown for periods with items whose
+// comments were never read (docs/metrics.md, "Comment coverage").
+enum class CommentSweepResult {
+  kComplete,  // every thread and every reply of the item was read
+  kPartial,   // the reading stopped early (a guard, a cap); what was read is stored
+  kDisabled,  // the platform says comments are switched off for the item
+};
+std::string_view comment_sweep_result_id(CommentSweepResult r);  // "complete", "partial", "disabled"
+
+struct CommentSweep {
+  std::string on_post_id;  // the account's item
+  CommentSweepResult result = CommentSweepResult::kComplete;
+  std::string note;  // why partial, for status and logs
+};
+
 // How exact a reported count is. YouTube rounds subscriber counts to three
 // significant figures; Telegram's preview page shows "33.4K".
 enum class CountPrecision { kExact, kRounded, kApproximate };
@@ -194,11 +211,14 @@ struct Batch {
   // Comments a complete reading of an item's comments did not return
   // (confirmed twice, like posts).
   std::vector<std::string> missing_comment_ids;
+  // Items whose comments this page finished reading (comment coverage).
+  std::vector<CommentSweep> comment_sweeps;
   std::vector<AccountEvent> events;
   std::vector<SkippedItem> skipped;  // reported, never stored
   bool empty() const {
     return !snapshot && posts.empty() && comments.empty() && deleted_post_ids.empty() &&
-           missing_post_ids.empty() && missing_comment_ids.empty() && events.empty();
+           missing_post_ids.empty() && missing_comment_ids.empty() && comment_sweeps.empty() &&
+           events.empty();
   }
 };
 

@@ -68,6 +68,8 @@ std::string_view work_kind_id(WorkKind w) {
       return "comments";
     case WorkKind::kBackfill:
       return "backfill";
+    case WorkKind::kCommentBackfill:
+      return "comment_backfill";
   }
   return "poll";
 }

@@ -48,8 +48,13 @@ enum class WorkKind {
   kRefresh,   // updated counts (and deletions) of recent items
   kComments,  // a sweep of comments on recent items (citizens' questions, the account's answers)
   kBackfill,  // one step further back into the account's history
+  // The comments of older items: every item of the history horizon read
+  // once, then again at a slower interval. The engine picks the items from
+  // the store's comment coverage (AccountView::comment_ids); a connector
+  // serves it with the same session as kComments.
+  kCommentBackfill,
 };
-constexpr int kWorkKinds = 4;
+constexpr int kWorkKinds = 5;
 std::string_view work_kind_id(WorkKind w);
 
 // WorkSpec::interval_ms: the configuration's general default for the kind

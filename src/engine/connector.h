@@ -45,9 +45,15 @@ struct AccountView {
   // The engine's time when the unit of work starts (connectors never read a
   // clock; a feed item without a date is dated to when it was first seen).
   TimeMs now = 0;
-  // kRefresh and kComments: own posts of the window (newest first) and its start.
+  // kRefresh: own posts of the window (newest first) and its start.
   std::vector<std::string> refresh_ids;
   TimeMs refresh_since = 0;
+  // kComments and kCommentBackfill: the items whose comments this unit reads,
+  // chosen by the engine from the store's comment coverage. A connector reads
+  // each listed item's comments completely (every thread, every reply) and
+  // reports one CommentSweep per item it finished (core/model.h); items it
+  // did not reach stay unswept and come again.
+  std::vector<std::string> comment_ids;
 };
 
 // How a unit of work failed, as the connector classifies the platform's answer.

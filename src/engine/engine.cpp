@@ -693,6 +693,9 @@ void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, 
       auto ids =
           store_.recent_post_ids(b->stored.id, view.refresh_since, options_.refresh_max_posts);
       if (ids.ok()) view.refresh_ids = std::move(*ids);
+      // Until the engine chooses comment work from the store's coverage, a
+      // comment sweep reads the refresh window's items.
+      if (work == WorkKind::kComments) view.comment_ids = view.refresh_ids;
     }
     views.push_back(std::move(view));
   }

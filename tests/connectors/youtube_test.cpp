@@ -544,7 +544,7 @@ TEST_CASE("youtube connector: absence is not deletion (issue #20, 1)") {
 TEST_CASE("youtube connector: the comment sweep reads threads, pages and all replies") {
   auto connector = make_youtube_connector();
   AccountView v = view(cursor_after_first_poll());
-  v.refresh_ids = {"Hb7QwErT9uY", "Lp0oKiJ8uHy"};
+  v.comment_ids = {"Hb7QwErT9uY", "Lp0oKiJ8uHy"};
   auto s = connector->begin(v, WorkKind::kComments);
   StepResult r = s->start();
   REQUIRE(r.request.has_value());
@@ -601,7 +601,7 @@ std::pair<std::vector<std::string>, StepResult> sweep(
     const std::function<std::string(int)>& token_of_page) {
   auto connector = make_youtube_connector();
   AccountView v = view(cursor_after_first_poll());
-  v.refresh_ids = {"Hb7QwErT9uY"};
+  v.comment_ids = {"Hb7QwErT9uY"};
   auto s = connector->begin(v, WorkKind::kComments);
   std::vector<std::string> urls;
   StepResult r = s->start();
@@ -665,7 +665,7 @@ TEST_CASE(
     "youtube connector: replies paging that repeats is stopped, an empty reading marks nothing") {
   auto connector = make_youtube_connector();
   AccountView v = view(cursor_after_first_poll());
-  v.refresh_ids = {"Hb7QwErT9uY", "Lp0oKiJ8uHy"};
+  v.comment_ids = {"Hb7QwErT9uY", "Lp0oKiJ8uHy"};
   auto s = connector->begin(v, WorkKind::kComments);
   (void)s->start();
   StepResult r = s->on_response(with_token("youtube/comment_threads_page1.json", ""));
