@@ -116,6 +116,128 @@ struct PlatformCapabilities {
   bool credential_optional = false;  // more with one, something without
 };
 
+// ------------------------------------------------------------------ links
+//
+// How to tell a platform's accounts from its other pages, for discovery on a
+// municipality's website (src/registry/discovery.h) and for `import
+// wikidata` (src/registry/wikidata.h). Each connectors/<id>/<id>_links.cpp
+// fills one PlatformLinks; src/ only runs what it says (docs/connectors.md,
+// "Links and Wikidata").
+
+// What a link to a platform is. Only kAccount names an account; everything
+// else is refused with a reason, so a researcher sees what was left out.
+enum class LinkKind {
+  kAccount,   // a profile: the account itself
+  kShare,     // a share button (facebook.com/sharer.php, x.com/intent/tweet, t.me/share/url)
+  kPost,      // one post, message or photo of an account
+  kVideo,     // one video (youtube.com/watch, youtu.be/...)
+  kHome,      // the platform's home page
+  kPage,      // another page of the platform (help, login, search, hashtag, invitation)
+  kRedirect,  // the platform's tracking redirect; its target (a query parameter) is judged instead
+};
+
+// How a user name captured by a LinkPattern must look; a capture that does
+// not fit does not match (the next pattern is tried).
+struct HandleShape {
+  // Characters allowed besides ASCII letters and digits. nullopt: any text
+  // (the platform's canonicalizer judges it).
+  std::optional<std::string> punct;
+  size_t min_length = 1;
+  size_t max_length = 256;
+  bool lower_case = false;  // case-insensitive names are proposed lower-case
+};
+
+// One rule of a platform's link patterns; the first that matches decides.
+struct LinkPattern {
+  // The path, segment by segment ('/' between), compared without case:
+  //   "sharer.php"       a literal segment; "a|b|c" any of these
+  //   "+*"               a segment starting with "+" (a trailing "*": any rest)
+  //   "*"                any one segment
+  //   "**"               any number of further segments, none included (last only)
+  //   "{}"               the handle: one segment, decoded
+  //   "@{}"              a segment "@name": the handle is "name"
+  //   ""                 no segment at all (the platform's home page)
+  // A suffix "?id={}" takes the handle from the query parameter `id` (the
+  // path must match as well). A prefix "host:" limits the rule to one of the
+  // platform's hosts ("youtu.be:**").
+  std::string path;
+  LinkKind kind = LinkKind::kAccount;
+  // kAccount: the raw handle, "{}" replaced by the capture ("" : "{}"); the
+  // descriptor's canonicalizer turns it into the stored handle. Otherwise:
+  // the reason of the refusal ("": a sentence for the kind).
+  std::string text;
+  // For kAccount: the capture's shape; nullopt: PlatformLinks::shape.
+  std::optional<HandleShape> shape;
+};
+
+// One link as a page shows it, for a platform's recognise() hook.
+struct LinkContext {
+  std::string url;    // absolute, as found
+  std::string host;   // lower-case, without "www.", "m.", "mobile.", "de.", "de-de.", "web."
+  std::string origin;  // scheme://host[:port], for handles that are URLs
+  std::vector<std::string> segments;  // the path's non-empty segments, decoded
+  std::string query;                  // after '?', without '#'
+  std::string text;                   // the link's text (or its image's alt/title)
+  std::vector<std::string> rels;      // rel="..." tokens, lower-case
+  std::string type;                   // type="..." of a <link>, lower-case
+  bool head = false;       // a <link> element (not an <a>)
+  bool rel_me = false;     // rel="me": the site says this is its own
+  bool feed = false;       // <link rel="alternate" type="application/rss+xml|atom+xml">
+  bool same_site = false;  // on the municipality's own website
+  bool claimed = false;    // another platform's `hosts` name this host
+};
+
+// What a pattern or hook says about a link.
+struct LinkMatch {
+  LinkKind kind = LinkKind::kAccount;
+  std::string handle;  // kAccount: the raw handle (canonicalized by the descriptor)
+  std::string reason;  // a refusal: why ("": a sentence for the kind)
+  // kAccount: evidence that stands alone ("the site's own feed"); empty: the
+  // account must meet discovery's usual evidence (rel="me", page chrome, ...).
+  std::string evidence;
+};
+
+struct PlatformLinks {
+  // Hosts of the platform's profile URLs, compared after LinkContext::host's
+  // prefixes are removed. "*.wordpress.com": any subdomain (not the bare host).
+  std::vector<std::string> hosts;
+  // On those hosts, in order; a link on them that no pattern matches is
+  // refused as "not a <name> account address".
+  std::vector<LinkPattern> patterns;
+  HandleShape shape;  // the default shape of "{}" captures
+  // For what data cannot say (any host's /@user on the fediverse, a site's
+  // own feed or WordPress API link). Called for every link, before `hosts`,
+  // in registry order; nullopt: no opinion. Must be cheap and specific.
+  std::function<std::optional<LinkMatch>(const LinkContext&)> recognise;
+  // The account's name inside a canonical handle, for comparing it with the
+  // municipality's name ("@stadt@host" -> "stadt"). Unset: the handle
+  // itself. An empty answer: the handle carries no name (a feed URL).
+  std::function<std::string(std::string_view handle)> account_name;
+
+  // Wikidata: the property holding the account ("P4033"); empty when
+  // Wikidata has none (wikidata_note says so). `import wikidata` reads it
+  // from the SPARQL variable named like the platform id.
+  std::string wikidata_property;
+  std::string wikidata_label;   // the property's English label, for docs and the query
+  std::string wikidata_source;  // the property's page
+  std::string wikidata_note;    // why there is none, or what the value holds
+  // Turns the property's value into a raw handle; unset: the value as is.
+  std::function<std::string(std::string_view value)> wikidata_handle;
+};
+
+// Runs `links`' hosts and patterns (not its hook) over a link; nullopt when
+// the host is not one of `hosts`. A host match that no pattern accepts gives
+// a kPage refusal saying so (`display_name` names the platform).
+std::optional<LinkMatch> match_link_patterns(const PlatformLinks& links,
+                                             const LinkContext& link,
+                                             std::string_view display_name);
+// Whether `host` (prefixes already removed) is one of `links.hosts`.
+bool link_host_matches(const PlatformLinks& links, std::string_view host);
+// The host of a link without the prefixes LinkContext::host removes.
+std::string link_host(std::string_view host);
+// A LinkContext from an absolute URL (no page facts); nullopt: not http(s).
+std::optional<LinkContext> link_context(std::string_view url);
+
 struct PlatformDescriptor {
   std::string id;  // "mastodon"
   std::string display_name;
@@ -144,6 +266,9 @@ struct PlatformDescriptor {
   std::string default_base_url;
   // Shown by `status` for accounts of this platform, e.g. what a missing key costs.
   std::string note;
+  // How discovery and `import wikidata` recognise its accounts (set from the
+  // connector's <id>_links() by connectors/builtin.cpp).
+  PlatformLinks links;
 
   const WorkSpec* work_spec(WorkKind kind) const;
   // The name to show in a text of language `lang` ("de", "en").

@@ -1,0 +1,12 @@
+// How discovery and `import wikidata` recognise rss accounts: the
+// platform's PlatformLinks (src/core/platform.h), registered by
+// connectors/builtin.cpp.
+#pragma once
+
+#include "core/platform.h"
+
+namespace muni {
+
+PlatformLinks rss_links();
+
+}  // namespace muni

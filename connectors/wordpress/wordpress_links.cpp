@@ -1,0 +1,10 @@
+#include "connectors/wordpress/wordpress_links.h"
+
+namespace muni {
+
+PlatformLinks wordpress_links() {
+  PlatformLinks links;
+  return links;
+}
+
+}  // namespace muni
