@@ -60,6 +60,7 @@ inline constexpr const char* kItemPost = "post";
 inline constexpr const char* kItemVideo = "video";
 inline constexpr const char* kItemArticle = "article";
 inline constexpr const char* kItemWikiEdit = "wiki_edit";
+inline constexpr const char* kItemWikiPageCreated = "wiki_page_created";  // a wiki page's first revision
 inline constexpr const char* kItemTopic = "topic";
 inline constexpr const char* kItemComment = "comment";
 
