@@ -39,6 +39,13 @@
 // messages get edited_at; the preview says "edited" without a time, and
 // then the message's own time stands for it (docs/platforms.md).
 //
+// Pages it does not trust are stored not at all, and the cursor stays where
+// it was (paging on past them would lose their messages for good): a body
+// cut short (no </html>), a message id twice on one page, a message dated
+// before 2014 or after now. Such an answer is malformed (state degraded);
+// the next poll asks again. A message without a readable date is skipped and
+// reported (the page guard's rule), the rest of its page is stored.
+//
 // No comments: the preview shows no discussion threads, so the descriptor
 // says comments=false and the dialogue figures stay unknown.
 //
@@ -57,12 +64,16 @@
 #include "connectors/telegram/telegram_parse.h"
 #include "connectors/toolkit.h"
 #include "core/strings.h"
+#include "core/time_util.h"
+#include "engine/page_guard.h"
 
 namespace muni {
 
 namespace {
 
 constexpr const char* kDefaultBase = "https://t.me";
+// Channels came with Telegram 3.0 in September 2015; the year before.
+constexpr int kEarliestYear = 2014;
 constexpr int kMaxPagesPerPoll = 25;  // about 500 new messages; the rest is a gap (said)
 constexpr const char* kAccept = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1";
 
@@ -99,6 +110,14 @@ struct Cursor {
     return j.dump();
   }
 };
+
+// A whole page ends with </html> (t.me adds a comment after it); a body
+// cut short does not.
+bool ends_whole(const std::string& body) {
+  const size_t tail = body.size() > 4096 ? body.size() - 4096 : 0;
+  const std::string end = to_lower_ascii(std::string_view(body).substr(tail));
+  return end.find("</html>") != std::string::npos;
+}
 
 // Whether the answer is the channel page instead of the preview: the
 // engine followed Telegram's redirect away from /s/ (the URL answered says
@@ -206,6 +225,28 @@ class Session : public ConnectorSession {
           page.error().message + (html ? " (an HTML page)" : ""), r.status);
       return page;
     }
+    // A page the connector cannot trust is not stored at all, and the
+    // cursor stays: paging past it would lose its messages for good.
+    std::string distrust;
+    if (!ends_whole(r.body)) {
+      distrust = "the page ended early (no </html>): a truncated answer";
+    } else if (page->repeated_id) {
+      distrust = "message " + std::to_string(*page->repeated_id) + " appears twice on one page";
+    } else {
+      for (const PostRecord& p : page->posts) {
+        if (p.created_at < earliest_ || (a_.now > 0 && p.created_at > a_.now + kMaxFutureSkew)) {
+          distrust = "message " + p.platform_post_id + " is dated " + format_iso8601(p.created_at) +
+                     ", outside what is possible";
+          break;
+        }
+      }
+    }
+    if (!distrust.empty()) {
+      *failure = StepResult::fail(FailureKind::kMalformed,
+                                  distrust + "; nothing of the page is stored", r.status);
+      return make_error(ErrorCode::kParse, distrust);
+    }
+    if (page->created_at && *page->created_at < earliest_) page->created_at.reset();
     // Messages at or above ?before=: the server ignores the parameter.
     ignored_before_ = asked_before_ && page->max_id >= *asked_before_;
     return page;
@@ -416,6 +457,7 @@ class Session : public ConnectorSession {
   State state_ = State::kPreview;
   mutable std::optional<int64_t> asked_before_;  // ?before= of the last preview asked for
   mutable bool ignored_before_ = false;
+  const TimeMs earliest_ = jan1_ms(kEarliestYear);
   int64_t top_ = 0;  // the highest id seen by this poll
   int pages_ = 0;
   std::string fallback_title_;
@@ -444,8 +486,7 @@ PlatformDescriptor telegram_platform() {
   d.display_name = "Telegram channel";
   d.display_name_de = "Telegram-Kanal";
   d.category = Category::kMessenger;
-  // Channels came with Telegram 3.0 in September 2015; the year before.
-  d.earliest_item_ms = jan1_ms(2014);
+  d.earliest_item_ms = jan1_ms(kEarliestYear);
   d.canonical_handle = canonical_telegram_handle;
   d.capabilities.connector = true;
   d.capabilities.full_history = true;  // ?before= pages back to the first message

@@ -234,6 +234,9 @@ void read_message(xmlNode* m, std::string_view channel, PreviewPage& page) {
     page.skipped.push_back({"", "a message without a readable data-post id"});
     return;
   }
+  for (const PostRecord& seen : page.posts) {
+    if (seen.platform_post_id == std::to_string(*id)) page.repeated_id = *id;
+  }
   page.min_id = page.min_id == 0 ? *id : std::min(page.min_id, *id);
   page.max_id = std::max(page.max_id, *id);
   if (*id == 1) page.first_message_seen = true;

@@ -40,6 +40,8 @@ struct PreviewPage {
   // creation (the first message of every channel).
   std::optional<TimeMs> created_at;
   bool first_message_seen = false;  // message id 1 is on the page
+  // A message id that occurs twice on the page (never on a real one).
+  std::optional<int64_t> repeated_id;
   // Some view count was abbreviated ("33.4K"): stored as shown.
   bool views_approximate = false;
   // The channel header (tgme_channel_info) of the page.
