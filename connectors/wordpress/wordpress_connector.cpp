@@ -547,6 +547,9 @@ class Refresh : public ConnectorSession {
 
   StepResult on_response(const HttpResponse& r) override {
     if (wordpress::is_past_last_page(r.status, r.body)) return counted();
+    if (auto off = wordpress::rest_off(r.status, r.body))
+      return StepResult::fail(FailureKind::kServerError,
+                              "comment counts: the REST API answered " + off->reason, r.status);
     if (r.status != 200) return api_failure(r, "comments (counts)");
     auto posts = wordpress::parse_comment_post_ids(r.body);
     if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
