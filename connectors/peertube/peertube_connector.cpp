@@ -339,12 +339,15 @@ class Poll : public ConnectorSession {
   StepResult first_page(Page page, peertube::VideoPage list, std::optional<int64_t> total) {
     const int64_t items = static_cast<int64_t>(list.items);
     if (items == 0) {
-      // An empty list. Only a total of 0 says the account never published.
+      // An empty list. The list's own total is no evidence of an empty
+      // account (the answer in doubt is the one saying it); only the
+      // profile's count is (a channel's videosCount; accounts send none),
+      // else three empty answers in a row record the history as incomplete.
+      (void)total;
       int empty = static_cast<int>(c_.num("empty_polls", 0));
-      if (!(total && *total == 0)) ++empty;
+      if (!(posts_count_ && *posts_count_ == 0)) ++empty;
       c_.set("empty_polls", int64_t{empty});
-      const auto verdict = toolkit::empty_first_page(total ? total : posts_count_, empty,
-                                                     "video list", "videos",
+      const auto verdict = toolkit::empty_first_page(posts_count_, empty, "video list", "videos",
                                                      "private, unlisted or blocked videos");
       page.backfill_state = verdict.state;
       page.history_note = verdict.note;
@@ -637,7 +640,9 @@ class Comments : public ConnectorSession {
     auto list = peertube::parse_comment_threads(r.body, video_, owner_);
     if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     Page page;
-    if (list->total) total_ = std::max<int64_t>(0, *list->total);
+    // The largest total any page said: a later page saying less while
+    // listing nothing is no reason to believe the threads were all read.
+    if (list->total) total_ = std::max(total_, *list->total);
     for (peertube::ThreadRoot& t : list->threads) {
       if (!threads_seen_.insert(t.id).second) continue;  // shifted by a new thread
       if (t.deleted) page.batch.missing_comment_ids.push_back(t.id);

@@ -1,6 +1,7 @@
 #include "connectors/peertube/peertube_parse.h"
 
 #include <functional>
+#include <set>
 
 #include "core/json.h"
 #include "core/strings.h"
@@ -230,6 +231,10 @@ Result<ThreadTree> parse_comment_tree(std::string_view body, std::string_view vi
   const auto root_id = id_text(*root, "id");
   if (!root_id) return bad("comment thread tree whose comment has no id");
   ThreadTree tree;
+  // Every id once: a node repeating an id seen before (a hostile or broken
+  // tree) is left out with what hangs below it, so no comment answers itself
+  // or a tombstone.
+  std::set<std::string> seen{*root_id};
   // Depth-first over the children; `above` is the nearest comment above
   // that is not deleted (or the root's id). The JSON parser bounds the
   // nesting, and so this recursion.
@@ -243,7 +248,7 @@ Result<ThreadTree> parse_comment_tree(std::string_view body, std::string_view vi
           if (c == nullptr) continue;
           ++tree.descendants;
           const auto id = id_text(*c, "id");
-          if (!id) continue;
+          if (!id || !seen.insert(*id).second) continue;
           if (is_deleted(*c)) {
             tree.deleted_ids.push_back(*id);
             walk(child, above);
