@@ -42,6 +42,15 @@ Result<DecodedText> decode_text(std::string_view bytes, TextEncoding encoding,
 // no error anywhere. The helpers below compare what is declared with what
 // the bytes are.
 
+// The WHATWG Encoding Standard's name for a charset label
+// (encoding.spec.whatwg.org, "Encodings" table): labels are matched after
+// trimming ASCII whitespace, case-insensitively. "iso-8859-1", "latin1",
+// "us-ascii" and "ascii" are windows-1252 (what every browser reads them
+// as: 0x80-0x9F are "€„“–" and not control characters), "iso-8859-9" is
+// windows-1254, "tis-620" windows-874, "utf-16" UTF-16LE. "" for a label the
+// standard does not know.
+std::string whatwg_encoding_name(std::string_view label);
+
 // Whether a charset label names a single-byte charset, one byte per
 // character: ISO-8859-x, windows-125x, US-ASCII, KOI8 and their aliases
 // (case-insensitive). UTF-8, UTF-16 and multi-byte Asian charsets are not.
@@ -63,17 +72,20 @@ std::string content_type_charset(std::string_view content_type);
 // byte-order mark), or "" when it declares none.
 std::string xml_declared_encoding(std::string_view document);
 
-// How to read an XML document whose declarations may be wrong, decided from
-// its bytes:
-//   - declared single-byte (by the document, or by HTTP when the document
-//     declares nothing) but valid UTF-8 with multi-byte sequences: read as
-//     UTF-8, and say so;
-//   - declared UTF-8 by the document but not valid UTF-8, while HTTP names
-//     a single-byte charset: read as HTTP says, and say so;
-//   - otherwise as the document declares (the XML parser decodes it; bytes
-//     that contradict the declaration stay an error there). A document
-//     without a declaration of its own is read in the single-byte charset
-//     HTTP names (RFC 7303, 8.1) unless its bytes are UTF-8.
+// How to read an XML document whose declarations may be wrong. Which
+// declaration governs follows RFC 7303 8.1 (and the WHATWG Encoding
+// Standard for labels): a byte-order mark, else the charset of HTTP's
+// Content-Type, else the document's own encoding="...", else UTF-8. Then
+// the bytes are weighed against it:
+//   - declared single-byte but valid UTF-8 with multi-byte sequences:
+//     read as UTF-8, and say so ("declared ISO-8859-1 but is UTF-8");
+//   - declared UTF-8 but not valid UTF-8, while the other declaration
+//     (the document's, or HTTP's) names a single-byte charset: read as that
+//     one, and say so;
+//   - declared UTF-8, not valid UTF-8 and nothing else declared: refused
+//     (`refusal` says where the first bad byte is);
+//   - otherwise as the governing declaration says, its label read as WHATWG
+//     says (ISO-8859-1 as windows-1252).
 struct XmlCharsetFix {
   // The document with its declaration rewritten, when it must be read
   // otherwise than it says; nullopt to parse the bytes as they are.
@@ -81,6 +93,8 @@ struct XmlCharsetFix {
   // What was corrected, for the poll log and status ("declared ISO-8859-1
   // but is UTF-8; read as UTF-8"); "" when nothing was.
   std::string note;
+  // Why the document cannot be read at all, or "".
+  std::string refusal;
 };
 XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view content_type = {});
 
