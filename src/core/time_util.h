@@ -46,12 +46,36 @@ std::optional<TimeMs> parse_iso8601(std::string_view text);
 std::optional<TimeMs> parse_iso8601_utc(std::string_view text);
 
 // RFC 822 / RFC 2822 dates as RSS 2.0 writes them: "Thu, 05 Sep 2002
-// 00:00:01 GMT", with a numeric offset ("+0200"), "UT"/"GMT"/"Z", the
-// North-American zone names (EST, EDT, CST, CDT, MST, MDT, PST, PDT), the
-// day name and seconds optional, two-digit years as RFC 2822 4.3 says.
+// 00:00:01 GMT", and as German sites write them: "Di, 03 Dez 2024 10:00:00
+// MEZ". The day name (English or German, with or without a comma) and the
+// seconds are optional; month names are English or German, full or short
+// ("Dec", "Dezember", "Dez.", "Mär", "Mrz", "Mai", "Okt"). The zone is
+// required: "+0200" (or "+02:00"), UT/UTC/GMT/Z, the North-American names
+// (EST EDT CST CDT MST MDT PST PDT AST ADT AKST AKDT HST HDT NST NDT), the
+// European ones (CET CEST MET MEST MEZ MESZ WET WEST EET EEST BST), and the
+// military letters, read as UTC as RFC 2822 4.3 says (their sign was
+// wrong in RFC 822). Offsets beyond 23:59 are refused. Two-digit years as
+// RFC 2822 4.3: 00-49 are 20xx, 50-99 are 19xx; three-digit years + 1900.
 std::optional<TimeMs> parse_rfc822_date(std::string_view text);
 
-// A date in a feed: ISO 8601 / RFC 3339 (Atom, dc:date) or RFC 822 (RSS).
+// The pivot for two-digit years (RFC 2822 4.3): 00-49 -> 2000-2049,
+// 50-99 -> 1950-1999.
+int expand_two_digit_year(int yy);
+
+// W3C-DTF (www.w3.org/TR/NOTE-datetime) and the ISO 8601 forms feeds use:
+// "2024", "2024-12", "2024-12-03" (the start of that period, UTC),
+// "2024-12-03T10:00+01:00" (no seconds), "...T10:00:00.5Z" (fractions,
+// truncated to ms), "2024-12-03 10:00:00 +0100", the basic form
+// "20241203T100000Z", offsets "+01:00", "+0100" or "+01", and the two-digit
+// year "24-12-03" (pivot as expand_two_digit_year). A time without a zone
+// designator is refused: W3C-DTF requires one, and a local time of an
+// unknown zone is no instant (Atom 0.3's zone-less <issued> stays unknown).
+// Offsets beyond 23:59 ("+05:75") are refused.
+std::optional<TimeMs> parse_w3cdtf(std::string_view text);
+
+// A date in a feed: W3C-DTF / ISO 8601 / RFC 3339 (Atom, dc:date,
+// dcterms:*), else RFC 822 (RSS). nullopt when neither reads it: a date
+// that cannot be read stays unknown, it is never guessed.
 std::optional<TimeMs> parse_feed_date(std::string_view text);
 
 // Parses a calendar date YYYY-MM-DD only.
