@@ -2,9 +2,10 @@
 //
 // One request per poll: a conditional GET of the feed URL (If-None-Match /
 // If-Modified-Since from the validators the engine saved with the last page
-// stored; a 304 is recorded as "not_modified" in the poll log). RSS 2.0,
-// RSS 1.0 (RDF) and Atom 1.0; entries keyed by guid / rdf:about / id, else
-// by link; text as plain text.
+// stored; a 304 is recorded as "not_modified" in the poll log). RSS 0.90
+// to 2.0, RSS 1.0 (RDF) with its modules, Atom 0.3 and 1.0; entries keyed
+// by guid / rdf:about / id, else by link, else by a content-derived id; text
+// as plain text (rss_parse.h says what is read and how).
 //
 // History: a feed shows only its newest entries (how many is up to the
 // site), so there is nothing to page back to. muniscope keeps every entry it
@@ -13,8 +14,9 @@
 // drops out of the feed is old, not deleted: feeds never report deletions.
 //
 // Errors: a body that is not XML, an HTML page (the web page instead of its
-// feed), XML that is no feed, or bytes that contradict the declared encoding
-// are a clear account error; nothing of such an answer is stored.
+// feed), XML that is no feed, or bytes that are not the UTF-8 they declare
+// with no other charset named are a clear account error; nothing of such
+// an answer is stored.
 //
 // Quirks of real feeds, kept rather than lost, each said in the account's
 // history note (`status`) and, when first seen, as an account event:

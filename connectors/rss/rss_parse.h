@@ -1,10 +1,16 @@
-// RSS 2.0, RSS 1.0 (RDF) and Atom 1.0 feeds -> normalized records. Pure
-// functions over response text. Element meanings follow the RSS 2.0
-// specification (rssboard.org/rss-specification), RSS 1.0
-// (web.resource.org/rss/1.0/spec) with Dublin Core dc:date and the Slash
-// module's slash:comments, RFC 4287 (Atom) and RFC 4685 (Atom threading:
-// thr:total); the documentation examples in ../shared/api-samples/rss/ show
-// them. Fixtures and sources: tests/fixtures/rss/SOURCES.md.
+// RSS 0.90, 0.91, 0.92, 2.0, RSS 1.0 (RDF) and Atom 0.3 / 1.0 feeds ->
+// normalized records. Pure functions over response text. Element meanings
+// follow the RSS 2.0 specification (rssboard.org/rss-specification), RSS
+// 0.90 / 0.91 / 0.92 (rssboard.org/rss-0-9-0, -0-9-1-netscape, -0-9-2),
+// RSS 1.0 (web.resource.org/rss/1.0/spec) with its Dublin Core module
+// (dc:date, dc:title), DCMI terms (dcterms:issued/created/modified) and the
+// Slash module's slash:comments, Atom 0.3 (draft-nottingham-atom-format-02:
+// issued/created/modified, mode="escaped"), RFC 4287 (Atom 1.0) and RFC 4685
+// (Atom threading: thr:total); the documentation examples in
+// ../shared/api-samples/rss/ show them. Encodings: RFC 7303 and the WHATWG
+// Encoding Standard (core/text_decode.h); text: HTML5 character references
+// (core/html_text.h); dates: core/time_util.h parse_feed_date. Fixtures and
+// sources: tests/fixtures/rss/SOURCES.md.
 #pragma once
 
 #include <optional>
@@ -18,7 +24,8 @@
 
 namespace muni::rss {
 
-enum class Format { kRss2, kRss1, kAtom };
+// kRss2 is every <rss> document (0.91, 0.92, 2.0: Feed::dialect says which).
+enum class Format { kRss2, kRss1, kAtom, kAtom03, kRss090 };
 std::string_view format_name(Format f);
 
 // How the entries under one id are keyed when the feed gives that id to
@@ -72,6 +79,7 @@ struct FeedContext {
 
 struct Feed {
   Format format = Format::kRss2;
+  std::string dialect;            // "RSS 0.91", "RSS 2.0", "RSS 1.0", "Atom 0.3", ...
   AccountSnapshot snapshot;       // title, the site's link; feeds report no counts
   std::vector<PostRecord> items;  // item type "article"
   std::vector<SkippedItem> skipped;
@@ -88,8 +96,24 @@ struct Feed {
   std::vector<std::string> notes;
 };
 
-// `feed_url` resolves relative links (Atom's xml:base first). Items are keyed
-// by guid (RSS 2.0), rdf:about (RSS 1.0) or id (Atom), else by their link;
+// The id of an entry that has neither id nor link: "content:" and a 64-bit
+// FNV-1a hash (hex) of its title, its date as written and its plain text,
+// joined by U+001F. The same entry polled twice gets the same id; an entry
+// whose title, date or text is changed becomes a new item (the feed gave
+// nothing else to recognise it by).
+inline constexpr std::string_view kContentIdPrefix = "content:";
+std::string content_id(std::string_view title, std::string_view date_written,
+                       std::string_view text);
+
+// `feed_url` resolves relative links (xml:base first, in Atom and RSS). Items
+// are keyed by guid (RSS 0.91-2.0), rdf:about (RSS 1.0) or id (Atom), else by
+// their link, else by content_id (an entry with none of title, date or text
+// is skipped). The link is <link>, else an atom:link (rel alternate) in an
+// RSS item, else a guid that is a permalink (isPermaLink absent or "true").
+// Titles come from the feed's own vocabulary (never media:title); Atom
+// type="text" titles stay plain text. Dates: Atom 1.0 published, updated;
+// Atom 0.3 issued (only with a zone), created, modified; RSS pubDate, then
+// dc:date, dcterms:issued, dcterms:created, dcterms:modified;
 // distinct entries sharing one id are keyed deeper (KeyDepth), the same
 // entry repeated keeps one key. An item without a readable and plausible
 // date is dated `context.now` and flagged kQualityDateEstimated (the store

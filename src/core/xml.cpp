@@ -44,6 +44,13 @@ bool name_matches(const xmlNode* n, std::string_view name, std::string_view ns) 
   return true;
 }
 
+bool namespace_is(const xmlNode* n, std::string_view ns) {
+  const std::string_view href = n->ns != nullptr && n->ns->href != nullptr
+                                    ? std::string_view(reinterpret_cast<const char*>(n->ns->href))
+                                    : std::string_view();
+  return href == ns;
+}
+
 void collect(xmlNode* n, std::string_view name, std::vector<XmlNode>& out) {
   for (xmlNode* c = n->children; c != nullptr; c = c->next) {
     if (c->type != XML_ELEMENT_NODE) continue;
@@ -106,6 +113,27 @@ XmlNode XmlNode::child(std::string_view name, std::string_view ns) const {
     if (name_matches(c, name, ns)) return XmlNode(c);
   }
   return XmlNode();
+}
+
+std::vector<XmlNode> XmlNode::children_in(std::string_view name, std::string_view ns) const {
+  std::vector<XmlNode> out;
+  if (node_ == nullptr) return out;
+  for (xmlNode* c = node_->children; c != nullptr; c = c->next) {
+    if (name_matches(c, name, {}) && namespace_is(c, ns)) out.emplace_back(c);
+  }
+  return out;
+}
+
+XmlNode XmlNode::child_in(std::string_view name, std::string_view ns) const {
+  if (node_ == nullptr) return XmlNode();
+  for (xmlNode* c = node_->children; c != nullptr; c = c->next) {
+    if (name_matches(c, name, {}) && namespace_is(c, ns)) return XmlNode(c);
+  }
+  return XmlNode();
+}
+
+std::string XmlNode::child_text_in(std::string_view name, std::string_view ns) const {
+  return child_in(name, ns).text();
 }
 
 std::string XmlNode::child_text(std::string_view name, std::string_view ns) const {

@@ -41,6 +41,11 @@ class XmlNode {
   // given, this namespace URI).
   std::vector<XmlNode> children(std::string_view name = {}, std::string_view ns = {}) const;
   XmlNode child(std::string_view name, std::string_view ns = {}) const;
+  // The same with the namespace matched exactly, "" meaning no namespace:
+  // RSS 2.0's own <title> and not <media:title>.
+  std::vector<XmlNode> children_in(std::string_view name, std::string_view ns) const;
+  XmlNode child_in(std::string_view name, std::string_view ns) const;
+  std::string child_text_in(std::string_view name, std::string_view ns) const;
   // The text of the first child with this name, or "".
   std::string child_text(std::string_view name, std::string_view ns = {}) const;
   // Every element below this node with this local name (depth first).

@@ -77,8 +77,16 @@ TEST_CASE("rss: an RSS 2.0 news feed, item by item") {
   CHECK(feed->snapshot.display_name == "Stadt Musterstadt – Pressemitteilungen");
   CHECK(feed->snapshot.profile_url == "https://www.musterstadt.example/aktuelles/");
   CHECK_FALSE(feed->snapshot.followers.has_value());
-  REQUIRE(feed->items.size() == 4);
-  REQUIRE(feed->skipped.size() == 1);  // the item without guid, link or title
+  REQUIRE(feed->items.size() == 5);
+  CHECK(feed->skipped.empty());
+  // The item without guid, link or title: an id from its content, the same
+  // on every read (rss_parse.h content_id).
+  const PostRecord& anonymous = feed->items[4];
+  CHECK(starts_with(anonymous.platform_post_id, "content:"));
+  CHECK(anonymous.platform_post_id ==
+        rss::content_id("", "Fri, 20 Nov 2026 08:00:00 +0100",
+                        "Ein Eintrag ohne Titel, Link und guid."));
+  CHECK(anonymous.url.empty());
 
   const PostRecord* closure = find_item(feed->items, "news-2291");
   REQUIRE(closure != nullptr);
@@ -201,8 +209,8 @@ TEST_CASE("rss connector: a conditional GET per poll: 304, errors and pages that
   CHECK(r.failure == FailureKind::kNone);
   REQUIRE(r.page.has_value());
   CHECK(r.page->platform_id == kFeed);
-  CHECK(r.page->batch.posts.size() == 4);
-  CHECK(r.page->batch.skipped.size() == 1);
+  CHECK(r.page->batch.posts.size() == 5);  // one keyed by its content (no guid, no link)
+  CHECK(r.page->batch.skipped.empty());
   CHECK(r.page->backfill_state == BackfillState::kIncomplete);
   REQUIRE(r.page->batch.snapshot.has_value());
   CHECK(r.page->batch.snapshot->platform_id == kFeed);
@@ -451,8 +459,12 @@ TEST_CASE(
   CHECK(corrected->items[0].text == "Grüße aus dem Rathaus");
   CHECK(corrected->charset_note ==
         "declared UTF-8 but is not UTF-8; read as ISO-8859-1 (the server's Content-Type)");
-  // Without a charset from HTTP, bytes that contradict the declaration stay an error.
-  CHECK_FALSE(rss::parse_feed(claims_utf8, kFeed, 0).ok());
+  // Without a charset from HTTP, bytes that contradict the declaration stay
+  // an error, one that says so.
+  auto refused = rss::parse_feed(claims_utf8, kFeed, 0);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("declared UTF-8 but is not UTF-8 (byte 0x") !=
+        std::string::npos);
   c.content_type = "text/xml; charset=\"iso-8859-1\"";
   auto moji_http = rss::parse_feed(read_fixture("rss/mojibake_declared_latin1.xml").substr(44),
                                    kFeed, c);  // no declaration
@@ -509,7 +521,15 @@ TEST_CASE("text_decode: declared charsets against the bytes") {
   const XmlCharsetFix no_encoding =
       fix_xml_charset("<?xml version=\"1.0\"?><a>\xFC</a>", "text/xml; charset=latin1");
   REQUIRE(no_encoding.document.has_value());
-  CHECK(*no_encoding.document == "<?xml version=\"1.0\" encoding=\"latin1\"?><a>\xFC</a>");
+  // WHATWG Encoding: the label latin1 is windows-1252.
+  CHECK(*no_encoding.document == "<?xml version=\"1.0\" encoding=\"windows-1252\"?><a>\xFC</a>");
+  CHECK(whatwg_encoding_name(" Latin1 ") == "windows-1252");
+  CHECK(whatwg_encoding_name("ISO-8859-1") == "windows-1252");
+  CHECK(whatwg_encoding_name("us-ascii") == "windows-1252");
+  CHECK(whatwg_encoding_name("iso-8859-9") == "windows-1254");
+  CHECK(whatwg_encoding_name("utf8") == "UTF-8");
+  CHECK(whatwg_encoding_name("utf-16") == "UTF-16LE");
+  CHECK(whatwg_encoding_name("x-nonsense") == "");
 }
 
 TEST_CASE("rss: comment counts (slash:comments) through the saturating count parser") {
