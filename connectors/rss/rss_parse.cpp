@@ -61,7 +61,8 @@ std::string absolute(const std::string& link, const std::string& base) {
 // only mode="escaped" HTML is HTML to strip, "base64" is not read.
 std::string atom_text(const XmlNode& node, bool atom03) {
   if (!node.valid()) return "";
-  const std::string type = to_lower_ascii(node.attr("type").value_or(atom03 ? "text/plain" : "text"));
+  const std::string type =
+      to_lower_ascii(node.attr("type").value_or(atom03 ? "text/plain" : "text"));
   if (atom03) {
     const std::string mode = node.attr("mode").value_or("xml");
     if (mode == "base64") return "";
@@ -441,14 +442,14 @@ Result<Feed> read_atom(const XmlNode& root, bool atom03, const std::string& feed
     // instant), created, modified. Dublin Core where a feed adds it.
     const std::string edited = entry.child_text_in(atom03 ? "modified" : "updated", ns);
     const Dating dating =
-        atom03 ? read_date({entry.child_text_in("issued", ns), entry.child_text_in("created", ns),
-                            edited, entry.child_text_in("date", kDc)},
-                           context)
-               : read_date({entry.child_text_in("published", ns), edited,
-                            entry.child_text_in("date", kDc),
-                            entry.child_text_in("issued", kDcTerms),
-                            entry.child_text_in("created", kDcTerms)},
-                           context);
+        atom03
+            ? read_date({entry.child_text_in("issued", ns), entry.child_text_in("created", ns),
+                         edited, entry.child_text_in("date", kDc)},
+                        context)
+            : read_date({entry.child_text_in("published", ns), edited,
+                         entry.child_text_in("date", kDc), entry.child_text_in("issued", kDcTerms),
+                         entry.child_text_in("created", kDcTerms)},
+                        context);
     const auto edited_at = parse_feed_date(edited);
     if (edited_at && dating.date && *edited_at > *dating.date) p.edited_at = edited_at;
     const std::string raw = entry.child_text_in("content", ns) + entry.child_text_in("summary", ns);
@@ -478,8 +479,8 @@ Result<Feed> read_rss(const XmlNode& root, Format format, const char* ns,
     out.snapshot.profile_url = atom_links(channel, kAtom, channel_base).alternate;
   Reader reader(context, out, format == Format::kRss1 ? "rdf:about" : "guid");
   // RSS 0.91-2.0 items sit in the channel, RSS 0.90 and 1.0 items beside it.
-  const std::vector<XmlNode> items = format == Format::kRss2 ? channel.children_in("item", ns)
-                                                             : root.children_in("item", ns);
+  const std::vector<XmlNode> items =
+      format == Format::kRss2 ? channel.children_in("item", ns) : root.children_in("item", ns);
   for (const XmlNode& item : items) {
     PostRecord p;
     const std::string base = base_of(item, feed_url);
@@ -558,15 +559,16 @@ Result<Feed> parse_feed(std::string_view body, std::string_view feed_url,
   const std::string base(feed_url);
   Feed out;
   out.charset_note = charset.note;
-  if (html_entities > 0 && to_lower_ascii(body.substr(0, 1024)).find("<!doctype") ==
-                               std::string::npos)
+  if (html_entities > 0 &&
+      to_lower_ascii(body.substr(0, 1024)).find("<!doctype") == std::string::npos)
     out.notes.push_back(std::to_string(html_entities) +
                         " HTML entities XML does not know (like &uuml;) read as HTML names them");
   if (name == "html")
     return bad("an HTML page, not a feed (is this the web page rather than its feed?)");
   if (name == "feed" && root.ns() == kAtom) return read_atom(root, false, base, context, out);
   if (name == "feed" && root.ns() == kAtom03) return read_atom(root, true, base, context, out);
-  if (name == "rss" && root.ns().empty()) return read_rss(root, Format::kRss2, "", base, context, out);
+  if (name == "rss" && root.ns().empty())
+    return read_rss(root, Format::kRss2, "", base, context, out);
   if (name == "RDF" && root.ns() == kRdf) {
     if (root.child_in("channel", kRss1).valid())
       return read_rss(root, Format::kRss1, kRss1, base, context, out);

@@ -46,10 +46,9 @@ constexpr size_t kLongestName = 31;
 const NamedReference* find_reference(std::string_view name) {
   const auto* begin = std::begin(kNamedReferences);
   const auto* end = std::end(kNamedReferences);
-  const auto* it = std::lower_bound(begin, end, name, [](const NamedReference& r,
-                                                         std::string_view n) {
-    return std::string_view(r.name) < n;
-  });
+  const auto* it = std::lower_bound(
+      begin, end, name,
+      [](const NamedReference& r, std::string_view n) { return std::string_view(r.name) < n; });
   return it != end && std::string_view(it->name) == name ? it : nullptr;
 }
 
@@ -150,11 +149,11 @@ std::string xml_with_html_entities(std::string_view xml, size_t* replaced) {
     size_t j = i + 1;
     while (j < xml.size() && j - i - 1 < kLongestName + 1 && is_alnum(xml[j])) ++j;
     const std::string_view name = xml.substr(i + 1, j - i - 1);
-    const bool xml_own = name == "amp" || name == "lt" || name == "gt" || name == "quot" ||
-                         name == "apos";
-    const NamedReference* ref =
-        name.empty() || xml_own || j >= xml.size() || xml[j] != ';' ? nullptr
-                                                                     : find_reference(name);
+    const bool xml_own =
+        name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos";
+    const NamedReference* ref = name.empty() || xml_own || j >= xml.size() || xml[j] != ';'
+                                    ? nullptr
+                                    : find_reference(name);
     if (ref == nullptr) {
       out += c;
       continue;

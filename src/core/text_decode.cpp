@@ -57,9 +57,9 @@ Result<TextEncoding> parse_text_encoding(std::string_view name) {
     return TextEncoding::kLatin1;
   }
   if (n == "utf-16" || n == "utf16") return TextEncoding::kUtf16;
-  return make_error(ErrorCode::kInvalidArgument,
-                    "unknown encoding '" + std::string(name) +
-                        "' (auto, utf-8, windows-1252, latin1 or utf-16)");
+  return make_error(
+      ErrorCode::kInvalidArgument,
+      "unknown encoding '" + std::string(name) + "' (auto, utf-8, windows-1252, latin1 or utf-16)");
 }
 
 std::string_view text_encoding_id(TextEncoding e) {
@@ -102,9 +102,10 @@ Result<DecodedText> decode_text(std::string_view bytes, TextEncoding encoding,
   const bool be_bom = bytes.size() >= 2 && bytes.substr(0, 2) == "\xFE\xFF";
   if (le_bom || be_bom) {
     if (encoding != TextEncoding::kAuto && encoding != TextEncoding::kUtf16) {
-      return make_error(ErrorCode::kParse, what + ": the file is UTF-16 (it starts with a "
-                                                  "byte-order mark), not " +
-                                                  std::string(text_encoding_id(encoding)));
+      return make_error(ErrorCode::kParse, what +
+                                               ": the file is UTF-16 (it starts with a "
+                                               "byte-order mark), not " +
+                                               std::string(text_encoding_id(encoding)));
     }
     MUNI_TRY(out.text, utf16_to_utf8(bytes.substr(2), le_bom, what));
     out.encoding = TextEncoding::kUtf16;
@@ -112,14 +113,16 @@ Result<DecodedText> decode_text(std::string_view bytes, TextEncoding encoding,
   }
   if (encoding == TextEncoding::kUtf16) {
     return make_error(ErrorCode::kParse,
-                      what + ": UTF-16 without a byte-order mark cannot be read safely; save the "
-                             "file as \"CSV UTF-8\"");
+                      what +
+                          ": UTF-16 without a byte-order mark cannot be read safely; save the "
+                          "file as \"CSV UTF-8\"");
   }
   if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
   if (bytes.find('\0') != std::string_view::npos) {
     return make_error(ErrorCode::kParse,
-                      what + ": the file contains NUL bytes (UTF-16 without a byte-order mark, "
-                             "or not a text file); save it as \"CSV UTF-8\"");
+                      what +
+                          ": the file contains NUL bytes (UTF-16 without a byte-order mark, "
+                          "or not a text file); save it as \"CSV UTF-8\"");
   }
   if (encoding == TextEncoding::kAuto) {
     encoding = is_valid_utf8(bytes) ? TextEncoding::kUtf8 : TextEncoding::kWindows1252;
@@ -132,8 +135,11 @@ Result<DecodedText> decode_text(std::string_view bytes, TextEncoding encoding,
         int line = 1;
         for (size_t i = 0; i < bytes.size();) {
           const auto c = static_cast<unsigned char>(bytes[i]);
-          const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3
-                                                            : (c >> 3) == 0x1E ? 4 : 0;
+          const size_t len = c < 0x80           ? 1
+                             : (c >> 5) == 0x6  ? 2
+                             : (c >> 4) == 0xE  ? 3
+                             : (c >> 3) == 0x1E ? 4
+                                                : 0;
           if (len == 0 || i + len > bytes.size() || !is_valid_utf8(bytes.substr(i, len))) break;
           if (c == '\n') ++line;
           i += len;
@@ -263,7 +269,6 @@ std::string with_xml_encoding(std::string_view document, std::string_view encodi
   return out;
 }
 
-
 }  // namespace
 
 std::string xml_declared_encoding(std::string_view document) {
@@ -312,8 +317,7 @@ const EncodingLabels kWhatwgEncodings[] = {
      {"csisolatin6", "iso-8859-10", "iso-ir-157", "iso8859-10", "iso885910", "l6", "latin6"}},
     {"ISO-8859-13", {"iso-8859-13", "iso8859-13", "iso885913"}},
     {"ISO-8859-14", {"iso-8859-14", "iso8859-14", "iso885914"}},
-    {"ISO-8859-15",
-     {"csisolatin9", "iso-8859-15", "iso8859-15", "iso885915", "iso_8859-15", "l9"}},
+    {"ISO-8859-15", {"csisolatin9", "iso-8859-15", "iso8859-15", "iso885915", "iso_8859-15", "l9"}},
     {"ISO-8859-16", {"iso-8859-16"}},
     {"KOI8-R", {"cskoi8r", "koi", "koi8", "koi8-r", "koi8_r"}},
     {"KOI8-U", {"koi8-ru", "koi8-u"}},
@@ -400,8 +404,11 @@ std::string first_bad_utf8(std::string_view bytes) {
   size_t i = 0;
   while (i < bytes.size()) {
     const auto c = static_cast<unsigned char>(bytes[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3
-                                                      : (c >> 3) == 0x1E ? 4 : 0;
+    const size_t len = c < 0x80           ? 1
+                       : (c >> 5) == 0x6  ? 2
+                       : (c >> 4) == 0xE  ? 3
+                       : (c >> 3) == 0x1E ? 4
+                                          : 0;
     if (len == 0 || i + len > bytes.size() || !is_valid_utf8(bytes.substr(i, len))) break;
     if (c == '\n') ++line;
     i += len;
@@ -440,8 +447,8 @@ XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view conten
 
   // The governing declaration (RFC 7303 8.1): the byte-order mark, HTTP's
   // charset, the document's own, UTF-8. A label nobody knows is passed on.
-  std::string label;   // as written, for notes
-  std::string name;    // its WHATWG name ("" when unknown)
+  std::string label;  // as written, for notes
+  std::string name;   // its WHATWG name ("" when unknown)
   bool by_http = false;
   bool http_alone = true;
   if (bom) {
@@ -487,8 +494,8 @@ XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view conten
       fix.note = "declared " + label + source + " but is not UTF-8; read as " + other +
                  (by_http ? " (the document's declaration)" : " (the server's Content-Type)");
     } else {
-      fix.refusal = "declared " + label + source + " but is not UTF-8 (" +
-                    first_bad_utf8(text) + ") and no other charset is declared";
+      fix.refusal = "declared " + label + source + " but is not UTF-8 (" + first_bad_utf8(text) +
+                    ") and no other charset is declared";
       return fix;
     }
   }

@@ -27,7 +27,7 @@ std::string latin1_to_utf8(std::string_view bytes);
 std::string windows1252_to_utf8(std::string_view bytes);
 
 struct DecodedText {
-  std::string text;  // valid UTF-8, without a byte-order mark
+  std::string text;                             // valid UTF-8, without a byte-order mark
   TextEncoding encoding = TextEncoding::kUtf8;  // what the bytes were read as
 };
 // Decodes `bytes`; `what` names the input in error messages. UTF-16 without

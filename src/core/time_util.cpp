@@ -119,15 +119,13 @@ std::optional<int> rfc822_zone_minutes(std::string_view z) {
   }
   const std::string u = to_lower_ascii(z);
   static const std::array<std::pair<const char*, int>, 33> kNames = {{
-      {"ut", 0},          {"utc", 0},         {"gmt", 0},         {"z", 0},
-      {"est", -5 * 60},   {"edt", -4 * 60},   {"cst", -6 * 60},   {"cdt", -5 * 60},
-      {"mst", -7 * 60},   {"mdt", -6 * 60},   {"pst", -8 * 60},   {"pdt", -7 * 60},
-      {"ast", -4 * 60},   {"adt", -3 * 60},   {"akst", -9 * 60},  {"akdt", -8 * 60},
-      {"hst", -10 * 60},  {"hdt", -9 * 60},   {"nst", -210},      {"ndt", -150},
-      {"cet", 60},        {"cest", 120},      {"met", 60},        {"mest", 120},
-      {"mez", 60},        {"mesz", 120},      {"wet", 0},         {"west", 60},
-      {"eet", 120},       {"eest", 180},      {"bst", 60},        {"utc+0", 0},
-      {"gmt+0", 0},
+      {"ut", 0},         {"utc", 0},        {"gmt", 0},       {"z", 0},         {"est", -5 * 60},
+      {"edt", -4 * 60},  {"cst", -6 * 60},  {"cdt", -5 * 60}, {"mst", -7 * 60}, {"mdt", -6 * 60},
+      {"pst", -8 * 60},  {"pdt", -7 * 60},  {"ast", -4 * 60}, {"adt", -3 * 60}, {"akst", -9 * 60},
+      {"akdt", -8 * 60}, {"hst", -10 * 60}, {"hdt", -9 * 60}, {"nst", -210},    {"ndt", -150},
+      {"cet", 60},       {"cest", 120},     {"met", 60},      {"mest", 120},    {"mez", 60},
+      {"mesz", 120},     {"wet", 0},        {"west", 60},     {"eet", 120},     {"eest", 180},
+      {"bst", 60},       {"utc+0", 0},      {"gmt+0", 0},
   }};
   for (const auto& [name, minutes] : kNames) {
     if (u == name) return minutes;
@@ -147,15 +145,15 @@ int month_number(std::string_view word) {
     if (w[i] == '\xC3' && w[i + 1] == '\x84') w[i + 1] = '\xA4';
   }
   static const std::array<std::pair<const char*, int>, 36> kMonths = {{
-      {"jan", 1},     {"january", 1},   {"januar", 1},   {"j\xC3\xA4n", 1},
-      {"j\xC3\xA4nner", 1}, {"feb", 2}, {"february", 2}, {"februar", 2},
-      {"mar", 3},     {"march", 3},     {"m\xC3\xA4r", 3}, {"m\xC3\xA4rz", 3},
-      {"mrz", 3},     {"maerz", 3},     {"apr", 4},      {"april", 4},
-      {"may", 5},     {"mai", 5},       {"jun", 6},      {"june", 6},
-      {"juni", 6},    {"jul", 7},       {"july", 7},     {"juli", 7},
-      {"aug", 8},     {"august", 8},    {"sep", 9},      {"sept", 9},
-      {"september", 9}, {"oct", 10},    {"october", 10}, {"okt", 10},
-      {"oktober", 10}, {"nov", 11},     {"dec", 12},     {"dez", 12},
+      {"jan", 1},           {"january", 1}, {"januar", 1},     {"j\xC3\xA4n", 1},
+      {"j\xC3\xA4nner", 1}, {"feb", 2},     {"february", 2},   {"februar", 2},
+      {"mar", 3},           {"march", 3},   {"m\xC3\xA4r", 3}, {"m\xC3\xA4rz", 3},
+      {"mrz", 3},           {"maerz", 3},   {"apr", 4},        {"april", 4},
+      {"may", 5},           {"mai", 5},     {"jun", 6},        {"june", 6},
+      {"juni", 6},          {"jul", 7},     {"july", 7},       {"juli", 7},
+      {"aug", 8},           {"august", 8},  {"sep", 9},        {"sept", 9},
+      {"september", 9},     {"oct", 10},    {"october", 10},   {"okt", 10},
+      {"oktober", 10},      {"nov", 11},    {"dec", 12},       {"dez", 12},
   }};
   for (const auto& [name, number] : kMonths) {
     if (w == name) return number;
@@ -170,10 +168,12 @@ int month_number(std::string_view word) {
 bool is_day_name(std::string_view word) {
   std::string w = to_lower_ascii(word);
   while (!w.empty() && (w.back() == '.' || w.back() == ',')) w.pop_back();
-  for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday",
-                        "wednesday", "thursday", "friday", "saturday", "sunday", "tues", "thur",
-                        "thurs", "mo", "di", "mi", "do", "fr", "sa", "so", "montag", "dienstag",
-                        "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag"}) {
+  for (const char* d :
+       {"mon",     "tue",     "wed",       "thu",      "fri",      "sat",      "sun",
+        "monday",  "tuesday", "wednesday", "thursday", "friday",   "saturday", "sunday",
+        "tues",    "thur",    "thurs",     "mo",       "di",       "mi",       "do",
+        "fr",      "sa",      "so",        "montag",   "dienstag", "mittwoch", "donnerstag",
+        "freitag", "samstag", "sonnabend", "sonntag"}) {
     if (w == d) return true;
   }
   return false;
@@ -230,7 +230,8 @@ std::optional<TimeMs> parse_rfc822_date(std::string_view text) {
   if (!h || !mi || !sec || *h > 23 || *mi > 59 || *sec > 60) return std::nullopt;
   const auto zone = rfc822_zone_minutes(parts[4]);
   if (!zone) return std::nullopt;
-  if (*year < 1 || *year > 9999 || !valid_date(static_cast<int>(*year), month, static_cast<int>(*day)))
+  if (*year < 1 || *year > 9999 ||
+      !valid_date(static_cast<int>(*year), month, static_cast<int>(*day)))
     return std::nullopt;
   const int64_t days = days_from_civil({static_cast<int>(*year), month, static_cast<int>(*day)});
   const int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + (*sec == 60 ? 59 : *sec) - *zone * 60;
@@ -277,10 +278,13 @@ std::optional<TimeMs> parse_w3cdtf(std::string_view text) {
   ++pos;
   int h = 0, mi = 0, sec = 0;
   if (!read_digits(s, pos, 2, h)) return std::nullopt;
-  if (pos < s.size() && s[pos] == ':') ++pos;
-  else if (!basic) return std::nullopt;
+  if (pos < s.size() && s[pos] == ':')
+    ++pos;
+  else if (!basic)
+    return std::nullopt;
   if (!read_digits(s, pos, 2, mi)) return std::nullopt;
-  if (pos < s.size() && (s[pos] == ':' || (basic && std::isdigit(static_cast<unsigned char>(s[pos]))))) {
+  if (pos < s.size() &&
+      (s[pos] == ':' || (basic && std::isdigit(static_cast<unsigned char>(s[pos]))))) {
     if (s[pos] == ':') ++pos;
     if (!read_digits(s, pos, 2, sec)) return std::nullopt;
   }

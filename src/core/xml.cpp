@@ -35,10 +35,9 @@ bool name_matches(const xmlNode* n, std::string_view name, std::string_view ns) 
   if (!name.empty() && std::string_view(reinterpret_cast<const char*>(n->name)) != name)
     return false;
   if (!ns.empty()) {
-    const std::string_view href =
-        n->ns != nullptr && n->ns->href != nullptr
-            ? std::string_view(reinterpret_cast<const char*>(n->ns->href))
-            : std::string_view();
+    const std::string_view href = n->ns != nullptr && n->ns->href != nullptr
+                                      ? std::string_view(reinterpret_cast<const char*>(n->ns->href))
+                                      : std::string_view();
     if (href != ns) return false;
   }
   return true;
@@ -61,9 +60,7 @@ void collect(xmlNode* n, std::string_view name, std::vector<XmlNode>& out) {
 
 }  // namespace
 
-std::string XmlNode::name() const {
-  return node_ == nullptr ? "" : to_string(node_->name);
-}
+std::string XmlNode::name() const { return node_ == nullptr ? "" : to_string(node_->name); }
 
 std::string XmlNode::ns() const {
   return node_ == nullptr || node_->ns == nullptr ? "" : to_string(node_->ns->href);

@@ -126,24 +126,29 @@ bool check_feed(const std::string& name, const Expectation& e, const std::string
       expect(feed->notes.empty(), "no notes expected, got '" + join(feed->notes, "; ") + "'");
       continue;
     }
-    const bool found = std::any_of(feed->notes.begin(), feed->notes.end(), [&](const auto& x) {
-      return x.find(n) != std::string::npos;
-    });
+    const bool found = std::any_of(feed->notes.begin(), feed->notes.end(),
+                                   [&](const auto& x) { return x.find(n) != std::string::npos; });
     expect(found, "a note saying '" + n + "', got '" + join(feed->notes, "; ") + "'");
   }
-  if (e.count) expect(feed->items.size() == *e.count, "count " + std::to_string(feed->items.size()));
+  if (e.count)
+    expect(feed->items.size() == *e.count, "count " + std::to_string(feed->items.size()));
   for (size_t i = 0; i < e.items.size() && i < feed->items.size(); ++i) {
     const PostRecord& p = feed->items[i];
     for (const auto& [key, want] : e.items[i].fields) {
       std::string got;
-      if (key == "id") got = p.platform_post_id;
-      else if (key == "title") got = p.title;
-      else if (key == "link") got = p.url;
-      else if (key == "date") got = date_text(p);
-      else if (key == "edited") got = p.edited_at ? format_iso8601(*p.edited_at) : "none";
+      if (key == "id")
+        got = p.platform_post_id;
+      else if (key == "title")
+        got = p.title;
+      else if (key == "link")
+        got = p.url;
+      else if (key == "date")
+        got = date_text(p);
+      else if (key == "edited")
+        got = p.edited_at ? format_iso8601(*p.edited_at) : "none";
       else if (key == "text~") {
-        expect(p.text.find(want) != std::string::npos,
-               "item " + std::to_string(i + 1) + " text '" + p.text + "' should hold '" + want + "'");
+        expect(p.text.find(want) != std::string::npos, "item " + std::to_string(i + 1) + " text '" +
+                                                           p.text + "' should hold '" + want + "'");
         continue;
       } else {
         expect(false, "unknown item key " + key);

@@ -83,9 +83,8 @@ TEST_CASE("rss: an RSS 2.0 news feed, item by item") {
   // on every read (rss_parse.h content_id).
   const PostRecord& anonymous = feed->items[4];
   CHECK(starts_with(anonymous.platform_post_id, "content:"));
-  CHECK(anonymous.platform_post_id ==
-        rss::content_id("", "Fri, 20 Nov 2026 08:00:00 +0100",
-                        "Ein Eintrag ohne Titel, Link und guid."));
+  CHECK(anonymous.platform_post_id == rss::content_id("", "Fri, 20 Nov 2026 08:00:00 +0100",
+                                                      "Ein Eintrag ohne Titel, Link und guid."));
   CHECK(anonymous.url.empty());
 
   const PostRecord* closure = find_item(feed->items, "news-2291");
@@ -160,7 +159,8 @@ TEST_CASE("rss: an RSS 1.0 (RDF) feed with Dublin Core dates") {
   CHECK(feed->items[1].text == "Öffentliche Bekanntmachung: Wahl des Jugendgemeinderats.");
 }
 
-TEST_CASE("rss: declared encodings are honoured, pages, sitemaps, cut-off and hostile XML refused") {
+TEST_CASE(
+    "rss: declared encodings are honoured, pages, sitemaps, cut-off and hostile XML refused") {
   auto latin1 = rss::parse_feed(read_fixture("rss/news_latin1.xml"), kFeed, 0);
   REQUIRE(latin1.ok());
   CHECK(latin1->snapshot.display_name == "Gemeinde Mühlheim");
