@@ -199,53 +199,72 @@ class Engine {
   // "14:48:00" of a timer time, for messages.
   std::string clock_time_of(TimeMs timer) const;
 
+  // The private members, by the file that defines them. Each file's header
+  // (engine_*.h) says what it owns and holds its pure core.
+
+  // engine.cpp: the loop and the lookups every part uses.
   AccountRt* account(int64_t id);
   HostRt& host_for(AccountRt& a);
   bool pollable(const AccountRt& a) const;
-  DurationMs work_interval(const AccountRt& a, WorkKind work) const;
-  // Records when `work` is next due; push=false records without a timer.
-  void schedule(AccountRt& a, WorkKind work, TimeMs at, bool push = true);
-  void enqueue(AccountRt& a, WorkKind work);
-  void poll_came_due(AccountRt& a, TimeMs now);
-  void queue_due(TimeMs now);
-  void dispatch(HostRt& host, TimeMs now);
-  // False when the account's quota or credential keeps it from starting now.
-  bool may_start(AccountRt& a, TimeMs now);
-  void start_session(const std::vector<AccountRt*>& batch, WorkKind work, TimeMs now);
-  void handle_step(Session& s, StepResult step, TimeMs now);
-  // One page of a step (checked, then committed), then the rest of the step
-  // (failure, next request, done).
-  void commit_page_of(Session& s, Page& page, TimeMs now);
-  void handle_step_rest(Session& s, StepResult step, TimeMs now);
-  bool admit_page(Session& s, Page& page, AccountRt& a, TimeMs now);
-  void send_ready(HostRt& host, Session& s, TimeMs now);
-  void on_completion(uint64_t tag, HttpResponse response);
-  void finish(Session& s, const Finish& f, TimeMs now);
-  void apply_throttle(Session& s, const Throttle& t, int http_status, TimeMs now);
-  void apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now);
-  void once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success, TimeMs now);
-  void persist_runtime(AccountRt& a, TimeMs now);
-  void set_state(AccountRt& a, AccountState state, std::string reason, TimeMs now);
-  TimeMs slot_after(const AccountRt& a, TimeMs t) const;
   AccountView view_of(const AccountRt& a) const;
-  TimeMs next_wakeup(TimeMs now) const;
   QuotaBudget* quota_of(const AccountRt& a);
-  void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
-  // Logs, once per figure, that a host's rate-limit header was absurd and
-  // what was done instead (engine/rate_limit.h caps every server wait).
-  void log_absurd_rate_figure(HostRt& host);
-  // The per-unit guard (EngineOptions::max_requests_per_unit): why the
-  // unit must stop instead of sending `next`, or nullopt. Counts `next`.
-  std::optional<std::string> unit_guard(Session& s, const HttpRequest& next);
-  // Commits one page (or chunk) and adds its counts; false (and the session
-  // finished) when the store failed.
-  bool commit_counted(Session& s, AccountRt& a, const Page& page, TimeMs now);
+  TimeMs next_wakeup(TimeMs now) const;
+
+  // engine_config.cpp: configuration reconciliation (load() above).
+  void load_budgets(TimeMs now);
   // Duplicates: one platform account configured under two spellings (a
   // Bluesky handle and its DID) is polled and counted once.
   std::string identity_of(const AccountRt& a, const std::string& platform_id) const;
   void resolve_duplicates(TimeMs now);
   void mark_duplicate(AccountRt& a, const AccountRt& primary, TimeMs now);
-  void load_budgets(TimeMs now);
+
+  // engine_schedule.cpp: when work comes due and how it is queued.
+  DurationMs work_interval(const AccountRt& a, WorkKind work) const;
+  TimeMs slot_after(const AccountRt& a, TimeMs t) const;
+  // Records when `work` is next due; push=false records without a timer.
+  void schedule(AccountRt& a, WorkKind work, TimeMs at, bool push = true);
+  void enqueue(AccountRt& a, WorkKind work);
+  void poll_came_due(AccountRt& a, TimeMs now);
+  void queue_due(TimeMs now);
+
+  // engine_once.cpp: poll --once's progression (start_once() above).
+  void once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success, TimeMs now);
+
+  // engine_dispatch.cpp: admission and dispatch.
+  void dispatch(HostRt& host, TimeMs now);
+  // False when the account's quota or credential keeps it from starting now.
+  bool may_start(AccountRt& a, TimeMs now);
+  void start_session(const std::vector<AccountRt*>& batch, WorkKind work, TimeMs now);
+  void send_ready(HostRt& host, Session& s, TimeMs now);
+  // The per-unit guard (EngineOptions::max_requests_per_unit): why the
+  // unit must stop instead of sending `next`, or nullopt. Counts `next`.
+  std::optional<std::string> unit_guard(Session& s, const HttpRequest& next);
+
+  // engine_response.cpp: response handling.
+  void on_completion(uint64_t tag, HttpResponse response);
+  // What a step asks for after its pages are stored: failure, throttle,
+  // next request, done.
+  void handle_step_rest(Session& s, StepResult step, TimeMs now);
+  void apply_throttle(Session& s, const Throttle& t, int http_status, TimeMs now);
+  void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
+  // Logs, once per figure, that a host's rate-limit header was absurd and
+  // what was done instead (engine/rate_limit.h caps every server wait).
+  void log_absurd_rate_figure(HostRt& host);
+
+  // engine_ingest.cpp: page ingest.
+  // One step's pages (checked, then committed), then the rest of the step.
+  void handle_step(Session& s, StepResult step, TimeMs now);
+  void commit_page_of(Session& s, Page& page, TimeMs now);
+  bool admit_page(Session& s, Page& page, AccountRt& a, TimeMs now);
+  // Commits one page (or chunk) and adds its counts; false (and the session
+  // finished) when the store failed.
+  bool commit_counted(Session& s, AccountRt& a, const Page& page, TimeMs now);
+
+  // engine_finish.cpp: account outcomes.
+  void finish(Session& s, const Finish& f, TimeMs now);
+  void apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now);
+  void persist_runtime(AccountRt& a, TimeMs now);
+  void set_state(AccountRt& a, AccountState state, std::string reason, TimeMs now);
 
   const Clock& clock_;
   const TimeMs timer_offset_;  // wall minus monotonic when the engine was made

@@ -1,0 +1,245 @@
+// Configuration reconciliation (engine_config.h).
+#include "engine/engine_config.h"
+
+#include <algorithm>
+
+#include "core/strings.h"
+#include "engine/engine_state.h"
+
+namespace muni {
+
+using namespace engine_detail;
+
+Status Engine::load(const Config& config) {
+  // Per-account credential slots come from the configuration; the engine
+  // keeps only defaults, platform settings and the slots, not the
+  // municipality list (the bulk of a national config).
+  std::map<std::string, std::string> slots;  // account key -> slot
+  for (const MunicipalityConfig& m : config.municipalities) {
+    for (const AccountConfig& ac : m.accounts) {
+      if (!ac.credential.empty()) slots[ac.key()] = ac.credential;
+    }
+  }
+  config_ = config;
+  config_.municipalities.clear();
+  config_.municipalities.shrink_to_fit();
+  const TimeMs now = timer_now();
+  // Credentials are read once per (re)load; a missing one is reported on the
+  // accounts that need it, never logged with its value.
+  vault_.load(config);
+  MUNI_TRY(std::vector<StoredAccount> stored, store_.load_accounts(true));
+  std::vector<std::unique_ptr<AccountRt>> old_accounts = std::move(accounts_);
+  by_id_.clear();
+  accounts_.clear();
+  std::unordered_map<int64_t, std::unique_ptr<AccountRt>> old_owned;
+  for (auto& a : old_accounts) old_owned[a->stored.id] = std::move(a);
+
+  for (StoredAccount& s : stored) {
+    std::unique_ptr<AccountRt> rt;
+    if (auto it = old_owned.find(s.id); it != old_owned.end()) {
+      rt = std::move(it->second);
+      old_owned.erase(it);
+      // Configuration fields may have changed; saved state stays as the
+      // engine has it (it is at least as recent as the store's copy).
+      rt->stored.role = s.role;
+      rt->stored.interval_ms = s.interval_ms;
+      rt->stored.backfill_since = s.backfill_since;
+      rt->stored.follow_moves = s.follow_moves;
+      rt->stored.municipality_id = s.municipality_id;
+    } else {
+      rt = std::make_unique<AccountRt>();
+      rt->stored = std::move(s);
+    }
+    AccountRt& a = *rt;
+    const bool fresh = a.next_at[idx(WorkKind::kPoll)] == 0;
+    const DurationMs old_interval = a.interval;
+    a.connector = registry_.find(a.stored.platform);
+    a.platform = find_platform(a.stored.platform);
+    const PlatformSettings* ps = config.platform(a.stored.platform);
+    a.base_url = ps != nullptr ? ps->base_url : std::nullopt;
+    a.settings = ps != nullptr ? ps->extra : std::map<std::string, std::string>{};
+    const auto slot = slots.find(a.stored.account_key);
+    a.credential_slot = slot != slots.end() ? slot->second : "";
+    // The account's own interval, else the platform's configured one, else
+    // the platform's default (YouTube: its quota), else the general default.
+    const WorkSpec* poll_spec =
+        a.platform != nullptr ? a.platform->work_spec(WorkKind::kPoll) : nullptr;
+    const DurationMs platform_default = poll_spec != nullptr && poll_spec->interval_ms > 0
+                                            ? poll_spec->interval_ms
+                                            : config.defaults.poll_interval_ms;
+    a.interval = a.stored.interval_ms.value_or(
+        ps != nullptr && ps->poll_interval ? *ps->poll_interval : platform_default);
+    a.phase =
+        static_cast<TimeMs>(fnv1a64(a.stored.account_key) % static_cast<uint64_t>(a.interval));
+    const std::optional<CivilDate> since =
+        a.stored.backfill_since ? a.stored.backfill_since : config.defaults.backfill_since;
+    a.backfill_since =
+        since ? std::optional<TimeMs>(days_from_civil(*since) * kDayMs) : std::nullopt;
+    by_id_[a.stored.id] = &a;
+    accounts_.push_back(std::move(rt));
+    if (a.connector == nullptr || a.platform == nullptr) {
+      if (a.rt().state != AccountState::kUnsupported) {
+        set_state(a, AccountState::kUnsupported,
+                  "no " + a.stored.platform +
+                      " connector in this build yet; the account counts as configured presence "
+                      "only",
+                  now);
+      }
+      continue;
+    }
+    const bool credentialed = a.platform->auth.kind != AuthStyle::Kind::kNone ||
+                              vault_.has(a.stored.platform, a.credential_slot);
+    a.host_key = a.connector->host_for(view_of(a));
+    if (credentialed) {
+      // Rate limits and batches are per host and credential.
+      a.host_key +=
+          "#" + a.stored.platform + (a.credential_slot.empty() ? "" : "/" + a.credential_slot);
+    }
+    a.quota_scope =
+        !a.platform->budgets.empty() && vault_.has(a.stored.platform, a.credential_slot)
+            ? a.stored.platform + "#" + (a.credential_slot.empty() ? "default" : a.credential_slot)
+            : "";
+    host_for(a);
+    const bool needs = a.platform->capabilities.needs_credential;
+    if (const auto failure = vault_.failure(a.stored.platform, a.credential_slot)) {
+      if (!a.platform->capabilities.credential_optional) {
+        set_state(a, AccountState::kAuthFailed, *failure, now);
+        continue;
+      }
+      // The platform works without (YouTube's feed): go on, and say why less.
+      log()->warn("{}: {}; polling without it", a.label(), *failure);
+    }
+    if (needs && !vault_.has(a.stored.platform, a.credential_slot)) {
+      set_state(a, AccountState::kAuthFailed,
+                "platform " + a.stored.platform + " needs a credential; configure platforms." +
+                    a.stored.platform + ".credential" +
+                    (a.credential_slot.empty() ? "" : "s." + a.credential_slot),
+                now);
+      continue;
+    }
+    const AccountState st = a.rt().state;
+    const bool was_blocked = st == AccountState::kUnsupported || st == AccountState::kInactive ||
+                             (st == AccountState::kAuthFailed && !fresh);
+    if (st == AccountState::kUnsupported || st == AccountState::kInactive ||
+        st == AccountState::kAuthFailed) {
+      a.rt().state = AccountState::kPending;
+      a.rt().state_reason.clear();
+    }
+    if (fresh) {
+      TimeMs due = now;
+      // Saved times are wall times (they outlive this process's clock).
+      if (a.rt().next_due_at) {
+        due = std::max(now, timer_of(*a.rt().next_due_at));
+      } else if (a.rt().last_attempt_at) {
+        due = std::max(now, slot_after(a, timer_of(*a.rt().last_attempt_at)));
+      }
+      if (a.rt().backoff_until && timer_of(*a.rt().backoff_until) > due)
+        due = timer_of(*a.rt().backoff_until);
+      schedule(a, WorkKind::kPoll, due);
+      if (a.rt().last_success_at) {
+        a.polled = !is_terminal(a.rt().state);
+        for (const WorkKind w : {WorkKind::kRefresh, WorkKind::kComments}) {
+          const DurationMs every = work_interval(a, w);
+          if (every <= 0) continue;
+          const std::optional<TimeMs> saved =
+              w == WorkKind::kRefresh ? a.rt().next_refresh_at : std::nullopt;
+          schedule(a, w, saved ? std::max(now, timer_of(*saved)) : now + every);
+        }
+      }
+      if (a.polled && a.stored.backfill_state == BackfillState::kPending)
+        enqueue(a, WorkKind::kBackfill);
+    } else if (was_blocked) {
+      schedule(a, WorkKind::kPoll, now);  // e.g. a credential fixed by this reload
+    } else if (old_interval != a.interval && !a.busy && !a.queued[idx(WorkKind::kPoll)]) {
+      schedule(a, WorkKind::kPoll,
+               std::max(now, std::min(a.next_at[idx(WorkKind::kPoll)], slot_after(a, now))));
+    }
+  }
+  if (!old_owned.empty()) {
+    log()->info("{} account(s) no longer configured; their history stays in the store",
+                old_owned.size());
+  }
+  load_budgets(now);
+  resolve_duplicates(now);
+  return ok_status();
+}
+
+void Engine::load_budgets(TimeMs now) {
+  // One budget per platform and credential slot with a secret; its state
+  // survives restarts.
+  std::map<std::string, BudgetRow> saved;
+  if (auto rows = store_.load_budgets(); rows.ok()) {
+    for (BudgetRow& r : *rows) saved[r.scope] = std::move(r);
+  }
+  std::map<std::string, std::unique_ptr<QuotaBudget>> next;
+  for (const auto& a : accounts_) {
+    if (a->quota_scope.empty() || next.count(a->quota_scope)) continue;
+    const PlatformSettings* ps = config_.platform(a->stored.platform);
+    auto budget =
+        std::make_unique<QuotaBudget>(a->quota_scope, a->platform->budgets.front(),
+                                      ps != nullptr && ps->quota_units ? *ps->quota_units : 0);
+    if (auto old = budgets_.find(a->quota_scope); old != budgets_.end()) {
+      budget->restore(old->second->state());
+    } else if (auto row = saved.find(a->quota_scope); row != saved.end()) {
+      BudgetState st;
+      st.spent = row->second.spent;
+      st.period_start = row->second.period_start.value_or(0);
+      st.blocked_until = row->second.blocked_until.value_or(0);
+      st.log = row->second.log;
+      budget->restore(st);
+    }
+    (void)budget->remaining(wall_of(now));  // a reset that happened while stopped
+    next[a->quota_scope] = std::move(budget);
+  }
+  budgets_ = std::move(next);
+}
+
+std::string Engine::identity_of(const AccountRt& a, const std::string& platform_id) const {
+  // Platform ids are unique per platform and host: a Mastodon account id only
+  // on its home instance, a DID or channel id everywhere.
+  return a.stored.platform + '\x1f' + a.host_key + '\x1f' + platform_id;
+}
+
+void Engine::resolve_duplicates(TimeMs now) {
+  identities_.clear();
+  // Accounts already known as primaries claim their identity first; among
+  // the rest, the one configured first (lowest id) wins.
+  std::vector<AccountRt*> order;
+  for (const auto& a : accounts_) {
+    if (a->connector != nullptr && !a->stored.platform_id.empty()) order.push_back(a.get());
+  }
+  std::stable_sort(order.begin(), order.end(), [](const AccountRt* x, const AccountRt* y) {
+    const bool dx = x->stored.duplicate_of.has_value(), dy = y->stored.duplicate_of.has_value();
+    return dx != dy ? !dx : x->stored.id < y->stored.id;
+  });
+  for (AccountRt* a : order) {
+    const auto [it, inserted] =
+        identities_.emplace(identity_of(*a, a->stored.platform_id), a->stored.id);
+    if (inserted) {
+      if (a->stored.duplicate_of) {
+        // Its primary is gone from the configuration (or changed): poll it again.
+        a->stored.duplicate_of.reset();
+        (void)store_.set_duplicate_of(a->stored.id, std::nullopt);
+        set_state(*a, AccountState::kPending, "no longer a duplicate of another configured account",
+                  now);
+        schedule(*a, WorkKind::kPoll, now);
+      }
+      continue;
+    }
+    mark_duplicate(*a, *account(it->second), now);
+  }
+}
+
+void Engine::mark_duplicate(AccountRt& a, const AccountRt& primary, TimeMs now) {
+  a.stored.duplicate_of = primary.stored.id;
+  (void)store_.set_duplicate_of(a.stored.id, primary.stored.id);
+  for (uint64_t& g : a.generation) ++g;  // its timers are void
+  for (int w = 0; w < kWorkKinds; ++w) a.pending[w] = false;
+  set_state(a, AccountState::kDuplicate,
+            "the same account as " + primary.label() + " (both are " + a.stored.platform_id +
+                " on " + a.host_key + "); polled and counted once, as that account",
+            now);
+  log()->warn("{}: {}", a.label(), a.rt().state_reason);
+}
+
+}  // namespace muni

@@ -1,0 +1,26 @@
+// Admission and dispatch: which queued work starts now, and sending its
+// requests.
+//
+// Owns (engine_dispatch.cpp): Engine::dispatch, may_start, start_session,
+// send_ready, unit_guard.
+//
+//   - Per host: sessions waiting for the rate limiter go first; then, while
+//     fewer than the host's cap of units run, fresh polls, refreshes,
+//     comment sweeps, and backfill only while more than
+//     EngineOptions::backfill_reserve of the host's budget is left (always
+//     in poll --once).
+//   - Admission (may_start): a rejected credential fails the account; a
+//     spent quota holds every kind of its work until the budget resets.
+//   - One unit of work serves one account, or a batch of several where the
+//     platform's API takes many ids at once (WorkSpec::batch).
+//   - Sending: the request's quota units are spent first; the engine, not
+//     the connector, attaches the credential and the conditional-GET
+//     validators.
+//   - The per-unit guard stops a unit that asks the same request twice,
+//     sends more than max_requests_per_unit, or would spend more than
+//     max_quota_share_per_unit of its quota.
+#pragma once
+
+#include "engine/engine.h"
+
+namespace muni {}  // namespace muni

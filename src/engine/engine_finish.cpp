@@ -1,0 +1,281 @@
+// Account outcomes (engine_finish.h).
+#include "engine/engine_finish.h"
+
+#include <algorithm>
+
+#include "core/strings.h"
+#include "core/text_safety.h"
+#include "engine/engine_state.h"
+
+namespace muni {
+
+using namespace engine_detail;
+
+namespace {
+
+// Consecutive backfill units that bring nothing new before the engine
+// concludes that the server's paging goes in circles (a server that ignores
+// max_id, a cursor that cycles). Short or empty pages with a cursor are
+// normal now and then (atproto#2127); this many in a row are not.
+constexpr int kMaxIdleBackfills = 5;
+
+AccountState state_for(FailureKind f) {
+  switch (f) {
+    case FailureKind::kNone:
+      return AccountState::kOk;
+    case FailureKind::kNotFound:
+      return AccountState::kNotFound;
+    case FailureKind::kGone:
+      return AccountState::kGone;
+    case FailureKind::kSuspended:
+      return AccountState::kSuspended;
+    case FailureKind::kAuthRequired:
+      return AccountState::kAuthRequired;
+    case FailureKind::kAuthFailed:
+      return AccountState::kAuthFailed;
+    case FailureKind::kBlocked:
+      return AccountState::kBlocked;
+    case FailureKind::kMalformed:
+      return AccountState::kDegraded;
+    case FailureKind::kServerError:
+      return AccountState::kBackingOff;
+    case FailureKind::kInvalidHandle:
+      return AccountState::kInvalidHandle;
+    case FailureKind::kRefused:
+      return AccountState::kRefused;
+    case FailureKind::kDuplicate:
+      return AccountState::kDuplicate;
+    case FailureKind::kNoProgress:
+      return AccountState::kOk;
+  }
+  return AccountState::kDegraded;
+}
+
+}  // namespace
+
+void Engine::finish(Session& s, const Finish& f, TimeMs now) {
+  if (s.transfer != 0) {
+    transport_.cancel(s.transfer);
+    transfer_to_session_.erase(s.transfer);
+    --hosts_.at(s.host_key)->in_flight;
+    s.transfer = 0;
+  }
+  HostRt& host = *hosts_.at(s.host_key);
+  --host.active;
+  std::erase(host.waiting, s.id);
+  // Reasons quote servers; what is stored and logged has no control
+  // characters (a 404 body could otherwise forge log lines or move a cursor)
+  // and no secret.
+  const std::string reason = vault_.scrub(printable(f.reason, 1000));
+  ++counters_.polls[{s.platform, f.outcome}];
+  if (f.outcome == "ok" || f.outcome == "not_modified")
+    counters_.last_success[s.platform] = wall_of(now);
+  for (const int64_t id : s.accounts) {
+    Finish outcome = f;
+    outcome.reason = reason;
+    if (const auto o = s.outcomes.find(id); o != s.outcomes.end()) {
+      outcome.failure = o->second.first;
+      outcome.outcome = std::string(failure_kind_id(o->second.first));
+      outcome.reason = vault_.scrub(printable(o->second.second, 1000));
+      outcome.transient = outcome.failure == FailureKind::kMalformed ||
+                          outcome.failure == FailureKind::kServerError;
+    }
+    PollLogEntry entry;
+    entry.account_id = id;
+    entry.work = std::string(work_kind_id(s.work));
+    entry.started_at = s.started_at;
+    entry.ended_at = wall_of(now);
+    entry.outcome = outcome.outcome;
+    entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
+    entry.error = outcome.reason;
+    if (id == s.accounts.front()) {
+      entry.posts_new = s.posts_new;
+      entry.posts_updated = s.posts_updated;
+      entry.requests = s.requests;
+      entry.items_skipped = s.items_skipped;
+      entry.notes = vault_.scrub(s.notes);
+    }
+    if (auto st = store_.log_poll(entry); !st.ok())
+      log()->error("poll log: {}", st.error().message);
+    AccountRt* a = account(id);
+    if (a == nullptr) continue;
+    a->busy = false;
+    if (s.work == WorkKind::kBackfill && outcome.outcome == "ok" && s.requests == 0) {
+      a->backfill_idle = true;
+    } else if (s.work == WorkKind::kBackfill && outcome.outcome == "ok") {
+      // Paging that goes in circles (a server that ignores max_id, a cursor
+      // that cycles) brings nothing new page after page: stop it with a
+      // clear state instead of polling forever.
+      if (s.posts_new > 0) {
+        a->idle_backfills = 0;
+        a->idle_skipped_items = 0;
+      } else {
+        ++a->idle_backfills;
+        a->idle_skipped_items += s.items_skipped;
+      }
+      if (a->idle_backfills >= kMaxIdleBackfills &&
+          a->stored.backfill_state == BackfillState::kPending) {
+        Page stop;
+        stop.backfill_state = BackfillState::kIncomplete;
+        // Say what was seen: pages of items that could not be stored are not
+        // a server going in circles.
+        stop.history_note =
+            "backfill stopped: " + std::to_string(a->idle_backfills) +
+            " pages in a row brought no new post" +
+            (a->idle_skipped_items > 0
+                 ? " (they held " + std::to_string(a->idle_skipped_items) +
+                       " item(s) that could not be stored: implausible dates or no id, see the "
+                       "poll log)"
+                 : std::string(" (the server repeats pages or its cursor goes in circles)")) +
+            "; older history may be missing";
+        stop.batch.events.push_back({"history_incomplete", *stop.history_note});
+        if (store_.commit_page(a->stored.id, stop, wall_of(now)).ok()) {
+          a->stored.backfill_state = BackfillState::kIncomplete;
+          a->stored.history_note = *stop.history_note;
+        }
+        log()->warn("{}: {}", a->label(), *stop.history_note);
+        a->idle_backfills = 0;
+        a->idle_skipped_items = 0;
+      }
+    }
+    apply_outcome(*a, s.work, outcome, now);
+    persist_runtime(*a, now);
+    if (outcome.outcome != "ok" && outcome.outcome != "not_modified" &&
+        outcome.outcome != "interrupted") {
+      log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work), a->label(),
+                  s.platform, outcome.outcome,
+                  outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
+    } else if (s.work == WorkKind::kBackfill) {
+      // One page: debug only. The account's backfill is summed up when it
+      // ends (complete, stopped at its start date, or incomplete).
+      a->backfill_pages += s.requests > 0 ? 1 : 0;
+      if (id == s.accounts.front()) a->backfill_posts += s.posts_new;
+      log()->debug("backfill {}: {} new posts in {} request(s)", s.label, s.posts_new, s.requests);
+      if (a->stored.backfill_state != BackfillState::kPending && a->backfill_pages > 0) {
+        log()->info("backfill {}: {} ({} posts in {} pages)", a->label(),
+                    backfill_state_id(a->stored.backfill_state), a->backfill_posts,
+                    a->backfill_pages);
+        a->backfill_pages = 0;
+        a->backfill_posts = 0;
+      }
+    } else if (id == s.accounts.front() && (s.posts_new > 0 || s.posts_updated > 0)) {
+      log()->info("{} {}: {} new, {} updated posts in {} request(s)", work_kind_id(s.work), s.label,
+                  s.posts_new, s.posts_updated, s.requests);
+    }
+    if (!stopping_) {
+      for (int w = 0; w < kWorkKinds; ++w) {
+        if (a->pending[w]) {
+          a->pending[w] = false;
+          enqueue(*a, work_of(w));
+        }
+      }
+    }
+  }
+  sessions_.erase(s.id);  // s is gone from here on
+}
+
+void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now) {
+  AccountRuntime& rt = a.rt();
+  if (f.outcome == "interrupted") return;
+  rt.last_attempt_at = wall_of(now);  // rt keeps wall times: it is saved and shown
+  // "not_modified" (a 304) is a success like "ok".
+  const bool success = f.failure == FailureKind::kNone && !f.transient;
+  if (success) {
+    rt.failures = 0;
+    rt.not_found_strikes = 0;
+    rt.state = AccountState::kOk;
+    rt.state_reason.clear();
+    rt.backoff_until.reset();
+    rt.last_success_at = wall_of(now);
+    vault_.clear_rejected(a.stored.platform, a.credential_slot);
+    if (work == WorkKind::kPoll) {
+      a.polled = true;
+      // Coverage: polls no more than three intervals apart observe the
+      // account without a gap (docs/metrics.md).
+      if (auto s = store_.extend_coverage(a.stored.id, wall_of(now), 3 * a.interval); !s.ok())
+        log()->error("{}", s.error().message);
+    }
+  } else if (f.transient) {
+    ++rt.failures;
+    TimeMs until;
+    if (f.retry_at) {
+      until = *f.retry_at;  // the end of a rate limit or quota: no jitter needed
+    } else {
+      until = now + backoff_delay(a.once ? options_.once_backoff : options_.backoff, rt.failures,
+                                  random_);
+    }
+    a.retry_at = until;
+    rt.backoff_until = wall_of(until);
+    rt.state = f.failure == FailureKind::kMalformed || f.failure == FailureKind::kNoProgress
+                   ? AccountState::kDegraded
+               : f.outcome == "rate_limited" ? AccountState::kRateLimited
+                                             : AccountState::kBackingOff;
+    rt.state_reason =
+        f.retry_at ? f.reason : f.reason + " (retry in " + format_duration(until - now) + ")";
+  } else if (f.failure == FailureKind::kNotFound) {
+    ++rt.not_found_strikes;
+    if (rt.not_found_strikes >= options_.not_found_confirmations) {
+      rt.state = AccountState::kNotFound;
+      rt.state_reason = f.reason;
+    } else {
+      rt.state = AccountState::kBackingOff;
+      rt.state_reason = f.reason + " (not found " + std::to_string(rt.not_found_strikes) + " of " +
+                        std::to_string(options_.not_found_confirmations) + " times; confirming)";
+    }
+  } else {
+    rt.state = state_for(f.failure);
+    rt.state_reason = f.reason;
+    if (f.failure == FailureKind::kAuthFailed)
+      vault_.mark_rejected(a.stored.platform, a.credential_slot, f.reason);
+  }
+
+  // What comes next in daemon mode. In once mode the same times are recorded
+  // (they are saved for the daemon's next start) but no timer is set: the
+  // once progression decides.
+  const bool push = !a.once;
+  if (success) {
+    if (work == WorkKind::kPoll) {
+      // The next poll slot was set when this one started. Refreshes and
+      // comment sweeps start their rhythm after the first good poll.
+      for (const WorkKind w : {WorkKind::kRefresh, WorkKind::kComments}) {
+        const DurationMs every = work_interval(a, w);
+        if (every > 0 && a.next_at[idx(w)] == 0) schedule(a, w, now + every, push);
+      }
+      a.backfill_idle = false;
+    } else if (work == WorkKind::kRefresh || work == WorkKind::kComments) {
+      const DurationMs every = work_interval(a, work);
+      if (every > 0) schedule(a, work, now + every, push);
+    }
+    if (push && a.stored.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
+      enqueue(a, WorkKind::kBackfill);
+  } else if (f.transient) {
+    schedule(a, work, a.retry_at, push);
+  } else if (f.failure == FailureKind::kNotFound && rt.state != AccountState::kNotFound) {
+    schedule(a, WorkKind::kPoll, now + std::min<DurationMs>(a.interval, 15 * kMinuteMs), push);
+  } else {
+    // Terminal states are re-checked now and then: accounts come back.
+    schedule(a, WorkKind::kPoll, now + options_.recheck_interval_ms, push);
+  }
+  if (a.once && !a.once_done) once_progress(a, work, f, success, now);
+}
+
+void Engine::persist_runtime(AccountRt& a, TimeMs now) {
+  // The timers are timer time; the store keeps wall time.
+  AccountRuntime rt = a.rt();
+  rt.next_due_at = a.next_at[idx(WorkKind::kPoll)] != 0
+                       ? std::optional<TimeMs>(wall_of(a.next_at[idx(WorkKind::kPoll)]))
+                       : std::nullopt;
+  rt.next_refresh_at = a.next_at[idx(WorkKind::kRefresh)] != 0
+                           ? std::optional<TimeMs>(wall_of(a.next_at[idx(WorkKind::kRefresh)]))
+                           : std::nullopt;
+  if (auto s = store_.save_account_runtime(a.stored.id, rt, wall_of(now)); !s.ok())
+    log()->error("{}", s.error().message);
+}
+
+void Engine::set_state(AccountRt& a, AccountState state, std::string reason, TimeMs now) {
+  a.rt().state = state;
+  a.rt().state_reason = std::move(reason);
+  persist_runtime(a, now);
+}
+
+}  // namespace muni
