@@ -41,11 +41,16 @@
 //             or to backfill_since. A page holding nothing older than the
 //             pages before (a server that ignores `page` or leads back)
 //             stops backfill as incomplete, with the reason.
-//   refresh   comment counts of the window's posts: one comments listing
-//             for all of them (post=ID,ID,...) counted per post; only a
-//             complete reading gives counts (0 included), else none.
-//             Posts carry no other counts on WordPress: likes, shares and
-//             views stay unknown.
+//   refresh   posts?include=<the window's posts>: a post the site no longer
+//             lists is a suspect, checked by itself (GET posts/ID, at most
+//             kMaxDeletionChecks a unit): deleted only on WordPress's own
+//             404 rest_post_invalid_id for it; anything else (401 for a post
+//             made private, an error) is only noted as missing. An answer
+//             with none of several posts is degraded: nothing is marked.
+//             Then comment counts: one comments listing for all of them
+//             (post=ID,ID,...) counted per post; only a complete reading
+//             gives counts (0 included), else none. Posts carry no other
+//             counts on WordPress: likes, shares and views stay unknown.
 //   comments, comment_backfill
 //             for each item of AccountView::comment_ids (at most
 //             kMaxCommentItems a unit; the rest comes again): first one
@@ -110,6 +115,7 @@ constexpr size_t kMaxCommentItems = 50;       // items per comment unit
 constexpr int kMaxCommentPagesPerItem = 20;   // 2,000 comments of one item per sweep
 constexpr int kMaxRefreshPages = 20;          // comment count pages per refresh
 constexpr size_t kMaxRefreshItems = 100;      // posts per refresh (one post= list)
+constexpr size_t kMaxDeletionChecks = 10;     // suspects checked one by one per refresh
 constexpr size_t kMaxAuthors = 100;           // staff user ids kept in the cursor
 constexpr int kRateRequests = 60;             // per minute per site (politeness)
 
@@ -542,46 +548,136 @@ class Refresh : public ConnectorSession {
 
   StepResult start() override {
     if (ids_.empty() || c_.str("mode") == "feed" || !c_.has("anchor")) return StepResult::finish();
-    return StepResult::send(request());
+    state_ = State::kPresent;
+    return StepResult::send(api_get(api_url(a_, query_route(), "posts",
+                                            "include=" + join_ids(ids_) + "&per_page=" +
+                                                std::to_string(kPerPage) +
+                                                "&_fields=id,comment_status")));
   }
 
   StepResult on_response(const HttpResponse& r) override {
+    switch (state_) {
+      case State::kPresent:
+        return on_present(r);
+      case State::kCheck:
+        return on_check(r);
+      case State::kCounts:
+        return on_counts(r);
+    }
+    return StepResult::fail(FailureKind::kMalformed, "unexpected response");
+  }
+
+ private:
+  enum class State { kPresent, kCheck, kCounts };
+
+  bool query_route() const { return c_.str("route") == "query"; }
+
+  StepResult rest_off_failure(const HttpResponse& r, const std::string& what) {
+    const auto off = wordpress::rest_off(r.status, r.body);
+    return StepResult::fail(FailureKind::kServerError,
+                            what + ": the REST API answered " + off->reason, r.status);
+  }
+
+  // The window's posts that the site still lists. One left out is only a
+  // suspect: it is deleted only on the API's own "not found" for it.
+  StepResult on_present(const HttpResponse& r) {
+    if (wordpress::rest_off(r.status, r.body)) return rest_off_failure(r, "posts (refresh)");
+    if (r.status != 200) return api_failure(r, "posts (refresh)");
+    auto present = wordpress::parse_comment_status(r.body);
+    if (!present.ok())
+      return StepResult::fail(FailureKind::kMalformed, present.error().message, r.status);
+    std::vector<std::string> absent;
+    for (const std::string& id : ids_) {
+      if (present->count(id) == 0) absent.push_back(id);
+    }
+    if (!absent.empty() && absent.size() == ids_.size() && ids_.size() > 1) {
+      // None of the posts asked for: a degraded answer, no evidence of
+      // anything. Noted only; the counts are read all the same.
+      evidence_.batch.missing_post_ids = absent;
+      add_note(notes_, "posts?include= returned none of the " + std::to_string(ids_.size()) +
+                           " requested posts (a degraded answer: nothing is marked deleted)");
+    } else {
+      for (const std::string& id : absent) {
+        if (suspects_.size() < kMaxDeletionChecks) suspects_.push_back(id);
+        else evidence_.batch.missing_post_ids.push_back(id);
+      }
+    }
+    return next_check();
+  }
+
+  StepResult next_check() {
+    if (suspects_.empty()) {
+      state_ = State::kCounts;
+      return StepResult::send(counts_request());
+    }
+    suspect_ = suspects_.back();
+    suspects_.pop_back();
+    state_ = State::kCheck;
+    return StepResult::send(
+        api_get(api_url(a_, query_route(), "posts/" + suspect_, "_fields=id")));
+  }
+
+  StepResult on_check(const HttpResponse& r) {
+    const auto e = wordpress::parse_error(r.body);
+    if (r.status == 404 && e && e->code == "rest_post_invalid_id") {
+      // WordPress's own "not found" for this very post.
+      evidence_.batch.deleted_post_ids.push_back(suspect_);
+      ids_.erase(std::remove(ids_.begin(), ids_.end(), suspect_), ids_.end());
+    } else if (r.status != 200) {
+      // Private, protected, or an answer that proves nothing: noted only.
+      evidence_.batch.missing_post_ids.push_back(suspect_);
+    }
+    return next_check();
+  }
+
+  StepResult on_counts(const HttpResponse& r) {
     if (wordpress::is_past_last_page(r.status, r.body)) return counted();
-    if (auto off = wordpress::rest_off(r.status, r.body))
-      return StepResult::fail(FailureKind::kServerError,
-                              "comment counts: the REST API answered " + off->reason, r.status);
+    if (wordpress::rest_off(r.status, r.body)) return rest_off_failure(r, "comment counts");
     if (r.status != 200) return api_failure(r, "comments (counts)");
     auto posts = wordpress::parse_comment_post_ids(r.body);
     if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
-    for (const std::string& p : *posts) ++counts_[p];
+    for (const std::string& p : *posts) {
+      if (std::find(ids_.begin(), ids_.end(), p) == ids_.end()) {
+        // A comment of a post not asked for: the server mixes listings up,
+        // and no count from it is believed.
+        add_note(notes_, "comment counts not stored: the answer held comments of post " + p +
+                             ", which was not asked for");
+        return finish(std::move(evidence_));
+      }
+      ++counts_[p];
+    }
     const wordpress::Paging paging = paging_of(r);
     const bool more = listed(r.body) >= kPerPage &&
                       (!paging.total_pages || page_ < *paging.total_pages);
     if (!more) return counted();
     if (page_ >= kMaxRefreshPages) {
-      StepResult done = StepResult::finish();
-      done.reason = "comment counts not stored: more than " + std::to_string(kMaxRefreshPages) +
-                    " pages of comments for the window's posts";
-      return done;
+      add_note(notes_, "comment counts not stored: more than " + std::to_string(kMaxRefreshPages) +
+                           " pages of comments for the window's posts");
+      return finish(std::move(evidence_));
     }
     ++page_;
-    return StepResult::send(request());
+    return StepResult::send(counts_request());
   }
 
- private:
   // Entries of the page, whatever their status (a short page ends the listing).
   static int listed(const std::string& body) { return wordpress::count_entries(body); }
 
-  HttpRequest request() const {
-    return api_get(api_url(a_, c_.str("route") == "query", "comments",
+  HttpRequest counts_request() const {
+    return api_get(api_url(a_, query_route(), "comments",
                            "post=" + join_ids(ids_) + "&per_page=" + std::to_string(kPerPage) +
                                "&page=" + std::to_string(page_) +
                                "&orderby=id&order=asc&_fields=id,post,status"));
   }
 
+  StepResult finish(Page page) {
+    StepResult done = StepResult::finish(std::move(page));
+    done.reason = notes_;
+    return done;
+  }
+
   // The whole listing was read: every post's count, 0 included.
   StepResult counted() {
-    Page page;
+    Page page = std::move(evidence_);
     for (const std::string& id : ids_) {
       PostRecord p;
       p.platform_post_id = id;
@@ -590,14 +686,19 @@ class Refresh : public ConnectorSession {
       p.engagement.replies = counts_[id];
       page.batch.posts.push_back(std::move(p));
     }
-    return StepResult::finish(std::move(page));
+    return finish(std::move(page));
   }
 
   AccountView a_;
   toolkit::CursorJson c_;
   std::vector<std::string> ids_;
+  State state_ = State::kPresent;
+  std::vector<std::string> suspects_;
+  std::string suspect_;
+  Page evidence_;  // deleted and missing posts
   std::map<std::string, int64_t> counts_;
   int page_ = 1;
+  std::string notes_;
 };
 
 // --- comments ---------------------------------------------------------------

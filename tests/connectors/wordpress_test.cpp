@@ -366,6 +366,9 @@ TEST_CASE("wordpress session: refresh counts comments per post, only when read c
   auto s = session(v, WorkKind::kRefresh);
   StepResult r = s->start();
   REQUIRE(r.request.has_value());
+  CHECK(has(*r.request, "/wp-json/wp/v2/posts?include=1203,1187&"));
+  r = s->on_response(answer(200, read_fixture("wordpress/posts_comment_status.json")));
+  REQUIRE(r.request.has_value());
   CHECK(has(*r.request, "/wp-json/wp/v2/comments?post=1203,1187&"));
   CHECK(has(*r.request, "_fields=id,post,status"));
   r = s->on_response(answer(200,
@@ -380,6 +383,46 @@ TEST_CASE("wordpress session: refresh counts comments per post, only when read c
   CHECK(*r.page->batch.posts[0].engagement.replies == 2);
   CHECK(*r.page->batch.posts[1].engagement.replies == 0);  // read completely: truly none
   CHECK_FALSE(r.page->batch.posts[0].engagement.likes.has_value());
+  CHECK(r.page->batch.deleted_post_ids.empty());
+  CHECK(r.page->batch.missing_post_ids.empty());
+}
+
+TEST_CASE("wordpress session: refresh deletes a post only on WordPress's own not found for it") {
+  toolkit::CursorJson c;
+  c.set("anchor", at("2024-12-06T12:00:00Z"));
+  AccountView v = view(c.dump());
+  v.refresh_ids = {"1203", "1187", "1100"};
+  auto s = session(v, WorkKind::kRefresh);
+  s->start();
+  // The site lists 1203 only: 1187 and 1100 are suspects, checked one by one.
+  StepResult r = s->on_response(answer(200, "[{\"id\":1203,\"comment_status\":\"open\"}]"));
+  REQUIRE(r.request.has_value());
+  CHECK(has(*r.request, "/wp-json/wp/v2/posts/1100?_fields=id"));
+  r = s->on_response(answer(404, "{\"code\":\"rest_post_invalid_id\",\"message\":\"Invalid post "
+                                 "ID.\",\"data\":{\"status\":404}}"));
+  REQUIRE(r.request.has_value());
+  CHECK(has(*r.request, "/wp-json/wp/v2/posts/1187?_fields=id"));
+  r = s->on_response(answer(401, "{\"code\":\"rest_forbidden\",\"message\":\"Sorry, you are not "
+                                 "allowed to do that.\",\"data\":{\"status\":401}}"));
+  REQUIRE(r.request.has_value());
+  CHECK(has(*r.request, "/comments?post=1203,1187&"));  // the deleted one is not counted
+  r = s->on_response(answer(200, "[]", "0", "0"));
+  REQUIRE(r.done);
+  CHECK(r.page->batch.deleted_post_ids == std::vector<std::string>{"1100"});
+  CHECK(r.page->batch.missing_post_ids == std::vector<std::string>{"1187"});
+  CHECK(r.page->batch.posts.size() == 2);
+
+  // None of several posts listed: a degraded answer; nothing is checked or deleted.
+  s = session(v, WorkKind::kRefresh);
+  s->start();
+  r = s->on_response(answer(200, "[]"));
+  REQUIRE(r.request.has_value());
+  CHECK(has(*r.request, "/comments?post=1203,1187,1100&"));
+  r = s->on_response(answer(200, "[]", "0", "0"));
+  REQUIRE(r.done);
+  CHECK(r.page->batch.deleted_post_ids.empty());
+  CHECK(r.page->batch.missing_post_ids.size() == 3);
+  CHECK(r.reason.find("degraded") != std::string::npos);
 }
 
 TEST_CASE("wordpress session: comment sweep reads every page, one sweep per item, staff marked") {

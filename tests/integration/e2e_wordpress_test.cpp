@@ -4,7 +4,8 @@
 // then a catch-up of more than a page), comments with a thread where
 // citizens talk among themselves before the site answers (by a post
 // author's user id, and by a configured staff name), a post with comments
-// closed, a site without pretty permalinks (?rest_route=), and sites whose
+// closed, a recent post deleted on the site, a site without pretty
+// permalinks (?rest_route=), and sites whose
 // REST API is off (a login required, the routes removed), read through
 // their feed with the reason in the history note.
 #include <doctest/doctest.h>
@@ -150,14 +151,18 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
   const int64_t posts_requests = stadt.requests("posts");
   CHECK(posts_requests <= 4);  // the first page and two backfill pages (and no more)
 
-  // 2. Three new posts: one request finds them.
+  // 2. Three new posts: one request finds them. A recent post deleted on
+  // the site: marked deleted on WordPress's own 404 for it.
   for (int i = 0; i < 3; ++i) stadt.add_post(now - kHourMs + i * kMinuteMs, 2);
+  stadt.remove_post(no_comments);
   closed.add_post(now - kHourMs, 1);
   r = run_muniscope(args);
   REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-    CHECK(posts_of(*store, a) == 254);
+    CHECK(posts_of(*store, a) == 253);
+    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE platform_post_id = '" +
+                             std::to_string(no_comments) + "' AND deleted_at IS NOT NULL") == 1);
     CHECK(posts_of(*store, c) == 11);
   }
   CHECK(stadt.requests("posts") - posts_requests == 1);
@@ -169,7 +174,7 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
   REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-    CHECK(posts_of(*store, a) == 384);
+    CHECK(posts_of(*store, a) == 383);
     CHECK(scalar(*store, "SELECT COUNT(DISTINCT platform_post_id) FROM posts p JOIN accounts a ON "
                          "a.id = p.account_id WHERE a.handle = '" + a + "'") == 384);
   }

@@ -133,6 +133,7 @@ HttpResponse FakeWordPress::handle(const HttpRequest& request) {
     }
     if (kind == "posts") return posts(request);
     if (kind == "comments") return comments(request);
+    if (starts_with(route, "/wp/v2/posts/")) return single_post(route.substr(13));
     return wp_error(404, "rest_no_route", "No route was found matching the URL and request method.");
   }
   if (path == "/feed" || path == "/feed/" || param(request, "feed") == "rss2") {
@@ -201,6 +202,18 @@ HttpResponse FakeWordPress::posts(const HttpRequest& request) {
   r.headers.push_back({"X-WP-Total", std::to_string(total)});
   r.headers.push_back({"X-WP-TotalPages", std::to_string(pages)});
   return r;
+}
+
+// GET /wp/v2/posts/<id>: the post, or core's 404 rest_post_invalid_id.
+HttpResponse FakeWordPress::single_post(const std::string& id) {
+  for (const Post& p : posts_) {
+    if (std::to_string(p.id) == id) {
+      JsonWriter w;
+      w.begin_object().key("id").value(p.id).end_object();
+      return json(200, w.str());
+    }
+  }
+  return wp_error(404, "rest_post_invalid_id", "Invalid post ID.");
 }
 
 HttpResponse FakeWordPress::comments(const HttpRequest& request) {

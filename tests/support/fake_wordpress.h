@@ -7,6 +7,7 @@
 //                             include; X-WP-Total and X-WP-TotalPages; a
 //                             page past the last answers 400
 //                             rest_post_invalid_page_number
+//   /wp-json/wp/v2/posts/ID   the post, or 404 rest_post_invalid_id
 //   /wp-json/wp/v2/comments   post (one or several ids), per_page, page,
 //                             orderby=id, order; approved comments only
 //   /?rest_route=/wp/v2/...   the same, for sites without pretty permalinks
@@ -68,6 +69,7 @@ class FakeWordPress {
     TimeMs at = 0;
   };
   HttpResponse posts(const HttpRequest& request);
+  HttpResponse single_post(const std::string& id);
   HttpResponse comments(const HttpRequest& request);
   HttpResponse feed(const HttpRequest& request);
   std::string param(const HttpRequest& request, const std::string& name) const;
