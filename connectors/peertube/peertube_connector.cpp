@@ -434,21 +434,42 @@ class Backfill : public ConnectorSession {
       page.cursor = c_.dump();
       return StepResult::finish(std::move(page));
     }
+    const auto known = split_ids(c_.str("known"));
+    const bool newest_again =
+        start_ > 0 && std::any_of(list->posts.begin(), list->posts.end(), [&](const PostRecord& p) {
+          return std::find(known.begin(), known.end(), p.platform_post_id) != known.end();
+        });
+    if (newest_again) {
+      // The newest videos far down the list: the instance ignores `start`
+      // (or more videos arrived since the last poll than lie above this
+      // page). Paging on would read the top again and again.
+      page.backfill_state = BackfillState::kIncomplete;
+      page.history_note = "backfill stopped: the instance answered start=" +
+                          std::to_string(start_) +
+                          " with its newest videos (it ignores start); older history may be "
+                          "missing";
+      page.batch.events.push_back({"history_incomplete", *page.history_note});
+      c_.erase("back").erase("back_stall");
+      page.batch.posts = std::move(list->posts);
+      page.cursor = c_.dump();
+      return StepResult::finish(std::move(page));
+    }
     const int64_t total = *list->total;
     const int64_t top = total - start_;  // videos older than the page's first, plus the page
     c_.set("total", total);
     const int64_t below = top - items;
-    if (top < back_ || items == 0 || below >= back_) {
+    if (top < back_ || items == 0 || below >= back_ || items > top) {
       // The page does not reach down from where backfill stands: the list
-      // shrank, or the instance lists less than its total says. Asked again
-      // at the corrected place; given up after kMaxStalls.
+      // shrank, or the instance lists less than its total says, or more
+      // than can lie below the offset asked for (an answer for another
+      // offset). Asked again at the corrected place; given up after kMaxStalls.
       const int64_t stalls = c_.num("back_stall", 0) + 1;
       c_.set("back_stall", stalls);
       if (stalls >= kMaxStalls) {
         page.backfill_state = BackfillState::kIncomplete;
         page.history_note = "backfill stopped: the instance's video list says " +
                             std::to_string(total) + " videos but lists none older than offset " +
-                            std::to_string(start_ + items) + " (asked " +
+                            std::to_string(start_) + " that fit that total (asked " +
                             std::to_string(stalls) + " times)";
         page.batch.events.push_back({"history_incomplete", *page.history_note});
         c_.erase("back").erase("back_stall");
