@@ -172,19 +172,19 @@ struct LinkPattern {
 
 // One link as a page shows it, for a platform's recognise() hook.
 struct LinkContext {
-  std::string url;    // absolute, as found
-  std::string host;   // lower-case, without "www.", "m.", "mobile.", "de.", "de-de.", "web."
+  std::string url;     // absolute, as found
+  std::string host;    // lower-case, without "www.", "m.", "mobile.", "de.", "de-de.", "web."
   std::string origin;  // scheme://host[:port], for handles that are URLs
   std::vector<std::string> segments;  // the path's non-empty segments, decoded
   std::string query;                  // after '?', without '#'
   std::string text;                   // the link's text (or its image's alt/title)
   std::vector<std::string> rels;      // rel="..." tokens, lower-case
   std::string type;                   // type="..." of a <link>, lower-case
-  bool head = false;       // a <link> element (not an <a>)
-  bool rel_me = false;     // rel="me": the site says this is its own
-  bool feed = false;       // <link rel="alternate" type="application/rss+xml|atom+xml">
-  bool same_site = false;  // on the municipality's own website
-  bool claimed = false;    // another platform's `hosts` name this host
+  bool head = false;                  // a <link> element (not an <a>)
+  bool rel_me = false;                // rel="me": the site says this is its own
+  bool feed = false;                  // <link rel="alternate" type="application/rss+xml|atom+xml">
+  bool same_site = false;             // on the municipality's own website
+  bool claimed = false;               // another platform's `hosts` name this host
 };
 
 // What a pattern or hook says about a link.
@@ -228,8 +228,7 @@ struct PlatformLinks {
 // Runs `links`' hosts and patterns (not its hook) over a link; nullopt when
 // the host is not one of `hosts`. A host match that no pattern accepts gives
 // a kPage refusal saying so (`display_name` names the platform).
-std::optional<LinkMatch> match_link_patterns(const PlatformLinks& links,
-                                             const LinkContext& link,
+std::optional<LinkMatch> match_link_patterns(const PlatformLinks& links, const LinkContext& link,
                                              std::string_view display_name);
 // Whether `host` (prefixes already removed) is one of `links.hosts`.
 bool link_host_matches(const PlatformLinks& links, std::string_view host);
@@ -239,7 +238,7 @@ std::string link_host(std::string_view host);
 std::optional<LinkContext> link_context(std::string_view url);
 
 struct PlatformDescriptor {
-  std::string id;  // "mastodon"
+  std::string id;  // lower-case ASCII, as config, store and CLI write it
   std::string display_name;
   // The name in German reports; empty: the same as display_name (most
   // platforms are proper names). Set by the connector, which owns the

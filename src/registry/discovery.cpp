@@ -122,201 +122,6 @@ std::string fold_name(std::string_view text) {
 
 namespace {
 
-struct Link {
-  std::string host;  // without "www.", "m.", "mobile."
-  std::vector<std::string> segments;
-  std::string query;
-};
-
-std::optional<Link> split_link(std::string_view url) {
-  auto parts = parse_url(url);
-  if (!parts) return std::nullopt;
-  Link link;
-  link.host = parts->host;
-  for (const char* prefix : {"www.", "m.", "mobile.", "de-de.", "de.", "web."}) {
-    if (starts_with(link.host, prefix)) {
-      link.host = link.host.substr(std::string_view(prefix).size());
-      break;
-    }
-  }
-  std::string_view path = parts->path;
-  if (const size_t hash = path.find('#'); hash != std::string_view::npos) {
-    path = path.substr(0, hash);
-  }
-  if (const size_t q = path.find('?'); q != std::string_view::npos) {
-    link.query = std::string(path.substr(q + 1));
-    path = path.substr(0, q);
-  }
-  for (const std::string& s : split(path, '/')) {
-    if (!s.empty()) link.segments.push_back(url_decode(s));
-  }
-  return link;
-}
-
-bool all_of_chars(std::string_view s, std::string_view allowed_punct, size_t min, size_t max) {
-  if (s.size() < min || s.size() > max) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           allowed_punct.find(c) != std::string_view::npos;
-  });
-}
-
-LinkVerdict refuse(std::string platform, std::string reason) {
-  return {std::move(platform), "", std::move(reason)};
-}
-
-LinkVerdict accept(const std::string& platform, std::string_view raw) {
-  const PlatformDescriptor* d = find_platform(platform);
-  if (d == nullptr) return refuse(platform, "platform not known to this build");
-  auto canonical = d->canonicalize(raw);
-  if (!canonical.ok()) return refuse(platform, canonical.error().message);
-  return {platform, *canonical, ""};
-}
-
-// Reserved first path segments: pages of the platform, not accounts.
-bool reserved(std::string_view segment, std::initializer_list<std::string_view> words) {
-  const std::string s = to_lower_ascii(segment);
-  return std::find(words.begin(), words.end(), s) != words.end();
-}
-
-LinkVerdict classify_facebook(const Link& l) {
-  if (l.segments.empty()) return refuse("facebook", "the platform's home page");
-  const std::string first = to_lower_ascii(l.segments[0]);
-  if (first == "sharer.php" || first == "sharer" || first == "share.php" || first == "share" ||
-      first == "dialog" || first == "plugins") {
-    return refuse("facebook", "a share button, not an account");
-  }
-  if (first == "profile.php") {
-    auto id = url_query_param("?" + l.query, "id");
-    if (id && all_of_chars(*id, "", 5, 20)) return accept("facebook", *id);
-    return refuse("facebook", "profile.php without a numeric id");
-  }
-  if (first == "pages" && l.segments.size() >= 3 && all_of_chars(l.segments[2], "", 5, 20)) {
-    return accept("facebook", l.segments[2]);  // /pages/Name/123456
-  }
-  if (reserved(first, {"home.php", "login", "login.php", "policy.php", "policies", "privacy",
-                       "help", "events", "hashtag", "watch", "photo.php", "photo", "permalink.php",
-                       "story.php", "tr", "groups", "gaming", "marketplace", "legal", "about",
-                       "pages", "public", "people", "search", "settings"})) {
-    return refuse("facebook", "a Facebook page that is not an account (/" + first + ")");
-  }
-  if (l.segments.size() >= 2 && reserved(l.segments[1], {"posts", "videos", "photos"}) &&
-      l.segments.size() >= 3) {
-    return refuse("facebook", "a post, not the account (link to the account instead)");
-  }
-  // Facebook user names: letters, digits and dots, at least 5 characters.
-  if (!all_of_chars(l.segments[0], ".-", 5, 50)) {
-    return refuse("facebook", "not a Facebook user name");
-  }
-  return accept("facebook", to_lower_ascii(l.segments[0]));
-}
-
-LinkVerdict classify_instagram(const Link& l) {
-  if (l.segments.empty()) return refuse("instagram", "the platform's home page");
-  const std::string first = to_lower_ascii(l.segments[0]);
-  if (reserved(first, {"p", "reel", "reels", "tv", "explore", "accounts", "about", "legal",
-                       "direct", "developer"})) {
-    return refuse("instagram", "a post or Instagram page, not an account (/" + first + ")");
-  }
-  std::string name = l.segments[0];
-  if (first == "stories" && l.segments.size() >= 2) name = l.segments[1];
-  if (!all_of_chars(name, "._", 1, 30)) return refuse("instagram", "not an Instagram user name");
-  return accept("instagram", to_lower_ascii(name));
-}
-
-LinkVerdict classify_x(const Link& l) {
-  if (l.segments.empty()) return refuse("x", "the platform's home page");
-  const std::string first = to_lower_ascii(l.segments[0]);
-  if (first == "intent" || first == "share" || first == "widgets.js") {
-    return refuse("x", "a share button, not an account");
-  }
-  if (reserved(first, {"home", "hashtag", "search", "i", "explore", "login", "privacy", "tos",
-                       "settings", "notifications", "messages"})) {
-    return refuse("x", "an X page that is not an account (/" + first + ")");
-  }
-  if (l.segments.size() >= 2 && to_lower_ascii(l.segments[1]) == "status") {
-    return refuse("x", "a post, not the account (link to the account instead)");
-  }
-  std::string name = l.segments[0];
-  if (!name.empty() && name[0] == '@') name = name.substr(1);
-  if (!all_of_chars(name, "_", 1, 15)) return refuse("x", "not an X user name");
-  return accept("x", to_lower_ascii(name));
-}
-
-LinkVerdict classify_bluesky(const Link& l) {
-  if (l.segments.empty()) return refuse("bluesky", "the platform's home page");
-  if (to_lower_ascii(l.segments[0]) == "intent") {
-    return refuse("bluesky", "a share button, not an account");
-  }
-  if (to_lower_ascii(l.segments[0]) != "profile" || l.segments.size() < 2) {
-    return refuse("bluesky", "a Bluesky page that is not a profile");
-  }
-  if (l.segments.size() >= 4 && l.segments[2] == "post") {
-    return refuse("bluesky", "a post, not the account (link to the account instead)");
-  }
-  return accept("bluesky", l.segments[1]);
-}
-
-LinkVerdict classify_telegram(const Link& l) {
-  if (l.segments.empty()) return refuse("telegram", "the platform's home page");
-  std::string first = l.segments[0];
-  if (to_lower_ascii(first) == "share") return refuse("telegram", "a share button, not an account");
-  if (to_lower_ascii(first) == "joinchat" || first[0] == '+') {
-    return refuse("telegram", "a private invitation link, not a public channel");
-  }
-  if (to_lower_ascii(first) == "s" && l.segments.size() >= 2) first = l.segments[1];
-  if (l.segments.size() >= 2 && to_lower_ascii(l.segments[0]) != "s") {
-    return refuse("telegram", "a message, not the channel (link to the channel instead)");
-  }
-  // Public usernames: 5 to 32 of a-z, 0-9 and underscores (Telegram FAQ).
-  if (!all_of_chars(first, "_", 5, 32)) return refuse("telegram", "not a Telegram user name");
-  return accept("telegram", to_lower_ascii(first));
-}
-
-LinkVerdict classify_threads(const Link& l) {
-  if (l.segments.empty()) return refuse("threads", "the platform's home page");
-  const std::string& first = l.segments[0];
-  if (first.size() < 2 || first[0] != '@') return refuse("threads", "not a Threads profile");
-  if (l.segments.size() >= 2) return refuse("threads", "a post, not the account");
-  const std::string name = first.substr(1);
-  if (!all_of_chars(name, "._", 1, 30)) return refuse("threads", "not a Threads user name");
-  return accept("threads", to_lower_ascii(name));
-}
-
-LinkVerdict classify_youtube(const Link& l, std::string_view url) {
-  if (l.host == "youtu.be" || l.host == "youtube-nocookie.com") {
-    return refuse("youtube", "a video, not a channel");
-  }
-  if (l.segments.empty()) return refuse("youtube", "the platform's home page");
-  const std::string first = to_lower_ascii(l.segments[0]);
-  if (reserved(first, {"watch", "embed", "playlist", "shorts", "results", "feed", "live",
-                       "share", "redirect", "t", "about", "howyoutubeworks"})) {
-    return refuse("youtube", "a video or YouTube page, not a channel (/" + first + ")");
-  }
-  (void)url;
-  std::string raw;
-  if (first == "channel" && l.segments.size() >= 2) {
-    raw = "https://www.youtube.com/channel/" + l.segments[1];
-  } else if (first == "user" && l.segments.size() >= 2) {
-    raw = "https://www.youtube.com/user/" + l.segments[1];
-  } else if (first == "c" && l.segments.size() >= 2) {
-    raw = "https://www.youtube.com/c/" + l.segments[1];  // refused by the canonicalizer, with a hint
-  } else if (l.segments[0][0] == '@') {
-    raw = "https://www.youtube.com/" + l.segments[0];
-  } else {
-    return refuse("youtube", "not a channel address (/channel/UC…, /@handle or /user/Name)");
-  }
-  return accept("youtube", raw);
-}
-
-// Hosts whose "/@name" addresses are not Mastodon accounts.
-bool non_mastodon_host(std::string_view host) {
-  static const std::array<std::string_view, 8> kHosts = {
-      "medium.com",  "tiktok.com",     "threads.net", "threads.com",
-      "youtube.com", "soundcloud.com", "github.com",  "linktr.ee"};
-  return std::find(kHosts.begin(), kHosts.end(), host) != kHosts.end();
-}
-
 // Tracking and redirect services: the target is in a query parameter.
 std::optional<std::string> redirect_target(std::string_view url) {
   for (const char* key : {"u", "url", "target", "redirect", "link", "to", "goto", "dest", "q"}) {
@@ -327,60 +132,85 @@ std::optional<std::string> redirect_target(std::string_view url) {
   return std::nullopt;
 }
 
-LinkVerdict classify_direct(std::string_view url, bool rel_me) {
-  auto l = split_link(url);
-  if (!l) return {};
-  const std::string& h = l->host;
-  if (h == "facebook.com" || h == "fb.com" || h == "fb.me") return classify_facebook(*l);
-  if (h == "l.facebook.com" || h == "lm.facebook.com") {
-    return refuse("facebook", "a Facebook tracking redirect");
+LinkVerdict verdict(const PlatformDescriptor& d, const LinkMatch& m) {
+  LinkVerdict v;
+  v.platform = d.id;
+  if (m.kind != LinkKind::kAccount) {
+    v.refused = m.reason.empty() ? "not an account" : m.reason;
+    v.tracking = m.kind == LinkKind::kRedirect;
+    return v;
   }
-  if (h == "instagram.com" || h == "instagr.am") return classify_instagram(*l);
-  if (h == "twitter.com" || h == "x.com") return classify_x(*l);
-  if (h == "bsky.app") return classify_bluesky(*l);
-  if (h == "t.me" || h == "telegram.me") return classify_telegram(*l);
-  if (h == "threads.net" || h == "threads.com") return classify_threads(*l);
-  if (h == "youtube.com" || h == "youtu.be" || h == "youtube-nocookie.com") {
-    return classify_youtube(*l, url);
+  auto canonical = d.canonicalize(m.handle);
+  if (!canonical.ok()) {
+    v.refused = canonical.error().message;
+    return v;
   }
-  // A fediverse address: https://host/@user (or /users/user when rel="me"
-  // says it is the site's own). Without rel="me" only the /@user form on a
-  // host that is not known to be something else.
-  if (!non_mastodon_host(h) && !l->segments.empty()) {
-    const std::string& first = l->segments[0];
-    const bool at_form = first.size() > 1 && first[0] == '@' && l->segments.size() == 1;
-    const bool users_form = rel_me && l->segments.size() == 2 && first == "users";
-    if (at_form || users_form) {
-      auto parts = parse_url(url);
-      const std::string user = at_form ? first.substr(1) : l->segments[1];
-      if (user.find('@') != std::string::npos) {
-        // https://host/@user@other.host: a remote account shown on this host.
-        return accept("mastodon", "@" + user);
-      }
-      if (parts && parts->scheme == "https" && parts->port == 0) {
-        return accept("mastodon", "@" + user + "@" + parts->host);
-      }
-      return accept("mastodon", url);
-    }
+  v.handle = *canonical;
+  v.evidence = m.evidence;
+  return v;
+}
+
+// Every registered platform's view of one link: first the hooks (for what
+// no host list can say: any host's /@user, a site's own feed), in registry
+// order, then the platform whose hosts name the link's host. A <link> in a
+// page's head that is neither a feed nor rel="me" (stylesheets, preconnects,
+// a WordPress API link) is only shown to the hooks, and only an account
+// counts.
+LinkVerdict classify_context(LinkContext& ctx) {
+  const auto& platforms = platform_registry().all();
+  ctx.claimed = std::any_of(platforms.begin(), platforms.end(), [&](const PlatformDescriptor& d) {
+    return link_host_matches(d.links, ctx.host);
+  });
+  const bool head_only = ctx.head && !ctx.feed && !ctx.rel_me;
+  for (const PlatformDescriptor& d : platforms) {
+    if (!d.links.recognise) continue;
+    auto m = d.links.recognise(ctx);
+    if (!m) continue;
+    if (head_only && m->kind != LinkKind::kAccount) continue;
+    return verdict(d, *m);
+  }
+  if (head_only) return {};
+  for (const PlatformDescriptor& d : platforms) {
+    if (auto m = match_link_patterns(d.links, ctx, d.display_name)) return verdict(d, *m);
   }
   return {};
 }
 
 }  // namespace
 
-LinkVerdict classify_account_link(std::string_view url, bool rel_me) {
-  LinkVerdict direct = classify_direct(url, rel_me);
-  const bool tracking = direct.refused == "a Facebook tracking redirect";
-  if (!direct.platform.empty() && !tracking) return direct;
+LinkVerdict classify_link(const PageLink& link, bool same_site) {
+  auto ctx = link_context(link.url);
+  if (!ctx) return {};
+  ctx->text = link.text;
+  ctx->rels = link.rels;
+  ctx->type = link.type;
+  ctx->head = link.head;
+  ctx->rel_me = link.rel_me;
+  ctx->feed = link.feed;
+  ctx->same_site = same_site;
+  LinkVerdict direct = classify_context(*ctx);
+  if (!direct.platform.empty() && !direct.tracking) return direct;
   // Not a platform link (or a platform's tracking redirect): a redirect
   // service whose target is an account counts as that account; muniscope
   // never fetches the redirect itself.
-  if (auto target = redirect_target(url)) {
-    LinkVerdict inner = classify_direct(*target, false);
-    if (!inner.platform.empty()) return inner;
-    if (tracking) return refuse("facebook", "a tracking redirect to something that is no account");
+  if (auto target = redirect_target(link.url)) {
+    if (auto inner_ctx = link_context(*target)) {
+      LinkVerdict inner = classify_context(*inner_ctx);
+      if (!inner.platform.empty()) return inner;
+    }
+    if (direct.tracking) {
+      direct.refused = "a tracking redirect to something that is no account";
+      return direct;
+    }
   }
   return direct;
+}
+
+LinkVerdict classify_account_link(std::string_view url, bool rel_me) {
+  PageLink link;
+  link.url = std::string(url);
+  link.rel_me = rel_me;
+  return classify_link(link, false);
 }
 
 // ------------------------------------------------------------- page scanning
@@ -433,15 +263,16 @@ void walk(const XmlNode& node, bool chrome, std::string_view base, std::vector<P
         PageLink link;
         link.url = url;
         link.in_chrome = in_chrome;
-        for (const std::string& r : split(rel, ' ')) link.rel_me |= r == "me";
+        for (const std::string& r : split(rel, ' ')) {
+          if (r.empty()) continue;
+          link.rel_me |= r == "me";
+          link.rels.push_back(r);
+        }
         if (name == "link") {
-          const std::string type = to_lower_ascii(child.attr("type").value_or(""));
+          link.head = true;
+          link.type = to_lower_ascii(child.attr("type").value_or(""));
           link.feed = rel.find("alternate") != std::string::npos &&
-                      (type == "application/rss+xml" || type == "application/atom+xml");
-          if (!link.feed && !link.rel_me) {
-            walk(child, in_chrome, base, out, depth + 1);
-            continue;
-          }
+                      (link.type == "application/rss+xml" || link.type == "application/atom+xml");
         }
         link.text = std::string(trim(child.text()));
         if (link.text.empty()) {
@@ -488,10 +319,10 @@ std::string strip_www(std::string host) {
 // left out.
 std::vector<std::string> name_tokens(std::string_view name, size_t min_length) {
   static const std::set<std::string> kGeneric = {
-      "stadt", "gemeinde", "markt", "landkreis", "kreis", "hansestadt", "universitaetsstadt",
-      "bad",   "sankt",    "der",   "die",       "das",   "und",        "an",
-      "am",    "im",       "in",    "ob",        "bei",   "vor",        "den",
-      "dem",   "st",       "ostseebad", "kurort", "amt",  "samtgemeinde", "verbandsgemeinde"};
+      "stadt", "gemeinde", "markt",     "landkreis", "kreis", "hansestadt",   "universitaetsstadt",
+      "bad",   "sankt",    "der",       "die",       "das",   "und",          "an",
+      "am",    "im",       "in",        "ob",        "bei",   "vor",          "den",
+      "dem",   "st",       "ostseebad", "kurort",    "amt",   "samtgemeinde", "verbandsgemeinde"};
   std::vector<std::string> out;
   for (const std::string& token : split(name_slug(name), '-')) {
     if (token.size() >= min_length && !kGeneric.count(token)) out.push_back(token);
@@ -506,20 +337,13 @@ bool contains_any(std::string_view folded, const std::vector<std::string>& token
   return false;
 }
 
-// The account name part of a canonical handle, folded.
+// The account name part of a canonical handle, folded (the platform's
+// PlatformLinks::account_name says which part that is).
 std::string folded_handle(const std::string& platform, const std::string& handle) {
-  std::string h = handle;
-  if (platform == "mastodon") {
-    if (starts_with(h, "@")) h = h.substr(1);
-    h = h.substr(0, h.find('@'));
-  } else if (platform == "bluesky") {
-    h = h.substr(0, h.find('.'));  // "stadt-x.bsky.social" -> "stadt-x"; domain handles keep their first label
-  } else if (platform == "youtube") {
-    if (starts_with(h, "user:")) h = h.substr(5);
-  } else if (platform == "rss") {
-    return "";
-  }
-  return fold_name(h);
+  const PlatformDescriptor* d = find_platform(platform);
+  if (d == nullptr || !d->links.account_name) return fold_name(handle);
+  const std::string name = d->links.account_name(handle);
+  return name.empty() ? "" : fold_name(name);
 }
 
 // Likely pages, most useful first: (words in the link text or path).
@@ -655,7 +479,7 @@ void SiteDiscovery::plan_likely_pages(const std::vector<PageLink>& links) {
   std::vector<std::pair<int, std::string>> ranked;
   std::set<std::string> seen;
   for (const PageLink& link : links) {
-    if (link.feed || !same_site(link.url)) continue;
+    if (link.feed || (link.head && !link.rel_me) || !same_site(link.url)) continue;
     std::string url = link.url.substr(0, link.url.find('#'));
     auto parts = parse_url(url);
     if (!parts) continue;
@@ -679,13 +503,9 @@ void SiteDiscovery::read_page(std::string_view html, std::string_view page_url, 
   const std::vector<PageLink> links = scan_page(html, page_url);
   if (home) plan_likely_pages(links);
   for (const PageLink& link : links) {
-    LinkVerdict v;
-    if (link.feed) {
-      if (!same_site(link.url)) continue;  // another site's feed says nothing about this one
-      v = accept("rss", link.url);
-    } else {
-      v = classify_account_link(link.url, link.rel_me);
-    }
+    const bool own = same_site(link.url);
+    if (link.feed && !own) continue;  // another site's feed says nothing about this one
+    const LinkVerdict v = classify_link(link, own);
     if (v.platform.empty()) continue;
     if (!v.refused.empty()) {
       // One refusal per link is enough (footers repeat on every page).
@@ -698,8 +518,8 @@ void SiteDiscovery::read_page(std::string_view html, std::string_view page_url, 
       return s.platform == v.platform && s.handle == v.handle;
     });
     if (it == seen_.end()) {
-      seen_.push_back({v.platform, v.handle, std::string(page_url), link.url, {}, false, false,
-                       link.feed});
+      seen_.push_back(
+          {v.platform, v.handle, std::string(page_url), link.url, {}, false, false, v.evidence});
       it = seen_.end() - 1;
     }
     it->pages.insert(std::string(page_url));
@@ -728,8 +548,8 @@ SiteDiscovery::Result SiteDiscovery::result() const {
       }
     }
     std::string evidence;
-    if (s.feed) {
-      evidence = "the site's own feed (<link rel=\"alternate\">)";
+    if (!s.evidence.empty()) {
+      evidence = s.evidence;  // stands alone (the site's own feed or API link)
     } else if (s.rel_me) {
       evidence = "rel=\"me\"";
     } else if (s.in_chrome) {

@@ -7,19 +7,22 @@
 // the HTTP (src/cli/discover_command.cpp: one request at a time per host,
 // redirects only within the site, the configured User-Agent).
 //
-// What is proposed, and what is not (docs/import.md, "Discovery"):
-//   proposed  links to an account on a supported platform (Facebook,
-//             Instagram, Mastodon, Bluesky, X, Threads, YouTube, Telegram)
-//             or the site's own feed, when the link is marked rel="me", sits
-//             in the page's header, footer or navigation, appears on two or
-//             more pages of the site, or is the only account of its platform
-//             on the site and its name resembles the municipality's
-//   refused   share buttons (sharer.php, intent/tweet, t.me/share), links to
-//             a platform's home page, posts and videos instead of accounts,
-//             tracking redirects whose target is not an account, accounts
-//             whose name is another municipality's, and accounts that only
-//             appear in a page's content beside other accounts of the same
-//             platform (a Landkreis page linking its towns)
+// What is proposed, and what is not (docs/import.md, "Discovery"). Which
+// links belong to which platform is each platform's knowledge, kept in its
+// descriptor (PlatformLinks, src/core/platform.h; connectors/<id>/<id>_links.cpp):
+// discovery serves every registered platform, planned ones included.
+//   proposed  links to an account on a registered platform, or the site's
+//             own feed or blog, when the link is marked rel="me", sits in
+//             the page's header, footer or navigation, appears on two or more
+//             pages of the site, stands alone by its kind (the site's own
+//             feed), or is the only account of its platform on the site and
+//             its name resembles the municipality's
+//   refused   what the platform's links call no account (share buttons,
+//             home pages, posts and videos, tracking redirects whose target
+//             is not an account), accounts whose name is another
+//             municipality's, and accounts that only appear in a page's
+//             content beside other accounts of the same platform (a
+//             Landkreis page linking its towns)
 // Every refusal is kept with its reason, so a researcher can see what the
 // rules left out.
 #pragma once
@@ -54,21 +57,33 @@ class RobotsRules {
 
 // An account a link points to, or why the link is not one.
 struct LinkVerdict {
-  std::string platform;  // "" when the link is not a platform link at all
-  std::string handle;    // canonical, when accepted
-  std::string refused;   // non-empty: a platform link that is not an account
+  std::string platform;   // "" when the link is not a platform link at all
+  std::string handle;     // canonical, when accepted
+  std::string refused;    // non-empty: a platform link that is not an account
+  std::string evidence;   // accepted on its own (a site's own feed): why
+  bool tracking = false;  // the platform's tracking redirect (its target was judged)
 };
-// Classifies an absolute link. `rel_me` lets any host's /@user be read as a
-// Mastodon address (a fediverse server can have any name).
-LinkVerdict classify_account_link(std::string_view url, bool rel_me);
 
 struct PageLink {
   std::string url;   // absolute
-  std::string text;  // link text (or its image's alt/title), for likely pages
+  std::string text;  // link text (or its image's alt/title), for likely pages and hints
+  std::vector<std::string> rels;  // rel tokens, lower-case
+  std::string type;               // a <link>'s type, lower-case
+  bool head = false;              // a <link> element, not an <a> or <area>
   bool rel_me = false;
   bool in_chrome = false;  // inside <header>, <footer>, <nav> or a "social"/"footer" block
   bool feed = false;       // <link rel="alternate" type="application/rss+xml|atom+xml">
 };
+
+// Classifies a link of a page by every registered platform's PlatformLinks
+// (hooks first, then hosts and patterns); a platform's tracking redirect,
+// or any redirect service, counts as its target. `same_site`: the link
+// points into the municipality's own website.
+LinkVerdict classify_link(const PageLink& link, bool same_site);
+// classify_link for a bare absolute URL. `rel_me` lets any host's
+// /users/name be read as a Mastodon address (a fediverse server can have
+// any name).
+LinkVerdict classify_account_link(std::string_view url, bool rel_me);
 // Every link of an HTML page, resolved against the page's URL (and <base>).
 std::vector<PageLink> scan_page(std::string_view html, std::string_view page_url);
 
@@ -131,7 +146,8 @@ class SiteDiscovery {
   struct Seen {
     std::string platform, handle, first_page, first_link;
     std::set<std::string> pages;
-    bool rel_me = false, in_chrome = false, feed = false;
+    bool rel_me = false, in_chrome = false;
+    std::string evidence;  // the link's kind stands alone (LinkVerdict::evidence)
   };
   void read_page(std::string_view html, std::string_view page_url, bool home);
   void plan_likely_pages(const std::vector<PageLink>& links);

@@ -1,5 +1,6 @@
 #include "registry/wikidata.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/ags.h"
@@ -10,14 +11,39 @@
 
 namespace muni::registry {
 
-const std::vector<WikidataVariable>& wikidata_variables() {
-  static const std::vector<WikidataVariable> kVariables = {
-      {"mastodon", "mastodon", "P4033"},   {"bluesky", "bluesky", "P12361"},
-      {"facebook", "facebook", "P2013"},   {"instagram", "instagram", "P2003"},
-      {"youtube", "youtube", "P2397"},     {"x", "x", "P2002"},
-      {"telegram", "telegram", "P3789"},   {"website", "website", "P856"},
-  };
-  return kVariables;
+std::vector<WikidataVariable> wikidata_variables() {
+  std::vector<WikidataVariable> out = {{"website", "", "P856", "official website"}};
+  for (const PlatformDescriptor& d : platform_registry().all()) {
+    if (d.links.wikidata_property.empty()) continue;
+    out.push_back({d.id, d.id, d.links.wikidata_property, d.links.wikidata_label});
+  }
+  return out;
+}
+
+std::string wikidata_query() {
+  const std::vector<WikidataVariable> vars = wikidata_variables();
+  std::string select = "SELECT ?item ?itemLabel ?ags";
+  size_t line = select.size();
+  for (const WikidataVariable& v : vars) {
+    const std::string word = " ?" + v.variable;
+    if (line + word.size() > 72) {
+      select += "\n      ";
+      line = 6;
+    }
+    select += word;
+    line += word.size();
+  }
+  std::string q = "# Every item with an AGS (P439), its official website and its accounts.\n";
+  q += select + " WHERE {\n";
+  q += "  ?item wdt:P439 ?ags .\n";
+  q += "  FILTER NOT EXISTS { ?item wdt:P576 ?dissolved . }  # no longer existing\n";
+  for (const WikidataVariable& v : vars) {
+    std::string clause = "  OPTIONAL { ?item wdt:" + v.property + " ?" + v.variable + " . }";
+    clause.resize(std::max<size_t>(clause.size() + 1, 46), ' ');
+    q += clause + "# " + v.label + "\n";
+  }
+  q += "  SERVICE wikibase:label { bd:serviceParam wikibase:language \"de,en\". }\n}\n";
+  return q;
 }
 
 namespace {
@@ -39,6 +65,7 @@ Result<WikidataImport> parse_wikidata_sparql(std::string_view json) {
                       "JSON (docs/import.md)");
   }
   WikidataImport out;
+  const std::vector<WikidataVariable> variables = wikidata_variables();
   std::set<std::string> seen;  // ags|platform|handle
   std::set<std::string> items;
   for (const auto& b : bindings->GetArray()) {
@@ -58,31 +85,33 @@ Result<WikidataImport> parse_wikidata_sparql(std::string_view json) {
       out.problems.push_back(who + ": AGS '" + printable(ags, 20) + "' is not 8 digits; skipped");
       continue;
     }
-    for (const WikidataVariable& v : wikidata_variables()) {
-      const std::string raw = std::string(trim(value_of(b, v.variable)));
+    for (const WikidataVariable& v : variables) {
+      std::string raw = std::string(trim(value_of(b, v.variable.c_str())));
       if (raw.empty()) continue;
+      const PlatformDescriptor* d = v.platform.empty() ? nullptr : find_platform(v.platform);
+      if (d != nullptr && d->links.wikidata_handle) raw = d->links.wikidata_handle(raw);
       std::string handle = raw;
-      if (std::string_view(v.platform) == "website") {
+      if (v.platform.empty()) {
         if (!parse_url(raw)) {
           out.problems.push_back(who + " " + v.property + ": '" + printable(raw, 80) +
                                  "' is not an http(s) URL; skipped");
           continue;
         }
       } else {
-        const PlatformDescriptor* d = find_platform(v.platform);
         auto c = d != nullptr ? d->canonicalize(raw) : Result<std::string>(raw);
         if (!c.ok()) {
-          out.problems.push_back(who + " " + v.property + ": '" + printable(raw, 80) + "': " +
-                                 c.error().message + "; skipped");
+          out.problems.push_back(who + " " + v.property + ": '" + printable(raw, 80) +
+                                 "': " + c.error().message + "; skipped");
           continue;
         }
         handle = *c;
       }
-      if (!seen.insert(ags + "|" + v.platform + "|" + handle).second) continue;
+      const std::string platform = v.platform.empty() ? v.variable : v.platform;
+      if (!seen.insert(ags + "|" + platform + "|" + handle).second) continue;
       AccountProposal p;
       p.ags = ags;
-      p.platform = v.platform;
-      p.handle = raw;  // as Wikidata has it; the configuration canonicalizes it again
+      p.platform = platform;  // the website goes by its variable's name (AccountProposal)
+      p.handle = raw;         // as Wikidata has it; the configuration canonicalizes it again
       p.source = "https://www.wikidata.org/wiki/" + qid + " (" + v.property + ")";
       out.accounts.push_back(std::move(p));
     }

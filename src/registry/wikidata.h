@@ -1,13 +1,15 @@
 // Accounts from Wikidata: a SPARQL query result (application/sparql-results+json,
 // W3C "SPARQL 1.1 Query Results JSON Format") -> account proposals by AGS.
 //
-// The query (docs/import.md) selects every item with an AGS (P439) and its
-// accounts: P4033 Mastodon address, P12361 Bluesky handle, P2013 Facebook
-// username, P2003 Instagram username, P2397 YouTube channel id, P2002 X
-// username, P3789 Telegram username, and P856 official website. Variables:
-// ?item ?ags and any of ?mastodon ?bluesky ?facebook ?instagram ?youtube ?x
-// ?telegram ?website. Each value is canonicalized by its platform; a value
-// that does not canonicalize is reported, never half-imported.
+// The query (wikidata_query(), printed in docs/import.md) selects every item
+// with an AGS (P439), its official website (P856, variable ?website) and,
+// for every registered platform whose PlatformLinks names a Wikidata
+// property, the accounts under that property in a variable named like the
+// platform id. Which property holds which platform's accounts is the
+// platform's knowledge (connectors/<id>/<id>_links.cpp), not this file's.
+// Each value is turned into a raw handle by the platform
+// (PlatformLinks::wikidata_handle) and canonicalized by it; a value that does
+// not canonicalize is reported, never half-imported.
 #pragma once
 
 #include <string>
@@ -26,13 +28,18 @@ struct WikidataImport {
   int64_t items = 0;
 };
 
-// Platform variable -> (platform id, property). "website" for P856.
+// A variable of the query: the official website (platform empty), or a
+// platform's account property (variable = platform id).
 struct WikidataVariable {
-  const char* variable;
-  const char* platform;
-  const char* property;
+  std::string variable;
+  std::string platform;  // empty: the website (P856)
+  std::string property;  // "P856", "P4033", ...
+  std::string label;     // the property's label, for the query's comments
 };
-const std::vector<WikidataVariable>& wikidata_variables();
+// The website first, then the registered platforms in registry order.
+std::vector<WikidataVariable> wikidata_variables();
+// The SPARQL query for the Wikidata Query Service (docs/import.md).
+std::string wikidata_query();
 
 Result<WikidataImport> parse_wikidata_sparql(std::string_view json);
 

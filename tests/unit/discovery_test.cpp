@@ -2,8 +2,11 @@
 // page scanning, and the whole site walk over fixture pages.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 
+#include "core/platform.h"
 #include "registry/discovery.h"
 #include "test_support.h"
 
@@ -27,8 +30,8 @@ TEST_CASE("discovery: links to accounts become canonical handles") {
       {"https://twitter.com/Musterstadt", "x", "musterstadt"},
       {"https://x.com/@Musterstadt", "x", "musterstadt"},
       {"https://bsky.app/profile/musterstadt.bsky.social", "bluesky", "musterstadt.bsky.social"},
-      {"https://t.me/musterstadt_info", "telegram", "musterstadt_info"},
-      {"https://t.me/s/musterstadt_info", "telegram", "musterstadt_info"},
+      {"https://t.me/musterstadt_info", "telegram", "@musterstadt_info"},
+      {"https://t.me/s/musterstadt_info", "telegram", "@musterstadt_info"},
       {"https://www.threads.net/@musterstadt", "threads", "musterstadt"},
       {"https://www.youtube.com/@StadtMusterstadt", "youtube", "@stadtmusterstadt"},
       {"https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv", "youtube",
@@ -103,8 +106,8 @@ TEST_CASE("discovery: robots.txt groups, wildcards and the longest match (RFC 93
   CHECK(ours.allows("/kontakt"));
   CHECK_FALSE(ours.allows("/private/x"));
   // Wildcards and the end anchor.
-  const RobotsRules w = RobotsRules::parse("User-agent: *\nDisallow: /*.pdf$\nDisallow: /*?s=\n",
-                                           "muniscope");
+  const RobotsRules w =
+      RobotsRules::parse("User-agent: *\nDisallow: /*.pdf$\nDisallow: /*?s=\n", "muniscope");
   CHECK_FALSE(w.allows("/files/plan.pdf"));
   CHECK(w.allows("/files/plan.pdf.html"));
   CHECK_FALSE(w.allows("/suche?s=wahl"));
@@ -195,9 +198,12 @@ TEST_CASE("discovery: a municipal website gives its own accounts and none of the
   // order of use (social media, press, contact, imprint); the internal page
   // robots.txt disallows is never fetched.
   const std::vector<std::string> expected_fetches = {
-      "https://www.musterstadt.example/robots.txt", "https://www.musterstadt.example/",
-      "https://www.musterstadt.example/social-media/", "https://www.musterstadt.example/presse/",
-      "https://www.musterstadt.example/kontakt/", "https://www.musterstadt.example/impressum/"};
+      "https://www.musterstadt.example/robots.txt",
+      "https://www.musterstadt.example/",
+      "https://www.musterstadt.example/social-media/",
+      "https://www.musterstadt.example/presse/",
+      "https://www.musterstadt.example/kontakt/",
+      "https://www.musterstadt.example/impressum/"};
   CHECK(fetched == expected_fetches);
   bool robots_noted = false;
   for (const std::string& p : d.problems()) {
@@ -215,7 +221,7 @@ TEST_CASE("discovery: a municipal website gives its own accounts and none of the
                                          "bluesky:musterstadt.bsky.social",
                                          "rss:https://www.musterstadt.example/presse/rss.xml",
                                          "x:musterstadt",
-                                         "telegram:musterstadt_info",
+                                         "telegram:@musterstadt_info",
                                          "threads:musterstadt"};
   for (const std::string& w : want) {
     CAPTURE(w);
@@ -250,7 +256,8 @@ TEST_CASE("discovery: a municipal website gives its own accounts and none of the
   CHECK(reason_for("landkreis-musterkreis.example/rss.xml") == "");
 }
 
-TEST_CASE("discovery: robots.txt that forbids everything, or a server error on it, fetches nothing") {
+TEST_CASE(
+    "discovery: robots.txt that forbids everything, or a server error on it, fetches nothing") {
   const std::vector<std::string> names;
   {
     SiteDiscovery d({"m", "09999001", "Musterstadt", "https://www.musterstadt.example/", &names});
@@ -282,4 +289,177 @@ TEST_CASE("discovery: name folding for comparing accounts with municipalities") 
   CHECK(fold_name("Stadt_Tecklenburg") == "stadttecklenburg");
   CHECK(fold_name("Müllheim im Markgräflerland") == "muellheimimmarkgraeflerland");
   CHECK(fold_name("Gießen") == "giessen");
+}
+
+// ------------------------------------------------ every registered platform
+
+TEST_CASE("discovery: planned platforms' accounts are proposed from a municipal page") {
+  // Facebook, Instagram, X, Threads, Telegram, PeerTube, Lemmy, WordPress
+  // (the site's own, by its API link, and a WordPress.com blog), MediaWiki
+  // and Discourse: each platform's links come from its descriptor.
+  const std::vector<std::string> names = {"Neustadt, Stadt", "Musterkreis, Landkreis"};
+  SiteDiscovery d(
+      {"neustadt", "09999002", "Neustadt, Stadt", "https://www.neustadt.example/", &names});
+  const std::map<std::string, std::string> site = {
+      {"https://www.neustadt.example/", read_fixture("discovery/neustadt.html")}};
+  const auto r = walk_site(d, site);
+  REQUIRE(d.done());
+  std::map<std::string, std::string> proposed;  // platform:handle -> evidence
+  for (const auto& p : r.proposals) proposed[p.platform + ":" + p.handle] = p.evidence;
+  const std::vector<std::string> want = {
+      "facebook:stadtneustadt",
+      "instagram:stadt.neustadt",
+      "x:stadtneustadt",
+      "threads:stadt.neustadt",
+      "telegram:@neustadt_aktuell",
+      "peertube:channel:neustadt_kanal@tube.neustadt.example",
+      "lemmy:!neustadt@feddit.org",
+      "wordpress:https://www.neustadt.example",
+      "wordpress:https://stadtarchiv-neustadt.wordpress.com",
+      "mediawiki:https://stadtwiki-neustadt.example/w/",
+      "discourse:https://forum.neustadt.example/",
+      "rss:https://www.neustadt.example/feed/",
+  };
+  for (const std::string& w : want) {
+    CAPTURE(w);
+    CHECK(proposed.count(w) == 1);
+  }
+  for (const auto& [key, evidence] : proposed) {
+    CAPTURE(key);
+    CHECK(std::find(want.begin(), want.end(), key) != want.end());
+  }
+  CHECK(proposed["wordpress:https://www.neustadt.example"].find("api.w.org") != std::string::npos);
+
+  // Share buttons, posts, videos, articles and tracking redirects: refused,
+  // each with its reason; none is an account.
+  auto reason_for = [&](const std::string& link_part) -> std::string {
+    for (const auto& f : r.refusals) {
+      if (f.link.find(link_part) != std::string::npos) return f.reason;
+    }
+    return "(not refused)";
+  };
+  const std::vector<std::pair<std::string, std::string>> traps = {
+      {"facebook.com/sharer.php", "share button"},
+      {"x.com/intent/tweet", "share button"},
+      {"twitter.com/share?url=", "share button"},
+      {"t.me/share/url", "share button"},
+      {"threads.net/intent/post", "share button"},
+      {"bsky.app/intent/compose", "share button"},
+      {"wordpress.com/press-this.php", "share button"},
+      {"x.com/StadtNeustadt/status/", "post"},
+      {"instagram.com/reel/", "post"},
+      {"facebook.com/watch/", "post"},
+      {"t.me/neustadt_aktuell/512", "message"},
+      {"threads.net/@stadt.neustadt/post/", "post"},
+      {"feddit.org/post/", "post"},
+      {"forum.neustadt.example/t/", "topic"},
+      {"wordpress.com/2025/05/01/", "post"},
+      {"tube.neustadt.example/w/", "video"},
+      {"youtu.be/", "video"},
+      {"de.wikipedia.org/wiki/Neustadt", "encyclopedia"},
+      {"l.facebook.com/l.php", "tracking redirect"},
+      {"youtube.com/redirect", "tracking redirect"},
+  };
+  for (const auto& [link, reason] : traps) {
+    CAPTURE(link);
+    CHECK(reason_for(link).find(reason) != std::string::npos);
+  }
+  // Head links that are not feeds or rel="me" (stylesheets, preconnects)
+  // are neither proposed nor refused.
+  CHECK(reason_for("www-player.css") == "(not refused)");
+  for (const auto& f : r.refusals) CHECK(f.link != "https://www.facebook.com");
+}
+
+TEST_CASE("discovery: links of planned platforms, and what they are not") {
+  struct Case {
+    const char* url;
+    const char* text;
+    const char* platform;
+    const char* handle;  // "" : refused
+  };
+  const Case cases[] = {
+      {"https://tube.example/a/stadt_x", "", "peertube", "stadt_x@tube.example"},
+      {"https://video.example/video-channels/rathaus", "", "peertube",
+       "channel:rathaus@video.example"},
+      {"https://peertube.example/videos/watch/1234", "", "peertube", ""},
+      {"https://lemmy.example/u/stadt_x", "", "lemmy", "@stadt_x@lemmy.example"},
+      {"https://discuss.example/c/stadt_x", "Lemmy", "lemmy", "!stadt_x@discuss.example"},
+      {"https://feddit.org/c/stadt_x@lemmy.example", "", "lemmy", "!stadt_x@lemmy.example"},
+      {"https://stadt-x.wordpress.com/", "", "wordpress", "https://stadt-x.wordpress.com"},
+      {"https://wordpress.com/", "", "wordpress", ""},
+      {"https://community.example/latest", "", "discourse", "https://community.example/"},
+      {"https://wiki.stadt-x.example/index.php?title=Rathaus", "", "mediawiki",
+       "https://wiki.stadt-x.example/"},
+      {"https://wiki.stadt-x.example/wiki/Rathaus", "", "mediawiki",
+       "https://wiki.stadt-x.example/w/"},
+      {"https://en.wikipedia.org/wiki/Musterstadt", "", "mediawiki", ""},
+      {"https://t.me/s", "", "telegram", ""},
+      {"https://www.threads.com/@stadt_x", "", "threads", "stadt_x"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.url);
+    PageLink link;
+    link.url = c.url;
+    link.text = c.text;
+    const LinkVerdict v = classify_link(link, false);
+    CHECK(v.platform == c.platform);
+    CHECK(v.handle == c.handle);
+    CHECK(v.refused.empty() == (std::string(c.handle) != ""));
+  }
+  // Without a hint, short paths other software uses are no platform's.
+  for (const char* url : {"https://example.org/c/stadt", "https://example.org/u/stadt",
+                          "https://example.org/a/stadt", "https://example.org/wiki/Stadt"}) {
+    CAPTURE(url);
+    CHECK(classify_account_link(url, false).platform == "");
+  }
+}
+
+TEST_CASE("discovery: every registered platform brings its link knowledge") {
+  // The built-in platforms (tests register toy platforms without links too).
+  for (const char* id :
+       {"facebook", "instagram", "mastodon", "bluesky", "x", "threads", "youtube", "peertube",
+        "rss", "wordpress", "mediawiki", "discourse", "lemmy", "telegram"}) {
+    CAPTURE(id);
+    const PlatformDescriptor* found = find_platform(id);
+    REQUIRE(found != nullptr);
+    const PlatformDescriptor& d = *found;
+    // Something to recognise its accounts by: hosts with patterns, or a hook.
+    CHECK((!d.links.hosts.empty() || d.links.recognise));
+    if (!d.links.hosts.empty()) CHECK_FALSE(d.links.patterns.empty());
+    // A Wikidata property with its source, or a note why there is none.
+    if (d.links.wikidata_property.empty()) {
+      CHECK_FALSE(d.links.wikidata_note.empty());
+    } else {
+      CHECK(d.links.wikidata_property[0] == 'P');
+      CHECK(d.links.wikidata_source ==
+            "https://www.wikidata.org/wiki/Property:" + d.links.wikidata_property);
+      CHECK_FALSE(d.links.wikidata_label.empty());
+    }
+  }
+}
+
+TEST_CASE("platform knowledge lives only in connectors: no platform id as a string in src") {
+  // docs/connectors.md: src/ names no platform. A quoted platform id in any
+  // file under src/ (code or comment) fails here, as the review hook would.
+  namespace fs = std::filesystem;
+  const fs::path src = fs::path(muni::test::source_dir()) / "src";
+  REQUIRE(fs::exists(src));
+  std::vector<std::string> quoted;
+  for (const PlatformDescriptor& d : platform_registry().all()) {
+    // The built-in platforms: those with links (tests register toy ones).
+    if (!d.links.hosts.empty() || d.links.recognise) quoted.push_back("\"" + d.id + "\"");
+  }
+  REQUIRE(quoted.size() >= 14);
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(src)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string text = muni::test::read_file(entry.path().string());
+    for (const std::string& q : quoted) {
+      CAPTURE(entry.path().string());
+      CAPTURE(q);
+      CHECK(text.find(q) == std::string::npos);
+    }
+  }
+  CHECK(files > 50);
 }

@@ -277,12 +277,14 @@ TEST_CASE("registry: merging keeps hand-made entries and accounts, reports renam
   // By hand: an account for Pforzheim, a corrected name for Mühlacker, an
   // entry the directory does not have, a label.
   text = replace_all(text, "name: Mühlacker, Stadt", "name: Große Kreisstadt Mühlacker");
-  text = replace_all(text, "    population: 128000\n",
-                     "    population: 128000\n    labels: [pilot]\n    accounts:\n      - platform: "
-                     "mastodon\n        handle: \"@stadtpforzheim@bawü.social\"\n        source: "
-                     "https://bonfire.cafe/post/01K0NZM6S08WTW8S88YETYZ6RA\n");
-  text += "  - id: handmade\n    name: Zweckverband Beispiel\n    ags: \"08236777\"\n    kind: "
-          "Gemeinde\n    state: BW\n";
+  text =
+      replace_all(text, "    population: 128000\n",
+                  "    population: 128000\n    labels: [pilot]\n    accounts:\n      - platform: "
+                  "mastodon\n        handle: \"@stadtpforzheim@bawü.social\"\n        source: "
+                  "https://bonfire.cafe/post/01K0NZM6S08WTW8S88YETYZ6RA\n");
+  text +=
+      "  - id: handmade\n    name: Zweckverband Beispiel\n    ags: \"08236777\"\n    kind: "
+      "Gemeinde\n    state: BW\n";
   test::write_file(file, text);
   // A newer directory: Birkenfeld merged into a new Gemeinde.
   auto newer = parse_gv100ad(small_directory(false, true));
@@ -303,7 +305,7 @@ TEST_CASE("registry: merging keeps hand-made entries and accounts, reports renam
   for (const auto& x : load.config->municipalities) m[x.ags] = &x;
   CHECK(m.size() == 6);
   CHECK(m.at("08236040")->name == "Große Kreisstadt Mühlacker");  // the hand's, kept
-  REQUIRE(m.at("08231000")->accounts.size() == 1);               // the account, kept
+  REQUIRE(m.at("08231000")->accounts.size() == 1);                // the account, kept
   CHECK(m.at("08231000")->labels == std::vector<std::string>{"pilot"});
   CHECK(m.count("08236777") == 1);
   CHECK(m.count("08236006") == 1);  // vanished from the directory, kept
@@ -335,7 +337,7 @@ TEST_CASE("registry: accounts and websites from a Wikidata SPARQL result, by AGS
   // Only 08231000 (as Pforzheim's AGS) is in the small registry.
   auto report = merge_accounts(o.out_dir, parsed->accounts);
   REQUIRE(report.ok());
-  CHECK(report->added == 5);  // four accounts and the website
+  CHECK(report->added == 5);            // four accounts and the website
   CHECK(report->no_entry.size() == 1);  // X of 08231888
   auto again = merge_accounts(o.out_dir, parsed->accounts);
   REQUIRE(again.ok());
@@ -365,9 +367,9 @@ TEST_CASE("registry: real public-sector Mastodon addresses from Wikidata canonic
   }
   const std::string text = test::read_file(path.string());
   int checked = 0;
-  for (const char* needle : {"bawü.social/@mannheim", "social.cologne/@koeln",
-                             "xn--baw-joa.social/@stuttgart",
-                             "social.schleswig-holstein.de/@neuwittenbek"}) {
+  for (const char* needle :
+       {"bawü.social/@mannheim", "social.cologne/@koeln", "xn--baw-joa.social/@stuttgart",
+        "social.schleswig-holstein.de/@neuwittenbek"}) {
     CAPTURE(needle);
     REQUIRE(text.find(needle) != std::string::npos);
     auto c = find_platform("mastodon")->canonicalize(std::string("https://") + needle);
@@ -378,4 +380,41 @@ TEST_CASE("registry: real public-sector Mastodon addresses from Wikidata canonic
   CHECK(checked == 4);
   CHECK(find_platform("mastodon")->canonicalize("https://bawü.social/@mannheim").value() ==
         find_platform("mastodon")->canonicalize("mannheim@xn--baw-joa.social").value());
+}
+
+TEST_CASE("registry: Wikidata import maps every platform's account property") {
+  // Which property holds which platform's accounts comes from each
+  // platform's PlatformLinks; the fixture has one value for each of them.
+  const auto vars = wikidata_variables();
+  REQUIRE(vars.size() >= 10);
+  CHECK(vars.front().property == "P856");
+  auto parsed = parse_wikidata_sparql(test::read_fixture("wikidata/all_properties.json"));
+  REQUIRE(parsed.ok());
+  for (const auto& p : parsed->problems) FAIL_CHECK(p);
+  std::map<std::string, const AccountProposal*> by_platform;
+  for (const auto& a : parsed->accounts) by_platform[a.platform] = &a;
+  CHECK(parsed->accounts.size() == vars.size());
+  for (const auto& v : vars) {
+    CAPTURE(v.variable);
+    const std::string platform = v.platform.empty() ? v.variable : v.platform;
+    REQUIRE(by_platform.count(platform) == 1);
+    CHECK(by_platform[platform]->source ==
+          "https://www.wikidata.org/wiki/Q99990010 (" + v.property + ")");
+  }
+  // A Lemmy community ID becomes Lemmy's own notation.
+  CHECK(by_platform["lemmy"]->handle == "!neustadt@feddit.example");
+  // Every platform that names a property is asked for by the query.
+  const std::string query = wikidata_query();
+  for (const PlatformDescriptor& d : platform_registry().all()) {
+    if (d.links.wikidata_property.empty()) continue;
+    CAPTURE(d.id);
+    CHECK(query.find("wdt:" + d.links.wikidata_property + " ?" + d.id + " ") != std::string::npos);
+  }
+}
+
+TEST_CASE("registry: docs/import.md prints the Wikidata query the registry makes") {
+  const std::string doc = test::read_file(test::source_dir() + "/docs/import.md");
+  const std::string query = wikidata_query();
+  CAPTURE(query);
+  CHECK(doc.find("```sparql\n" + query + "```") != std::string::npos);
 }
