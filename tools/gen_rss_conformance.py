@@ -406,7 +406,7 @@ ENCODINGS = [
     ("http-wins-over-decl", enc_feed(b"Eintritt 5 \xa4", "windows-1252"), "text/xml; charset=iso-8859-15",
      "Eintritt 5 \u20ac", "-", "RFC 7303 8.1: HTTP's charset wins over the declaration (0xA4 is \u20ac in -15, \u00a4 in 1252)"),
     ("http-utf8-decl-latin1-utf8-bytes", enc_feed(LATIN1_STRASSE.encode("utf-8"), "ISO-8859-1"),
-     "application/rss+xml; charset=utf-8", LATIN1_STRASSE, "declared ISO-8859-1 but is UTF-8; read as utf-8",
+     "application/rss+xml; charset=utf-8", LATIN1_STRASSE, "declared ISO-8859-1 but is UTF-8; read as UTF-8 (the server's Content-Type)",
      "RFC 7303: HTTP says UTF-8, the bytes are: the declaration is overridden (and its error said)"),
     ("http-utf8-but-latin1-bytes", enc_feed(LATIN1_STRASSE.encode("latin-1"), "ISO-8859-1"),
      "application/rss+xml; charset=utf-8", LATIN1_STRASSE, "read as ISO-8859-1 (the document's declaration)",

@@ -480,7 +480,8 @@ XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view conten
         !(name == "UTF-8" && !is_valid_utf8(text)))
       fix.note = "declared " + declared + " but is " +
                  (declared_name == "UTF-8" ? std::string("not UTF-8") : std::string("UTF-8")) +
-                 "; read as " + http + " (the server's Content-Type)";
+                 "; read as " + (http_name == "UTF-8" ? std::string("UTF-8") : http) +
+                 " (the server's Content-Type)";
   }
   if (is_single_byte_encoding(name) && has_multibyte_utf8(text)) {
     read_as = "UTF-8";
