@@ -30,7 +30,7 @@ void drive(const std::string& body, WorkKind work, const char* url) {
   AccountView a;
   a.account_id = 1;
   a.platform = "telegram";
-  a.handle = "@musterstadt_info";
+  a.handle = "musterstadt_info";
   a.base_url = "https://t.test";
   a.now = 1767225600000;  // 2026-01-01
   a.cursor = work == WorkKind::kBackfill ? "{\"back\":21,\"newest\":26}" : "";
