@@ -124,8 +124,7 @@ bool ends_whole(const std::string& body) {
 // so), or the body is the channel page.
 bool redirected_away(const HttpResponse& r) {
   if (!r.url.empty()) {
-    if (const auto u = parse_url(r.url); u && u->path.find("/s/") == std::string::npos)
-      return true;
+    if (const auto u = parse_url(r.url); u && u->path.find("/s/") == std::string::npos) return true;
   }
   return telegram::looks_like_channel_page(r.body);
 }
@@ -135,9 +134,8 @@ StepResult no_preview(const HttpResponse& r, const std::string& name) {
   const telegram::ChannelPage page = telegram::parse_channel_page(r.body);
   switch (page.kind) {
     case telegram::ChannelPage::Kind::kChannel: {
-      std::string subs = page.subscribers ? ", " + std::to_string(page.subscribers->value) +
-                                                " subscribers"
-                                          : "";
+      std::string subs =
+          page.subscribers ? ", " + std::to_string(page.subscribers->value) + " subscribers" : "";
       return StepResult::fail(
           FailureKind::kSuspended,
           "Telegram shows no public preview of the channel @" + name + " (it exists" + subs +
@@ -146,16 +144,15 @@ StepResult no_preview(const HttpResponse& r, const std::string& name) {
           r.status);
     }
     case telegram::ChannelPage::Kind::kGroup:
-      return StepResult::fail(FailureKind::kInvalidHandle,
-                              "@" + name +
-                                  " is a group, not a channel: groups have no public preview",
-                              r.status);
+      return StepResult::fail(
+          FailureKind::kInvalidHandle,
+          "@" + name + " is a group, not a channel: groups have no public preview", r.status);
     case telegram::ChannelPage::Kind::kOther:
       break;
   }
   return StepResult::fail(FailureKind::kNotFound,
-                          "no public Telegram channel @" + name +
-                              ": t.me/s/" + name + " redirects to a page without messages "
+                          "no public Telegram channel @" + name + ": t.me/s/" + name +
+                              " redirects to a page without messages "
                               "(unknown name, a private channel, a person or a bot)",
                           r.status);
 }
@@ -220,9 +217,8 @@ class Session : public ConnectorSession {
     auto page = telegram::parse_preview(r.body, name_);
     if (!page.ok()) {
       const bool html = r.header("Content-Type").value_or("").find("html") != std::string::npos;
-      *failure = StepResult::fail(
-          FailureKind::kMalformed,
-          page.error().message + (html ? " (an HTML page)" : ""), r.status);
+      *failure = StepResult::fail(FailureKind::kMalformed,
+                                  page.error().message + (html ? " (an HTML page)" : ""), r.status);
       return page;
     }
     // A page the connector cannot trust is not stored at all, and the
@@ -406,10 +402,10 @@ class Session : public ConnectorSession {
     }
     if (ignored_before_) {
       out.backfill_state = BackfillState::kIncomplete;
-      out.history_note = "backfill stopped: the preview answered ?before=" +
-                         std::to_string(cursor_.back) +
-                         " with messages that are not older (it ignores before); older history "
-                         "may be missing";
+      out.history_note =
+          "backfill stopped: the preview answered ?before=" + std::to_string(cursor_.back) +
+          " with messages that are not older (it ignores before); older history "
+          "may be missing";
       out.batch.events.push_back({"history_incomplete", *out.history_note});
       cursor_.back = 0;
       out.cursor = cursor_.str();
@@ -431,7 +427,8 @@ class Session : public ConnectorSession {
     }
     cursor_.back_empty = 0;
     int64_t next = page.before.value_or(0);
-    if (next >= cursor_.back) next = page.min_id < cursor_.back ? page.min_id : 0;  // never stand still
+    if (next >= cursor_.back)
+      next = page.min_id < cursor_.back ? page.min_id : 0;  // never stand still
     out.batch.posts = std::move(page.posts);
     if (next <= 1 || !page.before || page.first_message_seen) {
       cursor_.back = 0;

@@ -54,9 +54,9 @@ Doc parse_html(std::string_view text) {
     xmlSetGenericErrorFunc(nullptr, quiet);
   });
   if (text.empty() || text.size() > static_cast<size_t>(INT32_MAX)) return nullptr;
-  return Doc(htmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, "UTF-8",
-                            HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                HTML_PARSE_RECOVER));
+  return Doc(htmlReadMemory(
+      text.data(), static_cast<int>(text.size()), nullptr, "UTF-8",
+      HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER));
 }
 
 std::string attr(const xmlNode* n, const char* name) {
@@ -206,12 +206,11 @@ std::optional<MessageRef> message_ref(std::string_view href) {
 }
 
 bool is_media(const xmlNode* n) {
-  for (const char* cls :
-       {"tgme_widget_message_photo_wrap", "tgme_widget_message_video_player",
-        "tgme_widget_message_video", "tgme_widget_message_document",
-        "tgme_widget_message_roundvideo_player", "tgme_widget_message_voice",
-        "tgme_widget_message_sticker_wrap", "tgme_widget_message_grouped_wrap",
-        "message_media_not_supported"}) {
+  for (const char* cls : {"tgme_widget_message_photo_wrap", "tgme_widget_message_video_player",
+                          "tgme_widget_message_video", "tgme_widget_message_document",
+                          "tgme_widget_message_roundvideo_player", "tgme_widget_message_voice",
+                          "tgme_widget_message_sticker_wrap", "tgme_widget_message_grouped_wrap",
+                          "message_media_not_supported"}) {
     if (has_class(n, cls)) return true;
   }
   return false;
@@ -270,8 +269,8 @@ void read_message(xmlNode* m, std::string_view channel, PreviewPage& page) {
   PostRecord p;
   p.platform_post_id = id_text;
   p.created_at = *created;
-  p.url = "https://t.me/" + (own_channel.empty() ? std::string(channel) : own_channel) + "/" +
-          id_text;
+  p.url =
+      "https://t.me/" + (own_channel.empty() ? std::string(channel) : own_channel) + "/" + id_text;
   // The text of the message itself, not the quoted text of a reply's parent.
   if (xmlNode* text = first_by_class(m, "tgme_widget_message_text",
                                      {"tgme_widget_message_reply", "link_preview_description"})) {
@@ -352,7 +351,8 @@ std::optional<ShownCount> parse_shown_count(std::string_view text) {
   }
   // U+00A0 and U+202F (no-break spaces) as thousands separators.
   for (const std::string_view nbsp : {"\xC2\xA0", "\xE2\x80\xAF"}) {
-    for (size_t at = s.find(nbsp); at != std::string::npos; at = s.find(nbsp)) s.erase(at, nbsp.size());
+    for (size_t at = s.find(nbsp); at != std::string::npos; at = s.find(nbsp))
+      s.erase(at, nbsp.size());
   }
   if (s.empty()) return std::nullopt;
   int64_t scale = 1;
@@ -373,8 +373,10 @@ std::optional<ShownCount> parse_shown_count(std::string_view text) {
   // digits, at most one '.', digits
   int dots = 0;
   for (const char c : s) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      return std::nullopt;
   }
   if (dots > 1 || s.front() == '.' || s.back() == '.') return std::nullopt;
   const auto value = parse_double(s);

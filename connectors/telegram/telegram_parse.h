@@ -66,7 +66,7 @@ struct ChannelPage {
   // "12 345 subscribers": exact, spaces as thousands separators (an
   // abbreviated "109K" would be approximate).
   std::optional<ShownCount> subscribers;
-  bool has_preview_link = false;       // "Preview channel" -> /s/<channel>
+  bool has_preview_link = false;  // "Preview channel" -> /s/<channel>
 };
 // Never fails: a page that says nothing is kOther.
 ChannelPage parse_channel_page(std::string_view html);

@@ -77,8 +77,8 @@ TEST_CASE("telegram: handles, t.me addresses and invite links") {
   CHECK(canonical_telegram_handle("http://telegram.me/Musterstadt_Info").value() ==
         "musterstadt_info");
   CHECK_FALSE(canonical_telegram_handle("https://t.me/+AbCdEfGhIjK").ok());
-  CHECK(canonical_telegram_handle("https://t.me/joinchat/AbCdEf").error().message.find(
-            "private") != std::string::npos);
+  CHECK(canonical_telegram_handle("https://t.me/joinchat/AbCdEf").error().message.find("private") !=
+        std::string::npos);
   CHECK_FALSE(canonical_telegram_handle("@abc").ok());  // shorter than 5
   CHECK_FALSE(canonical_telegram_handle("@stadt-x").ok());
   CHECK_FALSE(canonical_telegram_handle("").ok());
@@ -96,7 +96,9 @@ TEST_CASE("telegram: shown counts, abbreviated ones approximate") {
   CHECK(parse_shown_count("1.2M")->value == 1200000);
   CHECK(parse_shown_count("1M")->value == 1000000);
   CHECK(parse_shown_count("1 234")->value == 1234);
-  CHECK(parse_shown_count("12\xC2\xA0" "345")->value == 12345);
+  CHECK(parse_shown_count("12\xC2\xA0"
+                          "345")
+            ->value == 12345);
   CHECK_FALSE(parse_shown_count("").has_value());
   CHECK_FALSE(parse_shown_count("K").has_value());
   CHECK_FALSE(parse_shown_count("1.2.3K").has_value());
@@ -107,8 +109,8 @@ TEST_CASE("telegram: shown counts, abbreviated ones approximate") {
 }
 
 TEST_CASE("telegram: the newest preview page, every field") {
-  auto page = telegram::parse_preview(read_fixture("telegram/preview_newest.html"),
-                                      "musterstadt_info");
+  auto page =
+      telegram::parse_preview(read_fixture("telegram/preview_newest.html"), "musterstadt_info");
   REQUIRE(page.ok());
   CHECK(ids_of(page->posts) == std::vector<std::string>{"21", "22", "23", "24", "25", "26"});
   CHECK(page->before == 21);
@@ -169,15 +171,15 @@ TEST_CASE("telegram: the newest preview page, every field") {
 }
 
 TEST_CASE("telegram: older pages, the first message and the channel's creation") {
-  auto older = telegram::parse_preview(read_fixture("telegram/preview_before_21.html"),
-                                       "musterstadt_info");
+  auto older =
+      telegram::parse_preview(read_fixture("telegram/preview_before_21.html"), "musterstadt_info");
   REQUIRE(older.ok());
   CHECK(ids_of(older->posts) == std::vector<std::string>{"11", "12", "15", "20"});
   CHECK(older->before == 11);
   CHECK(post(older->posts, "12").kind == PostKind::kReplySelf);
 
-  auto first = telegram::parse_preview(read_fixture("telegram/preview_before_11.html"),
-                                       "musterstadt_info");
+  auto first =
+      telegram::parse_preview(read_fixture("telegram/preview_before_11.html"), "musterstadt_info");
   REQUIRE(first.ok());
   CHECK(ids_of(first->posts) == std::vector<std::string>{"2", "3", "7"});  // no service message
   CHECK_FALSE(first->before.has_value());
@@ -187,8 +189,8 @@ TEST_CASE("telegram: older pages, the first message and the channel's creation")
   CHECK(post(first->posts, "3").text.empty());
   CHECK(post(first->posts, "3").has_media);
 
-  auto empty = telegram::parse_preview(read_fixture("telegram/preview_empty.html"),
-                                       "musterstadt_info");
+  auto empty =
+      telegram::parse_preview(read_fixture("telegram/preview_empty.html"), "musterstadt_info");
   REQUIRE(empty.ok());
   CHECK(empty->posts.empty());
   CHECK(empty->max_id == 0);
@@ -196,11 +198,9 @@ TEST_CASE("telegram: older pages, the first message and the channel's creation")
 
 TEST_CASE("telegram: pages that are no preview are refused") {
   CHECK_FALSE(telegram::parse_preview("", "musterstadt_info").ok());
+  CHECK_FALSE(telegram::parse_preview("<html><body>Wartungsarbeiten</body></html>", "x").ok());
   CHECK_FALSE(
-      telegram::parse_preview("<html><body>Wartungsarbeiten</body></html>", "x").ok());
-  CHECK_FALSE(
-      telegram::parse_preview(read_fixture("telegram/channel_page.html"), "musterstadt_info")
-          .ok());
+      telegram::parse_preview(read_fixture("telegram/channel_page.html"), "musterstadt_info").ok());
   CHECK(telegram::looks_like_channel_page(read_fixture("telegram/channel_page.html")));
   CHECK_FALSE(telegram::looks_like_channel_page(read_fixture("telegram/preview_newest.html")));
   // A message without a date is skipped and reported, the rest is read.
@@ -396,8 +396,7 @@ TEST_CASE("telegram connector: the first page that holds the whole history compl
     r = e->on_response(html("preview_empty.html", kPreview));
     REQUIRE(r.page.has_value());
     cursor = *r.page->cursor;
-    CHECK(r.page->backfill_state ==
-          (i < 3 ? BackfillState::kPending : BackfillState::kIncomplete));
+    CHECK(r.page->backfill_state == (i < 3 ? BackfillState::kPending : BackfillState::kIncomplete));
   }
 }
 

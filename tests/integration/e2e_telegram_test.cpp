@@ -24,18 +24,19 @@ namespace {
 
 int64_t scalar(Store& s, const std::string& sql) { return s.db().execAndGet(sql).getInt64(); }
 
-std::string text(Store& s, const std::string& sql) {
-  return s.db().execAndGet(sql).getString();
-}
+std::string text(Store& s, const std::string& sql) { return s.db().execAndGet(sql).getString(); }
 
 int64_t posts_of(Store& s, const std::string& handle) {
-  return scalar(s, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
-                   "a.handle = '" + handle + "' AND p.deleted_at IS NULL");
+  return scalar(s,
+                "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
+                "a.handle = '" +
+                    handle + "' AND p.deleted_at IS NULL");
 }
 
 }  // namespace
 
-TEST_CASE("e2e: Telegram channels, backfill with before, a gap, 429 with Retry-After, clear states") {
+TEST_CASE(
+    "e2e: Telegram channels, backfill with before, a gap, 429 with Retry-After, clear states") {
   const TimeMs now = SystemClock().now();
   FakeTelegram tg;
   LoopbackServer server([&](const HttpRequest& r) { return tg.handle(r); });
@@ -55,20 +56,21 @@ TEST_CASE("e2e: Telegram channels, backfill with before, a gap, 429 with Retry-A
     tg.add_message("gemeinde_b", now - 20 * kDayMs + i * kDayMs, "Hallo " + std::to_string(i), 40);
 
   TempDir dir;
-  write_file(dir.file("muniscope.yaml"),
-             "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
-             "platforms:\n  telegram: {base_url: \"" +
-                 server.base_url() +
-                 "\", rate_limit: {requests: 1000, per: 1s}}\n"
-                 "municipalities:\n"
-                 "  - id: stadta\n    name: Stadt A\n    ags: \"08231000\"\n"
-                 "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
-                 "      - {platform: telegram, handle: \"https://t.me/Stadt_A_Info\", role: press}\n"
-                 "      - {platform: telegram, handle: \"@verband_c\"}\n"
-                 "  - id: gemeindeb\n    name: Gemeinde B\n    ags: \"08111000\"\n"
-                 "    kind: Gemeinde\n    state: BW\n    accounts:\n"
-                 "      - {platform: telegram, handle: \"t.me/s/gemeinde_b\"}\n"
-                 "      - {platform: telegram, handle: \"@nosuchchannel_x\"}\n");
+  write_file(
+      dir.file("muniscope.yaml"),
+      "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+      "platforms:\n  telegram: {base_url: \"" +
+          server.base_url() +
+          "\", rate_limit: {requests: 1000, per: 1s}}\n"
+          "municipalities:\n"
+          "  - id: stadta\n    name: Stadt A\n    ags: \"08231000\"\n"
+          "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
+          "      - {platform: telegram, handle: \"https://t.me/Stadt_A_Info\", role: press}\n"
+          "      - {platform: telegram, handle: \"@verband_c\"}\n"
+          "  - id: gemeindeb\n    name: Gemeinde B\n    ags: \"08111000\"\n"
+          "    kind: Gemeinde\n    state: BW\n    accounts:\n"
+          "      - {platform: telegram, handle: \"t.me/s/gemeinde_b\"}\n"
+          "      - {platform: telegram, handle: \"@nosuchchannel_x\"}\n");
   const std::string args =
       "poll --once --all -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
 
@@ -79,8 +81,9 @@ TEST_CASE("e2e: Telegram channels, backfill with before, a gap, 429 with Retry-A
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(posts_of(*store, "stadt_a_info") == 44);
     CHECK(posts_of(*store, "gemeinde_b") == 5);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE handle IN ('stadt_a_info', "
-                         "'gemeinde_b') AND backfill_state = 'complete' AND state = 'ok'") == 2);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM accounts WHERE handle IN ('stadt_a_info', "
+                 "'gemeinde_b') AND backfill_state = 'complete' AND state = 'ok'") == 2);
     // Dated by the "Channel created" service message, which is no post.
     CHECK(scalar(*store, "SELECT created_at FROM accounts WHERE handle = 'stadt_a_info'") ==
           now - 400 * kDayMs - (now - 400 * kDayMs) % 1000);
@@ -93,8 +96,9 @@ TEST_CASE("e2e: Telegram channels, backfill with before, a gap, 429 with Retry-A
     // Forwards are reposts without counts; abbreviated views stored as shown.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE kind = 'repost' AND views IS NULL") ==
           4);
-    CHECK(scalar(*store, "SELECT views FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
-                         "a.handle = 'stadt_a_info' AND p.text = 'Meldung 12'") == 12900);
+    CHECK(scalar(*store,
+                 "SELECT views FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
+                 "a.handle = 'stadt_a_info' AND p.text = 'Meldung 12'") == 12900);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE edited_at IS NOT NULL") == 1);
     // Not found, confirmed by the engine on a later poll (backing off until then).
     const std::string unknown =
@@ -117,8 +121,7 @@ TEST_CASE("e2e: Telegram channels, backfill with before, a gap, 429 with Retry-A
   // 2. 30 new messages (more than a page) and t.me answers the first
   //    request with 429 and Retry-After: 1.
   for (int i = 0; i < 30; ++i)
-    tg.add_message("stadt_a_info", now - 2 * kDayMs + i * kHourMs, "Neu " + std::to_string(i),
-                   50);
+    tg.add_message("stadt_a_info", now - 2 * kDayMs + i * kHourMs, "Neu " + std::to_string(i), 50);
   tg.add_message("gemeinde_b", now - kHourMs, "Neu", 3);
   tg.set_subscribers("stadt_a_info", 12400);
   tg.throttle(1, 1);
@@ -132,14 +135,16 @@ TEST_CASE("e2e: Telegram channels, backfill with before, a gap, 429 with Retry-A
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(posts_of(*store, "stadt_a_info") == 74);  // the gap closed in one poll
     CHECK(posts_of(*store, "gemeinde_b") == 6);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE handle IN ('stadt_a_info', "
-                         "'gemeinde_b') AND state = 'ok'") == 2);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM accounts WHERE handle IN ('stadt_a_info', "
+                 "'gemeinde_b') AND state = 'ok'") == 2);
     CHECK(scalar(*store,
                  "SELECT s.followers FROM account_samples s JOIN accounts a ON a.id = "
                  "s.account_id WHERE a.handle = 'stadt_a_info' ORDER BY s.observed_at DESC "
                  "LIMIT 1") == 12400);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM (SELECT platform_post_id, account_id FROM posts "
-                         "GROUP BY 1, 2 HAVING COUNT(*) > 1)") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM (SELECT platform_post_id, account_id FROM posts "
+                 "GROUP BY 1, 2 HAVING COUNT(*) > 1)") == 0);
   }
 
   // 3. Nothing new: one preview page and the channel page per channel.

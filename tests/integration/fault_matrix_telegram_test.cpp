@@ -121,7 +121,8 @@ class TelegramFamily final : public Family {
     };
     auto first = std::make_shared<int64_t>(0);
     p.respond = [this, first](const HttpRequest& r, HttpResponse honest) {
-      const int64_t before = parse_int64(url_query_param(r.url, "before").value_or("0")).value_or(0);
+      const int64_t before =
+          parse_int64(url_query_param(r.url, "before").value_or("0")).value_or(0);
       if (*first == 0) *first = before;
       if (before == *first) return honest;
       return html_answer(200, fake_.preview_html(kFaulty, *first));
@@ -203,10 +204,10 @@ std::vector<Case> TelegramFamily::own_cases() {
   const auto previews = [this](const HttpRequest& r) { return item_request(r); };
   const auto faulty = [this](const HttpRequest& r) { return any_request(r); };
   // t.me redirects the preview of a restricted channel to its page.
-  cases.push_back(row("the preview redirects to the channel page (restricted)",
-                      answer(previews, html_answer(302, "", {{"Location", std::string("/") +
-                                                                              kFaulty}})),
-                      {"suspended"}, "no public preview"));
+  cases.push_back(
+      row("the preview redirects to the channel page (restricted)",
+          answer(previews, html_answer(302, "", {{"Location", std::string("/") + kFaulty}})),
+          {"suspended"}, "no public preview"));
   // An unknown name: the preview redirects to a page that names no channel.
   Plan unknown;
   unknown.match = faulty;
@@ -248,20 +249,18 @@ std::vector<Case> TelegramFamily::own_cases() {
               }),
       {"ok"}, "",
       [](Run& run) {
-        CHECK(run.scalar("SELECT COUNT(*) FROM posts WHERE views IS NOT NULL AND views <= 0") ==
-              0);
+        CHECK(run.scalar("SELECT COUNT(*) FROM posts WHERE views IS NOT NULL AND views <= 0") == 0);
       },
       true));
   // The channel page alone throttled: the messages are stored, the count
   // comes with the wait.
-  cases.push_back(row(
-      "a 429 with Retry-After on the channel page only",
-      answer(
-          [this](const HttpRequest& r) {
-            return any_request(r) && r.url.find("/s/") == std::string::npos;
-          },
-          html_answer(429, "Too Many Requests", {{"Retry-After", "1"}}), 1),
-      {"ok"}, "", nullptr, true));
+  cases.push_back(row("a 429 with Retry-After on the channel page only",
+                      answer(
+                          [this](const HttpRequest& r) {
+                            return any_request(r) && r.url.find("/s/") == std::string::npos;
+                          },
+                          html_answer(429, "Too Many Requests", {{"Retry-After", "1"}}), 1),
+                      {"ok"}, "", nullptr, true));
   return cases;
 }
 

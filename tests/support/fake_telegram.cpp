@@ -179,9 +179,9 @@ std::string FakeTelegram::preview_locked(const std::string& name, int64_t before
   }
   std::reverse(page.begin(), page.end());
   const bool older = !page.empty() && c.messages.begin()->first < page.front()->id;
-  std::string h =
-      "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(c.title) +
-      " – Telegram</title>\n<meta property=\"og:title\" content=\"" + escape(c.title) + "\">\n";
+  std::string h = "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+                  escape(c.title) + " – Telegram</title>\n<meta property=\"og:title\" content=\"" +
+                  escape(c.title) + "\">\n";
   if (older)
     h += "<link rel=\"prev\" href=\"/s/" + name + "?before=" + std::to_string(page.front()->id) +
          "\">\n";
@@ -222,9 +222,9 @@ std::string FakeTelegram::preview_locked(const std::string& name, int64_t before
       h += "<a class=\"tgme_widget_message_reply\" href=\"https://t.me/" + name + "/" +
            std::to_string(m->reply_to) +
            "\"><div class=\"tgme_widget_message_text js-message_reply_text\">…</div></a>\n";
-    h += "<div class=\"tgme_widget_message_text js-message_text\" dir=\"auto\">" +
-         escape(m->text) + "</div>\n<div class=\"tgme_widget_message_footer compact\"><div "
-                           "class=\"tgme_widget_message_info short js-message_info\">";
+    h += "<div class=\"tgme_widget_message_text js-message_text\" dir=\"auto\">" + escape(m->text) +
+         "</div>\n<div class=\"tgme_widget_message_footer compact\"><div "
+         "class=\"tgme_widget_message_info short js-message_info\">";
     if (!m->service)
       h += "<span class=\"tgme_widget_message_views\">" + telegram_shown_count(m->views) +
            "</span><span class=\"copyonly\"> views</span>";
@@ -240,10 +240,12 @@ std::string FakeTelegram::preview_locked(const std::string& name, int64_t before
 
 std::string FakeTelegram::channel_locked(const std::string& name) const {
   const auto it = channels_.find(name);
-  std::string h = "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>Telegram: "
-                  "Contact @" +
-                  name + "</title>\n</head>\n<body>\n<div class=\"tgme_page_wrap\"><div "
-                         "class=\"tgme_body_wrap\"><div class=\"tgme_page\">\n";
+  std::string h =
+      "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>Telegram: "
+      "Contact @" +
+      name +
+      "</title>\n</head>\n<body>\n<div class=\"tgme_page_wrap\"><div "
+      "class=\"tgme_body_wrap\"><div class=\"tgme_page\">\n";
   if (it != channels_.end()) {
     h += "<div class=\"tgme_page_title\"><span dir=\"auto\">" + escape(it->second.title) +
          "</span></div>\n<div class=\"tgme_page_extra\">\n";

@@ -33,9 +33,9 @@ class FakeTelegram {
   void add_channel(const std::string& name, const std::string& title, int64_t subscribers,
                    TimeMs created);
   // Returns the new message's id.
-  int64_t add_message(const std::string& name, TimeMs at, const std::string& text,
-                      int64_t views, const std::string& forwarded_from = "",
-                      int64_t reply_to = 0, bool edited = false);
+  int64_t add_message(const std::string& name, TimeMs at, const std::string& text, int64_t views,
+                      const std::string& forwarded_from = "", int64_t reply_to = 0,
+                      bool edited = false);
   void delete_message(const std::string& name, int64_t id);
   void set_subscribers(const std::string& name, int64_t subscribers);
   // The channel exists but its preview redirects to the channel page.
@@ -46,8 +46,8 @@ class FakeTelegram {
   // Message ids (own messages, service messages left out), as the store keys them.
   std::vector<std::string> ids(const std::string& name) const;
   int64_t requests() const;
-  int64_t preview_requests() const;  // /s/... (with or without before)
-  int64_t throttled() const;         // 429 answers given
+  int64_t preview_requests() const;        // /s/... (with or without before)
+  int64_t throttled() const;               // 429 answers given
   std::vector<std::string> paths() const;  // every path asked, in order
 
   // The pages as the server would send them (for faults and fuzz seeds).
