@@ -425,6 +425,10 @@ ENCODINGS = [
     ("utf8-no-decl", enc_feed(LATIN1_STRASSE.encode("utf-8")), None, LATIN1_STRASSE, "-", "XML default UTF-8"),
     ("utf8-decl-without-encoding", enc_feed(LATIN1_STRASSE.encode("utf-8"), ""), None, LATIN1_STRASSE, "-",
      "a declaration without encoding: UTF-8"),
+    ("declared-utf16-is-utf8", enc_feed(LATIN1_STRASSE.encode("utf-8"), "UTF-16"), None, LATIN1_STRASSE,
+     "declared UTF-16 but is no UTF-16; read as UTF-8", "8-bit text labelled UTF-16 (no byte-order mark, no NUL bytes)"),
+    ("declared-utf16-ascii", enc_feed(b"Rathaus", "UTF-16"), None, "Rathaus",
+     "declared UTF-16 but is no UTF-16; read as UTF-8", "ASCII text labelled UTF-16"),
     ("decl-case", enc_feed(b"Gr\xfc\xdfe", "Iso-8859-1"), None, "Gr\u00fc\u00dfe", "-", "labels are case-insensitive"),
 ]
 for name, data, ctype, title, note, why in ENCODINGS:

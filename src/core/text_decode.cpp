@@ -470,6 +470,14 @@ XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view conten
   }
   const std::string source = by_http && http_alone ? " (by the server)" : "";
 
+  // UTF-16 announces itself (the early return above): a document that says
+  // UTF-16 without being it is 8-bit text under a wrong label.
+  std::string utf16_note;
+  if (starts_with(name, "UTF-16")) {
+    utf16_note = "declared " + label + (by_http ? " (by the server)" : "") +
+                 " but is no UTF-16; read as UTF-8";
+    name = "UTF-8";
+  }
   std::string read_as = name;  // what the bytes are decoded as, "" = as declared
   // HTTP overrides a document's declaration (RFC 7303) without a word, but
   // a declaration the bytes contradict is worth saying.
@@ -500,15 +508,17 @@ XmlCharsetFix fix_xml_charset(std::string_view document, std::string_view conten
       return fix;
     }
   }
+  if (!utf16_note.empty() && fix.note.empty()) fix.note = utf16_note;
   if (read_as.empty()) return fix;  // a label WHATWG does not know: as written
 
   // Rewrite the declaration only where libxml2, reading the document as it
   // stands, would decode the bytes otherwise.
-  if (!has_high_bytes(text)) return fix;  // ASCII reads alike in all of them
+  // ASCII reads alike in all of them (but not under a UTF-16 label).
+  if (!has_high_bytes(text) && utf16_note.empty()) return fix;
   const LiteralReading literal = literal_reading(declared);
   bool same = false;
   if (read_as == "UTF-8") {
-    same = literal == LiteralReading::kUtf8;
+    same = literal == LiteralReading::kUtf8 && utf16_note.empty();
   } else if (to_lower_ascii(trim(declared)) == to_lower_ascii(libxml_name(read_as))) {
     same = true;  // declared by the name libxml2 decodes as WHATWG does
   } else if (read_as == "windows-1252" && literal == LiteralReading::kLatin1) {
