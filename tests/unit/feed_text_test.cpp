@@ -11,7 +11,7 @@ using namespace muni;
 using muni::test::at;
 
 TEST_CASE(
-    "html text: every HTML5 named reference, legacy ones without ';', C1 numbers as windows-1252") {
+    "html text: every HTML5 named reference, legacy ones without a semicolon, C1 numbers as windows-1252") {
   CHECK(decode_entities("&uuml;&Auml;&szlig;&euro;&hellip;&bdquo;&ldquo;") == "üÄß€…„“");
   CHECK(decode_entities("&NotEqualTilde;") == "\xE2\x89\x82\xCC\xB8");  // two code points
   CHECK(decode_entities("&CounterClockwiseContourIntegral;") == "\xE2\x88\xB3");
