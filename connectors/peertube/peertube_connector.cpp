@@ -108,7 +108,7 @@ constexpr size_t kKnownIds = 10;         // stop markers of the catch-up
 constexpr int kConfigRecheckPolls = 50;  // the instance's version is read again after these
 constexpr int kMaxRefreshPages = 5;
 constexpr int kMaxChecksPerUnit = 10;
-constexpr size_t kMaxCommentVideos = 20;        // videos per comment unit
+constexpr size_t kMaxCommentVideos = 20;         // videos per comment unit
 constexpr int kMaxCommentRequestsPerVideo = 60;  // thread pages, trees and details per video
 
 HttpRequest get(std::string url) { return toolkit::get(std::move(url)); }
@@ -153,8 +153,8 @@ bool video_not_found(const HttpResponse& r) {
 }
 
 struct Target {
-  std::string base;   // https://host
-  std::string name;   // actor name on its instance
+  std::string base;  // https://host
+  std::string name;  // actor name on its instance
   bool channel = false;
 };
 
@@ -228,14 +228,16 @@ class Poll : public ConnectorSession {
     if (version != c_.str("version")) {
       std::string detail;
       if (version == "?") {
-        detail = "the instance's version could not be read (/api/v1/config); counts it does "
-                 "not send stay unknown";
+        detail =
+            "the instance's version could not be read (/api/v1/config); counts it does "
+            "not send stay unknown";
       } else {
         detail = "the instance runs PeerTube " + version;
         const auto n = peertube::version_number(version);
         if (n && *n < peertube::kCommentsCountSince)
-          detail += ": it sends no comment count per video (PeerTube 7.2 and later do); those "
-                    "counts stay unknown, comments themselves are read";
+          detail +=
+              ": it sends no comment count per video (PeerTube 7.2 and later do); those "
+              "counts stay unknown, comments themselves are read";
       }
       pending_.batch.events.push_back({"instance_version", detail});
     }
@@ -266,7 +268,8 @@ class Poll : public ConnectorSession {
       return f;
     }
     auto info = t_.channel ? peertube::parse_channel(r.body) : peertube::parse_account(r.body);
-    if (!info.ok()) return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
+    if (!info.ok())
+      return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
     Page page = std::move(pending_);
     pending_ = Page{};
     const std::string kind = t_.channel ? "channel" : "account";
@@ -289,7 +292,8 @@ class Poll : public ConnectorSession {
   StepResult on_videos(const HttpResponse& r) {
     if (r.status != 200) return classify_error(r, "videos");
     auto list = peertube::parse_videos(r.body);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     ++pages_;
     Page page;
     page.batch.skipped = std::move(list->skipped);
@@ -362,8 +366,9 @@ class Poll : public ConnectorSession {
     c_.set("known", markers_of(list.posts, a_.now));
     if (!total) {
       page.backfill_state = BackfillState::kIncomplete;
-      page.history_note = "the instance sent no total with the video list: older videos cannot "
-                          "be paged safely";
+      page.history_note =
+          "the instance sent no total with the video list: older videos cannot "
+          "be paged safely";
       c_.erase("back");
     } else {
       c_.set("total", *total);
@@ -422,7 +427,8 @@ class Backfill : public ConnectorSession {
   StepResult on_response(const HttpResponse& r) override {
     if (r.status != 200) return classify_error(r, "backfill");
     auto list = peertube::parse_videos(r.body);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     Page page;
     page.batch.skipped = std::move(list->skipped);
     const int64_t items = static_cast<int64_t>(list->items);
@@ -444,10 +450,10 @@ class Backfill : public ConnectorSession {
       // (or more videos arrived since the last poll than lie above this
       // page). Paging on would read the top again and again.
       page.backfill_state = BackfillState::kIncomplete;
-      page.history_note = "backfill stopped: the instance answered start=" +
-                          std::to_string(start_) +
-                          " with its newest videos (it ignores start); older history may be "
-                          "missing";
+      page.history_note =
+          "backfill stopped: the instance answered start=" + std::to_string(start_) +
+          " with its newest videos (it ignores start); older history may be "
+          "missing";
       page.batch.events.push_back({"history_incomplete", *page.history_note});
       c_.erase("back").erase("back_stall");
       page.batch.posts = std::move(list->posts);
@@ -521,7 +527,8 @@ class Refresh : public ConnectorSession {
     if (checking_) return on_check(r);
     if (r.status != 200) return classify_error(r, "refresh");
     auto list = peertube::parse_videos(r.body);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     ++pages_;
     Page page;
     for (const PostRecord& p : list->posts) seen_.insert(p.platform_post_id);
@@ -659,7 +666,8 @@ class Comments : public ConnectorSession {
       return classify_error(r, "comment threads");
     }
     auto list = peertube::parse_comment_threads(r.body, video_, owner_);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     Page page;
     // The largest total any page said: a later page saying less while
     // listing nothing is no reason to believe the threads were all read.

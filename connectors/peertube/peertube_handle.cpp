@@ -32,9 +32,11 @@ Result<std::string> from_url(std::string_view raw, std::string_view text) {
     path = path.substr(0, q);
   bool channel = false;
   std::string_view rest;
-  for (const auto& [prefix, is_channel] :
-       {std::pair<std::string_view, bool>{"/a/", false}, {"/accounts/", false},
-        {"/c/", true}, {"/video-channels/", true}, {"/@", false}}) {
+  for (const auto& [prefix, is_channel] : {std::pair<std::string_view, bool>{"/a/", false},
+                                           {"/accounts/", false},
+                                           {"/c/", true},
+                                           {"/video-channels/", true},
+                                           {"/@", false}}) {
     if (starts_with(path, prefix)) {
       rest = path.substr(prefix.size());
       channel = is_channel;
@@ -75,7 +77,9 @@ Result<std::string> canonical_peertube_handle(std::string_view raw) {
     text = with_scheme;
   }
   if (starts_with(text, "http://") || starts_with(text, "https://")) {
-    if (channel) return toolkit::handle_error("peertube", raw, "write a channel's address as https://instance/c/name");
+    if (channel)
+      return toolkit::handle_error("peertube", raw,
+                                   "write a channel's address as https://instance/c/name");
     return from_url(raw, text);
   }
   std::string_view h = text;

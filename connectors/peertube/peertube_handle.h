@@ -39,8 +39,8 @@ namespace peertube {
 
 // What a canonical handle names.
 struct Actor {
-  std::string base_url;  // "https://host" (or "http://host:port")
-  std::string name;      // the actor's name on its instance
+  std::string base_url;       // "https://host" (or "http://host:port")
+  std::string name;           // the actor's name on its instance
   bool channel_only = false;  // "channel:" or /c/: never read as an account
 };
 std::optional<Actor> actor_of(std::string_view canonical_handle);

@@ -83,7 +83,8 @@ std::optional<PostRecord> video_of(const JsonValue& v, bool counts_only, std::st
   p.counts_only = counts_only;
   p.title = json_string(v, "name").value_or("");
   // truncatedDescription since 5.0 in lists, description in details.
-  p.text = json_string(v, "description").value_or(json_string(v, "truncatedDescription").value_or(""));
+  p.text =
+      json_string(v, "description").value_or(json_string(v, "truncatedDescription").value_or(""));
   p.url = json_string(v, "url").value_or("");
   if (const JsonValue* lang = json_object(v, "language")) {
     if (auto id = json_string(*lang, "id")) p.language = *id;
@@ -238,32 +239,32 @@ Result<ThreadTree> parse_comment_tree(std::string_view body, std::string_view vi
   // Depth-first over the children; `above` is the nearest comment above
   // that is not deleted (or the root's id). The JSON parser bounds the
   // nesting, and so this recursion.
-  std::function<void(const JsonValue&, const std::string&)> walk =
-      [&](const JsonValue& node, const std::string& above) {
-        const JsonValue* children = json_array(node, "children");
-        if (children == nullptr) return;
-        for (const auto& child : children->GetArray()) {
-          if (!child.IsObject()) continue;
-          const JsonValue* c = json_object(child, "comment");
-          if (c == nullptr) continue;
-          ++tree.descendants;
-          const auto id = id_text(*c, "id");
-          if (!id || !seen.insert(*id).second) continue;
-          if (is_deleted(*c)) {
-            tree.deleted_ids.push_back(*id);
-            walk(child, above);
-            continue;
-          }
-          auto r = comment_of(*c, video_id, owner);
-          if (!r) {
-            walk(child, above);
-            continue;
-          }
-          r->reply_to_comment_id = above;
-          tree.replies.push_back(std::move(*r));
-          walk(child, *id);
-        }
-      };
+  std::function<void(const JsonValue&, const std::string&)> walk = [&](const JsonValue& node,
+                                                                       const std::string& above) {
+    const JsonValue* children = json_array(node, "children");
+    if (children == nullptr) return;
+    for (const auto& child : children->GetArray()) {
+      if (!child.IsObject()) continue;
+      const JsonValue* c = json_object(child, "comment");
+      if (c == nullptr) continue;
+      ++tree.descendants;
+      const auto id = id_text(*c, "id");
+      if (!id || !seen.insert(*id).second) continue;
+      if (is_deleted(*c)) {
+        tree.deleted_ids.push_back(*id);
+        walk(child, above);
+        continue;
+      }
+      auto r = comment_of(*c, video_id, owner);
+      if (!r) {
+        walk(child, above);
+        continue;
+      }
+      r->reply_to_comment_id = above;
+      tree.replies.push_back(std::move(*r));
+      walk(child, *id);
+    }
+  };
   walk(*doc, *root_id);
   return tree;
 }

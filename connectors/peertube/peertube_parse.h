@@ -55,9 +55,9 @@ Result<ActorInfo> parse_channel(std::string_view body);
 // unknown, never 0).
 struct VideoPage {
   std::optional<int64_t> total;
-  std::vector<PostRecord> posts;    // item type "video", id = the video's uuid
+  std::vector<PostRecord> posts;  // item type "video", id = the video's uuid
   std::vector<SkippedItem> skipped;
-  size_t items = 0;                 // entries of `data`, read or skipped
+  size_t items = 0;  // entries of `data`, read or skipped
 };
 Result<VideoPage> parse_videos(std::string_view body, bool counts_only = false);
 
@@ -77,7 +77,7 @@ Result<VideoDetails> parse_video(std::string_view body);
 struct ThreadRoot {
   std::string id;
   bool deleted = false;
-  int64_t total_replies = 0;  // every comment below the root
+  int64_t total_replies = 0;             // every comment below the root
   std::optional<CommentRecord> comment;  // unset when deleted or unreadable
 };
 struct ThreadPage {
@@ -95,9 +95,9 @@ Result<ThreadPage> parse_comment_threads(std::string_view body, std::string_view
 // comment answers the nearest comment above it that is not deleted (the
 // thread's root id when there is none), so the thread stays whole.
 struct ThreadTree {
-  std::vector<CommentRecord> replies;       // not deleted, below the root
-  std::vector<std::string> deleted_ids;     // tombstones (isDeleted) below the root
-  int64_t descendants = 0;                  // every node below the root, deleted included
+  std::vector<CommentRecord> replies;    // not deleted, below the root
+  std::vector<std::string> deleted_ids;  // tombstones (isDeleted) below the root
+  int64_t descendants = 0;               // every node below the root, deleted included
 };
 Result<ThreadTree> parse_comment_tree(std::string_view body, std::string_view video_id,
                                       std::string_view owner);

@@ -144,8 +144,9 @@ TEST_CASE("peertube: handles, addresses and channels become one canonical form")
     REQUIRE(h.ok());
     CHECK(*h == want);
   }
-  for (const char* bad : {"stadt_musterstadt", "@x@localhost", "https://tube.example/videos/watch/1",
-                          "a b@tube.example", "channel:https://tube.example/c/x", ""}) {
+  for (const char* bad :
+       {"stadt_musterstadt", "@x@localhost", "https://tube.example/videos/watch/1",
+        "a b@tube.example", "channel:https://tube.example/c/x", ""}) {
     CAPTURE(bad);
     CHECK_FALSE(canonical_peertube_handle(bad).ok());
   }
@@ -249,8 +250,8 @@ TEST_CASE("peertube: video details say whether comments are switched off, old an
 }
 
 TEST_CASE("peertube: comment threads and trees, tombstones and the account's own answers") {
-  auto list = peertube::parse_comment_threads(read_fixture("peertube/comment_threads.json"),
-                                              kVideo, kOwner);
+  auto list = peertube::parse_comment_threads(read_fixture("peertube/comment_threads.json"), kVideo,
+                                              kOwner);
   REQUIRE(list.ok());
   CHECK(list->total == 3);
   REQUIRE(list->threads.size() == 3);
@@ -272,8 +273,8 @@ TEST_CASE("peertube: comment threads and trees, tombstones and the account's own
   REQUIRE(list->threads[2].comment.has_value());
   CHECK(list->threads[2].comment->by_account);  // the account's own top-level comment
 
-  auto tree = peertube::parse_comment_tree(read_fixture("peertube/comment_tree_1001.json"),
-                                           kVideo, kOwner);
+  auto tree =
+      peertube::parse_comment_tree(read_fixture("peertube/comment_tree_1001.json"), kVideo, kOwner);
   REQUIRE(tree.ok());
   CHECK(tree->descendants == 5);
   CHECK(tree->deleted_ids == std::vector<std::string>{"1006"});
@@ -296,8 +297,8 @@ TEST_CASE("peertube: comment threads and trees, tombstones and the account's own
   CHECK(carla->reply_to_comment_id == "1001");
   CHECK_FALSE(carla->by_account);
 
-  auto orphan = peertube::parse_comment_tree(read_fixture("peertube/comment_tree_1003.json"),
-                                             kVideo, kOwner);
+  auto orphan =
+      peertube::parse_comment_tree(read_fixture("peertube/comment_tree_1003.json"), kVideo, kOwner);
   REQUIRE(orphan.ok());
   REQUIRE(orphan->replies.size() == 1);
   CHECK(orphan->replies[0].reply_to_comment_id == "1003");  // the deleted root names the thread
@@ -658,14 +659,14 @@ TEST_CASE("peertube connector: a comment sweep reads every thread and tree of ea
     if (!step.page) return;
     const Batch& b = step.page->batch;
     all.insert(all.end(), b.comments.begin(), b.comments.end());
-    tombstones.insert(tombstones.end(), b.missing_comment_ids.begin(),
-                      b.missing_comment_ids.end());
+    tombstones.insert(tombstones.end(), b.missing_comment_ids.begin(), b.missing_comment_ids.end());
     sweeps.insert(sweeps.end(), b.comment_sweeps.begin(), b.comment_sweeps.end());
   };
   r = s->on_response(fixture_response(200, "peertube/comment_threads.json"));
   take(r);
   REQUIRE(r.request.has_value());
-  CHECK(r.request->url == std::string(kBase) + "/api/v1/videos/" + kVideo + "/comment-threads/1003");
+  CHECK(r.request->url ==
+        std::string(kBase) + "/api/v1/videos/" + kVideo + "/comment-threads/1003");
   r = s->on_response(fixture_response(200, "peertube/comment_tree_1003.json"));
   take(r);
   REQUIRE(r.request.has_value());
@@ -682,7 +683,8 @@ TEST_CASE("peertube connector: a comment sweep reads every thread and tree of ea
   r = s->on_response(fixture_response(200, "peertube/comment_threads_empty.json"));
   take(r);
   REQUIRE(r.request.has_value());
-  CHECK(r.request->url == std::string(kBase) + "/api/v1/videos/b7c8e1d0-4f2a-4a53-8f0e-5d2c8c1e9a44");
+  CHECK(r.request->url ==
+        std::string(kBase) + "/api/v1/videos/b7c8e1d0-4f2a-4a53-8f0e-5d2c8c1e9a44");
   r = s->on_response(fixture_response(200, "peertube/video_details_disabled.json"));
   take(r);
   CHECK(r.done);
@@ -694,8 +696,8 @@ TEST_CASE("peertube connector: a comment sweep reads every thread and tree of ea
   CHECK(all.size() == 7);
   std::sort(tombstones.begin(), tombstones.end());
   CHECK(tombstones == std::vector<std::string>{"1003", "1006"});
-  CHECK(std::count_if(all.begin(), all.end(), [](const CommentRecord& c) { return c.by_account; }) ==
-        2);
+  CHECK(std::count_if(all.begin(), all.end(),
+                      [](const CommentRecord& c) { return c.by_account; }) == 2);
   for (const auto& c : all) CHECK(c.on_post_id == kVideo);
 }
 

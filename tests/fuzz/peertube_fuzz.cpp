@@ -67,13 +67,12 @@ void run_peertube(const uint8_t* data, size_t size) {
     }
   }
   if (auto tree = peertube::parse_comment_tree(text, "v", kOwner); tree.ok()) {
-    if (tree->descendants <
-        static_cast<int64_t>(tree->replies.size() + tree->deleted_ids.size()))
+    if (tree->descendants < static_cast<int64_t>(tree->replies.size() + tree->deleted_ids.size()))
       std::abort();
     const std::set<std::string> deleted(tree->deleted_ids.begin(), tree->deleted_ids.end());
     for (const CommentRecord& c : tree->replies) {
       check_comment(c);
-      if (c.reply_to_comment_id.empty()) std::abort();     // a reply always names its thread
+      if (c.reply_to_comment_id.empty()) std::abort();         // a reply always names its thread
       if (deleted.count(c.reply_to_comment_id)) std::abort();  // never answers a tombstone
     }
     page.batch.comments.insert(page.batch.comments.end(), tree->replies.begin(),

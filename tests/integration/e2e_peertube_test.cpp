@@ -26,8 +26,10 @@ namespace {
 int64_t scalar(Store& s, const std::string& sql) { return s.db().execAndGet(sql).getInt64(); }
 
 int64_t posts_of(Store& s, const std::string& handle_part) {
-  return scalar(s, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
-                   "a.handle LIKE '%" + handle_part + "' AND p.deleted_at IS NULL");
+  return scalar(s,
+                "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
+                "a.handle LIKE '%" +
+                    handle_part + "' AND p.deleted_at IS NULL");
 }
 
 // The value of `name` in the metrics CSV row of `municipality`.
@@ -48,7 +50,8 @@ std::string metric(const std::string& csv, const std::string& municipality,
 
 }  // namespace
 
-TEST_CASE("e2e: PeerTube history, new videos, counts by version and comments under the answered rule") {
+TEST_CASE(
+    "e2e: PeerTube history, new videos, counts by version and comments under the answered rule") {
   const TimeMs now = SystemClock().now();
   FakePeerTube tube;
   LoopbackServer tube_server([&](const HttpRequest& r) { return tube.handle(r); });
@@ -65,7 +68,8 @@ TEST_CASE("e2e: PeerTube history, new videos, counts by version and comments und
   // newest two days old; 5 council recordings in their own channel.
   std::string newest;
   for (int i = 0; i < 180; ++i)
-    newest = tube.add_video("stadt", "", now - 360 * kDayMs + i * 2 * kDayMs - 2 * kDayMs, 100 + i, i % 7);
+    newest = tube.add_video("stadt", "", now - 360 * kDayMs + i * 2 * kDayMs - 2 * kDayMs, 100 + i,
+                            i % 7);
   for (int i = 0; i < 5; ++i)
     tube.add_video("stadt", "ratssitzungen", now - 40 * kDayMs + i * 7 * kDayMs, 50, 1);
   const std::string quiet = tube.add_video("stadt", "", now - 3 * kDayMs, 10);
@@ -96,13 +100,16 @@ TEST_CASE("e2e: PeerTube history, new videos, counts by version and comments und
              "municipalities:\n"
              "  - id: stadt\n    name: Stadt P\n    ags: \"08231000\"\n"
              "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
-             "      - {platform: peertube, handle: \"" + tube_server.base_url() +
+             "      - {platform: peertube, handle: \"" +
+                 tube_server.base_url() +
                  "/a/stadt/videos\", role: press}\n"
-             "      - {platform: peertube, handle: \"" + tube_server.base_url() +
+                 "      - {platform: peertube, handle: \"" +
+                 tube_server.base_url() +
                  "/c/ratssitzungen\"}\n"
-             "  - id: kreis\n    name: Kreis P\n    ags: \"08111000\"\n"
-             "    kind: Landkreis\n    state: BW\n    accounts:\n"
-             "      - {platform: peertube, handle: \"" + old_server.base_url() + "/@kreis\"}\n");
+                 "  - id: kreis\n    name: Kreis P\n    ags: \"08111000\"\n"
+                 "    kind: Landkreis\n    state: BW\n    accounts:\n"
+                 "      - {platform: peertube, handle: \"" +
+                 old_server.base_url() + "/@kreis\"}\n");
   const std::string args =
       "poll --once --all -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
 
@@ -114,30 +121,39 @@ TEST_CASE("e2e: PeerTube history, new videos, counts by version and comments und
     CHECK(posts_of(*store, "/a/stadt") == 186);  // the account lists its channels' videos too
     CHECK(posts_of(*store, "/c/ratssitzungen") == 5);
     CHECK(posts_of(*store, "/a/kreis") == 3);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE platform = 'peertube' AND "
-                         "backfill_state = 'complete'") == 3);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM accounts WHERE platform = 'peertube' AND "
+                 "backfill_state = 'complete'") == 3);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE item_type <> 'video'") == 0);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM accounts WHERE platform_id = 'channel:ratssitzungen@" +
-                             tube.host() + "'") == 1);
-    CHECK(scalar(*store, "SELECT MAX(followers) FROM account_samples s JOIN accounts a ON a.id = "
-                         "s.account_id WHERE a.handle LIKE '%/a/stadt'") == 512);
+    CHECK(
+        scalar(*store, "SELECT COUNT(*) FROM accounts WHERE platform_id = 'channel:ratssitzungen@" +
+                           tube.host() + "'") == 1);
+    CHECK(scalar(*store,
+                 "SELECT MAX(followers) FROM account_samples s JOIN accounts a ON a.id = "
+                 "s.account_id WHERE a.handle LIKE '%/a/stadt'") == 512);
     // Views and likes everywhere; the comment count only from 7.2 on.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE views IS NULL OR likes IS NULL") == 0);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
-                         "WHERE a.handle LIKE '%/a/kreis' AND p.replies IS NOT NULL") == 0);
-    CHECK(scalar(*store, "SELECT replies FROM posts p JOIN accounts a ON a.id = p.account_id "
-                         "WHERE a.handle LIKE '%/a/stadt' AND p.platform_post_id = '" + newest +
-                         "'") == 8);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
+                 "WHERE a.handle LIKE '%/a/kreis' AND p.replies IS NOT NULL") == 0);
+    CHECK(scalar(*store,
+                 "SELECT replies FROM posts p JOIN accounts a ON a.id = p.account_id "
+                 "WHERE a.handle LIKE '%/a/stadt' AND p.platform_post_id = '" +
+                     newest + "'") == 8);
     // Eight comments of the newest video; the deleted one is not stored.
-    CHECK(scalar(*store, "SELECT COUNT(DISTINCT platform_comment_id) FROM comments WHERE "
-                         "on_post_id = '" + newest + "'") == 8);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM comments WHERE platform_comment_id = '" + q3 +
-                         "'") == 0);
-    CHECK(scalar(*store, "SELECT COUNT(DISTINCT platform_comment_id) FROM comments WHERE "
-                         "by_account = 1") == 2);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(DISTINCT platform_comment_id) FROM comments WHERE "
+                 "on_post_id = '" +
+                     newest + "'") == 8);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM comments WHERE platform_comment_id = '" + q3 + "'") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(DISTINCT platform_comment_id) FROM comments WHERE "
+                 "by_account = 1") == 2);
     // What an older instance cannot show is said.
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM account_events WHERE kind = 'instance_version' "
-                         "AND detail LIKE '%6.1.0%no comment count%'") == 1);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM account_events WHERE kind = 'instance_version' "
+                 "AND detail LIKE '%6.1.0%no comment count%'") == 1);
   }
   const int64_t videos_calls = tube.calls("videos");
   const int64_t config_calls = tube.calls("config") + old.calls("config");
@@ -152,8 +168,9 @@ TEST_CASE("e2e: PeerTube history, new videos, counts by version and comments und
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(posts_of(*store, "/a/stadt") == 188);
     CHECK(posts_of(*store, "/c/ratssitzungen") == 6);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM (SELECT account_id, platform_post_id FROM posts "
-                         "GROUP BY account_id, platform_post_id HAVING COUNT(*) > 1)") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM (SELECT account_id, platform_post_id FROM posts "
+                 "GROUP BY account_id, platform_post_id HAVING COUNT(*) > 1)") == 0);
   }
   CHECK(tube.calls("videos") - videos_calls <= 4);  // one page per account (and a refresh)
   CHECK(tube.calls("config") + old.calls("config") == config_calls);  // read once, kept

@@ -42,8 +42,8 @@ class PeerTubeFamily final : public Family {
     healthy_.add_account("museum", 310);
     std::string newest;
     for (int i = 0; i < 250; ++i) {
-      newest = faulty_.add_video("rathaus", "", now - (251 - i) * kDayMs - i * kMinuteMs,
-                                 100 + i, i % 13);
+      newest = faulty_.add_video("rathaus", "", now - (251 - i) * kDayMs - i * kMinuteMs, 100 + i,
+                                 i % 13);
       if (i < 40) healthy_.add_video("museum", "", now - (41 - i) * 3 * kDayMs, 10 + i, i % 5);
     }
     const std::string q = faulty_.add_comment(newest, "buergerin", now - 20 * kHourMs);
@@ -72,9 +72,8 @@ class PeerTubeFamily final : public Family {
   }
   // The video lists and single videos.
   bool item_request(const HttpRequest& r) const override {
-    return any_request(r) &&
-           (is_list(r) || (r.url.find("/api/v1/videos/") != std::string::npos &&
-                           r.url.find("/comment-threads") == std::string::npos));
+    return any_request(r) && (is_list(r) || (r.url.find("/api/v1/videos/") != std::string::npos &&
+                                             r.url.find("/comment-threads") == std::string::npos));
   }
   bool first_listing(const HttpRequest& r) const override {
     return any_request(r) && is_list(r) && start_of(r) == 0;
@@ -196,8 +195,9 @@ class PeerTubeFamily final : public Family {
   mutable FakePeerTube faulty_;
   mutable FakePeerTube healthy_;
   std::string newest_;
-  LoopbackServer faulty_server_{
-      [this](const HttpRequest& r) { return faults().serve(r, [&] { return faulty_.handle(r); }); }};
+  LoopbackServer faulty_server_{[this](const HttpRequest& r) {
+    return faults().serve(r, [&] { return faulty_.handle(r); });
+  }};
   LoopbackServer healthy_server_{[this](const HttpRequest& r) { return healthy_.handle(r); }};
 };
 
@@ -209,17 +209,19 @@ std::vector<Case> PeerTubeFamily::own_cases() {
   };
   // Neither an account nor a channel of that name: the instance's 404
   // problem, twice (the engine confirms on later polls).
-  cases.push_back(row("an RFC 7807 404 for the account and the channel", 
-                      answer(profile, json_answer(404, "{\"status\":404,\"title\":\"Not Found\","
-                                                       "\"detail\":\"Account not found\"}")),
+  cases.push_back(row("an RFC 7807 404 for the account and the channel",
+                      answer(profile, json_answer(404,
+                                                  "{\"status\":404,\"title\":\"Not Found\","
+                                                  "\"detail\":\"Account not found\"}")),
                       {"not_found", "backing_off"}, "neither an account nor a channel"));
-  cases.push_back(row(
-      "a 403 problem (follow constraints)",
-      answer(profile, json_answer(403, "{\"status\":403,\"title\":\"Forbidden\",\"detail\":"
-                                       "\"Cannot get this account\",\"type\":\"https://docs."
-                                       "joinpeertube.org/api-rest-reference.html#section/Errors/"
-                                       "does_not_respect_follow_constraints\"}")),
-      {"auth_required"}, "refuses to show it"));
+  cases.push_back(
+      row("a 403 problem (follow constraints)",
+          answer(profile, json_answer(403,
+                                      "{\"status\":403,\"title\":\"Forbidden\",\"detail\":"
+                                      "\"Cannot get this account\",\"type\":\"https://docs."
+                                      "joinpeertube.org/api-rest-reference.html#section/Errors/"
+                                      "does_not_respect_follow_constraints\"}")),
+          {"auth_required"}, "refuses to show it"));
   // A list whose total says far more than it lists: backfill stops.
   Plan inflated = rewrite(
       [this](const HttpRequest& r) { return any_request(r) && is_list(r); },
@@ -240,14 +242,14 @@ std::vector<Case> PeerTubeFamily::own_cases() {
       {"ok"}, "", nullptr, true));
   // Comment threads that say 50 but list none: the sweep is partial, the
   // account is fine.
-  cases.push_back(row(
-      "comment threads that list fewer than their total",
-      rewrite(
-          [this](const HttpRequest& r) {
-            return any_request(r) && r.url.find("/comment-threads?") != std::string::npos;
-          },
-          [](std::string) { return std::string("{\"total\":50,\"data\":[]}"); }),
-      {"ok"}, "", nullptr, true));
+  cases.push_back(row("comment threads that list fewer than their total",
+                      rewrite(
+                          [this](const HttpRequest& r) {
+                            return any_request(r) &&
+                                   r.url.find("/comment-threads?") != std::string::npos;
+                          },
+                          [](std::string) { return std::string("{\"total\":50,\"data\":[]}"); }),
+                      {"ok"}, "", nullptr, true));
   return cases;
 }
 

@@ -106,8 +106,8 @@ void FakePeerTube::disable_comments(const std::string& uuid) {
   videos_.at(uuid).comments_off = true;
 }
 
-std::string FakePeerTube::add_comment(const std::string& uuid, const std::string& author,
-                                      TimeMs at, const std::string& parent) {
+std::string FakePeerTube::add_comment(const std::string& uuid, const std::string& author, TimeMs at,
+                                      const std::string& parent) {
   std::lock_guard<std::mutex> lock(mu_);
   Comment c;
   c.id = std::to_string(1000 + ++seq_);
@@ -203,8 +203,20 @@ std::string FakePeerTube::video_json(const Video& v, bool details) const {
   w.key("updatedAt").value(format_iso8601(v.published));
   w.key("publishedAt").value(format_iso8601(v.published));
   w.key("originallyPublishedAt").null().key("isLive").value(false);
-  w.key("account").begin_object().key("name").value(v.account).key("host").value(host_).end_object();
-  w.key("channel").begin_object().key("name").value(v.channel).key("host").value(host_).end_object();
+  w.key("account")
+      .begin_object()
+      .key("name")
+      .value(v.account)
+      .key("host")
+      .value(host_)
+      .end_object();
+  w.key("channel")
+      .begin_object()
+      .key("name")
+      .value(v.channel)
+      .key("host")
+      .value(host_)
+      .end_object();
   if (details) {
     w.key("commentsPolicy").begin_object().key("id").value(v.comments_off ? 2 : 1);
     w.key("label").value(v.comments_off ? "Disabled" : "Enabled").end_object();
