@@ -84,6 +84,8 @@ std::string xml_declared_encoding(std::string_view document);
 //     one, and say so;
 //   - declared UTF-8, not valid UTF-8 and nothing else declared: refused
 //     (`refusal` says where the first bad byte is);
+//   - declared UTF-16 without a byte-order mark or NUL bytes: 8-bit text
+//     under a wrong label, checked as UTF-8 (and said);
 //   - otherwise as the governing declaration says, its label read as WHATWG
 //     says (ISO-8859-1 as windows-1252).
 struct XmlCharsetFix {
