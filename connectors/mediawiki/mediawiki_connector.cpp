@@ -75,6 +75,8 @@ constexpr int kMaxPagesPerPoll = 20;      // 10,000 changes; the rest next poll
 constexpr int kMaxLagSeconds = 5;         // Manual:Maxlag parameter's recommendation
 constexpr DurationMs kDefaultLagWait = 5 * kSecondMs;
 constexpr DurationMs kMaxLagWait = 10 * kMinuteMs;
+// No wiki edit is older (the descriptor's earliest_item_ms).
+const TimeMs kEarliestChange = jan1_ms(2000);
 
 // The saved cursor (toolkit::CursorJson):
 //   polled        1 once a first page was read
@@ -323,6 +325,8 @@ class Session : public ConnectorSession {
       // The newest page: what is newest now, and backfill starts below it.
       cursor_.polled = true;
       for (const auto& c : parsed->seen) {
+        if (c.bot) ++cursor_.bots;
+        if (!plausible(c)) continue;
         if (cursor_.newest == 0 || after(c, cursor_.newest, cursor_.nid)) {
           cursor_.newest = c.at;
           cursor_.nid = c.order;
@@ -331,7 +335,6 @@ class Session : public ConnectorSession {
           cursor_.oldest = c.at;
           cursor_.oid = c.order;
         }
-        if (c.bot) ++cursor_.bots;
       }
       page.batch.posts = std::move(parsed->posts);
       cursor_.back = parsed->continue_query;
@@ -354,7 +357,7 @@ class Session : public ConnectorSession {
       if (!seen_keys_.insert(c.key).second) continue;
       fresh.insert(c.key);
       if (c.bot) ++cursor_.bots;
-      if (after(c, cursor_.newest, cursor_.nid)) {
+      if (plausible(c) && after(c, cursor_.newest, cursor_.nid)) {
         cursor_.newest = c.at;
         cursor_.nid = c.order;
       }
@@ -376,8 +379,11 @@ class Session : public ConnectorSession {
       return StepResult::fail(FailureKind::kMalformed, parsed.error().message, r.status);
     Page page;
     page.batch.skipped = std::move(parsed->skipped);
-    if (!parsed->seen.empty() && cursor_.oldest != 0 &&
-        after(parsed->seen.front(), cursor_.oldest, cursor_.oid)) {
+    const auto first_plausible =
+        std::find_if(parsed->seen.begin(), parsed->seen.end(),
+                     [&](const mediawiki::Change& c) { return plausible(c); });
+    if (first_plausible != parsed->seen.end() && cursor_.oldest != 0 &&
+        after(*first_plausible, cursor_.oldest, cursor_.oid)) {
       // Changes newer than where backfill stood: the server ignores the
       // continue values, and following them would repeat this page.
       cursor_.back.clear();
@@ -391,11 +397,11 @@ class Session : public ConnectorSession {
       return StepResult::finish(std::move(page));
     }
     for (const auto& c : parsed->seen) {
-      if (cursor_.oldest == 0 || before(c, cursor_.oldest, cursor_.oid)) {
+      if (c.bot) ++cursor_.bots;
+      if (plausible(c) && (cursor_.oldest == 0 || before(c, cursor_.oldest, cursor_.oid))) {
         cursor_.oldest = c.at;
         cursor_.oid = c.order;
       }
-      if (c.bot) ++cursor_.bots;
     }
     page.batch.posts = std::move(parsed->posts);
     if (parsed->continue_query == cursor_.back) {
@@ -414,6 +420,14 @@ class Session : public ConnectorSession {
     }
     page.cursor = cursor_.str();
     return StepResult::finish(std::move(page));
+  }
+
+  // A change's time may move the cursor only when it is plausible: a
+  // timestamp in the future would make later polls ask for changes after
+  // it (and find none); one before 2000 would end backfill early. Such
+  // entries are left to the page guard (skipped, reported).
+  bool plausible(const mediawiki::Change& c) const {
+    return c.at >= kEarliestChange && (account_.now <= 0 || c.at <= account_.now + kDayMs);
   }
 
   bool reached_since() const {
