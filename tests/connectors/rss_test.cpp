@@ -629,3 +629,35 @@ TEST_CASE("rss connector: shared guids, implausible dates and a wrong charset ar
   REQUIRE(fixed.page->cursor.has_value());
   CHECK(fixed.page->cursor->empty());
 }
+
+TEST_CASE("rss connector: an entry without guid and link keeps its content id across polls") {
+  // Polled twice, hours apart: the same id both times (derived from title,
+  // date as written and text, never from the poll), so the store keeps one
+  // item.
+  auto connector = make_rss_connector();
+  AccountView v;
+  v.account_id = 4;
+  v.platform = "rss";
+  v.handle = kFeed;
+  v.now = at("2026-11-30T12:00:00Z");
+  auto poll = [&](const std::string& fixture) {
+    auto s = connector->begin(v, WorkKind::kPoll);
+    (void)s->start();
+    return s->on_response(fixture_response(200, fixture));
+  };
+  const auto content_ids = [](const std::vector<PostRecord>& posts) {
+    std::set<std::string> ids;
+    for (const PostRecord& p : posts)
+      if (starts_with(p.platform_post_id, rss::kContentIdPrefix)) ids.insert(p.platform_post_id);
+    return ids;
+  };
+  StepResult first = poll("rss/news_rss2.xml");
+  REQUIRE(first.page.has_value());
+  const std::set<std::string> ids = content_ids(first.page->batch.posts);
+  CHECK(ids.size() == 1);
+  v.now += 6 * kHourMs;
+  StepResult second = poll("rss/news_rss2.xml");
+  REQUIRE(second.page.has_value());
+  CHECK(content_ids(second.page->batch.posts) == ids);
+  CHECK(ids_of(second.page->batch.posts) == ids_of(first.page->batch.posts));
+}
