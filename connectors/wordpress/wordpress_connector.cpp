@@ -107,17 +107,17 @@ namespace muni {
 
 namespace {
 
-constexpr int kPerPage = 100;                 // the REST API's per_page maximum
-constexpr DurationMs kZoneMargin = kDayMs;    // after/before compare with local dates
-constexpr int kMaxCatchUpPages = 10;          // 1,000 new posts a poll; the rest next poll
-constexpr int64_t kBackfillSlackPages = 20;   // beyond X-WP-TotalPages of the first poll
-constexpr size_t kMaxCommentItems = 50;       // items per comment unit
-constexpr int kMaxCommentPagesPerItem = 20;   // 2,000 comments of one item per sweep
-constexpr int kMaxRefreshPages = 20;          // comment count pages per refresh
-constexpr size_t kMaxRefreshItems = 100;      // posts per refresh (one post= list)
-constexpr size_t kMaxDeletionChecks = 10;     // suspects checked one by one per refresh
-constexpr size_t kMaxAuthors = 100;           // staff user ids kept in the cursor
-constexpr int kRateRequests = 60;             // per minute per site (politeness)
+constexpr int kPerPage = 100;                // the REST API's per_page maximum
+constexpr DurationMs kZoneMargin = kDayMs;   // after/before compare with local dates
+constexpr int kMaxCatchUpPages = 10;         // 1,000 new posts a poll; the rest next poll
+constexpr int64_t kBackfillSlackPages = 20;  // beyond X-WP-TotalPages of the first poll
+constexpr size_t kMaxCommentItems = 50;      // items per comment unit
+constexpr int kMaxCommentPagesPerItem = 20;  // 2,000 comments of one item per sweep
+constexpr int kMaxRefreshPages = 20;         // comment count pages per refresh
+constexpr size_t kMaxRefreshItems = 100;     // posts per refresh (one post= list)
+constexpr size_t kMaxDeletionChecks = 10;    // suspects checked one by one per refresh
+constexpr size_t kMaxAuthors = 100;          // staff user ids kept in the cursor
+constexpr int kRateRequests = 60;            // per minute per site (politeness)
 
 constexpr const char* kPostsAccept = "application/json";
 
@@ -125,12 +125,12 @@ constexpr const char* kPostsAccept = "application/json";
 // of the 1990s): only dates before the web are impossible, as for feeds.
 TimeMs earliest_item() { return jan1_ms(1990); }
 
-bool plausible(TimeMs t, TimeMs now) {
-  return t >= earliest_item() && t <= now + kMaxFutureSkew;
-}
+bool plausible(TimeMs t, TimeMs now) { return t >= earliest_item() && t <= now + kMaxFutureSkew; }
 
 // ISO 8601 to the second, as the after/before parameters take it.
-std::string iso_param(TimeMs t) { return url_encode(format_iso8601(t - ((t % 1000) + 1000) % 1000)); }
+std::string iso_param(TimeMs t) {
+  return url_encode(format_iso8601(t - ((t % 1000) + 1000) % 1000));
+}
 
 std::vector<std::string> split_ids(const std::string& joined) {
   std::vector<std::string> out;
@@ -236,11 +236,11 @@ class Poll : public ConnectorSession {
 
   HttpRequest catch_up_request() {
     state_ = State::kCatchUp;
-    return api_get(api_url(a_, query_route_, "posts",
-                           "per_page=" + std::to_string(kPerPage) + "&page=" +
-                               std::to_string(catch_up_page_) +
-                               "&orderby=date&order=asc&after=" + iso_param(catch_from_ - kZoneMargin) +
-                               "&_fields=" + wordpress::kPostFields));
+    return api_get(
+        api_url(a_, query_route_, "posts",
+                "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(catch_up_page_) +
+                    "&orderby=date&order=asc&after=" + iso_param(catch_from_ - kZoneMargin) +
+                    "&_fields=" + wordpress::kPostFields));
   }
 
   // A page of the API: the account is read through it (again).
@@ -273,14 +273,15 @@ class Poll : public ConnectorSession {
     }
     if (r.status != 200) return api_failure(r, "posts");
     auto posts = wordpress::parse_posts(r.body);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     const wordpress::Paging paging = paging_of(r);
     Page page = rest_page(*posts, paging);
     c_.set("route", query_route_ ? "query" : "");
     const Span span = span_of(posts->posts, a_.now);
     const size_t listed = posts->posts.size() + posts->skipped.size();
-    const bool full = listed >= static_cast<size_t>(kPerPage) &&
-                      (!paging.total_pages || *paging.total_pages > 1);
+    const bool full =
+        listed >= static_cast<size_t>(kPerPage) && (!paging.total_pages || *paging.total_pages > 1);
     if (first_ && listed == 0) return empty_first(std::move(page), paging);
     if (first_) {
       c_.erase("empty_polls");
@@ -340,7 +341,8 @@ class Poll : public ConnectorSession {
     if (wordpress::is_past_last_page(r.status, r.body)) return StepResult::finish();
     if (r.status != 200) return api_failure(r, "posts (catch-up)");
     auto posts = wordpress::parse_posts(r.body);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     const wordpress::Paging paging = paging_of(r);
     Page page;
     page.batch.posts = posts->posts;
@@ -389,8 +391,8 @@ class Poll : public ConnectorSession {
         a_.backfill_state != BackfillState::kReachedStart)
       page.backfill_state = BackfillState::kIncomplete;
     if (c_.str("mode") != "feed")
-      page.batch.events.push_back({"rest_api_off", "the site's REST API is off (" + why_ +
-                                                       "); its feed is read instead"});
+      page.batch.events.push_back(
+          {"rest_api_off", "the site's REST API is off (" + why_ + "); its feed is read instead"});
     c_.set("mode", "feed");
     c_.set("why", why_);
     page.cursor = c_.dump();
@@ -413,8 +415,8 @@ class Poll : public ConnectorSession {
     auto feed = rss::parse_feed(r.body, feed_url_, context);
     if (!feed.ok()) {
       return StepResult::fail(FailureKind::kMalformed,
-                              "the REST API is off (" + why_ + ") and the feed could not be read: " +
-                                  feed.error().message,
+                              "the REST API is off (" + why_ +
+                                  ") and the feed could not be read: " + feed.error().message,
                               r.status);
     }
     Page page = feed_page();
@@ -455,24 +457,26 @@ class Backfill : public ConnectorSession {
   StepResult start() override {
     back_ = c_.num("back");
     if (back_ <= 0 || c_.str("mode") == "feed" || !c_.has("anchor")) return StepResult::finish();
-    return StepResult::send(api_get(api_url(
-        a_, c_.str("route") == "query", "posts",
-        "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(back_) +
-            "&orderby=date&order=desc&before=" + iso_param(c_.num("anchor")) +
-            "&_fields=" + wordpress::kPostFields)));
+    return StepResult::send(
+        api_get(api_url(a_, c_.str("route") == "query", "posts",
+                        "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(back_) +
+                            "&orderby=date&order=desc&before=" + iso_param(c_.num("anchor")) +
+                            "&_fields=" + wordpress::kPostFields)));
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (wordpress::is_past_last_page(r.status, r.body)) return complete(Page{}, c_.opt_num("total"));
+    if (wordpress::is_past_last_page(r.status, r.body))
+      return complete(Page{}, c_.opt_num("total"));
     if (auto off = wordpress::rest_off(r.status, r.body)) {
-      return StepResult::fail(FailureKind::kServerError,
-                              "backfill: the REST API answered " + off->reason +
-                                  "; tried again later",
-                              r.status);
+      return StepResult::fail(
+          FailureKind::kServerError,
+          "backfill: the REST API answered " + off->reason + "; tried again later", r.status);
     }
-    if (r.status != 200) return api_failure(r, "posts (backfill page " + std::to_string(back_) + ")");
+    if (r.status != 200)
+      return api_failure(r, "posts (backfill page " + std::to_string(back_) + ")");
     auto posts = wordpress::parse_posts(r.body);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     const wordpress::Paging paging = paging_of(r);
     if (paging.total) c_.set("total", *paging.total);
     Page page;
@@ -480,7 +484,8 @@ class Backfill : public ConnectorSession {
     page.batch.skipped = posts->skipped;
     merge_authors(c_, posts->authors);
     const size_t listed = posts->posts.size() + posts->skipped.size();
-    if (listed == 0) return complete(std::move(page), paging.total ? paging.total : c_.opt_num("total"));
+    if (listed == 0)
+      return complete(std::move(page), paging.total ? paging.total : c_.opt_num("total"));
     const Span span = span_of(posts->posts, a_.now);
     const auto oldest_before = c_.opt_num("back_oldest");
     if (span.oldest && oldest_before && *span.oldest >= *oldest_before) {
@@ -549,10 +554,10 @@ class Refresh : public ConnectorSession {
   StepResult start() override {
     if (ids_.empty() || c_.str("mode") == "feed" || !c_.has("anchor")) return StepResult::finish();
     state_ = State::kPresent;
-    return StepResult::send(api_get(api_url(a_, query_route(), "posts",
-                                            "include=" + join_ids(ids_) + "&per_page=" +
-                                                std::to_string(kPerPage) +
-                                                "&_fields=id,comment_status")));
+    return StepResult::send(
+        api_get(api_url(a_, query_route(), "posts",
+                        "include=" + join_ids(ids_) + "&per_page=" + std::to_string(kPerPage) +
+                            "&_fields=id,comment_status")));
   }
 
   StepResult on_response(const HttpResponse& r) override {
@@ -598,8 +603,10 @@ class Refresh : public ConnectorSession {
                            " requested posts (a degraded answer: nothing is marked deleted)");
     } else {
       for (const std::string& id : absent) {
-        if (suspects_.size() < kMaxDeletionChecks) suspects_.push_back(id);
-        else evidence_.batch.missing_post_ids.push_back(id);
+        if (suspects_.size() < kMaxDeletionChecks)
+          suspects_.push_back(id);
+        else
+          evidence_.batch.missing_post_ids.push_back(id);
       }
     }
     return next_check();
@@ -613,8 +620,7 @@ class Refresh : public ConnectorSession {
     suspect_ = suspects_.back();
     suspects_.pop_back();
     state_ = State::kCheck;
-    return StepResult::send(
-        api_get(api_url(a_, query_route(), "posts/" + suspect_, "_fields=id")));
+    return StepResult::send(api_get(api_url(a_, query_route(), "posts/" + suspect_, "_fields=id")));
   }
 
   StepResult on_check(const HttpResponse& r) {
@@ -635,7 +641,8 @@ class Refresh : public ConnectorSession {
     if (wordpress::rest_off(r.status, r.body)) return rest_off_failure(r, "comment counts");
     if (r.status != 200) return api_failure(r, "comments (counts)");
     auto posts = wordpress::parse_comment_post_ids(r.body);
-    if (!posts.ok()) return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
+    if (!posts.ok())
+      return StepResult::fail(FailureKind::kMalformed, posts.error().message, r.status);
     for (const std::string& p : *posts) {
       if (std::find(ids_.begin(), ids_.end(), p) == ids_.end()) {
         // A comment of a post not asked for: the server mixes listings up,
@@ -647,8 +654,8 @@ class Refresh : public ConnectorSession {
       ++counts_[p];
     }
     const wordpress::Paging paging = paging_of(r);
-    const bool more = listed(r.body) >= kPerPage &&
-                      (!paging.total_pages || page_ < *paging.total_pages);
+    const bool more =
+        listed(r.body) >= kPerPage && (!paging.total_pages || page_ < *paging.total_pages);
     if (!more) return counted();
     if (page_ >= kMaxRefreshPages) {
       add_note(notes_, "comment counts not stored: more than " + std::to_string(kMaxRefreshPages) +
@@ -719,12 +726,13 @@ class Comments : public ConnectorSession {
   }
 
   StepResult start() override {
-    if (items_.empty() || c_.str("mode") == "feed" || !c_.has("anchor")) return StepResult::finish();
+    if (items_.empty() || c_.str("mode") == "feed" || !c_.has("anchor"))
+      return StepResult::finish();
     state_ = State::kStatus;
-    return StepResult::send(api_get(api_url(a_, query_route(), "posts",
-                                            "include=" + join_ids(items_) + "&per_page=" +
-                                                std::to_string(kPerPage) +
-                                                "&_fields=id,comment_status")));
+    return StepResult::send(
+        api_get(api_url(a_, query_route(), "posts",
+                        "include=" + join_ids(items_) + "&per_page=" + std::to_string(kPerPage) +
+                            "&_fields=id,comment_status")));
   }
 
   StepResult on_response(const HttpResponse& r) override {
@@ -753,9 +761,9 @@ class Comments : public ConnectorSession {
   HttpRequest comments_request() {
     state_ = State::kComments;
     return api_get(api_url(a_, query_route(), "comments",
-                           "post=" + item_ + "&per_page=" + std::to_string(kPerPage) + "&page=" +
-                               std::to_string(page_) + "&orderby=id&order=asc&_fields=" +
-                               wordpress::kCommentFields));
+                           "post=" + item_ + "&per_page=" + std::to_string(kPerPage) +
+                               "&page=" + std::to_string(page_) +
+                               "&orderby=id&order=asc&_fields=" + wordpress::kCommentFields));
   }
 
   StepResult next_item(Page page) {
@@ -803,7 +811,8 @@ class Comments : public ConnectorSession {
                               "comments: the REST API answered " + off->reason, r.status);
     if (r.status != 200) return api_failure(r, "comments of post " + item_);
     auto list = wordpress::parse_comments(r.body, staff_);
-    if (!list.ok()) return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
+    if (!list.ok())
+      return StepResult::fail(FailureKind::kMalformed, list.error().message, r.status);
     Page page;
     for (CommentRecord& c : list->comments) {
       if (c.on_post_id.empty()) c.on_post_id = item_;
@@ -811,8 +820,9 @@ class Comments : public ConnectorSession {
         // Comments of another post than the one asked for are not this
         // item's: a server that mixes them up is not believed, and the
         // item's reading is not complete.
-        page.batch.skipped.push_back({c.platform_comment_id, "a comment of post " + c.on_post_id +
-                                                                 " in the answer for post " + item_});
+        page.batch.skipped.push_back(
+            {c.platform_comment_id,
+             "a comment of post " + c.on_post_id + " in the answer for post " + item_});
         foreign_ = true;
         continue;
       }
@@ -898,6 +908,9 @@ PlatformDescriptor wordpress_platform() {
   d.work = {{WorkKind::kPoll},
             {WorkKind::kRefresh, 24 * kHourMs},
             {WorkKind::kComments, 24 * kHourMs},
+            // Comment backfill (engine): every item's comments once, then
+            // every defaults.comment_resweep_interval; idle checks every 6 h.
+            {WorkKind::kCommentBackfill, 6 * kHourMs},
             {WorkKind::kBackfill}};
   d.rate_requests = kRateRequests;
   d.rate_window_ms = kMinuteMs;

@@ -71,7 +71,8 @@ Result<Posts> parse_posts(std::string_view body) {
     // independent evidence within the site's offset (at most 14 h): the page
     // guard falls back to it, flagged as corrected, when date_gmt is
     // implausible (9999-12-31, 0001-01-01), and never otherwise.
-    if (const auto local = json_string(it, "date")) p.created_at_evidence = parse_iso8601_utc(*local);
+    if (const auto local = json_string(it, "date"))
+      p.created_at_evidence = parse_iso8601_utc(*local);
     const auto modified_gmt = json_string(it, "modified_gmt");
     const auto modified = modified_gmt ? parse_iso8601_utc(*modified_gmt) : std::nullopt;
     if (modified && *modified > *created) p.edited_at = modified;
@@ -83,8 +84,7 @@ Result<Posts> parse_posts(std::string_view body) {
     p.has_media = json_int(it, "featured_media").value_or(0) > 0 || has_media_markup(content);
     if (const auto author = id_of(it, "author"); author && *author != "0")
       out.authors.insert(*author);
-    if (const auto status = json_string(it, "comment_status"))
-      out.comment_status[*id] = *status;
+    if (const auto status = json_string(it, "comment_status")) out.comment_status[*id] = *status;
     out.posts.push_back(std::move(p));
   }
   return out;

@@ -25,7 +25,8 @@ namespace muni::wordpress {
 // 4.9+; older sites ignore it and send every field, which parses the same).
 inline constexpr const char* kPostFields =
     "id,date_gmt,modified_gmt,link,title,content,author,comment_status,featured_media,type";
-inline constexpr const char* kCommentFields = "id,post,parent,author,author_name,date_gmt,content,status";
+inline constexpr const char* kCommentFields =
+    "id,post,parent,author,author_name,date_gmt,content,status";
 
 struct Posts {
   // Item type "article"; created_at from date_gmt (the site's local `date`

@@ -35,8 +35,7 @@ AccountView view(std::string cursor = "") {
   return v;
 }
 
-HttpResponse answer(int status, std::string body, std::string total = "",
-                    std::string pages = "") {
+HttpResponse answer(int status, std::string body, std::string total = "", std::string pages = "") {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -87,7 +86,8 @@ TEST_CASE("wordpress handle: the site address, normalized") {
         "https://stadt.example");
   CHECK(*canonical_wordpress_site("https://stadt.example/blog/feed/") ==
         "https://stadt.example/blog");
-  CHECK(*canonical_wordpress_site("https://stadt.example/?p=12#comments") == "https://stadt.example");
+  CHECK(*canonical_wordpress_site("https://stadt.example/?p=12#comments") ==
+        "https://stadt.example");
   CHECK(*canonical_wordpress_site("https://stadt.example/feedback") ==
         "https://stadt.example/feedback");
   CHECK(*canonical_wordpress_site("https://münster.example") == "https://xn--mnster-3ya.example");
@@ -181,9 +181,11 @@ TEST_CASE("wordpress parse: errors, the end of a listing, REST off, guids, staff
   const auto e = wordpress::parse_error(read_fixture("wordpress/error_invalid_page_number.json"));
   REQUIRE(e.has_value());
   CHECK(e->code == "rest_post_invalid_page_number");
-  CHECK(wordpress::is_past_last_page(400, read_fixture("wordpress/error_invalid_page_number.json")));
+  CHECK(
+      wordpress::is_past_last_page(400, read_fixture("wordpress/error_invalid_page_number.json")));
   CHECK_FALSE(wordpress::is_past_last_page(400, read_fixture("wordpress/error_no_route.json")));
-  CHECK_FALSE(wordpress::is_past_last_page(404, read_fixture("wordpress/error_invalid_page_number.json")));
+  CHECK_FALSE(
+      wordpress::is_past_last_page(404, read_fixture("wordpress/error_invalid_page_number.json")));
   CHECK_FALSE(wordpress::parse_error("<html>").has_value());
 
   auto off = wordpress::rest_off(404, read_fixture("wordpress/error_no_route.json"));
@@ -220,7 +222,8 @@ TEST_CASE("wordpress parse: errors, the end of a listing, REST off, guids, staff
   CHECK_FALSE(wordpress::parse_paging(std::string("-1"), std::nullopt).total.has_value());
   CHECK(wordpress::count_entries("[1,2,3]") == 3);
   CHECK(wordpress::count_entries("{}") == 0);
-  auto status = wordpress::parse_comment_status(read_fixture("wordpress/posts_comment_status.json"));
+  auto status =
+      wordpress::parse_comment_status(read_fixture("wordpress/posts_comment_status.json"));
   REQUIRE(status.ok());
   CHECK(status->at("1187") == "closed");
 }
@@ -309,7 +312,9 @@ TEST_CASE("wordpress session: later polls read the newest page, then catch up fr
 TEST_CASE("wordpress session: backfill pages down to the first post, with guards") {
   toolkit::CursorJson c;
   c.set("anchor", at("2024-12-06T12:00:00Z")).set("head_at", at("2024-12-05T10:00:00Z"));
-  c.set("back", int64_t{2}).set("back_pages", int64_t{3}).set("back_oldest", at("2024-12-01T07:00:00Z"));
+  c.set("back", int64_t{2})
+      .set("back_pages", int64_t{3})
+      .set("back_oldest", at("2024-12-01T07:00:00Z"));
   auto s = session(view(c.dump()), WorkKind::kBackfill);
   StepResult r = s->start();
   REQUIRE(r.request.has_value());
@@ -398,12 +403,14 @@ TEST_CASE("wordpress session: refresh deletes a post only on WordPress's own not
   StepResult r = s->on_response(answer(200, "[{\"id\":1203,\"comment_status\":\"open\"}]"));
   REQUIRE(r.request.has_value());
   CHECK(has(*r.request, "/wp-json/wp/v2/posts/1100?_fields=id"));
-  r = s->on_response(answer(404, "{\"code\":\"rest_post_invalid_id\",\"message\":\"Invalid post "
-                                 "ID.\",\"data\":{\"status\":404}}"));
+  r = s->on_response(answer(404,
+                            "{\"code\":\"rest_post_invalid_id\",\"message\":\"Invalid post "
+                            "ID.\",\"data\":{\"status\":404}}"));
   REQUIRE(r.request.has_value());
   CHECK(has(*r.request, "/wp-json/wp/v2/posts/1187?_fields=id"));
-  r = s->on_response(answer(401, "{\"code\":\"rest_forbidden\",\"message\":\"Sorry, you are not "
-                                 "allowed to do that.\",\"data\":{\"status\":401}}"));
+  r = s->on_response(answer(401,
+                            "{\"code\":\"rest_forbidden\",\"message\":\"Sorry, you are not "
+                            "allowed to do that.\",\"data\":{\"status\":401}}"));
   REQUIRE(r.request.has_value());
   CHECK(has(*r.request, "/comments?post=1203,1187&"));  // the deleted one is not counted
   r = s->on_response(answer(200, "[]", "0", "0"));
@@ -465,14 +472,17 @@ TEST_CASE("wordpress session: comment sweep reads every page, one sweep per item
   REQUIRE(r.request.has_value());
   CHECK(has(*r.request, "post=1100&per_page=100&page=2"));
   CHECK(r.page->batch.comment_sweeps.empty());
-  r = s->on_response(answer(400, "{\"code\":\"rest_comment_invalid_page_number\",\"message\":\"\"}"));
+  r = s->on_response(
+      answer(400, "{\"code\":\"rest_comment_invalid_page_number\",\"message\":\"\"}"));
   REQUIRE(r.done);
   REQUIRE(r.page->batch.comment_sweeps.size() == 1);
   CHECK(r.page->batch.comment_sweeps[0].on_post_id == "1100");
   CHECK(r.page->batch.comment_sweeps[0].result == CommentSweepResult::kComplete);
 }
 
-TEST_CASE("wordpress session: comment sweep guards (a repeated page, a protected post, other posts' comments)") {
+TEST_CASE(
+    "wordpress session: comment sweep guards (a repeated page, a protected post, other posts' "
+    "comments)") {
   toolkit::CursorJson c;
   c.set("anchor", at("2024-12-06T12:00:00Z"));
   AccountView v = view(c.dump());
@@ -513,10 +523,10 @@ TEST_CASE("wordpress session: comment sweep guards (a repeated page, a protected
 }
 
 TEST_CASE("wordpress session: REST API off falls back to the feed, and back") {
-  for (const auto& [status, fixture] : std::vector<std::pair<int, std::string>>{
-           {404, "wordpress/error_no_route.json"},
-           {401, "wordpress/error_not_logged_in.json"},
-           {200, "wordpress/home_page.html"}}) {
+  for (const auto& [status, fixture] :
+       std::vector<std::pair<int, std::string>>{{404, "wordpress/error_no_route.json"},
+                                                {401, "wordpress/error_not_logged_in.json"},
+                                                {200, "wordpress/home_page.html"}}) {
     CAPTURE(fixture);
     auto s = session(view(), WorkKind::kPoll);
     s->start();
@@ -555,7 +565,8 @@ TEST_CASE("wordpress session: REST API off falls back to the feed, and back") {
     // The API answers again: read through it, backfill starts.
     auto back = session(fv, WorkKind::kPoll);
     back->start();
-    r = back->on_response(answer(200, posts_json(100, 500, at("2024-12-05T10:00:00Z")), "250", "3"));
+    r = back->on_response(
+        answer(200, posts_json(100, 500, at("2024-12-05T10:00:00Z")), "250", "3"));
     REQUIRE(r.done);
     CHECK(*r.page->backfill_state == BackfillState::kPending);
     REQUIRE(r.page->batch.events.size() == 1);
@@ -571,7 +582,8 @@ TEST_CASE("wordpress session: REST API off falls back to the feed, and back") {
   html404.body = "<!DOCTYPE html><html><body>Seite nicht gefunden</body></html>";
   StepResult r = s->on_response(html404);
   REQUIRE(r.request.has_value());
-  CHECK(r.request->url.rfind(std::string(kSite) + "/?rest_route=/wp/v2/posts&per_page=100", 0) == 0);
+  CHECK(r.request->url.rfind(std::string(kSite) + "/?rest_route=/wp/v2/posts&per_page=100", 0) ==
+        0);
   r = s->on_response(answer(200, posts_json(3, 3, at("2024-12-05T10:00:00Z")), "3", "1"));
   REQUIRE(r.done);
   CHECK(cursor_of(r).str("route") == "query");
