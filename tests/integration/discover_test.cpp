@@ -107,7 +107,7 @@ TEST_CASE("discover: a loopback municipal website, politely, with proposals and 
           "musterstadt,youtube,@stadtmusterstadt,",
           "musterstadt,mastodon,musterstadt@social.example,",
           "musterstadt,bluesky,musterstadt.bsky.social,", "musterstadt,x,musterstadt,",
-          "musterstadt,telegram,musterstadt_info,", "musterstadt,threads,musterstadt,",
+          "musterstadt,telegram,@musterstadt_info,", "musterstadt,threads,musterstadt,",
           "beispielhausen,instagram,gemeinde_beispielhausen,"}) {
       CAPTURE(row);
       CHECK(r.out.find(row) != std::string::npos);
