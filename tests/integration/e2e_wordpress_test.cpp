@@ -30,8 +30,10 @@ std::string text(Store& s, const std::string& sql) {
 }
 
 int64_t posts_of(Store& s, const std::string& handle) {
-  return scalar(s, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
-                   "a.handle = '" + handle + "' AND p.deleted_at IS NULL");
+  return scalar(s,
+                "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
+                "a.handle = '" +
+                    handle + "' AND p.deleted_at IS NULL");
 }
 
 std::string account_of(Store& s, const std::string& handle, const std::string& column) {
@@ -66,11 +68,12 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
   // Citizens talk among themselves before the site answers in the thread.
   const int q1 = stadt.add_comment(recent, now - 5 * kDayMs, 0, "Erika Mustermann");
   const int f1 = stadt.add_comment(recent, now - 5 * kDayMs + kHourMs, 0, "Max Muster", q1);
-  const int f2 = stadt.add_comment(recent, now - 5 * kDayMs + 2 * kHourMs, 0, "Erika Mustermann", f1);
+  const int f2 =
+      stadt.add_comment(recent, now - 5 * kDayMs + 2 * kHourMs, 0, "Erika Mustermann", f1);
   stadt.add_comment(recent, now - 4 * kDayMs, 3, "Stadt Musterstadt", f2);  // a post author
   const int q2 = stadt.add_comment(recent, now - 4 * kDayMs, 0, "Hans Meier");
   stadt.add_comment(recent, now - 3 * kDayMs, 0, "Pressestelle", q2);  // a configured name
-  stadt.add_comment(recent, now - 3 * kDayMs, 0, "Lisa Lustig");        // unanswered
+  stadt.add_comment(recent, now - 3 * kDayMs, 0, "Lisa Lustig");       // unanswered
   for (int i = 0; i < 12; ++i) plain.add_post(now - (12 - i) * kDayMs, 1);
   for (int i = 0; i < 14; ++i) closed.add_post(now - (14 - i) * kDayMs, 1);
   for (int i = 0; i < 4; ++i) removed.add_post(now - (4 - i) * kDayMs, 1);
@@ -86,12 +89,19 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
              "municipalities:\n"
              "  - id: stadta\n    name: Stadt A\n    ags: \"08231000\"\n"
              "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
-             "      - {platform: wordpress, handle: \"" + a + "/\", role: press}\n"
-             "      - {platform: wordpress, handle: \"" + b + "\"}\n"
-             "  - id: gemeindeb\n    name: Gemeinde B\n    ags: \"08111000\"\n"
-             "    kind: Gemeinde\n    state: BW\n    accounts:\n"
-             "      - {platform: wordpress, handle: \"" + c + "\"}\n"
-             "      - {platform: wordpress, handle: \"" + d + "/wp-json/\"}\n");
+             "      - {platform: wordpress, handle: \"" +
+                 a +
+                 "/\", role: press}\n"
+                 "      - {platform: wordpress, handle: \"" +
+                 b +
+                 "\"}\n"
+                 "  - id: gemeindeb\n    name: Gemeinde B\n    ags: \"08111000\"\n"
+                 "    kind: Gemeinde\n    state: BW\n    accounts:\n"
+                 "      - {platform: wordpress, handle: \"" +
+                 c +
+                 "\"}\n"
+                 "      - {platform: wordpress, handle: \"" +
+                 d + "/wp-json/\"}\n");
   const std::string args =
       "poll --once --all -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
 
@@ -102,11 +112,14 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(posts_of(*store, a) == 251);
     CHECK(account_of(*store, a, "backfill_state") == "complete");
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
-                         "WHERE a.handle = '" + a + "' AND p.item_type <> 'article'") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
+                 "WHERE a.handle = '" +
+                     a + "' AND p.item_type <> 'article'") == 0);
     // Times are UTC (date_gmt), not the site's local time an hour ahead.
     CHECK(scalar(*store, "SELECT created_at FROM posts WHERE platform_post_id = '" +
-                             std::to_string(no_comments) + "'") == (now - 2 * kDayMs) / 1000 * 1000);
+                             std::to_string(no_comments) + "'") ==
+          (now - 2 * kDayMs) / 1000 * 1000);
     // The thread: 7 comments, 2 of them the site's answers.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM comments WHERE on_post_id = '" +
                              std::to_string(recent) + "'") == 7);
@@ -121,10 +134,12 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
     CHECK(scalar(*store, "SELECT replies FROM posts WHERE platform_post_id = '" +
                              std::to_string(no_comments) + "'") == 0);
     // Likes and views: WordPress has none; unknown, never 0.
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE likes IS NOT NULL OR views IS NOT "
-                         "NULL") == 0);
-    if (scalar(*store, "SELECT COUNT(*) FROM pragma_table_info('posts') WHERE name = "
-                       "'comments_sweep'") == 1) {
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts WHERE likes IS NOT NULL OR views IS NOT "
+                 "NULL") == 0);
+    if (scalar(*store,
+               "SELECT COUNT(*) FROM pragma_table_info('posts') WHERE name = "
+               "'comments_sweep'") == 1) {
       CHECK(text(*store, "SELECT comments_sweep FROM posts WHERE platform_post_id = '" +
                              std::to_string(no_comments) + "'") == "disabled");
       CHECK(text(*store, "SELECT comments_sweep FROM posts WHERE platform_post_id = '" +
@@ -136,15 +151,18 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
     // REST off: the feed's newest 10, and the note says why.
     CHECK(posts_of(*store, c) == 10);
     CHECK(account_of(*store, c, "backfill_state") == "incomplete");
-    CHECK(account_of(*store, c, "history_note").find("REST API is off (HTTP 401 rest_not_logged_in") !=
-          std::string::npos);
+    CHECK(account_of(*store, c, "history_note")
+              .find("REST API is off (HTTP 401 rest_not_logged_in") != std::string::npos);
     CHECK(posts_of(*store, d) == 4);
     CHECK(account_of(*store, d, "history_note").find("rest_no_route") != std::string::npos);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM account_events WHERE kind = 'rest_api_off'") == 2);
     // The feed's entries are the API's items: keyed by the post id.
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
-                         "WHERE a.handle = '" + c + "' AND p.platform_post_id GLOB '[0-9]*' AND "
-                         "p.platform_post_id NOT GLOB '*[^0-9]*'") == 10);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
+                 "WHERE a.handle = '" +
+                     c +
+                     "' AND p.platform_post_id GLOB '[0-9]*' AND "
+                     "p.platform_post_id NOT GLOB '*[^0-9]*'") == 10);
   }
   CHECK(closed.requests("feed") == 1);
   CHECK(plain.requests("posts") >= 1);
@@ -175,10 +193,14 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
     CHECK(posts_of(*store, a) == 383);
-    CHECK(scalar(*store, "SELECT COUNT(DISTINCT platform_post_id) FROM posts p JOIN accounts a ON "
-                         "a.id = p.account_id WHERE a.handle = '" + a + "'") == 384);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(DISTINCT platform_post_id) FROM posts p JOIN accounts a ON "
+                 "a.id = p.account_id WHERE a.handle = '" +
+                     a + "'") == 384);
   }
   CHECK(stadt.requests("posts") - before_catch_up <= 4);
+  // The closed site's feed did not change since the last run: one 304.
+  CHECK(closed.requests("not_modified") == 1);
 
   // 4. The site switches its REST API on again: read through it, history backfilled.
   closed.set_rest(FakeWordPress::Rest::kOn);

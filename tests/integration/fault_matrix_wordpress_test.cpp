@@ -149,8 +149,7 @@ class WordPressFamily final : public Family {
         e.check = [](Run& run) {
           CHECK(run.account(true).backfill_state == BackfillState::kIncomplete);
           CHECK(run.stored_ids(true).size() == 10);  // the feed's newest 10
-          CHECK(run.scalar("SELECT COUNT(*) FROM account_events WHERE kind = 'rest_api_off'") ==
-                1);
+          CHECK(run.scalar("SELECT COUNT(*) FROM account_events WHERE kind = 'rest_api_off'") == 1);
         };
         break;
       case GenericRow::kCollidingIds:
@@ -194,20 +193,24 @@ std::vector<Case> WordPressFamily::own_cases() {
     CHECK(run.stored_ids(true).size() == 10);
   };
   cases.push_back(row("REST API routes removed (404 rest_no_route): the feed is read",
-                      answer(api, json_answer(404, "{\"code\":\"rest_no_route\",\"message\":\"No "
-                                                   "route was found matching the URL and request "
-                                                   "method.\",\"data\":{\"status\":404}}")),
+                      answer(api, json_answer(404,
+                                              "{\"code\":\"rest_no_route\",\"message\":\"No "
+                                              "route was found matching the URL and request "
+                                              "method.\",\"data\":{\"status\":404}}")),
                       {"ok"}, "REST API is off (HTTP 404 rest_no_route", read_by_feed));
   cases.push_back(row("REST API behind a login (401 rest_not_logged_in): the feed is read",
-                      answer(api, json_answer(401, "{\"code\":\"rest_not_logged_in\",\"message\":"
-                                                   "\"You are not currently logged in.\","
-                                                   "\"data\":{\"status\":401}}")),
+                      answer(api, json_answer(401,
+                                              "{\"code\":\"rest_not_logged_in\",\"message\":"
+                                              "\"You are not currently logged in.\","
+                                              "\"data\":{\"status\":401}}")),
                       {"ok"}, "REST API is off (HTTP 401 rest_not_logged_in", read_by_feed));
   cases.push_back(row("REST API refused without JSON (403 web page): the feed is read",
                       answer(api, html_answer(403)), {"ok"}, "REST API is off (HTTP 403",
                       read_by_feed));
-  cases.push_back(row("REST API off and no feed either", answer([this](const HttpRequest& r) { return any_request(r); }, html_answer(404)),
-                      {"backing_off", "not_found"}, "REST API is off"));
+  cases.push_back(
+      row("REST API off and no feed either",
+          answer([this](const HttpRequest& r) { return any_request(r); }, html_answer(404)),
+          {"backing_off", "not_found"}, "REST API is off"));
   Plan foreign;
   foreign.match = [this](const HttpRequest& r) { return any_request(r) && is_comments(r); };
   foreign.respond = [](const HttpRequest&, HttpResponse r) {
@@ -265,7 +268,9 @@ std::vector<Case> WordPressFamily::own_cases() {
       },
       true));
   Plan early_end;
-  early_end.match = [this](const HttpRequest& r) { return item_request(r) && page_param(r) == "2"; };
+  early_end.match = [this](const HttpRequest& r) {
+    return item_request(r) && page_param(r) == "2";
+  };
   early_end.respond = [](const HttpRequest&, HttpResponse) {
     return json_answer(400,
                        "{\"code\":\"rest_post_invalid_page_number\",\"message\":\"The page number "
@@ -277,9 +282,7 @@ std::vector<Case> WordPressFamily::own_cases() {
   // (fewer stored than the site said).
   cases.push_back(row(
       "a page past the end in the middle of the history", early_end, {"ok"}, "",
-      [](Run& run) {
-        CHECK(run.account(true).backfill_state == BackfillState::kIncomplete);
-      },
+      [](Run& run) { CHECK(run.account(true).backfill_state == BackfillState::kIncomplete); },
       false, kHistoryStopped));
   return cases;
 }

@@ -61,8 +61,9 @@ int FakeWordPress::add_post(TimeMs published, int author, bool comments_open) {
 
 void FakeWordPress::remove_post(int id) {
   std::lock_guard<std::mutex> lock(mu_);
-  posts_.erase(std::remove_if(posts_.begin(), posts_.end(), [&](const Post& p) { return p.id == id; }),
-               posts_.end());
+  posts_.erase(
+      std::remove_if(posts_.begin(), posts_.end(), [&](const Post& p) { return p.id == id; }),
+      posts_.end());
   ++version_;
 }
 
@@ -117,15 +118,17 @@ HttpResponse FakeWordPress::handle(const HttpRequest& request) {
   }
   while (!route.empty() && route.back() == '/') route.pop_back();
   if (!route.empty()) {
-    const std::string kind =
-        route == "/wp/v2/posts" ? "posts" : route == "/wp/v2/comments" ? "comments" : "other";
+    const std::string kind = route == "/wp/v2/posts"      ? "posts"
+                             : route == "/wp/v2/comments" ? "comments"
+                                                          : "other";
     // A posts request for given ids (include=) is counted apart: "status".
     ++requests_[kind == "posts" && !param(request, "include").empty() ? "status" : kind];
     switch (rest_) {
       case Rest::kLoginRequired:
         return wp_error(401, "rest_not_logged_in", "You are not currently logged in.");
       case Rest::kNoRoute:
-        return wp_error(404, "rest_no_route", "No route was found matching the URL and request method.");
+        return wp_error(404, "rest_no_route",
+                        "No route was found matching the URL and request method.");
       case Rest::kHtml:
         return reply(200, home_page(), "text/html; charset=UTF-8");
       case Rest::kOn:
@@ -134,7 +137,8 @@ HttpResponse FakeWordPress::handle(const HttpRequest& request) {
     if (kind == "posts") return posts(request);
     if (kind == "comments") return comments(request);
     if (starts_with(route, "/wp/v2/posts/")) return single_post(route.substr(13));
-    return wp_error(404, "rest_no_route", "No route was found matching the URL and request method.");
+    return wp_error(404, "rest_no_route",
+                    "No route was found matching the URL and request method.");
   }
   if (path == "/feed" || path == "/feed/" || param(request, "feed") == "rss2") {
     ++requests_["feed"];
@@ -171,7 +175,8 @@ HttpResponse FakeWordPress::posts(const HttpRequest& request) {
   }
   const bool asc = param(request, "order") == "asc";
   std::stable_sort(list.begin(), list.end(), [&](const Post* a, const Post* b) {
-    if (a->published != b->published) return asc ? a->published < b->published : a->published > b->published;
+    if (a->published != b->published)
+      return asc ? a->published < b->published : a->published > b->published;
     return asc ? a->id < b->id : a->id > b->id;
   });
   const int64_t total = static_cast<int64_t>(list.size());
@@ -190,8 +195,15 @@ HttpResponse FakeWordPress::posts(const HttpRequest& request) {
     w.key("modified").value(wp_time(p.published + offset_));
     w.key("modified_gmt").value(wp_time(p.published));
     w.key("link").value(link);
-    w.key("title").begin_object().key("rendered").value("Meldung " + std::to_string(p.id) + " &#8211; Rathaus").end_object();
-    w.key("content").begin_object().key("rendered").value("<p>Text der Meldung " + std::to_string(p.id) + ".</p>\n");
+    w.key("title")
+        .begin_object()
+        .key("rendered")
+        .value("Meldung " + std::to_string(p.id) + " &#8211; Rathaus")
+        .end_object();
+    w.key("content")
+        .begin_object()
+        .key("rendered")
+        .value("<p>Text der Meldung " + std::to_string(p.id) + ".</p>\n");
     w.key("protected").value(false).end_object();
     w.key("author").value(p.author).key("featured_media").value(0);
     w.key("comment_status").value(p.comments_open ? "open" : "closed").key("type").value("post");
@@ -246,7 +258,11 @@ HttpResponse FakeWordPress::comments(const HttpRequest& request) {
     w.begin_object().key("id").value(c.id).key("post").value(c.post).key("parent").value(c.parent);
     w.key("author").value(c.author).key("author_name").value(c.name);
     w.key("date").value(wp_time(c.at + offset_)).key("date_gmt").value(wp_time(c.at));
-    w.key("content").begin_object().key("rendered").value("<p>Kommentar " + std::to_string(c.id) + "</p>\n").end_object();
+    w.key("content")
+        .begin_object()
+        .key("rendered")
+        .value("<p>Kommentar " + std::to_string(c.id) + "</p>\n")
+        .end_object();
     w.key("status").value("approved").key("type").value("comment").end_object();
   }
   w.end_array();
@@ -260,6 +276,7 @@ HttpResponse FakeWordPress::feed(const HttpRequest& request) {
   const std::string etag = "\"w" + std::to_string(version_) + "\"";
   for (const HttpHeader& h : request.headers) {
     if (iequals(h.name, "If-None-Match") && h.value == etag) {
+      ++requests_["not_modified"];
       HttpResponse r;
       r.status = 304;
       r.headers.push_back({"ETag", etag});

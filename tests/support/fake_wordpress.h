@@ -47,7 +47,7 @@ class FakeWordPress {
   void set_rest(Rest rest);
   void set_pretty_permalinks(bool pretty);
   // Requests of one kind ("posts": listings, "status": posts by include=,
-  // "comments", "feed", "other").
+  // "comments", "feed", "other"), and "not_modified": the feed's 304s.
   int64_t requests(const std::string& kind) const;
   std::vector<std::string> post_ids() const;  // every published post, as strings
 
