@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "core/clock.h"
-#include "fake_platforms.h"
+#include "loopback_platforms.h"
 #include "loopback_server.h"
 #include "store/store.h"
 #include "test_support.h"

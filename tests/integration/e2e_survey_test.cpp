@@ -9,7 +9,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/time_util.h"
-#include "fake_platforms.h"
+#include "loopback_platforms.h"
 #include "loopback_server.h"
 #include "test_support.h"
 

@@ -13,8 +13,9 @@
 
 #include "core/clock.h"
 #include "core/strings.h"
-#include "fake_platforms.h"
-#include "fake_youtube_rss.h"
+#include "fake_feed.h"
+#include "fake_youtube.h"
+#include "loopback_platforms.h"
 #include "loopback_server.h"
 #include "store/store.h"
 #include "test_support.h"
@@ -119,14 +120,20 @@ TEST_CASE("e2e: YouTube history, counts and comments, a spent quota holds YouTub
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
                          "WHERE a.platform = 'mastodon'") == 10);
     // Every call the fake charged is on muniscope's books.
-    CHECK(scalar(*store, "SELECT spent FROM budgets WHERE platform = 'youtube'") ==
+    CHECK(scalar(*store, "SELECT spent FROM budgets WHERE scope = 'youtube#default'") ==
           yt.api_calls());
+    // Comment backfill read every video's comments, one call each.
+    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE item_type = 'video' AND "
+                         "comments_swept_at IS NULL") == 0);
+    CHECK(yt.calls("commentThreads") == 127);
     // The key is nowhere in the store.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM poll_log WHERE error LIKE '%" + std::string(kKey) +
                              "%' OR notes LIKE '%" + std::string(kKey) + "%'") == 0);
   }
   const int64_t calls_after_first = yt.api_calls();
-  CHECK(calls_after_first < 40);  // 120 videos cost a few dozen units, not hundreds
+  // 120 videos cost a few dozen units, not hundreds, and their comments one
+  // unit a video (127 videos, one thread with more replies than embedded).
+  CHECK(calls_after_first < 40 + 127 + 5);
 
   // 2. The day's quota is spent at YouTube. New items everywhere.
   yt.set_quota(0);
@@ -148,7 +155,7 @@ TEST_CASE("e2e: YouTube history, counts and comments, a spent quota holds YouTub
                          "('auth_failed', 'not_found', 'gone', 'malformed')") == 0);
     // Held until the next reset (midnight Pacific time), at most a day away.
     const int64_t blocked =
-        scalar(*store, "SELECT COALESCE(blocked_until, 0) FROM budgets WHERE platform = 'youtube'");
+        scalar(*store, "SELECT COALESCE(blocked_until, 0) FROM budgets WHERE scope = 'youtube#default'");
     CHECK(blocked > now);
     CHECK(blocked <= now + 25 * kHourMs);
   }

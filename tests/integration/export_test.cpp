@@ -10,7 +10,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
-#include "fake_platforms.h"
+#include "loopback_platforms.h"
 #include "store/store.h"
 #include "test_support.h"
 

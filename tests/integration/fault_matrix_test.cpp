@@ -16,8 +16,10 @@
 
 #include "core/clock.h"
 #include "core/strings.h"
-#include "fake_platforms.h"
-#include "fake_youtube_rss.h"
+#include "fake_bluesky.h"
+#include "fake_feed.h"
+#include "fake_mastodon.h"
+#include "fake_youtube.h"
 #include "fault_matrix.h"
 #include "loopback_server.h"
 

@@ -11,12 +11,12 @@
 #include <thread>
 
 #include "child_process.h"
-#include "fake_youtube_rss.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
+#include "fake_youtube.h"
 #include "loopback_server.h"
 #include "simulated_transport.h"
 #include "store/store.h"

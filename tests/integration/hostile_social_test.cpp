@@ -9,8 +9,9 @@
 //   - a move named by the old instance sends the target's host nothing but
 //     the account lookup.
 //
-// The fakes (support/fake_platforms.h) play the platforms; a Tap around each
-// counts what reached it and can answer in its place.
+// The fakes (support/fake_mastodon.h, support/fake_bluesky.h) play the
+// platforms; a Tap around each counts what reached it and can answer in its
+// place.
 #include <doctest/doctest.h>
 
 #include <SQLiteCpp/Statement.h>
@@ -25,7 +26,8 @@
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
-#include "fake_platforms.h"
+#include "fake_bluesky.h"
+#include "fake_mastodon.h"
 #include "loopback_server.h"
 #include "store/store.h"
 #include "test_support.h"

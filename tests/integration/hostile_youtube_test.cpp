@@ -1,6 +1,6 @@
 // A hostile YouTube, over real HTTP on loopback: the engine, the libcurl
 // transport, the YouTube connector and the store against the fake Data API
-// (tests/support/fake_youtube_rss.h) turned hostile with set_tamper. One case
+// (tests/support/fake_youtube.h) turned hostile with set_tamper. One case
 // per finding of issue #20 that concerns YouTube:
 //
 //   1  videos.list answering no items (twice), or leaving videos out, marks
@@ -27,7 +27,7 @@
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
-#include "fake_youtube_rss.h"
+#include "fake_youtube.h"
 #include "loopback_server.h"
 #include "store/store.h"
 #include "test_support.h"

@@ -11,7 +11,7 @@
 #include "connectors/builtin.h"
 #include "core/clock.h"
 #include "core/platform.h"
-#include "fake_platforms.h"
+#include "loopback_platforms.h"
 #include "report/svg_chart.h"
 #include "store/store.h"
 #include "test_support.h"

@@ -1,6 +1,78 @@
 #include "fake_feed.h"
 
+#include <algorithm>
+
+#include "core/strings.h"
+#include "core/time_util.h"
+
 namespace muni::test {
+
+namespace {
+
+HttpResponse reply(int status, std::string body, const char* type) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.push_back({"Content-Type", type});
+  return r;
+}
+
+}  // namespace
+
+void FakeFeedSite::add_item(const std::string& guid, TimeMs published, const std::string& title) {
+  std::lock_guard<std::mutex> lock(mu_);
+  items_.insert(items_.begin(), Item{guid, published, title});
+  ++version_;
+}
+
+void FakeFeedSite::remove_item(const std::string& guid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  items_.erase(
+      std::remove_if(items_.begin(), items_.end(), [&](const Item& i) { return i.guid == guid; }),
+      items_.end());
+  ++version_;
+}
+
+int64_t FakeFeedSite::requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_;
+}
+
+int64_t FakeFeedSite::not_modified() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return not_modified_;
+}
+
+HttpResponse FakeFeedSite::handle(const HttpRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++requests_;
+  const std::string etag = "\"v" + std::to_string(version_) + "\"";
+  std::string if_none_match;
+  for (const HttpHeader& h : request.headers) {
+    if (to_lower_ascii(h.name) == "if-none-match") if_none_match = h.value;
+  }
+  if (if_none_match == etag) {
+    ++not_modified_;
+    HttpResponse r;
+    r.status = 304;
+    r.headers.push_back({"ETag", etag});
+    return r;
+  }
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>"
+      "<title>Pressemitteilungen</title><link>https://www.musterstadt.example/</link>\n";
+  for (size_t i = 0; i < items_.size() && i < 10; ++i) {  // the newest 10, as many sites do
+    const Item& it = items_[i];
+    xml += "<item><title>" + it.title + "</title><guid isPermaLink=\"false\">" + it.guid +
+           "</guid><link>/aktuelles/" + it.guid + "</link><pubDate>" +
+           format_http_date(it.published) + "</pubDate><description>Meldung " + it.guid +
+           "</description></item>\n";
+  }
+  xml += "</channel></rss>\n";
+  HttpResponse r = reply(200, std::move(xml), "application/rss+xml; charset=utf-8");
+  r.headers.push_back({"ETag", etag});
+  return r;
+}
 
 void FakeFeed::serve(const std::string& path, std::string body, std::string content_type) {
   std::lock_guard<std::mutex> lock(mu_);

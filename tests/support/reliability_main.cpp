@@ -38,9 +38,11 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "fake_platforms.h"
-#include "fake_youtube_rss.h"
 #include "core/strings.h"
+#include "fake_bluesky.h"
+#include "fake_feed.h"
+#include "fake_mastodon.h"
+#include "fake_youtube.h"
 #include "loopback_server.h"
 
 extern char** environ;

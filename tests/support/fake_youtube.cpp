@@ -1,4 +1,4 @@
-#include "fake_youtube_rss.h"
+#include "fake_youtube.h"
 
 #include <algorithm>
 
@@ -52,8 +52,6 @@ int64_t offset_of(const std::optional<std::string>& token) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- YouTube
-
 void FakeYouTube::add_channel(const std::string& id, const std::string& handle,
                               int64_t subscribers) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -84,8 +82,8 @@ void FakeYouTube::disable_comments(const std::string& video) {
   videos_.at(video).comments_off = true;
 }
 
-std::string FakeYouTube::add_comment(const std::string& video, const std::string& author,
-                                     TimeMs at, const std::string& parent) {
+std::string FakeYouTube::add_comment(const std::string& video, const std::string& author, TimeMs at,
+                                     const std::string& parent) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string serial = std::to_string(++seq_);
   const std::string id = parent.empty() ? "Ugz" + serial + "AaABAg" : parent + ".9r" + serial;
@@ -153,7 +151,8 @@ HttpResponse FakeYouTube::handle(const HttpRequest& request) {
   --quota_;
   if (url_query_param(request.url, "key").value_or("") != key_) {
     ++rejected_keys_;
-    return api_error(400, "global", "badRequest", "API key not valid. Please pass a valid API key.");
+    return api_error(400, "global", "badRequest",
+                     "API key not valid. Please pass a valid API key.");
   }
   if (tamper_) {
     return tamper_(method, request, [&](const HttpRequest& r) { return api(method, r); });
@@ -316,8 +315,8 @@ HttpResponse FakeYouTube::api(const std::string& method, const HttpRequest& requ
     std::sort(threads.begin(), threads.end(),
               [](const Comment* a, const Comment* b) { return a->at > b->at; });  // order=time
     const int64_t offset = offset_of(param("pageToken"));
-    const int64_t per_page = std::min<int64_t>(
-        parse_int64(param("maxResults").value_or("20")).value_or(20), 100);
+    const int64_t per_page =
+        std::min<int64_t>(parse_int64(param("maxResults").value_or("20")).value_or(20), 100);
     const int64_t end = std::min<int64_t>(offset + std::max<int64_t>(per_page / 25, 2),
                                           threads.size());  // small pages: paging is exercised
     w.begin_object().key("kind").value("youtube#commentThreadListResponse");
@@ -363,7 +362,8 @@ HttpResponse FakeYouTube::feed(const HttpRequest& request) {
   ++feed_calls_;
   const std::string channel = url_query_param(request.url, "channel_id").value_or("");
   if (channels_.count(channel) == 0)
-    return reply(404, "<html><body>Error 404 (Not Found)</body></html>", "text/html; charset=UTF-8");
+    return reply(404, "<html><body>Error 404 (Not Found)</body></html>",
+                 "text/html; charset=UTF-8");
   std::string xml =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed "
       "xmlns:yt=\"http://www.youtube.com/xml/schemas/2015\" "
@@ -376,8 +376,9 @@ HttpResponse FakeYouTube::feed(const HttpRequest& request) {
     if (++n > 15) break;  // the newest 15
     xml += " <entry>\n  <id>yt:video:" + v->id + "</id>\n  <yt:videoId>" + v->id +
            "</yt:videoId>\n  <yt:channelId>" + channel + "</yt:channelId>\n  <title>Video " +
-           v->id + "</title>\n  <link rel=\"alternate\" href=\"https://www.youtube.com/watch?v=" +
-           v->id + "\"/>\n  <published>" + format_iso8601(v->published) +
+           v->id +
+           "</title>\n  <link rel=\"alternate\" href=\"https://www.youtube.com/watch?v=" + v->id +
+           "\"/>\n  <published>" + format_iso8601(v->published) +
            "</published>\n  <media:group><media:community><media:starRating count=\"" +
            std::to_string(v->views / 20) +
            "\" average=\"5.00\" min=\"1\" max=\"5\"/><media:statistics views=\"" +
@@ -386,63 +387,6 @@ HttpResponse FakeYouTube::feed(const HttpRequest& request) {
   xml += "</feed>\n";
   HttpResponse r = reply(200, std::move(xml), "text/xml; charset=UTF-8");
   r.headers.push_back({"Cache-Control", "public, max-age=900"});
-  return r;
-}
-
-// ---------------------------------------------------------------- feeds
-
-void FakeFeedSite::add_item(const std::string& guid, TimeMs published, const std::string& title) {
-  std::lock_guard<std::mutex> lock(mu_);
-  items_.insert(items_.begin(), Item{guid, published, title});
-  ++version_;
-}
-
-void FakeFeedSite::remove_item(const std::string& guid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  items_.erase(std::remove_if(items_.begin(), items_.end(),
-                              [&](const Item& i) { return i.guid == guid; }),
-               items_.end());
-  ++version_;
-}
-
-int64_t FakeFeedSite::requests() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return requests_;
-}
-
-int64_t FakeFeedSite::not_modified() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return not_modified_;
-}
-
-HttpResponse FakeFeedSite::handle(const HttpRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++requests_;
-  const std::string etag = "\"v" + std::to_string(version_) + "\"";
-  std::string if_none_match;
-  for (const HttpHeader& h : request.headers) {
-    if (to_lower_ascii(h.name) == "if-none-match") if_none_match = h.value;
-  }
-  if (if_none_match == etag) {
-    ++not_modified_;
-    HttpResponse r;
-    r.status = 304;
-    r.headers.push_back({"ETag", etag});
-    return r;
-  }
-  std::string xml =
-      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>"
-      "<title>Pressemitteilungen</title><link>https://www.musterstadt.example/</link>\n";
-  for (size_t i = 0; i < items_.size() && i < 10; ++i) {  // the newest 10, as many sites do
-    const Item& it = items_[i];
-    xml += "<item><title>" + it.title + "</title><guid isPermaLink=\"false\">" + it.guid +
-           "</guid><link>/aktuelles/" + it.guid + "</link><pubDate>" +
-           format_http_date(it.published) + "</pubDate><description>Meldung " + it.guid +
-           "</description></item>\n";
-  }
-  xml += "</channel></rss>\n";
-  HttpResponse r = reply(200, std::move(xml), "application/rss+xml; charset=utf-8");
-  r.headers.push_back({"ETag", etag});
   return r;
 }
 

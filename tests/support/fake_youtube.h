@@ -1,13 +1,12 @@
-// In-memory YouTube (Data API v3 and the channel feed) and RSS/Atom sites
-// for end-to-end tests, served over loopback HTTP. They answer in the shapes
-// of the fixtures (tests/fixtures/youtube, tests/fixtures/rss, and the real
-// samples those follow) with the platforms' rules: the API key checked on
-// every call, one quota unit per call and 403 quotaExceeded once the day's
-// units are spent, page tokens, 50 ids per videos.list, replies beyond the
-// thread's subset only through comments.list, the feed's newest 15; feeds
-// with ETag and Last-Modified answering 304 to a matching conditional GET.
-// A YouTube fake can turn hostile (set_tamper): every API call then goes
-// through a function that may answer it itself or change the honest answer.
+// In-memory YouTube (Data API v3 and the channel feed) for end-to-end tests,
+// served over loopback HTTP. It answers in the shapes of the fixtures
+// (tests/fixtures/youtube, and the real samples those follow) with the
+// platform's rules: the API key checked on every call, one quota unit per
+// call and 403 quotaExceeded once the day's units are spent, page tokens, 50
+// ids per videos.list, replies beyond the thread's subset only through
+// comments.list, the channel feed's newest 15.
+// The fake can turn hostile (set_tamper): every API call then goes through a
+// function that may answer it itself or change the honest answer.
 #pragma once
 
 #include <cstdint>
@@ -95,29 +94,6 @@ class FakeYouTube {
   int64_t feed_calls_ = 0;
   int64_t rejected_keys_ = 0;
   uint64_t seq_ = 0;
-};
-
-class FakeFeedSite {
- public:
-  // The feed at `path` (e.g. "/aktuelles/rss.xml"), RSS 2.0.
-  void add_item(const std::string& guid, TimeMs published, const std::string& title);
-  void remove_item(const std::string& guid);
-  int64_t requests() const;
-  int64_t not_modified() const;  // 304 answers given
-
-  HttpResponse handle(const HttpRequest& request);
-
- private:
-  struct Item {
-    std::string guid;
-    TimeMs published = 0;
-    std::string title;
-  };
-  mutable std::mutex mu_;
-  std::vector<Item> items_;  // newest first
-  uint64_t version_ = 1;
-  int64_t requests_ = 0;
-  int64_t not_modified_ = 0;
 };
 
 }  // namespace muni::test
