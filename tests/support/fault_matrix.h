@@ -1,5 +1,6 @@
 // The fault matrix: one table-driven harness that runs the same faults
-// against every connector's fake (tests/integration/fault_matrix_test.cpp).
+// against every connector's fake (one family per platform, in
+// tests/integration/fault_matrix_<platform>_test.cpp).
 //
 // A connector family is one platform on its fake server(s) with two
 // accounts: a faulty one, which gets the faults, and a healthy one beside
@@ -33,8 +34,9 @@
 // (Family::adjust), or that the row does not apply, and why. Family rows are
 // the faults only that platform can have.
 //
-// A new connector joins by adding its fake (tests/support/fake_<platform>),
-// a Family for it with its rows, and a TEST_CASE that calls run_matrix.
+// A new connector joins by adding its fake (tests/support/fake_<platform>)
+// and tests/integration/fault_matrix_<platform>_test.cpp: a Family for it
+// with its rows, and a TEST_CASE that calls run_matrix.
 //
 // Time: the engine runs on a WarpClock, the real clock plus time skipped by
 // the harness. Whenever the engine has nothing on the wire and sends nothing
