@@ -323,7 +323,7 @@ print("ok")
 
   SUBCASE("ESC and U+202E in a post: exact in files and pipes, escaped on a terminal") {
     // The store keeps a post's text as sent; a terminal never gets it raw
-    // (issue #20, caveat). Table, HTML and log paths: safety_test.cpp.
+    // (issue #20, caveat). Table, HTML and log paths: text_test.cpp.
     {
       auto store = *Store::open(dir.file("s.db"), OpenMode::kReadWrite);
       store->db().exec(

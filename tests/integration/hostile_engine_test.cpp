@@ -106,7 +106,7 @@ HttpResponse too_many(std::vector<HttpHeader> headers) {
 
 }  // namespace
 
-TEST_CASE("hostile 2.3: a server answering 429 with Retry-After 0 or a past date forever gets no request storm") {
+TEST_CASE("hostile engine: a server answering 429 with Retry-After 0 or a past date forever gets no request storm (issue #20, 3)") {
   // Found: one daemon sent 1,344 requests in 60 s to a server that answered
   // 429 with Retry-After: 0 forever. Every 429 now pauses the host for at
   // least the hint-less backoff (30 s, jittered), whatever the header says.
@@ -128,7 +128,7 @@ TEST_CASE("hostile 2.3: a server answering 429 with Retry-After 0 or a past date
   }
 }
 
-TEST_CASE("hostile 2.2: absurd rate-limit figures hold a host at most 15 minutes, and are logged") {
+TEST_CASE("hostile engine: absurd rate-limit figures hold a host at most 15 minutes, and are logged (issue #20, 2)") {
   // Found: an absurd Retry-After beside X-RateLimit-Reset a day ahead and
   // RateLimit-Policy w=86400 parked the host until the next day.
   std::atomic<int> served{0};
@@ -160,7 +160,7 @@ TEST_CASE("hostile 2.2: absurd rate-limit figures hold a host at most 15 minutes
   CHECK(*capped_hosts[0].wait_until - SystemClock().now() <= 2 * kMinuteMs + kSecondMs);
 }
 
-TEST_CASE("hostile 2.4: paging that repeats, circles or never ends is stopped by the per-unit guard") {
+TEST_CASE("hostile engine: paging that repeats, circles or never ends is stopped by the per-unit guard (issue #20, 4)") {
   // Found: a comment thread whose page token never ended made 6,830
   // requests in 300 s. The engine stops any unit of work that would ask for
   // the same request twice, or send more than its cap, whatever the
@@ -209,7 +209,7 @@ TEST_CASE("hostile 2.4: paging that repeats, circles or never ends is stopped by
   }
 }
 
-TEST_CASE("hostile 2.304: a 304 to a request that sent no validator is a broken answer, not 'nothing new'") {
+TEST_CASE("hostile engine: a 304 to a request that sent no validator is a broken answer, not 'nothing new' (issue #20, caveat)") {
   // Found: a feed answering 304 although no validator was ever sent stayed
   // "ok" with 0 entries forever.
   std::atomic<int> served{0};
@@ -234,7 +234,7 @@ TEST_CASE("hostile 2.304: a 304 to a request that sent no validator is a broken 
   CHECK(accounts->front().runtime.state_reason.find("sent no validator") != std::string::npos);
 }
 
-TEST_CASE("hostile 2.9: SIGTERM while a 100,000-entry feed is being stored ends within 5 s") {
+TEST_CASE("hostile engine: SIGTERM while a 100,000-entry feed is being stored ends within 5 s (issue #20, 9)") {
   // Found: 7 of 16 SIGTERMs took longer than 5 s (max 9.03 s) while a
   // 100,000-entry feed was stored in one transaction. Long pages are now
   // stored in chunks that stop at a stop request, and a long answer that
@@ -302,7 +302,7 @@ TEST_CASE("hostile 2.9: SIGTERM while a 100,000-entry feed is being stored ends 
   MESSAGE("longest SIGTERM to exit: " << longest_ms << " ms");
 }
 
-TEST_CASE("hostile 2.exit: poll --once exits 0 when every account ended ok, after errors it recovered from") {
+TEST_CASE("hostile engine: poll --once exits 0 when every account ended ok, after errors it recovered from (issue #20, caveat)") {
   // Found: poll --once exited 1 after a transient error it had recovered from.
   std::atomic<int> served{0};
   const std::string feed =
@@ -339,7 +339,7 @@ TEST_CASE("hostile 2.exit: poll --once exits 0 when every account ended ok, afte
   CHECK(r.exit_code == 1);
 }
 
-TEST_CASE("hostile 22.5: backfill pages that hold only unstorable items say so, and count each item once") {
+TEST_CASE("hostile engine: backfill pages that hold only unstorable items say so, and count each item once (issue #22, 5)") {
   // Found: a backfill whose last pages held only posts with implausible
   // dates stopped with "the server repeats pages or its cursor goes in
   // circles", which it did not; and a page of 40 such posts was summed up
@@ -376,7 +376,7 @@ TEST_CASE("hostile 22.5: backfill pages that hold only unstorable items say so, 
   CHECK(run.scalar("SELECT SUM(items_skipped) FROM poll_log WHERE work = 'backfill'") == 15);
 }
 
-TEST_CASE("hostile 22.3: after quotaExceeded no request with that key leaves, for any account") {
+TEST_CASE("hostile engine: after quotaExceeded no request with that key leaves, for any account (issue #22, 3)") {
   // Found: after YouTube answered quotaExceeded, one poll --once sent two to
   // three more calls with the same key, one of them 0.6 s later for another
   // channel. A throttle means stop: requests already on the wire when the

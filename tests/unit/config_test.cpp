@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "config/config.h"
+#include "core/strings.h"
 #include "test_support.h"
 
 using namespace muni;
@@ -314,4 +317,80 @@ TEST_CASE("config: the shipped example config is valid") {
   CHECK(bluesky);
   CHECK(rss);
   CHECK(youtube);
+}
+
+TEST_CASE("config: local inputs are regular files of bounded size (finding 16)") {
+  test::TempDir dir;
+  // Found: check-config /dev/zero grew past 361 MB; a FIFO blocked forever;
+  // a directory was accepted as an include.
+  auto z = read_input_file("/dev/zero");
+  REQUIRE_FALSE(z.ok());
+  CHECK(z.error().message.find("not a regular file") != std::string::npos);
+  const std::string fifo = dir.file("fifo");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  auto f = read_input_file(fifo);  // returns at once, never waits for a writer
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.error().message.find("not a regular file") != std::string::npos);
+  auto d = read_input_file(dir.path().string());
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message.find("directory") != std::string::npos);
+  test::write_file(dir.file("big"), std::string(2000, 'x'));
+  auto big = read_input_file(dir.file("big"), 1000);
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().message.find("more than the limit") != std::string::npos);
+  CHECK(read_input_file(dir.file("big")).ok());
+
+  std::filesystem::create_directory(dir.file("munis"));
+  test::write_file(dir.file("main.yaml"),
+                   "defaults: {contact: t@example.org}\ninclude: [munis, fifo]\n");
+  ConfigLoad load = load_config(dir.file("main.yaml"));
+  CHECK_FALSE(load.config.has_value());
+  REQUIRE(load.errors.size() == 2);
+  CHECK(load.errors[0].format().find("directory") != std::string::npos);
+  CHECK(load.errors[1].format().find("not a regular file") != std::string::npos);
+  ConfigLoad zero = load_config("/dev/zero");
+  REQUIRE_FALSE(zero.config.has_value());
+  CHECK(zero.errors[0].message.find("not a regular file") != std::string::npos);
+}
+
+TEST_CASE("config: a secret written where the variable name belongs is never echoed (finding 19)") {
+  const std::string token = "ghp_AbCdEf0123456789aBcDeF0123456789xyZ";
+  ConfigLoad load = load_config_from_string(
+      "defaults: {contact: t@example.org}\nplatforms:\n  youtube:\n    credential: {env: \"" + token +
+          "\"}\n",
+      "c.yaml");
+  REQUIRE(load.config.has_value());
+  std::erase_if(load.warnings, [](const ConfigIssue& w) { return w.key == "defaults.contact"; });
+  REQUIRE(load.warnings.size() == 1);
+  CHECK(load.warnings[0].format().find(token) == std::string::npos);
+  CHECK(load.warnings[0].format().find("looks like a secret") != std::string::npos);
+  const CredentialRef& ref = load.config->platforms.at("youtube").credential;
+  CHECK(ref.describe().find(token) == std::string::npos);
+  auto secret = read_credential(ref);
+  REQUIRE_FALSE(secret.ok());
+  CHECK(secret.error().message.find(token) == std::string::npos);
+  CHECK(secret.error().message.find("looks like a secret") != std::string::npos);
+  // An ordinary variable name is named in messages, as before.
+  CHECK_FALSE(looks_like_secret("YOUTUBE_API_KEY"));
+  CHECK(looks_like_secret("AIzaSyA1234567890abcdefghijklmnopqrstuv"));
+  CredentialRef plain;
+  plain.kind = CredentialRef::Kind::kEnv;
+  plain.name = "MUNISCOPE_TEST_SURELY_UNSET";
+  CHECK(read_credential(plain).error().message.find("MUNISCOPE_TEST_SURELY_UNSET") !=
+        std::string::npos);
+}
+
+TEST_CASE("config: a platforms: section reads without dangling references (finding 11)") {
+  // Found under AddressSanitizer: a reference into yaml-cpp's iterator proxy
+  // (stack-use-after-scope) for every configuration with platforms:. The
+  // sanitizer build (make test-sanitize) is what catches a relapse; here the
+  // values must come through intact.
+  ConfigLoad load = load_config_from_string(
+      "defaults: {contact: t@example.org}\nplatforms:\n  mastodon:\n    poll_interval: 2h\n"
+      "  bluesky:\n    base_url: https://appview.example\n    redirect_hosts: [cdn.example]\n",
+      "p.yaml");
+  REQUIRE(load.config.has_value());
+  CHECK(load.config->platforms.at("mastodon").poll_interval == 2 * kHourMs);
+  CHECK(load.config->platforms.at("bluesky").base_url == "https://appview.example");
+  CHECK(load.config->platforms.at("bluesky").redirect_hosts == std::vector<std::string>{"cdn.example"});
 }

@@ -456,7 +456,7 @@ TEST_CASE("engine: poll --once runs the selection to completion, backfill includ
   CHECK(h.account("x").backfill_state == BackfillState::kComplete);
 }
 
-TEST_CASE("safety 8: one account configured under two spellings is polled and counted once") {
+TEST_CASE("engine: one account configured under two spellings is polled and counted once (finding 8)") {
   // Found: a Bluesky handle and its DID passed check-config, every post was
   // stored twice and municipality metrics doubled. Here: a toy handle and
   // its URL form, both resolving to the same id on the same host.
@@ -486,7 +486,7 @@ TEST_CASE("safety 8: one account configured under two spellings is polled and co
   CHECK(h.account(first_primary ? "http://toy.test/alice" : "alice").state_id() == "duplicate");
 }
 
-TEST_CASE("safety 3: a redirect to another host is refused and nothing is stored") {
+TEST_CASE("engine: a redirect to another host is refused and nothing is stored (finding 3)") {
   // Found: a 302 to another host was followed and its answer stored as the
   // account's data, leaving it "ok" with 0 posts (and a blind SSRF).
   Harness h;
@@ -510,7 +510,7 @@ TEST_CASE("safety 3: a redirect to another host is refused and nothing is stored
   CHECK(h.engine->counters().redirects_refused == 1);
 }
 
-TEST_CASE("safety 18: a persistent 429 without headers says who limits, and until when") {
+TEST_CASE("engine: a persistent 429 without headers says who limits, and until when (finding 18)") {
   // Found: the account showed "pending" with an empty reason.
   Harness h;
   h.world.add_posts("alice", 5, h.clock.now() - kDayMs);
@@ -529,7 +529,7 @@ TEST_CASE("safety 18: a persistent 429 without headers says who limits, and unti
   CHECK(h.account("alice").state_id() == "ok");
 }
 
-TEST_CASE("safety 13: backfill that makes no progress stops with a clear state") {
+TEST_CASE("engine: backfill that makes no progress stops with a clear state (finding 13)") {
   // Found: a server that ignores the paging parameter served the same page
   // forever and `poll --once` never ended. (Connectors detect it where they
   // can; this is the engine's net under every connector.)
@@ -558,7 +558,7 @@ TEST_CASE("safety 13: backfill that makes no progress stops with a clear state")
   CHECK(h.request_times("before=").size() < 12);
 }
 
-TEST_CASE("safety: secrets from env, file and inline reach no log line, table, status or label") {
+TEST_CASE("engine: secrets from env, file and inline reach no log line, table, status or label") {
   const std::string env_secret = "s3cr3t-env-AAAA1111";
   const std::string file_secret = "s3cr3t-file-BBBB2222";
   const std::string inline_secret = "s3cr3t-inline-CCCC3333";

@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 using namespace muni;
+using muni::test::at;
 
 namespace {
 
@@ -274,4 +275,51 @@ TEST_CASE("rate limit: absolute server times land on the caller's monotonic time
                          {"RateLimit-Reset", std::to_string((wall + 40 * kSecondMs) / 1000)}}),
       tick, wall);
   CHECK(epoch.try_acquire(tick, 0) == tick + 40 * kSecondMs + RateLimiter::kResetMarginMs);
+}
+
+TEST_CASE("rate limit: absurd header values are clamped (finding 15)") {
+  const TimeMs now = at("2026-01-01T00:00:00Z");
+  // Found: Retry-After: 9223372036854775807 overflowed into "no wait at all".
+  RateLimiter l({300, 5 * kMinuteMs});
+  l.on_too_many_requests(with_headers(429, {{"Retry-After", "9223372036854775807"}}), now);
+  REQUIRE(l.blocked_until(now).has_value());
+  CHECK(*l.blocked_until(now) > now);
+  CHECK(*l.blocked_until(now) <= now + 5 * kMinuteMs);  // no hint: the hint-less pause
+  CHECK(parse_retry_after("9223372036854775807", now).value() > now);
+  // Found: RateLimit-Policy w=99999999999999999 blocked the host practically forever.
+  RateLimiter p({});
+  p.observe(with_headers(200, {{"RateLimit-Policy", "300;w=99999999999999999"},
+                               {"RateLimit-Remaining", "0"},
+                               {"RateLimit-Reset", "99999999999999999"}}),
+            now);
+  CHECK(p.window_ms() <= kDayMs);
+  CHECK(p.try_acquire(now, 0) <= now + kDayMs + RateLimiter::kResetMarginMs);
+  // Epoch seconds far in the future, negative and garbage values.
+  RateLimiter q({300, 5 * kMinuteMs});
+  q.observe(with_headers(200, {{"X-RateLimit-Remaining", "0"},
+                               {"X-RateLimit-Reset", "9223372036854775807"}}),
+            now);
+  CHECK(q.try_acquire(now, 0) <= now + 15 * kMinuteMs + RateLimiter::kResetMarginMs);
+  CHECK_FALSE(parse_retry_after("-5", now).has_value());
+  CHECK_FALSE(parse_retry_after("soon", now).has_value());
+}
+
+TEST_CASE("rate limit: a reset just past means retry now, 429s already in flight do not compound") {
+  // Found: RateLimit-Reset is whole epoch seconds; a reset a few hundred ms
+  // old counted as "no hint", and four in-flight 429s stretched the pause
+  // from 30 s to 240 s.
+  const TimeMs now = at("2026-01-01T00:00:10.400Z");
+  RateLimiter l({3000, 5 * kMinuteMs});
+  const HttpResponse r429 = with_headers(
+      429, {{"RateLimit-Limit", "3000"},
+            {"RateLimit-Remaining", "0"},
+            {"RateLimit-Reset", std::to_string(at("2026-01-01T00:00:10Z") / 1000)}});
+  l.on_too_many_requests(r429, now, now - 200);
+  CHECK(l.blocked_until(now) == now + kSecondMs);
+  RateLimiter silent({300, 10 * kSecondMs});
+  const HttpResponse bare = with_headers(429, {});
+  const TimeMs sent = now - 100;  // four requests sent together
+  for (int i = 0; i < 4; ++i) silent.on_too_many_requests(bare, now + i, sent);
+  // One pause, bounded by the known 10 s window, not 30 s doubled three times.
+  CHECK(silent.blocked_until(now + 3).value() <= now + 10 * kSecondMs + 3);
 }

@@ -334,7 +334,7 @@ TEST_CASE("store: online backup produces an intact copy") {
   CHECK((*copy)->load_accounts(true)->size() == 2);
 }
 
-TEST_CASE("safety 2: absence is no deletion, only per-item evidence deletes, and a post can come back") {
+TEST_CASE("store: absence is no deletion, only per-item evidence deletes, and a post can come back (finding 2)") {
   // Found: two empty getPosts answers (and two empty videos.list answers)
   // marked every recent post deleted while the timeline still listed them.
   // Being missing from listings, however often, is only noted.
@@ -390,7 +390,7 @@ TEST_CASE("safety 2: absence is no deletion, only per-item evidence deletes, and
   CHECK(count(store, "SELECT COUNT(*) FROM account_events WHERE kind = 'post_restored'") == 1);
 }
 
-TEST_CASE("safety 9: a database of another application is refused, never migrated") {
+TEST_CASE("store: a database of another application is refused, never migrated (finding 9)") {
   test::TempDir dir;
   const std::string path = dir.file("other.db");
   {
