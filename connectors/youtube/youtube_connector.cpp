@@ -857,8 +857,12 @@ class ApiComments : public ConnectorSession {
   StepResult on_response(const HttpResponse& r) override {
     if (r.status != 200) {
       const auto e = youtube::parse_error(r.body);
-      if (e && (e->reason == "commentsDisabled" || e->reason == "videoNotFound"))
-        return next_video(Page{});  // nothing to read on this video
+      if (e && e->reason == "commentsDisabled") {
+        Page page;
+        page.batch.comment_sweeps.push_back({video_, CommentSweepResult::kDisabled, ""});
+        return next_video(std::move(page));  // nothing to read on this video
+      }
+      if (e && e->reason == "videoNotFound") return next_video(Page{});
       return api_failure(r, in_replies_ ? "comments" : "commentThreads");
     }
     auto page = in_replies_ ? youtube::parse_comments(r.body, channel_)
@@ -881,12 +885,10 @@ class ApiComments : public ConnectorSession {
                                  : "the comment threads of video " + video_;
     if (!next.empty()) {
       if (!tokens_.insert(next).second) {
-        add_note(notes_, what +
-                             " stopped: a page token came back (the paging repeats or goes "
-                             "in circles)");
+        partial(what + " stopped: a page token came back (the paging repeats or goes in circles)");
       } else if (requests_ >= kMaxCommentPagesPerVideo) {
-        add_note(notes_, what + " stopped after " + std::to_string(kMaxCommentPagesPerVideo) +
-                             " requests for the video (the per-video limit of a sweep)");
+        partial(what + " stopped after " + std::to_string(kMaxCommentPagesPerVideo) +
+                " requests for the video (the per-video limit of a sweep)");
       } else {
         return send(request(next), std::move(out));
       }
@@ -895,10 +897,9 @@ class ApiComments : public ConnectorSession {
     tokens_.clear();
     if (!threads_.empty()) {
       if (requests_ >= kMaxCommentPagesPerVideo) {
-        add_note(notes_, "the replies of " + std::to_string(threads_.size()) +
-                             " thread(s) on video " + video_ +
-                             " not read: the per-video limit of " +
-                             std::to_string(kMaxCommentPagesPerVideo) + " requests was reached");
+        partial("the replies of " + std::to_string(threads_.size()) + " thread(s) on video " +
+                video_ + " not read: the per-video limit of " +
+                std::to_string(kMaxCommentPagesPerVideo) + " requests was reached");
         threads_.clear();
       } else {
         in_replies_ = true;
@@ -907,10 +908,21 @@ class ApiComments : public ConnectorSession {
         return send(request(""), std::move(out));
       }
     }
+    // Every thread and reply of the video read (or as much as the guards
+    // allowed): its comment coverage.
+    out.batch.comment_sweeps.push_back(
+        {video_, video_note_.empty() ? CommentSweepResult::kComplete : CommentSweepResult::kPartial,
+         video_note_});
     return next_video(std::move(out));
   }
 
  private:
+  // The current video's reading stops early: it is covered partially.
+  void partial(const std::string& why) {
+    add_note(notes_, why);
+    add_note(video_note_, why);
+  }
+
   HttpRequest request(const std::string& token) const {
     std::string url =
         in_replies_
@@ -935,6 +947,7 @@ class ApiComments : public ConnectorSession {
       return done;
     }
     video_ = videos_[next_++];
+    video_note_.clear();
     in_replies_ = false;
     requests_ = 0;
     tokens_.clear();
@@ -955,6 +968,7 @@ class ApiComments : public ConnectorSession {
   int requests_ = 0;              // for the current video
   std::set<std::string> tokens_;  // page tokens given in the current sequence
   std::string notes_;
+  std::string video_note_;  // why the current video's reading stopped early
 };
 
 // --- without a key ----------------------------------------------------------
@@ -1072,6 +1086,10 @@ PlatformDescriptor youtube_platform() {
   d.work = {{WorkKind::kPoll, 6 * kHourMs},
             {WorkKind::kRefresh, 24 * kHourMs, 50},
             {WorkKind::kComments, 24 * kHourMs},
+            // Comment backfill: every video's comments once, then every
+            // 30 days (defaults.comment_resweep_interval); when nothing is
+            // due it looks again after 6 hours.
+            {WorkKind::kCommentBackfill, 6 * kHourMs},
             {WorkKind::kBackfill}};
   d.budgets = {{BudgetSpec::Policy::kDaily, 10000, "America/Los_Angeles", 0,
                 "developers.google.com/youtube/v3/determine_quota_cost: 10,000 units a day, "

@@ -257,6 +257,28 @@ int cmd_accounts(const CommonOptions& o, const std::string& municipality,
   return print_table(t, o.format);
 }
 
+// How far comment backfill is for an account whose platform shows comments
+// ("120 of 200 items, 80 due"): items of the history horizon whose comments
+// were read at least once, and those never read or not read within the
+// re-sweep interval. Empty for platforms without comments.
+Cell comment_progress_cell(Store& store, const Config& config, const StoredAccount& a,
+                           TimeMs now) {
+  const PlatformDescriptor* info = find_platform(a.platform);
+  if (info == nullptr || !info->capabilities.comments) return Cell();
+  const PlatformSettings* ps = config.platform(a.platform);
+  const DurationMs resweep = ps != nullptr && ps->comment_resweep_interval
+                                 ? *ps->comment_resweep_interval
+                                 : config.defaults.comment_resweep_interval_ms;
+  const std::optional<CivilDate> from =
+      a.backfill_since ? a.backfill_since : config.defaults.backfill_since;
+  const TimeMs since = from ? days_from_civil(*from) * kDayMs : 0;
+  auto p = store.comment_progress(a.id, since, now - resweep);
+  if (!p.ok()) return Cell();
+  std::string text = std::to_string(p->swept) + " of " + std::to_string(p->items) + " items";
+  if (p->due > 0) text += ", " + std::to_string(p->due) + " due";
+  return Cell(text);
+}
+
 int cmd_status(const CommonOptions& o) {
   auto config = config_for(o);
   if (!config) return 2;
@@ -281,6 +303,7 @@ int cmd_status(const CommonOptions& o) {
            {"last_success"},
            {"next_due"},
            {"skipped"},
+           {"comments_read"},
            {"last_error"}});
   for (const StoredAccount& a : *accounts) {
     const AccountRuntime& rt = a.runtime;
@@ -293,7 +316,7 @@ int cmd_status(const CommonOptions& o) {
                cell(table ? relative(rt.last_success_at, now) : time_cell(rt.last_success_at)),
                cell(table ? planned_time(rt.next_due_at, now, daemon.running)
                           : time_cell(rt.next_due_at)),
-               rt.skipped_polls, cell(reason)});
+               rt.skipped_polls, comment_progress_cell(**store, *config, a, now), cell(reason)});
   }
   Table h({{"host"},
            {"platform"},

@@ -279,7 +279,7 @@ class Loader {
         {"poll_interval", "backfill", "timezone", "contact", "user_agent", "refresh_interval",
          "refresh_window", "recheck_interval", "not_found_confirmations", "max_backoff",
          "connect_timeout", "request_timeout", "max_response_bytes", "max_connections_per_host",
-         "allow_private_addresses"});
+         "allow_private_addresses", "comment_resweep_interval"});
     Defaults& d = config_.defaults;
     optional_duration(file, n, "defaults", "poll_interval", kMinuteMs, d.poll_interval_ms);
     if (const auto v = n["backfill"]) {
@@ -308,6 +308,8 @@ class Loader {
     optional_duration(file, n, "defaults", "refresh_interval", kMinuteMs, d.refresh_interval_ms);
     optional_duration(file, n, "defaults", "refresh_window", kHourMs, d.refresh_window_ms);
     optional_duration(file, n, "defaults", "recheck_interval", kMinuteMs, d.recheck_interval_ms);
+    optional_duration(file, n, "defaults", "comment_resweep_interval", kHourMs,
+                      d.comment_resweep_interval_ms);
     if (const auto v = n["not_found_confirmations"]) {
       d.not_found_confirmations = static_cast<int>(
           integer(file, v, "defaults.not_found_confirmations", 1, 100).value_or(2));
@@ -414,7 +416,8 @@ class Loader {
           "base_url",        "credential",       "credentials",
           "app_secret",      "rate_limit",       "poll_interval",
           "refresh_interval", "comments_interval", "max_connections_per_host",
-          "redirect_hosts",  "quota",           "max_server_wait"};
+          "redirect_hosts",  "quota",           "max_server_wait",
+          "comment_resweep_interval"};
       for (const SettingSpec& spec : descriptor->settings) allowed.push_back(spec.key);
       check_keys(file, p, path, allowed);
       read_platform_extras(file, p, path, *descriptor, ps);
@@ -452,12 +455,22 @@ class Loader {
         read_credential(file, v, path + ".app_secret", ps.app_secret);
       if (const auto v = p["quota"]) {
         if (expect_map(file, v, path + ".quota")) {
-          check_keys(file, v, path + ".quota", {"units"});
+          check_keys(file, v, path + ".quota", {"units", "comment_share"});
           if (descriptor->budgets.empty()) {
             issue(file, v, path + ".quota",
                   "platform " + id + " has no quota budget (only request rate limits: use rate_limit)");
-          } else if (const auto u = v["units"]) {
-            ps.quota_units = integer(file, u, path + ".quota.units", 1, int64_t{1} << 40);
+          } else {
+            if (const auto u = v["units"])
+              ps.quota_units = integer(file, u, path + ".quota.units", 1, int64_t{1} << 40);
+            if (const auto c = v["comment_share"]) {
+              const auto share = parse_double(scalar(file, c, path + ".quota.comment_share"));
+              if (!share || *share < 0 || *share > 1) {
+                issue(file, c, path + ".quota.comment_share",
+                      "must be a share between 0 and 1, e.g. 0.5 (half the quota for comments)");
+              } else {
+                ps.comment_quota_share = *share;
+              }
+            }
           }
         }
       }
@@ -465,6 +478,8 @@ class Loader {
         ps.refresh_interval = duration(file, v, path + ".refresh_interval", kMinuteMs);
       if (const auto v = p["comments_interval"])
         ps.comments_interval = duration(file, v, path + ".comments_interval", kMinuteMs);
+      if (const auto v = p["comment_resweep_interval"])
+        ps.comment_resweep_interval = duration(file, v, path + ".comment_resweep_interval", kHourMs);
       if (const auto v = p["rate_limit"]) {
         if (expect_map(file, v, path + ".rate_limit")) {
           check_keys(file, v, path + ".rate_limit", {"requests", "per"});

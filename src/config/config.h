@@ -64,6 +64,10 @@ struct PlatformSettings {
   std::optional<DurationMs> refresh_interval;
   std::optional<DurationMs> comments_interval;
   std::optional<int64_t> quota_units;  // overrides the descriptor's quota budget
+  // The share of the quota budget comment work (sweeps and comment backfill)
+  // may spend per period, so that it never starves polls (quota.comment_share).
+  double comment_quota_share = 0.5;
+  std::optional<DurationMs> comment_resweep_interval;  // overrides the default
   std::optional<int> max_connections_per_host;
   // The platform's own keys (PlatformDescriptor::settings) as text.
   std::map<std::string, std::string> extra;
@@ -123,6 +127,10 @@ struct Defaults {
   std::string user_agent;                         // full override; must contain the contact
   DurationMs refresh_interval_ms = 6 * kHourMs;   // engagement refresh of recent posts
   DurationMs refresh_window_ms = 14 * kDayMs;     // how recent "recent" is
+  // Comments of items older than the refresh window are read again this
+  // often (citizens comment on old videos too); items inside the window are
+  // read on every comment sweep (comments_interval).
+  DurationMs comment_resweep_interval_ms = 30 * kDayMs;
   DurationMs recheck_interval_ms = 24 * kHourMs;  // not found / gone / suspended
   int not_found_confirmations = 2;
   DurationMs max_backoff_ms = 6 * kHourMs;

@@ -218,7 +218,7 @@ Result<std::vector<AccountData>> load_account_data(
     if (!activity.ok()) return activity.error();
     AccountActivity& a = *activity;
     d.posts = std::move(a.posts);
-    d.comments_read = a.comments_read;
+    d.comment_sweeps = std::move(a.comment_sweeps);
     d.first_own_post = a.first_own_post;
     d.last_own_post_before_window = a.last_own_post_before_window;
     d.followers = std::move(a.followers);
@@ -245,16 +245,44 @@ namespace {
 // comment (YouTube replies name the thread directly; nested platforms name
 // the comment answered). Null where no account of the group is on a
 // platform that shows comments.
+// Comment coverage of one account for a period: of its own items that could
+// be commented on in the period (created before its end), how many had their
+// comments read completely late enough to include the period's comments:
+// after the period ended, or for a running period within the tolerance.
+struct CommentCoverage {
+  int64_t items = 0;
+  int64_t read = 0;
+  bool complete() const { return read == items; }
+};
+
+CommentCoverage comment_coverage_of(const AccountData& a, const Period& p, const Options& o) {
+  CommentCoverage c;
+  const TimeMs needed_after = std::min(p.end, o.now - o.comment_read_tolerance_ms);
+  for (const ItemCommentSweep& s : a.comment_sweeps) {
+    if (s.created_at >= p.end) break;  // ascending
+    ++c.items;
+    if (s.complete && s.swept_at && *s.swept_at >= needed_after) ++c.read;
+  }
+  return c;
+}
+
+// Dialogue with citizens, one rule on every platform with comments or
+// topics (docs/metrics.md, "Answered"). Unknown, never 0, where the
+// platform shows no comments, or where any item that could be commented on
+// in the period was not read (docs/metrics.md, "Comment coverage"); the
+// reason is in dialogue_unknown.
 void add_citizen_dialogue(const std::vector<const AccountData*>& group, const Period& p,
-                          Values& v) {
-  bool observable = false;
+                          const Options& o, Values& v) {
   int64_t questions = 0, follow_ups = 0, answered = 0;
   std::vector<double> answer_hours;
+  int64_t items = 0, read = 0;
+  int with_comments = 0;
   for (const AccountData* a : group) {
-    // Unknown, not 0, where the platform shows no comments or they were
-    // never read for this account (no sweep succeeded, e.g. no API key).
-    if (!a->platform_shows_comments || !a->comments_read) continue;
-    observable = true;
+    if (!a->platform_shows_comments) continue;
+    ++with_comments;
+    const CommentCoverage cov = comment_coverage_of(*a, p, o);
+    items += cov.items;
+    read += cov.read;
     std::map<std::string, const CommentRow*> by_id;
     for (const CommentRow& c : a->comments) by_id.emplace(c.id, &c);
     // The opening comment's id of `c`'s thread; a parent outside what was
@@ -293,6 +321,19 @@ void add_citizen_dialogue(const std::vector<const AccountData*>& group, const Pe
       }
     }
   }
+  v["comment_coverage"] = with_comments == 0 ? Value()
+                          : items == 0
+                              ? Value(1.0)
+                              : Value(static_cast<double>(read) / static_cast<double>(items));
+  std::string unknown;
+  if (with_comments == 0) {
+    unknown = "the platform shows no comments";
+  } else if (read < items) {
+    unknown = "comments of " + std::to_string(items - read) + " of " + std::to_string(items) +
+              " items never read for this period";
+  }
+  const bool observable = unknown.empty();
+  v["dialogue_unknown"] = observable ? Value() : Value(unknown);
   v["citizen_questions"] = observable ? Value(questions) : Value();
   v["citizen_replies"] = observable ? Value(follow_ups) : Value();
   v["citizen_comments"] = observable ? Value(questions + follow_ups) : Value();
@@ -674,11 +715,14 @@ Values compute(const std::vector<const AccountData*>& group, const Period& p, co
   add_presence(group, p, o, elapsed, v);
   add_activity(posts, own, p, elapsed, v);
   add_reply_dialogue(group, p, posts, own, v);
-  add_citizen_dialogue(group, p, v);
+  add_citizen_dialogue(group, p, o, v);
   add_engagement(posts.own, v);
   add_audience(group, p, elapsed, v);
   const bool observed = add_coverage(group, p, o, v);
-  if (!group.empty() && !observed) forget_unobserved_counts(v);
+  if (!group.empty() && !observed) {
+    forget_unobserved_counts(v);
+    if (is_null(v["dialogue_unknown"])) v["dialogue_unknown"] = "the period was not observed";
+  }
   return v;
 }
 
@@ -690,6 +734,7 @@ Options options_from_config(const Config& config, const TimeZone& tz, TimeMs now
   o.min_coverage = config.metrics.min_coverage;
   o.office_start_hour = config.metrics.office_start_hour;
   o.office_end_hour = config.metrics.office_end_hour;
+  o.comment_read_tolerance_ms = config.defaults.comment_resweep_interval_ms + kDayMs;
   return o;
 }
 
@@ -797,6 +842,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
        "questions"},
       {"answer_time_median_h", "dialogue", "hours",
        "median time from a citizen question to the account's first post in its thread"},
+      {"dialogue_unknown", "dialogue", "text",
+       "why the citizen dialogue figures are unknown: no comments on the platform, or comments "
+       "of items never read"},
       {"posts_with_counts", "engagement", "count", "own posts with a known like count"},
       {"P1", "engagement", "share", "own posts with at least one like (Bonson & Ratkai 2013)"},
       {"P2", "engagement", "likes/post", "likes per own post"},
@@ -822,6 +870,9 @@ const std::vector<MetricInfo>& metric_catalogue() {
       {"coverage", "coverage", "share",
        "share of the period with the account's history known (minimum over the group)"},
       {"coverage_mean", "coverage", "share", "mean coverage over the group's accounts"},
+      {"comment_coverage", "coverage", "share",
+       "items that could be commented on in the period whose comments were read completely / "
+       "those items (platforms that show comments)"},
       {"low_coverage", "coverage", "flag", "1 when coverage is below metrics.min_coverage"},
   };
   return kCatalogue;

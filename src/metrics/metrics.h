@@ -51,6 +51,11 @@ struct Options {
   double min_coverage = 0.8;
   int office_start_hour = 8;  // Mon-Fri [start, end) local hours are office hours
   int office_end_hour = 18;
+  // An item's comments count as read for a period when they were read
+  // completely after the period ended, or, for a period still running, no
+  // longer than this before now (the re-sweep interval and a day of slack:
+  // docs/metrics.md, "Comment coverage").
+  DurationMs comment_read_tolerance_ms = 31 * kDayMs;
 };
 
 // The options the configuration sets (metrics: dormant_after, min_coverage,
@@ -75,8 +80,11 @@ struct AccountData {
   // three poll intervals apart, ascending.
   std::vector<std::pair<TimeMs, TimeMs>> spans;
   std::vector<CommentRow> comments;      // within the window
-  bool platform_shows_comments = false;  // Facebook, YouTube, WordPress, Discourse
-  bool comments_read = false;  // a comment stored or a comment sweep succeeded for the account
+  bool platform_shows_comments = false;  // the descriptor's capabilities.comments
+  // Comment coverage: every own item created before the window's end, with
+  // when its comments were last read (store_reads.h). Dialogue figures need
+  // every item that could be commented on in a period to have been read.
+  std::vector<ItemCommentSweep> comment_sweeps;
 };
 
 // Loads what metrics over [from, to) need for the given accounts.

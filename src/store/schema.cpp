@@ -270,8 +270,19 @@ CREATE VIEW v_posts AS
   FROM posts p JOIN accounts a ON a.id = p.account_id;
 )SQL";
 
+// Version 4: comment coverage. Per item, when its comments were last read
+// and how that reading ended (complete, partial, disabled); dialogue figures
+// rest on it (docs/metrics.md, "Comment coverage") and comment backfill
+// picks the items never read, then the longest unread (engine).
+static const char* const kMigration4 = R"SQL(
+ALTER TABLE posts ADD COLUMN comments_swept_at INTEGER;
+ALTER TABLE posts ADD COLUMN comments_sweep TEXT;
+CREATE INDEX posts_account_comment_sweep ON posts(account_id, comments_swept_at);
+)SQL";
+
 const std::vector<const char*>& schema_migrations() {
-  static const std::vector<const char*> kMigrations = {kMigration1, kMigration2, kMigration3};
+  static const std::vector<const char*> kMigrations = {kMigration1, kMigration2, kMigration3,
+                                                       kMigration4};
   return kMigrations;
 }
 

@@ -30,7 +30,7 @@
 namespace muni {
 
 // The latest schema version; docs/store.md describes this version.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 enum class OpenMode {
   kReadWrite,  // creates the file and runs migrations as needed
@@ -87,6 +87,7 @@ struct PageCounts {
   int posts_updated = 0;
   int posts_deleted = 0;  // deletions confirmed by this page
   int comments = 0;       // comments stored or updated
+  int comment_sweeps = 0;  // items whose comment coverage this page recorded
   int engagement_samples = 0;
   int account_samples = 0;
 };
@@ -227,6 +228,19 @@ class Store {
   // Own posts (not reposts) created at or after `since`, newest first;
   // posts marked deleted are included, so a deletion can be revoked.
   Result<std::vector<std::string>> recent_post_ids(int64_t account_id, TimeMs since, size_t limit);
+  // Comment backfill: own items (not reposts, not deleted) created at or
+  // after `since` whose comments were never read, newest first, then those
+  // last read before `swept_before`, longest unread first; at most `limit`.
+  Result<std::vector<std::string>> comment_sweep_due(int64_t account_id, TimeMs since,
+                                                     TimeMs swept_before, size_t limit);
+  // How far comment coverage is for an account's items created at or after
+  // `since` (status: "comments read for 120 of 200 items").
+  struct CommentProgress {
+    int64_t items = 0;       // own items, not deleted
+    int64_t swept = 0;       // whose comments were read at least once
+    int64_t due = 0;         // never read, or last read before `swept_before`
+  };
+  Result<CommentProgress> comment_progress(int64_t account_id, TimeMs since, TimeMs swept_before);
   Status save_hosts(const std::vector<HostStatusRow>& hosts);
   Status save_budgets(const std::vector<BudgetRow>& budgets);
   Result<std::vector<BudgetRow>> load_budgets();

@@ -103,6 +103,9 @@ struct Store::Statements {
                       "AND platform_comment_id = ?"),
         mark_comment_missing(db,
                              "UPDATE comments SET missing_count = ?, deleted_at = ? WHERE id = ?"),
+        record_sweep(db,
+                     "UPDATE posts SET comments_swept_at = ?, comments_sweep = ? WHERE "
+                     "account_id = ? AND platform_post_id = ?"),
         insert_event(db,
                      "INSERT INTO account_events (account_id, observed_at, kind, detail) "
                      "VALUES (?,?,?,?)"),
@@ -139,6 +142,7 @@ struct Store::Statements {
   SQLite::Statement upsert_comment;
   SQLite::Statement comment_state;
   SQLite::Statement mark_comment_missing;
+  SQLite::Statement record_sweep;
   SQLite::Statement insert_event;
   SQLite::Statement own_post_exists;
 };
@@ -351,6 +355,18 @@ class PageWriter {
     ins.exec();
     ins.reset();
     ++counts.comments;
+  }
+
+  // An item's comments were read (comment coverage). An item the store
+  // does not hold changes nothing: coverage belongs to stored items.
+  void record_comment_sweep(const CommentSweep& c) {
+    SQLite::Statement& st = s_.record_sweep;
+    st.bind(1, static_cast<int64_t>(now_));
+    st.bind(2, std::string(comment_sweep_result_id(c.result)));
+    st.bind(3, account_);
+    st.bind(4, c.on_post_id);
+    if (st.exec() > 0) ++counts.comment_sweeps;
+    st.reset();
   }
 
   // Comments a complete reading did not return: deleted on the second
@@ -609,6 +625,7 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
     w.record_deleted(b.deleted_post_ids);
     for (const CommentRecord& c : b.comments) w.upsert_comment(c);
     w.record_missing_comments(b.missing_comment_ids);
+    for (const CommentSweep& c : b.comment_sweeps) w.record_comment_sweep(c);
     for (const AccountEvent& e : b.events) w.record_event(e.kind, e.detail);
     w.save_progress(page);
     txn.commit();
@@ -616,6 +633,50 @@ Result<PageCounts> Store::commit_page(int64_t account_id, const Page& page, Time
   } catch (const std::exception& e) {
     return storage_error("committing a page for account " + std::to_string(account_id), e);
   }
+}
+
+Result<std::vector<std::string>> Store::comment_sweep_due(int64_t account_id, TimeMs since,
+                                                          TimeMs swept_before, size_t limit) {
+  std::vector<std::string> out;
+  try {
+    SQLite::Statement st(*db_,
+                         "SELECT platform_post_id FROM posts WHERE account_id = ?1 AND "
+                         "created_at >= ?2 AND kind != 'repost' AND deleted_at IS NULL AND "
+                         "(comments_swept_at IS NULL OR comments_swept_at < ?3) ORDER BY "
+                         "comments_swept_at IS NOT NULL, comments_swept_at, created_at DESC "
+                         "LIMIT ?4");
+    st.bind(1, static_cast<int64_t>(account_id));
+    st.bind(2, static_cast<int64_t>(since));
+    st.bind(3, static_cast<int64_t>(swept_before));
+    st.bind(4, static_cast<int64_t>(limit));
+    while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+  } catch (const std::exception& e) {
+    return storage_error("listing items whose comments are due", e);
+  }
+  return out;
+}
+
+Result<Store::CommentProgress> Store::comment_progress(int64_t account_id, TimeMs since,
+                                                       TimeMs swept_before) {
+  CommentProgress p;
+  try {
+    SQLite::Statement st(*db_,
+                         "SELECT COUNT(*), COUNT(comments_swept_at), "
+                         "SUM(comments_swept_at IS NULL OR comments_swept_at < ?3) FROM posts "
+                         "WHERE account_id = ?1 AND created_at >= ?2 AND kind != 'repost' AND "
+                         "deleted_at IS NULL");
+    st.bind(1, static_cast<int64_t>(account_id));
+    st.bind(2, static_cast<int64_t>(since));
+    st.bind(3, static_cast<int64_t>(swept_before));
+    if (st.executeStep()) {
+      p.items = st.getColumn(0).getInt64();
+      p.swept = st.getColumn(1).getInt64();
+      p.due = st.getColumn(2).isNull() ? 0 : st.getColumn(2).getInt64();
+    }
+  } catch (const std::exception& e) {
+    return storage_error("reading comment coverage", e);
+  }
+  return p;
 }
 
 Result<std::vector<std::string>> Store::recent_post_ids(int64_t account_id, TimeMs since,

@@ -36,11 +36,11 @@ struct ActivityReader::Statements {
                  "SELECT platform_comment_id, by_account, reply_to_comment_id, created_at FROM "
                  "comments WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY "
                  "created_at"),
-        comments_read(db,
-                      "SELECT EXISTS (SELECT 1 FROM comments WHERE account_id = ?1) OR EXISTS "
-                      "(SELECT 1 FROM poll_log WHERE account_id = ?1 AND work = 'comments' AND "
-                      "outcome IN ('ok', 'not_modified') AND requests > 0)") {}
-  SQLite::Statement posts, first, before, followers, spans, comments, comments_read;
+        sweeps(db,
+               "SELECT created_at, comments_swept_at, comments_sweep FROM posts WHERE "
+               "account_id = ? AND created_at < ? AND kind != 'repost' AND deleted_at IS NULL "
+               "ORDER BY created_at") {}
+  SQLite::Statement posts, first, before, followers, spans, comments, sweeps;
 };
 
 ActivityReader::ActivityReader(Store& store) {
@@ -105,14 +105,22 @@ Result<AccountActivity> ActivityReader::read(int64_t account_id, const std::stri
         d.comments.push_back(std::move(c));
       }
       s.comments.reset();
-      s.comments_read.bind(1, account_id);
-      d.comments_read = s.comments_read.executeStep() && s.comments_read.getColumn(0).getInt() != 0;
-      s.comments_read.reset();
+      s.sweeps.bind(1, account_id);
+      s.sweeps.bind(2, static_cast<int64_t>(to));
+      while (s.sweeps.executeStep()) {
+        ItemCommentSweep w;
+        w.created_at = s.sweeps.getColumn(0).getInt64();
+        w.swept_at = col_opt(s.sweeps, 1);
+        w.complete = w.swept_at && !s.sweeps.getColumn(2).isNull() &&
+                     s.sweeps.getColumn(2).getString() != "partial";
+        d.comment_sweeps.push_back(w);
+      }
+      s.sweeps.reset();
     }
   } catch (const std::exception& e) {
     // Leave the statements reusable for the next account.
     for (SQLite::Statement* st :
-         {&s.posts, &s.first, &s.before, &s.followers, &s.spans, &s.comments, &s.comments_read}) {
+         {&s.posts, &s.first, &s.before, &s.followers, &s.spans, &s.comments, &s.sweeps}) {
       try {
         st->reset();
       } catch (...) {

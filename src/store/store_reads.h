@@ -37,6 +37,13 @@ struct ActivityComment {
   TimeMs created_at = 0;
 };
 
+// When an item's comments were last read (table posts, comment coverage).
+struct ItemCommentSweep {
+  TimeMs created_at = 0;
+  std::optional<TimeMs> swept_at;  // never read: nullopt
+  bool complete = false;           // read completely, or comments disabled
+};
+
 struct FollowerSample {
   TimeMs at = 0;
   int64_t followers = 0;
@@ -49,12 +56,11 @@ struct AccountActivity {
   std::vector<FollowerSample> followers;              // every sample, ascending
   std::vector<std::pair<TimeMs, TimeMs>> spans;       // coverage spans, ascending
   std::vector<ActivityComment> comments;              // [from, to), when asked for
-  // Whether comments were ever read for the account (a comment stored, or a
-  // comment sweep that succeeded and asked the platform: a sweep with
-  // nothing to ask, as without an API key, reads nothing), when asked for: without that, "no
-  // comments" means "never read", not "none" (a YouTube channel polled
-  // without an API key).
-  bool comments_read = false;
+  // Comment coverage, when asked for: every own item (not deleted) created
+  // before `to`, ascending created_at, with when its comments were last read
+  // and whether that reading was complete (or comments are disabled).
+  // Without it, "no comments" could mean "never read", not "none".
+  std::vector<ItemCommentSweep> comment_sweeps;
 };
 
 // Reads AccountActivity for many accounts with statements prepared once (a

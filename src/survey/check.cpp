@@ -373,6 +373,14 @@ void judge_responds(const Context& c, const Municipality& m, const Item& item,
   const auto service = num(v, "service_level");
   const bool observed = (share && *share >= item.reply_share_threshold) ||
                         (service && *service >= item.service_level_threshold);
+  // Comments that were never read are no silence: unless the replies
+  // already show dialogue, a scope with unread comments has no verdict
+  // (docs/metrics.md, "Comment coverage").
+  if (const auto comments = num(v, "comment_coverage"); !observed && comments && *comments < 1) {
+    r.verdict = Verdict::kInsufficientCoverage;
+    r.observed = "unknown (comments read for " + fmt(*comments * 100, 1) + " % of the items)";
+    return;
+  }
   r.observed = std::string(observed ? "yes" : "no") + " (reply share " +
                (share ? fmt(*share * 100, 1) + " %" : "-") +
                (service ? ", service level " + fmt(*service * 100, 1) + " %" : "") + ")";

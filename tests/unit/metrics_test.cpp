@@ -338,7 +338,7 @@ TEST_CASE("metrics: citizen comments give the service level where a platform sho
   AccountData f;
   f.account.platform = "facebook";
   f.platform_shows_comments = true;
-  f.comments_read = true;
+  f.comment_sweeps = {{at("2025-03-01T00:00:00Z"), at("2025-04-02T00:00:00Z"), true}};
   f.spans = {{at("2025-01-01T00:00:00Z"), at("2025-12-31T00:00:00Z")}};
   f.account.backfill_state = BackfillState::kComplete;
   f.comments = {{"c1", false, "", at("2025-03-05T10:00:00Z")},
@@ -361,7 +361,8 @@ TEST_CASE("metrics: a question is answered when the account posts in its thread,
   AccountData y;
   y.account.platform = "youtube";
   y.platform_shows_comments = true;
-  y.comments_read = true;
+  y.comment_sweeps = {{at("2025-02-01T00:00:00Z"), at("2025-04-02T00:00:00Z"), true},
+                      {at("2025-03-04T00:00:00Z"), at("2025-04-02T00:00:00Z"), true}};
   y.spans = {{at("2025-01-01T00:00:00Z"), at("2025-12-31T00:00:00Z")}};
   y.account.backfill_state = BackfillState::kComplete;
   y.comments = {
@@ -400,12 +401,15 @@ TEST_CASE("metrics: a question is answered when the account posts in its thread,
   // YouTube without comments ever read (polled without an API key): unknown.
   AccountData keyless = y;
   keyless.comments.clear();
-  keyless.comments_read = false;
+  for (ItemCommentSweep& s : keyless.comment_sweeps) s.swept_at.reset();
   const Values unread = compute({&keyless}, march(o), o);
   CHECK(null(unread, "citizen_questions"));
   CHECK(null(unread, "service_level"));
+  CHECK(num(unread, "comment_coverage") == 0);
+  CHECK(std::get<std::string>(unread.at("dialogue_unknown")) ==
+        "comments of 2 of 2 items never read for this period");
   // Read, and nobody commented: a real 0.
-  keyless.comments_read = true;
+  for (ItemCommentSweep& s : keyless.comment_sweeps) s.swept_at = at("2025-04-02T00:00:00Z");
   CHECK(num(compute({&keyless}, march(o), o), "citizen_questions") == 0);
 }
 
@@ -470,4 +474,52 @@ TEST_CASE("metrics: data loaded from a store gives the same figures") {
       CHECK(loaded.at(name) == value);
     }
   }
+}
+
+TEST_CASE("metrics: comment coverage counts an item read only when its reading covers the period") {
+  // docs/metrics.md, "Comment coverage": items created before the period's
+  // end, read completely after it ended (or, for a running period, within
+  // the re-sweep tolerance of now). Partial readings do not count.
+  Options o = berlin();  // now: 2026-01-01
+  AccountData y;
+  y.account.platform = "youtube";
+  y.platform_shows_comments = true;
+  y.spans = {{at("2025-01-01T00:00:00Z"), at("2026-01-01T00:00:00Z")}};
+  y.account.backfill_state = BackfillState::kComplete;
+  y.comment_sweeps = {
+      {at("2024-06-01T00:00:00Z"), at("2025-04-05T00:00:00Z"), true},   // read after March
+      {at("2025-02-01T00:00:00Z"), at("2025-03-20T00:00:00Z"), true},   // read during March
+      {at("2025-03-10T00:00:00Z"), at("2025-04-05T00:00:00Z"), false},  // partial
+      {at("2025-03-15T00:00:00Z"), std::nullopt, false},                // never read
+      {at("2025-05-01T00:00:00Z"), std::nullopt, false},                // after March
+  };
+  Values v = compute({&y}, march(o), o);
+  CHECK(num(v, "comment_coverage") == doctest::Approx(1.0 / 4));
+  CHECK(null(v, "service_level"));
+  CHECK(std::get<std::string>(v.at("dialogue_unknown")) ==
+        "comments of 3 of 4 items never read for this period");
+  // Every item read completely after March: known.
+  for (ItemCommentSweep& s : y.comment_sweeps) {
+    s.swept_at = at("2025-04-05T00:00:00Z");
+    s.complete = true;
+  }
+  v = compute({&y}, march(o), o);
+  CHECK(num(v, "comment_coverage") == 1);
+  CHECK(num(v, "citizen_questions") == 0);
+  CHECK(null(v, "dialogue_unknown"));
+  // A period still running (now: 20 March 2025): readings of the last 31
+  // days count, older ones do not.
+  o.now = at("2025-03-20T00:00:00Z");
+  y.spans = {{at("2025-01-01T00:00:00Z"), at("2025-03-20T00:00:00Z")}};
+  y.comment_sweeps = {{at("2024-06-01T00:00:00Z"), at("2025-03-01T00:00:00Z"), true},
+                      {at("2024-07-01T00:00:00Z"), at("2025-01-15T00:00:00Z"), true}};
+  v = compute({&y}, march(o), o);
+  CHECK(num(v, "comment_coverage") == doctest::Approx(0.5));
+  // A platform without comments: no coverage figure, and the reason.
+  AccountData m;
+  m.account.platform = "mastodon";
+  m.spans = y.spans;
+  v = compute({&m}, march(o), o);
+  CHECK(null(v, "comment_coverage"));
+  CHECK(std::get<std::string>(v.at("dialogue_unknown")) == "the platform shows no comments");
 }
