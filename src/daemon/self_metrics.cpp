@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/strings.h"
+#include "engine/outcome.h"
 
 namespace muni {
 
@@ -57,9 +58,10 @@ std::string render_prometheus(const SelfMetricsInput& in) {
   auto polls = in.counters.polls;
   auto http = in.counters.http;
   for (const std::string& p : in.platforms) {
-    for (const char* outcome : {"ok", "not_modified", "transport_error", "server_error",
-                                "rate_limited", "refused"}) {
-      polls.try_emplace({p, outcome}, 0);
+    for (const Outcome outcome : {Outcome::kOk, Outcome::kNotModified, Outcome::kTransportError,
+                                  Outcome::kServerError, Outcome::kRateLimited,
+                                  Outcome::kRefused}) {
+      polls.try_emplace({p, std::string(outcome_id(outcome))}, 0);
     }
     for (const char* cls : {"2xx", "3xx", "4xx", "5xx", "transport"}) http.try_emplace({p, cls}, 0);
   }

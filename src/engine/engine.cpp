@@ -115,10 +115,10 @@ void Engine::abort_in_flight() {
   for (const uint64_t id : ids) {
     const auto it = sessions_.find(id);
     if (it != sessions_.end()) {
-      finish(
-          *it->second,
-          Finish{"interrupted", FailureKind::kNone, false, "stopped before the answer arrived", 0},
-          now);
+      finish(*it->second,
+             Finish{Outcome::kInterrupted, FailureKind::kNone, false,
+                    "stopped before the answer arrived", 0},
+             now);
     }
   }
 }

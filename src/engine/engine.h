@@ -37,6 +37,21 @@
 // Threading: single-threaded. step() is the loop body; the caller (daemon or
 // `poll --once`) owns the loop, signals and timers. Time and randomness come
 // from the injected Clock and Random, IO from the injected HttpTransport.
+//
+// The engine's files, one seam each (every header says what its file owns
+// and holds the pure functions at its core, tested without an engine in
+// tests/unit/engine_parts_test.cpp):
+//   engine.h / engine.cpp        this interface, the loop (step) and shared lookups
+//   engine_state.h               the runtime records: AccountRt, HostRt, Session
+//   outcome.h                    Outcome (what the poll log stores) and Finish
+//   engine_config.h / .cpp       configuration reconciliation: load, budgets, duplicates
+//   engine_schedule.h / .cpp     when work comes due, and queueing it
+//   engine_once.h / .cpp         poll --once's progression
+//   engine_dispatch.h / .cpp     admission and dispatch: what starts, sending requests
+//   engine_response.h / .cpp     response handling: redirects, 429s, throttles, answers
+//   engine_ingest.h / .cpp       page ingest: the page guard, duplicates, committing pages
+//   engine_finish.h / .cpp       account outcomes: finish, state transitions, persisting
+//   engine_status.h / .cpp       status reporting: summary, hosts, budgets
 #pragma once
 
 #include <deque>
@@ -55,6 +70,7 @@
 #include "engine/budget.h"
 #include "engine/connector.h"
 #include "engine/credentials.h"
+#include "engine/outcome.h"
 #include "engine/rate_limit.h"
 #include "engine/transport.h"
 #include "store/store.h"
@@ -182,15 +198,6 @@ class Engine {
     uint64_t generation;
     bool operator>(const DueEntry& o) const { return at > o.at; }
   };
-  struct Finish {
-    std::string outcome;  // poll_log outcome
-    FailureKind failure = FailureKind::kNone;
-    bool transient = false;  // retry after backoff
-    std::string reason;
-    int http_status = 0;
-    std::optional<TimeMs> retry_at =
-        std::nullopt;  // instead of a backoff (a rate limit's or quota's end)
-  };
 
   // Timer time (monotonic) and conversions at the wall-clock boundary.
   TimeMs timer_now() const { return clock_.monotonic() + timer_offset_; }
@@ -242,9 +249,16 @@ class Engine {
 
   // engine_response.cpp: response handling.
   void on_completion(uint64_t tag, HttpResponse response);
+  // The three long answers of on_completion: a redirect, a 429 (or 503 with
+  // Retry-After), and an answer for the connector.
+  void follow_redirect(Session& s, HostRt& host, const HttpResponse& response,
+                       const std::string& url, TimeMs now);
+  void hold_host(Session& s, HostRt& host, const HttpResponse& response, const std::string& url,
+                 TimeMs now);
+  void read_answer(Session& s, const HttpResponse& response, TimeMs now);
   // What a step asks for after its pages are stored: failure, throttle,
   // next request, done.
-  void handle_step_rest(Session& s, StepResult step, TimeMs now);
+  void handle_step_rest(Session& s, StepResult step, bool not_modified, TimeMs now);
   void apply_throttle(Session& s, const Throttle& t, int http_status, TimeMs now);
   void note_rate_limited(HostRt& host, TimeMs until, const std::string& why, TimeMs now);
   // Logs, once per figure, that a host's rate-limit header was absurd and
@@ -252,9 +266,18 @@ class Engine {
   void log_absurd_rate_figure(HostRt& host);
 
   // engine_ingest.cpp: page ingest.
-  // One step's pages (checked, then committed), then the rest of the step.
-  void handle_step(Session& s, StepResult step, TimeMs now);
-  void commit_page_of(Session& s, Page& page, TimeMs now);
+  // What became of a step's pages (handle_step's answer): the caller keeps
+  // an answer's validators only when no page failed to store.
+  enum class Ingest {
+    kStored,       // every page stored, or none came (and the step went on)
+    kDuplicate,    // the account is a duplicate: nothing of it stored
+    kInterrupted,  // a stop came between a long page's chunks: the rest is read again
+    kStoreFailed,  // the store refused a page: the session ended as storage_error
+  };
+  // One step's pages (checked, then committed), then the rest of the step;
+  // `not_modified` when the step read a 304 as "nothing new".
+  Ingest handle_step(Session& s, StepResult step, TimeMs now, bool not_modified = false);
+  Ingest commit_page_of(Session& s, Page& page, TimeMs now);
   bool admit_page(Session& s, Page& page, AccountRt& a, TimeMs now);
   // Commits one page (or chunk) and adds its counts; false (and the session
   // finished) when the store failed.
@@ -289,8 +312,6 @@ class Engine {
   bool stopping_ = false;
   std::function<bool()> stop_check_;
   bool stop_requested() const { return stopping_ || (stop_check_ && stop_check_()); }
-  bool commit_failed_ = false;  // the last handle_step could not store its page
-  bool not_modified_ = false;   // the step being handled answered a 304
   bool once_mode_ = false;
   size_t once_pending_ = 0;
   size_t once_total_ = 0;

@@ -4,11 +4,36 @@
 #include <algorithm>
 
 #include "core/strings.h"
+#include "engine/engine_schedule.h"
 #include "engine/engine_state.h"
 
 namespace muni {
 
 using namespace engine_detail;
+
+DurationMs poll_interval_for(std::optional<DurationMs> own, const PlatformDescriptor* platform,
+                             const PlatformSettings* settings, DurationMs general_default) {
+  const WorkSpec* poll_spec = platform != nullptr ? platform->work_spec(WorkKind::kPoll) : nullptr;
+  const DurationMs platform_default =
+      poll_spec != nullptr && poll_spec->interval_ms > 0 ? poll_spec->interval_ms : general_default;
+  return own.value_or(settings != nullptr && settings->poll_interval ? *settings->poll_interval
+                                                                     : platform_default);
+}
+
+TimeMs poll_phase(const std::string& account_key, DurationMs interval) {
+  return static_cast<TimeMs>(fnv1a64(account_key) % static_cast<uint64_t>(interval));
+}
+
+TimeMs first_poll_due(TimeMs now, const SavedTimes& saved, DurationMs interval, TimeMs phase) {
+  TimeMs due = now;
+  if (saved.next_due) {
+    due = std::max(now, *saved.next_due);
+  } else if (saved.last_attempt) {
+    due = std::max(now, next_slot(*saved.last_attempt, interval, phase));
+  }
+  if (saved.backoff_until && *saved.backoff_until > due) due = *saved.backoff_until;
+  return due;
+}
 
 Status Engine::load(const Config& config) {
   // Per-account credential slots come from the configuration; the engine
@@ -60,17 +85,9 @@ Status Engine::load(const Config& config) {
     a.settings = ps != nullptr ? ps->extra : std::map<std::string, std::string>{};
     const auto slot = slots.find(a.stored.account_key);
     a.credential_slot = slot != slots.end() ? slot->second : "";
-    // The account's own interval, else the platform's configured one, else
-    // the platform's default (YouTube: its quota), else the general default.
-    const WorkSpec* poll_spec =
-        a.platform != nullptr ? a.platform->work_spec(WorkKind::kPoll) : nullptr;
-    const DurationMs platform_default = poll_spec != nullptr && poll_spec->interval_ms > 0
-                                            ? poll_spec->interval_ms
-                                            : config.defaults.poll_interval_ms;
-    a.interval = a.stored.interval_ms.value_or(
-        ps != nullptr && ps->poll_interval ? *ps->poll_interval : platform_default);
-    a.phase =
-        static_cast<TimeMs>(fnv1a64(a.stored.account_key) % static_cast<uint64_t>(a.interval));
+    a.interval =
+        poll_interval_for(a.stored.interval_ms, a.platform, ps, config.defaults.poll_interval_ms);
+    a.phase = poll_phase(a.stored.account_key, a.interval);
     const std::optional<CivilDate> since =
         a.stored.backfill_since ? a.stored.backfill_since : config.defaults.backfill_since;
     a.backfill_since =
@@ -126,16 +143,13 @@ Status Engine::load(const Config& config) {
       a.rt().state_reason.clear();
     }
     if (fresh) {
-      TimeMs due = now;
       // Saved times are wall times (they outlive this process's clock).
-      if (a.rt().next_due_at) {
-        due = std::max(now, timer_of(*a.rt().next_due_at));
-      } else if (a.rt().last_attempt_at) {
-        due = std::max(now, slot_after(a, timer_of(*a.rt().last_attempt_at)));
-      }
-      if (a.rt().backoff_until && timer_of(*a.rt().backoff_until) > due)
-        due = timer_of(*a.rt().backoff_until);
-      schedule(a, WorkKind::kPoll, due);
+      auto timer = [&](const std::optional<TimeMs>& wall) {
+        return wall ? std::optional<TimeMs>(timer_of(*wall)) : std::nullopt;
+      };
+      const SavedTimes saved{timer(a.rt().next_due_at), timer(a.rt().last_attempt_at),
+                             timer(a.rt().backoff_until)};
+      schedule(a, WorkKind::kPoll, first_poll_due(now, saved, a.interval, a.phase));
       if (a.rt().last_success_at) {
         a.polled = !is_terminal(a.rt().state);
         for (const WorkKind w : {WorkKind::kRefresh, WorkKind::kComments}) {

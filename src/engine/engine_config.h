@@ -21,6 +21,35 @@
 //     as primary first, else the one configured first.
 #pragma once
 
-#include "engine/engine.h"
+#include <optional>
+#include <string>
 
-namespace muni {}  // namespace muni
+#include "config/config.h"
+#include "core/platform.h"
+#include "core/time_util.h"
+
+namespace muni {
+
+// An account's poll interval: its own, else the platform's configured one,
+// else the platform's default (YouTube: its quota), else the general
+// default.
+DurationMs poll_interval_for(std::optional<DurationMs> own, const PlatformDescriptor* platform,
+                             const PlatformSettings* settings, DurationMs general_default);
+
+// Where in its interval an account is polled: a hash of its key, so load
+// spreads evenly and a restart keeps the rhythm.
+TimeMs poll_phase(const std::string& account_key, DurationMs interval);
+
+// What the store remembers of an account's timers, in timer time.
+struct SavedTimes {
+  std::optional<TimeMs> next_due;
+  std::optional<TimeMs> last_attempt;
+  std::optional<TimeMs> backoff_until;
+};
+
+// When a newly loaded account's first poll is due: its saved next due time,
+// else the slot after its last attempt, else now; never in the past, never
+// before a saved backoff ends.
+TimeMs first_poll_due(TimeMs now, const SavedTimes& saved, DurationMs interval, TimeMs phase);
+
+}  // namespace muni

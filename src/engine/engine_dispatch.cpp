@@ -12,6 +12,15 @@ namespace muni {
 
 using namespace engine_detail;
 
+std::optional<WorkKind> next_work_kind(const QueuedWork& queued) {
+  for (const WorkKind w : {WorkKind::kPoll, WorkKind::kRefresh, WorkKind::kComments}) {
+    if (queued.any[static_cast<int>(w)]) return w;
+  }
+  if (queued.any[static_cast<int>(WorkKind::kBackfill)] && queued.backfill_allowed)
+    return WorkKind::kBackfill;
+  return std::nullopt;
+}
+
 bool Engine::may_start(AccountRt& a, TimeMs now) {
   if (const auto failure = vault_.failure(a.stored.platform, a.credential_slot);
       failure && a.platform->capabilities.needs_credential) {
@@ -58,7 +67,7 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
             const auto it = sessions_.find(sid);
             if (it == sessions_.end()) continue;
             finish(*it->second,
-                   Finish{"rate_limited", FailureKind::kNone, true,
+                   Finish{Outcome::kRateLimited, FailureKind::kNone, true,
                           "rate-limited by " + host.key + " until " + clock_time_of(wait) +
                               "; poll --once does not wait that long",
                           0, wait},
@@ -78,20 +87,14 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
       continue;
     }
     if (stopping_ || host.active >= host.cap) return;
-    // Priority: fresh polls, refreshes, comment sweeps; backfill only with
-    // budget to spare and nothing fresher waiting.
-    int pick = -1;
-    for (const WorkKind w : {WorkKind::kPoll, WorkKind::kRefresh, WorkKind::kComments}) {
-      if (!host.queue[idx(w)].empty()) {
-        pick = idx(w);
-        break;
-      }
-    }
-    if (pick < 0 && !host.queue[idx(WorkKind::kBackfill)].empty() &&
-        (once_mode_ || host.limiter.headroom(now) > options_.backfill_reserve)) {
-      pick = idx(WorkKind::kBackfill);
-    }
-    if (pick < 0) return;
+    QueuedWork queued;
+    for (int w = 0; w < kWorkKinds; ++w) queued.any[w] = !host.queue[w].empty();
+    queued.backfill_allowed =
+        queued.any[idx(WorkKind::kBackfill)] &&
+        (once_mode_ || host.limiter.headroom(now) > options_.backfill_reserve);
+    const std::optional<WorkKind> kind = next_work_kind(queued);
+    if (!kind) return;
+    const int pick = idx(*kind);
     // One account, or a batch of several where the platform's API takes
     // many ids at once.
     std::vector<AccountRt*> batch;
@@ -179,7 +182,7 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
       ++counters_.quota_waits;
       const TimeMs wall_reset = quota->next_reset(wall);
       finish(s,
-             Finish{"rate_limited", FailureKind::kNone, true,
+             Finish{Outcome::kRateLimited, FailureKind::kNone, true,
                     "quota " + s.quota_scope + " spent (" + std::to_string(quota->spent(wall)) +
                         " of " + std::to_string(quota->units()) + " units); resets at " +
                         clock_time(wall_reset),

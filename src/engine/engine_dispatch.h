@@ -21,6 +21,21 @@
 //     max_quota_share_per_unit of its quota.
 #pragma once
 
-#include "engine/engine.h"
+#include <optional>
 
-namespace muni {}  // namespace muni
+#include "core/platform.h"
+
+namespace muni {
+
+// What a host has queued, by work kind, and whether backfill may run now
+// (budget to spare beyond the reserve, or poll --once).
+struct QueuedWork {
+  bool any[kWorkKinds] = {};
+  bool backfill_allowed = false;
+};
+
+// The kind of work a host starts next: fresh polls, then refreshes, then
+// comment sweeps, then backfill if allowed; nullopt when nothing may start.
+std::optional<WorkKind> next_work_kind(const QueuedWork& queued);
+
+}  // namespace muni

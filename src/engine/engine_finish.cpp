@@ -11,14 +11,6 @@ namespace muni {
 
 using namespace engine_detail;
 
-namespace {
-
-// Consecutive backfill units that bring nothing new before the engine
-// concludes that the server's paging goes in circles (a server that ignores
-// max_id, a cursor that cycles). Short or empty pages with a cursor are
-// normal now and then (atproto#2127); this many in a row are not.
-constexpr int kMaxIdleBackfills = 5;
-
 AccountState state_for(FailureKind f) {
   switch (f) {
     case FailureKind::kNone:
@@ -51,7 +43,61 @@ AccountState state_for(FailureKind f) {
   return AccountState::kDegraded;
 }
 
-}  // namespace
+AccountTransition account_transition(const AccountRuntime& old, const Finish& f, TimeMs now,
+                                     const TransitionRules& rules, Random& random) {
+  AccountTransition t;
+  t.state = old.state;
+  t.reason = old.state_reason;
+  t.failures = old.failures;
+  t.not_found_strikes = old.not_found_strikes;
+  if (f.outcome == Outcome::kInterrupted) return t;
+  // "not_modified" (a 304) is a success like "ok".
+  if (f.failure == FailureKind::kNone && !f.transient) {
+    t.next = AccountNext::kSuccess;
+    t.failures = 0;
+    t.not_found_strikes = 0;
+    t.state = AccountState::kOk;
+    t.reason.clear();
+  } else if (f.transient) {
+    t.next = AccountNext::kRetry;
+    ++t.failures;
+    // The end of a rate limit or quota needs no jitter.
+    t.retry_at = f.retry_at ? *f.retry_at : now + backoff_delay(rules.backoff, t.failures, random);
+    t.state = f.failure == FailureKind::kMalformed || f.failure == FailureKind::kNoProgress
+                  ? AccountState::kDegraded
+              : f.outcome == Outcome::kRateLimited ? AccountState::kRateLimited
+                                                   : AccountState::kBackingOff;
+    t.reason =
+        f.retry_at ? f.reason : f.reason + " (retry in " + format_duration(t.retry_at - now) + ")";
+  } else if (f.failure == FailureKind::kNotFound) {
+    ++t.not_found_strikes;
+    if (t.not_found_strikes >= rules.not_found_confirmations) {
+      t.next = AccountNext::kRecheck;
+      t.state = AccountState::kNotFound;
+      t.reason = f.reason;
+    } else {
+      t.next = AccountNext::kConfirm;
+      t.state = AccountState::kBackingOff;
+      t.reason = f.reason + " (not found " + std::to_string(t.not_found_strikes) + " of " +
+                 std::to_string(rules.not_found_confirmations) + " times; confirming)";
+    }
+  } else {
+    t.next = AccountNext::kRecheck;
+    t.state = state_for(f.failure);
+    t.reason = f.reason;
+  }
+  return t;
+}
+
+std::string idle_backfill_note(int idle_units, int64_t skipped_items) {
+  return "backfill stopped: " + std::to_string(idle_units) + " pages in a row brought no new post" +
+         (skipped_items > 0
+              ? " (they held " + std::to_string(skipped_items) +
+                    " item(s) that could not be stored: implausible dates or no id, see the "
+                    "poll log)"
+              : std::string(" (the server repeats pages or its cursor goes in circles)")) +
+         "; older history may be missing";
+}
 
 void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   if (s.transfer != 0) {
@@ -67,25 +113,23 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
   // characters (a 404 body could otherwise forge log lines or move a cursor)
   // and no secret.
   const std::string reason = vault_.scrub(printable(f.reason, 1000));
-  ++counters_.polls[{s.platform, f.outcome}];
-  if (f.outcome == "ok" || f.outcome == "not_modified")
-    counters_.last_success[s.platform] = wall_of(now);
+  ++counters_.polls[{s.platform, std::string(outcome_id(f.outcome))}];
+  if (is_success(f.outcome)) counters_.last_success[s.platform] = wall_of(now);
   for (const int64_t id : s.accounts) {
     Finish outcome = f;
     outcome.reason = reason;
     if (const auto o = s.outcomes.find(id); o != s.outcomes.end()) {
       outcome.failure = o->second.first;
-      outcome.outcome = std::string(failure_kind_id(o->second.first));
+      outcome.outcome = outcome_of(o->second.first);
       outcome.reason = vault_.scrub(printable(o->second.second, 1000));
-      outcome.transient = outcome.failure == FailureKind::kMalformed ||
-                          outcome.failure == FailureKind::kServerError;
+      outcome.transient = is_transient(outcome.failure);
     }
     PollLogEntry entry;
     entry.account_id = id;
     entry.work = std::string(work_kind_id(s.work));
     entry.started_at = s.started_at;
     entry.ended_at = wall_of(now);
-    entry.outcome = outcome.outcome;
+    entry.outcome = std::string(outcome_id(outcome.outcome));
     entry.http_status = f.http_status != 0 ? f.http_status : s.http_status;
     entry.error = outcome.reason;
     if (id == s.accounts.front()) {
@@ -100,9 +144,9 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     AccountRt* a = account(id);
     if (a == nullptr) continue;
     a->busy = false;
-    if (s.work == WorkKind::kBackfill && outcome.outcome == "ok" && s.requests == 0) {
+    if (s.work == WorkKind::kBackfill && outcome.outcome == Outcome::kOk && s.requests == 0) {
       a->backfill_idle = true;
-    } else if (s.work == WorkKind::kBackfill && outcome.outcome == "ok") {
+    } else if (s.work == WorkKind::kBackfill && outcome.outcome == Outcome::kOk) {
       // Paging that goes in circles (a server that ignores max_id, a cursor
       // that cycles) brings nothing new page after page: stop it with a
       // clear state instead of polling forever.
@@ -119,15 +163,7 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
         stop.backfill_state = BackfillState::kIncomplete;
         // Say what was seen: pages of items that could not be stored are not
         // a server going in circles.
-        stop.history_note =
-            "backfill stopped: " + std::to_string(a->idle_backfills) +
-            " pages in a row brought no new post" +
-            (a->idle_skipped_items > 0
-                 ? " (they held " + std::to_string(a->idle_skipped_items) +
-                       " item(s) that could not be stored: implausible dates or no id, see the "
-                       "poll log)"
-                 : std::string(" (the server repeats pages or its cursor goes in circles)")) +
-            "; older history may be missing";
+        stop.history_note = idle_backfill_note(a->idle_backfills, a->idle_skipped_items);
         stop.batch.events.push_back({"history_incomplete", *stop.history_note});
         if (store_.commit_page(a->stored.id, stop, wall_of(now)).ok()) {
           a->stored.backfill_state = BackfillState::kIncomplete;
@@ -140,10 +176,9 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
     }
     apply_outcome(*a, s.work, outcome, now);
     persist_runtime(*a, now);
-    if (outcome.outcome != "ok" && outcome.outcome != "not_modified" &&
-        outcome.outcome != "interrupted") {
+    if (!is_success(outcome.outcome) && outcome.outcome != Outcome::kInterrupted) {
       log()->warn("{} failed: account={} platform={} reason={}{}", work_kind_id(s.work), a->label(),
-                  s.platform, outcome.outcome,
+                  s.platform, outcome_id(outcome.outcome),
                   outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
     } else if (s.work == WorkKind::kBackfill) {
       // One page: debug only. The account's backfill is summed up when it
@@ -176,15 +211,19 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
 
 void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs now) {
   AccountRuntime& rt = a.rt();
-  if (f.outcome == "interrupted") return;
+  if (f.outcome == Outcome::kInterrupted) return;
+  AccountTransition t =
+      account_transition(rt, f, now,
+                         TransitionRules{options_.not_found_confirmations,
+                                         a.once ? options_.once_backoff : options_.backoff},
+                         random_);
   rt.last_attempt_at = wall_of(now);  // rt keeps wall times: it is saved and shown
-  // "not_modified" (a 304) is a success like "ok".
-  const bool success = f.failure == FailureKind::kNone && !f.transient;
+  rt.state = t.state;
+  rt.state_reason = std::move(t.reason);
+  rt.failures = t.failures;
+  rt.not_found_strikes = t.not_found_strikes;
+  const bool success = t.next == AccountNext::kSuccess;
   if (success) {
-    rt.failures = 0;
-    rt.not_found_strikes = 0;
-    rt.state = AccountState::kOk;
-    rt.state_reason.clear();
     rt.backoff_until.reset();
     rt.last_success_at = wall_of(now);
     vault_.clear_rejected(a.stored.platform, a.credential_slot);
@@ -195,38 +234,11 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
       if (auto s = store_.extend_coverage(a.stored.id, wall_of(now), 3 * a.interval); !s.ok())
         log()->error("{}", s.error().message);
     }
-  } else if (f.transient) {
-    ++rt.failures;
-    TimeMs until;
-    if (f.retry_at) {
-      until = *f.retry_at;  // the end of a rate limit or quota: no jitter needed
-    } else {
-      until = now + backoff_delay(a.once ? options_.once_backoff : options_.backoff, rt.failures,
-                                  random_);
-    }
-    a.retry_at = until;
-    rt.backoff_until = wall_of(until);
-    rt.state = f.failure == FailureKind::kMalformed || f.failure == FailureKind::kNoProgress
-                   ? AccountState::kDegraded
-               : f.outcome == "rate_limited" ? AccountState::kRateLimited
-                                             : AccountState::kBackingOff;
-    rt.state_reason =
-        f.retry_at ? f.reason : f.reason + " (retry in " + format_duration(until - now) + ")";
-  } else if (f.failure == FailureKind::kNotFound) {
-    ++rt.not_found_strikes;
-    if (rt.not_found_strikes >= options_.not_found_confirmations) {
-      rt.state = AccountState::kNotFound;
-      rt.state_reason = f.reason;
-    } else {
-      rt.state = AccountState::kBackingOff;
-      rt.state_reason = f.reason + " (not found " + std::to_string(rt.not_found_strikes) + " of " +
-                        std::to_string(options_.not_found_confirmations) + " times; confirming)";
-    }
-  } else {
-    rt.state = state_for(f.failure);
-    rt.state_reason = f.reason;
-    if (f.failure == FailureKind::kAuthFailed)
-      vault_.mark_rejected(a.stored.platform, a.credential_slot, f.reason);
+  } else if (t.next == AccountNext::kRetry) {
+    a.retry_at = t.retry_at;
+    rt.backoff_until = wall_of(t.retry_at);
+  } else if (f.failure == FailureKind::kAuthFailed) {
+    vault_.mark_rejected(a.stored.platform, a.credential_slot, f.reason);
   }
 
   // What comes next in daemon mode. In once mode the same times are recorded
@@ -248,9 +260,9 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
     }
     if (push && a.stored.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
       enqueue(a, WorkKind::kBackfill);
-  } else if (f.transient) {
+  } else if (t.next == AccountNext::kRetry) {
     schedule(a, work, a.retry_at, push);
-  } else if (f.failure == FailureKind::kNotFound && rt.state != AccountState::kNotFound) {
+  } else if (t.next == AccountNext::kConfirm) {
     schedule(a, WorkKind::kPoll, now + std::min<DurationMs>(a.interval, 15 * kMinuteMs), push);
   } else {
     // Terminal states are re-checked now and then: accounts come back.

@@ -17,6 +17,21 @@
 //     backfill state, history note, own posts stored) follows the page.
 #pragma once
 
-#include "engine/engine.h"
+#include <cstddef>
 
-namespace muni {}  // namespace muni
+#include "engine/connector.h"
+#include "store/store.h"
+
+namespace muni {
+
+// The first `n` posts of a long page as a page of their own, with the
+// page's profile snapshot; the rest (the cursor, backfill state, deletions
+// and every other part) stays in `page`, to be committed last.
+Page take_chunk(Page& page, size_t n);
+
+// The account's saved position after `page` was committed: its cursor,
+// platform id (resolved, or the snapshot's), backfill state, history note,
+// and the count of own posts stored (reposts are not the account's posts).
+void follow_page(StoredAccount& account, const Page& page);
+
+}  // namespace muni

@@ -9,6 +9,33 @@ namespace muni {
 
 using namespace engine_detail;
 
+std::optional<WorkKind> once_next_work(WorkKind done, bool success, const OnceFacts& facts) {
+  if (success && done == WorkKind::kBackfill && facts.backfill_left) return WorkKind::kBackfill;
+  if (!success && done == WorkKind::kPoll) return std::nullopt;
+  // The order of a once run: poll, backfill, refresh, comments.
+  const WorkKind order[] = {WorkKind::kPoll, WorkKind::kBackfill, WorkKind::kRefresh,
+                            WorkKind::kComments};
+  bool past = false;
+  for (const WorkKind k : order) {
+    if (!past) {
+      past = k == done;
+      continue;
+    }
+    if ((k == WorkKind::kBackfill && facts.backfill_left) ||
+        (k == WorkKind::kRefresh && facts.has_refresh) ||
+        (k == WorkKind::kComments && facts.has_comments))
+      return k;
+  }
+  return std::nullopt;
+}
+
+bool once_retries(const Finish& f, TimeMs now, int attempts, int max_attempts) {
+  // A wait longer than a minute (a spent quota, a long rate limit) ends the
+  // account's run instead: the daemon catches up.
+  return f.transient && (!f.retry_at || *f.retry_at - now <= kMinuteMs) &&
+         attempts + 1 < max_attempts;
+}
+
 void Engine::start_once(const std::vector<int64_t>& account_ids, bool all_now) {
   once_mode_ = true;
   const TimeMs now = timer_now();
@@ -44,49 +71,22 @@ Engine::OnceProgress Engine::once_progress_view() const {
 // poll --once: poll, then backfill until done, then one refresh and one
 // comment sweep where the platform has them.
 void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool success, TimeMs now) {
-  auto next_after = [&](WorkKind w) -> std::optional<WorkKind> {
-    const int from = idx(w);
-    // The order of a once run: poll, backfill, refresh, comments.
-    const WorkKind order[] = {WorkKind::kPoll, WorkKind::kBackfill, WorkKind::kRefresh,
-                              WorkKind::kComments};
-    bool past = false;
-    for (const WorkKind k : order) {
-      if (past) {
-        if (k == WorkKind::kBackfill) {
-          if (a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle) return k;
-          continue;
-        }
-        if (work_interval(a, k) > 0) return k;
-        continue;
-      }
-      if (idx(k) == from) past = true;
-    }
-    return std::nullopt;
-  };
-  std::optional<WorkKind> next;
-  if (success) {
-    a.once_attempts = 0;
-    next = work == WorkKind::kBackfill && a.stored.backfill_state == BackfillState::kPending &&
-                   !a.backfill_idle
-               ? std::optional<WorkKind>(WorkKind::kBackfill)
-               : next_after(work);
-  } else if (f.transient && (!f.retry_at || *f.retry_at - now <= kMinuteMs) &&
-             ++a.once_attempts < options_.once_max_attempts) {
-    // Retried within the run; a wait longer than a minute (a spent quota, a
-    // long rate limit) ends the account's run instead.
+  if (!success && once_retries(f, now, a.once_attempts, options_.once_max_attempts)) {
+    ++a.once_attempts;
     ++a.generation[idx(work)];
     due_.push(DueEntry{a.retry_at, a.stored.id, work, a.generation[idx(work)]});
     return;
-  } else {
-    a.once_attempts = 0;
-    // A failed backfill moves on to the refresh; a failed poll ends the run.
-    next = work == WorkKind::kPoll ? std::nullopt : next_after(work);
   }
-  if (!next) {
+  a.once_attempts = 0;
+  OnceFacts facts;
+  facts.backfill_left = a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle;
+  facts.has_refresh = work_interval(a, WorkKind::kRefresh) > 0;
+  facts.has_comments = work_interval(a, WorkKind::kComments) > 0;
+  if (const std::optional<WorkKind> next = once_next_work(work, success, facts)) {
+    enqueue(a, *next);
+  } else {
     a.once_done = true;
     --once_pending_;
-  } else {
-    enqueue(a, *next);
   }
 }
 

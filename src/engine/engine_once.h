@@ -15,6 +15,30 @@
 //     the daemon's next start) but set no timer: the progression decides.
 #pragma once
 
-#include "engine/engine.h"
+#include <optional>
 
-namespace muni {}  // namespace muni
+#include "core/time_util.h"
+#include "engine/connector.h"
+#include "engine/outcome.h"
+
+namespace muni {
+
+// What the account has left to do in a once run, besides its poll.
+struct OnceFacts {
+  bool backfill_left = false;  // backfill pending, and it had something to ask
+  bool has_refresh = false;    // the platform refreshes counts (an interval > 0)
+  bool has_comments = false;   // the platform has comment sweeps
+};
+
+// The next unit of an account's once run after `done` ended, or nullopt when
+// its run is over. Order: poll, backfill (again and again until done),
+// refresh, comments. A failed poll ends the run; a failed later unit moves
+// on.
+std::optional<WorkKind> once_next_work(WorkKind done, bool success, const OnceFacts& facts);
+
+// True when a failed unit is tried again within the run: transient, its
+// wait no longer than a minute, and fewer than `max_attempts` attempts with
+// this one (`attempts` before it).
+bool once_retries(const Finish& f, TimeMs now, int attempts, int max_attempts);
+
+}  // namespace muni

@@ -9,23 +9,33 @@ namespace muni {
 
 using namespace engine_detail;
 
-DurationMs Engine::work_interval(const AccountRt& a, WorkKind work) const {
-  if (a.platform == nullptr) return 0;
-  const PlatformSettings* ps = config_.platform(a.stored.platform);
+TimeMs next_slot(TimeMs t, DurationMs interval, TimeMs phase) {
+  const DurationMs i = interval;
+  const TimeMs k = (t - phase) >= 0 ? (t - phase) / i : -((phase - t + i - 1) / i);
+  return (k + 1) * i + phase;
+}
+
+DurationMs work_interval_for(const PlatformDescriptor* platform, const PlatformSettings* settings,
+                             WorkKind work, const EngineOptions& options) {
+  if (platform == nullptr) return 0;
+  const PlatformSettings* ps = settings;
   if (work == WorkKind::kRefresh && ps != nullptr && ps->refresh_interval)
     return *ps->refresh_interval;
   if (work == WorkKind::kComments && ps != nullptr && ps->comments_interval)
     return *ps->comments_interval;
-  const WorkSpec* spec = a.platform->work_spec(work);
+  const WorkSpec* spec = platform->work_spec(work);
   if (spec == nullptr) return 0;
   if (spec->interval_ms != kDefaultInterval) return spec->interval_ms;
-  return work == WorkKind::kRefresh ? options_.refresh_interval_ms : options_.comments_interval_ms;
+  return work == WorkKind::kRefresh ? options.refresh_interval_ms : options.comments_interval_ms;
+}
+
+DurationMs Engine::work_interval(const AccountRt& a, WorkKind work) const {
+  if (a.platform == nullptr) return 0;
+  return work_interval_for(a.platform, config_.platform(a.stored.platform), work, options_);
 }
 
 TimeMs Engine::slot_after(const AccountRt& a, TimeMs t) const {
-  const DurationMs i = a.interval;
-  const TimeMs k = (t - a.phase) >= 0 ? (t - a.phase) / i : -((a.phase - t + i - 1) / i);
-  return (k + 1) * i + a.phase;
+  return next_slot(t, a.interval, a.phase);
 }
 
 void Engine::schedule(AccountRt& a, WorkKind work, TimeMs at, bool push) {

@@ -18,6 +18,21 @@
 //     backfill ranked by what is left to read.
 #pragma once
 
+#include "config/config.h"
+#include "core/platform.h"
+#include "core/time_util.h"
 #include "engine/engine.h"
 
-namespace muni {}  // namespace muni
+namespace muni {
+
+// The first poll slot after `t` (strictly later) of an account polled every
+// `interval` at `phase` within it: the slots are phase + k * interval.
+TimeMs next_slot(TimeMs t, DurationMs interval, TimeMs phase);
+
+// How often `work` (refresh, comments) runs for an account of `platform`:
+// the configured interval, else the descriptor's, else EngineOptions'; 0
+// when the platform has no such work.
+DurationMs work_interval_for(const PlatformDescriptor* platform, const PlatformSettings* settings,
+                             WorkKind work, const EngineOptions& options);
+
+}  // namespace muni

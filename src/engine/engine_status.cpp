@@ -9,21 +9,22 @@ namespace muni {
 
 using namespace engine_detail;
 
+void count_account(EngineSummary& summary, AccountState state) {
+  ++summary.accounts_by_state[std::string(account_state_id(state))];
+  if (is_healthy(state)) {
+    ++summary.ok;
+  } else if (state == AccountState::kBackingOff || state == AccountState::kRateLimited) {
+    ++summary.backing_off;
+  } else if (state == AccountState::kUnsupported) {
+    ++summary.unsupported;
+  } else {
+    ++summary.failing;
+  }
+}
+
 EngineSummary Engine::summary() const {
   EngineSummary out;
-  for (const auto& a : accounts_) {
-    const AccountState st = a->stored.runtime.state;
-    ++out.accounts_by_state[std::string(account_state_id(st))];
-    if (is_healthy(st)) {
-      ++out.ok;
-    } else if (st == AccountState::kBackingOff || st == AccountState::kRateLimited) {
-      ++out.backing_off;
-    } else if (st == AccountState::kUnsupported) {
-      ++out.unsupported;
-    } else {
-      ++out.failing;
-    }
-  }
+  for (const auto& a : accounts_) count_account(out, a->stored.runtime.state);
   out.sessions = static_cast<int>(sessions_.size());
   out.in_flight = static_cast<int>(transport_.in_flight());
   return out;

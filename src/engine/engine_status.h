@@ -11,6 +11,14 @@
 //     store by save_host_status.
 #pragma once
 
+#include "core/account_state.h"
 #include "engine/engine.h"
 
-namespace muni {}  // namespace muni
+namespace muni {
+
+// Counts one account of `state` into the summary: healthy (ok), backing off
+// (backing_off, rate_limited), without connector (unsupported), or failing
+// (every other state).
+void count_account(EngineSummary& summary, AccountState state);
+
+}  // namespace muni

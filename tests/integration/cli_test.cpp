@@ -33,8 +33,8 @@ TEST_CASE("cli: check-config accepts the example and prints a summary") {
   const auto r = test::run_muniscope("check-config " + example());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find(": OK") != std::string::npos);
-  CHECK(r.out.find("municipalities: 7 (Stadt 2, kreisfreie Stadt 5)") != std::string::npos);
-  CHECK(r.out.find("accounts: 5 (bluesky 1, mastodon 2, rss 1, youtube 1)") != std::string::npos);
+  CHECK(r.out.find("municipalities: 8 (Stadt 3, kreisfreie Stadt 5)") != std::string::npos);
+  CHECK(r.out.find("accounts: 6 (bluesky 1, mastodon 2, rss 1, wordpress 1, youtube 1)") != std::string::npos);
 }
 
 TEST_CASE("cli: a misspelt key exits 2 naming file, line and key") {
