@@ -382,8 +382,8 @@ TEST_CASE("mediawiki site poll follows continue while reading forward") {
 TEST_CASE("mediawiki maxlag: a throttle for the host, for Retry-After seconds") {
   auto s = session(view(kSite), WorkKind::kPoll);
   REQUIRE(s->start().request);
-  StepResult r =
-      s->on_response(fixture_response(200, "mediawiki/error_maxlag.json", "mediawiki/error_maxlag.headers"));
+  StepResult r = s->on_response(
+      fixture_response(200, "mediawiki/error_maxlag.json", "mediawiki/error_maxlag.headers"));
   CHECK(r.done);
   REQUIRE(r.throttle);
   CHECK(r.throttle->scope == Throttle::Scope::kHost);

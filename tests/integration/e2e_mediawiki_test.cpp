@@ -24,9 +24,7 @@ using namespace muni::test;
 namespace {
 
 int64_t scalar(Store& s, const std::string& sql) { return s.db().execAndGet(sql).getInt64(); }
-std::string text(Store& s, const std::string& sql) {
-  return s.db().execAndGet(sql).getString();
-}
+std::string text(Store& s, const std::string& sql) { return s.db().execAndGet(sql).getString(); }
 
 std::set<std::string> stored_ids(Store& s, const std::string& handle) {
   std::set<std::string> out;
@@ -53,8 +51,8 @@ TEST_CASE("e2e: a MediaWiki site and a staff account, continuation, maxlag, the 
   for (int i = 0; i < 150; ++i) {
     const TimeMs t = now - 300 * kDayMs + i * 2 * kDayMs + i * kMinuteMs;
     const std::string page = "Seite " + std::to_string(i % 40);
-    wiki.edit("stadtwiki", page, i % 3 == 0 ? "Stadtverwaltung" : "Heimatfreundin", t,
-              1000 + i * 7, "Änderung " + std::to_string(i));
+    wiki.edit("stadtwiki", page, i % 3 == 0 ? "Stadtverwaltung" : "Heimatfreundin", t, 1000 + i * 7,
+              "Änderung " + std::to_string(i));
     if (i % 5 == 0) wiki.edit("stadtwiki", page, "KategorieBot", t + kHourMs, 1000 + i * 7 + 3);
   }
   const std::string site = server.base_url() + "/stadtwiki/";
@@ -66,8 +64,11 @@ TEST_CASE("e2e: a MediaWiki site and a staff account, continuation, maxlag, the 
              "municipalities:\n"
              "  - id: stadta\n    name: Stadt A\n    ags: \"08231000\"\n"
              "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
-             "      - {platform: mediawiki, handle: \"" + site + "\"}\n"
-             "      - {platform: mediawiki, handle: \"" + user + "\", role: staff}\n");
+             "      - {platform: mediawiki, handle: \"" +
+                 site +
+                 "\"}\n"
+                 "      - {platform: mediawiki, handle: \"" +
+                 user + "\", role: staff}\n");
   const std::string args =
       "poll --once --all -c " + dir.file("muniscope.yaml") + " --db " + dir.file("s.db");
 
@@ -96,10 +97,11 @@ TEST_CASE("e2e: a MediaWiki site and a staff account, continuation, maxlag, the 
     // Every stored site edit is a human edit of the wiki; none is a bot's.
     for (const auto& id : site_ids) CHECK_MESSAGE(all_human.count(id) == 1, id);
     // About 45 human edits lie within 90 days (two days apart, two of three by people).
-    const int64_t within = scalar(
-        *store, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
-                "a.handle = '" + site + "' AND p.created_at >= " +
-                    std::to_string(now - 90 * kDayMs - kHourMs));
+    const int64_t within =
+        scalar(*store,
+               "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
+               "a.handle = '" +
+                   site + "' AND p.created_at >= " + std::to_string(now - 90 * kDayMs - kHourMs));
     CHECK(within == static_cast<int64_t>(site_ids.size()));  // nothing older than the cut
     CHECK(site_ids.size() >= 40);
     CHECK(site_ids.size() <= 50);
@@ -118,28 +120,33 @@ TEST_CASE("e2e: a MediaWiki site and a staff account, continuation, maxlag, the 
     CHECK(text(*store, "SELECT backfill_state FROM accounts WHERE handle = '" + user + "'") ==
           "complete");
     // Edits are wiki edits or page creations, with title and size change.
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE item_type NOT IN ('wiki_edit', "
-                         "'wiki_page_created')") == 0);
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
-                         "WHERE a.handle = '" + user + "' AND item_type = 'wiki_page_created'") ==
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts WHERE item_type NOT IN ('wiki_edit', "
+                 "'wiki_page_created')") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
+                 "WHERE a.handle = '" +
+                     user + "' AND item_type = 'wiki_page_created'") ==
           14);  // pages 0, 3, ..., 39 were created by the administration
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE title IS NULL OR title = '' OR text "
-                         "NOT LIKE '%bytes by %'") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM posts WHERE title IS NULL OR title = '' OR text "
+                 "NOT LIKE '%bytes by %'") == 0);
     // The wiki's totals and its start.
     CHECK(text(*store, "SELECT platform_id FROM accounts WHERE handle = '" + site + "'") ==
           "stadtwiki");
     CHECK(scalar(*store, "SELECT created_at FROM accounts WHERE handle = '" + site + "'") ==
           (now - 900 * kDayMs) / 1000 * 1000);  // the first user creation
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM account_counter_samples c JOIN accounts a ON "
-                         "a.id = c.account_id WHERE a.handle = '" + site +
-                         "' AND c.counter = 'pages'") == 1);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM account_counter_samples c JOIN accounts a ON "
+                 "a.id = c.account_id WHERE a.handle = '" +
+                     site + "' AND c.counter = 'pages'") == 1);
   }
 
   // 2. New edits, one by the bot. The second run reads only what is new.
-  const int64_t e1 = wiki.edit("stadtwiki", "Rathaus", "Stadtverwaltung", now - kHourMs, 5000,
-                               "Öffnungszeiten");
-  const int64_t e2 = wiki.edit("stadtwiki", "Rathaus", "Heimatfreundin", now - 30 * kMinuteMs,
-                               5100, "Foto");
+  const int64_t e1 =
+      wiki.edit("stadtwiki", "Rathaus", "Stadtverwaltung", now - kHourMs, 5000, "Öffnungszeiten");
+  const int64_t e2 =
+      wiki.edit("stadtwiki", "Rathaus", "Heimatfreundin", now - 30 * kMinuteMs, 5100, "Foto");
   wiki.edit("stadtwiki", "Rathaus", "KategorieBot", now - 20 * kMinuteMs, 5110);
   const int64_t rc_calls = wiki.calls("recentchanges");
   r = run_muniscope(args);
@@ -153,13 +160,16 @@ TEST_CASE("e2e: a MediaWiki site and a staff account, continuation, maxlag, the 
     CHECK(stored_ids(*store, user).count(std::to_string(e1)) == 1);
     CHECK(stored_ids(*store, user).count(std::to_string(e2)) == 0);
     // No edit twice, no bot edit anywhere.
-    CHECK(scalar(*store, "SELECT COUNT(*) FROM (SELECT account_id, platform_post_id FROM posts "
-                         "GROUP BY 1, 2 HAVING COUNT(*) > 1)") == 0);
+    CHECK(scalar(*store,
+                 "SELECT COUNT(*) FROM (SELECT account_id, platform_post_id FROM posts "
+                 "GROUP BY 1, 2 HAVING COUNT(*) > 1)") == 0);
     // Bot edits are counted apart: the second run's snapshot shows those the
     // first run saw.
-    const int64_t bots = scalar(
-        *store, "SELECT MAX(value) FROM account_counter_samples c JOIN accounts a ON a.id = "
-                "c.account_id WHERE a.handle = '" + site + "' AND c.counter = 'bot_edits_seen'");
+    const int64_t bots =
+        scalar(*store,
+               "SELECT MAX(value) FROM account_counter_samples c JOIN accounts a ON a.id = "
+               "c.account_id WHERE a.handle = '" +
+                   site + "' AND c.counter = 'bot_edits_seen'");
     CHECK(bots >= 1);
     CHECK(bots <= wiki.bot_edits("stadtwiki"));
   }

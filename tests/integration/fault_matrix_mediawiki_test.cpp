@@ -56,8 +56,9 @@ class MediaWikiFamily final : public Family {
       const TimeMs t = now - 200 * kDayMs + i * 2 * kDayMs + 3 * kHourMs;
       wikis_.edit("stadtwiki", "Seite " + std::to_string(i % 30),
                   i % 2 ? "Heimatfreundin" : "Stadtverwaltung", t, 500 + i, "Änderung");
-      if (i % 4 == 0) wikis_.edit("stadtwiki", "Seite " + std::to_string(i % 30), "KategorieBot",
-                                  t + kHourMs, 510 + i);
+      if (i % 4 == 0)
+        wikis_.edit("stadtwiki", "Seite " + std::to_string(i % 30), "KategorieBot", t + kHourMs,
+                    510 + i);
       if (i < 45) wikis_.edit("dorfwiki", "Ort " + std::to_string(i % 10), "Gemeinde", t, 300 + i);
     }
   }
@@ -128,8 +129,8 @@ class MediaWikiFamily final : public Family {
       if (first->empty()) *first = cont;
       if (cont == *first) return honest;
       HttpRequest back = r;
-      back.url = replace_all(r.url, "rccontinue=" + url_encode(cont),
-                             "rccontinue=" + url_encode(*first));
+      back.url =
+          replace_all(r.url, "rccontinue=" + url_encode(cont), "rccontinue=" + url_encode(*first));
       return wikis_.handle(back);
     };
     return {"page 3 leads back to page 2", p};
@@ -194,19 +195,23 @@ std::vector<Case> MediaWikiFamily::own_cases() {
   // One refusal: the unit is tried again within the run once the host's
   // hold is over (the matrix's engine tries a unit twice).
   cases.push_back(row("maxlag once (Retry-After 1): waited out, then read",
-                      answer(any, json_answer(200, kMaxlagBody, {{"Retry-After", "1"}}), 1),
-                      {"ok"}, "", nullptr, /*converges_during_fault=*/true));
+                      answer(any, json_answer(200, kMaxlagBody, {{"Retry-After", "1"}}), 1), {"ok"},
+                      "", nullptr, /*converges_during_fault=*/true));
+  cases.push_back(row("maxlag on every request (Retry-After 2): the host waits, no hammering",
+                      answer(any, json_answer(200, kMaxlagBody, {{"Retry-After", "2"}})),
+                      {"rate_limited"}, "maxlag", [](Run& run) {
+                        // Each refusal holds the host for its Retry-After; a once run
+                        // retries a few times, never in a tight loop.
+                        CHECK(run.family.faults().hits() <= 6);
+                      }));
   cases.push_back(row(
-      "maxlag on every request (Retry-After 2): the host waits, no hammering",
-      answer(any, json_answer(200, kMaxlagBody, {{"Retry-After", "2"}})), {"rate_limited"},
-      "maxlag", [](Run& run) {
-        // Each refusal holds the host for its Retry-After; a once run
-        // retries a few times, never in a tight loop.
-        CHECK(run.family.faults().hits() <= 6);
-      }));
-  cases.push_back(row("a private wiki (readapidenied)",
-                      answer(any, json_answer(200, R"({"error":{"code":"readapidenied","info":"You need read permission to use this module."}})")),
-                      {"auth_required"}, "readapidenied"));
+      "a private wiki (readapidenied)",
+      answer(
+          any,
+          json_answer(
+              200,
+              R"({"error":{"code":"readapidenied","info":"You need read permission to use this module."}})")),
+      {"auth_required"}, "readapidenied"));
   Plan foreign;
   foreign.match = [this](const HttpRequest& r) { return item_request(r); };
   foreign.respond = [](const HttpRequest&, HttpResponse r) {
@@ -226,12 +231,11 @@ std::vector<Case> MediaWikiFamily::own_cases() {
     return any_request(r) && url_query_param(r.url, "meta").value_or("") == "siteinfo";
   };
   totals.respond = [](const HttpRequest&, HttpResponse r) {
-    r.body = replace_each(r.body, "\"(pages|articles|edits|users)\":[0-9]+",
-                          [](const std::smatch& m, int n) {
-                            const char* absurd[] = {"-5", "18446744073709551615", "1e300",
-                                                    "99999999999999999999"};
-                            return "\"" + m[1].str() + "\":" + absurd[n % 4];
-                          });
+    r.body = replace_each(
+        r.body, "\"(pages|articles|edits|users)\":[0-9]+", [](const std::smatch& m, int n) {
+          const char* absurd[] = {"-5", "18446744073709551615", "1e300", "99999999999999999999"};
+          return "\"" + m[1].str() + "\":" + absurd[n % 4];
+        });
     return r;
   };
   cases.push_back(row(

@@ -75,8 +75,8 @@ void FakeMediaWiki::add_wiki(const std::string& name, const std::string& sitenam
   wikis_[name] = std::move(w);
 }
 
-void FakeMediaWiki::add_user(const std::string& wiki, const std::string& user,
-                             TimeMs registration, bool bot) {
+void FakeMediaWiki::add_user(const std::string& wiki, const std::string& user, TimeMs registration,
+                             bool bot) {
   std::lock_guard<std::mutex> lock(mu_);
   User u;
   u.id = static_cast<int64_t>(wikis_.at(wiki).users.size()) + 1;
@@ -199,11 +199,14 @@ HttpResponse FakeMediaWiki::handle(const HttpRequest& request) {
     ++lag_refusals_;
     JsonWriter w;
     w.begin_object().key("error").begin_object().key("code").value("maxlag");
-    w.key("info").value("Waiting for 10.0.0.12: 7.5 seconds lagged.").key("host").value("10.0.0.12");
+    w.key("info")
+        .value("Waiting for 10.0.0.12: 7.5 seconds lagged.")
+        .key("host")
+        .value("10.0.0.12");
     w.key("lag").value(7.5).key("type").value("db").end_object();
     w.key("servedby").value("fake").end_object();
-    return json_reply(w.str(), {{"Retry-After", std::to_string(retry_after_s_)},
-                                {"X-Database-Lag", "7"}});
+    return json_reply(w.str(),
+                      {{"Retry-After", std::to_string(retry_after_s_)}, {"X-Database-Lag", "7"}});
   }
   if (param(request, "action") != "query" || param(request, "format") != "json" ||
       param(request, "formatversion") != "2")
@@ -294,7 +297,8 @@ HttpResponse FakeMediaWiki::query(const Wiki& w, const HttpRequest& request) {
       if (!t || !id) return api_error("badcontinue", "Invalid continue param.");
       from = std::make_pair(*t, *id);
     }
-    int limit = static_cast<int>(parse_int64(param(request, rc ? "rclimit" : "uclimit")).value_or(10));
+    int limit =
+        static_cast<int>(parse_int64(param(request, rc ? "rclimit" : "uclimit")).value_or(10));
     limit = std::clamp(limit, 1, std::min(500, page_size_));
     const std::string user = param(request, "ucuser");
     std::vector<const Revision*> rows;
@@ -319,7 +323,12 @@ HttpResponse FakeMediaWiki::query(const Wiki& w, const HttpRequest& request) {
       if (rc) {
         out.key("old_revid").value(r.created ? int64_t{0} : r.revid - 1).key("rcid").value(r.rcid);
         out.key("user").value(r.user).key("bot").value(r.bot).key("new").value(r.created);
-        out.key("minor").value(false).key("oldlen").value(r.old_size).key("newlen").value(r.new_size);
+        out.key("minor")
+            .value(false)
+            .key("oldlen")
+            .value(r.old_size)
+            .key("newlen")
+            .value(r.new_size);
       } else {
         out.key("user").value(r.user).key("new").value(r.created).key("minor").value(false);
         out.key("sizediff").value(r.new_size - r.old_size);
