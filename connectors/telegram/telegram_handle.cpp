@@ -49,7 +49,7 @@ Result<std::string> canonical_telegram_handle(std::string_view raw) {
                                  "a public channel is @name or https://t.me/name, the name 5-32 "
                                  "letters, digits and _");
   }
-  return to_lower_ascii(text);
+  return "@" + to_lower_ascii(text);
 }
 
 std::string telegram_channel_name(std::string_view handle) {

@@ -8,8 +8,9 @@
 
 namespace muni {
 
-// A public channel's username as muniscope stores it: the name in lower
-// case, without "@" (Telegram usernames are case-insensitive). Accepts "@name",
+// A public channel's username as muniscope stores it: "@" and the name in
+// lower case (Telegram usernames are case-insensitive), as discovery
+// proposes it. Accepts "@name",
 // "name", and t.me / telegram.me addresses ("https://t.me/name",
 // "t.me/s/name", "https://t.me/name/123"). Usernames are 5-32 characters of
 // a-z, 0-9 and '_' (telegram.org/faq, "What can I use as my username?").

@@ -26,7 +26,7 @@ AccountView view(std::string cursor = "") {
   AccountView v;
   v.account_id = 1;
   v.platform = "telegram";
-  v.handle = "musterstadt_info";
+  v.handle = "@musterstadt_info";
   v.cursor = std::move(cursor);
   v.base_url = kBase;
   v.now = at("2026-11-30T12:00:00Z");
@@ -68,14 +68,14 @@ const PostRecord& post(const std::vector<PostRecord>& posts, const std::string& 
 }  // namespace
 
 TEST_CASE("telegram: handles, t.me addresses and invite links") {
-  CHECK(canonical_telegram_handle("@Musterstadt_Info").value() == "musterstadt_info");
-  CHECK(canonical_telegram_handle("musterstadt_info").value() == "musterstadt_info");
-  CHECK(canonical_telegram_handle("https://t.me/musterstadt_info").value() == "musterstadt_info");
-  CHECK(canonical_telegram_handle("t.me/s/musterstadt_info").value() == "musterstadt_info");
+  CHECK(canonical_telegram_handle("@Musterstadt_Info").value() == "@musterstadt_info");
+  CHECK(canonical_telegram_handle("musterstadt_info").value() == "@musterstadt_info");
+  CHECK(canonical_telegram_handle("https://t.me/musterstadt_info").value() == "@musterstadt_info");
+  CHECK(canonical_telegram_handle("t.me/s/musterstadt_info").value() == "@musterstadt_info");
   CHECK(canonical_telegram_handle("https://t.me/musterstadt_info/25?single").value() ==
-        "musterstadt_info");
+        "@musterstadt_info");
   CHECK(canonical_telegram_handle("http://telegram.me/Musterstadt_Info").value() ==
-        "musterstadt_info");
+        "@musterstadt_info");
   CHECK_FALSE(canonical_telegram_handle("https://t.me/+AbCdEfGhIjK").ok());
   CHECK(canonical_telegram_handle("https://t.me/joinchat/AbCdEf").error().message.find("private") !=
         std::string::npos);
@@ -450,7 +450,7 @@ TEST_CASE("telegram: the descriptor, registered in place of the planned line") {
   CHECK(d->display_name_for("de") == "Telegram-Kanal");
   CHECK(d->rate_requests == 15);
   CHECK(d->rate_window_ms == kMinuteMs);
-  CHECK(d->canonicalize("https://t.me/s/Musterstadt_Info").value() == "musterstadt_info");
+  CHECK(d->canonicalize("https://t.me/s/Musterstadt_Info").value() == "@musterstadt_info");
   CHECK(builtin_connectors().find("telegram") != nullptr);
   // Comments and refreshes have nothing to do.
   auto c = make_telegram_connector();

@@ -79,35 +79,35 @@ TEST_CASE(
   CHECK_MESSAGE(r.exit_code == 1, r.out << r.err);  // two accounts are not ok, and say so
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-    CHECK(posts_of(*store, "stadt_a_info") == 44);
-    CHECK(posts_of(*store, "gemeinde_b") == 5);
+    CHECK(posts_of(*store, "@stadt_a_info") == 44);
+    CHECK(posts_of(*store, "@gemeinde_b") == 5);
     CHECK(scalar(*store,
-                 "SELECT COUNT(*) FROM accounts WHERE handle IN ('stadt_a_info', "
-                 "'gemeinde_b') AND backfill_state = 'complete' AND state = 'ok'") == 2);
+                 "SELECT COUNT(*) FROM accounts WHERE handle IN ('@stadt_a_info', "
+                 "'@gemeinde_b') AND backfill_state = 'complete' AND state = 'ok'") == 2);
     // Dated by the "Channel created" service message, which is no post.
-    CHECK(scalar(*store, "SELECT created_at FROM accounts WHERE handle = 'stadt_a_info'") ==
+    CHECK(scalar(*store, "SELECT created_at FROM accounts WHERE handle = '@stadt_a_info'") ==
           now - 400 * kDayMs - (now - 400 * kDayMs) % 1000);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE text = 'Channel created'") == 0);
     // The exact count from the channel page.
     CHECK(scalar(*store,
                  "SELECT s.followers FROM account_samples s JOIN accounts a ON a.id = "
-                 "s.account_id WHERE a.handle = 'stadt_a_info' ORDER BY s.observed_at DESC "
+                 "s.account_id WHERE a.handle = '@stadt_a_info' ORDER BY s.observed_at DESC "
                  "LIMIT 1") == 12345);
     // Forwards are reposts without counts; abbreviated views stored as shown.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE kind = 'repost' AND views IS NULL") ==
           4);
     CHECK(scalar(*store,
                  "SELECT views FROM posts p JOIN accounts a ON a.id = p.account_id WHERE "
-                 "a.handle = 'stadt_a_info' AND p.text = 'Meldung 12'") == 12900);
+                 "a.handle = '@stadt_a_info' AND p.text = 'Meldung 12'") == 12900);
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE edited_at IS NOT NULL") == 1);
     // Not found, confirmed by the engine on a later poll (backing off until then).
     const std::string unknown =
-        text(*store, "SELECT state FROM accounts WHERE handle = 'nosuchchannel_x'");
+        text(*store, "SELECT state FROM accounts WHERE handle = '@nosuchchannel_x'");
     CHECK((unknown == "not_found" || unknown == "backing_off"));
-    CHECK(text(*store, "SELECT state_reason FROM accounts WHERE handle = 'nosuchchannel_x'")
+    CHECK(text(*store, "SELECT state_reason FROM accounts WHERE handle = '@nosuchchannel_x'")
               .find("no public Telegram channel @nosuchchannel_x") != std::string::npos);
-    CHECK(text(*store, "SELECT state FROM accounts WHERE handle = 'verband_c'") == "suspended");
-    CHECK(text(*store, "SELECT state_reason FROM accounts WHERE handle = 'verband_c'")
+    CHECK(text(*store, "SELECT state FROM accounts WHERE handle = '@verband_c'") == "suspended");
+    CHECK(text(*store, "SELECT state_reason FROM accounts WHERE handle = '@verband_c'")
               .find("no public preview") != std::string::npos);
   }
   // The newest page, two pages back, the channel page: 4 requests for 44 messages.
@@ -133,14 +133,14 @@ TEST_CASE(
   CHECK(took >= std::chrono::milliseconds(900));  // Retry-After waited out
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-    CHECK(posts_of(*store, "stadt_a_info") == 74);  // the gap closed in one poll
-    CHECK(posts_of(*store, "gemeinde_b") == 6);
+    CHECK(posts_of(*store, "@stadt_a_info") == 74);  // the gap closed in one poll
+    CHECK(posts_of(*store, "@gemeinde_b") == 6);
     CHECK(scalar(*store,
-                 "SELECT COUNT(*) FROM accounts WHERE handle IN ('stadt_a_info', "
-                 "'gemeinde_b') AND state = 'ok'") == 2);
+                 "SELECT COUNT(*) FROM accounts WHERE handle IN ('@stadt_a_info', "
+                 "'@gemeinde_b') AND state = 'ok'") == 2);
     CHECK(scalar(*store,
                  "SELECT s.followers FROM account_samples s JOIN accounts a ON a.id = "
-                 "s.account_id WHERE a.handle = 'stadt_a_info' ORDER BY s.observed_at DESC "
+                 "s.account_id WHERE a.handle = '@stadt_a_info' ORDER BY s.observed_at DESC "
                  "LIMIT 1") == 12400);
     CHECK(scalar(*store,
                  "SELECT COUNT(*) FROM (SELECT platform_post_id, account_id FROM posts "

@@ -49,7 +49,7 @@ class TelegramFamily final : public Family {
 
   std::string settings_yaml() const override { return "base_url: \"" + server_.base_url() + "\""; }
   std::string handle(bool faulty) const override {
-    return faulty ? kFaulty : kHealthy;  // as stored: the name, lower case
+    return std::string("@") + (faulty ? kFaulty : kHealthy);  // as stored
   }
   std::set<std::string> world_ids(bool faulty) const override {
     const auto ids = fake_.ids(faulty ? kFaulty : kHealthy);
@@ -151,7 +151,7 @@ class TelegramFamily final : public Family {
         e.converges_during_fault = false;
         e.check = [](Run& run) {
           CHECK(run.scalar("SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id "
-                           "WHERE a.handle = 'rathaus_faulty'") == 0);
+                           "WHERE a.handle = '@rathaus_faulty'") == 0);
         };
         break;
       case GenericRow::kCollidingIds:
