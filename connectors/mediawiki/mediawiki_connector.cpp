@@ -71,8 +71,8 @@ namespace muni {
 
 namespace {
 
-constexpr int kMaxPagesPerPoll = 20;      // 10,000 changes; the rest next poll
-constexpr int kMaxLagSeconds = 5;         // Manual:Maxlag parameter's recommendation
+constexpr int kMaxPagesPerPoll = 20;  // 10,000 changes; the rest next poll
+constexpr int kMaxLagSeconds = 5;     // Manual:Maxlag parameter's recommendation
 constexpr DurationMs kDefaultLagWait = 5 * kSecondMs;
 constexpr DurationMs kMaxLagWait = 10 * kMinuteMs;
 // No wiki edit is older (the descriptor's earliest_item_ms).
@@ -195,24 +195,24 @@ class Session : public ConnectorSession {
   }
 
   std::string query_url(const std::string& rest) const {
-    return target_.api_url() + "?action=query&format=json&formatversion=2&maxlag=" +
-           std::to_string(kMaxLagSeconds) + rest;
+    return target_.api_url() +
+           "?action=query&format=json&formatversion=2&maxlag=" + std::to_string(kMaxLagSeconds) +
+           rest;
   }
 
   HttpRequest info_request() const {
     if (target_.user_mode()) {
-      return toolkit::get(query_url("&meta=siteinfo&siprop=general&list=users&ususers=" +
-                                    url_encode(target_.user) +
-                                    "&usprop=editcount%7Cregistration%7Cgroups"));
+      return toolkit::get(
+          query_url("&meta=siteinfo&siprop=general&list=users&ususers=" + url_encode(target_.user) +
+                    "&usprop=editcount%7Cregistration%7Cgroups"));
     }
-    return toolkit::get(query_url(
-        "&meta=siteinfo&siprop=general%7Cstatistics&list=allrevisions%7Clogevents"
-        "&arvdir=newer&arvlimit=1&arvprop=timestamp"
-        "&letype=newusers&ledir=newer&lelimit=1&leprop=timestamp"));
+    return toolkit::get(
+        query_url("&meta=siteinfo&siprop=general%7Cstatistics&list=allrevisions%7Clogevents"
+                  "&arvdir=newer&arvlimit=1&arvprop=timestamp"
+                  "&letype=newusers&ledir=newer&lelimit=1&leprop=timestamp"));
   }
 
-  HttpRequest list_request(bool newer, std::optional<TimeMs> from,
-                           const std::string& cont) const {
+  HttpRequest list_request(bool newer, std::optional<TimeMs> from, const std::string& cont) const {
     std::string q;
     if (target_.user_mode()) {
       q = "&list=usercontribs&ucuser=" + url_encode(target_.user) +
@@ -262,7 +262,8 @@ class Session : public ConnectorSession {
 
   StepResult on_site(const HttpResponse& r) {
     auto info = mediawiki::parse_siteinfo(r.body);
-    if (!info.ok()) return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
+    if (!info.ok())
+      return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
     Page page;
     AccountSnapshot snap = info->snapshot;
     if (snap.platform_id.empty()) snap.platform_id = target_.script_url;
@@ -278,23 +279,23 @@ class Session : public ConnectorSession {
 
   StepResult on_user(const HttpResponse& r) {
     auto info = mediawiki::parse_user(r.body);
-    if (!info.ok()) return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
+    if (!info.ok())
+      return StepResult::fail(FailureKind::kMalformed, info.error().message, r.status);
     if (info->invalid)
       return StepResult::fail(FailureKind::kInvalidHandle,
                               "the wiki says '" + target_.user + "' is no valid user name",
                               r.status);
     if (info->missing)
-      return StepResult::fail(FailureKind::kNotFound,
-                              "the wiki has no user '" + target_.user + "'", r.status);
+      return StepResult::fail(FailureKind::kNotFound, "the wiki has no user '" + target_.user + "'",
+                              r.status);
     Page page;
     AccountSnapshot snap = info->snapshot;
     if (snap.handle.empty()) snap.handle = target_.user;
-    snap.profile_url = target_.script_url + "index.php?title=Special:Contributions/" +
-                       url_encode(snap.handle);
+    snap.profile_url =
+        target_.script_url + "index.php?title=Special:Contributions/" + url_encode(snap.handle);
     user_edits_ = snap.posts;
     page.platform_id = snap.platform_id;
-    if (info->bot)
-      page.history_note = "the user is in the wiki's bot group: its edits are a bot's";
+    if (info->bot) page.history_note = "the user is in the wiki's bot group: its edits are a bot's";
     page.batch.snapshot = std::move(snap);
     page.cursor = cursor_.str();
     return first_list(std::move(page));
@@ -303,7 +304,8 @@ class Session : public ConnectorSession {
   StepResult first_list(Page page) {
     state_ = State::kList;
     first_ever_ = !cursor_.polled || cursor_.newest == 0;
-    if (first_ever_) return StepResult::send(list_request(false, std::nullopt, ""), std::move(page));
+    if (first_ever_)
+      return StepResult::send(list_request(false, std::nullopt, ""), std::move(page));
     poll_from_ = cursor_.newest;
     from_at_ = cursor_.newest;
     from_id_ = cursor_.nid;
@@ -388,10 +390,11 @@ class Session : public ConnectorSession {
       // continue values, and following them would repeat this page.
       cursor_.back.clear();
       page.backfill_state = BackfillState::kIncomplete;
-      page.history_note = "backfill stopped: the wiki answered the continuation with changes "
-                          "that are not older than " + format_iso8601(cursor_.oldest) +
-                          " (it ignores " + (target_.user_mode() ? "uccontinue" : "rccontinue") +
-                          "); older history may be missing";
+      page.history_note =
+          "backfill stopped: the wiki answered the continuation with changes "
+          "that are not older than " +
+          format_iso8601(cursor_.oldest) + " (it ignores " +
+          (target_.user_mode() ? "uccontinue" : "rccontinue") + "); older history may be missing";
       page.batch.events.push_back({"history_incomplete", *page.history_note});
       page.cursor = cursor_.str();
       return StepResult::finish(std::move(page));
@@ -451,8 +454,9 @@ class Session : public ConnectorSession {
         return;
       }
       page.backfill_state = BackfillState::kComplete;
-      page.history_note = "paged back to the user's first listed contribution (revisions "
-                          "deleted by administrators are not listed)";
+      page.history_note =
+          "paged back to the user's first listed contribution (revisions "
+          "deleted by administrators are not listed)";
       return;
     }
     if (cursor_.start && cursor_.oldest != 0 && cursor_.oldest <= *cursor_.start + kSecondMs) {
@@ -525,8 +529,9 @@ PlatformDescriptor mediawiki_platform() {
   // user accounts are read back to their first edit.
   d.capabilities.full_history = false;
   d.work = {{WorkKind::kPoll}, {WorkKind::kBackfill}};
-  d.note = "site accounts: edits older than the wiki's recent changes ($wgRCMaxAge, 90 days by "
-           "default) are not read; bot edits are counted apart (bot_edits_seen)";
+  d.note =
+      "site accounts: edits older than the wiki's recent changes ($wgRCMaxAge, 90 days by "
+      "default) are not read; bot edits are counted apart (bot_edits_seen)";
   return d;
 }
 

@@ -16,8 +16,10 @@ Result<std::string> canonical_site(std::string_view raw, std::string_view text) 
   const auto url = parse_url(text);
   if (!url) return toolkit::handle_error("mediawiki", raw, "the wiki's address is unreadable");
   std::string path = url->path.substr(0, url->path.find_first_of("?#"));
-  if (ends_with(path, "/api.php")) path.resize(path.size() - 7);
-  else if (ends_with(path, "/index.php")) path.resize(path.size() - 9);
+  if (ends_with(path, "/api.php"))
+    path.resize(path.size() - 7);
+  else if (ends_with(path, "/index.php"))
+    path.resize(path.size() - 9);
   if (path.empty() || path.back() != '/') path += '/';
   if (path.find("//") != std::string::npos)
     return toolkit::handle_error("mediawiki", raw, "the wiki's path has an empty segment");
@@ -49,8 +51,8 @@ Result<std::string> canonical_mediawiki_handle(std::string_view raw) {
   if (at == std::string_view::npos || (scheme != std::string_view::npos && scheme < at))
     return canonical_site(raw, text);
   std::string_view name = trim(text.substr(0, at));
-  for (const std::string_view prefix : {"User:", "user:", "Benutzer:", "benutzer:",
-                                        "Benutzerin:", "benutzerin:"}) {
+  for (const std::string_view prefix :
+       {"User:", "user:", "Benutzer:", "benutzer:", "Benutzerin:", "benutzerin:"}) {
     if (starts_with(name, prefix)) {
       name.remove_prefix(prefix.size());
       break;

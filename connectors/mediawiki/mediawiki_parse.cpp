@@ -94,13 +94,15 @@ Result<SiteInfo> parse_siteinfo(std::string_view body) {
     }
   }
   if (const JsonValue* page = first_of(*query, "allrevisions")) {
-    if (const JsonValue* revs = json_array(*page, "revisions"); revs && !revs->Empty() &&
-                                                                 (*revs)[0].IsObject())
+    if (const JsonValue* revs = json_array(*page, "revisions");
+        revs && !revs->Empty() && (*revs)[0].IsObject())
       info.first_edit = json_time((*revs)[0], "timestamp");
   }
-  if (const JsonValue* log = first_of(*query, "logevents")) info.first_user = json_time(*log, "timestamp");
+  if (const JsonValue* log = first_of(*query, "logevents"))
+    info.first_user = json_time(*log, "timestamp");
   if (info.first_edit || info.first_user) {
-    s.created_at = std::min(info.first_edit.value_or(INT64_MAX), info.first_user.value_or(INT64_MAX));
+    s.created_at =
+        std::min(info.first_edit.value_or(INT64_MAX), info.first_user.value_or(INT64_MAX));
   }
   return info;
 }
@@ -181,7 +183,8 @@ Result<Changes> parse_changes(std::string_view body, ListKind kind, const std::s
     }
     const auto at = json_time(e, "timestamp");
     if (!revid || *revid <= 0 || !at) {
-      out.skipped.push_back({key, !revid || *revid <= 0 ? "no revision id" : "no readable timestamp"});
+      out.skipped.push_back(
+          {key, !revid || *revid <= 0 ? "no revision id" : "no readable timestamp"});
       continue;
     }
     const bool bot = kind == ListKind::kRecentChanges && flag(e, "bot");
@@ -199,7 +202,8 @@ Result<Changes> parse_changes(std::string_view body, ListKind kind, const std::s
     std::string user = json_string(e, "user").value_or("");
     if (flag(e, "userhidden") || user.empty()) user = "(hidden user)";
     std::string text = size_change_text(delta) + " bytes by " + user;
-    const std::string comment = flag(e, "commenthidden") ? "" : json_string(e, "comment").value_or("");
+    const std::string comment =
+        flag(e, "commenthidden") ? "" : json_string(e, "comment").value_or("");
     if (!comment.empty()) text += ": " + comment;
     p.text = std::move(text);
     p.kind = PostKind::kOriginal;

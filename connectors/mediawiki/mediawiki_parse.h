@@ -93,9 +93,9 @@ struct Change {
 struct Changes {
   std::vector<PostRecord> posts;
   std::vector<SkippedItem> skipped;
-  int64_t bot_edits = 0;         // recentchanges entries flagged bot (not in posts)
-  std::vector<Change> seen;      // every readable entry, bots included, in answer order
-  std::string continue_query;    // "" at the end of the list
+  int64_t bot_edits = 0;       // recentchanges entries flagged bot (not in posts)
+  std::vector<Change> seen;    // every readable entry, bots included, in answer order
+  std::string continue_query;  // "" at the end of the list
 };
 
 enum class ListKind { kRecentChanges, kUserContribs };

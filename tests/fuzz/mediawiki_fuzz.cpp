@@ -35,7 +35,8 @@ void run_mediawiki(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const std::string site = "https://wiki.musterstadt.example/w/";
   Page page;
-  for (const auto kind : {mediawiki::ListKind::kRecentChanges, mediawiki::ListKind::kUserContribs}) {
+  for (const auto kind :
+       {mediawiki::ListKind::kRecentChanges, mediawiki::ListKind::kUserContribs}) {
     auto c = mediawiki::parse_changes(text, kind, site);
     if (!c.ok()) {
       valid_text(c.error().message);
