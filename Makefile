@@ -72,6 +72,7 @@ bench: build
 	./$(BUILD_DIR)/bench/muniscope_bench_registry
 	./$(BUILD_DIR)/bench/muniscope_bench_export
 	./$(BUILD_DIR)/bench/muniscope_bench_rss
+	./$(BUILD_DIR)/bench/muniscope_bench_comments
 
 # The kill loop with 100 SIGKILLs (ctest runs 20); prints its table.
 reliability: build

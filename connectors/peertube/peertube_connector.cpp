@@ -847,6 +847,9 @@ PlatformDescriptor peertube_platform() {
   d.work = {{WorkKind::kPoll},
             {WorkKind::kRefresh},
             {WorkKind::kComments, 24 * kHourMs},
+            // Comment backfill (engine): every item's comments once, then
+            // every defaults.comment_resweep_interval; idle checks every 6 h.
+            {WorkKind::kCommentBackfill, 6 * kHourMs},
             {WorkKind::kBackfill}};
   // 50 requests per 10 seconds per IP on /api/v1/* by default (openapi
   // "# Rate limits"); the engine follows X-RateLimit-* where sent.

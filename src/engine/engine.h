@@ -241,6 +241,12 @@ class Engine {
   void dispatch(HostRt& host, TimeMs now);
   // False when the account's quota or credential keeps it from starting now.
   bool may_start(AccountRt& a, TimeMs now);
+  // False when comment work's share of the account's quota is spent: that
+  // kind is scheduled for the share's reset.
+  bool comment_share_left(AccountRt& a, WorkKind work, TimeMs now);
+  // How long an item's comments stay read before comment backfill reads
+  // them again (platforms.<id>.comment_resweep_interval, defaults).
+  DurationMs comment_resweep_interval(const AccountRt& a) const;
   void start_session(const std::vector<AccountRt*>& batch, WorkKind work, TimeMs now);
   void send_ready(HostRt& host, Session& s, TimeMs now);
   // The per-unit guard (EngineOptions::max_requests_per_unit): why the

@@ -203,9 +203,32 @@ void Engine::load_budgets(TimeMs now) {
       budget->restore(st);
     }
     (void)budget->remaining(wall_of(now));  // a reset that happened while stopped
+    // Comment work's share: the same policy over a part of the units.
+    const double share = ps != nullptr ? ps->comment_quota_share : 0.5;
+    const std::string comments = comment_scope(a->quota_scope);
+    BudgetSpec spec = budget->spec();
+    spec.units = std::max<int64_t>(0, static_cast<int64_t>(share * static_cast<double>(budget->units())));
+    auto part = std::make_unique<QuotaBudget>(comments, spec, std::max<int64_t>(1, spec.units));
+    if (auto old = budgets_.find(comments); old != budgets_.end()) {
+      part->restore(old->second->state());
+    } else if (auto row = saved.find(comments); row != saved.end()) {
+      BudgetState st;
+      st.spent = row->second.spent;
+      st.period_start = row->second.period_start.value_or(0);
+      st.log = row->second.log;
+      part->restore(st);
+    }
+    (void)part->remaining(wall_of(now));
+    next[comments] = std::move(part);
     next[a->quota_scope] = std::move(budget);
   }
   budgets_ = std::move(next);
+}
+
+DurationMs Engine::comment_resweep_interval(const AccountRt& a) const {
+  const PlatformSettings* ps = config_.platform(a.stored.platform);
+  return ps != nullptr && ps->comment_resweep_interval ? *ps->comment_resweep_interval
+                                                      : config_.defaults.comment_resweep_interval_ms;
 }
 
 std::string Engine::identity_of(const AccountRt& a, const std::string& platform_id) const {

@@ -16,8 +16,10 @@ std::optional<WorkKind> next_work_kind(const QueuedWork& queued) {
   for (const WorkKind w : {WorkKind::kPoll, WorkKind::kRefresh, WorkKind::kComments}) {
     if (queued.any[static_cast<int>(w)]) return w;
   }
-  if (queued.any[static_cast<int>(WorkKind::kBackfill)] && queued.backfill_allowed)
-    return WorkKind::kBackfill;
+  if (!queued.backfill_allowed) return std::nullopt;
+  for (const WorkKind w : {WorkKind::kBackfill, WorkKind::kCommentBackfill}) {
+    if (queued.any[static_cast<int>(w)]) return w;
+  }
   return std::nullopt;
 }
 
@@ -49,6 +51,27 @@ bool Engine::may_start(AccountRt& a, TimeMs now) {
     a.once_done = true;
     --once_pending_;
   }
+  return false;
+}
+
+bool Engine::comment_share_left(AccountRt& a, WorkKind work, TimeMs now) {
+  if (a.quota_scope.empty()) return true;
+  const auto it = budgets_.find(comment_scope(a.quota_scope));
+  if (it == budgets_.end()) return true;
+  QuotaBudget& share = *it->second;
+  const TimeMs wall = wall_of(now);
+  if (share.remaining(wall) > 0) return true;
+  // Comments wait for the share's reset; polls and refreshes go on.
+  const TimeMs wall_reset = share.next_reset(wall);
+  ++counters_.quota_waits;
+  schedule(a, work, timer_of(wall_reset), !a.once);
+  if (a.once && !a.once_done) {
+    a.once_done = true;
+    --once_pending_;
+  }
+  log()->debug("{}: {} waits for the comment share {} ({} of {} units) until {}", a.label(),
+               work_kind_id(work), share.scope(), share.spent(wall), share.units(),
+               clock_time(wall_reset));
   return false;
 }
 
@@ -90,7 +113,7 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
     QueuedWork queued;
     for (int w = 0; w < kWorkKinds; ++w) queued.any[w] = !host.queue[w].empty();
     queued.backfill_allowed =
-        queued.any[idx(WorkKind::kBackfill)] &&
+        (queued.any[idx(WorkKind::kBackfill)] || queued.any[idx(WorkKind::kCommentBackfill)]) &&
         (once_mode_ || host.limiter.headroom(now) > options_.backfill_reserve);
     const std::optional<WorkKind> kind = next_work_kind(queued);
     if (!kind) return;
@@ -111,6 +134,7 @@ void Engine::dispatch(HostRt& host, TimeMs now) {
         continue;
       }
       if (!may_start(*a, now)) continue;
+      if (is_comment_work(work_of(pick)) && !comment_share_left(*a, work_of(pick), now)) continue;
       if (batch.empty()) {
         const WorkSpec* spec = a->platform->work_spec(work_of(pick));
         limit = spec != nullptr ? std::max(1, spec->batch) : 1;
@@ -133,9 +157,17 @@ void Engine::start_session(const std::vector<AccountRt*>& batch, WorkKind work, 
       auto ids =
           store_.recent_post_ids(b->stored.id, view.refresh_since, options_.refresh_max_posts);
       if (ids.ok()) view.refresh_ids = std::move(*ids);
-      // Until the engine chooses comment work from the store's coverage, a
-      // comment sweep reads the refresh window's items.
+      // The daily sweep reads the refresh window's items.
       if (work == WorkKind::kComments) view.comment_ids = view.refresh_ids;
+    }
+    if (work == WorkKind::kCommentBackfill) {
+      // Items of the history horizon never read, newest first, then those
+      // not read within the re-sweep interval (docs/metrics.md, "Comment
+      // coverage"); the store's coverage is the resumable cursor.
+      auto ids = store_.comment_sweep_due(b->stored.id, b->backfill_since.value_or(0),
+                                          view.now - comment_resweep_interval(*b),
+                                          kCommentItemsPerUnit);
+      if (ids.ok()) view.comment_ids = std::move(*ids);
     }
     views.push_back(std::move(view));
   }
@@ -178,6 +210,12 @@ void Engine::send_ready(HostRt& host, Session& s, TimeMs now) {
     // The request's units come out of the credential's quota budget.
     QuotaBudget* quota = budgets_.at(s.quota_scope).get();
     const TimeMs wall = wall_of(now);
+    // Comment work also spends from its share; a unit under way finishes
+    // (at most one unit beyond the share), new units wait (may_start).
+    if (is_comment_work(s.work)) {
+      if (const auto c = budgets_.find(comment_scope(s.quota_scope)); c != budgets_.end())
+        (void)c->second->try_spend(req.cost, wall);
+    }
     if (!quota->try_spend(req.cost, wall)) {
       ++counters_.quota_waits;
       const TimeMs wall_reset = quota->next_reset(wall);

@@ -11,6 +11,9 @@
 //     in poll --once).
 //   - Admission (may_start): a rejected credential fails the account; a
 //     spent quota holds every kind of its work until the budget resets.
+//     Comment work (sweeps and comment backfill) also has its own share of
+//     the quota (platforms.<id>.quota.comment_share, budget scope
+//     "<quota scope>#comments"): when that is spent, only comment work waits.
 //   - One unit of work serves one account, or a batch of several where the
 //     platform's API takes many ids at once (WorkSpec::batch).
 //   - Sending: the request's quota units are spent first; the engine, not
@@ -31,11 +34,12 @@ namespace muni {
 // (budget to spare beyond the reserve, or poll --once).
 struct QueuedWork {
   bool any[kWorkKinds] = {};
-  bool backfill_allowed = false;
+  bool backfill_allowed = false;  // both backfills: posts, then comments
 };
 
 // The kind of work a host starts next: fresh polls, then refreshes, then
-// comment sweeps, then backfill if allowed; nullopt when nothing may start.
+// comment sweeps, then backfill if allowed, then comment backfill if
+// allowed; nullopt when nothing may start.
 std::optional<WorkKind> next_work_kind(const QueuedWork& queued);
 
 }  // namespace muni

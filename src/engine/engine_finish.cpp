@@ -174,6 +174,8 @@ void Engine::finish(Session& s, const Finish& f, TimeMs now) {
         a->idle_skipped_items = 0;
       }
     }
+    if (s.work == WorkKind::kCommentBackfill)
+      a->comments_left = is_success(outcome.outcome) && s.comment_sweeps > 0;
     apply_outcome(*a, s.work, outcome, now);
     persist_runtime(*a, now);
     if (!is_success(outcome.outcome) && outcome.outcome != Outcome::kInterrupted) {
@@ -253,10 +255,24 @@ void Engine::apply_outcome(AccountRt& a, WorkKind work, const Finish& f, TimeMs 
         const DurationMs every = work_interval(a, w);
         if (every > 0 && a.next_at[idx(w)] == 0) schedule(a, w, now + every, push);
       }
+      // Comment backfill starts with the first good poll and then keeps
+      // its own rhythm (below).
+      if (push && work_interval(a, WorkKind::kCommentBackfill) > 0 &&
+          a.next_at[idx(WorkKind::kCommentBackfill)] == 0)
+        enqueue(a, WorkKind::kCommentBackfill);
       a.backfill_idle = false;
     } else if (work == WorkKind::kRefresh || work == WorkKind::kComments) {
       const DurationMs every = work_interval(a, work);
       if (every > 0) schedule(a, work, now + every, push);
+    } else if (work == WorkKind::kCommentBackfill) {
+      // Items were read: more may be due, go on at the lowest priority.
+      // None: look again after the interval (re-sweeps come due).
+      if (a.comments_left) {
+        a.next_at[idx(work)] = now;
+        if (push) enqueue(a, work);
+      } else if (const DurationMs every = work_interval(a, work); every > 0) {
+        schedule(a, work, now + every, push);
+      }
     }
     if (push && a.stored.backfill_state == BackfillState::kPending && a.polled && !a.backfill_idle)
       enqueue(a, WorkKind::kBackfill);

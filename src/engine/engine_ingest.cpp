@@ -97,6 +97,7 @@ bool Engine::commit_counted(Session& s, AccountRt& a, const Page& page, TimeMs n
   s.posts_new += counts->posts_new;
   s.posts_updated += counts->posts_updated;
   s.posts_deleted += counts->posts_deleted;
+  s.comment_sweeps += counts->comment_sweeps;
   counters_.posts_new += counts->posts_new;
   counters_.posts_updated += counts->posts_updated;
   counters_.posts_deleted += counts->posts_deleted;

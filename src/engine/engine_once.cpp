@@ -12,9 +12,12 @@ using namespace engine_detail;
 std::optional<WorkKind> once_next_work(WorkKind done, bool success, const OnceFacts& facts) {
   if (success && done == WorkKind::kBackfill && facts.backfill_left) return WorkKind::kBackfill;
   if (!success && done == WorkKind::kPoll) return std::nullopt;
-  // The order of a once run: poll, backfill, refresh, comments.
+  if (success && done == WorkKind::kCommentBackfill && facts.comments_left)
+    return WorkKind::kCommentBackfill;
+  // The order of a once run: poll, backfill, refresh, comments, comment
+  // backfill (until no item's comments are due).
   const WorkKind order[] = {WorkKind::kPoll, WorkKind::kBackfill, WorkKind::kRefresh,
-                            WorkKind::kComments};
+                            WorkKind::kComments, WorkKind::kCommentBackfill};
   bool past = false;
   for (const WorkKind k : order) {
     if (!past) {
@@ -23,7 +26,8 @@ std::optional<WorkKind> once_next_work(WorkKind done, bool success, const OnceFa
     }
     if ((k == WorkKind::kBackfill && facts.backfill_left) ||
         (k == WorkKind::kRefresh && facts.has_refresh) ||
-        (k == WorkKind::kComments && facts.has_comments))
+        (k == WorkKind::kComments && facts.has_comments) ||
+        (k == WorkKind::kCommentBackfill && facts.has_comment_backfill))
       return k;
   }
   return std::nullopt;
@@ -82,6 +86,8 @@ void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool su
   facts.backfill_left = a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle;
   facts.has_refresh = work_interval(a, WorkKind::kRefresh) > 0;
   facts.has_comments = work_interval(a, WorkKind::kComments) > 0;
+  facts.has_comment_backfill = work_interval(a, WorkKind::kCommentBackfill) > 0;
+  facts.comments_left = a.comments_left;
   if (const std::optional<WorkKind> next = once_next_work(work, success, facts)) {
     enqueue(a, *next);
   } else {

@@ -28,11 +28,13 @@ struct OnceFacts {
   bool backfill_left = false;  // backfill pending, and it had something to ask
   bool has_refresh = false;    // the platform refreshes counts (an interval > 0)
   bool has_comments = false;   // the platform has comment sweeps
+  bool has_comment_backfill = false;  // the platform has comment backfill
+  bool comments_left = false;  // the last comment backfill unit read some item's comments
 };
 
 // The next unit of an account's once run after `done` ended, or nullopt when
 // its run is over. Order: poll, backfill (again and again until done),
-// refresh, comments. A failed poll ends the run; a failed later unit moves
+// refresh, comments, comment backfill (again while a unit read something). A failed poll ends the run; a failed later unit moves
 // on.
 std::optional<WorkKind> once_next_work(WorkKind done, bool success, const OnceFacts& facts);
 

@@ -24,6 +24,15 @@ namespace muni {
 namespace engine_detail {
 
 inline int idx(WorkKind w) { return static_cast<int>(w); }
+inline bool is_comment_work(WorkKind w) {
+  return w == WorkKind::kComments || w == WorkKind::kCommentBackfill;
+}
+// The budget scope of comment work's share of a quota scope.
+inline std::string comment_scope(const std::string& quota_scope) {
+  return quota_scope + "#comments";
+}
+// Items whose comments one unit of comment backfill reads.
+constexpr size_t kCommentItemsPerUnit = 20;
 inline WorkKind work_of(int i) { return static_cast<WorkKind>(i); }
 
 inline std::shared_ptr<spdlog::logger> log() {
@@ -65,6 +74,9 @@ struct Engine::AccountRt {
   // The last backfill unit had nothing to ask (no position to page back
   // from yet): no further backfill until a poll succeeds.
   bool backfill_idle = false;
+  // The last unit of comment backfill read some item's comments: more may
+  // be due, so it goes on; one that read none waits for its interval.
+  bool comments_left = false;
   // poll --once progress
   bool once = false;
   bool once_done = false;
@@ -107,6 +119,7 @@ struct Engine::Session {
   int posts_new = 0;
   int posts_updated = 0;
   int posts_deleted = 0;
+  int comment_sweeps = 0;  // items whose comments this unit finished reading
   int items_skipped = 0;
   int redirects = 0;
   int http_status = 0;
