@@ -86,10 +86,7 @@ void Engine::once_progress(AccountRt& a, WorkKind work, const Finish& f, bool su
   facts.backfill_left = a.stored.backfill_state == BackfillState::kPending && !a.backfill_idle;
   facts.has_refresh = work_interval(a, WorkKind::kRefresh) > 0;
   facts.has_comments = work_interval(a, WorkKind::kComments) > 0;
-  // poll --once does not run comment backfill yet: with it, two end-to-end
-  // runs did not finish within the test timeout under load (cause not yet
-  // found). The daemon runs it; see the closing note of this session.
-  facts.has_comment_backfill = false;
+  facts.has_comment_backfill = work_interval(a, WorkKind::kCommentBackfill) > 0;
   facts.comments_left = a.comments_left;
   if (const std::optional<WorkKind> next = once_next_work(work, success, facts)) {
     enqueue(a, *next);

@@ -97,6 +97,10 @@ TEST_CASE(
   TempDir dir;
   write_file(dir.file("muniscope.yaml"),
              "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+             // The fake instances have no limit of their own; PeerTube's
+             // default (50 requests per 10 s) would make the comment
+             // backfill of 100 videos take half a minute of test time.
+             "platforms:\n  peertube:\n    rate_limit: {requests: 1000, per: 10s}\n"
              "municipalities:\n"
              "  - id: stadt\n    name: Stadt P\n    ags: \"08231000\"\n"
              "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"

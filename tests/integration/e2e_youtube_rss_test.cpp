@@ -122,10 +122,11 @@ TEST_CASE("e2e: YouTube history, counts and comments, a spent quota holds YouTub
     // Every call the fake charged is on muniscope's books.
     CHECK(scalar(*store, "SELECT spent FROM budgets WHERE scope = 'youtube#default'") ==
           yt.api_calls());
-    // Comment backfill read every video's comments, one call each.
+    // Comment backfill read every video's comments, one call each, and
+    // the newest video's threads (more than one page) with two.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM posts WHERE item_type = 'video' AND "
                          "comments_swept_at IS NULL") == 0);
-    CHECK(yt.calls("commentThreads") == 127);
+    CHECK(yt.calls("commentThreads") == 127 + 1);
     // The key is nowhere in the store.
     CHECK(scalar(*store, "SELECT COUNT(*) FROM poll_log WHERE error LIKE '%" + std::string(kKey) +
                              "%' OR notes LIKE '%" + std::string(kKey) + "%'") == 0);
@@ -163,8 +164,11 @@ TEST_CASE("e2e: YouTube history, counts and comments, a spent quota holds YouTub
                               dir.file("s.db"));
   CHECK(status.exit_code == 0);
   CHECK(status.out.find("youtube") != std::string::npos);
-  CHECK_MESSAGE(status.out.find("youtube#default  youtube   daily   10,000") != std::string::npos,
-                status.out);  // the budget is shown
+  // The budget is shown, and beside it the comment share's.
+  CHECK_MESSAGE(status.out.find("youtube#default           youtube   daily   10,000") !=
+                    std::string::npos,
+                status.out);
+  CHECK(status.out.find("youtube#default#comments  youtube   daily    5,000") != std::string::npos);
   CHECK(status.out.find(kKey) == std::string::npos);
 
   // 3. Nothing changed at the site: one conditional request, a 304. YouTube
