@@ -85,7 +85,11 @@ TEST_CASE("e2e: WordPress history, new posts, comments with staff answers, REST 
   const std::string d = removed_server.base_url();
   write_file(dir.file("muniscope.yaml"),
              "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+             // The fake sites have no limit of their own; the polite default
+             // (60 requests a minute) would make the comment backfill of
+             // 170 posts wait minutes of test time.
              "platforms:\n  wordpress:\n    staff_names: \"Pressestelle\"\n"
+             "    rate_limit: {requests: 1000, per: 10s}\n"
              "municipalities:\n"
              "  - id: stadta\n    name: Stadt A\n    ags: \"08231000\"\n"
              "    kind: kreisfreie Stadt\n    state: BW\n    accounts:\n"
