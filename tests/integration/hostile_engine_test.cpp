@@ -16,6 +16,7 @@
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
+#include "engine_run.h"
 #include "fake_youtube.h"
 #include "loopback_server.h"
 #include "simulated_transport.h"
@@ -30,60 +31,46 @@ using namespace muni::test;
 namespace {
 
 // One toy account ("anna") against `base`, with the engine, transport and
-// store of a real run; poll --once style.
+// store of a real run; poll --once style, a fresh engine each time.
 class ToyRun {
  public:
-  explicit ToyRun(const std::string& base, const std::string& platform_extra = "") {
-    register_toy_platforms();
-    const std::string yaml =
-        "defaults: {contact: t@example.org, allow_private_addresses: true}\nplatforms:\n  toy:\n"
-        "    base_url: " +
-        base + "\n" + platform_extra +
-        "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, "
-        "accounts: [{platform: toy, handle: anna}]}\n";
-    ConfigLoad load = load_config_from_string(yaml, "t.yaml");
-    REQUIRE(load.config.has_value());
-    config_ = *load.config;
-    auto store = Store::open(dir_.file("s.db"), OpenMode::kReadWrite);
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    REQUIRE(store_->sync_config(config_, 0).ok());
-    registry_.add(make_test_connector("toy"));
-    options_ = EngineOptions::from_config(config_);
-    options_.once_backoff = BackoffPolicy{200, 400, 100};
-    options_.once_max_attempts = 1;
+  explicit ToyRun(const std::string& base, const std::string& platform_extra = "")
+      : run_(toy_config(base, platform_extra), toy_registry()) {
+    run_.options().once_backoff = BackoffPolicy{200, 400, 100};
+    run_.options().once_max_attempts = 1;
   }
 
-  EngineOptions& options() { return options_; }
-  Store& store() { return *store_; }
-  int64_t account_id() { return store_->find_account("toy:anna")->id; }
+  EngineOptions& options() { return run_.options(); }
+  Store& store() { return run_.store(); }
+  int64_t account_id() { return run_.account("toy:anna").id; }
 
   // Runs one poll --once of the account (due or not) for at most `limit`;
   // returns whether it finished.
   bool once(std::chrono::milliseconds limit) {
-    engine_ = std::make_unique<Engine>(clock_, random_, transport_, *store_, registry_, options_);
-    REQUIRE(engine_->load(config_).ok());
-    engine_->start_once({account_id()}, true);
-    const auto start = std::chrono::steady_clock::now();
-    while (!engine_->once_finished() && std::chrono::steady_clock::now() - start < limit)
-      engine_->step(50);
-    return engine_->once_finished();
+    run_.fresh_engine();
+    return run_.run_once({account_id()}, limit, 50);
   }
-  Engine& engine() { return *engine_; }
-  std::string state() { return std::string(store_->find_account("toy:anna")->state_id()); }
-  std::string reason() { return store_->find_account("toy:anna")->runtime.state_reason; }
-  int64_t scalar(const std::string& sql) { return store_->db().execAndGet(sql).getInt64(); }
+  Engine& engine() { return run_.engine(); }
+  std::string state() { return std::string(run_.account("toy:anna").state_id()); }
+  std::string reason() { return run_.account("toy:anna").runtime.state_reason; }
+  int64_t scalar(const std::string& sql) { return run_.scalar(sql); }
 
  private:
-  TempDir dir_;
-  Config config_;
-  std::unique_ptr<Store> store_;
-  ConnectorRegistry registry_;
-  SystemClock clock_;
-  SystemRandom random_{11};
-  CurlTransport transport_{loopback_transport()};
-  EngineOptions options_;
-  std::unique_ptr<Engine> engine_;
+  static std::string toy_config(const std::string& base, const std::string& platform_extra) {
+    return "defaults: {contact: t@example.org, allow_private_addresses: true}\nplatforms:\n"
+           "  toy:\n    base_url: " +
+           base + "\n" + platform_extra +
+           "municipalities:\n  - {id: m, name: M, ags: \"08231000\", kind: Stadt, state: BW, "
+           "accounts: [{platform: toy, handle: anna}]}\n";
+  }
+  static ConnectorRegistry toy_registry() {
+    register_toy_platforms();
+    ConnectorRegistry registry;
+    registry.add(make_test_connector("toy"));
+    return registry;
+  }
+
+  EngineRun run_;
 };
 
 // A configuration of one municipality whose accounts are the feeds at

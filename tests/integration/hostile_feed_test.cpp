@@ -22,6 +22,7 @@
 #include "connectors/builtin.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
+#include "engine_run.h"
 #include "fake_feed.h"
 #include "loopback_server.h"
 #include "store/store.h"
@@ -38,44 +39,32 @@ constexpr const char* kMojibakePath = "/muehlheim/rss.xml";
 constexpr const char* kLatin1Path = "/gemeinde/rss.xml";
 constexpr const char* kBlogPath = "/blog/feed/";
 
-// muniscope over the fake site: one municipality, a feed account per path.
+// muniscope over the fake site: one municipality, a feed account per path;
+// one engine on a fake clock, loaded at the start.
 struct FeedRun {
-  explicit FeedRun(LoopbackServer& server) : base(server.base_url()) {
+  explicit FeedRun(LoopbackServer& server)
+      : base(server.base_url()), yaml(config_for(base)), run(yaml, builtin_connectors(), clock, random) {
+    write_file(dir.file("muniscope.yaml"), yaml);
+    run.engine();
+  }
+
+  static std::string config_for(const std::string& base) {
     std::string accounts;
     for (const char* path : {kPressPath, kEventsPath, kMojibakePath, kLatin1Path, kBlogPath})
       accounts += "      - {platform: rss, handle: \"" + base + path + "\"}\n";
-    yaml =
-        "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
-        "  request_timeout: 5s\n"
-        "municipalities:\n"
-        "  - id: musterstadt\n    name: Musterstadt\n    ags: \"08231000\"\n"
-        "    kind: Stadt\n    state: BW\n    accounts:\n" +
-        accounts;
-    write_file(dir.file("muniscope.yaml"), yaml);
-    ConfigLoad load = load_config_from_string(yaml, "hostile.yaml");
-    for (const auto& e : load.errors) FAIL(e.format());
-    config = *load.config;
-    store = std::move(*Store::open(dir.file("s.db"), OpenMode::kReadWrite));
-    REQUIRE(store->sync_config(config, clock.now()).ok());
-    registry = builtin_connectors();
-    transport = std::make_unique<CurlTransport>(loopback_transport());
-    engine = std::make_unique<Engine>(clock, random, *transport, *store, registry,
-                                      EngineOptions::from_config(config));
-    REQUIRE(engine->load(config).ok());
+    return "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+           "  request_timeout: 5s\n"
+           "municipalities:\n"
+           "  - id: musterstadt\n    name: Musterstadt\n    ags: \"08231000\"\n"
+           "    kind: Stadt\n    state: BW\n    accounts:\n" +
+           accounts;
   }
 
   // poll --once over the account at `path`; fails the test on a hang.
-  void poll(const char* path) {
-    engine->start_once({account(path).id}, true);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!engine->once_finished()) {
-      REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "the poll did not finish");
-      engine->step(100);
-    }
-  }
+  void poll(const char* path) { run.once({account(path).id}, std::chrono::seconds(30), 100); }
 
-  StoredAccount account(const char* path) { return *store->find_account("rss:" + base + path); }
-  int64_t scalar(const std::string& sql) { return store->db().execAndGet(sql).getInt64(); }
+  StoredAccount account(const char* path) { return run.account("rss:" + base + path); }
+  int64_t scalar(const std::string& sql) { return run.scalar(sql); }
   int64_t count(const char* path, const std::string& where = "1") {
     return scalar("SELECT COUNT(*) FROM posts WHERE account_id = " +
                   std::to_string(account(path).id) + " AND " + where);
@@ -85,22 +74,16 @@ struct FeedRun {
                   std::to_string(account(path).id) + " AND kind = '" + kind + "'");
   }
   std::string last_outcome(const char* path) {
-    return store->db()
-        .execAndGet("SELECT outcome FROM poll_log WHERE account_id = " +
-                    std::to_string(account(path).id) + " ORDER BY id DESC LIMIT 1")
-        .getString();
+    return run.text("SELECT outcome FROM poll_log WHERE account_id = " +
+                    std::to_string(account(path).id) + " ORDER BY id DESC LIMIT 1");
   }
 
   std::string base;
   std::string yaml;
-  TempDir dir;
   FakeClock clock{at("2026-11-30T12:00:00Z")};
   FixedRandom random;
-  Config config;
-  std::unique_ptr<Store> store;
-  ConnectorRegistry registry;
-  std::unique_ptr<CurlTransport> transport;
-  std::unique_ptr<Engine> engine;
+  EngineRun run;
+  TempDir& dir = run.dir();
 };
 
 // The shared_guid.xml feed with only its item `title` left.

@@ -26,6 +26,7 @@
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
+#include "engine_run.h"
 #include "fake_bluesky.h"
 #include "fake_mastodon.h"
 #include "loopback_server.h"
@@ -132,65 +133,49 @@ struct World {
   }
 };
 
-// One muniscope over the world: a store, the real connectors, libcurl.
+// One muniscope over the world: a store, the real connectors, libcurl; one
+// engine for the whole test, loaded at the start.
 struct Run {
-  explicit Run(World& w, const std::string& extra_accounts = "") : world(w) {
-    const std::string yaml =
-        "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
-        "  request_timeout: 2s\n"
-        "platforms:\n"
-        "  mastodon: {rate_limit: {requests: 1000, per: 1s}}\n"
-        "  bluesky: {base_url: " +
-        w.appview.base_url() +
-        ", rate_limit: {requests: 1000, per: 1s}}\n"
-        "municipalities:\n"
-        "  - id: stadt\n    name: Stadt\n    ags: \"08231000\"\n    kind: Stadt\n    state: BW\n"
-        "    accounts:\n"
-        "      - {platform: mastodon, handle: \"" +
-        w.mastodon_server.base_url() +
-        "/@rathaus\"}\n"
-        "      - {platform: bluesky, handle: " +
-        kHandle + "}\n" + extra_accounts;
-    ConfigLoad load = load_config_from_string(yaml, "hostile.yaml");
-    for (const auto& e : load.errors) FAIL(e.format());
-    config = *load.config;
-    store = std::move(*Store::open(dir.file("s.db"), OpenMode::kReadWrite));
-    REQUIRE(store->sync_config(config, clock.now()).ok());
-    registry = builtin_connectors();
-    CurlTransportOptions topts = loopback_transport();
-    topts.max_response_bytes = config.defaults.max_response_bytes;
-    transport = std::make_unique<CurlTransport>(topts);
-    EngineOptions options = EngineOptions::from_config(config);
-    options.once_backoff = BackoffPolicy{20, 50, 20};
-    options.once_max_attempts = 2;
-    engine = std::make_unique<Engine>(clock, random, *transport, *store, registry, options);
-    REQUIRE(engine->load(config).ok());
+  explicit Run(World& w, const std::string& extra_accounts = "")
+      : world(w), run(config_for(w, extra_accounts), builtin_connectors()) {
+    run.options().once_backoff = BackoffPolicy{20, 50, 20};
+    run.options().once_max_attempts = 2;
+    run.engine();
+  }
+
+  static std::string config_for(World& w, const std::string& extra_accounts) {
+    return "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+           "  request_timeout: 2s\n"
+           "platforms:\n"
+           "  mastodon: {rate_limit: {requests: 1000, per: 1s}}\n"
+           "  bluesky: {base_url: " +
+           w.appview.base_url() +
+           ", rate_limit: {requests: 1000, per: 1s}}\n"
+           "municipalities:\n"
+           "  - id: stadt\n    name: Stadt\n    ags: \"08231000\"\n    kind: Stadt\n    state: BW\n"
+           "    accounts:\n"
+           "      - {platform: mastodon, handle: \"" +
+           w.mastodon_server.base_url() +
+           "/@rathaus\"}\n"
+           "      - {platform: bluesky, handle: " +
+           kHandle + "}\n" + extra_accounts;
   }
 
   // poll --once over every account (poll, backfill, refresh); fails the test on a hang.
-  void once() {
-    std::vector<int64_t> ids;
-    for (const auto& a : *store->load_accounts(true)) ids.push_back(a.id);
-    engine->start_once(ids, true);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!engine->once_finished()) {
-      REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "the run did not finish");
-      engine->step(200);
-    }
-  }
+  void once() { run.once(); }
 
   std::string mastodon_key() const {
     return "mastodon:" + world.mastodon_server.base_url() + "/@rathaus";
   }
   static std::string bluesky_key() { return std::string("bluesky:") + kHandle; }
-  StoredAccount account(const std::string& key) { return *store->find_account(key); }
-  int64_t scalar(const std::string& sql) { return store->db().execAndGet(sql).getInt64(); }
+  StoredAccount account(const std::string& key) { return run.account(key); }
+  int64_t scalar(const std::string& sql) { return run.scalar(sql); }
   int64_t posts_of(const std::string& key, const std::string& where) {
     return scalar("SELECT COUNT(*) FROM posts WHERE account_id = " +
                   std::to_string(account(key).id) + " AND " + where);
   }
   bool deleted(const std::string& id) {
-    SQLite::Statement q(store->db(),
+    SQLite::Statement q(run.store().db(),
                         "SELECT deleted_at IS NOT NULL FROM posts WHERE platform_post_id = ?");
     q.bind(1, id);
     REQUIRE(q.executeStep());
@@ -202,14 +187,7 @@ struct Run {
   }
 
   World& world;
-  TempDir dir;
-  SystemClock clock;
-  SystemRandom random{11};
-  Config config;
-  std::unique_ptr<Store> store;
-  ConnectorRegistry registry;
-  std::unique_ptr<CurlTransport> transport;
-  std::unique_ptr<Engine> engine;
+  EngineRun run;
 };
 
 bool is_get_posts(const HttpRequest& r) {

@@ -27,6 +27,7 @@
 #include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
+#include "engine_run.h"
 #include "fake_youtube.h"
 #include "loopback_server.h"
 #include "store/store.h"
@@ -46,52 +47,42 @@ struct World {
   World() { yt.add_channel(kChannel, "@stadthostile", 4321); }
 };
 
+// The key in the environment, where the configuration names it, for as long
+// as the run lives.
+struct KeyInEnvironment {
+  KeyInEnvironment() { setenv("MUNI_HOSTILE_YT_KEY", kKey, 1); }
+  ~KeyInEnvironment() { unsetenv("MUNI_HOSTILE_YT_KEY"); }
+};
+
 // One store; each round() is one poll --once of the channel by a new engine.
 struct Run {
-  explicit Run(World& w) {
-    const std::string yaml =
-        "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
-        "  request_timeout: 2s\n"
-        "platforms:\n  youtube:\n    base_url: " +
-        w.server.base_url() + "/youtube/v3\n    feed_base_url: " + w.server.base_url() +
-        "\n    credential: {env: MUNI_HOSTILE_YT_KEY}\n"
-        "municipalities:\n"
-        "  - id: stadt\n    name: Stadt\n    ags: \"08231000\"\n    kind: Stadt\n    state: BW\n"
-        "    accounts:\n      - {platform: youtube, handle: " +
-        std::string(kChannel) + "}\n";
-    setenv("MUNI_HOSTILE_YT_KEY", kKey, 1);
-    ConfigLoad load = load_config_from_string(yaml, "hostile.yaml");
-    for (const auto& e : load.errors) FAIL(e.format());
-    config = *load.config;
-    store = std::move(*Store::open(dir.file("s.db"), OpenMode::kReadWrite));
-    REQUIRE(store->sync_config(config, clock.now()).ok());
-    registry = builtin_connectors();
-    CurlTransportOptions topts = loopback_transport();
-    topts.total_timeout_ms = 2000;
-    topts.connect_timeout_ms = 2000;
-    transport = std::make_unique<CurlTransport>(topts);
+  explicit Run(World& w) : run(config_for(w), builtin_connectors()) {
+    run.transport_options().total_timeout_ms = 2000;
+    run.transport_options().connect_timeout_ms = 2000;
+    run.options().once_backoff = BackoffPolicy{50, 200, 20};
+    run.options().once_max_attempts = 2;
   }
-  ~Run() { unsetenv("MUNI_HOSTILE_YT_KEY"); }
+
+  static std::string config_for(World& w) {
+    return "defaults:\n  contact: mailto:test@example.org\n  allow_private_addresses: true\n"
+           "  request_timeout: 2s\n"
+           "platforms:\n  youtube:\n    base_url: " +
+           w.server.base_url() + "/youtube/v3\n    feed_base_url: " + w.server.base_url() +
+           "\n    credential: {env: MUNI_HOSTILE_YT_KEY}\n"
+           "municipalities:\n"
+           "  - id: stadt\n    name: Stadt\n    ags: \"08231000\"\n    kind: Stadt\n    state: BW\n"
+           "    accounts:\n      - {platform: youtube, handle: " +
+           std::string(kChannel) + "}\n";
+  }
 
   void round() {
-    EngineOptions options = EngineOptions::from_config(config);
-    options.once_backoff = BackoffPolicy{50, 200, 20};
-    options.once_max_attempts = 2;
-    Engine engine(clock, random, *transport, *store, registry, options);
-    REQUIRE(engine.load(config).ok());
-    std::vector<int64_t> ids;
-    for (const auto& a : *store->load_accounts(true)) ids.push_back(a.id);
-    engine.start_once(ids, true);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!engine.once_finished()) {
-      REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "the run did not finish");
-      engine.step(200);
-    }
+    run.fresh_engine();
+    run.once();
   }
 
-  StoredAccount account() { return *store->find_account(std::string("youtube:") + kChannel); }
-  int64_t scalar(const std::string& sql) { return store->db().execAndGet(sql).getInt64(); }
-  std::string text(const std::string& sql) { return store->db().execAndGet(sql).getString(); }
+  StoredAccount account() { return run.account(std::string("youtube:") + kChannel); }
+  int64_t scalar(const std::string& sql) { return run.scalar(sql); }
+  std::string text(const std::string& sql) { return run.text(sql); }
   int64_t posts(bool deleted) {
     return scalar(std::string("SELECT COUNT(*) FROM posts WHERE deleted_at IS ") +
                   (deleted ? "NOT NULL" : "NULL"));
@@ -102,13 +93,8 @@ struct Run {
                 "' ORDER BY rowid DESC LIMIT 1");
   }
 
-  TempDir dir;
-  SystemClock clock;
-  SystemRandom random{11};
-  Config config;
-  std::unique_ptr<Store> store;
-  ConnectorRegistry registry;
-  std::unique_ptr<CurlTransport> transport;
+  KeyInEnvironment key;
+  EngineRun run;
 };
 
 // A JSON body with its nextPageToken set to `token` ("" removes it). The
