@@ -7,6 +7,7 @@
 #include "connectors/discourse/discourse_links.h"
 #include "connectors/facebook/facebook_links.h"
 #include "connectors/instagram/instagram_links.h"
+#include "connectors/lemmy/lemmy_connector.h"
 #include "connectors/lemmy/lemmy_links.h"
 #include "connectors/mastodon/mastodon_connector.h"
 #include "connectors/mastodon/mastodon_links.h"
@@ -73,7 +74,7 @@ const std::vector<Entry>& entries() {
       {wordpress_platform, make_wordpress_connector, wordpress_links},
       {mediawiki_platform, make_mediawiki_connector, mediawiki_links},
       {[] { return planned("discourse", "Discourse", Category::kForum, 2012); }, nullptr, discourse_links},
-      {[] { return planned("lemmy", "Lemmy", Category::kForum, 2018); }, nullptr, lemmy_links},
+      {lemmy_platform, make_lemmy_connector, lemmy_links},
       {telegram_platform, make_telegram_connector, telegram_links},
   };
   // clang-format on
