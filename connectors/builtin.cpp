@@ -4,6 +4,7 @@
 
 #include "connectors/bluesky/bluesky_connector.h"
 #include "connectors/bluesky/bluesky_links.h"
+#include "connectors/discourse/discourse_connector.h"
 #include "connectors/discourse/discourse_links.h"
 #include "connectors/facebook/facebook_links.h"
 #include "connectors/instagram/instagram_links.h"
@@ -73,7 +74,7 @@ const std::vector<Entry>& entries() {
       {rss_platform, make_rss_connector, rss_links},
       {wordpress_platform, make_wordpress_connector, wordpress_links},
       {mediawiki_platform, make_mediawiki_connector, mediawiki_links},
-      {[] { return planned("discourse", "Discourse", Category::kForum, 2012); }, nullptr, discourse_links},
+      {discourse_platform, make_discourse_connector, discourse_links},
       {lemmy_platform, make_lemmy_connector, lemmy_links},
       {telegram_platform, make_telegram_connector, telegram_links},
   };
