@@ -258,6 +258,15 @@ class Poll : public ConnectorSession {
       return StepResult::finish(std::move(page));
     }
     c_.erase("empty_polls");
+    if (!span.newest) {
+      // Not one topic with a date that can be true (the page guard skips
+      // them): nothing to start from. The next poll is a first poll again.
+      page.batch.posts = std::move(list.posts);
+      page.cursor = c_.dump();
+      StepResult s = StepResult::finish(std::move(page));
+      s.reason = "no topic of the list has a plausible date; nothing to start from";
+      return s;
+    }
     c_.set("polled", int64_t{1});
     if (span.newest) c_.set("head_at", *span.newest);
     if (!full_page(list)) {
@@ -309,6 +318,14 @@ class Backfill : public ConnectorSession {
     const bool full = full_page(*list);
     page.batch.posts = std::move(list->posts);
     if (list->items == 0) return complete(std::move(page));
+    if (!span.oldest) {
+      // Topics, but not one with a date that can be true: no place to go on
+      // from. Backfill stays at this page and asks again later.
+      return StepResult::fail(FailureKind::kMalformed,
+                              "no topic of backfill page " + std::to_string(back_) +
+                                  " has a plausible date; backfill stays at this page",
+                              r.status);
+    }
     const auto oldest_before = c_.opt_num("back_oldest");
     if (full && span.oldest && oldest_before && *span.oldest >= *oldest_before) {
       // Nothing older than before: new topics pushed this page down (read

@@ -130,6 +130,7 @@ Result<TopicList> parse_topic_list(std::string_view body, std::string_view base)
   out.per_page = json_count(*list, "per_page");
   const auto more = json_string(*list, "more_topics_url");
   out.more = more && !more->empty();
+  std::set<std::string> seen;
   for (const auto& t : topics->GetArray()) {
     ++out.items;
     if (!t.IsObject()) {
@@ -142,6 +143,10 @@ Result<TopicList> parse_topic_list(std::string_view body, std::string_view base)
     }
     std::string why;
     if (auto p = topic_of(t, base, why)) {
+      // A forum lists a topic once: a list naming one twice is no real
+      // answer, and would cost the other topic its place.
+      if (!seen.insert(p->platform_post_id).second)
+        return bad("topic " + p->platform_post_id + " appears twice in one list");
       out.posts.push_back(std::move(*p));
     } else {
       out.skipped.push_back({json_int(t, "id") ? std::to_string(*json_int(t, "id")) : "", why});

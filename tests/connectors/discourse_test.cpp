@@ -127,6 +127,10 @@ TEST_CASE("discourse parse: a topic list, with unreadable topics skipped") {
   CHECK_FALSE(t.engagement.reposts.has_value());
   CHECK_FALSE(discourse::parse_topic_list("{\"topic_list\":{}}", kHandle).ok());
   CHECK_FALSE(discourse::parse_topic_list("[]", kHandle).ok());
+  // A list naming one topic twice is no real answer: refused whole.
+  CHECK_FALSE(
+      discourse::parse_topic_list(list_page({7, 7}, at("2026-11-01T00:00:00Z"), false), kHandle)
+          .ok());
 }
 
 TEST_CASE("discourse parse: a topic view, posts, group members, errors and staff names") {
