@@ -145,12 +145,22 @@ std::set<std::string> staff_of(const AccountView& a, const Target& t) {
   return staff;
 }
 
+// How long the host is held after a refusal: platforms.lemmy.rate_limit_wait,
+// else kRateLimitWait (Lemmy says nothing of when its bucket refills).
+DurationMs rate_limit_wait(const AccountView& a) {
+  if (const auto it = a.settings.find("rate_limit_wait"); it != a.settings.end()) {
+    if (const auto v = parse_int64(it->second); v && *v > 0) return *v;
+  }
+  return kRateLimitWait;
+}
+
 // The instance's rate limit, as a throttle of the host.
-std::optional<StepResult> throttle_of(const HttpResponse& r, std::optional<Page> page = {}) {
+std::optional<StepResult> throttle_of(const AccountView& a, const HttpResponse& r,
+                                      std::optional<Page> page = {}) {
   if (!lemmy::is_rate_limit(r.status, r.body)) return std::nullopt;
   Throttle t;
   t.scope = Throttle::Scope::kHost;
-  t.wait = kRateLimitWait;
+  t.wait = rate_limit_wait(a);
   t.reason = "the Lemmy instance's rate limit (" +
              (lemmy::error_text(r.body).empty() ? "HTTP " + std::to_string(r.status)
                                                 : lemmy::error_text(r.body)) +
@@ -313,7 +323,7 @@ class Poll : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (lemmy::is_rate_limit(r.status, r.body)) return *throttle_of(r, take_pending());
+    if (lemmy::is_rate_limit(r.status, r.body)) return *throttle_of(a_, r, take_pending());
     switch (state_) {
       case State::kSite:
         return on_site(r);
@@ -513,7 +523,7 @@ class Backfill : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (auto t = throttle_of(r)) return std::move(*t);
+    if (auto t = throttle_of(a_, r)) return std::move(*t);
     if (r.status != 200) return classify_error(r, "backfill");
     auto list = read_listing(t_, r.body);
     if (!list.ok())
@@ -591,7 +601,7 @@ class Refresh : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (auto t = throttle_of(r)) return std::move(*t);
+    if (auto t = throttle_of(a_, r)) return std::move(*t);
     if (checking_) return on_check(r);
     if (r.status != 200) return classify_error(r, "refresh");
     auto list = read_listing(t_, r.body);
@@ -695,10 +705,7 @@ class Comments : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (auto t = throttle_of(r)) {
-      t->reason = t->reason;
-      return std::move(*t);
-    }
+    if (auto t = throttle_of(a_, r)) return std::move(*t);
     return state_ == State::kPost ? on_post(r) : on_comments(r);
   }
 
@@ -873,7 +880,11 @@ PlatformDescriptor lemmy_platform() {
   d.capabilities.comments = true;
   d.settings = {{"staff_persons", SettingSpec::Type::kString,
                  "Lemmy persons who answer for the municipality: \"alice, bob@other.host\" on "
-                 "every instance, \"lemmy.example=alice, bob\" on that instance only"}};
+                 "every instance, \"lemmy.example=alice, bob\" on that instance only"},
+                {"rate_limit_wait", SettingSpec::Type::kDuration,
+                 "how long an instance is left alone after it refused for its rate limit "
+                 "(Lemmy does not say; default 60s)",
+                 kSecondMs, kHourMs}};
   d.work = {{WorkKind::kPoll},
             {WorkKind::kRefresh, 24 * kHourMs},
             {WorkKind::kComments, 24 * kHourMs},
