@@ -91,6 +91,7 @@ std::optional<Post> post_of(const JsonValue& v, std::string& why) {
     p.likes = likes;
   }
   if (const auto like_count = json_count(v, "like_count")) p.likes = like_count;  // newer forums
+  if (p.likes && *p.likes < 0) p.likes.reset();                                   // absurd: unknown
   return p;
 }
 
