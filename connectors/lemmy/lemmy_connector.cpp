@@ -323,7 +323,8 @@ class Poll : public ConnectorSession {
   }
 
   StepResult on_response(const HttpResponse& r) override {
-    if (lemmy::is_rate_limit(r.status, r.body)) return *throttle_of(a_, r, take_pending());
+    if (state_ != State::kSite && lemmy::is_rate_limit(r.status, r.body))
+      return *throttle_of(a_, r, take_pending());
     switch (state_) {
       case State::kSite:
         return on_site(r);
@@ -346,6 +347,12 @@ class Poll : public ConnectorSession {
   }
 
   StepResult on_site(const HttpResponse& r) {
+    // The site request is optional: a refusal, a server error or a broken
+    // transfer reach it too. They say nothing of the version: it is asked
+    // again next poll, and the requests that follow meet the same
+    // condition, where the engine (or the throttle) deals with it.
+    if (r.status == 0 || r.status >= 500 || lemmy::is_rate_limit(r.status, r.body))
+      return profile_request();
     std::string version = "?";
     if (r.status == 200) {
       auto v = lemmy::parse_site_version(r.body);
@@ -437,7 +444,9 @@ class Poll : public ConnectorSession {
         newest && (!new_head_ || *newest > *new_head_))
       new_head_ = newest;
     const auto oldest = oldest_plausible(list->times, a_.now);
-    const bool reached = !head || (oldest && *oldest < *head);
+    // Without a head (no item with a plausible time was ever read), the
+    // catch-up reads on to the end of the list (or hands it to backfill).
+    const bool reached = head && oldest && *oldest < *head;
     page.batch.posts = std::move(list->posts);
     if (!reached && list->full) {
       if (pages_ < kMaxPagesPerPoll) {

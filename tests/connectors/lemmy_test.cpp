@@ -349,9 +349,15 @@ TEST_CASE("lemmy backfill: a server that ignores page stops as incomplete after 
 }
 
 TEST_CASE("lemmy rate limit: 400 rate_limit_error holds the host and is no error") {
+  // Refused at the optional version request: it is asked again next poll,
+  // the community request that follows meets the refusal.
   auto s = begin(view(), WorkKind::kPoll);
   s->start();
   auto r = s->on_response(fixture_response(400, "lemmy/error_rate_limit.json"));
+  REQUIRE(r.request);
+  CHECK(r.request->url.find("/api/v3/community?") != std::string::npos);
+  CHECK((!r.page || r.page->batch.events.empty()));
+  r = s->on_response(fixture_response(400, "lemmy/error_rate_limit.json"));
   CHECK(r.done);
   REQUIRE(r.throttle);
   CHECK(r.throttle->scope == Throttle::Scope::kHost);
