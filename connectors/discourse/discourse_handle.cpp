@@ -51,14 +51,14 @@ Result<std::string> canonical_discourse_handle(std::string_view raw) {
   }
   std::string base = url->origin();
   for (size_t i = 0; i < route; ++i) base += "/" + segments[i];
-  if (route == segments.size()) return base;
+  if (route == segments.size()) return base + "/";
   const std::string first = to_lower_ascii(segments[route]);
   if (first == "t") {
     return toolkit::handle_error("discourse", raw,
                                  "this is one topic of a forum; configure the forum's address "
                                  "(or a category's, /c/<name>/<id>)");
   }
-  if (first != "c") return base;  // /latest, /categories, ...: the forum
+  if (first != "c") return base + "/";  // /latest, /categories, ...: the forum
   // /c/<slug>[/<slug>]/<id>[/l/<filter>]: up to the numeric id.
   std::vector<std::string> slugs;
   for (size_t i = route + 1; i < segments.size(); ++i) {

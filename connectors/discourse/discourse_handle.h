@@ -17,8 +17,9 @@ namespace muni {
 // "/c/parent/child/12", "/c/verkehr/12/l/latest", "/c/verkehr/12.json").
 // A topic's address (/t/...) names no forum and is refused. Canonical form:
 // scheme, the normalized host (lower case, Punycode, default port left
-// out), the subfolder if any, without a trailing slash; for a category
-// "/c/<slug path>/<id>": "https://forum.stadt.example" and
+// out), the subfolder if any, and a trailing slash for the forum (as
+// discovery proposes it: discourse_links.cpp); for a category
+// "/c/<slug path>/<id>" without one: "https://forum.stadt.example/" and
 // "https://forum.stadt.example/c/verkehr/12". Category routes:
 // meta.discourse.org "Discourse URL structure"; /c/{slug}/{id}.json is the
 // API's "List topics" of a category (discourse_api_docs openapi).

@@ -86,18 +86,18 @@ std::unique_ptr<ConnectorSession> session(const AccountView& v, WorkKind w) {
 
 TEST_CASE("discourse handles: forum, subfolder and category addresses") {
   CHECK(*canonical_discourse_handle("forum.musterstadt.example") ==
-        "https://forum.musterstadt.example");
+        "https://forum.musterstadt.example/");
   CHECK(*canonical_discourse_handle("https://Forum.Musterstadt.example/latest.json") ==
-        "https://forum.musterstadt.example");
+        "https://forum.musterstadt.example/");
   CHECK(*canonical_discourse_handle("https://forum.musterstadt.example/categories") ==
-        "https://forum.musterstadt.example");
+        "https://forum.musterstadt.example/");
   CHECK(*canonical_discourse_handle("https://stadt.example/beteiligung/latest") ==
-        "https://stadt.example/beteiligung");
+        "https://stadt.example/beteiligung/");
   CHECK(*canonical_discourse_handle("https://forum.musterstadt.example/c/Verkehr/12/l/latest") ==
         "https://forum.musterstadt.example/c/verkehr/12");
   CHECK(*canonical_discourse_handle("https://forum.musterstadt.example/c/bau/strassen/14.json") ==
         "https://forum.musterstadt.example/c/bau/strassen/14");
-  CHECK(*canonical_discourse_handle("http://127.0.0.1:8080/") == "http://127.0.0.1:8080");
+  CHECK(*canonical_discourse_handle("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/");
   CHECK_FALSE(canonical_discourse_handle("https://forum.musterstadt.example/t/thema/42").ok());
   CHECK_FALSE(canonical_discourse_handle("https://forum.musterstadt.example/c/verkehr").ok());
   CHECK_FALSE(canonical_discourse_handle("kein forum").ok());

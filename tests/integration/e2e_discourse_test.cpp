@@ -128,7 +128,7 @@ TEST_CASE(
   CHECK(forum.calls("throttled") == 1);
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-    CHECK(topics_of(*store, forum_server.base_url().substr(7)) == 84);
+    CHECK(topics_of(*store, forum_server.base_url().substr(7) + "/") == 84);
     CHECK(topics_of(*store, "/c/beteiligung/7") == 4);
     CHECK(scalar(*store,
                  "SELECT COUNT(*) FROM accounts WHERE platform = 'discourse' AND "
@@ -162,7 +162,7 @@ TEST_CASE(
   CHECK(forum.calls("throttled") == 2);
   {
     auto store = *Store::open(dir.file("s.db"), OpenMode::kReadOnly);
-    CHECK(topics_of(*store, forum_server.base_url().substr(7)) == 86);
+    CHECK(topics_of(*store, forum_server.base_url().substr(7) + "/") == 86);
     CHECK(scalar(*store,
                  "SELECT COUNT(*) FROM (SELECT account_id, platform_post_id FROM posts "
                  "GROUP BY account_id, platform_post_id HAVING COUNT(*) > 1)") == 0);
