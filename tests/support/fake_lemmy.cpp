@@ -14,7 +14,11 @@ HttpResponse json(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
-  r.headers.push_back({"Content-Type", "application/json"});
+  // Lemmy (actix-web's json()) sends "application/json"; the charset here
+  // keeps cpp-httplib from gzipping answers (it compresses that exact type
+  // only), which in the fault matrix's oversized row would spend seconds
+  // compressing 8 MiB of noise before the client could refuse it.
+  r.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
   return r;
 }
 
