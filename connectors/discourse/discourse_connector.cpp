@@ -24,8 +24,10 @@
 //       the posts of the stream beyond the first chunk, 20 a request (the
 //       chunk size the web client asks for).
 //   GET /groups/{name}/members.json?limit=&offset=
-//       the members of a configured staff group; a group whose members the
-//       forum hides answers 404 (groups_controller's visibility check).
+//       the members of a configured staff group (GroupsController#members:
+//       limit at most 1000, 50 by default; offset from 0); a group whose
+//       members the forum hides is refused (guardian's
+//       ensure_can_see_group_members!: 403 or 404).
 //
 // Units of work:
 //   poll      page 0 of the list. The first poll ever keeps the newest
