@@ -438,3 +438,41 @@ TEST_CASE("discourse conformance: the recorded samples of the API docs") {
   CHECK_FALSE(discourse::parse_topic_list(user, base).ok());
   CHECK_FALSE(discourse::parse_topic(user, base).ok());
 }
+
+TEST_CASE("discourse poll: a catch-up longer than a poll reopens backfill down to the old head") {
+  const TimeMs head = at("2026-01-01T00:00:00Z");
+  toolkit::CursorJson c;
+  c.set("polled", int64_t{1}).set("head_at", head);
+  AccountView v = view(c.dump());
+  v.backfill_state = BackfillState::kComplete;
+  auto s = session(v, WorkKind::kPoll);
+  StepResult r = s->start();
+  // Ten full pages of topics newer than the head, a day apart.
+  const TimeMs newest = at("2026-11-29T00:00:00Z");
+  for (int page = 0; page < 10; ++page) {
+    REQUIRE(r.request);
+    CHECK(r.request->url.find("page=" + std::to_string(page)) != std::string::npos);
+    r = s->on_response(json_response(
+        200, list_page(range_ids(5000 - page * 30, 30), newest - page * 30 * kDayMs, true)));
+  }
+  REQUIRE(r.done);
+  CHECK(r.page->backfill_state == BackfillState::kPending);
+  auto cur = cursor_of(r);
+  CHECK(cur.num("back") == 10);
+  CHECK(cur.num("back_stop") == head);
+  CHECK(cur.str("back_then") == "complete");
+  CHECK(cur.num("head_at") == newest);
+
+  // Backfill reads on; the page that reaches the old head restores the
+  // state the history had.
+  v.cursor = *r.page->cursor;
+  s = session(v, WorkKind::kBackfill);
+  r = s->start();
+  CHECK(r.request->url.find("page=10") != std::string::npos);
+  r = s->on_response(
+      json_response(200, list_page(range_ids(4700, 30), newest - 310 * kDayMs, true)));
+  REQUIRE(r.done);
+  CHECK(r.page->backfill_state == BackfillState::kComplete);
+  CHECK_FALSE(cursor_of(r).has("back"));
+  CHECK_FALSE(cursor_of(r).has("back_stop"));
+}
