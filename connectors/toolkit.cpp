@@ -14,6 +14,12 @@ HttpRequest get(std::string url, std::string_view accept) {
   return r;
 }
 
+HttpRequest conditional_get(std::string url, std::string_view accept) {
+  HttpRequest r = get(std::move(url), accept);
+  r.conditional = true;
+  return r;
+}
+
 CursorJson CursorJson::parse(std::string_view text) {
   CursorJson c;
   if (text.empty()) return c;

@@ -2,6 +2,7 @@
 // Sans-IO like the connectors themselves: no clock, no IO.
 //
 //   get()            a GET request with an Accept header
+//   conditional_get  the same for a feed, with the engine's saved validators
 //   CursorJson       the saved cursor as a flat JSON object of strings and
 //                    integers; unreadable text reads as empty, keys with
 //                    empty values are left out when written
@@ -11,6 +12,9 @@
 //   handle_error     the error of a handle that cannot be used
 //   host_key         the host (and port) of a URL, the engine's per-host key
 //   IdleSession      a unit of work with nothing to do (finishes at once)
+//   ConditionalFeedSession
+//                    one feed by conditional GET: 304 nothing new, 200 read
+//   session_for      the usual map from work kinds to a connector's sessions
 //   empty_first_page the verdict on a first timeline page that came back
 //                    empty, from the profile's count (no history, or ask
 //                    again, or incomplete after kEmptyPollsBeforeIncomplete)
@@ -18,6 +22,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +33,16 @@
 namespace muni::toolkit {
 
 HttpRequest get(std::string url, std::string_view accept = "application/json");
+
+// What a request for a syndication feed accepts: RSS, Atom and RDF first.
+inline constexpr std::string_view kFeedAccept =
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.1";
+
+// A conditional GET: the engine adds the validators (ETag, Last-Modified) it
+// saved for this URL once an answer to it was stored whole, and hands a 304
+// back to the connector.
+HttpRequest conditional_get(std::string url, std::string_view accept = kFeedAccept);
 
 class CursorJson {
  public:
@@ -68,6 +83,43 @@ class IdleSession : public ConnectorSession {
   StepResult start() override { return StepResult::finish(); }
   StepResult on_response(const HttpResponse&) override { return StepResult::finish(); }
 };
+
+// A unit of work that reads one feed by conditional GET (start() sends
+// conditional_get). A 304 finishes with unchanged(): the server has nothing
+// new, and nothing stored changes. Any status but 200 goes to on_status
+// (fail_for_status by default), a 200 to on_feed.
+class ConditionalFeedSession : public ConnectorSession {
+ public:
+  StepResult on_response(const HttpResponse& r) final {
+    if (r.status == 304) return StepResult::finish(unchanged());
+    if (r.status != 200) return on_status(r);
+    return on_feed(r);
+  }
+
+ protected:
+  virtual Page unchanged() = 0;
+  virtual StepResult on_status(const HttpResponse& r) { return fail_for_status(r, "feed"); }
+  virtual StepResult on_feed(const HttpResponse& r) = 0;
+};
+
+// The usual map of a platform with comments from work kinds to session
+// types. The daily comment sweep and comment backfill share one session: the
+// engine hands it the items in AccountView::comment_ids either way.
+template <class Poll, class Backfill, class Refresh, class Comments>
+std::unique_ptr<ConnectorSession> session_for(const AccountView& account, WorkKind work) {
+  switch (work) {
+    case WorkKind::kPoll:
+      return std::make_unique<Poll>(account);
+    case WorkKind::kBackfill:
+      return std::make_unique<Backfill>(account);
+    case WorkKind::kRefresh:
+      return std::make_unique<Refresh>(account);
+    case WorkKind::kComments:
+    case WorkKind::kCommentBackfill:
+      return std::make_unique<Comments>(account);
+  }
+  return std::make_unique<IdleSession>();
+}
 
 // Empty first timeline pages in a row before the history is recorded as
 // incomplete (asked again on every poll all the same): one empty answer is

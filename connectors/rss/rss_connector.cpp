@@ -50,25 +50,23 @@ constexpr const char* kHistoryNote =
 // (1990) are impossible.
 TimeMs earliest_item() { return jan1_ms(1990); }
 
-class FeedPoll : public ConnectorSession {
+class FeedPoll : public toolkit::ConditionalFeedSession {
  public:
   explicit FeedPoll(AccountView a) : a_(std::move(a)) {}
 
-  StepResult start() override {
-    HttpRequest r = toolkit::get(a_.handle,
-                                 "application/rss+xml, application/atom+xml, application/rdf+xml, "
-                                 "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1");
-    r.conditional = true;
-    return StepResult::send(std::move(r));
-  }
+  StepResult start() override { return StepResult::send(toolkit::conditional_get(a_.handle)); }
 
-  StepResult on_response(const HttpResponse& r) override {
+ private:
+  // A 304 leaves the note of the last answer read (what it had to interpret
+  // still holds for the unchanged feed).
+  Page unchanged() override {
     Page page;
     page.backfill_state = BackfillState::kIncomplete;
-    // A 304 leaves the note of the last answer read (what it had to
-    // interpret still holds for the unchanged feed).
-    if (r.status == 304) return StepResult::finish(std::move(page));
-    if (r.status != 200) return toolkit::fail_for_status(r, "feed");
+    return page;
+  }
+
+  StepResult on_feed(const HttpResponse& r) override {
+    Page page = unchanged();
     toolkit::CursorJson cursor = toolkit::CursorJson::parse(a_.cursor);
     rss::FeedContext context;
     context.now = a_.now;
@@ -101,7 +99,6 @@ class FeedPoll : public ConnectorSession {
     return StepResult::finish(std::move(page));
   }
 
- private:
   AccountView a_;
 };
 

@@ -377,11 +377,7 @@ class Poll : public ConnectorSession {
 
   HttpRequest feed_request() {
     feed_url_ = feed_query_ ? a_.handle + "/?feed=rss2" : a_.handle + "/feed/";
-    HttpRequest r = toolkit::get(feed_url_,
-                                 "application/rss+xml, application/atom+xml, "
-                                 "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1");
-    r.conditional = true;
-    return r;
+    return toolkit::conditional_get(feed_url_);
   }
 
   Page feed_page() {
@@ -875,18 +871,7 @@ class WordPressConnector : public Connector {
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
-    switch (work) {
-      case WorkKind::kPoll:
-        return std::make_unique<Poll>(account);
-      case WorkKind::kBackfill:
-        return std::make_unique<Backfill>(account);
-      case WorkKind::kRefresh:
-        return std::make_unique<Refresh>(account);
-      case WorkKind::kComments:
-      case WorkKind::kCommentBackfill:
-        return std::make_unique<Comments>(account);
-    }
-    return std::make_unique<toolkit::IdleSession>();
+    return toolkit::session_for<Poll, Backfill, Refresh, Comments>(account, work);
   }
 };
 

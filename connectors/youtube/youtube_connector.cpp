@@ -978,7 +978,7 @@ constexpr const char* kFeedNote =
     "likes, from the first poll on; older history and comments need a key "
     "(platforms.youtube.credential)";
 
-class FeedPoll : public ConnectorSession {
+class FeedPoll : public toolkit::ConditionalFeedSession {
  public:
   explicit FeedPoll(AccountView a) : a_(std::move(a)) {}
 
@@ -994,17 +994,20 @@ class FeedPoll : public ConnectorSession {
                               "a YouTube @handle can only be resolved with an API key; configure "
                               "platforms.youtube.credential, or give the channel id (UC...)");
     }
-    HttpRequest r = toolkit::get(feed_of(a_) + "/feeds/videos.xml?" + query,
-                                 "application/atom+xml, application/xml;q=0.9, */*;q=0.1");
-    r.conditional = true;
-    return StepResult::send(std::move(r));
+    return StepResult::send(
+        toolkit::conditional_get(feed_of(a_) + "/feeds/videos.xml?" + query,
+                                 "application/atom+xml, application/xml;q=0.9, */*;q=0.1"));
   }
 
-  StepResult on_response(const HttpResponse& r) override {
+ private:
+  Page unchanged() override {
     Page page;
     page.backfill_state = BackfillState::kIncomplete;
     page.history_note = kFeedNote;
-    if (r.status == 304) return StepResult::finish(std::move(page));  // nothing new
+    return page;
+  }
+
+  StepResult on_status(const HttpResponse& r) override {
     if (r.status == 404) {
       return StepResult::fail(FailureKind::kServerError,
                               "the channel feed answered 404; YouTube's feed has had outages "
@@ -1012,7 +1015,11 @@ class FeedPoll : public ConnectorSession {
                               "taken as proof that the channel is gone",
                               r.status);
     }
-    if (r.status != 200) return toolkit::fail_for_status(r, "channel feed");
+    return toolkit::fail_for_status(r, "channel feed");
+  }
+
+  StepResult on_feed(const HttpResponse& r) override {
+    Page page = unchanged();
     auto feed = youtube::parse_feed(r.body);
     if (!feed.ok())
       return StepResult::fail(FailureKind::kMalformed, feed.error().message, r.status);
@@ -1026,7 +1033,6 @@ class FeedPoll : public ConnectorSession {
     return StepResult::finish(std::move(page));
   }
 
- private:
   AccountView a_;
 };
 
