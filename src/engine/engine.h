@@ -217,7 +217,26 @@ class Engine {
   QuotaBudget* quota_of(const AccountRt& a);
   TimeMs next_wakeup(TimeMs now) const;
 
-  // engine_config.cpp: configuration reconciliation (load() above).
+  // engine_config.cpp: configuration reconciliation (load() above), in the
+  // order load() takes its steps.
+  //   Keeps the runtime record of an account this engine already had (a
+  //   reload: its saved state is at least as recent as the store's), or
+  //   makes one from the store's.
+  std::unique_ptr<AccountRt> adopt_account(
+      StoredAccount stored, std::unordered_map<int64_t, std::unique_ptr<AccountRt>>& owned);
+  //   Connector, platform, settings, credential slot, interval, phase and
+  //   history horizon from the configuration.
+  void configure_account(AccountRt& a, const Config& config,
+                         const std::map<std::string, std::string>& slots);
+  //   Host key and quota scope: per host, and per credential where the
+  //   account has one.
+  void place_account(AccountRt& a);
+  //   False when a missing or rejected credential holds the account (its
+  //   state says so).
+  bool credential_admits(AccountRt& a, TimeMs now);
+  //   Its first timers after a start, or a changed rhythm after a reload.
+  void schedule_loaded(AccountRt& a, bool fresh, bool was_blocked, DurationMs old_interval,
+                       TimeMs now);
   void load_budgets(TimeMs now);
   // Duplicates: one platform account configured under two spellings (a
   // Bluesky handle and its DID) is polled and counted once.
