@@ -225,9 +225,11 @@ void Engine::read_answer(Session& s, const HttpResponse& response, TimeMs now) {
   if (verdict.not_modified) step.reason = "not modified (HTTP 304)";
   const Ingest stored =
       handle_step(s, std::move(step), now, verdict.not_modified);  // s may be gone from here on
-  // Validators are saved only once the page they came with is stored, so a
-  // 304 can never hide a page that was not.
-  if (conditional_ok && verdict.accepted && stored != Ingest::kStoreFailed &&
+  // Validators are saved only once the page they came with is stored, all
+  // of it, so a 304 can never hide a page that was not: not after a store
+  // failure, and not after a stop between the chunks of a long page (its
+  // rest is read next time, which a 304 would prevent).
+  if (conditional_ok && verdict.accepted && stored == Ingest::kStored &&
       (!validators.etag.empty() || !validators.last_modified.empty())) {
     (void)store_.http_cache_put(request_url, validators, wall_of(now));
   }

@@ -17,9 +17,11 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <chrono>
+#include <mutex>
 
 #include "config/config.h"
 #include "connectors/builtin.h"
+#include "core/strings.h"
 #include "engine/curl_transport.h"
 #include "engine/engine.h"
 #include "engine_run.h"
@@ -223,4 +225,72 @@ TEST_CASE("hostile feed: comment counts of -5 and 20 digits are stored as unknow
   const std::string rejected = "quality & " + std::to_string(kQualityCountsRejected) + " != 0";
   CHECK(run.count(kBlogPath, rejected + " AND replies IS NULL") == 2);
   CHECK(run.count(kBlogPath, "title = 'Kein Zähler' AND replies IS NULL") == 1);
+}
+
+TEST_CASE("hostile feed: a stop between the chunks of a long page keeps no ETag, the rest comes next") {
+  // 2,500 entries with an ETag: more than one chunk (Engine::kCommitChunkPosts).
+  const int kEntries = 2500;
+  std::string feed =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+      "<title>Archiv</title><link>https://www.example-gemeinde.de/</link>";
+  for (int i = 0; i < kEntries; ++i) {
+    feed += "<item><title>Meldung " + std::to_string(i) + "</title><guid>https://www.example-gemeinde.de/m/" +
+            std::to_string(i) + "</guid><pubDate>Mon, 02 Nov 2026 " + std::to_string(10 + i % 10) +
+            ":00:00 +0000</pubDate></item>";
+  }
+  feed += "</channel></rss>";
+  std::mutex mu;
+  std::vector<std::string> validators_sent;
+  LoopbackServer server([&](const HttpRequest& r) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::string sent;
+    for (const HttpHeader& h : r.headers) {
+      if (iequals(h.name, "If-None-Match")) sent = h.value;
+    }
+    validators_sent.push_back(sent);
+    HttpResponse out;
+    out.status = sent == "\"archiv-1\"" ? 304 : 200;
+    out.headers.push_back({"ETag", "\"archiv-1\""});
+    if (out.status == 200) {
+      out.headers.push_back({"Content-Type", "application/rss+xml; charset=UTF-8"});
+      out.body = feed;
+    }
+    return out;
+  });
+  FeedRun run(server);
+  const int64_t id = run.account(kPressPath).id;
+
+  // 1. A stop request arrives while the page is stored: one chunk is kept,
+  //    the unit ends interrupted, and the ETag is not saved.
+  //    (The daemon leaves its loop on a stop; here the engine is stepped
+  //    until the unit is logged.)
+  Engine& engine = run.run.engine();
+  engine.set_stop_check([] { return true; });
+  engine.start_once({id}, true);
+  const std::string logged = "SELECT COUNT(*) FROM poll_log WHERE account_id = " + std::to_string(id);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (run.scalar(logged) == 0 && std::chrono::steady_clock::now() < deadline) engine.step(100);
+  const int64_t first = run.count(kPressPath);
+  CHECK(first > 0);
+  CHECK(first < kEntries);
+  CHECK(run.last_outcome(kPressPath) == "interrupted");
+
+  // 2. The next run asks without a validator and reads the whole page.
+  run.run.fresh_engine();
+  run.run.once({id}, std::chrono::seconds(60), 100);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE(validators_sent.size() == 2);
+    CHECK(validators_sent[1].empty());
+  }
+  CHECK(run.count(kPressPath) == kEntries);
+  CHECK(run.last_outcome(kPressPath) == "ok");
+
+  // 3. Now the page is stored whole: its ETag is sent, and 304 is the answer.
+  run.run.fresh_engine();
+  run.run.once({id}, std::chrono::seconds(60), 100);
+  std::lock_guard<std::mutex> lock(mu);
+  REQUIRE(validators_sent.size() == 3);
+  CHECK(validators_sent[2] == "\"archiv-1\"");
+  CHECK(run.count(kPressPath) == kEntries);
 }
