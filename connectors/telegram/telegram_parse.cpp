@@ -334,7 +334,10 @@ void read_message(xmlNode* m, std::string_view channel, PreviewPage& page) {
     if (xmlNode* views = first_by_class(m, "tgme_widget_message_views")) {
       if (auto count = parse_shown_count(shown_text(views))) {
         p.engagement.views = count->value;
-        if (count->precision != CountPrecision::kExact) page.views_approximate = true;
+        if (count->precision != CountPrecision::kExact) {
+          page.views_approximate = true;
+          p.quality |= kQualityCountsApproximate;  // "33.4K": stored as approximate
+        }
       }
     }
   }

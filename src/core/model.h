@@ -104,6 +104,9 @@ enum PostQuality : uint32_t {
   kQualityDateCorrected = 2,     // created_at implausible; taken from the evidence
   kQualityCountsRejected = 4,    // a negative or absurd count stored as unknown
   kQualityDateEstimated = 8,     // the item had no date: the time it was first seen
+  // Set by a connector, not the guard: the platform shows the counts
+  // abbreviated ("33.4K" views on Telegram), so they are approximate.
+  kQualityCountsApproximate = 16,
 };
 
 // An item of a response that could not be read (no id, no readable date):

@@ -133,6 +133,7 @@ TEST_CASE("telegram: the newest preview page, every field") {
         "Wasserrohrbruch in der Hauptstraße\n\nDie Hauptstraße ist zwischen Markt und Bahnhof "
         "gesperrt.\nUmleitung über die Ringstraße.");
   CHECK(p21.engagement.views == 1200);
+  CHECK((p21.quality & kQualityCountsApproximate) != 0);  // shown as "1.2K"
   CHECK_FALSE(p21.engagement.likes.has_value());  // the preview shows none
   CHECK_FALSE(p21.engagement.replies.has_value());
   CHECK_FALSE(p21.has_link);
@@ -145,6 +146,7 @@ TEST_CASE("telegram: the newest preview page, every field") {
   CHECK(p22.parent_author_id == "musterstadt_info");
   CHECK(p22.text == "Update: Die Sperrung dauert voraussichtlich bis 16 Uhr.");  // not the quote
   CHECK(p22.engagement.views == 987);
+  CHECK((p22.quality & kQualityCountsApproximate) == 0);  // shown exactly
 
   const PostRecord& p23 = post(page->posts, "23");
   CHECK(p23.kind == PostKind::kRepost);
