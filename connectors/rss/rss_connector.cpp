@@ -111,7 +111,8 @@ class RssConnector : public Connector {
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
     if (work == WorkKind::kPoll) return std::make_unique<FeedPoll>(account);
-    return std::make_unique<toolkit::IdleSession>();  // nothing to page back to, no counts to refresh
+    return std::make_unique<toolkit::IdleSession>();  // nothing to page back to, no counts to
+                                                      // refresh
   }
 };
 

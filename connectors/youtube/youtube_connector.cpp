@@ -1047,7 +1047,8 @@ class YouTubeConnector : public Connector {
                                           WorkKind work) const override {
     if (!account.has_credential) {
       if (work == WorkKind::kPoll) return std::make_unique<FeedPoll>(account);
-      return std::make_unique<toolkit::IdleSession>();  // history, refreshes and comments need the API
+      return std::make_unique<toolkit::IdleSession>();  // history, refreshes and comments need the
+                                                        // API
     }
     switch (work) {
       case WorkKind::kPoll:

@@ -244,8 +244,8 @@ void Engine::load_budgets(TimeMs now) {
     restore_budget(*budget, budgets_, saved, wall);
     const double share = ps != nullptr ? ps->comment_quota_share : 0.5;
     BudgetSpec spec = budget->spec();
-    spec.units = std::max<int64_t>(
-        0, static_cast<int64_t>(share * static_cast<double>(budget->units())));
+    spec.units =
+        std::max<int64_t>(0, static_cast<int64_t>(share * static_cast<double>(budget->units())));
     auto part = std::make_unique<QuotaBudget>(comment_scope(a->quota_scope), spec,
                                               std::max<int64_t>(1, spec.units));
     restore_budget(*part, budgets_, saved, wall);
@@ -257,8 +257,9 @@ void Engine::load_budgets(TimeMs now) {
 
 DurationMs Engine::comment_resweep_interval(const AccountRt& a) const {
   const PlatformSettings* ps = config_.platform(a.stored.platform);
-  return ps != nullptr && ps->comment_resweep_interval ? *ps->comment_resweep_interval
-                                                      : config_.defaults.comment_resweep_interval_ms;
+  return ps != nullptr && ps->comment_resweep_interval
+             ? *ps->comment_resweep_interval
+             : config_.defaults.comment_resweep_interval_ms;
 }
 
 std::string Engine::identity_of(const AccountRt& a, const std::string& platform_id) const {

@@ -45,7 +45,9 @@ constexpr const char* kBlogPath = "/blog/feed/";
 // one engine on a fake clock, loaded at the start.
 struct FeedRun {
   explicit FeedRun(LoopbackServer& server)
-      : base(server.base_url()), yaml(config_for(base)), run(yaml, builtin_connectors(), clock, random) {
+      : base(server.base_url()),
+        yaml(config_for(base)),
+        run(yaml, builtin_connectors(), clock, random) {
     write_file(dir.file("muniscope.yaml"), yaml);
     run.engine();
   }
@@ -227,15 +229,17 @@ TEST_CASE("hostile feed: comment counts of -5 and 20 digits are stored as unknow
   CHECK(run.count(kBlogPath, "title = 'Kein Zähler' AND replies IS NULL") == 1);
 }
 
-TEST_CASE("hostile feed: a stop between the chunks of a long page keeps no ETag, the rest comes next") {
+TEST_CASE(
+    "hostile feed: a stop between the chunks of a long page keeps no ETag, the rest comes next") {
   // 2,500 entries with an ETag: more than one chunk (Engine::kCommitChunkPosts).
   const int kEntries = 2500;
   std::string feed =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
       "<title>Archiv</title><link>https://www.example-gemeinde.de/</link>";
   for (int i = 0; i < kEntries; ++i) {
-    feed += "<item><title>Meldung " + std::to_string(i) + "</title><guid>https://www.example-gemeinde.de/m/" +
-            std::to_string(i) + "</guid><pubDate>Mon, 02 Nov 2026 " + std::to_string(10 + i % 10) +
+    feed += "<item><title>Meldung " + std::to_string(i) +
+            "</title><guid>https://www.example-gemeinde.de/m/" + std::to_string(i) +
+            "</guid><pubDate>Mon, 02 Nov 2026 " + std::to_string(10 + i % 10) +
             ":00:00 +0000</pubDate></item>";
   }
   feed += "</channel></rss>";
@@ -267,7 +271,8 @@ TEST_CASE("hostile feed: a stop between the chunks of a long page keeps no ETag,
   Engine& engine = run.run.engine();
   engine.set_stop_check([] { return true; });
   engine.start_once({id}, true);
-  const std::string logged = "SELECT COUNT(*) FROM poll_log WHERE account_id = " + std::to_string(id);
+  const std::string logged =
+      "SELECT COUNT(*) FROM poll_log WHERE account_id = " + std::to_string(id);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (run.scalar(logged) == 0 && std::chrono::steady_clock::now() < deadline) engine.step(100);
   const int64_t first = run.count(kPressPath);

@@ -469,13 +469,15 @@ Plan generic_plan(GenericRow row, Family& fam) {
       p.match = items;
       p.respond = [json](const HttpRequest&, HttpResponse r) {
         const std::string& noise = incompressible_8mib();
-        r.body = json ? "\"" + noise + "\""
-                      : "<rss version=\"2.0\"><channel><title>" + noise + "</title></channel></rss>";
+        r.body = json
+                     ? "\"" + noise + "\""
+                     : "<rss version=\"2.0\"><channel><title>" + noise + "</title></channel></rss>";
         // Sent as it is: cpp-httplib would otherwise compress a text/* or
         // JSON answer (brotli, seconds and tens of MiB per thread for 8 MiB)
         // and the transfer would not be large. The size cap does not look at
         // the type.
-        std::erase_if(r.headers, [](const HttpHeader& h) { return iequals(h.name, "Content-Type"); });
+        std::erase_if(r.headers,
+                      [](const HttpHeader& h) { return iequals(h.name, "Content-Type"); });
         r.headers.push_back({"Content-Type", "application/octet-stream"});
         return r;
       };
