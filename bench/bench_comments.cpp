@@ -49,7 +49,9 @@ int main() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
 
-  test::FakeClock clock(1767225600000 /* 2026-01-01T00:00:00Z */);
+  // Midnight Pacific time, when YouTube's daily quota resets (January: UTC-8),
+  // so that each simulated day below is one quota period.
+  test::FakeClock clock(1767254400000 /* 2026-01-01T08:00:00Z */);
   const TimeMs start = clock.now();
   test::FakeYouTube yt(kKey);
   yt.set_quota(int64_t{1} << 40);  // the engine's own budget is what is measured
@@ -104,7 +106,8 @@ int main() {
       if (url.find("/commentThreads?") != std::string::npos ||
           url.find("/comments?") != std::string::npos)
         ++comment_units[d];
-      if (url.find("/channels?") != std::string::npos) ++polls[d];
+      // Each poll reads its channel's uploads playlist once.
+      if (url.find("/playlistItems?") != std::string::npos) ++polls[d];
     }
     const int64_t unread = store->db()
                                .execAndGet("SELECT COUNT(*) FROM posts WHERE comments_swept_at "
@@ -127,11 +130,11 @@ int main() {
   std::printf("%-44s %-22s %s\n", "days until every video's comments were read",
               days_to_complete < 0 ? "not within 30" : std::to_string(days_to_complete).c_str(),
               "about 16-17");
-  std::printf("%-44s %-22lld %s\n", "most comment units on one day",
-              static_cast<long long>(max_comment), "<= 5,000 (+ one unit of work)");
-  std::printf("%-44s %-22lld %s\n", "most units on one day, all work",
+  std::printf("%-44s %-22lld %s\n", "most comment units in one quota day",
+              static_cast<long long>(max_comment), "<= 5,000 (+ the units under way)");
+  std::printf("%-44s %-22lld %s\n", "most units in one quota day, all work",
               static_cast<long long>(max_all), "<= 10,000");
-  std::printf("%-44s %-22lld %s\n", "fewest channel polls on one day",
+  std::printf("%-44s %-22lld %s\n", "fewest uploads-playlist reads on one day",
               static_cast<long long>(min_polls), "> 0 (polls never starve)");
   std::filesystem::remove_all(dir);
   return days_to_complete < 0 ? 1 : 0;
