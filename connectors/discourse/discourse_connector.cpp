@@ -764,20 +764,7 @@ class DiscourseConnector : public Connector {
   }
   std::unique_ptr<ConnectorSession> begin(const AccountView& account,
                                           WorkKind work) const override {
-    switch (work) {
-      case WorkKind::kPoll:
-        return std::make_unique<Poll>(account);
-      case WorkKind::kBackfill:
-        return std::make_unique<Backfill>(account);
-      case WorkKind::kRefresh:
-        return std::make_unique<Refresh>(account);
-      case WorkKind::kComments:
-      case WorkKind::kCommentBackfill:
-        // The daily sweep and comment backfill share one session: the
-        // engine hands it the topics in AccountView::comment_ids either way.
-        return std::make_unique<Comments>(account);
-    }
-    return std::make_unique<toolkit::IdleSession>();
+    return toolkit::session_for<Poll, Backfill, Refresh, Comments>(account, work);
   }
 };
 
